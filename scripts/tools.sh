@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Install driftgate's pinned toolchain into a cache outside the work tree.
+# Idempotent: a tool whose <name>-<version>/bin already exists is skipped.
+# A failed build names the tool and leaves nothing half-installed.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../tools/versions.env
+source "$here/tools/versions.env"
+
+cache=${DRIFTGATE_TOOLS_DIR:-$HOME/.cache/driftgate/tools}
+mkdir -p "$cache"
+export GOFLAGS=-buildvcs=false GOTOOLCHAIN=local CGO_ENABLED=0
+goflags=(-trimpath -ldflags=-s\ -w)
+started=$(date +%s)
+
+log() { printf '[tools +%ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
+
+# Run a long command, printing a heartbeat every 30 s and its log tail on failure.
+run_long() {
+  local name=$1; shift
+  local logf; logf=$(mktemp)
+  local t0; t0=$(date +%s)
+  ( while sleep 30; do log "  … still building $name ($(( $(date +%s) - t0 ))s)"; done ) &
+  local beat=$!
+  if "$@" >"$logf" 2>&1; then
+    kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
+    rm -f "$logf"
+  else
+    local rc=$?
+    kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
+    log "FAILED: $name (exit $rc); last lines of its output:"
+    tail -n 30 "$logf" >&2
+    rm -f "$logf"
+    return "$rc"
+  fi
+}
+
+# install_tool NAME VERSION BUILDER: BUILDER $tmpbin builds into a temp bin dir,
+# which is moved into place only when the build succeeded.
+install_tool() {
+  local name=$1 version=$2 builder=$3
+  local dest="$cache/$name-$version"
+  if [ -d "$dest/bin" ]; then log "$name $version: cached"; return 0; fi
+  log "$name $version: building (first time only)"
+  local work; work=$(mktemp -d "$cache/.build-$name-XXXXXX")
+  local t0; t0=$(date +%s)
+  if ! "$builder" "$work" "$version"; then
+    rm -rf "$work"
+    log "FAILED: $name $version was not installed"
+    return 1
+  fi
+  rm -rf "$dest.tmp"; mkdir -p "$dest.tmp"
+  mv "$work/bin" "$dest.tmp/bin"
+  rm -rf "$work"
+  mv "$dest.tmp" "$dest"
+  log "$name $version: installed in $(( $(date +%s) - t0 ))s"
+}
+
+build_kubernetes() {
+  local work=$1 version=$2 mod="$1/mod"
+  mkdir -p "$mod" "$work/bin"
+  {
+    printf 'module driftgate.local/k8s-tools\n\ngo 1.25.0\n\nreplace (\n'
+    local m
+    for m in api apiextensions-apiserver apimachinery apiserver cli-runtime client-go \
+      cloud-provider cluster-bootstrap code-generator component-base component-helpers \
+      controller-manager cri-api cri-client csi-translation-lib dynamic-resource-allocation \
+      endpointslice externaljwt kms kube-aggregator kube-controller-manager kube-proxy \
+      kube-scheduler kubectl kubelet metrics mount-utils pod-security-admission \
+      sample-apiserver sample-cli-plugin sample-controller; do
+      printf '\tk8s.io/%s => k8s.io/%s %s\n' "$m" "$m" "$KUBERNETES_STAGING_VERSION"
+    done
+    printf ')\n'
+  } >"$mod/go.mod"
+  local cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  (cd "$mod" && run_long "kubernetes modules" go get \
+      $(printf 'k8s.io/kubernetes/cmd/%s@'"$version"' ' "${cmds[@]}")) || return 1
+  (cd "$mod" && run_long "kubernetes ${cmds[*]}" go build "${goflags[@]}" -o "$work/bin/" \
+      "${cmds[@]/#/k8s.io/kubernetes/cmd/}") || return 1
+}
+
+build_etcd() {
+  local work=$1 version=$2 mod="$1/mod"
+  mkdir -p "$mod" "$work/bin"
+  printf 'module driftgate.local/etcd\n\ngo 1.25.0\n' >"$mod/go.mod"
+  cat >"$mod/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  (cd "$mod" && run_long "etcd modules" go get "go.etcd.io/etcd/server/v3@$version" \
+      && run_long "etcd modules" go mod tidy \
+      && run_long "etcd" go build "${goflags[@]}" -o "$work/bin/etcd" .) || return 1
+}
+
+# go_install PKG: GOBIN into the temp bin dir.
+go_install_into() { local work=$1 pkg=$2 name=$3; mkdir -p "$work/bin"
+  GOBIN="$work/bin" run_long "$name" go install "${goflags[@]}" "$pkg"; }
+build_opa() { go_install_into "$1" "github.com/open-policy-agent/opa@$2" opa; }
+build_kustomize() { go_install_into "$1" "sigs.k8s.io/kustomize/kustomize/v5@$2" kustomize; }
+build_helm() { go_install_into "$1" "helm.sh/helm/v3/cmd/helm@$2" helm; }
+build_kwok() { go_install_into "$1" "sigs.k8s.io/kwok/cmd/kwok@$2" kwok; }
+build_gator() { go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$2" gator; }
+
+install_debian() {
+  local missing=() pair cmd pkg
+  for pair in $DEBIAN_PACKAGES; do
+    cmd=${pair%%:*}; pkg=${pair#*:}
+    if [ "$cmd" = git-http-backend ]; then
+      [ -x "$(git --exec-path 2>/dev/null)/git-http-backend" ] && continue
+    elif command -v "$cmd" >/dev/null 2>&1; then continue; fi
+    missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && { log "debian packages: present"; return 0; }
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  log "debian packages: installing ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  run_long "apt-get update" $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive run_long "apt-get install ${missing[*]}" \
+    $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+command -v go >/dev/null || { echo "[tools] go is required (found none on PATH)" >&2; exit 1; }
+only=${1:-all}
+case $only in all|debian) install_debian ;; esac
+case $only in all|k8s|kubernetes) install_tool kubernetes "$KUBERNETES_VERSION" build_kubernetes ;; esac
+case $only in all|etcd) install_tool etcd "$ETCD_VERSION" build_etcd ;; esac
+case $only in all|opa) install_tool opa "$OPA_VERSION" build_opa ;; esac
+case $only in all|kustomize) install_tool kustomize "$KUSTOMIZE_VERSION" build_kustomize ;; esac
+case $only in all|helm) install_tool helm "$HELM_VERSION" build_helm ;; esac
+case $only in all|kwok) install_tool kwok "$KWOK_VERSION" build_kwok ;; esac
+case $only in all|gator) install_tool gator "$GATOR_VERSION" build_gator ;; esac
+log "all tools ready in $cache"
