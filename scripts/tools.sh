@@ -106,7 +106,17 @@ go_install_into() { local work=$1 pkg=$2 name=$3; mkdir -p "$work/bin"
 build_opa() { go_install_into "$1" "github.com/open-policy-agent/opa@$2" opa; }
 build_kustomize() { go_install_into "$1" "sigs.k8s.io/kustomize/kustomize/v5@$2" kustomize; }
 build_helm() { go_install_into "$1" "helm.sh/helm/v3/cmd/helm@$2" helm; }
-build_kwok() { go_install_into "$1" "sigs.k8s.io/kwok/cmd/kwok@$2" kwok; }
+# kwok runs no stages by default: ship its own "fast" node/pod stages from the same module.
+build_kwok() {
+  go_install_into "$1" "sigs.k8s.io/kwok/cmd/kwok@$2" kwok || return 1
+  local src; src=$(go env GOMODCACHE)/sigs.k8s.io/kwok@$2/kustomize/stage
+  local f
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    [ -f "$src/$f" ] || { log "kwok stage $f missing from the module"; return 1; }
+    printf -- '---\n'; cat "$src/$f"
+  done >"$1/bin/kwok-stages.yaml"
+}
 build_gator() { go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$2" gator; }
 
 install_debian() {

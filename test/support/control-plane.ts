@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createCertificate, type CertifiedKey } from '../../webhook/tls/pki.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -317,7 +317,8 @@ async function startWorkloadComponents(
       ...kube('sched'), `--secure-port=${schedPort}`,
     ], join(dir, 'kube-scheduler.log')),
     supervise('kwok', toolPath('kwok'), [
-      `--kubeconfig=${adminKubeconfig}`, '--manage-all-nodes=false',
+      `--kubeconfig=${adminKubeconfig}`, `--config=${join(dirname(toolPath('kwok')), 'kwok-stages.yaml')}`,
+      '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--manage-nodes-with-label-selector=', '--manage-single-node=', '--cidr=10.244.0.0/24',
       '--node-ip=10.0.0.1', '--node-lease-duration-seconds=40', `--server-address=127.0.0.1:${kwokPort}`,

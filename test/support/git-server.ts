@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { execOk } from './exec.js';
+import { execOk } from '../../core/exec.js';
 import type { Signer } from './signing.js';
 
 /** Real `git http-backend` (smart HTTP) on loopback over bare repos in a temp directory. */

@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec } from './exec.js';
+import { exec } from '../../core/exec.js';
 import { startGitServer } from './git-server.js';
 import {
   createGpgSigner,

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCertificate, sha1Fingerprint, toPkcs12, type CertifiedKey } from '../../webhook/tls/pki.js';
-import { execOk } from './exec.js';
+import { execOk } from '../../core/exec.js';
 
 export const SignatureKind = { ssh: 'ssh', openpgp: 'openpgp', x509: 'x509' } as const;
 export type SignatureKind = (typeof SignatureKind)[keyof typeof SignatureKind];

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { exec } from '../../core/exec.js';
+import { writeWasmCapabilities } from './capabilities.js';
+import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from './discover.js';
+import { entryModule, policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
+import { readTarGzEntry } from './tar.js';
+
+export const BuildStage = { layout: 'layout', test: 'test', compile: 'compile', load: 'load' } as const;
+export type BuildStage = (typeof BuildStage)[keyof typeof BuildStage];
+
+/** A policy directory that was refused; `message` is the compiler's or test runner's own text. */
+export class PolicyBuildError extends Error {
+  constructor(
+    readonly stage: BuildStage,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`policy ${stage} failed: ${message}`, options);
+    this.name = 'PolicyBuildError';
+  }
+}
+
+export interface BuildOptions {
+  /** The opa binary. */
+  readonly opaPath: string;
+  /** Where capabilities files are cached. @default os.tmpdir()/driftgate-opa */
+  readonly cacheDir?: string;
+  /** The revision to report (a Git commit). @default sha256 of the .rego sources */
+  readonly revision?: string;
+  /** opa test timeout. @default 60000 */
+  readonly timeoutMs?: number;
+}
+
+export interface BuiltBundle {
+  readonly wasm: Buffer;
+  readonly revision: string;
+  readonly policies: readonly PolicyMeta[];
+}
+
+function stage(root: string, files: readonly string[], into: string): void {
+  for (const f of files) {
+    mkdirSync(dirname(join(into, f)), { recursive: true });
+    copyFileSync(join(root, f), join(into, f));
+  }
+}
+
+/** Checks for things opa compiles but this runtime cannot evaluate (found before the build). */
+export function runtimeProblems(root: string, files: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const f of files.filter((x) => !x.endsWith('_test.rego'))) {
+    readFileSync(join(root, f), 'utf8').split('\n').forEach((line, i) => {
+      if (/sprintf\(\s*"[^"]*%q/.test(line)) {
+        problems.push(`${f}:${i + 1}: sprintf "%q" is not supported by the wasm runtime; write \\"%s\\" instead`);
+      }
+    });
+  }
+  return problems;
+}
+
+function sourceHash(root: string, files: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
+  return h.digest('hex').slice(0, 12);
+}
+
+/**
+ * Test (`opa test`) and compile (`opa build -t wasm`) the Rego under `root`. Only .rego files
+ * take part (samples and policy.yaml are not data). Throws PolicyBuildError naming the stage with
+ * the tool's own output; the caller keeps its last good bundle. Not worth retrying unchanged.
+ */
+export async function buildBundle(root: string, options: BuildOptions): Promise<BuiltBundle> {
+  let policies: PolicyMeta[];
+  try {
+    policies = discoverPolicies(root);
+  } catch (err) {
+    if (err instanceof PolicyLayoutError) throw new PolicyBuildError(BuildStage.layout, err.problems.join('; '));
+    throw err;
+  }
+  const files = regoFiles(root);
+  if (policies.length === 0) throw new PolicyBuildError(BuildStage.layout, `no <category>/<name>/policy.rego under ${root}`);
+  const unsupported = runtimeProblems(root, files);
+  if (unsupported.length > 0) throw new PolicyBuildError(BuildStage.compile, unsupported.join('; '));
+  const work = mkdtempSync(join(tmpdir(), 'driftgate-build-'));
+  try {
+    const all = join(work, 'all');
+    const prod = join(work, 'prod');
+    stage(root, files, all);
+    stage(root, files.filter((f) => !f.endsWith('_test.rego')), prod);
+    const timeout = options.timeoutMs ?? 60_000;
+    const tested = await exec(options.opaPath, ['test', all], { timeoutMs: timeout });
+    if (tested.code !== 0) throw new PolicyBuildError(BuildStage.test, (tested.stdout + tested.stderr).trim());
+
+    const caps = await writeWasmCapabilities(options.opaPath, options.cacheDir ?? join(tmpdir(), 'driftgate-opa'));
+    const out = join(work, 'bundle.tar.gz');
+    writeFileSync(join(prod, '__driftgate_entry.rego'), entryModule(policies));
+    const entrypoints = [RESULTS_ENTRYPOINT, ...policies.map((_, i) => policyEntrypoint(i))].flatMap((e) => ['-e', e]);
+    const built = await exec(
+      options.opaPath,
+      ['build', '-t', 'wasm', '--capabilities', caps, ...entrypoints, '-o', out, prod],
+      { timeoutMs: timeout },
+    );
+    if (built.code !== 0) throw new PolicyBuildError(BuildStage.compile, (built.stderr + built.stdout).trim());
+    const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
+    if (!wasm) throw new PolicyBuildError(BuildStage.compile, 'opa build wrote no policy.wasm');
+    return { wasm, revision: options.revision ?? sourceHash(root, files), policies };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

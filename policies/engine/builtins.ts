@@ -1,0 +1,77 @@
+/**
+ * Builtins that opa-wasm does not implement and policy authors reach for, provided from
+ * TypeScript. Each throws on bad arguments like OPA's own (the evaluation then errors).
+ */
+
+/** Nanoseconds since the epoch from an injectable clock (ms precision, as a JSON number). */
+export function makeTimeNowNs(nowMs: () => number = Date.now): () => number {
+  return () => nowMs() * 1_000_000;
+}
+
+/** Go's regexp.ReplaceAllString, with `${1}` and `$1` group references. */
+export function regexReplace(s: string, pattern: string, value: string): string {
+  const replacement = value.replace(/\$\{(\w+)\}/g, '$$$1');
+  return s.replace(new RegExp(pattern, 'g'), replacement);
+}
+
+const unitFactors: Readonly<Record<string, number>> = {
+  '': 1,
+  k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15, e: 1e18,
+  ki: 2 ** 10, mi: 2 ** 20, gi: 2 ** 30, ti: 2 ** 40, pi: 2 ** 50, ei: 2 ** 60,
+};
+
+/** "10GB", "5K", "4mib", "1.5e3MB" → bytes (KB decimal, KiB binary; the B is optional). */
+export function parseBytes(x: string): number {
+  const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-z]*?)b?\s*$/i.exec(x.replaceAll('"', ''));
+  const factor = m ? unitFactors[(m[2] ?? '').toLowerCase()] : undefined;
+  if (!m || factor === undefined) throw new Error(`units.parse_bytes: could not parse byte amount "${x}"`);
+  return Math.round(Number(m[1]) * factor);
+}
+
+const SEMVER =
+  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
+
+function compareIdentifiers(a: string, b: string): number {
+  const an = /^\d+$/.test(a);
+  const bn = /^\d+$/.test(b);
+  if (an && bn) return Math.sign(Number(a) - Number(b));
+  if (an !== bn) return an ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** SemVer 2.0 precedence: -1, 0 or 1. Throws on a string that is not SemVer. */
+export function semverCompare(a: string, b: string): number {
+  const pa = SEMVER.exec(a);
+  const pb = SEMVER.exec(b);
+  if (!pa) throw new Error(`semver.compare: "${a}" is not a valid SemVer`);
+  if (!pb) throw new Error(`semver.compare: "${b}" is not a valid SemVer`);
+  for (let i = 1; i <= 3; i++) {
+    const d = Math.sign(Number(pa[i]) - Number(pb[i]));
+    if (d !== 0) return d;
+  }
+  const ra = pa[4]?.split('.') ?? [];
+  const rb = pb[4]?.split('.') ?? [];
+  if (ra.length === 0 || rb.length === 0) return rb.length - ra.length === 0 ? 0 : ra.length === 0 ? 1 : -1;
+  for (let i = 0; i < Math.max(ra.length, rb.length); i++) {
+    if (ra[i] === undefined) return -1;
+    if (rb[i] === undefined) return 1;
+    const d = compareIdentifiers(ra[i] as string, rb[i] as string);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The custom builtins handed to opa-wasm's loadPolicy. */
+export function customBuiltins(nowMs: () => number = Date.now): Record<string, (...args: never[]) => unknown> {
+  return {
+    'time.now_ns': makeTimeNowNs(nowMs),
+    'regex.replace': regexReplace,
+    'units.parse_bytes': parseBytes,
+    'semver.compare': semverCompare,
+  };
+}
+
+/** Builtins opa-wasm 1.10 implements in JavaScript (beside those compiled into the wasm). */
+export const SDK_JS_BUILTINS = [
+  'json.is_valid', 'sprintf', 'regex.split', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal',
+] as const;

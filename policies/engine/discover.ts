@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { parse } from 'yaml';
+
+export const Enforcement = { enforce: 'enforce', warn: 'warn', dryrun: 'dryrun' } as const;
+export type Enforcement = (typeof Enforcement)[keyof typeof Enforcement];
+
+/** One policy: `<category>/<name>/policy.rego` in package `driftgate.<category>.<name>`. */
+export interface PolicyMeta {
+  /** `<category>/<name>` */
+  readonly id: string;
+  readonly path: readonly string[];
+  readonly description: string;
+  readonly enforcement: Enforcement;
+  /** Placed at `data.parameters.<category>.<name>`. */
+  readonly parameters: Readonly<Record<string, unknown>>;
+}
+
+/** A policy directory that cannot be built; `problems` lists every one found. */
+export class PolicyLayoutError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`policy layout: ${problems.join('; ')}`);
+    this.name = 'PolicyLayoutError';
+  }
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir).sort()) {
+    const full = join(dir, entry);
+    if (entry.startsWith('.') || entry === 'node_modules') continue;
+    if (statSync(full).isDirectory()) walk(full, out);
+    else out.push(full);
+  }
+  return out;
+}
+
+/** Every .rego file under `root`, relative paths, sorted. */
+export function regoFiles(root: string): string[] {
+  return walk(root).filter((f) => f.endsWith('.rego')).map((f) => relative(root, f));
+}
+
+const isEnforcement = (v: unknown): v is Enforcement =>
+  typeof v === 'string' && Object.values(Enforcement).includes(v as Enforcement);
+
+/**
+ * Find the policies under `root` and read their policy.yaml. Throws PolicyLayoutError listing
+ * every problem (package name not matching the folder, bad enforcement, unreadable YAML).
+ */
+export function discoverPolicies(root: string): PolicyMeta[] {
+  const problems: string[] = [];
+  const policies: PolicyMeta[] = [];
+  for (const file of regoFiles(root).filter((f) => f.endsWith(`${sep}policy.rego`))) {
+    const parts = file.split(sep).slice(0, -1);
+    const pkg = /^package\s+([\w.]+)/m.exec(readFileSync(join(root, file), 'utf8'))?.[1];
+    const want = ['driftgate', ...parts].join('.');
+    if (pkg !== want) {
+      problems.push(`${file}: package must be "${want}" (found "${pkg ?? 'none'}")`);
+      continue;
+    }
+    const metaFile = join(root, ...parts, 'policy.yaml');
+    let meta: Record<string, unknown> = {};
+    if (existsSync(metaFile)) {
+      try {
+        meta = (parse(readFileSync(metaFile, 'utf8')) as Record<string, unknown> | null) ?? {};
+      } catch (err) {
+        problems.push(`${relative(root, metaFile)}: ${(err as Error).message.split('\n')[0]}`);
+        continue;
+      }
+    }
+    const enforcement = meta.enforcement ?? Enforcement.enforce;
+    if (!isEnforcement(enforcement)) {
+      problems.push(`${relative(root, metaFile)}: enforcement must be enforce, warn or dryrun`);
+      continue;
+    }
+    policies.push({
+      id: parts.join('/'),
+      path: parts,
+      description: typeof meta.description === 'string' ? meta.description : '',
+      enforcement,
+      parameters: (meta.parameters as Record<string, unknown> | undefined) ?? {},
+    });
+  }
+  if (problems.length > 0) throw new PolicyLayoutError(problems);
+  return policies;
+}
+
+/** `data` for the bundle: every policy's parameters at data.parameters.<category>.<name>. */
+export function parametersData(policies: readonly PolicyMeta[]): Record<string, unknown> {
+  const parameters: Record<string, Record<string, unknown>> = {};
+  for (const p of policies) {
+    let node: Record<string, unknown> = parameters;
+    for (const seg of p.path.slice(0, -1)) node = (node[seg] ??= {}) as Record<string, unknown>;
+    node[p.path[p.path.length - 1] as string] = p.parameters;
+  }
+  return { parameters };
+}

@@ -1,0 +1,27 @@
+import type { PolicyMeta } from './discover.js';
+
+/** Package of the generated entry module (outside `driftgate.*`, so never a policy). */
+export const ENTRY_PACKAGE = 'driftgate_entry';
+/** Aggregate entrypoint: every policy's {deny, warn, patch} keyed by policy id. */
+export const RESULTS_ENTRYPOINT = `${ENTRY_PACKAGE}/results`;
+/** Per-policy entrypoint, used to attribute an evaluation error to one policy. */
+export const policyEntrypoint = (index: number): string => `${ENTRY_PACKAGE}/p${index}`;
+
+/**
+ * Rego for the entry module: a rule per policy that defaults missing deny/warn/patch to empty
+ * sets (so authors define only what they need), and `results` gathering them all, so one wasm
+ * evaluation answers for the whole library.
+ */
+export function entryModule(policies: readonly PolicyMeta[]): string {
+  const lines = [`package ${ENTRY_PACKAGE}`, '', 'import rego.v1', ''];
+  policies.forEach((p, i) => {
+    const ref = ['data', 'driftgate', ...p.path].join('.');
+    for (const out of ['deny', 'warn', 'patch']) {
+      lines.push(`default p${i}_${out} := set()`, `p${i}_${out} := ${ref}.${out}`);
+    }
+    lines.push(`p${i} := {"deny": p${i}_deny, "warn": p${i}_warn, "patch": p${i}_patch}`, '');
+  });
+  const entries = policies.map((p, i) => `\t${JSON.stringify(p.id)}: p${i},`);
+  lines.push('results := {', ...entries, '}', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,36 @@
+# Images must name a tag other than "latest" (or a digest): ":latest" and untagged images are
+# not reproducible, so a rollback or a new node may run different code.
+package driftgate.images.disallow_latest
+
+import data.lib.pods
+import rego.v1
+
+deny contains msg if {
+	some entry in pods.containers
+	image := entry.container.image
+	not pinned(image)
+	msg := sprintf("%s \"%s\" uses image \"%s\": pin a version tag or digest instead of latest or no tag", [entry.field, entry.container.name, image])
+}
+
+pinned(image) if contains(image, "@sha256:")
+
+pinned(image) if {
+	not contains(image, "@")
+	tag := image_tag(image)
+	tag != ""
+	tag != "latest"
+}
+
+# The tag is whatever follows the last ":" after the last "/" (a registry port is not a tag).
+image_tag(image) := tag if {
+	parts := split(image, "/")
+	last := parts[count(parts) - 1]
+	contains(last, ":")
+	segs := split(last, ":")
+	tag := segs[count(segs) - 1]
+}
+
+image_tag(image) := "" if {
+	parts := split(image, "/")
+	not contains(parts[count(parts) - 1], ":")
+}

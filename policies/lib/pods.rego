@@ -1,0 +1,23 @@
+# Shared helpers: every pod spec an admission object carries, for any workload kind.
+package lib.pods
+
+import rego.v1
+
+# The object under review (null on DELETE).
+object := input.request.object
+
+# The pod spec of a Pod, of a workload's template, or of a CronJob's job template.
+pod_spec := object.spec if object.kind == "Pod"
+
+pod_spec := object.spec.template.spec if object.kind in {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"}
+
+pod_spec := object.spec.jobTemplate.spec.template.spec if object.kind == "CronJob"
+
+# Every container with where it lives: containers, initContainers and ephemeralContainers.
+containers contains {"container": c, "field": field} if {
+	some field in ["containers", "initContainers", "ephemeralContainers"]
+	some c in pod_spec[field]
+}
+
+# The kinds whose pod spec this library reads.
+workload_kinds := {"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"}

@@ -1,0 +1,79 @@
+import type { PolicyOutcome } from '../policies/engine/bundle.js';
+import type { Enforcement } from '../policies/engine/discover.js';
+import type { JsonPatchOp } from './types.js';
+
+export const Endpoint = { validate: 'validate', mutate: 'mutate' } as const;
+export type Endpoint = (typeof Endpoint)[keyof typeof Endpoint];
+
+/** One policy finding, for metrics and audit: which policy, and what driftgate did about it. */
+export interface Violation {
+  readonly policy: string;
+  readonly action: Enforcement;
+}
+
+/** What to answer, before it is put into an AdmissionResponse. */
+export interface Decision {
+  readonly allowed: boolean;
+  /** Set when denied. */
+  readonly message?: string;
+  readonly warnings: readonly string[];
+  readonly patch: readonly JsonPatchOp[];
+  readonly violations: readonly Violation[];
+  /** Policies whose evaluation failed. */
+  readonly errors: readonly string[];
+}
+
+export interface DecideInput {
+  readonly endpoint: Endpoint;
+  readonly outcomes: readonly PolicyOutcome[];
+  /** Per-policy enforcement overrides from config (policy id → action). */
+  readonly overrides?: Readonly<Record<string, Enforcement>>;
+}
+
+/** At most this many denial reasons are spelled out; the rest are counted. */
+export const MAX_REASONS = 5;
+
+const depth = (path: string): number => path.split('/').length;
+
+/**
+ * Turn policy outcomes into a decision. Pure.
+ * - validate: enforce-mode denies deny; warn-mode denies become warnings; dryrun only counts;
+ *   every `warn` message is a warning. A policy that failed to evaluate denies when it enforces
+ *   (fail closed: a broken guard must not open the door) and warns otherwise.
+ * - mutate: only patches, parents before children; never denies or warns (validate does that,
+ *   so kubectl shows each message once).
+ */
+export function decide({ endpoint, outcomes, overrides = {} }: DecideInput): Decision {
+  const reasons: string[] = [];
+  const warnings: string[] = [];
+  const patch: JsonPatchOp[] = [];
+  const violations: Violation[] = [];
+  const errors: string[] = [];
+  for (const o of outcomes) {
+    const id = o.policy.id;
+    const action = overrides[id] ?? o.policy.enforcement;
+    if (!o.ok) {
+      errors.push(id);
+      if (endpoint === 'mutate') continue;
+      const text = `policy ${id} could not be evaluated: ${o.error}`;
+      if (action === 'enforce') reasons.push(text);
+      else warnings.push(text);
+      continue;
+    }
+    if (endpoint === 'mutate') {
+      if (action !== 'dryrun') patch.push(...o.result.patch);
+      continue;
+    }
+    for (const msg of o.result.deny) {
+      violations.push({ policy: id, action });
+      if (action === 'enforce') reasons.push(`[${id}] ${msg}`);
+      else if (action === 'warn') warnings.push(`[${id}] ${msg}`);
+    }
+    if (action !== 'dryrun') warnings.push(...o.result.warn.map((w) => `[${id}] ${w}`));
+  }
+  patch.sort((a, b) => depth(a.path) - depth(b.path));
+  if (reasons.length === 0) return { allowed: true, warnings, patch, violations, errors };
+  const more = reasons.length > MAX_REASONS ? ` (and ${reasons.length - MAX_REASONS} more)` : '';
+  const message = `${reasons.slice(0, MAX_REASONS).join('; ')}${more}`;
+  return { allowed: false, message, warnings, patch: [], violations, errors };
+}

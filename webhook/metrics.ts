@@ -1,0 +1,110 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Operation } from './types.js';
+import { WebhookError } from './errors.js';
+import { Endpoint } from './decide.js';
+
+export const AdmissionDecision = {
+  allowed: 'allowed',
+  denied: 'denied',
+  warned: 'warned',
+  patched: 'patched',
+  exempt: 'exempt',
+  error: 'error',
+} as const;
+export type AdmissionDecision = (typeof AdmissionDecision)[keyof typeof AdmissionDecision];
+
+/** Seconds; millisecond resolution at the low end, up to 10 s (the apiserver's max timeout). */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The webhook's Prometheus metrics on their own registry. Label sets are bounded. */
+export class AdmissionMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'driftgate_admission_requests_total',
+    help: 'Admission reviews answered, by endpoint, operation and decision.',
+    labelNames: ['endpoint', 'operation', 'decision'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'driftgate_admission_request_duration_seconds',
+    help: 'Time from request received to response sent.',
+    labelNames: ['endpoint'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly evaluation = new Histogram({
+    name: 'driftgate_policy_evaluation_duration_seconds',
+    help: 'Time to evaluate the policy bundle for one review.',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly violations = new Counter({
+    name: 'driftgate_policy_violations_total',
+    help: 'Policy violations found at admission, by policy and enforcement action.',
+    labelNames: ['policy', 'action'] as const,
+    registers: [this.registry],
+  });
+  readonly evaluationErrors = new Counter({
+    name: 'driftgate_policy_evaluation_errors_total',
+    help: 'Policy evaluations that raised an error, by policy.',
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
+  readonly bundleInfo = new Gauge({
+    name: 'driftgate_policy_bundle_info',
+    help: 'The loaded policy bundle (value 1), labelled with its revision.',
+    labelNames: ['revision'] as const,
+    registers: [this.registry],
+  });
+  readonly bundlePolicies = new Gauge({
+    name: 'driftgate_policy_bundle_policies',
+    help: 'Policies in the loaded bundle.',
+    registers: [this.registry],
+  });
+  readonly bundleLoadErrors = new Counter({
+    name: 'driftgate_policy_bundle_load_errors_total',
+    help: 'Policy bundle builds refused (the last good bundle stayed), by stage.',
+    labelNames: ['stage'] as const,
+    registers: [this.registry],
+  });
+  readonly bundleLoaded = new Gauge({
+    name: 'driftgate_policy_bundle_last_load_timestamp_seconds',
+    help: 'When the live bundle was loaded.',
+    registers: [this.registry],
+  });
+  readonly badRequests = new Counter({
+    name: 'driftgate_admission_bad_requests_total',
+    help: 'Requests refused with HTTP 400, by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly certExpiry = new Gauge({
+    name: 'driftgate_webhook_certificate_expiry_timestamp_seconds',
+    help: 'When the serving certificate expires.',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'driftgate_webhook_' });
+    for (const endpoint of Object.values(Endpoint)) {
+      this.duration.zero({ endpoint });
+      for (const operation of Object.values(Operation)) {
+        for (const decision of Object.values(AdmissionDecision)) this.requests.inc({ endpoint, operation, decision }, 0);
+      }
+    }
+    for (const code of Object.values(WebhookError)) this.badRequests.inc({ code }, 0);
+    for (const stage of ['layout', 'test', 'compile', 'load']) this.bundleLoadErrors.inc({ stage }, 0);
+  }
+
+  /** Record a newly loaded bundle: info gauge, and violation counters at 0 for its policies. */
+  bundleSwapped(revision: string, policies: readonly { id: string }[], nowMs = Date.now()): void {
+    this.bundleInfo.reset();
+    this.bundleInfo.set({ revision }, 1);
+    this.bundlePolicies.set(policies.length);
+    this.bundleLoaded.set(nowMs / 1000);
+    for (const { id } of policies) {
+      this.evaluationErrors.inc({ policy: id }, 0);
+      for (const action of ['enforce', 'warn', 'dryrun']) this.violations.inc({ policy: id, action }, 0);
+    }
+  }
+}
