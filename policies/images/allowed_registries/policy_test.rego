@@ -1,0 +1,27 @@
+package driftgate.images.allowed_registries_test
+
+import data.driftgate.images.allowed_registries
+import rego.v1
+
+params := {"registries": ["ghcr.io/acme/", "docker.io/library/"]}
+
+pod(image) := {"request": {"object": {"kind": "Pod", "spec": {"containers": [{"name": "c", "image": image}]}}}}
+
+test_allowed_prefix if {
+	count(allowed_registries.deny) == 0 with input as pod("ghcr.io/acme/api:1.2") with data.parameters.images.allowed_registries as params
+}
+
+test_docker_hub_short_name_normalised if {
+	count(allowed_registries.deny) == 0 with input as pod("nginx:1.27") with data.parameters.images.allowed_registries as params
+}
+
+test_other_registry_denied if {
+	msgs := allowed_registries.deny with input as pod("quay.io/evil/miner:1") with data.parameters.images.allowed_registries as params
+	count(msgs) == 1
+	some msg in msgs
+	contains(msg, "quay.io/evil/miner:1")
+}
+
+test_docker_hub_user_image_denied if {
+	count(allowed_registries.deny) == 1 with input as pod("someone/tool:1") with data.parameters.images.allowed_registries as params
+}

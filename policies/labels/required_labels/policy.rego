@@ -1,0 +1,14 @@
+# Objects of the configured kinds must carry the configured labels (ownership, cost reporting).
+package driftgate.labels.required_labels
+
+import rego.v1
+
+params := data.parameters.labels.required_labels
+
+deny contains msg if {
+	obj := input.request.object
+	obj.kind in params.kinds
+	some label in params.labels
+	not obj.metadata.labels[label]
+	msg := sprintf("%s \"%s\" has no label \"%s\": add it under metadata.labels", [obj.kind, obj.metadata.name, label])
+}

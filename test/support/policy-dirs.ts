@@ -1,0 +1,37 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** A temp policy directory with the given files; removed by the returned cleanup. */
+export function policyDir(files: Readonly<Record<string, string>>): { dir: string; write(files: Readonly<Record<string, string>>): void; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-policies-'));
+  const write = (more: Readonly<Record<string, string>>): void => {
+    for (const [path, content] of Object.entries(more)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+  };
+  write(files);
+  return { dir, write, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A small valid policy denying ConfigMaps whose data has key "forbidden". */
+export const GOOD_POLICY = {
+  'demo/no_forbidden/policy.rego': `package driftgate.demo.no_forbidden
+
+import rego.v1
+
+deny contains msg if {
+	input.request.object.kind == "ConfigMap"
+	input.request.object.data.forbidden
+	msg := "key forbidden is not allowed"
+}
+`,
+  'demo/no_forbidden/policy_test.rego': `package driftgate.demo.no_forbidden_test
+
+import data.driftgate.demo.no_forbidden
+import rego.v1
+
+test_denies if count(no_forbidden.deny) == 1 with input as {"request": {"object": {"kind": "ConfigMap", "data": {"forbidden": "x"}}}}
+`,
+} as const;
