@@ -1,0 +1,118 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parseWebhookConfig } from '../../webhook/config.js';
+import { startWebhook, type WebhookHandle } from '../../webhook/main.js';
+import type { ControlPlane } from './control-plane.js';
+import { toolPath } from './tools.js';
+
+export const LIBRARY_DIR = join(import.meta.dirname, '..', '..', 'policies');
+
+export interface TestWebhook {
+  readonly handle: WebhookHandle;
+  readonly policyDir: string;
+  readonly url: string;
+  metrics(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The webhook in-process on 127.0.0.1 with generated TLS, over a private copy of `policies`. */
+export async function startTestWebhook(policies = LIBRARY_DIR, extra: Record<string, unknown> = {}): Promise<TestWebhook> {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-webhook-'));
+  const policyDir = join(dir, 'policies');
+  cpSync(policies, policyDir, { recursive: true, filter: (src) => !src.includes(`${join('policies', 'engine')}`) });
+  const cfg = parseWebhookConfig({
+    host: '127.0.0.1', port: 0, metricsHost: '127.0.0.1', metricsPort: 0,
+    policyDir, opaPath: toolPath('opa'), logLevel: 'silent',
+    tls: { generateDir: join(dir, 'tls'), dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] },
+    ...extra,
+  });
+  const handle = await startWebhook(cfg, { logger: pino({ level: 'silent' }), defaultMetrics: false });
+  return {
+    handle,
+    policyDir,
+    url: `https://127.0.0.1:${handle.port}`,
+    metrics: async () => (await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`)).text(),
+    async stop() {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Register validating and mutating webhook configurations pointing at `url` (all namespaces). */
+export async function registerWebhooks(cp: ControlPlane, url: string, caBundle: string): Promise<void> {
+  const ca = Buffer.from(caBundle).toString('base64');
+  const rules = `
+    rules:
+    - apiGroups: ["", "apps", "batch"]
+      apiVersions: ["*"]
+      operations: [CREATE, UPDATE]
+      resources: [pods, configmaps, secrets, deployments, statefulsets, daemonsets, jobs, cronjobs]
+      scope: Namespaced`;
+  const common = (path: string) => `
+    clientConfig: { url: "${url}/${path}", caBundle: ${ca} }
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    failurePolicy: Fail
+    timeoutSeconds: 10${rules}`;
+  const manifest = `
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: { name: driftgate }
+webhooks:
+  - name: mutate.driftgate.io
+    reinvocationPolicy: Never${common('mutate')}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: { name: driftgate }
+webhooks:
+  - name: validate.driftgate.io${common('validate')}
+`;
+  const r = await cp.kubectl(['apply', '-f', '-'], { input: manifest });
+  if (r.code !== 0) throw new Error(`registering webhooks failed: ${r.stderr}`);
+}
+
+/** A Deployment manifest that passes the whole built-in library unless `patch` changes it. */
+export function deployment(name: string, namespace: string, opts: { image?: string; labels?: Record<string, string> } = {}): string {
+  const labels = opts.labels ?? { 'app.kubernetes.io/name': name };
+  return JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          securityContext: { runAsNonRoot: true },
+          containers: [
+            {
+              name: 'app',
+              image: opts.image ?? 'registry.example/shop/web:1.4.2',
+              readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+              livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+              securityContext: { allowPrivilegeEscalation: false },
+            },
+          ],
+        },
+      },
+    },
+  });
+}
+
+/** The value of one sample of a Prometheus text exposition, or undefined. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
