@@ -15,12 +15,21 @@ export interface ExecResult {
 }
 
 /** Run a command; resolves with its exit code and output, never rejects on a non-zero exit. */
-export function exec(command: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+export function exec(
+  command: string,
+  args: readonly string[],
+  opts: ExecOptions = {},
+): Promise<ExecResult> {
   return new Promise((resolve) => {
     const child = execFile(
       command,
       args,
-      { cwd: opts.cwd, env: opts.env, maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 60_000 },
+      {
+        cwd: opts.cwd,
+        env: opts.env,
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: opts.timeoutMs ?? 60_000,
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
@@ -31,10 +40,16 @@ export function exec(command: string, args: readonly string[], opts: ExecOptions
 }
 
 /** Run a command and return its stdout; throws with the command line and stderr when it fails. */
-export async function execOk(command: string, args: readonly string[], opts: ExecOptions = {}): Promise<string> {
+export async function execOk(
+  command: string,
+  args: readonly string[],
+  opts: ExecOptions = {},
+): Promise<string> {
   const r = await exec(command, args, opts);
   if (r.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`,
+    );
   }
   return r.stdout;
 }

@@ -27,8 +27,18 @@ export interface WebhookConfig {
 }
 
 export type TlsConfig =
-  | { readonly mode: 'files'; readonly certFile: string; readonly keyFile: string; readonly caFile?: string }
-  | { readonly mode: 'generate'; readonly dir: string; readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] };
+  | {
+      readonly mode: 'files';
+      readonly certFile: string;
+      readonly keyFile: string;
+      readonly caFile?: string;
+    }
+  | {
+      readonly mode: 'generate';
+      readonly dir: string;
+      readonly dnsNames: readonly string[];
+      readonly ipAddresses: readonly string[];
+    };
 
 /** A config that cannot be used; `problems` lists every problem at once. */
 export class ConfigError extends Error {
@@ -65,7 +75,8 @@ class Reader {
   }
   num(key: string, def: number, min: number, max: number): number {
     const v = this.raw[key] ?? def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.problems.push(`${key} must be an integer from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      this.problems.push(`${key} must be an integer from ${min} to ${max}`);
     return Number(v);
   }
   bool(key: string, def: boolean): boolean {
@@ -86,14 +97,21 @@ class Reader {
 function parseTls(r: Reader, raw: unknown): TlsConfig {
   const tls = isRaw(raw) ? raw : {};
   if (typeof tls.certFile === 'string' || typeof tls.keyFile === 'string') {
-    if (typeof tls.certFile !== 'string' || typeof tls.keyFile !== 'string') r.problems.push('tls.certFile and tls.keyFile go together');
-    return { mode: 'files', certFile: String(tls.certFile), keyFile: String(tls.keyFile), ...(typeof tls.caFile === 'string' ? { caFile: tls.caFile } : {}) };
+    if (typeof tls.certFile !== 'string' || typeof tls.keyFile !== 'string')
+      r.problems.push('tls.certFile and tls.keyFile go together');
+    return {
+      mode: 'files',
+      certFile: String(tls.certFile),
+      keyFile: String(tls.keyFile),
+      ...(typeof tls.caFile === 'string' ? { caFile: tls.caFile } : {}),
+    };
   }
   return {
     mode: 'generate',
     dir: typeof tls.generateDir === 'string' ? tls.generateDir : '/var/run/driftgate/tls',
     dnsNames: r.list(tls, 'dnsNames', 'tls'),
-    ipAddresses: isRaw(raw) && 'ipAddresses' in tls ? r.list(tls, 'ipAddresses', 'tls') : ['127.0.0.1'],
+    ipAddresses:
+      isRaw(raw) && 'ipAddresses' in tls ? r.list(tls, 'ipAddresses', 'tls') : ['127.0.0.1'],
   };
 }
 
@@ -104,11 +122,13 @@ function parseTls(r: Reader, raw: unknown): TlsConfig {
 export function parseWebhookConfig(input: unknown): WebhookConfig {
   const raw = isRaw(input) ? input : {};
   const r = new Reader(raw);
-  if (input !== undefined && input !== null && !isRaw(input)) r.problems.push('config must be a mapping');
+  if (input !== undefined && input !== null && !isRaw(input))
+    r.problems.push('config must be a mapping');
   const ex = isRaw(raw.exemptions) ? raw.exemptions : {};
   const overrides = isRaw(raw.enforcementOverrides) ? raw.enforcementOverrides : {};
   for (const [id, action] of Object.entries(overrides)) {
-    if (!['enforce', 'warn', 'dryrun'].includes(String(action))) r.problems.push(`enforcementOverrides.${id} must be enforce, warn or dryrun`);
+    if (!['enforce', 'warn', 'dryrun'].includes(String(action)))
+      r.problems.push(`enforcementOverrides.${id} must be enforce, warn or dryrun`);
   }
   const d = WEBHOOK_DEFAULTS;
   const cfg: WebhookConfig = {

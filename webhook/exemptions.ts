@@ -12,11 +12,19 @@ export const ALWAYS_EXEMPT_NAMESPACES = ['kube-system'] as const;
 /** Build exemptions; kube-system and `ownNamespace` are added whatever the config says. */
 export function makeExemptions(
   ownNamespace: string,
-  cfg: { namespaces?: readonly string[]; users?: readonly string[]; groups?: readonly string[]; serviceAccounts?: readonly string[] } = {},
+  cfg: {
+    namespaces?: readonly string[];
+    users?: readonly string[];
+    groups?: readonly string[];
+    serviceAccounts?: readonly string[];
+  } = {},
 ): Exemptions {
   return {
     namespaces: new Set([...ALWAYS_EXEMPT_NAMESPACES, ownNamespace, ...(cfg.namespaces ?? [])]),
-    users: new Set([...(cfg.users ?? []), ...(cfg.serviceAccounts ?? []).map((sa) => `system:serviceaccount:${sa.replace('/', ':')}`)]),
+    users: new Set([
+      ...(cfg.users ?? []),
+      ...(cfg.serviceAccounts ?? []).map((sa) => `system:serviceaccount:${sa.replace('/', ':')}`),
+    ]),
     groups: new Set(cfg.groups ?? []),
   };
 }

@@ -28,10 +28,20 @@ const objectRef = (r: AdmissionRequest): string =>
  * Answer one decoded AdmissionRequest: exempt → allow at once; otherwise evaluate the live
  * bundle and decide(). Never throws for policy problems (they become decisions).
  */
-export function handleRequest(request: AdmissionRequest, endpoint: Endpoint, deps: HandlerDeps): AdmissionResponse {
+export function handleRequest(
+  request: AdmissionRequest,
+  endpoint: Endpoint,
+  deps: HandlerDeps,
+): AdmissionResponse {
   const { metrics } = deps;
-  const log = deps.logger.child({ uid: request.uid, operation: request.operation, object: objectRef(request), endpoint });
-  const count = (decision: AdmissionDecision): void => metrics.requests.inc({ endpoint, operation: request.operation, decision });
+  const log = deps.logger.child({
+    uid: request.uid,
+    operation: request.operation,
+    object: objectRef(request),
+    endpoint,
+  });
+  const count = (decision: AdmissionDecision): void =>
+    metrics.requests.inc({ endpoint, operation: request.operation, decision });
 
   const exempt = exemptReason(request, deps.exemptions);
   if (exempt) {
@@ -43,7 +53,12 @@ export function handleRequest(request: AdmissionRequest, endpoint: Endpoint, dep
   if (!bundle) {
     count(AdmissionDecision.error);
     log.warn({ decision: 'allowed' }, 'no policy bundle loaded');
-    return allowed(request.uid, endpoint === 'validate' ? ['driftgate has no policy bundle loaded yet: nothing was checked'] : []);
+    return allowed(
+      request.uid,
+      endpoint === 'validate'
+        ? ['driftgate has no policy bundle loaded yet: nothing was checked']
+        : [],
+    );
   }
   const stop = metrics.evaluation.startTimer();
   const outcomes = bundle.evaluate(policyInput(request));
@@ -62,9 +77,27 @@ export function handleRequest(request: AdmissionRequest, endpoint: Endpoint, dep
   count(decision);
   const user = request.userInfo.username;
   if (d.allowed) {
-    log.info({ decision, user, revision: bundle.revision, dryRun: request.dryRun ?? false, violations: d.violations.length }, 'admission decision');
+    log.info(
+      {
+        decision,
+        user,
+        revision: bundle.revision,
+        dryRun: request.dryRun ?? false,
+        violations: d.violations.length,
+      },
+      'admission decision',
+    );
     return allowed(request.uid, d.warnings, d.patch);
   }
-  log.info({ decision, user, revision: bundle.revision, dryRun: request.dryRun ?? false, reason: d.message }, 'admission decision');
+  log.info(
+    {
+      decision,
+      user,
+      revision: bundle.revision,
+      dryRun: request.dryRun ?? false,
+      reason: d.message,
+    },
+    'admission decision',
+  );
   return denied(request.uid, `driftgate policy: ${d.message}`, d.warnings);
 }

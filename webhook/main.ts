@@ -27,9 +27,17 @@ export interface WebhookRuntime {
 
 function certificates(cfg: WebhookConfig, logger: Logger, nowMs: () => number): CertificateSource {
   if (cfg.tls.mode === 'files') {
-    return fileCertificateSource({ ...cfg.tls, onError: (err) => logger.warn({ reason: err.message }, 'ignoring unusable certificate files') });
+    return fileCertificateSource({
+      ...cfg.tls,
+      onError: (err) => logger.warn({ reason: err.message }, 'ignoring unusable certificate files'),
+    });
   }
-  return generatedCertificateSource({ dir: cfg.tls.dir, dnsNames: cfg.tls.dnsNames, ipAddresses: cfg.tls.ipAddresses, nowMs });
+  return generatedCertificateSource({
+    dir: cfg.tls.dir,
+    dnsNames: cfg.tls.dnsNames,
+    ipAddresses: cfg.tls.ipAddresses,
+    nowMs,
+  });
 }
 
 /**
@@ -37,7 +45,10 @@ function certificates(cfg: WebhookConfig, logger: Logger, nowMs: () => number): 
  * (first load awaited; a bad first load leaves the server up but not ready), the directory
  * watch, and the HTTPS server. Throws when a port or the certificate files cannot be used.
  */
-export async function startWebhook(cfg: WebhookConfig, rt: WebhookRuntime = {}): Promise<WebhookHandle> {
+export async function startWebhook(
+  cfg: WebhookConfig,
+  rt: WebhookRuntime = {},
+): Promise<WebhookHandle> {
   const logger = rt.logger ?? pino({ level: cfg.logLevel, base: { component: 'webhook' } });
   const nowMs = rt.nowMs ?? Date.now;
   const metrics = new AdmissionMetrics({ defaultMetrics: rt.defaultMetrics ?? true });
@@ -50,13 +61,18 @@ export async function startWebhook(cfg: WebhookConfig, rt: WebhookRuntime = {}):
       },
       onLoadError: (e) => {
         metrics.bundleLoadErrors.inc({ stage: e.stage });
-        logger.error({ stage: e.stage, reason: e.message }, 'policy bundle refused; last good bundle stays');
+        logger.error(
+          { stage: e.stage, reason: e.message },
+          'policy bundle refused; last good bundle stays',
+        );
       },
     },
     nowMs,
   );
   await store.reload(cfg.policyDir);
-  const watcher = cfg.watchPolicies ? watchDirectory(cfg.policyDir, () => void store.reload(cfg.policyDir)) : undefined;
+  const watcher = cfg.watchPolicies
+    ? watchDirectory(cfg.policyDir, () => void store.reload(cfg.policyDir))
+    : undefined;
   const certs = certificates(cfg, logger, nowMs);
   const server = await startWebhookServer({
     host: cfg.host,

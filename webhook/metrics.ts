@@ -14,7 +14,9 @@ export const AdmissionDecision = {
 export type AdmissionDecision = (typeof AdmissionDecision)[keyof typeof AdmissionDecision];
 
 /** Seconds; millisecond resolution at the low end, up to 10 s (the apiserver's max timeout). */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** The webhook's Prometheus metrics on their own registry. Label sets are bounded. */
 export class AdmissionMetrics {
@@ -85,15 +87,18 @@ export class AdmissionMetrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'driftgate_webhook_' });
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'driftgate_webhook_' });
     for (const endpoint of Object.values(Endpoint)) {
       this.duration.zero({ endpoint });
       for (const operation of Object.values(Operation)) {
-        for (const decision of Object.values(AdmissionDecision)) this.requests.inc({ endpoint, operation, decision }, 0);
+        for (const decision of Object.values(AdmissionDecision))
+          this.requests.inc({ endpoint, operation, decision }, 0);
       }
     }
     for (const code of Object.values(WebhookError)) this.badRequests.inc({ code }, 0);
-    for (const stage of ['layout', 'test', 'compile', 'load']) this.bundleLoadErrors.inc({ stage }, 0);
+    for (const stage of ['layout', 'test', 'compile', 'load'])
+      this.bundleLoadErrors.inc({ stage }, 0);
   }
 
   /** Record a newly loaded bundle: info gauge, and violation counters at 0 for its policies. */
@@ -104,7 +109,8 @@ export class AdmissionMetrics {
     this.bundleLoaded.set(nowMs / 1000);
     for (const { id } of policies) {
       this.evaluationErrors.inc({ policy: id }, 0);
-      for (const action of ['enforce', 'warn', 'dryrun']) this.violations.inc({ policy: id, action }, 0);
+      for (const action of ['enforce', 'warn', 'dryrun'])
+        this.violations.inc({ policy: id, action }, 0);
     }
   }
 }

@@ -11,7 +11,12 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > limit) {
       req.resume();
-      reject(new BadReviewError(WebhookError.WEBHOOK_BODY_TOO_LARGE, `body of ${declared} bytes is over the ${limit}-byte limit`));
+      reject(
+        new BadReviewError(
+          WebhookError.WEBHOOK_BODY_TOO_LARGE,
+          `body of ${declared} bytes is over the ${limit}-byte limit`,
+        ),
+      );
       return;
     }
     const chunks: Buffer[] = [];
@@ -21,7 +26,12 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new BadReviewError(WebhookError.WEBHOOK_BODY_TOO_LARGE, `body is over the ${limit}-byte limit`));
+        reject(
+          new BadReviewError(
+            WebhookError.WEBHOOK_BODY_TOO_LARGE,
+            `body is over the ${limit}-byte limit`,
+          ),
+        );
         return;
       }
       chunks.push(chunk);
@@ -31,7 +41,8 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
   });
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Decode and check an AdmissionReview v1 body. Throws BadReviewError (→ HTTP 400) saying exactly
@@ -40,28 +51,50 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function decodeReview(contentType: string | undefined, body: Buffer): AdmissionReview {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new BadReviewError(WebhookError.WEBHOOK_CONTENT_TYPE, `content type must be application/json (got "${type || 'none'}")`);
+    throw new BadReviewError(
+      WebhookError.WEBHOOK_CONTENT_TYPE,
+      `content type must be application/json (got "${type || 'none'}")`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new BadReviewError(WebhookError.WEBHOOK_NOT_JSON, `body is not JSON: ${(err as Error).message}`);
+    throw new BadReviewError(
+      WebhookError.WEBHOOK_NOT_JSON,
+      `body is not JSON: ${(err as Error).message}`,
+    );
   }
-  if (!isObject(parsed) || parsed.apiVersion !== 'admission.k8s.io/v1' || parsed.kind !== 'AdmissionReview') {
-    const got = isObject(parsed) ? `${String(parsed.apiVersion)}/${String(parsed.kind)}` : typeof parsed;
-    throw new BadReviewError(WebhookError.WEBHOOK_WRONG_KIND, `expected admission.k8s.io/v1 AdmissionReview (got ${got})`);
+  if (
+    !isObject(parsed) ||
+    parsed.apiVersion !== 'admission.k8s.io/v1' ||
+    parsed.kind !== 'AdmissionReview'
+  ) {
+    const got = isObject(parsed)
+      ? `${String(parsed.apiVersion)}/${String(parsed.kind)}`
+      : typeof parsed;
+    throw new BadReviewError(
+      WebhookError.WEBHOOK_WRONG_KIND,
+      `expected admission.k8s.io/v1 AdmissionReview (got ${got})`,
+    );
   }
   const request = parsed.request;
-  if (!isObject(request)) throw new BadReviewError(WebhookError.WEBHOOK_NO_REQUEST, 'AdmissionReview has no request');
+  if (!isObject(request))
+    throw new BadReviewError(WebhookError.WEBHOOK_NO_REQUEST, 'AdmissionReview has no request');
   if (typeof request.uid !== 'string' || request.uid === '') {
     throw new BadReviewError(WebhookError.WEBHOOK_NO_UID, 'AdmissionReview request has no uid');
   }
   if (!Object.values(Operation).includes(request.operation as Operation)) {
-    throw new BadReviewError(WebhookError.WEBHOOK_UNKNOWN_OPERATION, `unknown operation "${String(request.operation)}"`);
+    throw new BadReviewError(
+      WebhookError.WEBHOOK_UNKNOWN_OPERATION,
+      `unknown operation "${String(request.operation)}"`,
+    );
   }
   if (!isObject(request.kind) || !isObject(request.userInfo ?? {})) {
-    throw new BadReviewError(WebhookError.WEBHOOK_NO_REQUEST, 'AdmissionReview request has no kind or userInfo');
+    throw new BadReviewError(
+      WebhookError.WEBHOOK_NO_REQUEST,
+      'AdmissionReview request has no kind or userInfo',
+    );
   }
   return parsed as unknown as AdmissionReview;
 }

@@ -46,7 +46,11 @@ function review(endpoint: Endpoint, o: WebhookServerOptions) {
       } else if (uid !== undefined) {
         // Keep the uid contract even on internal errors: answer a 500 status inside a valid review.
         o.logger.error({ err, uid, endpoint }, 'admission handler failed');
-        res.json(encodeReview(errored(uid, 'driftgate could not evaluate this request; see the webhook logs')));
+        res.json(
+          encodeReview(
+            errored(uid, 'driftgate could not evaluate this request; see the webhook logs'),
+          ),
+        );
       } else {
         o.logger.error({ err, endpoint }, 'admission request failed before decoding');
         res.status(500).json({ error: 'WEBHOOK_INTERNAL', message: 'internal error' });
@@ -79,12 +83,29 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
   app.post('/validate', review(Endpoint.validate, o));
   app.post('/mutate', review(Endpoint.mutate, o));
   app.get('/healthz', (_req, res) => void res.type('text').send('ok'));
-  app.get('/readyz', (_req, res) => void (o.ready() ? res.type('text').send('ok') : res.status(503).type('text').send('no policy bundle loaded')));
-  app.use((_req, res) => void res.status(404).json({ error: 'WEBHOOK_NOT_FOUND', message: 'routes: POST /validate, POST /mutate, GET /healthz, GET /readyz' }));
+  app.get(
+    '/readyz',
+    (_req, res) =>
+      void (o.ready()
+        ? res.type('text').send('ok')
+        : res.status(503).type('text').send('no policy bundle loaded')),
+  );
+  app.use(
+    (_req, res) =>
+      void res
+        .status(404)
+        .json({
+          error: 'WEBHOOK_NOT_FOUND',
+          message: 'routes: POST /validate, POST /mutate, GET /healthz, GET /readyz',
+        }),
+  );
 
   const material = o.certificates.current();
   o.deps.metrics.certExpiry.set(material.notAfter.getTime() / 1000);
-  const https = createHttpsServer({ cert: material.certPem, key: material.keyPem, minVersion: 'TLSv1.2' }, app);
+  const https = createHttpsServer(
+    { cert: material.certPem, key: material.keyPem, minVersion: 'TLSv1.2' },
+    app,
+  );
   o.certificates.onChange((m) => {
     https.setSecureContext({ cert: m.certPem, key: m.keyPem, minVersion: 'TLSv1.2' });
     o.deps.metrics.certExpiry.set(m.notAfter.getTime() / 1000);

@@ -1,6 +1,11 @@
 import type { JsonPatchOp } from '../policies/engine/bundle.js';
 
-export const Operation = { CREATE: 'CREATE', UPDATE: 'UPDATE', DELETE: 'DELETE', CONNECT: 'CONNECT' } as const;
+export const Operation = {
+  CREATE: 'CREATE',
+  UPDATE: 'UPDATE',
+  DELETE: 'DELETE',
+  CONNECT: 'CONNECT',
+} as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 
 export interface GroupVersionKind {
@@ -13,7 +18,11 @@ export interface GroupVersionKind {
 export interface AdmissionRequest {
   readonly uid: string;
   readonly kind: GroupVersionKind;
-  readonly resource?: { readonly group: string; readonly version: string; readonly resource: string };
+  readonly resource?: {
+    readonly group: string;
+    readonly version: string;
+    readonly resource: string;
+  };
   readonly subResource?: string;
   readonly name?: string;
   readonly namespace?: string;

@@ -8,7 +8,12 @@ import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from 
 import { entryModule, policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
 import { readTarGzEntry } from './tar.js';
 
-export const BuildStage = { layout: 'layout', test: 'test', compile: 'compile', load: 'load' } as const;
+export const BuildStage = {
+  layout: 'layout',
+  test: 'test',
+  compile: 'compile',
+  load: 'load',
+} as const;
 export type BuildStage = (typeof BuildStage)[keyof typeof BuildStage];
 
 /** A policy directory that was refused; `message` is the compiler's or test runner's own text. */
@@ -51,18 +56,26 @@ function stage(root: string, files: readonly string[], into: string): void {
 export function runtimeProblems(root: string, files: readonly string[]): string[] {
   const problems: string[] = [];
   for (const f of files.filter((x) => !x.endsWith('_test.rego'))) {
-    readFileSync(join(root, f), 'utf8').split('\n').forEach((line, i) => {
-      if (/sprintf\(\s*"[^"]*%q/.test(line)) {
-        problems.push(`${f}:${i + 1}: sprintf "%q" is not supported by the wasm runtime; write \\"%s\\" instead`);
-      }
-    });
+    readFileSync(join(root, f), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (/sprintf\(\s*"[^"]*%q/.test(line)) {
+          problems.push(
+            `${f}:${i + 1}: sprintf "%q" is not supported by the wasm runtime; write \\"%s\\" instead`,
+          );
+        }
+      });
   }
   return problems;
 }
 
 function sourceHash(root: string, files: readonly string[]): string {
   const h = createHash('sha256');
-  for (const f of files) h.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(root, f)))
+      .update('\0');
   return h.digest('hex').slice(0, 12);
 }
 
@@ -76,33 +89,48 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
   try {
     policies = discoverPolicies(root);
   } catch (err) {
-    if (err instanceof PolicyLayoutError) throw new PolicyBuildError(BuildStage.layout, err.problems.join('; '));
+    if (err instanceof PolicyLayoutError)
+      throw new PolicyBuildError(BuildStage.layout, err.problems.join('; '));
     throw err;
   }
   const files = regoFiles(root);
-  if (policies.length === 0) throw new PolicyBuildError(BuildStage.layout, `no <category>/<name>/policy.rego under ${root}`);
+  if (policies.length === 0)
+    throw new PolicyBuildError(BuildStage.layout, `no <category>/<name>/policy.rego under ${root}`);
   const unsupported = runtimeProblems(root, files);
-  if (unsupported.length > 0) throw new PolicyBuildError(BuildStage.compile, unsupported.join('; '));
+  if (unsupported.length > 0)
+    throw new PolicyBuildError(BuildStage.compile, unsupported.join('; '));
   const work = mkdtempSync(join(tmpdir(), 'driftgate-build-'));
   try {
     const all = join(work, 'all');
     const prod = join(work, 'prod');
     stage(root, files, all);
-    stage(root, files.filter((f) => !f.endsWith('_test.rego')), prod);
+    stage(
+      root,
+      files.filter((f) => !f.endsWith('_test.rego')),
+      prod,
+    );
     const timeout = options.timeoutMs ?? 60_000;
     const tested = await exec(options.opaPath, ['test', all], { timeoutMs: timeout });
-    if (tested.code !== 0) throw new PolicyBuildError(BuildStage.test, (tested.stdout + tested.stderr).trim());
+    if (tested.code !== 0)
+      throw new PolicyBuildError(BuildStage.test, (tested.stdout + tested.stderr).trim());
 
-    const caps = await writeWasmCapabilities(options.opaPath, options.cacheDir ?? join(tmpdir(), 'driftgate-opa'));
+    const caps = await writeWasmCapabilities(
+      options.opaPath,
+      options.cacheDir ?? join(tmpdir(), 'driftgate-opa'),
+    );
     const out = join(work, 'bundle.tar.gz');
     writeFileSync(join(prod, '__driftgate_entry.rego'), entryModule(policies));
-    const entrypoints = [RESULTS_ENTRYPOINT, ...policies.map((_, i) => policyEntrypoint(i))].flatMap((e) => ['-e', e]);
+    const entrypoints = [
+      RESULTS_ENTRYPOINT,
+      ...policies.map((_, i) => policyEntrypoint(i)),
+    ].flatMap((e) => ['-e', e]);
     const built = await exec(
       options.opaPath,
       ['build', '-t', 'wasm', '--capabilities', caps, ...entrypoints, '-o', out, prod],
       { timeoutMs: timeout },
     );
-    if (built.code !== 0) throw new PolicyBuildError(BuildStage.compile, (built.stderr + built.stdout).trim());
+    if (built.code !== 0)
+      throw new PolicyBuildError(BuildStage.compile, (built.stderr + built.stdout).trim());
     const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
     if (!wasm) throw new PolicyBuildError(BuildStage.compile, 'opa build wrote no policy.wasm');
     return { wasm, revision: options.revision ?? sourceHash(root, files), policies };

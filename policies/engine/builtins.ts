@@ -16,15 +16,26 @@ export function regexReplace(s: string, pattern: string, value: string): string 
 
 const unitFactors: Readonly<Record<string, number>> = {
   '': 1,
-  k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15, e: 1e18,
-  ki: 2 ** 10, mi: 2 ** 20, gi: 2 ** 30, ti: 2 ** 40, pi: 2 ** 50, ei: 2 ** 60,
+  k: 1e3,
+  m: 1e6,
+  g: 1e9,
+  t: 1e12,
+  p: 1e15,
+  e: 1e18,
+  ki: 2 ** 10,
+  mi: 2 ** 20,
+  gi: 2 ** 30,
+  ti: 2 ** 40,
+  pi: 2 ** 50,
+  ei: 2 ** 60,
 };
 
 /** "10GB", "5K", "4mib", "1.5e3MB" → bytes (KB decimal, KiB binary; the B is optional). */
 export function parseBytes(x: string): number {
   const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-z]*?)b?\s*$/i.exec(x.replaceAll('"', ''));
   const factor = m ? unitFactors[(m[2] ?? '').toLowerCase()] : undefined;
-  if (!m || factor === undefined) throw new Error(`units.parse_bytes: could not parse byte amount "${x}"`);
+  if (!m || factor === undefined)
+    throw new Error(`units.parse_bytes: could not parse byte amount "${x}"`);
   return Math.round(Number(m[1]) * factor);
 }
 
@@ -51,7 +62,8 @@ export function semverCompare(a: string, b: string): number {
   }
   const ra = pa[4]?.split('.') ?? [];
   const rb = pb[4]?.split('.') ?? [];
-  if (ra.length === 0 || rb.length === 0) return rb.length - ra.length === 0 ? 0 : ra.length === 0 ? 1 : -1;
+  if (ra.length === 0 || rb.length === 0)
+    return rb.length - ra.length === 0 ? 0 : ra.length === 0 ? 1 : -1;
   for (let i = 0; i < Math.max(ra.length, rb.length); i++) {
     if (ra[i] === undefined) return -1;
     if (rb[i] === undefined) return 1;
@@ -62,7 +74,9 @@ export function semverCompare(a: string, b: string): number {
 }
 
 /** The custom builtins handed to opa-wasm's loadPolicy. */
-export function customBuiltins(nowMs: () => number = Date.now): Record<string, (...args: never[]) => unknown> {
+export function customBuiltins(
+  nowMs: () => number = Date.now,
+): Record<string, (...args: never[]) => unknown> {
   return {
     'time.now_ns': makeTimeNowNs(nowMs),
     'regex.replace': regexReplace,
@@ -73,5 +87,10 @@ export function customBuiltins(nowMs: () => number = Date.now): Record<string, (
 
 /** Builtins opa-wasm 1.10 implements in JavaScript (beside those compiled into the wasm). */
 export const SDK_JS_BUILTINS = [
-  'json.is_valid', 'sprintf', 'regex.split', 'yaml.is_valid', 'yaml.marshal', 'yaml.unmarshal',
+  'json.is_valid',
+  'sprintf',
+  'regex.split',
+  'yaml.is_valid',
+  'yaml.marshal',
+  'yaml.unmarshal',
 ] as const;

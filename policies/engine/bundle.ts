@@ -33,11 +33,18 @@ export interface PolicyBundle {
 
 const messages = (v: unknown): string[] => {
   if (!Array.isArray(v)) return [];
-  return v.map((m) => (typeof m === 'string' ? m : typeof m?.msg === 'string' ? m.msg : JSON.stringify(m))).sort();
+  return v
+    .map((m) =>
+      typeof m === 'string' ? m : typeof m?.msg === 'string' ? m.msg : JSON.stringify(m),
+    )
+    .sort();
 };
 
 const isOp = (v: unknown): v is JsonPatchOp =>
-  typeof v === 'object' && v !== null && typeof (v as JsonPatchOp).op === 'string' && typeof (v as JsonPatchOp).path === 'string';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as JsonPatchOp).op === 'string' &&
+  typeof (v as JsonPatchOp).path === 'string';
 
 /** Normalise a package document ({deny, warn, patch}; any may be missing) into a PolicyResult. */
 export function toResult(doc: unknown): PolicyResult {
@@ -50,13 +57,22 @@ export function toResult(doc: unknown): PolicyResult {
 }
 
 const errorText = (err: unknown): string =>
-  typeof err === 'string' ? err : err instanceof Error ? err.message : typeof (err as { message?: unknown })?.message === 'string' ? String((err as { message: string }).message) : JSON.stringify(err);
+  typeof err === 'string'
+    ? err
+    : err instanceof Error
+      ? err.message
+      : typeof (err as { message?: unknown })?.message === 'string'
+        ? String((err as { message: string }).message)
+        : JSON.stringify(err);
 
 /**
  * Instantiate a built bundle with the custom builtins and its parameters as data. Throws
  * PolicyBuildError(load) when the wasm cannot be instantiated.
  */
-export async function loadBundle(built: BuiltBundle, nowMs: () => number = Date.now): Promise<PolicyBundle> {
+export async function loadBundle(
+  built: BuiltBundle,
+  nowMs: () => number = Date.now,
+): Promise<PolicyBundle> {
   let wasm: LoadedPolicy;
   try {
     wasm = await loadPolicy(built.wasm, undefined, customBuiltins(nowMs));
@@ -78,9 +94,15 @@ export async function loadBundle(built: BuiltBundle, nowMs: () => number = Date.
     evaluate(input) {
       // Fast path: one evaluation of every policy package at once.
       try {
-        const rs = wasm.evaluate(input, RESULTS_ENTRYPOINT) as { result: Record<string, unknown> }[];
+        const rs = wasm.evaluate(input, RESULTS_ENTRYPOINT) as {
+          result: Record<string, unknown>;
+        }[];
         const results = rs[0]?.result ?? {};
-        return built.policies.map((p) => ({ policy: p, ok: true, result: toResult(results[p.id]) }));
+        return built.policies.map((p) => ({
+          policy: p,
+          ok: true,
+          result: toResult(results[p.id]),
+        }));
       } catch {
         // One policy failed: evaluate each on its own so only that one carries the error.
         return built.policies.map((p, i) => one(p, i, input));

@@ -36,7 +36,9 @@ function walk(dir: string, out: string[] = []): string[] {
 
 /** Every .rego file under `root`, relative paths, sorted. */
 export function regoFiles(root: string): string[] {
-  return walk(root).filter((f) => f.endsWith('.rego')).map((f) => relative(root, f));
+  return walk(root)
+    .filter((f) => f.endsWith('.rego'))
+    .map((f) => relative(root, f));
 }
 
 const isEnforcement = (v: unknown): v is Enforcement =>

@@ -46,14 +46,20 @@ export class BundleStore {
 
   async #reload(dir: string, revision?: string): Promise<ReloadResult> {
     try {
-      const built = await buildBundle(dir, revision === undefined ? this.options : { ...this.options, revision });
+      const built = await buildBundle(
+        dir,
+        revision === undefined ? this.options : { ...this.options, revision },
+      );
       const bundle = await loadBundle(built, this.nowMs);
       this.#current = bundle;
       this.#lastError = undefined;
       this.hooks.onLoaded?.(bundle);
       return { ok: true, revision: bundle.revision, policies: bundle.policies.length };
     } catch (err) {
-      const error = err instanceof PolicyBuildError ? err : new PolicyBuildError('load', String((err as Error)?.message ?? err), { cause: err });
+      const error =
+        err instanceof PolicyBuildError
+          ? err
+          : new PolicyBuildError('load', String((err as Error)?.message ?? err), { cause: err });
       this.#lastError = error;
       this.hooks.onLoadError?.(error);
       return { ok: false, error, kept: this.#current?.revision };

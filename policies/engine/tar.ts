@@ -9,7 +9,10 @@ export function readTarGzEntry(archive: Buffer, name: string): Buffer | undefine
     const header = tar.subarray(offset, offset + 512);
     if (header.every((b) => b === 0)) return undefined;
     const field = (start: number, len: number): string =>
-      header.subarray(start, start + len).toString('utf8').replace(/\0.*$/s, '');
+      header
+        .subarray(start, start + len)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const prefix = field(345, 155);
     const entry = (prefix ? `${prefix}/` : '') + field(0, 100);
     const size = Number.parseInt(field(124, 12).trim() || '0', 8);

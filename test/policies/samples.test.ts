@@ -14,13 +14,20 @@ const bundle = await loadBundle(await buildBundle(root, { opaPath: toolPath('opa
 
 function request(obj: Record<string, unknown>) {
   const meta = obj.metadata as { name: string; namespace?: string };
-  const [group, version] = String(obj.apiVersion).includes('/') ? String(obj.apiVersion).split('/') : ['', obj.apiVersion];
+  const [group, version] = String(obj.apiVersion).includes('/')
+    ? String(obj.apiVersion).split('/')
+    : ['', obj.apiVersion];
   return {
     // Samples stand for manifests declared in Git, so they are evaluated as Git-managed.
     driftgate: { managed: true, namespaceManaged: true },
     request: {
-      uid: 'sample', operation: 'CREATE', kind: { group, version, kind: obj.kind },
-      name: meta.name, namespace: meta.namespace, object: obj, userInfo: { username: 'sample' },
+      uid: 'sample',
+      operation: 'CREATE',
+      kind: { group, version, kind: obj.kind },
+      name: meta.name,
+      namespace: meta.namespace,
+      object: obj,
+      userInfo: { username: 'sample' },
     },
   };
 }
@@ -33,15 +40,25 @@ for (const policy of bundle.policies) {
       const dir = join(root, ...policy.path, 'samples', expect);
       t.ok(existsSync(dir) && readdirSync(dir).length > 0, `${policy.id} has ${expect} samples`);
       for (const file of existsSync(dir) ? readdirSync(dir) : []) {
-        const outcome = bundle.evaluate(request(parse(readFileSync(join(dir, file), 'utf8')))).find((o) => o.policy.id === policy.id);
+        const outcome = bundle
+          .evaluate(request(parse(readFileSync(join(dir, file), 'utf8'))))
+          .find((o) => o.policy.id === policy.id);
         if (!outcome?.ok) {
-          t.fail(`${file}: evaluation failed: ${outcome && !outcome.ok ? outcome.error : 'no outcome'}`);
+          t.fail(
+            `${file}: evaluation failed: ${outcome && !outcome.ok ? outcome.error : 'no outcome'}`,
+          );
           continue;
         }
-        const alone = { outcomes: [{ ...outcome, policy: { ...policy, enforcement: 'enforce' as const } }] };
+        const alone = {
+          outcomes: [{ ...outcome, policy: { ...policy, enforcement: 'enforce' as const } }],
+        };
         if (mutating) {
           const patch = decide({ endpoint: 'mutate', ...alone }).patch;
-          t.equal(patch.length > 0, expect === 'disallowed', `${expect}/${file}: ${expect === 'disallowed' ? 'patched' : 'left alone'}`);
+          t.equal(
+            patch.length > 0,
+            expect === 'disallowed',
+            `${expect}/${file}: ${expect === 'disallowed' ? 'patched' : 'left alone'}`,
+          );
         } else {
           const d = decide({ endpoint: 'validate', ...alone });
           t.equal(d.allowed, expect === 'allowed', `${expect}/${file}: ${d.message ?? 'allowed'}`);

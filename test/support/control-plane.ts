@@ -51,7 +51,10 @@ export interface ControlPlane {
   /** A client-node KubeConfig for one identity. */
   kubeConfig(as?: Identity): KubeConfig;
   /** Run the pinned kubectl as one identity; never throws on a non-zero exit. */
-  kubectl(args: readonly string[], opts?: { as?: Identity; input?: string }): Promise<KubectlResult>;
+  kubectl(
+    args: readonly string[],
+    opts?: { as?: Identity; input?: string },
+  ): Promise<KubectlResult>;
   /** Stop and start kube-apiserver on the same port and data (for recovery tests). */
   restartApiServer(): Promise<void>;
   /** Kill every process and remove the temp directory. Safe to call twice. */
@@ -79,7 +82,12 @@ function makePki(): Pki {
       dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
       ipAddresses: ['127.0.0.1', '10.96.0.1'],
     }),
-    admin: createCertificate({ commonName: 'admin', organizations: ['system:masters'], usage: 'client', issuer: ca }),
+    admin: createCertificate({
+      commonName: 'admin',
+      organizations: ['system:masters'],
+      usage: 'client',
+      issuer: ca,
+    }),
     developer: createCertificate({
       commonName: DEVELOPER_USER,
       organizations: [DEVELOPER_GROUP],
@@ -145,17 +153,25 @@ status:
 /** GET https://127.0.0.1:port/path with the admin client certificate; resolves the status code. */
 function httpsStatus(url: string, pki: Pki): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { ca: pki.ca.certPem, cert: pki.admin.certPem, key: pki.admin.keyPem, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      url,
+      { ca: pki.ca.certPem, cert: pki.admin.certPem, key: pki.admin.keyPem, timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end();
   });
 }
 
-function runKubectl(kubeconfig: string, args: readonly string[], input?: string): Promise<KubectlResult> {
+function runKubectl(
+  kubeconfig: string,
+  args: readonly string[],
+  input?: string,
+): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
       toolPath('kubectl'),
@@ -171,7 +187,11 @@ function runKubectl(kubeconfig: string, args: readonly string[], input?: string)
   });
 }
 
-async function mustKubectl(kubeconfig: string, args: readonly string[], input?: string): Promise<string> {
+async function mustKubectl(
+  kubeconfig: string,
+  args: readonly string[],
+  input?: string,
+): Promise<string> {
   const r = await runKubectl(kubeconfig, args, input);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr.trim()}`);
   return r.stdout;
@@ -219,37 +239,64 @@ async function boot(
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const peerUrl = `http://127.0.0.1:${etcdPeer}`;
   procs.push(
-    supervise('etcd', toolPath('etcd'), [
-      '--name=default', `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`, '--unsafe-no-fsync', '--log-level=warn',
-    ], join(dir, 'etcd.log')),
+    supervise(
+      'etcd',
+      toolPath('etcd'),
+      [
+        '--name=default',
+        `--data-dir=${join(dir, 'etcd')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=default=${peerUrl}`,
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      join(dir, 'etcd.log'),
+    ),
   );
-  await waitFor('etcd /health (see ' + join(dir, 'etcd.log') + ')', async () => {
-    const res = await fetch(`${etcdUrl}/health`);
-    return res.ok;
-  }, 30_000);
+  await waitFor(
+    'etcd /health (see ' + join(dir, 'etcd.log') + ')',
+    async () => {
+      const res = await fetch(`${etcdUrl}/health`);
+      return res.ok;
+    },
+    30_000,
+  );
 
   const apiArgs = [
-    `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
-    `--secure-port=${apiPort}`, `--cert-dir=${join(dir, 'apiserver-certs')}`,
+    `--etcd-servers=${etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${apiPort}`,
+    `--cert-dir=${join(dir, 'apiserver-certs')}`,
     `--tls-cert-file=${file('apiserver.crt', pki.serving.certPem)}`,
     `--tls-private-key-file=${file('apiserver.key', pki.serving.keyPem)}`,
     `--client-ca-file=${caFile}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${file('sa.pub', pki.saPublic)}`,
     `--service-account-signing-key-file=${file('sa.key', pki.saPrivate)}`,
-    '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=RBAC',
-    '--allow-privileged=true', '--profiling=false', '--tls-min-version=VersionTLS12', '--v=1',
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--authorization-mode=RBAC',
+    '--allow-privileged=true',
+    '--profiling=false',
+    '--tls-min-version=VersionTLS12',
+    '--v=1',
   ];
   const apiLog = join(dir, 'kube-apiserver.log');
   const startApi = async (): Promise<Supervised> => {
     const proc = supervise('kube-apiserver', toolPath('kube-apiserver'), apiArgs, apiLog);
-    await waitFor(`kube-apiserver /readyz (see ${apiLog})`, async () => {
-      if (proc.child.exitCode !== null) throw new Error(`kube-apiserver exited ${proc.child.exitCode}`);
-      return (await httpsStatus(`${server}/readyz`, pki)) === 200;
-    }, 90_000, 200);
+    await waitFor(
+      `kube-apiserver /readyz (see ${apiLog})`,
+      async () => {
+        if (proc.child.exitCode !== null)
+          throw new Error(`kube-apiserver exited ${proc.child.exitCode}`);
+        return (await httpsStatus(`${server}/readyz`, pki)) === 200;
+      },
+      90_000,
+      200,
+    );
     return proc;
   };
   let api = await startApi();
@@ -264,11 +311,25 @@ async function boot(
   writeKubeconfig(kubeconfigs.developer, server, pki.ca.certPem, DEVELOPER_USER, pki.developer);
   await mustKubectl(kubeconfigs.admin, ['apply', '-f', '-'], DEVELOPER_RBAC);
   const token = await mustKubectl(kubeconfigs.admin, [
-    'create', 'token', RECONCILER_SA, '-n', DRIFTGATE_NAMESPACE, '--duration=24h',
+    'create',
+    'token',
+    RECONCILER_SA,
+    '-n',
+    DRIFTGATE_NAMESPACE,
+    '--duration=24h',
   ]);
-  writeKubeconfig(kubeconfigs.reconciler, server, pki.ca.certPem, RECONCILER_SA, { token: token.trim() });
+  writeKubeconfig(kubeconfigs.reconciler, server, pki.ca.certPem, RECONCILER_SA, {
+    token: token.trim(),
+  });
 
-  if (options.workloads) await startWorkloadComponents(dir, procs, kubeconfigs.admin, caFile, file('sa.key', pki.saPrivate));
+  if (options.workloads)
+    await startWorkloadComponents(
+      dir,
+      procs,
+      kubeconfigs.admin,
+      caFile,
+      file('sa.key', pki.saPrivate),
+    );
 
   return {
     dir,
@@ -302,35 +363,75 @@ async function startWorkloadComponents(
   saKeyFile: string,
 ): Promise<void> {
   const kube = (name: string): string[] => [
-    `--kubeconfig=${adminKubeconfig}`, `--authentication-kubeconfig=${adminKubeconfig}`,
-    `--authorization-kubeconfig=${adminKubeconfig}`, '--bind-address=127.0.0.1',
-    '--leader-elect=false', `--v=${name === 'cm' ? 1 : 0}`,
+    `--kubeconfig=${adminKubeconfig}`,
+    `--authentication-kubeconfig=${adminKubeconfig}`,
+    `--authorization-kubeconfig=${adminKubeconfig}`,
+    '--bind-address=127.0.0.1',
+    '--leader-elect=false',
+    `--v=${name === 'cm' ? 1 : 0}`,
   ];
   const [cmPort, schedPort, kwokPort] = [await freePort(), await freePort(), await freePort()];
   procs.push(
-    supervise('kube-controller-manager', toolPath('kube-controller-manager'), [
-      ...kube('cm'), `--secure-port=${cmPort}`, `--service-account-private-key-file=${saKeyFile}`,
-      `--root-ca-file=${caFile}`, '--use-service-account-credentials=false',
-      '--controllers=*,-nodeipam,-service-lb-controller,-cloud-node-lifecycle',
-    ], join(dir, 'kube-controller-manager.log')),
-    supervise('kube-scheduler', toolPath('kube-scheduler'), [
-      ...kube('sched'), `--secure-port=${schedPort}`,
-    ], join(dir, 'kube-scheduler.log')),
-    supervise('kwok', toolPath('kwok'), [
-      `--kubeconfig=${adminKubeconfig}`, `--config=${join(dirname(toolPath('kwok')), 'kwok-stages.yaml')}`,
-      '--manage-all-nodes=false',
-      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--manage-nodes-with-label-selector=', '--manage-single-node=', '--cidr=10.244.0.0/24',
-      '--node-ip=10.0.0.1', '--node-lease-duration-seconds=40', `--server-address=127.0.0.1:${kwokPort}`,
-    ], join(dir, 'kwok.log')),
+    supervise(
+      'kube-controller-manager',
+      toolPath('kube-controller-manager'),
+      [
+        ...kube('cm'),
+        `--secure-port=${cmPort}`,
+        `--service-account-private-key-file=${saKeyFile}`,
+        `--root-ca-file=${caFile}`,
+        '--use-service-account-credentials=false',
+        '--controllers=*,-nodeipam,-service-lb-controller,-cloud-node-lifecycle',
+      ],
+      join(dir, 'kube-controller-manager.log'),
+    ),
+    supervise(
+      'kube-scheduler',
+      toolPath('kube-scheduler'),
+      [...kube('sched'), `--secure-port=${schedPort}`],
+      join(dir, 'kube-scheduler.log'),
+    ),
+    supervise(
+      'kwok',
+      toolPath('kwok'),
+      [
+        `--kubeconfig=${adminKubeconfig}`,
+        `--config=${join(dirname(toolPath('kwok')), 'kwok-stages.yaml')}`,
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        '--manage-nodes-with-label-selector=',
+        '--manage-single-node=',
+        '--cidr=10.244.0.0/24',
+        '--node-ip=10.0.0.1',
+        '--node-lease-duration-seconds=40',
+        `--server-address=127.0.0.1:${kwokPort}`,
+      ],
+      join(dir, 'kwok.log'),
+    ),
   );
   await mustKubectl(adminKubeconfig, ['apply', '-f', '-'], kwokNode(KWOK_NODE));
-  await mustKubectl(adminKubeconfig, ['wait', '--for=condition=Ready', `node/${KWOK_NODE}`, '--timeout=90s']);
+  await mustKubectl(adminKubeconfig, [
+    'wait',
+    '--for=condition=Ready',
+    `node/${KWOK_NODE}`,
+    '--timeout=90s',
+  ]);
   // Pods need the namespace's default ServiceAccount, which the controller-manager creates.
-  await waitFor('the default ServiceAccount', async () => {
-    const r = await runKubectl(adminKubeconfig, ['get', 'serviceaccount', 'default', '-n', 'default']);
-    return r.code === 0;
-  }, 60_000, 250);
+  await waitFor(
+    'the default ServiceAccount',
+    async () => {
+      const r = await runKubectl(adminKubeconfig, [
+        'get',
+        'serviceaccount',
+        'default',
+        '-n',
+        'default',
+      ]);
+      return r.code === 0;
+    },
+    60_000,
+    250,
+  );
 }
 
 /** Make a namespace for one test case; returns its name. */
@@ -339,4 +440,3 @@ export async function createNamespace(cp: ControlPlane, prefix: string): Promise
   await mustKubectl(cp.kubeconfigs.admin, ['create', 'namespace', name]);
   return name;
 }
-

@@ -7,24 +7,42 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { startGitServer } from './git-server.js';
 
-t.test('isomorphic-git clones and fetches over smart HTTP from the real git http-backend', async (t) => {
-  const server = await startGitServer();
-  t.teardown(() => server.stop());
-  const repo = await server.createRepo('config');
-  const first = await repo.commit({ 'apps/cm.yaml': 'kind: ConfigMap\n', 'README.md': 'hello\n' });
+t.test(
+  'isomorphic-git clones and fetches over smart HTTP from the real git http-backend',
+  async (t) => {
+    const server = await startGitServer();
+    t.teardown(() => server.stop());
+    const repo = await server.createRepo('config');
+    const first = await repo.commit({
+      'apps/cm.yaml': 'kind: ConfigMap\n',
+      'README.md': 'hello\n',
+    });
 
-  const dir = mkdtempSync(join(tmpdir(), 'dg-clone-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  await git.clone({ fs, http, dir, url: repo.url, ref: 'main', singleBranch: true });
-  t.equal(await git.resolveRef({ fs, dir, ref: 'HEAD' }), first, 'cloned HEAD is the pushed commit');
-  t.equal(readFileSync(join(dir, 'apps/cm.yaml'), 'utf8'), 'kind: ConfigMap\n', 'file content arrives');
+    const dir = mkdtempSync(join(tmpdir(), 'dg-clone-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    await git.clone({ fs, http, dir, url: repo.url, ref: 'main', singleBranch: true });
+    t.equal(
+      await git.resolveRef({ fs, dir, ref: 'HEAD' }),
+      first,
+      'cloned HEAD is the pushed commit',
+    );
+    t.equal(
+      readFileSync(join(dir, 'apps/cm.yaml'), 'utf8'),
+      'kind: ConfigMap\n',
+      'file content arrives',
+    );
 
-  const second = await repo.commit({ 'apps/cm.yaml': null, 'apps/new.yaml': 'kind: Secret\n' });
-  await git.fetch({ fs, http, dir, url: repo.url, ref: 'main', singleBranch: true });
-  t.equal(await git.resolveRef({ fs, dir, ref: 'refs/remotes/origin/main' }), second, 'fetch sees the new commit');
-  const { commit } = await git.readCommit({ fs, dir, oid: second });
-  t.same(commit.parent, [first], 'history is linear');
-});
+    const second = await repo.commit({ 'apps/cm.yaml': null, 'apps/new.yaml': 'kind: Secret\n' });
+    await git.fetch({ fs, http, dir, url: repo.url, ref: 'main', singleBranch: true });
+    t.equal(
+      await git.resolveRef({ fs, dir, ref: 'refs/remotes/origin/main' }),
+      second,
+      'fetch sees the new commit',
+    );
+    const { commit } = await git.readCommit({ fs, dir, oid: second });
+    t.same(commit.parent, [first], 'history is linear');
+  },
+);
 
 t.test('a paused server refuses connections and serves again after resume', async (t) => {
   const server = await startGitServer();

@@ -163,7 +163,8 @@ async function createRepo(base: string, root: string, name: string, url: string)
           writeFileSync(full, content);
         }
       }
-      const who = opts.author ?? opts.signer ?? { name: 'driftgate test', email: 'test@driftgate.invalid' };
+      const who = opts.author ??
+        opts.signer ?? { name: 'driftgate test', email: 'test@driftgate.invalid' };
       const env: NodeJS.ProcessEnv = {
         ...(opts.signer?.env ?? process.env),
         GIT_AUTHOR_NAME: who.name,
@@ -174,7 +175,9 @@ async function createRepo(base: string, root: string, name: string, url: string)
           ? {}
           : { GIT_AUTHOR_DATE: `${opts.date} +0000`, GIT_COMMITTER_DATE: `${opts.date} +0000` }),
       };
-      const sign = opts.signer ? [...opts.signer.gitConfig.flatMap((c) => ['-c', c]), 'commit', '-S'] : ['commit'];
+      const sign = opts.signer
+        ? [...opts.signer.gitConfig.flatMap((c) => ['-c', c]), 'commit', '-S']
+        : ['commit'];
       await git(['add', '-A'], env);
       await git([...sign, '-q', '--allow-empty', '-m', opts.message ?? 'update'], env);
       await git(['push', '-q', 'origin', 'HEAD:main'], env);

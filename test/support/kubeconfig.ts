@@ -3,8 +3,7 @@ import { stringify } from 'yaml';
 
 /** How a kubeconfig user authenticates: a client certificate or a bearer token. */
 export type Credentials =
-  | { readonly certPem: string; readonly keyPem: string }
-  | { readonly token: string };
+  { readonly certPem: string; readonly keyPem: string } | { readonly token: string };
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
@@ -26,7 +25,9 @@ export function writeKubeconfig(
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'driftgate-test', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
+    clusters: [
+      { name: 'driftgate-test', cluster: { server, 'certificate-authority-data': b64(caPem) } },
+    ],
     users: [{ name: user, user: userEntry }],
     contexts: [{ name: user, context: { cluster: 'driftgate-test', user } }],
     'current-context': user,

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** A temp policy directory with the given files; removed by the returned cleanup. */
-export function policyDir(files: Readonly<Record<string, string>>): { dir: string; write(files: Readonly<Record<string, string>>): void; cleanup(): void } {
+export function policyDir(files: Readonly<Record<string, string>>): {
+  dir: string;
+  write(files: Readonly<Record<string, string>>): void;
+  cleanup(): void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'dg-policies-'));
   const write = (more: Readonly<Record<string, string>>): void => {
     for (const [path, content] of Object.entries(more)) {

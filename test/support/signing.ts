@@ -1,6 +1,11 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCertificate, sha1Fingerprint, toPkcs12, type CertifiedKey } from '../../webhook/tls/pki.js';
+import {
+  createCertificate,
+  sha1Fingerprint,
+  toPkcs12,
+  type CertifiedKey,
+} from '../../webhook/tls/pki.js';
 import { execOk } from '../../core/exec.js';
 
 export const SignatureKind = { ssh: 'ssh', openpgp: 'openpgp', x509: 'x509' } as const;
@@ -57,8 +62,23 @@ export async function createSshSigner(dir: string, name: string, email: string):
 export async function createGpgSigner(dir: string, name: string, email: string): Promise<Signer> {
   const home = freshGnupgHome(join(dir, 'gnupg'));
   const env = gnupgEnv(home);
-  await execOk('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <${email}>`, 'ed25519', 'sign', 'never'], { env });
-  const colons = await execOk('gpg', ['--batch', '--with-colons', '--list-secret-keys', email], { env });
+  await execOk(
+    'gpg',
+    [
+      '--batch',
+      '--passphrase',
+      '',
+      '--quick-gen-key',
+      `${name} <${email}>`,
+      'ed25519',
+      'sign',
+      'never',
+    ],
+    { env },
+  );
+  const colons = await execOk('gpg', ['--batch', '--with-colons', '--list-secret-keys', email], {
+    env,
+  });
   const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(colons)?.[1];
   if (!fpr) throw new Error(`gpg made no key for ${email}`);
   const publicKey = await execOk('gpg', ['--batch', '--armor', '--export', fpr], { env });
@@ -94,15 +114,22 @@ export async function createX509Signer(
   await trustX509(home, [ca.certPem]);
   const p12 = join(dir, 'signer.p12');
   writeFileSync(p12, toPkcs12(leaf, [ca.certPem], ''), { mode: 0o600 });
-  await execOk('gpgsm', ['--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '--import', p12], {
-    env,
-    input: '\n',
-  });
+  await execOk(
+    'gpgsm',
+    ['--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '--import', p12],
+    {
+      env,
+      input: '\n',
+    },
+  );
   return {
     kind: SignatureKind.x509,
     name,
     email,
-    gitConfig: ['gpg.format=x509', `user.signingkey=${sha1Fingerprint(leaf.certPem).replaceAll(':', '')}`],
+    gitConfig: [
+      'gpg.format=x509',
+      `user.signingkey=${sha1Fingerprint(leaf.certPem).replaceAll(':', '')}`,
+    ],
     env,
     publicKey: leaf.certPem,
     caPem: ca.certPem,
@@ -112,7 +139,10 @@ export async function createX509Signer(
 async function trustX509(home: string, caPems: readonly string[]): Promise<void> {
   const env = gnupgEnv(home);
   for (const pem of caPems) await execOk('gpgsm', ['--batch', '--import'], { env, input: pem });
-  writeFileSync(join(home, 'trustlist.txt'), caPems.map((p) => `${sha1Fingerprint(p)} S relax\n`).join(''));
+  writeFileSync(
+    join(home, 'trustlist.txt'),
+    caPems.map((p) => `${sha1Fingerprint(p)} S relax\n`).join(''),
+  );
 }
 
 /**

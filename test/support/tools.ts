@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Parse tools/versions.env (KEY=value lines, # comments, optional double quotes). */
-export function readVersions(file = join(repoRoot, 'tools', 'versions.env')): Record<string, string> {
+export function readVersions(
+  file = join(repoRoot, 'tools', 'versions.env'),
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const raw of readFileSync(file, 'utf8').split('\n')) {
     const line = raw.trim();

@@ -18,17 +18,31 @@ export interface TestWebhook {
 }
 
 /** The webhook in-process on 127.0.0.1 with generated TLS, over a private copy of `policies`. */
-export async function startTestWebhook(policies = LIBRARY_DIR, extra: Record<string, unknown> = {}): Promise<TestWebhook> {
+export async function startTestWebhook(
+  policies = LIBRARY_DIR,
+  extra: Record<string, unknown> = {},
+): Promise<TestWebhook> {
   const dir = mkdtempSync(join(tmpdir(), 'dg-webhook-'));
   const policyDir = join(dir, 'policies');
-  cpSync(policies, policyDir, { recursive: true, filter: (src) => !src.includes(`${join('policies', 'engine')}`) });
+  cpSync(policies, policyDir, {
+    recursive: true,
+    filter: (src) => !src.includes(`${join('policies', 'engine')}`),
+  });
   const cfg = parseWebhookConfig({
-    host: '127.0.0.1', port: 0, metricsHost: '127.0.0.1', metricsPort: 0,
-    policyDir, opaPath: toolPath('opa'), logLevel: 'silent',
+    host: '127.0.0.1',
+    port: 0,
+    metricsHost: '127.0.0.1',
+    metricsPort: 0,
+    policyDir,
+    opaPath: toolPath('opa'),
+    logLevel: 'silent',
     tls: { generateDir: join(dir, 'tls'), dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] },
     ...extra,
   });
-  const handle = await startWebhook(cfg, { logger: pino({ level: 'silent' }), defaultMetrics: false });
+  const handle = await startWebhook(cfg, {
+    logger: pino({ level: 'silent' }),
+    defaultMetrics: false,
+  });
   return {
     handle,
     policyDir,
@@ -42,7 +56,11 @@ export async function startTestWebhook(policies = LIBRARY_DIR, extra: Record<str
 }
 
 /** Register validating and mutating webhook configurations pointing at `url` (all namespaces). */
-export async function registerWebhooks(cp: ControlPlane, url: string, caBundle: string): Promise<void> {
+export async function registerWebhooks(
+  cp: ControlPlane,
+  url: string,
+  caBundle: string,
+): Promise<void> {
   const ca = Buffer.from(caBundle).toString('base64');
   const rules = `
     rules:
@@ -76,7 +94,11 @@ webhooks:
 }
 
 /** A Deployment manifest that passes the whole built-in library unless `patch` changes it. */
-export function deployment(name: string, namespace: string, opts: { image?: string; labels?: Record<string, string> } = {}): string {
+export function deployment(
+  name: string,
+  namespace: string,
+  opts: { image?: string; labels?: Record<string, string> } = {},
+): string {
   const labels = opts.labels ?? { 'app.kubernetes.io/name': name };
   return JSON.stringify({
     apiVersion: 'apps/v1',
@@ -95,7 +117,10 @@ export function deployment(name: string, namespace: string, opts: { image?: stri
               image: opts.image ?? 'registry.example/shop/web:1.4.2',
               readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
               livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+              resources: {
+                requests: { cpu: '100m', memory: '128Mi' },
+                limits: { cpu: '500m', memory: '256Mi' },
+              },
               securityContext: { allowPrivilegeEscalation: false },
             },
           ],
@@ -106,12 +131,18 @@ export function deployment(name: string, namespace: string, opts: { image?: stri
 }
 
 /** The value of one sample of a Prometheus text exposition, or undefined. */
-export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    const have = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+    );
     if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
   }
   return undefined;

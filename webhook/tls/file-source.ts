@@ -33,7 +33,12 @@ export function fileCertificateSource(o: FileSourceOptions): CertificateSource {
       o.onError?.(err as Error);
       return;
     }
-    if (next.certPem === current.certPem && next.keyPem === current.keyPem && next.caBundlePem === current.caBundlePem) return;
+    if (
+      next.certPem === current.certPem &&
+      next.keyPem === current.keyPem &&
+      next.caBundlePem === current.caBundlePem
+    )
+      return;
     current = next;
     for (const l of listeners) l(current);
   };

@@ -43,14 +43,23 @@ const lifeLeft = (pem: string, now: number): number => {
  * after the bundle had time to reach the webhook configuration; the old CA leaves the bundle
  * one step after that.
  */
-export function rotationStep(s: State, now: number, renewFraction: number, make: { ca(): CertifiedKey; serving(ca: CertifiedKey): CertifiedKey }): State {
+export function rotationStep(
+  s: State,
+  now: number,
+  renewFraction: number,
+  make: { ca(): CertifiedKey; serving(ca: CertifiedKey): CertifiedKey },
+): State {
   if (s.previousCa) {
-    const servedByNew = new X509Certificate(s.serving.certPem).checkIssued(new X509Certificate(s.ca.certPem));
+    const servedByNew = new X509Certificate(s.serving.certPem).checkIssued(
+      new X509Certificate(s.ca.certPem),
+    );
     if (!servedByNew) return { ...s, serving: make.serving(s.ca) };
     return { ca: s.ca, serving: s.serving };
   }
-  if (lifeLeft(s.ca.certPem, now) < renewFraction) return { ca: make.ca(), previousCa: s.ca, serving: s.serving };
-  if (lifeLeft(s.serving.certPem, now) < renewFraction) return { ...s, serving: make.serving(s.ca) };
+  if (lifeLeft(s.ca.certPem, now) < renewFraction)
+    return { ca: make.ca(), previousCa: s.ca, serving: s.serving };
+  if (lifeLeft(s.serving.certPem, now) < renewFraction)
+    return { ...s, serving: make.serving(s.ca) };
   return s;
 }
 
@@ -58,11 +67,18 @@ export function rotationStep(s: State, now: number, renewFraction: number, make:
  * Self-generated CA and serving certificate (node-forge), kept in `dir`, rotated well before
  * expiry. ca-bundle.crt in `dir` is what the chart or test harness puts in caBundle.
  */
-export function generatedCertificateSource(o: GeneratedSourceOptions): CertificateSource & { readonly caBundleFile: string; check(): void } {
+export function generatedCertificateSource(
+  o: GeneratedSourceOptions,
+): CertificateSource & { readonly caBundleFile: string; check(): void } {
   const now = o.nowMs ?? Date.now;
   const make = {
     ca: (): CertifiedKey =>
-      createCertificate({ commonName: 'driftgate-webhook-ca', usage: 'ca', validityDays: o.caValidityDays ?? 3650, notBefore: new Date(now() - 3_600_000) }),
+      createCertificate({
+        commonName: 'driftgate-webhook-ca',
+        usage: 'ca',
+        validityDays: o.caValidityDays ?? 3650,
+        notBefore: new Date(now() - 3_600_000),
+      }),
     serving: (ca: CertifiedKey): CertifiedKey =>
       createCertificate({
         commonName: o.dnsNames[0] ?? 'driftgate-webhook',
@@ -78,9 +94,10 @@ export function generatedCertificateSource(o: GeneratedSourceOptions): Certifica
   const caFile = join(o.dir, 'ca.crt');
   const caKeyFile = join(o.dir, 'ca.key');
   const bundleFile = join(o.dir, 'ca-bundle.crt');
-  const ca = existsSync(caFile) && existsSync(caKeyFile)
-    ? { certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(caKeyFile, 'utf8') }
-    : make.ca();
+  const ca =
+    existsSync(caFile) && existsSync(caKeyFile)
+      ? { certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(caKeyFile, 'utf8') }
+      : make.ca();
   let state: State = { ca, serving: make.serving(ca) };
   const persist = (): ServingMaterial => {
     writeFileSync(caFile, state.ca.certPem);

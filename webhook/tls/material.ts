@@ -22,7 +22,11 @@ export interface CertificateSource {
  * Check that cert and key belong together and parse the expiry. Throws a message naming the
  * problem (never the key) when they do not.
  */
-export function validateMaterial(certPem: string, keyPem: string, caBundlePem = ''): ServingMaterial {
+export function validateMaterial(
+  certPem: string,
+  keyPem: string,
+  caBundlePem = '',
+): ServingMaterial {
   let notAfter: Date;
   try {
     notAfter = new Date(new X509Certificate(certPem).validTo);
@@ -32,7 +36,9 @@ export function validateMaterial(certPem: string, keyPem: string, caBundlePem = 
   try {
     createSecureContext({ cert: certPem, key: keyPem });
   } catch (err) {
-    throw new Error(`serving certificate and key do not match or cannot be read: ${(err as Error).message}`);
+    throw new Error(
+      `serving certificate and key do not match or cannot be read: ${(err as Error).message}`,
+    );
   }
   return { certPem, keyPem, caBundlePem, notAfter };
 }

@@ -53,7 +53,9 @@ export function createCertificate(options: CertificateOptions): CertifiedKey {
   cert.serialNumber = '0' + randomBytes(16).toString('hex').slice(1);
   const notBefore = options.notBefore ?? new Date(Date.now() - HOUR_MS);
   cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = new Date(notBefore.getTime() + (options.validityDays ?? 365) * 24 * HOUR_MS);
+  cert.validity.notAfter = new Date(
+    notBefore.getTime() + (options.validityDays ?? 365) * 24 * HOUR_MS,
+  );
   const subject = subjectAttributes(options);
   cert.setSubject(subject);
   const issuer = options.issuer;
@@ -83,7 +85,13 @@ function extensionsFor(
   const extensions: object[] = [
     { name: 'basicConstraints', cA: isCA, critical: true },
     isCA
-      ? { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true }
+      ? {
+          name: 'keyUsage',
+          keyCertSign: true,
+          cRLSign: true,
+          digitalSignature: true,
+          critical: true,
+        }
       : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ];

@@ -22,15 +22,36 @@ t.test('a good policy builds, and its revision follows its content', async (t) =
   t.teardown(p.cleanup);
   const a = await buildBundle(p.dir, { opaPath });
   t.ok(a.wasm.subarray(0, 4).equals(Buffer.from([0, 0x61, 0x73, 0x6d])), 'a wasm module');
-  t.same(a.policies.map((x) => x.id), ['demo/no_forbidden']);
-  t.equal((await buildBundle(p.dir, { opaPath })).revision, a.revision, 'same sources, same revision');
-  p.write({ 'demo/no_forbidden/policy.rego': GOOD_POLICY['demo/no_forbidden/policy.rego'] + '\n# changed\n' });
-  t.not((await buildBundle(p.dir, { opaPath })).revision, a.revision, 'changed sources, new revision');
-  t.equal((await buildBundle(p.dir, { opaPath, revision: 'abc123' })).revision, 'abc123', 'a given revision (a commit) wins');
+  t.same(
+    a.policies.map((x) => x.id),
+    ['demo/no_forbidden'],
+  );
+  t.equal(
+    (await buildBundle(p.dir, { opaPath })).revision,
+    a.revision,
+    'same sources, same revision',
+  );
+  p.write({
+    'demo/no_forbidden/policy.rego': GOOD_POLICY['demo/no_forbidden/policy.rego'] + '\n# changed\n',
+  });
+  t.not(
+    (await buildBundle(p.dir, { opaPath })).revision,
+    a.revision,
+    'changed sources, new revision',
+  );
+  t.equal(
+    (await buildBundle(p.dir, { opaPath, revision: 'abc123' })).revision,
+    'abc123',
+    'a given revision (a commit) wins',
+  );
 });
 
 t.test('a syntax error is refused with the compiler message', async (t) => {
-  const err = await refused(t, { ...GOOD_POLICY, 'demo/no_forbidden/policy.rego': 'package driftgate.demo.no_forbidden\n\ndeny contains msg if {\n' });
+  const err = await refused(t, {
+    ...GOOD_POLICY,
+    'demo/no_forbidden/policy.rego':
+      'package driftgate.demo.no_forbidden\n\ndeny contains msg if {\n',
+  });
   t.equal(err.stage, 'test', 'opa test compiles first and reports it');
   t.match(err.message, /rego_parse_error/);
 });
@@ -38,7 +59,9 @@ t.test('a syntax error is refused with the compiler message', async (t) => {
 t.test('a failing Rego test is refused naming the test', async (t) => {
   const err = await refused(t, {
     ...GOOD_POLICY,
-    'demo/no_forbidden/policy_test.rego': GOOD_POLICY['demo/no_forbidden/policy_test.rego'] + '\ntest_wrong if count(no_forbidden.deny) == 5 with input as {}\n',
+    'demo/no_forbidden/policy_test.rego':
+      GOOD_POLICY['demo/no_forbidden/policy_test.rego'] +
+      '\ntest_wrong if count(no_forbidden.deny) == 5 with input as {}\n',
   });
   t.equal(err.stage, 'test');
   t.match(err.message, /test_wrong/);
@@ -47,7 +70,8 @@ t.test('a failing Rego test is refused naming the test', async (t) => {
 
 t.test('a builtin the wasm runtime lacks is refused at build, naming it', async (t) => {
   const err = await refused(t, {
-    'demo/net/policy.rego': 'package driftgate.demo.net\n\nimport rego.v1\n\ndeny contains "x" if http.send({"method": "GET", "url": "http://127.0.0.1:1"}).status_code == 200\n',
+    'demo/net/policy.rego':
+      'package driftgate.demo.net\n\nimport rego.v1\n\ndeny contains "x" if http.send({"method": "GET", "url": "http://127.0.0.1:1"}).status_code == 200\n',
   });
   t.equal(err.stage, 'compile');
   t.match(err.message, /undefined function http\.send/);
@@ -55,7 +79,8 @@ t.test('a builtin the wasm runtime lacks is refused at build, naming it', async 
 
 t.test('sprintf %q is refused before it can fail at evaluation', async (t) => {
   const err = await refused(t, {
-    'demo/q/policy.rego': 'package driftgate.demo.q\n\nimport rego.v1\n\ndeny contains sprintf("%q", ["x"]) if true\n',
+    'demo/q/policy.rego':
+      'package driftgate.demo.q\n\nimport rego.v1\n\ndeny contains sprintf("%q", ["x"]) if true\n',
   });
   t.match(err.message, /demo\/q\/policy\.rego:5: sprintf "%q" is not supported/);
 });
@@ -90,23 +115,33 @@ warn contains sprintf("semver=%d,%d", [semver.compare("1.10.0", "1.9.3"), semver
   const bundle = await loadBundle(await buildBundle(p.dir, { opaPath }), () => 1_700_000_000_000);
   const [outcome] = bundle.evaluate({ request: {} });
   t.ok(outcome?.ok, 'evaluated');
-  t.same(outcome?.ok && [...outcome.result.warn].sort(), [
-    'bytes=2147483648',
-    'now=1700000000000000000',
-    'registry.example/web:pinned',
-    'semver=1,-1',
-  ].sort());
+  t.same(
+    outcome?.ok && [...outcome.result.warn].sort(),
+    [
+      'bytes=2147483648',
+      'now=1700000000000000000',
+      'registry.example/web:pinned',
+      'semver=1,-1',
+    ].sort(),
+  );
 });
 
 t.test('an error in one policy is pinned on that policy alone', async (t) => {
   const p = policyDir({
     ...GOOD_POLICY,
-    'demo/broken/policy.rego': 'package driftgate.demo.broken\n\nimport rego.v1\n\ndeny contains "never" if semver.compare(input.request.object.data.v, "1.0.0") > 0\n',
+    'demo/broken/policy.rego':
+      'package driftgate.demo.broken\n\nimport rego.v1\n\ndeny contains "never" if semver.compare(input.request.object.data.v, "1.0.0") > 0\n',
   });
   t.teardown(p.cleanup);
   const bundle = await loadBundle(await buildBundle(p.dir, { opaPath }));
-  const outcomes = bundle.evaluate({ request: { object: { kind: 'ConfigMap', data: { forbidden: 'x', v: 'not-a-version' } } } });
+  const outcomes = bundle.evaluate({
+    request: { object: { kind: 'ConfigMap', data: { forbidden: 'x', v: 'not-a-version' } } },
+  });
   const byId = Object.fromEntries(outcomes.map((o) => [o.policy.id, o]));
   t.match(byId['demo/broken'], { ok: false, error: /not a valid SemVer/ });
-  t.match(byId['demo/no_forbidden'], { ok: true, result: { deny: ['key forbidden is not allowed'] } }, 'the other policy still answers');
+  t.match(
+    byId['demo/no_forbidden'],
+    { ok: true, result: { deny: ['key forbidden is not allowed'] } },
+    'the other policy still answers',
+  );
 });

@@ -1,0 +1,62 @@
+import t from 'tap';
+import { parseBytes, regexReplace, semverCompare } from '../../../policies/engine/builtins.js';
+import { readTarGzEntry } from '../../../policies/engine/tar.js';
+import { gzipSync } from 'node:zlib';
+
+t.test('units.parse_bytes', async (t) => {
+  const table: [string, number][] = [
+    ['0', 0],
+    ['512', 512],
+    ['10KB', 10_000],
+    ['5K', 5_000],
+    ['4mib', 4 * 2 ** 20],
+    ['2Gi', 2 * 2 ** 30],
+    ['1.5e3MB', 1.5e9],
+    ['1TiB', 2 ** 40],
+    ['"3M"', 3e6],
+  ];
+  for (const [given, want] of table) t.equal(parseBytes(given), want, given);
+  t.throws(() => parseBytes('12 parsecs'), /could not parse byte amount "12 parsecs"/);
+});
+
+t.test('semver.compare follows SemVer 2.0 precedence', async (t) => {
+  const table: [string, string, number][] = [
+    ['1.0.0', '1.0.0', 0],
+    ['1.10.0', '1.9.9', 1],
+    ['0.1.0', '0.2.0', -1],
+    ['1.0.0-alpha', '1.0.0', -1],
+    ['1.0.0-alpha', '1.0.0-alpha.1', -1],
+    ['1.0.0-alpha.1', '1.0.0-alpha.beta', -1],
+    ['1.0.0-beta.11', '1.0.0-beta.2', 1],
+    ['1.0.0-rc.1', '1.0.0-beta', 1],
+    ['v1.2.3', '1.2.3', 0],
+    ['1.0.0+build.1', '1.0.0+build.2', 0],
+  ];
+  for (const [a, b, want] of table) t.equal(semverCompare(a, b), want, `${a} vs ${b}`);
+  t.throws(() => semverCompare('1.2', '1.2.0'), /"1\.2" is not a valid SemVer/);
+  t.throws(() => semverCompare('1.2.0', 'x'), /"x" is not a valid SemVer/);
+});
+
+t.test('regex.replace uses Go-style group references', async (t) => {
+  t.equal(regexReplace('image:1.2.3', ':(\\d+)\\.\\d+\\.\\d+$', ':${1}.x'), 'image:1.x');
+  t.equal(regexReplace('a-b-c', '-', '_'), 'a_b_c', 'replaces all');
+});
+
+t.test('tar reader finds an entry and reports a missing one', async (t) => {
+  const header = (name: string, size: number): Buffer => {
+    const h = Buffer.alloc(512);
+    h.write(name, 0);
+    h.write(size.toString(8).padStart(11, '0'), 124);
+    return h;
+  };
+  const body = Buffer.from('hello');
+  const tar = Buffer.concat([
+    header('/data.json', 2),
+    Buffer.from('{}'.padEnd(512, '\0')),
+    header('/policy.wasm', 5),
+    Buffer.concat([body, Buffer.alloc(507)]),
+    Buffer.alloc(1024),
+  ]);
+  t.same(readTarGzEntry(gzipSync(tar), 'policy.wasm'), body);
+  t.equal(readTarGzEntry(gzipSync(tar), 'missing'), undefined);
+});

@@ -1,0 +1,90 @@
+import t from 'tap';
+import { ConfigError, parseWebhookConfig, WEBHOOK_DEFAULTS } from '../../webhook/config.js';
+import { WebhookError } from '../../webhook/errors.js';
+import { exemptReason, makeExemptions } from '../../webhook/exemptions.js';
+import type { AdmissionRequest } from '../../webhook/types.js';
+
+t.test('defaults fill an empty config, and the result is frozen', async (t) => {
+  const cfg = parseWebhookConfig({});
+  t.equal(cfg.port, WEBHOOK_DEFAULTS.port);
+  t.equal(cfg.namespace, 'driftgate-system');
+  t.match(cfg.tls, { mode: 'generate', ipAddresses: ['127.0.0.1'] });
+  t.ok(Object.isFrozen(cfg));
+});
+
+t.test('every problem is reported at once', async (t) => {
+  const err = t.throws(() =>
+    parseWebhookConfig({
+      port: 70000,
+      logLevel: '',
+      exemptions: { users: 'bob' },
+      enforcementOverrides: { 'a/b': 'maybe' },
+      tls: { certFile: '/x' },
+      portt: 1,
+    }),
+  ) as ConfigError;
+  t.type(err, ConfigError);
+  t.same([...err.problems].sort(), [
+    'enforcementOverrides.a/b must be enforce, warn or dryrun',
+    'exemptions.users must be a list of strings',
+    'logLevel must be a non-empty string',
+    'port must be an integer from 0 to 65535',
+    'tls.certFile and tls.keyFile go together',
+    'unknown key portt',
+  ]);
+});
+
+t.test('each error code equals its key', async (t) => {
+  for (const [key, code] of Object.entries(WebhookError)) t.equal(code, key);
+});
+
+const req = (over: Partial<AdmissionRequest>): AdmissionRequest => ({
+  uid: 'u',
+  operation: 'CREATE',
+  kind: { group: '', version: 'v1', kind: 'ConfigMap' },
+  userInfo: { username: 'alice', groups: ['devs'] },
+  ...over,
+});
+
+t.test('exemptions: kube-system and the own namespace always, plus what config adds', async (t) => {
+  const ex = makeExemptions('driftgate-system', {
+    namespaces: ['monitoring'],
+    users: ['ci-bot'],
+    groups: ['sre'],
+    serviceAccounts: ['cert-manager/cert-manager'],
+  });
+  t.equal(
+    exemptReason(req({ namespace: 'kube-system' }), makeExemptions('x')),
+    'namespace kube-system',
+    'always, even with no config',
+  );
+  t.equal(exemptReason(req({ namespace: 'driftgate-system' }), ex), 'namespace driftgate-system');
+  t.equal(exemptReason(req({ namespace: 'monitoring' }), ex), 'namespace monitoring');
+  t.equal(
+    exemptReason(
+      req({ kind: { group: '', version: 'v1', kind: 'Namespace' }, name: 'kube-system' }),
+      ex,
+    ),
+    'namespace kube-system',
+    'the Namespace object itself',
+  );
+  t.equal(
+    exemptReason(req({ namespace: 'shop', userInfo: { username: 'ci-bot' } }), ex),
+    'user ci-bot',
+  );
+  t.equal(
+    exemptReason(
+      req({
+        namespace: 'shop',
+        userInfo: { username: 'system:serviceaccount:cert-manager:cert-manager' },
+      }),
+      ex,
+    ),
+    'user system:serviceaccount:cert-manager:cert-manager',
+  );
+  t.equal(
+    exemptReason(req({ namespace: 'shop', userInfo: { username: 'x', groups: ['a', 'sre'] } }), ex),
+    'group sre',
+  );
+  t.equal(exemptReason(req({ namespace: 'shop' }), ex), undefined, 'everyone else is checked');
+});

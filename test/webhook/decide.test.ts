@@ -1,0 +1,139 @@
+import t from 'tap';
+import { decide, MAX_REASONS, type DecideInput } from '../../webhook/decide.js';
+import type { PolicyOutcome } from '../../policies/engine/bundle.js';
+import type { Enforcement } from '../../policies/engine/discover.js';
+
+const policy = (id: string, enforcement: Enforcement = 'enforce') => ({
+  id,
+  path: id.split('/'),
+  description: '',
+  enforcement,
+  parameters: {},
+});
+const ok = (
+  id: string,
+  enforcement: Enforcement,
+  r: { deny?: string[]; warn?: string[]; patch?: { op: 'add'; path: string; value: unknown }[] },
+): PolicyOutcome => ({
+  policy: policy(id, enforcement),
+  ok: true,
+  result: { deny: r.deny ?? [], warn: r.warn ?? [], patch: r.patch ?? [] },
+});
+const failed = (id: string, enforcement: Enforcement): PolicyOutcome => ({
+  policy: policy(id, enforcement),
+  ok: false,
+  error: 'boom',
+});
+
+const table: { name: string; given: DecideInput; want: Record<string, unknown> }[] = [
+  {
+    name: 'no findings allow',
+    given: { endpoint: 'validate', outcomes: [ok('a/b', 'enforce', {})] },
+    want: { allowed: true, warnings: [], violations: [] },
+  },
+  {
+    name: 'enforce deny denies with the policy id',
+    given: { endpoint: 'validate', outcomes: [ok('a/b', 'enforce', { deny: ['bad image'] })] },
+    want: {
+      allowed: false,
+      message: '[a/b] bad image',
+      violations: [{ policy: 'a/b', action: 'enforce' }],
+    },
+  },
+  {
+    name: 'warn-mode deny becomes a warning',
+    given: { endpoint: 'validate', outcomes: [ok('a/b', 'warn', { deny: ['bad image'] })] },
+    want: {
+      allowed: true,
+      warnings: ['[a/b] bad image'],
+      violations: [{ policy: 'a/b', action: 'warn' }],
+    },
+  },
+  {
+    name: 'dryrun only counts',
+    given: {
+      endpoint: 'validate',
+      outcomes: [ok('a/b', 'dryrun', { deny: ['bad'], warn: ['meh'] })],
+    },
+    want: { allowed: true, warnings: [], violations: [{ policy: 'a/b', action: 'dryrun' }] },
+  },
+  {
+    name: 'warn rules warn under enforce',
+    given: { endpoint: 'validate', outcomes: [ok('a/b', 'enforce', { warn: ['deprecated api'] })] },
+    want: { allowed: true, warnings: ['[a/b] deprecated api'] },
+  },
+  {
+    name: 'config override turns enforce into warn',
+    given: {
+      endpoint: 'validate',
+      outcomes: [ok('a/b', 'enforce', { deny: ['x'] })],
+      overrides: { 'a/b': 'warn' },
+    },
+    want: { allowed: true, warnings: ['[a/b] x'] },
+  },
+  {
+    name: 'evaluation error fails closed for enforce',
+    given: { endpoint: 'validate', outcomes: [failed('a/b', 'enforce')] },
+    want: { allowed: false, message: 'policy a/b could not be evaluated: boom', errors: ['a/b'] },
+  },
+  {
+    name: 'evaluation error only warns for warn-mode',
+    given: { endpoint: 'validate', outcomes: [failed('a/b', 'warn')] },
+    want: { allowed: true, warnings: ['policy a/b could not be evaluated: boom'], errors: ['a/b'] },
+  },
+  {
+    name: 'mutate returns patches parents first and never denies',
+    given: {
+      endpoint: 'mutate',
+      outcomes: [
+        ok('m/x', 'enforce', {
+          deny: ['ignored here'],
+          patch: [
+            { op: 'add', path: '/metadata/labels/a', value: '1' },
+            { op: 'add', path: '/metadata/labels', value: {} },
+          ],
+        }),
+        failed('m/y', 'enforce'),
+      ],
+    },
+    want: {
+      allowed: true,
+      warnings: [],
+      patch: [
+        { op: 'add', path: '/metadata/labels', value: {} },
+        { op: 'add', path: '/metadata/labels/a', value: '1' },
+      ],
+    },
+  },
+  {
+    name: 'dryrun mutations are not applied',
+    given: {
+      endpoint: 'mutate',
+      outcomes: [
+        ok('m/x', 'dryrun', { patch: [{ op: 'add', path: '/metadata/labels', value: {} }] }),
+      ],
+    },
+    want: { allowed: true, patch: [] },
+  },
+  {
+    name: 'validate ignores patches',
+    given: {
+      endpoint: 'validate',
+      outcomes: [ok('m/x', 'enforce', { patch: [{ op: 'add', path: '/x', value: 1 }] })],
+    },
+    want: { allowed: true, patch: [] },
+  },
+];
+
+for (const { name, given, want } of table) {
+  t.test(name, async (t) => {
+    t.match(decide(given), want);
+  });
+}
+
+t.test('long denial lists are cut with a count', async (t) => {
+  const many = Array.from({ length: MAX_REASONS + 3 }, (_, i) => `reason ${i}`);
+  const d = decide({ endpoint: 'validate', outcomes: [ok('a/b', 'enforce', { deny: many })] });
+  t.match(d.message, /reason 4 \(and 3 more\)$/);
+  t.notMatch(d.message, /reason 5/);
+});
