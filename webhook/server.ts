@@ -92,12 +92,10 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
   );
   app.use(
     (_req, res) =>
-      void res
-        .status(404)
-        .json({
-          error: 'WEBHOOK_NOT_FOUND',
-          message: 'routes: POST /validate, POST /mutate, GET /healthz, GET /readyz',
-        }),
+      void res.status(404).json({
+        error: 'WEBHOOK_NOT_FOUND',
+        message: 'routes: POST /validate, POST /mutate, GET /healthz, GET /readyz',
+      }),
   );
 
   const material = o.certificates.current();
