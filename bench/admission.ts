@@ -29,20 +29,38 @@ const review = JSON.parse(readFileSync(join(root, 'test/webhook/fixtures/create.
 const input = { request: review.request, driftgate: { managed: false } };
 
 const ca = createCertificate({ commonName: 'bench ca', usage: 'ca' });
-const leaf = createCertificate({ commonName: 'localhost', usage: 'server', issuer: ca, ipAddresses: ['127.0.0.1'] });
+const leaf = createCertificate({
+  commonName: 'localhost',
+  usage: 'server',
+  issuer: ca,
+  ipAddresses: ['127.0.0.1'],
+});
 writeFileSync(join(work, 'tls.crt'), leaf.certPem);
 writeFileSync(join(work, 'tls.key'), leaf.keyPem);
 
 // driftgate: the CLI in its own process.
 const dgPort = await freePort();
 const dgConfig = join(work, 'driftgate.yaml');
-writeFileSync(dgConfig, stringify({
-  host: '127.0.0.1', port: dgPort, metricsHost: '127.0.0.1', metricsPort: await freePort(),
-  policyDir: join(root, 'policies'), watchPolicies: false, opaPath: toolPath('opa'), logLevel: 'warn',
-  tls: { certFile: join(work, 'tls.crt'), keyFile: join(work, 'tls.key') },
-}));
+writeFileSync(
+  dgConfig,
+  stringify({
+    host: '127.0.0.1',
+    port: dgPort,
+    metricsHost: '127.0.0.1',
+    metricsPort: await freePort(),
+    policyDir: join(root, 'policies'),
+    watchPolicies: false,
+    opaPath: toolPath('opa'),
+    logLevel: 'warn',
+    tls: { certFile: join(work, 'tls.crt'), keyFile: join(work, 'tls.key') },
+  }),
+);
 // Compiled JS, as the container image runs it (npm run bench:admission builds first).
-const dg = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'serve', '--config', dgConfig], { stdio: ['ignore', 'inherit', 'inherit'] });
+const dg = spawn(
+  process.execPath,
+  [join(root, 'dist/cli/main.js'), 'serve', '--config', dgConfig],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
 children.push(dg);
 
 // OPA: the same .rego (tests excluded), the same generated entry module, the same parameters.
@@ -55,34 +73,98 @@ for (const f of regoFiles(join(root, 'policies')).filter((f) => !f.endsWith('_te
 writeFileSync(join(opaDir, '__driftgate_entry.rego'), entryModule(policies));
 writeFileSync(join(opaDir, 'data.json'), JSON.stringify(parametersData(policies)));
 const opaPort = await freePort();
-const opa = spawn(toolPath('opa'), ['run', '--server', '--addr', `127.0.0.1:${opaPort}`, '--tls-cert-file', join(work, 'tls.crt'), '--tls-private-key-file', join(work, 'tls.key'), '--log-level', 'error', opaDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+const opa = spawn(
+  toolPath('opa'),
+  [
+    'run',
+    '--server',
+    '--addr',
+    `127.0.0.1:${opaPort}`,
+    '--tls-cert-file',
+    join(work, 'tls.crt'),
+    '--tls-private-key-file',
+    join(work, 'tls.key'),
+    '--log-level',
+    'error',
+    opaDir,
+  ],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
 children.push(opa);
 
-const ready = (url: string) => waitFor(url, async () => {
-  const r = await execOk('curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', url]).catch(() => '0');
-  return r === '200';
-}, 60_000, 200);
+const ready = (url: string) =>
+  waitFor(
+    url,
+    async () => {
+      const r = await execOk('curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', url]).catch(
+        () => '0',
+      );
+      return r === '200';
+    },
+    60_000,
+    200,
+  );
 await ready(`https://127.0.0.1:${dgPort}/readyz`);
 await ready(`https://127.0.0.1:${opaPort}/health`);
 
 // Both must give the same verdict before we time them.
-const dgAnswer = JSON.parse(await execOk('curl', ['-sk', '-H', 'content-type: application/json', '--data-binary', JSON.stringify(review), `https://127.0.0.1:${dgPort}/validate`]));
-const opaAnswer = JSON.parse(await execOk('curl', ['-sk', '-H', 'content-type: application/json', '--data-binary', JSON.stringify({ input }), `https://127.0.0.1:${opaPort}/v1/data/driftgate_entry/results`]));
-const opaDenies = Object.values(opaAnswer.result as Record<string, { deny: string[] }>).reduce((n, r) => n + r.deny.length, 0);
-console.log(`verdicts: driftgate allowed=${dgAnswer.response.allowed}; opa deny messages=${opaDenies}`);
+const dgAnswer = JSON.parse(
+  await execOk('curl', [
+    '-sk',
+    '-H',
+    'content-type: application/json',
+    '--data-binary',
+    JSON.stringify(review),
+    `https://127.0.0.1:${dgPort}/validate`,
+  ]),
+);
+const opaAnswer = JSON.parse(
+  await execOk('curl', [
+    '-sk',
+    '-H',
+    'content-type: application/json',
+    '--data-binary',
+    JSON.stringify({ input }),
+    `https://127.0.0.1:${opaPort}/v1/data/driftgate_entry/results`,
+  ]),
+);
+const opaDenies = Object.values(opaAnswer.result as Record<string, { deny: string[] }>).reduce(
+  (n, r) => n + r.deny.length,
+  0,
+);
+console.log(
+  `verdicts: driftgate allowed=${dgAnswer.response.allowed}; opa deny messages=${opaDenies}`,
+);
 
-interface Figures { rps: number; p50: string; p99: string; rssMiB: number }
+interface Figures {
+  rps: number;
+  p50: string;
+  p99: string;
+  rssMiB: number;
+}
 
 function rss(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
-async function wrk(name: string, url: string, body: string, pid: number | undefined): Promise<Figures> {
+async function wrk(
+  name: string,
+  url: string,
+  body: string,
+  pid: number | undefined,
+): Promise<Figures> {
   const lua = join(work, `${name}.lua`);
-  writeFileSync(lua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`);
+  writeFileSync(
+    lua,
+    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`,
+  );
   await execOk('wrk', ['-t1', `-c${CONNECTIONS}`, '-d3s', '-s', lua, url], { timeoutMs: 60_000 }); // warm-up
-  const out = await execOk('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', '-s', lua, url], { timeoutMs: 120_000 });
+  const out = await execOk(
+    'wrk',
+    ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', '-s', lua, url],
+    { timeoutMs: 120_000 },
+  );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const pct = (p: string) => new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '?';
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
@@ -90,11 +172,26 @@ async function wrk(name: string, url: string, body: string, pid: number | undefi
   return { rps, p50: pct('50'), p99: pct('99'), rssMiB: rss(pid) };
 }
 
-console.log(`load: wrk, 1 thread, ${CONNECTIONS} connections, ${DURATION} after a 3 s warm-up, HTTPS on 127.0.0.1, ${policies.length} policies`);
-const d = await wrk('driftgate', `https://127.0.0.1:${dgPort}/validate`, JSON.stringify(review), dg.pid);
-const o = await wrk('opa', `https://127.0.0.1:${opaPort}/v1/data/driftgate_entry/results`, JSON.stringify({ input }), opa.pid);
-const row = (n: string, f: Figures) => `${n.padEnd(24)} ${f.rps.toFixed(0).padStart(9)} ${f.p50.padStart(9)} ${f.p99.padStart(9)} ${String(f.rssMiB).padStart(9)}`;
-console.log(`${'server'.padEnd(24)} ${'req/s'.padStart(9)} ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'peak MiB'.padStart(9)}`);
+console.log(
+  `load: wrk, 1 thread, ${CONNECTIONS} connections, ${DURATION} after a 3 s warm-up, HTTPS on 127.0.0.1, ${policies.length} policies`,
+);
+const d = await wrk(
+  'driftgate',
+  `https://127.0.0.1:${dgPort}/validate`,
+  JSON.stringify(review),
+  dg.pid,
+);
+const o = await wrk(
+  'opa',
+  `https://127.0.0.1:${opaPort}/v1/data/driftgate_entry/results`,
+  JSON.stringify({ input }),
+  opa.pid,
+);
+const row = (n: string, f: Figures) =>
+  `${n.padEnd(24)} ${f.rps.toFixed(0).padStart(9)} ${f.p50.padStart(9)} ${f.p99.padStart(9)} ${String(f.rssMiB).padStart(9)}`;
+console.log(
+  `${'server'.padEnd(24)} ${'req/s'.padStart(9)} ${'p50'.padStart(9)} ${'p99'.padStart(9)} ${'peak MiB'.padStart(9)}`,
+);
 console.log(row('driftgate /validate', d));
 console.log(row('opa run --server', o));
 console.log(`driftgate/opa throughput: ${(d.rps / o.rps).toFixed(2)}x`);

@@ -37,7 +37,9 @@ async function serve(args: readonly string[]): Promise<number> {
     try {
       raw = parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      console.error(`driftgate serve: cannot read config ${file}: ${(err as Error).message.split('\n')[0]}`);
+      console.error(
+        `driftgate serve: cannot read config ${file}: ${(err as Error).message.split('\n')[0]}`,
+      );
       return 2;
     }
   }
