@@ -30,6 +30,8 @@ export interface CommitOptions {
   readonly author?: { readonly name: string; readonly email: string };
   /** Commit timestamp (seconds since the epoch) for latency tests. */
   readonly date?: number;
+  /** Force-push (rewrite the branch). */
+  readonly force?: boolean;
 }
 
 export interface GitRepo {
@@ -180,7 +182,7 @@ async function createRepo(base: string, root: string, name: string, url: string)
         : ['commit'];
       await git(['add', '-A'], env);
       await git([...sign, '-q', '--allow-empty', '-m', opts.message ?? 'update'], env);
-      await git(['push', '-q', 'origin', 'HEAD:main'], env);
+      await git(['push', '-q', ...(opts.force ? ['-f'] : []), 'origin', 'HEAD:main'], env);
       return (await git(['rev-parse', 'HEAD'])).trim();
     },
   };

@@ -1,0 +1,162 @@
+import {
+  ApiException,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubeConfig,
+  type V1APIResource,
+} from '@kubernetes/client-node';
+import { isObject, refKey, type K8sObject, type ObjectRef } from './objects.js';
+
+export const FIELD_MANAGER = 'driftgate';
+export const SOURCE_LABEL = 'driftgate.io/source';
+
+type Live = Record<string, unknown>;
+
+/** What the reconciler needs from the cluster; the real one is below, tests may inject another. */
+export interface Cluster {
+  get(ref: ObjectRef): Promise<Live | undefined>;
+  /** Server-side apply under the `driftgate` field manager, forcing conflicts. */
+  apply(obj: K8sObject, opts?: { dryRun?: boolean }): Promise<Live>;
+  delete(ref: ObjectRef): Promise<void>;
+  isNamespaced(apiVersion: string, kind: string): Promise<boolean>;
+  ensureNamespace(name: string): Promise<void>;
+  readInventory(namespace: string, source: string): Promise<ObjectRef[]>;
+  writeInventory(namespace: string, source: string, refs: readonly ObjectRef[]): Promise<void>;
+  event(
+    ref: ObjectRef,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    namespace: string,
+  ): Promise<void>;
+}
+
+const notFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
+
+/** Errors from the API server with the status message, never the request body (no secrets). */
+export function apiErrorMessage(err: unknown): string {
+  if (err instanceof ApiException) {
+    let message = '';
+    try {
+      const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
+      message = isObject(body) && typeof body.message === 'string' ? body.message : '';
+    } catch {
+      message = '';
+    }
+    return `HTTP ${err.code}${message ? `: ${message}` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+const inventoryName = (source: string): string => `driftgate-inventory-${source}`;
+
+/** The real cluster through @kubernetes/client-node. */
+export function kubeCluster(kc: KubeConfig): Cluster {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const scope = new Map<string, boolean>();
+  // KubernetesObjectApi.resource() does the discovery we need but is declared protected.
+  const resource = (apiVersion: string, kind: string): Promise<V1APIResource | undefined> =>
+    (
+      objects as unknown as { resource(a: string, k: string): Promise<V1APIResource | undefined> }
+    ).resource(apiVersion, kind);
+  const header = (ref: ObjectRef) => ({
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+  });
+  return {
+    async get(ref) {
+      try {
+        return (await objects.read(header(ref))) as unknown as Live;
+      } catch (err) {
+        if (notFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async apply(obj, opts = {}) {
+      return (await objects.patch(
+        obj as never,
+        undefined,
+        opts.dryRun ? 'All' : undefined,
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      )) as unknown as Live;
+    },
+    async delete(ref) {
+      try {
+        await objects.delete(header(ref), undefined, undefined, undefined, undefined, 'Background');
+      } catch (err) {
+        if (!notFound(err)) throw err;
+      }
+    },
+    async isNamespaced(apiVersion, kind) {
+      const key = `${apiVersion}/${kind}`;
+      const cached = scope.get(key);
+      if (cached !== undefined) return cached;
+      const r = await resource(apiVersion, kind);
+      if (!r) throw new Error(`the cluster does not serve ${apiVersion} ${kind}`);
+      scope.set(key, r.namespaced);
+      return r.namespaced;
+    },
+    async ensureNamespace(name) {
+      try {
+        await core.readNamespace({ name });
+      } catch (err) {
+        if (!notFound(err)) throw err;
+        await core.createNamespace({ body: { metadata: { name } } });
+      }
+    },
+    async readInventory(namespace, source) {
+      try {
+        const cm = await core.readNamespacedConfigMap({ name: inventoryName(source), namespace });
+        return JSON.parse(cm.data?.objects ?? '[]') as ObjectRef[];
+      } catch (err) {
+        if (notFound(err)) return [];
+        throw err;
+      }
+    },
+    async writeInventory(namespace, source, refs) {
+      const sorted = [...refs].sort((a, b) => refKey(a).localeCompare(refKey(b)));
+      await objects.patch(
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: inventoryName(source), namespace, labels: { [SOURCE_LABEL]: source } },
+          data: { objects: JSON.stringify(sorted) },
+        } as never,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    },
+    async event(ref, type, reason, message, namespace) {
+      const now = new Date();
+      await core.createNamespacedEvent({
+        namespace: ref.namespace ?? namespace,
+        body: {
+          metadata: { generateName: 'driftgate-', namespace: ref.namespace ?? namespace },
+          involvedObject: {
+            apiVersion: ref.apiVersion,
+            kind: ref.kind,
+            name: ref.name,
+            ...(ref.namespace ? { namespace: ref.namespace } : {}),
+          },
+          type,
+          reason,
+          message: message.slice(0, 1000),
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+          source: { component: 'driftgate-reconciler' },
+          reportingComponent: 'driftgate-reconciler',
+          reportingInstance: 'driftgate',
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { isObject } from './objects.js';
+
+/** One declared field whose live value differs. `path` is a JSON pointer. */
+export interface FieldDiff {
+  readonly path: string;
+  readonly declared: unknown;
+  readonly live: unknown;
+}
+
+const QUANTITY = /^([+-]?[0-9.]+(?:e[+-]?[0-9]+)?)(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$/;
+const SUFFIX: Record<string, number> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** A Kubernetes quantity ("500m", "1Gi", 2) as a number, or undefined. */
+export function quantity(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return undefined;
+  const m = QUANTITY.exec(v);
+  return m ? Number(m[1]) * (SUFFIX[m[2] ?? ''] ?? NaN) : undefined;
+}
+
+const escape = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
+
+function scalarEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const qa = quantity(a);
+  const qb = quantity(b);
+  // The apiserver canonicalises quantities ("1000m" → "1"); compare them as numbers.
+  return qa !== undefined && qb !== undefined && Math.abs(qa - qb) <= Math.abs(qa) * 1e-9;
+}
+
+const keyed = (xs: readonly unknown[]): boolean =>
+  xs.length > 0 && xs.every((x) => isObject(x) && typeof x.name === 'string');
+
+function walk(
+  declared: unknown,
+  live: unknown,
+  path: string,
+  ignore: ReadonlySet<string>,
+  out: FieldDiff[],
+): void {
+  if (ignore.has(path)) return;
+  if (isObject(declared)) {
+    if (!isObject(live)) {
+      out.push({ path, declared, live });
+      return;
+    }
+    for (const [k, v] of Object.entries(declared))
+      walk(v, live[k], `${path}/${escape(k)}`, ignore, out);
+    return;
+  }
+  if (Array.isArray(declared)) {
+    if (!Array.isArray(live)) {
+      out.push({ path, declared, live });
+      return;
+    }
+    if (keyed(declared)) {
+      // Lists of named items (containers, ports, env) merge by name, as server-side apply does.
+      for (const item of declared as Record<string, unknown>[]) {
+        const match = live.find((l) => isObject(l) && l.name === item.name);
+        if (match === undefined)
+          out.push({
+            path: `${path}/${escape(String(item.name))}`,
+            declared: item,
+            live: undefined,
+          });
+        else walk(item, match, `${path}/${escape(String(item.name))}`, ignore, out);
+      }
+      return;
+    }
+    if (declared.length !== live.length) {
+      out.push({ path, declared, live });
+      return;
+    }
+    declared.forEach((d, i) => walk(d, live[i], `${path}/${i}`, ignore, out));
+    return;
+  }
+  if (!scalarEqual(declared, live)) out.push({ path, declared, live });
+}
+
+/**
+ * The declared fields of `declared` that `live` does not hold. Only what Git declares is
+ * compared (defaulted and controller-owned fields never count); `ignore` holds JSON pointers
+ * (ignoreDifferences). Pure.
+ */
+export function declaredDiff(
+  declared: Record<string, unknown>,
+  live: Record<string, unknown> | undefined,
+  ignore: readonly string[] = [],
+): FieldDiff[] {
+  if (!live) return [{ path: '', declared: 'present', live: 'missing' }];
+  const out: FieldDiff[] = [];
+  const skip = new Set(ignore);
+  for (const [k, v] of Object.entries(declared)) {
+    if (k === 'apiVersion' || k === 'kind' || k === 'status') continue;
+    if (k === 'metadata' && isObject(v)) {
+      for (const m of ['labels', 'annotations'])
+        if (v[m] !== undefined)
+          walk(
+            v[m],
+            isObject(live.metadata) ? live.metadata[m] : undefined,
+            `/metadata/${m}`,
+            skip,
+            out,
+          );
+      continue;
+    }
+    walk(v, live[k], `/${escape(k)}`, skip, out);
+  }
+  return out;
+}
+
+/** A copy of `obj` without the fields at `pointers` (so ignored fields are not applied). */
+export function withoutPaths<T extends object>(obj: T, pointers: readonly string[]): T {
+  const copy = structuredClone(obj) as Record<string, unknown>;
+  for (const p of pointers) {
+    const parts = p
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    let node: unknown = copy;
+    for (const part of parts.slice(0, -1)) node = isObject(node) ? node[part] : undefined;
+    const last = parts[parts.length - 1];
+    if (isObject(node) && last !== undefined) Reflect.deleteProperty(node, last);
+  }
+  return copy as T;
+}
+
+/** One line per field: `/spec/replicas: git 3, live 1`. */
+export function formatDiff(diffs: readonly FieldDiff[], max = 5): string {
+  const show = (v: unknown): string => (v === undefined ? 'unset' : JSON.stringify(v).slice(0, 60));
+  const lines = diffs
+    .slice(0, max)
+    .map((d) => `${d.path || '(object)'}: git ${show(d.declared)}, live ${show(d.live)}`);
+  if (diffs.length > max) lines.push(`… and ${diffs.length - max} more`);
+  return lines.join('; ');
+}

@@ -1,0 +1,9 @@
+/** Parse "30s", "5m", "1h30m", "250ms" into milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+    total += Number(m[1]) * (units[m[2] ?? 's'] ?? 0);
+  return total;
+}

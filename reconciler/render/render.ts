@@ -1,0 +1,151 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { exec } from '../../core/exec.js';
+import { isObject, type K8sObject } from '../objects.js';
+import type { TreeFile } from '../source/git-source.js';
+
+/** A declared object and the file it came from. */
+export interface Rendered {
+  readonly object: K8sObject;
+  readonly path: string;
+}
+
+/** A commit whose manifests cannot be rendered: nothing of it is applied. */
+export class RenderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
+
+export const RendererKind = { plain: 'plain', kustomize: 'kustomize', helm: 'helm' } as const;
+export type RendererKind = (typeof RendererKind)[keyof typeof RendererKind];
+
+export interface RenderTools {
+  readonly kustomizePath: string;
+  readonly helmPath: string;
+  /** @default 60000 */
+  readonly timeoutMs?: number;
+}
+
+export interface HelmOptions {
+  readonly releaseName: string;
+  readonly namespace: string;
+  readonly valuesFiles?: readonly string[];
+}
+
+const KUSTOMIZATION = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+const MANIFEST = /\.(ya?ml|json)$/i;
+
+/** Which renderer the source path needs: a kustomization, a Chart.yaml, or plain manifests. */
+export function detectRenderer(files: ReadonlyMap<string, TreeFile>, path: string): RendererKind {
+  const at = (name: string): boolean =>
+    files.has(posix.join(path.replace(/^\.?\/*/, ''), name).replace(/^\.\//, ''));
+  if (KUSTOMIZATION.some(at)) return RendererKind.kustomize;
+  if (at('Chart.yaml')) return RendererKind.helm;
+  return RendererKind.plain;
+}
+
+/** Parse multi-document YAML (or JSON) into objects; `List` kinds are flattened. */
+export function parseManifests(text: string, path: string): Rendered[] {
+  const out: Rendered[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0];
+      throw new RenderError(
+        `${path}:${e?.linePos?.[0]?.line ?? '?'}: ${e?.message.split('\n')[0]}`,
+      );
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    const items =
+      isObject(value) && String(value.kind).endsWith('List') && Array.isArray(value.items)
+        ? value.items
+        : [value];
+    for (const item of items) {
+      if (
+        !isObject(item) ||
+        typeof item.apiVersion !== 'string' ||
+        typeof item.kind !== 'string' ||
+        !isObject(item.metadata) ||
+        typeof item.metadata.name !== 'string'
+      ) {
+        throw new RenderError(`${path}: a document lacks apiVersion, kind or metadata.name`);
+      }
+      out.push({ object: item as unknown as K8sObject, path });
+    }
+  }
+  return out;
+}
+
+/** Plain manifests: every .yaml/.yml/.json under the source path, recursively, in path order. */
+export function renderPlain(files: ReadonlyMap<string, TreeFile>): Rendered[] {
+  return [...files.keys()]
+    .filter((p) => MANIFEST.test(p))
+    .sort()
+    .flatMap((p) => parseManifests((files.get(p) as TreeFile).content.toString('utf8'), p));
+}
+
+function writeTree(files: ReadonlyMap<string, TreeFile>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'driftgate-render-'));
+  for (const [p, f] of files) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), f.content);
+  }
+  return dir;
+}
+
+async function runTool(
+  name: string,
+  cmd: string,
+  args: readonly string[],
+  cwd: string,
+  timeoutMs: number,
+  path: string,
+): Promise<Rendered[]> {
+  const r = await exec(cmd, args, { cwd, timeoutMs });
+  if (r.code !== 0)
+    throw new RenderError(`${name} failed for ${path}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  return parseManifests(r.stdout, path);
+}
+
+/**
+ * Render with the real kustomize or helm over the files written to a temp directory (the whole
+ * tree is given for Kustomize, whose overlays reach outside the source path). The tool's stderr
+ * is in the RenderError.
+ */
+export async function renderWithTool(
+  kind: 'kustomize' | 'helm',
+  tree: ReadonlyMap<string, TreeFile>,
+  path: string,
+  tools: RenderTools,
+  helm?: HelmOptions,
+): Promise<Rendered[]> {
+  const dir = writeTree(tree);
+  const timeout = tools.timeoutMs ?? 60_000;
+  try {
+    if (kind === 'kustomize')
+      return await runTool(
+        'kustomize',
+        tools.kustomizePath,
+        ['build', join(dir, path)],
+        dir,
+        timeout,
+        path,
+      );
+    const h = helm ?? { releaseName: 'release', namespace: 'default' };
+    const values = (h.valuesFiles ?? []).flatMap((v) => ['-f', join(dir, path, v)]);
+    return await runTool(
+      'helm',
+      tools.helmPath,
+      ['template', h.releaseName, join(dir, path), '--namespace', h.namespace, ...values],
+      dir,
+      timeout,
+      path,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

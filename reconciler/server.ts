@@ -1,0 +1,164 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ReconcilerRuntime } from './runtime.js';
+import { statusView } from './status.js';
+
+const MAX_HOOK_BODY = 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_HOOK_BODY) reject(new Error('body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const safeEqual = (a: string, b: string): boolean =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/**
+ * Check a push webhook's authenticity: GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) or
+ * the generic form (X-Driftgate-Signature: sha256=<hex HMAC of the body>). Pure.
+ */
+export function hookAuthentic(
+  headers: IncomingMessage['headers'],
+  body: Buffer,
+  secret: string,
+): boolean {
+  const hmac = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  const gh = headers['x-hub-signature-256'];
+  if (typeof gh === 'string') return safeEqual(gh, hmac);
+  const generic = headers['x-driftgate-signature'];
+  if (typeof generic === 'string') return safeEqual(generic, hmac);
+  const gl = headers['x-gitlab-token'];
+  if (typeof gl === 'string') return safeEqual(gl, secret);
+  return false;
+}
+
+/** Repository URLs a push payload names (GitHub, GitLab, generic {repository: {url}}). */
+export function hookRepos(body: Buffer): string[] {
+  try {
+    const p = JSON.parse(body.toString()) as {
+      repository?: Record<string, unknown>;
+      project?: Record<string, unknown>;
+    };
+    const r = { ...(p.project ?? {}), ...(p.repository ?? {}) };
+    return ['clone_url', 'html_url', 'git_http_url', 'http_url', 'url'].flatMap((k) =>
+      typeof r[k] === 'string' ? [String(r[k])] : [],
+    );
+  } catch {
+    return [];
+  }
+}
+
+const norm = (u: string): string =>
+  u
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
+
+export interface StatusServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly runtime: ReconcilerRuntime;
+  readonly registry: Registry;
+  readonly hookSecret?: () => string | undefined;
+  readonly logger: Logger;
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  res.statusCode = code;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(body, null, 2));
+}
+
+/**
+ * Status and control over HTTP: GET /status[/<source>], POST /sources/<source>/suspend|resume|sync,
+ * POST /hooks/git (HMAC-checked push webhook). Metrics on their own port.
+ */
+export async function startStatusServer(
+  o: StatusServerOptions,
+): Promise<{ port: number; metricsPort: number; close(): Promise<void> }> {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+    if (req.method === 'GET' && parts[0] === 'status') {
+      const list = o.runtime.sources.filter((s) => !parts[1] || s.cfg.name === parts[1]);
+      if (parts[1] && list.length === 0)
+        return json(res, 404, { error: `no source named ${parts[1]}` });
+      return json(
+        res,
+        200,
+        parts[1]
+          ? statusView((list[0] as (typeof list)[0]).state)
+          : list.map((s) => statusView(s.state)),
+      );
+    }
+    if (req.method === 'POST' && parts[0] === 'sources' && parts[1] && parts[2]) {
+      const s = o.runtime.source(parts[1]);
+      if (!s) return json(res, 404, { error: `no source named ${parts[1]}` });
+      if (parts[2] === 'suspend') s.suspend();
+      else if (parts[2] === 'resume') s.resume();
+      else if (parts[2] !== 'sync')
+        return json(res, 404, { error: 'actions: suspend, resume, sync' });
+      o.logger.info({ source: s.cfg.name, action: parts[2] }, 'source control');
+      await o.runtime.reconcileNow(s.cfg.name).catch(() => undefined);
+      return json(res, 200, statusView(s.state));
+    }
+    if (req.method === 'POST' && url.pathname === '/hooks/git') {
+      const secret = o.hookSecret?.();
+      const body = await readBody(req);
+      if (!secret || !hookAuthentic(req.headers, body, secret))
+        return json(res, 401, { error: 'signature missing or wrong' });
+      const repos = hookRepos(body).map(norm);
+      const hit = o.runtime.sources.filter(
+        (s) => repos.length === 0 || repos.includes(norm(s.cfg.repoURL)),
+      );
+      for (const s of hit) void o.runtime.reconcileNow(s.cfg.name).catch(() => undefined);
+      return json(res, 202, { triggered: hit.map((s) => s.cfg.name) });
+    }
+    return json(res, 404, {
+      error:
+        'routes: GET /status, GET /status/<source>, POST /sources/<source>/{suspend,resume,sync}, POST /hooks/git',
+    });
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => json(res, 500, { error: (err as Error).message }));
+  });
+  const metrics: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/metrics')) {
+      void o.registry.metrics().then((text) => {
+        res.setHeader('content-type', o.registry.contentType);
+        res.end(text);
+      });
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  const listen = (s: Server, port: number) =>
+    new Promise<number>((r) => s.listen(port, o.host, () => r((s.address() as AddressInfo).port)));
+  const port = await listen(server, o.port);
+  const metricsPort = await listen(metrics, o.metricsPort);
+  const close = (s: Server) =>
+    new Promise<void>((r) => {
+      s.closeAllConnections();
+      s.close(() => r());
+    });
+  return {
+    port,
+    metricsPort,
+    close: async () => void (await Promise.all([close(server), close(metrics)])),
+  };
+}

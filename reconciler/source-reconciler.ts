@@ -1,0 +1,506 @@
+import type { Logger } from 'pino';
+import type { Cluster } from './cluster.js';
+import { SOURCE_LABEL, apiErrorMessage } from './cluster.js';
+import type { SourceConfig } from './config.js';
+import { declaredDiff, formatDiff, withoutPaths } from './diff.js';
+import { aggregateHealth, assessHealth, Health } from './health.js';
+import { SyncStatus, type ReconcilerMetrics } from './metrics.js';
+import {
+  groupOf,
+  isObject,
+  refKey,
+  refOf,
+  refText,
+  type K8sObject,
+  type ObjectRef,
+} from './objects.js';
+import { applyOrder } from './order.js';
+import { planPrune } from './prune.js';
+import {
+  detectRenderer,
+  renderPlain,
+  renderWithTool,
+  RenderError,
+  type Rendered,
+  type RenderTools,
+} from './render/render.js';
+import type { GitSource } from './source/git-source.js';
+import type { SourceState } from './source-state.js';
+import { VerifyFailure, type CommitVerifier } from './verify/verifier.js';
+
+export interface SourceDeps {
+  readonly cluster: Cluster;
+  readonly metrics: ReconcilerMetrics;
+  readonly logger: Logger;
+  readonly tools: RenderTools;
+  /** driftgate's namespace: inventories and source-level events live there. */
+  readonly namespace: string;
+  readonly now?: () => number;
+}
+
+/** Raised when a commit is refused; the last verified revision stays applied. */
+class Refused extends Error {
+  constructor(
+    readonly reason: VerifyFailure,
+    readonly detail: string,
+  ) {
+    super(`${reason}: ${detail}`);
+  }
+}
+
+const FIGHT_WINDOW_MS = 60_000;
+
+/**
+ * One source's pipeline: source → verify → render → (policy gate) → diff → apply → prune →
+ * health → status. Holds its own state; callers serialise calls (the runtime's queue does).
+ */
+export class SourceReconciler {
+  readonly state: SourceState;
+  #reverts = new Map<string, number[]>();
+  #now: () => number;
+
+  constructor(
+    readonly cfg: SourceConfig,
+    private readonly git: GitSource,
+    private readonly verifier: CommitVerifier,
+    private readonly d: SourceDeps,
+  ) {
+    this.#now = d.now ?? Date.now;
+    this.state = {
+      name: cfg.name,
+      syncStatus: SyncStatus.Unknown,
+      health: Health.Unknown,
+      suspended: cfg.suspend,
+      desired: [],
+      objects: new Map(),
+      fighting: new Set(),
+    };
+    d.metrics.initSource(cfg.name);
+  }
+
+  get log(): Logger {
+    return this.d.logger.child({ source: this.cfg.name, revision: this.state.revision ?? 'none' });
+  }
+
+  suspend(): void {
+    this.state.suspended = true;
+  }
+
+  resume(): void {
+    this.state.suspended = false;
+    this.state.fighting.clear();
+  }
+
+  /** The full reconcile. Throws on Git or API errors (state kept; the runtime retries with backoff). */
+  async reconcile(): Promise<void> {
+    const m = this.d.metrics;
+    const source = this.cfg.name;
+    const stop = m.reconcileDuration.startTimer({ source });
+    try {
+      const head = await this.#fetch();
+      if (head !== this.state.revision) await this.#adopt(head);
+      await this.#converge();
+      m.reconciles.inc({
+        source,
+        result: this.state.syncStatus === SyncStatus.Failed ? 'failure' : 'success',
+      });
+    } catch (err) {
+      this.state.lastError = apiErrorMessage(err);
+      this.state.syncStatus = SyncStatus.Failed;
+      m.reconciles.inc({ source, result: 'failure' });
+      this.log.error({ reason: this.state.lastError }, 'reconcile failed');
+      throw err;
+    } finally {
+      stop();
+      this.#publish();
+    }
+  }
+
+  // Load the source: ls-remote, then fetch only when the ref moved.
+  async #fetch(): Promise<string> {
+    const stop = this.d.metrics.fetchDuration.startTimer({ source: this.cfg.name });
+    try {
+      const { commit } = await this.git.fetch(this.state.remoteHead);
+      this.d.metrics.fetches.inc({ source: this.cfg.name, result: 'success' });
+      this.state.remoteHead = commit;
+      return commit;
+    } catch (err) {
+      this.d.metrics.fetches.inc({ source: this.cfg.name, result: 'failure' });
+      throw new Error(`git fetch of ${this.cfg.repoURL} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    } finally {
+      stop();
+    }
+  }
+
+  // Verify the new commit(s), then render them; a refusal keeps the last verified revision.
+  async #adopt(head: string): Promise<void> {
+    if (this.state.verification?.commit === head && !this.state.verification.ok) return;
+    try {
+      const signer = await this.#verify(head);
+      const rendered = await this.#render(head);
+      const commit = await this.git.rawCommit(head);
+      const time = /\ncommitter .* (\d+) [+-]\d{4}\n/.exec(commit.toString())?.[1];
+      this.state.desired = rendered;
+      this.state.revision = head;
+      this.state.revisionTime = time ? Number(time) * 1000 : undefined;
+      this.state.signer = signer;
+      this.state.verification = { commit: head, ok: true };
+      this.state.lastError = undefined;
+      this.d.metrics.verification.inc({ source: this.cfg.name, result: 'ok' });
+      this.log.info({ signer, objects: rendered.length }, 'verified commit adopted');
+    } catch (err) {
+      if (err instanceof Refused) {
+        this.state.verification = {
+          commit: head,
+          ok: false,
+          reason: err.reason,
+          detail: err.detail,
+        };
+        this.d.metrics.verification.inc({ source: this.cfg.name, result: err.reason });
+        this.log.warn(
+          { commit: head, reason: err.reason, detail: err.detail },
+          'commit refused; last verified revision stays',
+        );
+        await this.#sourceEvent(
+          'Warning',
+          'CommitRefused',
+          `commit ${head.slice(0, 12)} refused (${err.reason}): ${err.detail}`,
+        );
+        return;
+      }
+      if (err instanceof RenderError) {
+        this.state.verification = {
+          commit: head,
+          ok: false,
+          reason: 'render',
+          detail: err.message,
+        };
+        this.state.lastError = err.message;
+        this.log.error(
+          { commit: head, reason: err.message },
+          'render failed; nothing of the commit applied',
+        );
+        await this.#sourceEvent('Warning', 'RenderFailed', err.message);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async #verify(head: string): Promise<string> {
+    const last = this.state.revision;
+    if (last && !this.cfg.allowForcePush && !(await this.git.descendsFrom(head, last))) {
+      throw new Refused(
+        VerifyFailure.rewrittenHistory,
+        `${head.slice(0, 12)} does not descend from the applied ${last.slice(0, 12)} (force push?)`,
+      );
+    }
+    const commits =
+      this.cfg.verification.mode === 'strict' && last ? await this.#since(head, last) : [head];
+    let signer = '';
+    for (const oid of commits) {
+      const v = await this.verifier.verify(await this.git.rawCommit(oid));
+      if (!v.ok) throw new Refused(v.reason, `${oid.slice(0, 12)}: ${v.detail}`);
+      if (oid === head) signer = v.signer;
+    }
+    return signer;
+  }
+
+  /** Every commit reachable from head but not from `last` (both parents of merges). */
+  async #since(head: string, last: string): Promise<string[]> {
+    const seen = new Set<string>();
+    const queue = [head];
+    while (queue.length > 0) {
+      const oid = queue.shift() as string;
+      if (seen.has(oid) || oid === last || (await this.git.descendsFrom(last, oid))) continue;
+      seen.add(oid);
+      if (seen.size > 5000)
+        throw new Refused(
+          VerifyFailure.malformed,
+          'more than 5000 commits to verify since the last verified one',
+        );
+      queue.push(...(await this.git.parents(oid)));
+    }
+    return [...seen];
+  }
+
+  // Render the source path: plain YAML natively; Kustomize and Helm through their binaries.
+  async #render(head: string): Promise<Rendered[]> {
+    const path = this.cfg.path.replace(/^\.?\/*|\/+$/g, '');
+    const files = await this.git.readTree(head, path);
+    const kind = detectRenderer(files, path);
+    const rendered =
+      kind === 'plain'
+        ? renderPlain(files)
+        : await renderWithTool(
+            kind,
+            kind === 'kustomize' ? await this.git.readTree(head, '') : files,
+            path,
+            this.d.tools,
+            {
+              releaseName: this.cfg.helm?.releaseName ?? this.cfg.name,
+              namespace: this.cfg.destinationNamespace,
+              valuesFiles: this.cfg.helm?.valuesFiles ?? [],
+            },
+          );
+    return this.#placeInNamespace(rendered);
+  }
+
+  async #placeInNamespace(rendered: Rendered[]): Promise<Rendered[]> {
+    const crdScope = new Map<string, boolean>();
+    for (const r of rendered) {
+      if (r.object.kind !== 'CustomResourceDefinition') continue;
+      const spec = r.object.spec as { group?: string; names?: { kind?: string }; scope?: string };
+      crdScope.set(`${spec.group}/${spec.names?.kind}`, spec.scope === 'Namespaced');
+    }
+    const out: Rendered[] = [];
+    for (const r of rendered) {
+      const key = `${groupOf(r.object.apiVersion)}/${r.object.kind}`;
+      const namespaced =
+        crdScope.get(key) ??
+        (await this.d.cluster
+          .isNamespaced(r.object.apiVersion, r.object.kind)
+          .catch((e: unknown) => {
+            throw new RenderError(`${r.path}: ${(e as Error).message}`);
+          }));
+      const metadata = { ...r.object.metadata };
+      if (namespaced && !metadata.namespace) metadata.namespace = this.cfg.destinationNamespace;
+      if (!namespaced) delete metadata.namespace;
+      out.push({ object: { ...r.object, metadata }, path: r.path });
+    }
+    return out;
+  }
+
+  #ignored(o: K8sObject): string[] {
+    const g = groupOf(o.apiVersion);
+    return this.cfg.ignoreDifferences
+      .filter((d) => d.kind === o.kind && d.group === g)
+      .flatMap((d) => [...d.jsonPointers]);
+  }
+
+  /** What driftgate applies for a declared object: its fields minus ignored ones, plus the source label. */
+  prepared(o: K8sObject): K8sObject {
+    const base = withoutPaths(o, this.#ignored(o));
+    return {
+      ...base,
+      metadata: {
+        ...base.metadata,
+        labels: { ...(base.metadata.labels ?? {}), [SOURCE_LABEL]: this.cfg.name },
+      },
+    };
+  }
+
+  // Diff against the cluster, apply what differs, prune, assess health.
+  async #converge(): Promise<void> {
+    const { cluster, metrics } = this.d;
+    const source = this.cfg.name;
+    const suspended = this.state.suspended;
+    if (this.cfg.createNamespace && !suspended)
+      await cluster.ensureNamespace(this.cfg.destinationNamespace);
+    const objects = new Map<string, ObjectStatusLike>();
+    let applyFailed = false;
+    const newRevision = this.#appliedRevision !== this.state.revision;
+    const stopApply = metrics.applyDuration.startTimer({ source });
+    for (const r of applyOrder(this.state.desired)) {
+      const obj = this.prepared(r.object);
+      const ref = refOf(obj);
+      let live = await cluster.get(ref);
+      let drift = declaredDiff(obj, live, this.#ignored(r.object));
+      if (drift.length > 0 && !suspended && !this.state.fighting.has(refKey(ref))) {
+        try {
+          live = await cluster.apply(obj);
+          drift = [];
+        } catch (err) {
+          applyFailed = true;
+          metrics.applyErrors.inc({ source });
+          this.state.lastError = `apply ${refText(ref)}: ${apiErrorMessage(err)}`;
+          this.log.error({ object: refText(ref), reason: apiErrorMessage(err) }, 'apply failed');
+        }
+      }
+      const h = assessHealth(ref.kind, live);
+      objects.set(refKey(ref), {
+        ref,
+        path: r.path,
+        health: h.status,
+        ...(h.message ? { healthMessage: h.message } : {}),
+        drift,
+      });
+    }
+    stopApply();
+    this.state.objects = objects;
+    if (!suspended) await this.#prune();
+    this.#finish(applyFailed, newRevision);
+  }
+
+  #appliedRevision: string | undefined;
+
+  #finish(applyFailed: boolean, newRevision: boolean): void {
+    const { metrics } = this.d;
+    const source = this.cfg.name;
+    const statuses = [...this.state.objects.values()];
+    const drifted = statuses.filter((o) => o.drift.length > 0);
+    this.state.health = aggregateHealth(statuses.map((o) => o.health));
+    const refused =
+      this.state.verification &&
+      !this.state.verification.ok &&
+      this.state.verification.commit === this.state.remoteHead;
+    this.state.syncStatus = this.state.suspended
+      ? SyncStatus.Suspended
+      : applyFailed || (refused && this.state.verification?.reason === 'render')
+        ? SyncStatus.Failed
+        : refused
+          ? SyncStatus.Unverified
+          : drifted.length > 0
+            ? SyncStatus.OutOfSync
+            : SyncStatus.Synced;
+    if (!applyFailed && !this.state.suspended && this.state.revision) {
+      this.state.lastSyncedAt = new Date(this.#now()).toISOString();
+      metrics.lastApplied.set({ source }, this.#now() / 1000);
+      if (newRevision) {
+        metrics.lastAppliedRevision.reset();
+        metrics.lastAppliedRevision.set({ source, revision: this.state.revision }, 1);
+        if (this.state.revisionTime)
+          metrics.commitToApplied.observe(
+            { source },
+            Math.max(0, (this.#now() - this.state.revisionTime) / 1000),
+          );
+        this.#appliedRevision = this.state.revision;
+      }
+    }
+    if (!applyFailed && !refused && this.state.verification?.ok) this.state.lastError = undefined;
+  }
+
+  // Prune last: only what this source applied before and Git no longer declares.
+  async #prune(): Promise<void> {
+    const { cluster, metrics } = this.d;
+    const source = this.cfg.name;
+    const inventory = await cluster.readInventory(this.d.namespace, source);
+    const desired = this.state.desired.map((r) => refOf(r.object));
+    const want = new Set(desired.map(refKey));
+    const candidates = inventory.filter((r) => !want.has(refKey(r)));
+    const annotations = new Map<string, Record<string, string> | undefined>();
+    for (const ref of candidates) {
+      const live = await cluster.get(ref);
+      const meta = live && isObject(live.metadata) ? live.metadata : undefined;
+      annotations.set(
+        refKey(ref),
+        live ? ((meta?.annotations as Record<string, string> | undefined) ?? {}) : undefined,
+      );
+    }
+    const plan = this.cfg.prune
+      ? planPrune({
+          inventory,
+          desired,
+          liveAnnotations: annotations,
+          maxFraction: this.cfg.maxPruneFraction,
+        })
+      : { delete: [], kept: [] };
+    this.state.pruneRefused = plan.refused;
+    if (plan.refused) {
+      metrics.pruneRefused.inc({ source });
+      this.log.warn({ reason: plan.refused }, 'prune refused');
+      await this.#sourceEvent('Warning', 'PruneRefused', plan.refused);
+    }
+    for (const ref of plan.delete) {
+      await cluster.delete(ref);
+      metrics.pruned.inc({ source });
+      this.log.info({ object: refText(ref) }, 'pruned');
+    }
+    const keep =
+      plan.refused || !this.cfg.prune ? inventory.filter((r) => !want.has(refKey(r))) : [];
+    await cluster.writeInventory(this.d.namespace, source, [...desired, ...keep]);
+  }
+
+  /**
+   * Check one object after a watch event: count drift, revert it (selfHeal on, not suspended,
+   * not fighting), or only report it. Returns what it did.
+   */
+  async heal(ref: ObjectRef): Promise<'in-sync' | 'reverted' | 'reported' | 'fight' | 'unmanaged'> {
+    const declared = this.state.desired.find((r) => refKey(refOf(r.object)) === refKey(ref));
+    if (!declared) return 'unmanaged';
+    const obj = this.prepared(declared.object);
+    const key = refKey(ref);
+    const live = await this.d.cluster.get(refOf(obj));
+    const drift = declaredDiff(obj, live, this.#ignored(declared.object));
+    const status = this.state.objects.get(key);
+    if (drift.length === 0) {
+      if (status) status.drift = [];
+      return 'in-sync';
+    }
+    const m = this.d.metrics;
+    const source = this.cfg.name;
+    m.driftDetected.inc({ source, kind: ref.kind });
+    this.log.info({ object: refText(ref), diff: formatDiff(drift) }, 'drift detected');
+    if (status) status.drift = drift;
+    if (this.state.suspended || !this.cfg.selfHeal || this.state.fighting.has(key)) {
+      this.#publish();
+      return 'reported';
+    }
+    const now = this.#now();
+    const recent = (this.#reverts.get(key) ?? []).filter((t) => now - t < FIGHT_WINDOW_MS);
+    if (recent.length >= this.cfg.fightThreshold) {
+      this.state.fighting.add(key);
+      m.fights.inc({ source });
+      this.log.warn(
+        { object: refText(ref), reverts: recent.length },
+        'fight detected; no longer reverting this object',
+      );
+      await this.#sourceEvent(
+        'Warning',
+        'DriftFight',
+        `${refText(ref)} was changed back ${recent.length} times within a minute; driftgate stopped reverting it`,
+      );
+      this.#publish();
+      return 'fight';
+    }
+    await this.d.cluster.apply(obj);
+    this.#reverts.set(key, [...recent, now]);
+    if (status) status.drift = [];
+    m.selfHeal.inc({ source, kind: ref.kind });
+    m.manualChanges.inc({ source, action: 'reverted' });
+    this.log.info({ object: refText(ref) }, 'drift reverted');
+    this.#publish();
+    return 'reverted';
+  }
+
+  #publish(): void {
+    const m = this.d.metrics;
+    const source = this.cfg.name;
+    const byKind = new Map<string, number>();
+    for (const o of this.state.objects.values())
+      byKind.set(o.ref.kind, (byKind.get(o.ref.kind) ?? 0) + (o.drift.length > 0 ? 1 : 0));
+    for (const [kind, n] of byKind) m.drifted.set({ source, kind }, n);
+    if (this.state.suspended) this.state.syncStatus = SyncStatus.Suspended;
+    else if (
+      this.state.syncStatus === SyncStatus.Synced &&
+      [...this.state.objects.values()].some((o) => o.drift.length > 0)
+    )
+      this.state.syncStatus = SyncStatus.OutOfSync;
+    m.suspended.set({ source }, this.state.suspended ? 1 : 0);
+    m.setSourceInfo(
+      source,
+      this.cfg.repoURL,
+      this.cfg.path,
+      this.state.syncStatus,
+      this.state.health,
+    );
+  }
+
+  async #sourceEvent(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const ref: ObjectRef = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: this.d.namespace,
+      name: `driftgate-inventory-${this.cfg.name}`,
+    };
+    await this.d.cluster
+      .event(ref, type, reason, `source ${this.cfg.name}: ${message}`, this.d.namespace)
+      .catch((err: unknown) => {
+        this.log.warn({ reason: apiErrorMessage(err) }, 'could not record event');
+      });
+  }
+}
+
+type ObjectStatusLike = SourceState['objects'] extends Map<string, infer V> ? V : never;

@@ -1,0 +1,40 @@
+import type { FieldDiff } from './diff.js';
+import type { Health } from './health.js';
+import type { SyncStatus } from './metrics.js';
+import type { ObjectRef } from './objects.js';
+import type { Rendered } from './render/render.js';
+
+export interface ObjectStatus {
+  readonly ref: ObjectRef;
+  readonly path: string;
+  health: Health;
+  healthMessage?: string;
+  /** Declared fields that differ live (empty when in sync). */
+  drift: readonly FieldDiff[];
+}
+
+/** What the reconciler knows about one source; served as JSON by the status endpoint. */
+export interface SourceState {
+  readonly name: string;
+  /** The last verified commit whose manifests are the desired state. */
+  revision?: string;
+  revisionTime?: number;
+  signer?: string;
+  /** The remote head seen last, whether or not it verified. */
+  remoteHead?: string;
+  syncStatus: SyncStatus;
+  health: Health;
+  suspended: boolean;
+  lastError?: string;
+  verification?: {
+    readonly commit: string;
+    readonly ok: boolean;
+    readonly reason?: string;
+    readonly detail?: string;
+  };
+  desired: readonly Rendered[];
+  objects: Map<string, ObjectStatus>;
+  lastSyncedAt?: string;
+  fighting: Set<string>;
+  pruneRefused?: string;
+}

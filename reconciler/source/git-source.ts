@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import fs, { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+
+/** Credentials for the Git remote; read when needed, never logged. */
+export interface GitAuth {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface GitSourceOptions {
+  readonly url: string;
+  /** Branch, tag, or a 40-hex commit. */
+  readonly ref: string;
+  /** Parent directory for the bare object-store caches. */
+  readonly cacheDir: string;
+  readonly auth?: () => GitAuth | undefined;
+}
+
+/** A file read from a commit's tree. */
+export interface TreeFile {
+  readonly oid: string;
+  readonly content: Buffer;
+}
+
+const isCommitId = (ref: string): boolean => /^[0-9a-f]{40}$/.test(ref);
+
+/**
+ * A Git remote read with isomorphic-git into a bare cache directory: never a worktree; files
+ * come from the object store, and a re-read after a new commit skips every subtree whose oid did
+ * not change. Network errors throw (the caller keeps state and retries with backoff).
+ */
+export class GitSource {
+  readonly gitdir: string;
+  /** Per path prefix: the previous read's tree oids and files. */
+  #cache = new Map<string, { treeOids: Map<string, string>; files: Map<string, TreeFile> }>();
+
+  constructor(private readonly o: GitSourceOptions) {
+    this.gitdir = join(o.cacheDir, createHash('sha256').update(o.url).digest('hex').slice(0, 16));
+  }
+
+  #onAuth = () => {
+    const a = this.o.auth?.();
+    return a ? { username: a.username, password: a.password } : { cancel: true };
+  };
+
+  async #init(): Promise<void> {
+    if (fs.existsSync(join(this.gitdir, 'HEAD'))) return;
+    mkdirSync(this.gitdir, { recursive: true });
+    await git.init({ fs, gitdir: this.gitdir, bare: true });
+    await git.addRemote({ fs, gitdir: this.gitdir, remote: 'origin', url: this.o.url });
+  }
+
+  /** The commit the ref points at on the remote (ls-remote; cheap). */
+  async remoteHead(): Promise<string> {
+    if (isCommitId(this.o.ref)) return this.o.ref;
+    const refs = await git.listServerRefs({
+      http,
+      url: this.o.url,
+      onAuth: this.#onAuth,
+      prefix: 'refs/',
+      peelTags: true,
+    });
+    const want = [`refs/heads/${this.o.ref}`, `refs/tags/${this.o.ref}`, this.o.ref];
+    for (const name of want) {
+      const r = refs.find((x) => x.ref === name);
+      if (r) return r.peeled ?? r.oid;
+    }
+    throw new Error(`ref "${this.o.ref}" not found on ${this.o.url}`);
+  }
+
+  /** Fetch the ref's commits into the cache unless `have` already is the remote head. */
+  async fetch(have?: string): Promise<{ commit: string; fetched: boolean }> {
+    await this.#init();
+    const head = await this.remoteHead();
+    if (head === have || (await this.#hasCommit(head))) return { commit: head, fetched: false };
+    await git.fetch({
+      fs,
+      http,
+      gitdir: this.gitdir,
+      url: this.o.url,
+      onAuth: this.#onAuth,
+      singleBranch: true,
+      tags: false,
+      ...(isCommitId(this.o.ref) ? {} : { ref: this.o.ref }),
+    });
+    if (!(await this.#hasCommit(head)))
+      throw new Error(`commit ${head} not found after fetching ${this.o.url}`);
+    return { commit: head, fetched: true };
+  }
+
+  async #hasCommit(oid: string): Promise<boolean> {
+    try {
+      await git.readCommit({ fs, gitdir: this.gitdir, oid });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The raw commit object, for signature verification. */
+  async rawCommit(oid: string): Promise<Buffer> {
+    const { object } = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content' });
+    return Buffer.from(object as Uint8Array);
+  }
+
+  async parents(oid: string): Promise<string[]> {
+    return (await git.readCommit({ fs, gitdir: this.gitdir, oid })).commit.parent;
+  }
+
+  /** True when `oid` has `ancestor` in its history (a fast-forward from ancestor). */
+  async descendsFrom(oid: string, ancestor: string): Promise<boolean> {
+    if (oid === ancestor) return true;
+    return git.isDescendent({ fs, gitdir: this.gitdir, oid, ancestor, depth: -1 });
+  }
+
+  /**
+   * Every file under `path` (repo-relative, '' or '.' for all) at `commit`, keyed by path.
+   * Subtrees whose oid matches the previous read are carried over without being walked.
+   */
+  async readTree(commit: string, path: string): Promise<Map<string, TreeFile>> {
+    const prefix = path.replace(/^\.?\/*|\/+$/g, '');
+    const inScope = (p: string): boolean =>
+      prefix === '' || p === prefix || p.startsWith(`${prefix}/`) || prefix.startsWith(`${p}/`);
+    const prev = this.#cache.get(prefix) ?? {
+      treeOids: new Map<string, string>(),
+      files: new Map<string, TreeFile>(),
+    };
+    const treeOids = new Map<string, string>();
+    const files = new Map<string, TreeFile>();
+    const carryOver = (dir: string): void => {
+      for (const [p, f] of prev.files) if (p.startsWith(`${dir}/`)) files.set(p, f);
+      for (const [p, oid] of prev.treeOids) if (p.startsWith(`${dir}/`)) treeOids.set(p, oid);
+    };
+    await git.walk({
+      fs,
+      gitdir: this.gitdir,
+      trees: [git.TREE({ ref: commit })],
+      map: async (filepath, [entry]) => {
+        if (!entry) return null;
+        if (filepath === '.') return true;
+        if (!inScope(filepath)) return null;
+        const type = await entry.type();
+        const oid = await entry.oid();
+        if (type === 'tree') {
+          treeOids.set(filepath, oid);
+          if (prev.treeOids.get(filepath) === oid) {
+            carryOver(filepath);
+            return null;
+          }
+          return true;
+        }
+        if (type !== 'blob') return null;
+        const cached = prev.files.get(filepath);
+        files.set(
+          filepath,
+          cached?.oid === oid
+            ? cached
+            : { oid, content: Buffer.from((await entry.content()) ?? new Uint8Array()) },
+        );
+        return true;
+      },
+    });
+    this.#cache.set(prefix, { treeOids, files });
+    const out = new Map<string, TreeFile>();
+    for (const [p, f] of files)
+      if (prefix === '' || p === prefix || p.startsWith(`${prefix}/`)) out.set(p, f);
+    return out;
+  }
+}

@@ -1,0 +1,29 @@
+import type { SourceState } from './source-state.js';
+import { formatDiff } from './diff.js';
+import { refText } from './objects.js';
+
+/** The JSON a source's status is served as (and `driftgate status` prints). Pure. */
+export function statusView(s: SourceState): object {
+  const objects = [...s.objects.values()];
+  return {
+    name: s.name,
+    revision: s.revision ?? null,
+    signer: s.signer ?? null,
+    remoteHead: s.remoteHead ?? null,
+    syncStatus: s.syncStatus,
+    health: s.health,
+    suspended: s.suspended,
+    lastSyncedAt: s.lastSyncedAt ?? null,
+    lastError: s.lastError ?? null,
+    verification: s.verification ?? null,
+    pruneRefused: s.pruneRefused ?? null,
+    objects: objects.length,
+    drifted: objects
+      .filter((o) => o.drift.length > 0)
+      .map((o) => ({ object: refText(o.ref), path: o.path, diff: formatDiff(o.drift) })),
+    unhealthy: objects
+      .filter((o) => o.health !== 'Healthy')
+      .map((o) => ({ object: refText(o.ref), health: o.health, message: o.healthMessage ?? null })),
+    fighting: [...s.fighting],
+  };
+}

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parseReconcilerConfig } from '../../reconciler/config.js';
+import { startReconciler, type ReconcilerHandle } from '../../reconciler/main.js';
+import type { SourceReconciler } from '../../reconciler/source-reconciler.js';
+import { DRIFTGATE_NAMESPACE, type ControlPlane } from './control-plane.js';
+import type { Signer } from './signing.js';
+import { toolPath } from './tools.js';
+
+export interface TestReconciler {
+  readonly handle: ReconcilerHandle;
+  source(name: string): SourceReconciler;
+  sync(name: string): Promise<void>;
+  metrics(): Promise<string>;
+  status(name: string): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+/** Trust material for one signer, in the reconciler's source config form. */
+export function trustOf(
+  s: Signer,
+  identities: readonly string[] = [s.email],
+): Record<string, unknown> {
+  if (s.kind === 'ssh')
+    return { sshAllowedSigners: `${identities.join(',')} namespaces="git" ${s.publicKey}\n` };
+  if (s.kind === 'openpgp') return { openpgp: [{ publicKey: s.publicKey, identities }] };
+  return { x509: { cas: [s.caPem], identities } };
+}
+
+/**
+ * The reconciler in-process, as the reconciler ServiceAccount (a real token), with intervals off:
+ * tests call sync() and watch-driven self-heal runs on its own.
+ */
+export async function startTestReconciler(
+  cp: ControlPlane,
+  sources: readonly Record<string, unknown>[],
+): Promise<TestReconciler> {
+  const cache = mkdtempSync(join(tmpdir(), 'dg-reconciler-'));
+  const cfg = parseReconcilerConfig({
+    namespace: DRIFTGATE_NAMESPACE,
+    cacheDir: cache,
+    host: '127.0.0.1',
+    statusPort: 0,
+    metricsPort: 0,
+    kustomizePath: toolPath('kustomize'),
+    helmPath: toolPath('helm'),
+    sources: sources.map((s) => ({ interval: '1h', ...s })),
+  });
+  const handle = await startReconciler(cfg, {
+    kubeConfig: cp.kubeConfig('reconciler'),
+    logger: pino({ level: process.env.DG_LOG ?? 'silent' }),
+    defaultMetrics: false,
+    autoStart: false,
+  });
+  const base = `http://127.0.0.1:${handle.port}`;
+  return {
+    handle,
+    source(name) {
+      const s = handle.runtime.source(name);
+      if (!s) throw new Error(`no source ${name}`);
+      return s;
+    },
+    sync: (name) => handle.runtime.reconcileNow(name),
+    metrics: async () => (await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`)).text(),
+    status: async (name) =>
+      (await (await fetch(`${base}/status/${name}`)).json()) as Record<string, unknown>,
+    async stop() {
+      await handle.close();
+      rmSync(cache, { recursive: true, force: true });
+    },
+  };
+}
+
+export const configMap = (
+  name: string,
+  data: Record<string, string>,
+  annotations: Record<string, string> = {},
+): string =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, ...(Object.keys(annotations).length ? { annotations } : {}) },
+    data,
+  }) + '\n';
