@@ -1,0 +1,374 @@
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { startControlPlane } from '../support/control-plane.js';
+import { startGitServer } from '../support/git-server.js';
+import { waitFor } from '../support/processes.js';
+import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { createSshSigner } from '../support/signing.js';
+import { metricValue } from '../support/webhook.js';
+
+// Real control plane with controller-manager, scheduler and a kwok node, so Deployments roll out.
+const dir = mkdtempSync(join(tmpdir(), 'dg-sync-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const cp = await startControlPlane({ workloads: true });
+t.teardown(() => cp.stop());
+const git = await startGitServer();
+t.teardown(() => git.stop());
+const signer = await createSshSigner(join(dir, 'ssh'), 'Sam Ops', 'sam@example.com');
+const repo = await git.createRepo('platform');
+const verification = { mode: 'head', ...trustOf(signer) };
+
+const deploy = (name: string, replicas: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'registry.example/app:1.0' }], ...extra },
+      },
+    },
+  }) + '\n';
+
+await repo.commit(
+  {
+    'heal/cm.yaml': configMap('settings', { mode: 'strict' }),
+    'report/cm.yaml': configMap('settings', { mode: 'strict' }),
+    'fight/cm.yaml': configMap('settings', { mode: 'strict' }),
+    'prune/a.yaml': configMap('a', { v: '1' }),
+    'prune/b.yaml': configMap('b', { v: '1' }),
+    'prune/c.yaml': configMap('c', { v: '1' }, { 'driftgate.io/prune': 'disabled' }),
+    'prune/d.yaml': configMap('d', { v: '1' }),
+    'prune/e.yaml': configMap('e', { v: '1' }),
+    'apps/web.yaml': deploy('web', 2),
+    'apps/stuck.yaml': deploy('stuck', 1, { nodeSelector: { 'no-such-node': 'true' } }),
+    'kustomize/base/kustomization.yaml': 'resources: [deploy.yaml]\n',
+    'kustomize/base/deploy.yaml': deploy('api', 2),
+    'kustomize/overlays/dev/kustomization.yaml':
+      'resources: [../../base]\nnamePrefix: dev-\ncommonLabels: { env: dev }\n',
+  },
+  { signer },
+);
+
+const src = (name: string, path: string, more: Record<string, unknown> = {}) => ({
+  name,
+  repoURL: repo.url,
+  ref: 'main',
+  path,
+  destinationNamespace: name,
+  createNamespace: true,
+  verification,
+  ...more,
+});
+const rec = await startTestReconciler(cp, [
+  src('heal', 'heal', { fightThreshold: 50 }),
+  src('fight', 'fight', { fightThreshold: 2 }),
+  src('report', 'report', { selfHeal: false }),
+  src('prune', 'prune', { maxPruneFraction: 0.6 }),
+  src('apps', 'apps'),
+  src('kustomize', 'kustomize/overlays/dev', {
+    ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+  }),
+]);
+t.teardown(() => rec.stop());
+for (const s of ['heal', 'fight', 'report', 'prune', 'apps', 'kustomize']) await rec.sync(s);
+
+const core = cp.kubeConfig().makeApiClient(CoreV1Api);
+const mode = async (ns: string) =>
+  (await core.readNamespacedConfigMap({ name: 'settings', namespace: ns })).data?.mode;
+
+t.test('a declared field changed by an admin is reverted, fast', async (t) => {
+  const latencies: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await cp.kubectl([
+      'patch',
+      'cm',
+      'settings',
+      '-n',
+      'heal',
+      '--type=merge',
+      '-p',
+      `{"data":{"mode":"lax-${i}"}}`,
+    ]);
+    t.equal(r.code, 0, r.stderr);
+    const t0 = performance.now();
+    await waitFor('the revert', async () => (await mode('heal')) === 'strict', 10_000, 10);
+    latencies.push(performance.now() - t0);
+  }
+  t.pass(`reverted 5/5; change-to-revert ms: ${latencies.map((l) => l.toFixed(0)).join(', ')}`);
+  t.ok(Math.max(...latencies) < 5000, 'each revert within 5 s');
+  const m = await rec.metrics();
+  t.ok(
+    (metricValue(m, 'driftgate_self_heal_total', { source: 'heal', kind: 'ConfigMap' }) ?? 0) >= 5,
+    'self-heal counted',
+  );
+  t.ok(
+    (metricValue(m, 'driftgate_manual_changes_total', { source: 'heal', action: 'reverted' }) ??
+      0) >= 5,
+    'manual changes counted',
+  );
+});
+
+t.test('a fight (something keeps changing it back) is detected and driftgate stops', async (t) => {
+  for (let i = 0; i < 3; i++) {
+    await cp.kubectl([
+      'patch',
+      'cm',
+      'settings',
+      '-n',
+      'fight',
+      '--type=merge',
+      '-p',
+      `{"data":{"mode":"other-${i}"}}`,
+    ]);
+    await waitFor(
+      'revert or stop',
+      async () =>
+        (await mode('fight')) === 'strict' || (await rec.status('fight')).fighting.length > 0,
+      10_000,
+      20,
+    );
+  }
+  await waitFor(
+    'the fight to be reported',
+    async () => ((await rec.status('fight')).fighting as string[]).length === 1,
+    10_000,
+    50,
+  );
+  t.equal(
+    metricValue(await rec.metrics(), 'driftgate_fights_total', { source: 'fight' }),
+    1,
+    'fight counted once',
+  );
+  t.equal(await mode('fight'), 'other-2', 'no longer reverted');
+  const events = await cp.kubectl([
+    'get',
+    'events',
+    '-n',
+    'driftgate-system',
+    '--field-selector',
+    'reason=DriftFight',
+    '-o',
+    'jsonpath={.items[*].message}',
+  ]);
+  t.match(events.stdout, /ConfigMap fight\/settings was changed back 2 times within a minute/);
+});
+
+t.test('an undeclared field is left alone', async (t) => {
+  const r = await cp.kubectl(['label', 'cm', 'settings', '-n', 'heal', 'owner=team-a']);
+  t.equal(r.code, 0);
+  await rec.sync('heal');
+  const label = await cp.kubectl([
+    'get',
+    'cm',
+    'settings',
+    '-n',
+    'heal',
+    '-o',
+    'jsonpath={.metadata.labels.owner}',
+  ]);
+  t.equal(label.stdout, 'team-a', 'controllers and people keep fields Git does not declare');
+  t.match(await rec.status('heal'), { syncStatus: 'Synced' });
+});
+
+t.test('with selfHeal off, drift is reported with its diff, not reverted', async (t) => {
+  await cp.kubectl([
+    'patch',
+    'cm',
+    'settings',
+    '-n',
+    'report',
+    '--type=merge',
+    '-p',
+    '{"data":{"mode":"lax"}}',
+  ]);
+  await waitFor(
+    'drift reported',
+    async () => (await rec.status('report')).syncStatus === 'OutOfSync',
+    10_000,
+    50,
+  );
+  const st = await rec.status('report');
+  t.match(st.drifted, [
+    { object: 'ConfigMap report/settings', diff: '/data/mode: git "strict", live "lax"' },
+  ]);
+  t.equal(await mode('report'), 'lax', 'not reverted');
+  t.ok(
+    (metricValue(await rec.metrics(), 'driftgate_drifted_objects', {
+      source: 'report',
+      kind: 'ConfigMap',
+    }) ?? 0) === 1,
+    'drift gauge',
+  );
+});
+
+t.test(
+  'a suspended source applies nothing, reverts nothing, reports drift; resumed, it converges',
+  async (t) => {
+    rec.source('heal').suspend();
+    await cp.kubectl([
+      'patch',
+      'cm',
+      'settings',
+      '-n',
+      'heal',
+      '--type=merge',
+      '-p',
+      '{"data":{"mode":"paused-change"}}',
+    ]);
+    await rec.sync('heal');
+    const st = await rec.status('heal');
+    t.match(st, { syncStatus: 'Suspended', suspended: true });
+    t.match(st.drifted, [{ object: 'ConfigMap heal/settings' }], 'drift still reported');
+    t.equal(await mode('heal'), 'paused-change', 'nothing reverted while suspended');
+    t.equal(metricValue(await rec.metrics(), 'driftgate_source_suspended', { source: 'heal' }), 1);
+    rec.source('heal').resume();
+    await rec.sync('heal');
+    t.equal(await mode('heal'), 'strict', 'converged after resume');
+    t.match(await rec.status('heal'), { syncStatus: 'Synced', suspended: false });
+  },
+);
+
+t.test(
+  'prune: removed manifests go, opted-out objects stay, an emptied path prunes nothing',
+  async (t) => {
+    const cms = async () =>
+      (await core.listNamespacedConfigMap({ namespace: 'prune' })).items
+        .map((c) => c.metadata?.name)
+        .filter((n) => n !== 'kube-root-ca.crt')
+        .sort();
+    t.same(await cms(), ['a', 'b', 'c', 'd', 'e']);
+    await repo.commit({ 'prune/b.yaml': null, 'prune/c.yaml': null }, { signer });
+    await rec.sync('prune');
+    t.same(
+      await cms(),
+      ['a', 'c', 'd', 'e'],
+      'b pruned; c survives through its opt-out annotation',
+    );
+    t.ok(
+      (metricValue(await rec.metrics(), 'driftgate_prune_total', { source: 'prune' }) ?? 0) >= 1,
+    );
+
+    await repo.commit(
+      { 'prune/a.yaml': null, 'prune/d.yaml': null, 'prune/e.yaml': null },
+      { signer },
+    );
+    await rec.sync('prune');
+    t.same(await cms(), ['a', 'c', 'd', 'e'], 'an emptied path prunes nothing');
+    const st = await rec.status('prune');
+    t.match(st.pruneRefused, /renders no objects/);
+    t.ok(
+      (metricValue(await rec.metrics(), 'driftgate_prune_refused_total', { source: 'prune' }) ??
+        0) >= 1,
+      'refusal counted',
+    );
+  },
+);
+
+t.test(
+  'Kustomize overlay renders and applies; HPA-owned replicas in ignoreDifferences cause no drift',
+  async (t) => {
+    const got = await cp.kubectl([
+      'get',
+      'deploy',
+      'dev-api',
+      '-n',
+      'kustomize',
+      '-o',
+      'jsonpath={.metadata.labels.env}',
+    ]);
+    t.equal(got.stdout, 'dev', 'overlay applied (namePrefix, labels)');
+    const scaled = await cp.kubectl(['scale', 'deploy/dev-api', '-n', 'kustomize', '--replicas=5']);
+    t.equal(scaled.code, 0);
+    await new Promise((r) => setTimeout(r, 500));
+    await rec.sync('kustomize');
+    t.match(await rec.status('kustomize'), { syncStatus: 'Synced', drifted: [] });
+    const replicas = await cp.kubectl([
+      'get',
+      'deploy',
+      'dev-api',
+      '-n',
+      'kustomize',
+      '-o',
+      'jsonpath={.spec.replicas}',
+    ]);
+    t.equal(replicas.stdout, '5', 'replicas left to the autoscaler');
+  },
+);
+
+t.test(
+  'health: a Deployment from Git reaches Healthy; one that never gets ready never does',
+  async (t) => {
+    await waitFor(
+      'apps healthy web',
+      async () => {
+        await rec.sync('apps');
+        const st = await rec.status('apps');
+        return !(st.unhealthy as { object: string }[]).some((u) => u.object.includes('/web'));
+      },
+      90_000,
+      1000,
+    );
+    const st = await rec.status('apps');
+    // kwok simulates kubelets: it runs no image, so "never ready" is a pod no node can take.
+    t.match(st.unhealthy, [{ object: 'apps/Deployment apps/stuck', health: 'Progressing' }]);
+    t.equal(st.health, 'Progressing', 'the source is as healthy as its worst object');
+    const info = metricValue(await rec.metrics(), 'driftgate_source_info', {
+      source: 'apps',
+      health_status: 'Progressing',
+      sync_status: 'Synced',
+    });
+    t.equal(info, 1, 'source info metric');
+  },
+);
+
+t.test('Git server down: state kept, fetch errors counted, recovery when it is back', async (t) => {
+  const before = await rec.status('heal');
+  await git.pause();
+  await t.rejects(rec.sync('heal'), /git fetch of .* failed/);
+  const st = await rec.status('heal');
+  t.match(st, { revision: before.revision, syncStatus: 'Failed', lastError: /git fetch/ });
+  t.ok(
+    (metricValue(await rec.metrics(), 'driftgate_git_fetch_total', {
+      source: 'heal',
+      result: 'failure',
+    }) ?? 0) >= 1,
+  );
+  t.equal(await mode('heal'), 'strict', 'applied state untouched');
+  await git.resume();
+  await rec.sync('heal');
+  t.match(await rec.status('heal'), { syncStatus: 'Synced', lastError: null });
+});
+
+t.test('API server restarted: the reconciler recovers without a restart of its own', async (t) => {
+  await cp.restartApiServer();
+  await waitFor(
+    'a sync after the restart',
+    async () => rec.sync('heal').then(() => true),
+    30_000,
+    500,
+  );
+  await cp.kubectl([
+    'patch',
+    'cm',
+    'settings',
+    '-n',
+    'heal',
+    '--type=merge',
+    '-p',
+    '{"data":{"mode":"after-restart"}}',
+  ]);
+  await waitFor(
+    'self-heal after the restart',
+    async () => (await mode('heal')) === 'strict',
+    30_000,
+    100,
+  );
+  t.pass('watches re-established and drift reverted');
+});
