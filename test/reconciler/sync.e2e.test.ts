@@ -130,7 +130,8 @@ t.test('a fight (something keeps changing it back) is detected and driftgate sto
     await waitFor(
       'revert or stop',
       async () =>
-        (await mode('fight')) === 'strict' || (await rec.status('fight')).fighting.length > 0,
+        (await mode('fight')) === 'strict' ||
+        ((await rec.status('fight')).fighting as string[]).length > 0,
       10_000,
       20,
     );
