@@ -27,6 +27,18 @@ export interface TreeFile {
 
 const isCommitId = (ref: string): boolean => /^[0-9a-f]{40}$/.test(ref);
 
+// Sources that follow folders of one repo share its object store; fetches into one store run
+// one at a time (isomorphic-git does not lock its pack and ref writes).
+const storeLocks = new Map<string, Promise<unknown>>();
+function underLock<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const next = (storeLocks.get(key) ?? Promise.resolve()).then(task);
+  storeLocks.set(
+    key,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
 /**
  * A Git remote read with isomorphic-git into a bare cache directory: never a worktree; files
  * come from the object store, and a re-read after a new commit skips every subtree whose oid did
@@ -73,8 +85,15 @@ export class GitSource {
 
   /** Fetch the ref's commits into the cache unless `have` already is the remote head. */
   async fetch(have?: string): Promise<{ commit: string; fetched: boolean }> {
-    await this.#init();
     const head = await this.remoteHead();
+    return underLock(this.gitdir, () => this.#fetchLocked(head, have));
+  }
+
+  async #fetchLocked(
+    head: string,
+    have: string | undefined,
+  ): Promise<{ commit: string; fetched: boolean }> {
+    await this.#init();
     if (head === have || (await this.#hasCommit(head))) return { commit: head, fetched: false };
     await git.fetch({
       fs,

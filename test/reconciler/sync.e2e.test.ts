@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
+import { createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { startControlPlane } from '../support/control-plane.js';
 import { startGitServer } from '../support/git-server.js';
 import { waitFor } from '../support/processes.js';
@@ -66,16 +68,22 @@ const src = (name: string, path: string, more: Record<string, unknown> = {}) => 
   verification,
   ...more,
 });
-const rec = await startTestReconciler(cp, [
-  src('heal', 'heal', { fightThreshold: 50 }),
-  src('fight', 'fight', { fightThreshold: 2 }),
-  src('report', 'report', { selfHeal: false }),
-  src('prune', 'prune', { maxPruneFraction: 0.6 }),
-  src('apps', 'apps'),
-  src('kustomize', 'kustomize/overlays/dev', {
-    ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
-  }),
-]);
+const secretFile = join(dir, 'hook-secret');
+writeFileSync(secretFile, 'hook-s3cret\n');
+const rec = await startTestReconciler(
+  cp,
+  [
+    src('heal', 'heal', { fightThreshold: 50 }),
+    src('fight', 'fight', { fightThreshold: 2 }),
+    src('report', 'report', { selfHeal: false }),
+    src('prune', 'prune', { maxPruneFraction: 0.6 }),
+    src('apps', 'apps'),
+    src('kustomize', 'kustomize/overlays/dev', {
+      ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+    }),
+  ],
+  { webhookSecretFile: secretFile },
+);
 t.teardown(() => rec.stop());
 for (const s of ['heal', 'fight', 'report', 'prune', 'apps', 'kustomize']) await rec.sync(s);
 
@@ -372,4 +380,54 @@ t.test('API server restarted: the reconciler recovers without a restart of its o
     100,
   );
   t.pass('watches re-established and drift reverted');
+});
+
+t.test('HTTP control: status, suspend and resume, and an authenticated push webhook', async (t) => {
+  const all = (await (await fetch(`${rec.url}/status`)).json()) as { name: string }[];
+  t.same(all.map((s) => s.name).sort(), ['apps', 'fight', 'heal', 'kustomize', 'prune', 'report']);
+  t.equal((await fetch(`${rec.url}/status/nope`)).status, 404);
+  const suspended = (await (
+    await fetch(`${rec.url}/sources/report/suspend`, { method: 'POST' })
+  ).json()) as { suspended: boolean; syncStatus: string };
+  t.match(suspended, { suspended: true, syncStatus: 'Suspended' });
+  const resumed = (await (
+    await fetch(`${rec.url}/sources/report/resume`, { method: 'POST' })
+  ).json()) as { suspended: boolean };
+  t.equal(resumed.suspended, false);
+
+  const next = await repo.commit({ 'heal/cm2.yaml': configMap('pushed', { v: '1' }) }, { signer });
+  const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: repo.url } });
+  const unsigned = await fetch(`${rec.url}/hooks/git`, { method: 'POST', body });
+  t.equal(unsigned.status, 401, 'a push without a valid signature is refused');
+  const sig = `sha256=${createHmac('sha256', 'hook-s3cret').update(body).digest('hex')}`;
+  const hook = await fetch(`${rec.url}/hooks/git`, {
+    method: 'POST',
+    body,
+    headers: { 'x-hub-signature-256': sig, 'content-type': 'application/json' },
+  });
+  t.equal(hook.status, 202, await hook.clone().text());
+  t.same(((await hook.json()) as { triggered: string[] }).triggered.sort(), [
+    'apps',
+    'fight',
+    'heal',
+    'kustomize',
+    'prune',
+    'report',
+  ]);
+  await waitFor(
+    'the pushed commit applied',
+    async () => (await rec.status('heal')).revision === next,
+    20_000,
+    100,
+  );
+  const pushed = await cp.kubectl([
+    'get',
+    'cm',
+    'pushed',
+    '-n',
+    'heal',
+    '-o',
+    'jsonpath={.data.v}',
+  ]);
+  t.equal(pushed.stdout, '1', 'the push triggered an immediate sync');
 });

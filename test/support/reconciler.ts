@@ -15,6 +15,7 @@ export interface TestReconciler {
   sync(name: string): Promise<void>;
   metrics(): Promise<string>;
   status(name: string): Promise<Record<string, unknown>>;
+  readonly url: string;
   stop(): Promise<void>;
 }
 
@@ -36,6 +37,7 @@ export function trustOf(
 export async function startTestReconciler(
   cp: ControlPlane,
   sources: readonly Record<string, unknown>[],
+  extra: Record<string, unknown> = {},
 ): Promise<TestReconciler> {
   const cache = mkdtempSync(join(tmpdir(), 'dg-reconciler-'));
   const cfg = parseReconcilerConfig({
@@ -47,6 +49,7 @@ export async function startTestReconciler(
     kustomizePath: toolPath('kustomize'),
     helmPath: toolPath('helm'),
     sources: sources.map((s) => ({ interval: '1h', ...s })),
+    ...extra,
   });
   const handle = await startReconciler(cfg, {
     kubeConfig: cp.kubeConfig('reconciler'),
@@ -57,6 +60,7 @@ export async function startTestReconciler(
   const base = `http://127.0.0.1:${handle.port}`;
   return {
     handle,
+    url: base,
     source(name) {
       const s = handle.runtime.source(name);
       if (!s) throw new Error(`no source ${name}`);

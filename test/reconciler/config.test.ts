@@ -1,0 +1,125 @@
+import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseReconcilerConfig, ReconcilerConfigError } from '../../reconciler/config.js';
+import { hookAuthentic, hookRepos } from '../../reconciler/server.js';
+import { createHmac } from 'node:crypto';
+
+const ssh = 'alice@example.com namespaces="git" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGW8\n';
+
+t.test('a minimal source gets the documented defaults', async (t) => {
+  const cfg = parseReconcilerConfig({
+    sources: [
+      {
+        name: 'prod',
+        repoURL: 'https://git.example/platform.git',
+        verification: { sshAllowedSigners: ssh },
+      },
+    ],
+  });
+  t.match(cfg.sources[0], {
+    ref: 'main',
+    path: '.',
+    destinationNamespace: 'default',
+    intervalMs: 180_000,
+    prune: true,
+    selfHeal: true,
+    createNamespace: false,
+    suspend: false,
+    allowForcePush: false,
+    maxPruneFraction: 0.5,
+    fightThreshold: 5,
+    retry: { limit: 5, backoffMs: 5000, factor: 2, maxMs: 180_000 },
+    verification: { mode: 'head' },
+  });
+  t.ok(Object.isFrozen(cfg));
+});
+
+t.test('every problem is listed at once', async (t) => {
+  const err = t.throws(() =>
+    parseReconcilerConfig({
+      statusPort: 'x',
+      sources: [
+        {
+          name: 'Bad_Name',
+          repoURL: 'git@github.com:x/y.git',
+          interval: 'often',
+          maxPruneFraction: 2,
+          verification: { mode: 'sometimes' },
+          ignoreDifferences: [{ jsonPointers: ['spec'] }],
+        },
+        { name: 'dup', repoURL: 'https://a/b', verification: { sshAllowedSigners: ssh } },
+        {
+          name: 'dup',
+          repoURL: 'https://a/b',
+          verification: { openpgp: [{}], x509: { caFiles: ['/no/such/ca.pem'] } },
+          retry: { backoff: 'soon' },
+        },
+      ],
+    }),
+  ) as ReconcilerConfigError;
+  t.type(err, ReconcilerConfigError);
+  const text = err.problems.join('\n');
+  for (const want of [
+    'statusPort must be a port number',
+    'name must be a DNS label',
+    'repoURL must be http:// or https://',
+    'interval must be a duration',
+    'maxPruneFraction must be a number in (0, 1]',
+    'verification.mode must be head or strict',
+    'ignoreDifferences[0] needs kind and jsonPointers starting with /',
+    'no trusted signers',
+    'name is used twice',
+    'openpgp[0] needs publicKey or publicKeyFile',
+    'cannot read /no/such/ca.pem',
+    'retry.backoff must be a duration',
+  ])
+    t.match(text, want);
+  t.throws(() => parseReconcilerConfig({}), /sources must list at least one source/);
+});
+
+t.test('trust material and credentials can come from files', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-cfg-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'allowed'), ssh);
+  const cfg = parseReconcilerConfig({
+    sources: [
+      {
+        name: 'a',
+        repoURL: 'http://x/y',
+        verification: { mode: 'strict', sshAllowedSignersFile: join(dir, 'allowed') },
+        credentials: { tokenFile: '/var/run/token' },
+        helm: { valuesFiles: ['values-prod.yaml'] },
+      },
+    ],
+  });
+  t.equal(cfg.sources[0]?.verification.trust.sshAllowedSigners, ssh);
+  t.same(cfg.sources[0]?.credentials, { tokenFile: '/var/run/token' });
+  t.same(cfg.sources[0]?.helm, { releaseName: 'a', valuesFiles: ['values-prod.yaml'] });
+});
+
+t.test(
+  'push webhooks are authenticated (GitHub, GitLab, generic) and name their repo',
+  async (t) => {
+    const body = Buffer.from(
+      JSON.stringify({ repository: { clone_url: 'https://git.example/platform.git' } }),
+    );
+    const sig = `sha256=${createHmac('sha256', 's3cret').update(body).digest('hex')}`;
+    t.ok(hookAuthentic({ 'x-hub-signature-256': sig }, body, 's3cret'), 'GitHub HMAC');
+    t.ok(hookAuthentic({ 'x-driftgate-signature': sig }, body, 's3cret'), 'generic HMAC');
+    t.ok(hookAuthentic({ 'x-gitlab-token': 's3cret' }, body, 's3cret'), 'GitLab token');
+    t.notOk(
+      hookAuthentic({ 'x-hub-signature-256': sig }, Buffer.from('{}'), 's3cret'),
+      'body changed',
+    );
+    t.notOk(hookAuthentic({ 'x-gitlab-token': 'guess' }, body, 's3cret'), 'wrong token');
+    t.notOk(hookAuthentic({}, body, 's3cret'), 'no signature');
+    t.same(hookRepos(body), ['https://git.example/platform.git']);
+    t.same(
+      hookRepos(Buffer.from(JSON.stringify({ project: { git_http_url: 'https://gl/x.git' } }))),
+      ['https://gl/x.git'],
+    );
+    t.same(hookRepos(Buffer.from('not json')), []);
+  },
+);
