@@ -59,7 +59,10 @@ t.test('declaredDiff compares only what Git declares', async (t) => {
   );
   const changed = structuredClone(live);
   changed.spec.replicas = 1;
-  changed.spec.template.spec.containers[1]!.image = 'a:2';
+  changed.spec.template.spec.containers = [
+    live.spec.template.spec.containers[0],
+    { ...live.spec.template.spec.containers[1], image: 'a:2' },
+  ] as typeof live.spec.template.spec.containers;
   changed.metadata.labels.app = 'other';
   t.same(
     declaredDiff(declared, changed)
