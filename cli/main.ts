@@ -2,14 +2,19 @@
 // The driftgate command: the one composition root that reads argv and the environment.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parseReconcilerConfig, ReconcilerConfigError } from '../reconciler/config.js';
+import { startReconciler } from '../reconciler/main.js';
 import { ConfigError, parseWebhookConfig } from '../webhook/config.js';
 import { startWebhook } from '../webhook/main.js';
 
 const USAGE = `driftgate <command> [options]
 
 Commands:
-  serve --config <file>   run the admission webhook (HTTPS) and its metrics endpoint
-  help                    show this help
+  serve --config <file>      run the admission webhook (HTTPS) and its metrics endpoint
+  reconcile --config <file>  run the reconciler (Git → cluster), its status API and metrics
+  status [--url <url>]       print every source's status from a running reconciler
+  help                       show this help
 
 Run "driftgate <command> --help" for a command's options.`;
 
@@ -51,11 +56,75 @@ async function serve(args: readonly string[]): Promise<number> {
   return -1;
 }
 
+const RECONCILE_USAGE = `driftgate reconcile --config <file>
+
+Runs the reconciler. The cluster comes from KUBECONFIG or the in-cluster ServiceAccount.
+The config file is YAML: namespace, cacheDir, host, statusPort (8080), metricsPort (9091),
+kustomizePath, helmPath, logLevel, webhookSecretFile, and sources: a list of
+{ name, repoURL, ref, path, destinationNamespace, interval, prune, selfHeal, createNamespace,
+  suspend, allowForcePush, maxPruneFraction, fightThreshold, retry, ignoreDifferences,
+  credentials, verification: { mode: head|strict, sshAllowedSigners[File], openpgp, x509 }, helm }.`;
+
+async function reconcile(args: readonly string[]): Promise<number> {
+  const file = flag(args, '--config');
+  if (args.includes('--help') || !file) {
+    console.log(RECONCILE_USAGE);
+    return file ? 0 : 2;
+  }
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    console.error(
+      `driftgate reconcile: cannot read config ${file}: ${(err as Error).message.split('\n')[0]}`,
+    );
+    return 2;
+  }
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const r = await startReconciler(parseReconcilerConfig(raw), { kubeConfig: kc });
+  const stop = (): void => void r.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return -1;
+}
+
+async function status(args: readonly string[]): Promise<number> {
+  const url = flag(args, '--url') ?? process.env.DRIFTGATE_STATUS_URL ?? 'http://127.0.0.1:8080';
+  let sources: {
+    name: string;
+    syncStatus: string;
+    health: string;
+    revision: string | null;
+    lastError: string | null;
+    drifted: { object: string; diff: string }[];
+  }[];
+  try {
+    sources = (await (await fetch(`${url}/status`)).json()) as typeof sources;
+  } catch (err) {
+    console.error(
+      `driftgate status: cannot reach the reconciler at ${url} (${(err as Error).message}); pass --url or set DRIFTGATE_STATUS_URL`,
+    );
+    return 1;
+  }
+  for (const s of sources) {
+    console.log(
+      `${s.name.padEnd(20)} ${s.syncStatus.padEnd(11)} ${s.health.padEnd(12)} ${(s.revision ?? '-').slice(0, 12)}${s.lastError ? `  error: ${s.lastError}` : ''}`,
+    );
+    for (const d of s.drifted) console.log(`    drift ${d.object}: ${d.diff}`);
+  }
+  return sources.every((s) => s.syncStatus === 'Synced' || s.syncStatus === 'Suspended') ? 0 : 3;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'reconcile':
+      return reconcile(rest);
+    case 'status':
+      return status(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -72,7 +141,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof ReconcilerConfigError) {
       console.error(`driftgate: ${err.message}\nFix the config file and start again.`);
       process.exit(2);
     }

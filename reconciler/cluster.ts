@@ -6,6 +6,7 @@ import {
   type KubeConfig,
   type V1APIResource,
 } from '@kubernetes/client-node';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { isObject, refKey, type K8sObject, type ObjectRef } from './objects.js';
 
 export const FIELD_MANAGER = 'driftgate';
@@ -112,7 +113,12 @@ export function kubeCluster(kc: KubeConfig): Cluster {
     async readInventory(namespace, source) {
       try {
         const cm = await core.readNamespacedConfigMap({ name: inventoryName(source), namespace });
-        return JSON.parse(cm.data?.objects ?? '[]') as ObjectRef[];
+        const packed = cm.binaryData?.['objects.json.gz'];
+        return JSON.parse(
+          packed
+            ? gunzipSync(Buffer.from(packed, 'base64')).toString()
+            : (cm.data?.objects ?? '[]'),
+        ) as ObjectRef[];
       } catch (err) {
         if (notFound(err)) return [];
         throw err;

@@ -15,3 +15,17 @@ export function applyOrder<T extends { object: K8sObject }>(items: readonly T[])
     return ka - kb || wa - wb;
   });
 }
+
+/** Split an applyOrder()-sorted list into groups that may be applied together. */
+export function waves<T extends { object: K8sObject }>(sorted: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let key = '';
+  for (const item of sorted) {
+    const o = item.object;
+    const k = `${KIND_RANK[o.kind] ?? 2}/${Number.parseInt(o.metadata.annotations?.[SYNC_WAVE] ?? '0', 10) || 0}`;
+    if (k !== key || out.length === 0) out.push([]);
+    key = k;
+    (out[out.length - 1] as T[]).push(item);
+  }
+  return out;
+}

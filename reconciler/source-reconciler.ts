@@ -14,7 +14,7 @@ import {
   type K8sObject,
   type ObjectRef,
 } from './objects.js';
-import { applyOrder } from './order.js';
+import { applyOrder, waves } from './order.js';
 import { planPrune } from './prune.js';
 import {
   detectRenderer,
@@ -49,6 +49,20 @@ class Refused extends Error {
 }
 
 const FIGHT_WINDOW_MS = 60_000;
+const APPLY_CONCURRENCY = 16;
+
+/** Run `fn` over `items`, at most `limit` at a time. */
+async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 /**
  * One source's pipeline: source → verify → render → (policy gate) → diff → apply → prune →
@@ -303,29 +317,32 @@ export class SourceReconciler {
     let applyFailed = false;
     const newRevision = this.#appliedRevision !== this.state.revision;
     const stopApply = metrics.applyDuration.startTimer({ source });
-    for (const r of applyOrder(this.state.desired)) {
-      const obj = this.prepared(r.object);
-      const ref = refOf(obj);
-      let live = await cluster.get(ref);
-      let drift = declaredDiff(obj, live, this.#ignored(r.object));
-      if (drift.length > 0 && !suspended && !this.state.fighting.has(refKey(ref))) {
-        try {
-          live = await cluster.apply(obj);
-          drift = [];
-        } catch (err) {
-          applyFailed = true;
-          metrics.applyErrors.inc({ source });
-          this.state.lastError = `apply ${refText(ref)}: ${apiErrorMessage(err)}`;
-          this.log.error({ object: refText(ref), reason: apiErrorMessage(err) }, 'apply failed');
+    // Waves (namespaces, CRDs, sync-wave groups) go in order; objects within one run in parallel.
+    for (const wave of waves(applyOrder(this.state.desired))) {
+      await mapLimit(wave, APPLY_CONCURRENCY, async (r) => {
+        const obj = this.prepared(r.object);
+        const ref = refOf(obj);
+        let live = await cluster.get(ref);
+        let drift = declaredDiff(obj, live, this.#ignored(r.object));
+        if (drift.length > 0 && !suspended && !this.state.fighting.has(refKey(ref))) {
+          try {
+            live = await cluster.apply(obj);
+            drift = [];
+          } catch (err) {
+            applyFailed = true;
+            metrics.applyErrors.inc({ source });
+            this.state.lastError = `apply ${refText(ref)}: ${apiErrorMessage(err)}`;
+            this.log.error({ object: refText(ref), reason: apiErrorMessage(err) }, 'apply failed');
+          }
         }
-      }
-      const h = assessHealth(ref.kind, live);
-      objects.set(refKey(ref), {
-        ref,
-        path: r.path,
-        health: h.status,
-        ...(h.message ? { healthMessage: h.message } : {}),
-        drift,
+        const h = assessHealth(ref.kind, live);
+        objects.set(refKey(ref), {
+          ref,
+          path: r.path,
+          health: h.status,
+          ...(h.message ? { healthMessage: h.message } : {}),
+          drift,
+        });
       });
     }
     stopApply();
