@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { KubernetesObjectApi, type KubeConfig, type V1APIResource } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { kubeCluster, type Cluster } from './cluster.js';
+import { withSharedAgent } from './kubeconfig.js';
 import type { ReconcilerConfig, SourceConfig } from './config.js';
 import { ReconcilerMetrics } from './metrics.js';
 import { ReconcilerRuntime } from './runtime.js';
@@ -51,6 +52,7 @@ export async function startReconciler(
 ): Promise<ReconcilerHandle> {
   const logger = deps.logger ?? pino({ level: cfg.logLevel, base: { component: 'reconciler' } });
   const metrics = new ReconcilerMetrics({ defaultMetrics: deps.defaultMetrics ?? true });
+  withSharedAgent(deps.kubeConfig);
   const cluster = deps.cluster ?? kubeCluster(deps.kubeConfig);
   const sources: SourceReconciler[] = [];
   for (const s of cfg.sources) {

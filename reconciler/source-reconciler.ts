@@ -316,13 +316,16 @@ export class SourceReconciler {
     const objects = new Map<string, ObjectStatusLike>();
     let applyFailed = false;
     const newRevision = this.#appliedRevision !== this.state.revision;
+    // Objects this source never applied are applied straight away (server-side apply is
+    // idempotent and returns the live object): a first sync costs one request per object.
+    const applied = new Set((await cluster.readInventory(this.d.namespace, source)).map(refKey));
     const stopApply = metrics.applyDuration.startTimer({ source });
     // Waves (namespaces, CRDs, sync-wave groups) go in order; objects within one run in parallel.
     for (const wave of waves(applyOrder(this.state.desired))) {
       await mapLimit(wave, APPLY_CONCURRENCY, async (r) => {
         const obj = this.prepared(r.object);
         const ref = refOf(obj);
-        let live = await cluster.get(ref);
+        let live = applied.has(refKey(ref)) ? await cluster.get(ref) : undefined;
         let drift = declaredDiff(obj, live, this.#ignored(r.object));
         if (drift.length > 0 && !suspended && !this.state.fighting.has(refKey(ref))) {
           try {

@@ -52,6 +52,12 @@ await repo.commit(
     'apps/stuck.yaml': deploy('stuck', 1, { nodeSelector: { 'no-such-node': 'true' } }),
     'kustomize/base/kustomization.yaml': 'resources: [deploy.yaml]\n',
     'kustomize/base/deploy.yaml': deploy('api', 2),
+    'chart/Chart.yaml': 'apiVersion: v2\nname: demo\nversion: 0.1.0\n',
+    'chart/values.yaml': 'greeting: hello\n',
+    'chart/values-prod.yaml': 'greeting: bonjour\n',
+    'chart/templates/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n',
+    'broken/kustomization.yaml': 'resources: [missing.yaml]\n',
     'kustomize/overlays/dev/kustomization.yaml':
       'resources: [../../base]\nnamePrefix: dev-\ncommonLabels: { env: dev }\n',
   },
@@ -78,6 +84,8 @@ const rec = await startTestReconciler(
     src('report', 'report', { selfHeal: false }),
     src('prune', 'prune', { maxPruneFraction: 0.6 }),
     src('apps', 'apps'),
+    src('chart', 'chart', { helm: { releaseName: 'web', valuesFiles: ['values-prod.yaml'] } }),
+    src('broken', 'broken'),
     src('kustomize', 'kustomize/overlays/dev', {
       ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
     }),
@@ -85,7 +93,8 @@ const rec = await startTestReconciler(
   { webhookSecretFile: secretFile },
 );
 t.teardown(() => rec.stop());
-for (const s of ['heal', 'fight', 'report', 'prune', 'apps', 'kustomize']) await rec.sync(s);
+for (const s of ['heal', 'fight', 'report', 'prune', 'apps', 'kustomize', 'chart', 'broken'])
+  await rec.sync(s);
 
 const core = cp.kubeConfig().makeApiClient(CoreV1Api);
 const mode = async (ns: string) =>
@@ -311,6 +320,39 @@ t.test(
   },
 );
 
+t.test('a Helm chart renders through the real helm binary with its values files', async (t) => {
+  const got = await cp.kubectl([
+    'get',
+    'cm',
+    'web-greeting',
+    '-n',
+    'chart',
+    '-o',
+    'jsonpath={.data.greeting}',
+  ]);
+  t.equal(got.stdout, 'bonjour');
+  t.match(await rec.status('chart'), { syncStatus: 'Synced' });
+});
+
+t.test('a commit that does not render applies nothing and says why', async (t) => {
+  const st = await rec.status('broken');
+  t.match(st, {
+    syncStatus: 'Failed',
+    revision: null,
+    verification: { ok: false, reason: 'render' },
+  });
+  t.match(st.lastError, /kustomize failed for broken: .*missing\.yaml/, "kustomize's own stderr");
+  const cms = await cp.kubectl(['get', 'cm', '-n', 'broken', '-o', 'name']);
+  t.same(
+    cms.stdout
+      .trim()
+      .split('\n')
+      .filter((n) => n && n !== 'configmap/kube-root-ca.crt'),
+    [],
+    'nothing applied',
+  );
+});
+
 t.test(
   'health: a Deployment from Git reaches Healthy; one that never gets ready never does',
   async (t) => {
@@ -384,7 +426,16 @@ t.test('API server restarted: the reconciler recovers without a restart of its o
 
 t.test('HTTP control: status, suspend and resume, and an authenticated push webhook', async (t) => {
   const all = (await (await fetch(`${rec.url}/status`)).json()) as { name: string }[];
-  t.same(all.map((s) => s.name).sort(), ['apps', 'fight', 'heal', 'kustomize', 'prune', 'report']);
+  t.same(all.map((s) => s.name).sort(), [
+    'apps',
+    'broken',
+    'chart',
+    'fight',
+    'heal',
+    'kustomize',
+    'prune',
+    'report',
+  ]);
   t.equal((await fetch(`${rec.url}/status/nope`)).status, 404);
   const suspended = (await (
     await fetch(`${rec.url}/sources/report/suspend`, { method: 'POST' })
@@ -408,6 +459,8 @@ t.test('HTTP control: status, suspend and resume, and an authenticated push webh
   t.equal(hook.status, 202, await hook.clone().text());
   t.same(((await hook.json()) as { triggered: string[] }).triggered.sort(), [
     'apps',
+    'broken',
+    'chart',
     'fight',
     'heal',
     'kustomize',

@@ -1,0 +1,26 @@
+import type { Agent } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * Make `kc` reuse one keep-alive HTTPS agent. client-node 1.x builds a new agent (and TLS
+ * context and socket) for every request (kubernetes-client/javascript#2893): at 10,000 applies
+ * that held ~700 MiB of native memory. The agent is cached per cluster server and credentials,
+ * so a reloaded kubeconfig still gets a fresh one.
+ */
+export function withSharedAgent(kc: KubeConfig): KubeConfig {
+  const target = kc as unknown as {
+    createAgent(cluster: { server: string }, opts: Record<string, unknown>): Agent;
+  };
+  const original = target.createAgent.bind(kc);
+  const agents = new Map<string, Agent>();
+  target.createAgent = (cluster, opts) => {
+    const key = `${cluster.server}|${String(opts.cert ?? '')}|${String(opts.key ?? '')}|${String(opts.ca ?? '')}`;
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = original(cluster, { ...opts, keepAlive: true });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+  return kc;
+}
