@@ -108,12 +108,28 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+/** Basic-auth credentials the server demands, when given. */
+export interface GitServerOptions {
+  readonly basicAuth?: { readonly username: string; readonly password: string };
+}
+
 /** Start a Git server on a free loopback port. Call stop() when done. */
-export async function startGitServer(): Promise<GitServer> {
+export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
   const base = mkdtempSync(join(tmpdir(), 'driftgate-git-'));
   const root = join(base, 'repos');
   mkdirSync(root);
-  let server = createServer((req, res) => cgi(root, req, res));
+  const want = options.basicAuth
+    ? `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}`
+    : undefined;
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (want && req.headers.authorization !== want) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="driftgate-test"' });
+      res.end('authentication required');
+      return;
+    }
+    cgi(root, req, res);
+  };
+  let server = createServer(handler);
   const port = await listen(server, 0);
   const url = (repo: string): string => `http://127.0.0.1:${port}/${repo}.git`;
   let stopped = false;
@@ -129,7 +145,7 @@ export async function startGitServer(): Promise<GitServer> {
     createRepo: (name) => createRepo(base, root, name, url(name)),
     pause: close,
     async resume() {
-      server = createServer((req, res) => cgi(root, req, res));
+      server = createServer(handler);
       await listen(server, port);
     },
     async stop() {
