@@ -1,5 +1,5 @@
 import type { Agent } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 
 /**
  * Make `kc` reuse one keep-alive HTTPS agent. client-node 1.x builds a new agent (and TLS
@@ -23,4 +23,19 @@ export function withSharedAgent(kc: KubeConfig): KubeConfig {
     return agent;
   };
   return kc;
+}
+
+/**
+ * A copy of `kc` whose requests share one keep-alive agent. Watches keep the original: a
+ * long-lived watch on a pooled socket did not notice an apiserver restart.
+ */
+export function sharedAgentCopy(kc: KubeConfig): KubeConfig {
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: kc.clusters,
+    users: kc.users,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return withSharedAgent(copy);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { KubernetesObjectApi, type KubeConfig, type V1APIResource } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { kubeCluster, type Cluster } from './cluster.js';
-import { withSharedAgent } from './kubeconfig.js';
+import { sharedAgentCopy } from './kubeconfig.js';
 import type { ReconcilerConfig, SourceConfig } from './config.js';
 import { ReconcilerMetrics } from './metrics.js';
 import { ReconcilerRuntime } from './runtime.js';
@@ -52,8 +52,8 @@ export async function startReconciler(
 ): Promise<ReconcilerHandle> {
   const logger = deps.logger ?? pino({ level: cfg.logLevel, base: { component: 'reconciler' } });
   const metrics = new ReconcilerMetrics({ defaultMetrics: deps.defaultMetrics ?? true });
-  withSharedAgent(deps.kubeConfig);
-  const cluster = deps.cluster ?? kubeCluster(deps.kubeConfig);
+  const clientKc = sharedAgentCopy(deps.kubeConfig);
+  const cluster = deps.cluster ?? kubeCluster(clientKc);
   const sources: SourceReconciler[] = [];
   for (const s of cfg.sources) {
     const a = auth(s);
@@ -74,7 +74,7 @@ export async function startReconciler(
       }),
     );
   }
-  const objects = KubernetesObjectApi.makeApiClient(deps.kubeConfig);
+  const objects = KubernetesObjectApi.makeApiClient(clientKc);
   const discover = (apiVersion: string, kind: string): Promise<V1APIResource | undefined> =>
     (
       objects as unknown as { resource(a: string, k: string): Promise<V1APIResource | undefined> }
