@@ -25,7 +25,7 @@ import {
   type RenderTools,
 } from './render/render.js';
 import type { GitSource } from './source/git-source.js';
-import type { SourceState } from './source-state.js';
+import type { ObjectStatus, SourceState } from './source-state.js';
 import { VerifyFailure, type CommitVerifier } from './verify/verifier.js';
 
 export interface SourceDeps {
@@ -71,6 +71,8 @@ async function mapLimit<T>(
 export class SourceReconciler {
   readonly state: SourceState;
   #reverts = new Map<string, number[]>();
+  /** The revision whose apply was last observed, for commit-to-applied latency. */
+  #appliedRevision: string | undefined;
   #now: () => number;
 
   constructor(
@@ -313,7 +315,7 @@ export class SourceReconciler {
     const suspended = this.state.suspended;
     if (this.cfg.createNamespace && !suspended)
       await cluster.ensureNamespace(this.cfg.destinationNamespace);
-    const objects = new Map<string, ObjectStatusLike>();
+    const objects = new Map<string, ObjectStatus>();
     let applyFailed = false;
     const newRevision = this.#appliedRevision !== this.state.revision;
     // Objects this source never applied are applied straight away (server-side apply is
@@ -353,8 +355,6 @@ export class SourceReconciler {
     if (!suspended) await this.#prune();
     this.#finish(applyFailed, newRevision);
   }
-
-  #appliedRevision: string | undefined;
 
   #finish(applyFailed: boolean, newRevision: boolean): void {
     const { metrics } = this.d;
@@ -522,5 +522,3 @@ export class SourceReconciler {
       });
   }
 }
-
-type ObjectStatusLike = SourceState['objects'] extends Map<string, infer V> ? V : never;

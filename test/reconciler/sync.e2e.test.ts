@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { startControlPlane } from '../support/control-plane.js';
+import { eventMessages, startControlPlane } from '../support/control-plane.js';
 import { startGitServer } from '../support/git-server.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
@@ -165,17 +165,10 @@ t.test('a fight (something keeps changing it back) is detected and driftgate sto
     'fight counted once',
   );
   t.equal(await mode('fight'), 'other-2', 'no longer reverted');
-  const events = await cp.kubectl([
-    'get',
-    'events',
-    '-n',
-    'driftgate-system',
-    '--field-selector',
-    'reason=DriftFight',
-    '-o',
-    'jsonpath={.items[*].message}',
-  ]);
-  t.match(events.stdout, /ConfigMap fight\/settings was changed back 2 times within a minute/);
+  t.match(
+    await eventMessages(cp, 'driftgate-system', 'DriftFight'),
+    /ConfigMap fight\/settings was changed back 2 times within a minute/,
+  );
 });
 
 t.test('an undeclared field is left alone', async (t) => {

@@ -3,10 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execOk } from '../../core/exec.js';
-import { startControlPlane } from '../support/control-plane.js';
+import { eventMessages, startControlPlane } from '../support/control-plane.js';
 import { startGitServer } from '../support/git-server.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
-import { createGpgSigner, createSshSigner, createX509Signer } from '../support/signing.js';
+import {
+  createGpgSigner,
+  createSshSigner,
+  createX509Signer,
+  sshSign,
+  withGpgsig,
+} from '../support/signing.js';
 import { metricValue } from '../support/webhook.js';
 
 // Real apiserver, real Git server over smart HTTP, commits signed by real git.
@@ -77,12 +83,7 @@ for (const kind of ['ssh', 'openpgp', 'x509'] as const) {
 // Each refusal: nothing of the commit is applied, the previous revision stays, status and metric say why.
 const repo = repos.ssh;
 const src = 'src-ssh';
-async function refused(
-  t: Test,
-  files: Record<string, string>,
-  make: () => Promise<string>,
-  reason: string,
-) {
+async function refused(t: Test, make: () => Promise<string>, reason: string) {
   const before = (await rec.status(src)).revision;
   const valueBefore = await cmData('ns-ssh', 'settings');
   const oid = await make();
@@ -105,18 +106,11 @@ async function refused(
     }) ?? 0) >= 1,
     `metric counts ${reason}`,
   );
-  const events = await cp.kubectl([
-    'get',
-    'events',
-    '-n',
-    'driftgate-system',
-    '--field-selector',
-    'reason=CommitRefused',
-    '-o',
-    'jsonpath={.items[*].message}',
-  ]);
-  t.match(events.stdout, reason, 'a Kubernetes Event says why');
-  void files;
+  t.match(
+    await eventMessages(cp, 'driftgate-system', 'CommitRefused'),
+    reason,
+    'a Kubernetes Event says why',
+  );
 }
 const rewind = async () => {
   // Put the branch back on the verified revision so the next case starts clean.
@@ -128,7 +122,6 @@ const rewind = async () => {
 t.test('refused: an unsigned commit', async (t) => {
   await refused(
     t,
-    {},
     () => repo.commit({ 'app/cm.yaml': configMap('settings', { v: 'unsigned' }) }, { author: ssh }),
     'unsigned',
   );
@@ -138,7 +131,6 @@ t.test('refused: an unsigned commit', async (t) => {
 t.test('refused: a commit signed by an unknown key', async (t) => {
   await refused(
     t,
-    {},
     () =>
       repo.commit(
         { 'app/cm.yaml': configMap('settings', { v: 'stranger' }) },
@@ -152,7 +144,6 @@ t.test('refused: a commit signed by an unknown key', async (t) => {
 t.test('refused: a trusted key signing outside its bound identity', async (t) => {
   await refused(
     t,
-    {},
     () =>
       repo.commit(
         { 'app/cm.yaml': configMap('settings', { v: 'impostor' }) },
@@ -166,7 +157,6 @@ t.test('refused: a trusted key signing outside its bound identity', async (t) =>
 t.test('refused: a signature over different content', async (t) => {
   await refused(
     t,
-    {},
     async () => {
       const signed = await repo.commit(
         { 'app/cm.yaml': configMap('settings', { v: 'two' }) },
@@ -189,34 +179,13 @@ t.test('refused: a signature over different content', async (t) => {
 t.test('refused: an SSH signature made for another namespace', async (t) => {
   await refused(
     t,
-    {},
     async () => {
       const base = await repo.commit(
         { 'app/cm.yaml': configMap('settings', { v: 'ns' }) },
         { author: ssh },
       );
       const payload = await repo.git(['cat-file', 'commit', base]);
-      const key =
-        ssh.gitConfig
-          .find((c) => c.startsWith('user.signingkey='))
-          ?.slice('user.signingkey='.length) ?? '';
-      const sig = (
-        await execOk('ssh-keygen', ['-q', '-Y', 'sign', '-f', key, '-n', 'file'], {
-          input: payload,
-        })
-      )
-        .trimEnd()
-        .split('\n');
-      const [headers, ...rest] = payload.split('\n\n');
-      const crafted = `${headers}\ngpgsig ${sig[0]}\n${sig
-        .slice(1)
-        .map((l) => ` ${l}`)
-        .join('\n')}\n\n${rest.join('\n\n')}`;
-      const oid = (
-        await execOk('git', ['-C', repo.work, 'hash-object', '-t', 'commit', '-w', '--stdin'], {
-          input: crafted,
-        })
-      ).trim();
+      const oid = await repo.writeCommit(withGpgsig(payload, await sshSign(ssh, payload, 'file')));
       await repo.git(['push', '-q', '-f', 'origin', `${oid}:refs/heads/main`]);
       return oid;
     },
@@ -234,7 +203,6 @@ t.test('refused: a force-pushed history', async (t) => {
   t.equal(await cmData('ns-ssh', 'settings'), 'two', 'a signed fast-forward applies');
   await refused(
     t,
-    {},
     async () => {
       await repo.git(['reset', '-q', '--hard', `${good}~1`]);
       return repo.commit(
@@ -250,7 +218,6 @@ t.test('refused: a force-pushed history', async (t) => {
 t.test('strict mode refuses an unsigned commit buried under a signed head', async (t) => {
   await refused(
     t,
-    {},
     async () => {
       await repo.commit(
         { 'app/other.yaml': configMap('other', { v: 'x' }) },

@@ -3,15 +3,16 @@ import fs, { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import { execOk } from '../../core/exec.js';
 import { parseCommit } from '../../reconciler/verify/commit.js';
-import { CommitVerifier, type TrustConfig } from '../../reconciler/verify/verifier.js';
+import { CommitVerifier } from '../../reconciler/verify/verifier.js';
 import { startGitServer, type GitRepo } from '../support/git-server.js';
+import { trustOf } from '../support/reconciler.js';
 import {
   createGpgSigner,
   createSshSigner,
   createX509Signer,
-  type Signer,
+  sshSign,
+  withGpgsig,
 } from '../support/signing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dg-verify-'));
@@ -24,21 +25,6 @@ const raw = async (repo: GitRepo, oid: string): Promise<Buffer> =>
     (await git.readObject({ fs, dir: repo.work, oid, format: 'content' })).object as Uint8Array,
   );
 
-/** Write a commit object with the given text straight into the repo (for crafted cases). */
-const writeCommit = async (repo: GitRepo, text: string): Promise<string> =>
-  (
-    await execOk('git', ['-C', repo.work, 'hash-object', '-t', 'commit', '-w', '--stdin'], {
-      input: text,
-    })
-  ).trim();
-
-const trustFor = (s: Signer, identities = [s.email]): TrustConfig => {
-  if (s.kind === 'ssh')
-    return { sshAllowedSigners: `${identities.join(',')} namespaces="git" ${s.publicKey}\n` };
-  if (s.kind === 'openpgp') return { openpgp: [{ publicKey: s.publicKey, identities }] };
-  return { x509: { cas: [s.caPem ?? ''], identities } };
-};
-
 const makers = { ssh: createSshSigner, openpgp: createGpgSigner, x509: createX509Signer } as const;
 
 for (const [kind, make] of Object.entries(makers)) {
@@ -46,7 +32,7 @@ for (const [kind, make] of Object.entries(makers)) {
     const repo = await server.createRepo(`v-${kind}`);
     const alice = await make(join(dir, `${kind}-alice`), 'Alice', 'alice@example.com');
     const mallory = await make(join(dir, `${kind}-mallory`), 'Mallory', 'mallory@example.com');
-    const verifier = await CommitVerifier.create(trustFor(alice));
+    const verifier = await CommitVerifier.create(trustOf(alice));
 
     const good = await repo.commit(
       { 'a.yaml': 'a: 1\n' },
@@ -68,8 +54,7 @@ for (const [kind, make] of Object.entries(makers)) {
     t.match(await verifier.verify(await raw(repo, foreign)), { ok: false, reason: 'unknown-key' });
 
     // The same signature over different content: change the message, keep the gpgsig header.
-    const tampered = await writeCommit(
-      repo,
+    const tampered = await repo.writeCommit(
       (await raw(repo, good)).toString().replace('with a body', 'with another body'),
     );
     t.match(await verifier.verify(await raw(repo, tampered)), {
@@ -92,21 +77,11 @@ for (const [kind, make] of Object.entries(makers)) {
 t.test('ssh: a signature made for another namespace is refused', async (t) => {
   const repo = await server.createRepo('v-ns');
   const alice = await createSshSigner(join(dir, 'ns-alice'), 'Alice', 'alice@example.com');
-  const verifier = await CommitVerifier.create(trustFor(alice));
+  const verifier = await CommitVerifier.create(trustOf(alice));
   const base = await repo.commit({ 'a.yaml': 'a: 1\n' }, { author: alice });
   const payload = (await raw(repo, base)).toString();
-  const keyFile =
-    alice.gitConfig.find((c) => c.startsWith('user.signingkey='))?.split('=')[1] ?? '';
-  const sigFile = join(dir, 'payload');
-  fs.writeFileSync(sigFile, payload);
-  await execOk('ssh-keygen', ['-q', '-Y', 'sign', '-f', keyFile, '-n', 'file', sigFile]);
-  const sig = fs.readFileSync(`${sigFile}.sig`, 'utf8').trimEnd().split('\n');
-  const [headers, ...rest] = payload.split('\n\n');
-  const crafted = `${headers}\ngpgsig ${sig[0]}\n${sig
-    .slice(1)
-    .map((l) => ` ${l}`)
-    .join('\n')}\n\n${rest.join('\n\n')}`;
-  const oid = await writeCommit(repo, crafted);
+  const crafted = withGpgsig(payload, await sshSign(alice, payload, 'file'));
+  const oid = await repo.writeCommit(crafted);
   t.match(await verifier.verify(await raw(repo, oid)), { ok: false, reason: 'wrong-namespace' });
 });
 
@@ -115,8 +90,8 @@ t.test('identities can be patterns, and one trust config holds all kinds', async
   const ssh = await createSshSigner(join(dir, 'm-ssh'), 'Sam', 'sam@team.example');
   const pgp = await createGpgSigner(join(dir, 'm-pgp'), 'Pat', 'pat@team.example');
   const verifier = await CommitVerifier.create({
-    ...trustFor(ssh, ['*@team.example']),
-    ...trustFor(pgp, ['*@team.example']),
+    ...trustOf(ssh, ['*@team.example']),
+    ...trustOf(pgp, ['*@team.example']),
   });
   for (const s of [ssh, pgp]) {
     const oid = await repo.commit({ [`${s.kind}.yaml`]: 'x: 1\n' }, { signer: s });

@@ -440,3 +440,21 @@ export async function createNamespace(cp: ControlPlane, prefix: string): Promise
   await mustKubectl(cp.kubeconfigs.admin, ['create', 'namespace', name]);
   return name;
 }
+
+/** Messages of the Events with `reason` in `namespace`, space-separated. */
+export async function eventMessages(
+  cp: ControlPlane,
+  namespace: string,
+  reason: string,
+): Promise<string> {
+  return mustKubectl(cp.kubeconfigs.admin, [
+    'get',
+    'events',
+    '-n',
+    namespace,
+    '--field-selector',
+    `reason=${reason}`,
+    '-o',
+    'jsonpath={.items[*].message}',
+  ]);
+}

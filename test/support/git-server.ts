@@ -43,6 +43,8 @@ export interface GitRepo {
   commit(files: Readonly<Record<string, string | null>>, opts?: CommitOptions): Promise<string>;
   /** Run git in the work clone. */
   git(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string>;
+  /** Store a commit object with exactly this text (for crafted commits); resolves its id. */
+  writeCommit(text: string): Promise<string>;
 }
 
 /** Answer one smart-HTTP request through git http-backend (CGI). */
@@ -172,6 +174,12 @@ async function createRepo(base: string, root: string, name: string, url: string)
     bare,
     work,
     git,
+    writeCommit: async (text) =>
+      (
+        await execOk('git', ['-C', work, 'hash-object', '-t', 'commit', '-w', '--stdin'], {
+          input: text,
+        })
+      ).trim(),
     async commit(files, opts = {}) {
       for (const [path, content] of Object.entries(files)) {
         const full = join(work, path);

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { parseReconcilerConfig } from '../../reconciler/config.js';
 import { startReconciler, type ReconcilerHandle } from '../../reconciler/main.js';
 import type { SourceReconciler } from '../../reconciler/source-reconciler.js';
+import type { TrustConfig } from '../../reconciler/verify/verifier.js';
 import { DRIFTGATE_NAMESPACE, type ControlPlane } from './control-plane.js';
 import type { Signer } from './signing.js';
 import { toolPath } from './tools.js';
@@ -20,14 +21,11 @@ export interface TestReconciler {
 }
 
 /** Trust material for one signer, in the reconciler's source config form. */
-export function trustOf(
-  s: Signer,
-  identities: readonly string[] = [s.email],
-): Record<string, unknown> {
+export function trustOf(s: Signer, identities: readonly string[] = [s.email]): TrustConfig {
   if (s.kind === 'ssh')
     return { sshAllowedSigners: `${identities.join(',')} namespaces="git" ${s.publicKey}\n` };
   if (s.kind === 'openpgp') return { openpgp: [{ publicKey: s.publicKey, identities }] };
-  return { x509: { cas: [s.caPem], identities } };
+  return { x509: { cas: [s.caPem ?? ''], identities } };
 }
 
 /**

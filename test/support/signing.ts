@@ -162,3 +162,19 @@ export async function trustSetup(dir: string, signers: readonly Signer[]): Promi
   if (cas.length > 0) await trustX509(home, [...new Set(cas)]);
   return { gitConfig: [`gpg.ssh.allowedSignersFile=${allowed}`], env };
 }
+
+/** Sign `payload` with an SSH signer for `namespace` (ssh-keygen -Y sign); the armored signature. */
+export async function sshSign(signer: Signer, payload: string, namespace: string): Promise<string> {
+  const key =
+    signer.gitConfig
+      .find((c) => c.startsWith('user.signingkey='))
+      ?.slice('user.signingkey='.length) ?? '';
+  return execOk('ssh-keygen', ['-q', '-Y', 'sign', '-f', key, '-n', namespace], { input: payload });
+}
+
+/** A commit object's text with `armored` inserted as its gpgsig header (for crafted commits). */
+export function withGpgsig(payload: string, armored: string): string {
+  const [first, ...more] = armored.trimEnd().split('\n');
+  const [headers, ...rest] = payload.split('\n\n');
+  return `${headers}\ngpgsig ${first}\n${more.map((l) => ` ${l}`).join('\n')}\n\n${rest.join('\n\n')}`;
+}

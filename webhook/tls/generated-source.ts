@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { createCertificate, type CertifiedKey } from './pki.js';
 import { validateMaterial, type CertificateSource, type ServingMaterial } from './material.js';
 
-const DAY_MS = 86_400_000;
-
 export interface GeneratedSourceOptions {
   /** Where ca.crt, ca.key and ca-bundle.crt live (survives restarts; the chart mounts it). */
   readonly dir: string;
@@ -125,5 +123,3 @@ export function generatedCertificateSource(
     close: () => clearInterval(timer),
   };
 }
-
-export { DAY_MS };
