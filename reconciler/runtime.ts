@@ -122,6 +122,7 @@ export class ReconcilerRuntime {
       if (!res) throw new Error(`no resource for ${apiVersion} ${kind}`);
       const path = `${groupOf(apiVersion) ? `/apis/${apiVersion}` : `/api/${apiVersion}`}/${res.name}`;
       const watch = new Watch(this.o.kubeConfig);
+      let ended = false;
       const ctl = await watch.watch(
         path,
         { labelSelector: SOURCE_LABEL, allowWatchBookmarks: false },
@@ -149,13 +150,32 @@ export class ReconcilerRuntime {
               );
             });
         },
-        () => restart(),
+        () => {
+          ended = true;
+          restart();
+        },
       );
       this.#watches.set(key, ctl);
+      if (!ended && attempt > 0) this.#resyncAfterGap(apiVersion, kind);
       attempt = 0;
     } catch (err) {
       this.o.logger.warn({ kind, reason: (err as Error).message }, 'watch failed; retrying');
       restart();
+    }
+  }
+
+  /**
+   * A re-established watch starts from now: changes made while it was down were never seen.
+   * Resync every source that declares the kind, so such drift is still reverted.
+   */
+  #resyncAfterGap(apiVersion: string, kind: string): void {
+    for (const s of this.o.sources) {
+      if (
+        !s.state.desired.some((r) => r.object.apiVersion === apiVersion && r.object.kind === kind)
+      )
+        continue;
+      this.o.logger.info({ source: s.cfg.name, kind }, 'watch re-established; resyncing');
+      this.reconcileNow(s.cfg.name).catch(() => undefined);
     }
   }
 
