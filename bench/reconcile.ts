@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { execOk } from '../core/exec.js';
+import { RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
 import { GitSource } from '../reconciler/source/git-source.js';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { startGitServer } from '../test/support/git-server.js';
@@ -160,7 +161,12 @@ async function runReconciler(
     process.execPath,
     [join(root, 'dist/cli/main.js'), 'reconcile', '--config', cfgFile],
     {
-      env: { ...process.env, KUBECONFIG: cp.kubeconfigs.reconciler },
+      // The deployed heap bounds (the chart's NODE_OPTIONS), so the RSS is what production sees.
+      env: {
+        ...process.env,
+        KUBECONFIG: cp.kubeconfigs.reconciler,
+        NODE_OPTIONS: RECONCILER_NODE_OPTIONS,
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
   );
@@ -185,7 +191,7 @@ async function runReconciler(
 }
 
 console.log(
-  'First sync (process start to Synced; verify, render, diff, server-side apply, inventory)',
+  `First sync (process start to Synced; verify, render, diff, server-side apply, inventory; NODE_OPTIONS=${RECONCILER_NODE_OPTIONS})`,
 );
 let small: Awaited<ReturnType<typeof runReconciler>> | undefined;
 for (const n of SIZES) {
