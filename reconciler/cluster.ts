@@ -15,12 +15,22 @@ export const SOURCE_LABEL = 'driftgate.io/source';
 type Live = Record<string, unknown>;
 
 /** What the reconciler needs from the cluster; the real one is below, tests may inject another. */
+export interface Scope {
+  readonly namespaced: boolean;
+  readonly resource: string;
+}
+
 export interface Cluster {
   get(ref: ObjectRef): Promise<Live | undefined>;
   /** Server-side apply under the `driftgate` field manager, forcing conflicts. */
   apply(obj: K8sObject, opts?: { dryRun?: boolean }): Promise<Live>;
   delete(ref: ObjectRef): Promise<void>;
-  isNamespaced(apiVersion: string, kind: string): Promise<boolean>;
+  /** Discovery: whether the kind is namespaced and its resource (plural) name. */
+  scopeOf(apiVersion: string, kind: string): Promise<Scope>;
+  /** Remove annotations with a merge patch (fields another manager owns, e.g. break-glass). */
+  removeAnnotations(ref: ObjectRef, keys: readonly string[]): Promise<void>;
+  /** Every object of a kind in the cluster, in pages. */
+  list(apiVersion: string, kind: string): Promise<Live[]>;
   ensureNamespace(name: string): Promise<void>;
   readInventory(namespace: string, source: string): Promise<ObjectRef[]>;
   writeInventory(namespace: string, source: string, refs: readonly ObjectRef[]): Promise<void>;
@@ -56,7 +66,7 @@ const inventoryName = (source: string): string => `driftgate-inventory-${source}
 export function kubeCluster(kc: KubeConfig): Cluster {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
-  const scope = new Map<string, boolean>();
+  const scope = new Map<string, Scope>();
   // KubernetesObjectApi.resource() does the discovery we need but is declared protected.
   const resource = (apiVersion: string, kind: string): Promise<V1APIResource | undefined> =>
     (
@@ -93,14 +103,54 @@ export function kubeCluster(kc: KubeConfig): Cluster {
         if (!notFound(err)) throw err;
       }
     },
-    async isNamespaced(apiVersion, kind) {
+    async scopeOf(apiVersion, kind) {
       const key = `${apiVersion}/${kind}`;
       const cached = scope.get(key);
       if (cached !== undefined) return cached;
       const r = await resource(apiVersion, kind);
       if (!r) throw new Error(`the cluster does not serve ${apiVersion} ${kind}`);
-      scope.set(key, r.namespaced);
-      return r.namespaced;
+      const s = { namespaced: r.namespaced, resource: r.name };
+      scope.set(key, s);
+      return s;
+    },
+    async removeAnnotations(ref, keys) {
+      const patch = {
+        ...header(ref),
+        metadata: {
+          ...header(ref).metadata,
+          annotations: Object.fromEntries(keys.map((k) => [k, null])),
+        },
+      };
+      await objects.patch(
+        patch as never,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        undefined,
+        PatchStrategy.MergePatch,
+      );
+    },
+    async list(apiVersion, kind) {
+      const out: Live[] = [];
+      let token: string | undefined;
+      do {
+        const page = await objects.list(
+          apiVersion,
+          kind,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          500,
+          token,
+        );
+        for (const item of page.items)
+          out.push({ apiVersion, kind, ...(item as object) } as unknown as Live);
+        token = page.metadata?._continue || undefined;
+      } while (token);
+      return out;
     },
     async ensureNamespace(name) {
       try {

@@ -40,7 +40,39 @@ export interface SourceConfig {
   readonly helm?: { readonly releaseName: string; readonly valuesFiles: readonly string[] };
   /** Reverts of one object within a minute past which driftgate stops and reports a fight. */
   readonly fightThreshold: number;
+  /** A folder of Rego policies (with tests) in the same repository, live from verified commits. */
+  readonly policyPath?: string;
 }
+
+export type GateMode = 'enforce' | 'warn' | 'off';
+
+export interface PolicyConfig {
+  readonly opaPath: string;
+  /** The built-in policy library (optional). */
+  readonly dir?: string;
+  /** Pre-apply gate: hold back (enforce) or only report (warn) desired objects that violate. */
+  readonly gate: GateMode;
+  readonly audit: {
+    /** 0 turns the audit off. */
+    readonly intervalMs: number;
+    /** `apiVersion/Kind` of what the audit lists. */
+    readonly kinds: readonly string[];
+    /** Namespaces never audited (kube-system and driftgate's own are always skipped). */
+    readonly excludedNamespaces: readonly string[];
+  };
+}
+
+export const DEFAULT_AUDIT_KINDS = [
+  'v1/Pod',
+  'v1/Service',
+  'v1/ConfigMap',
+  'apps/v1/Deployment',
+  'apps/v1/StatefulSet',
+  'apps/v1/DaemonSet',
+  'batch/v1/Job',
+  'batch/v1/CronJob',
+  'networking.k8s.io/v1/Ingress',
+] as const;
 
 export interface ReconcilerConfig {
   readonly namespace: string;
@@ -53,6 +85,9 @@ export interface ReconcilerConfig {
   readonly logLevel: string;
   /** HMAC secret file for the push webhook receiver. */
   readonly webhookSecretFile?: string;
+  /** Bearer token file guarding GET /v1/desired and /v1/policies (the webhooks' feed). */
+  readonly stateTokenFile?: string;
+  readonly policies: PolicyConfig;
   readonly sources: readonly SourceConfig[];
 }
 
@@ -207,6 +242,9 @@ function source(problems: string[], v: unknown, i: number, names: Set<string>): 
       mode: mode === 'strict' ? 'strict' : 'head',
       trust: trust(problems, `${where}.verification`, verification),
     },
+    ...(typeof s.policyPath === 'string' && s.policyPath !== ''
+      ? { policyPath: s.policyPath }
+      : {}),
     ...(helm
       ? {
           helm: {
@@ -215,6 +253,32 @@ function source(problems: string[], v: unknown, i: number, names: Set<string>): 
           },
         }
       : {}),
+  };
+}
+
+function policyConfig(problems: string[], p: Raw): PolicyConfig {
+  const gate = p.gate ?? 'enforce';
+  if (gate !== 'enforce' && gate !== 'warn' && gate !== 'off')
+    problems.push('policies.gate must be enforce, warn or off');
+  const audit = isRaw(p.audit) ? p.audit : {};
+  const interval = parseDuration(String(audit.interval ?? '5m'));
+  if (interval === undefined)
+    problems.push('policies.audit.interval must be a duration such as 5m');
+  const kinds = Array.isArray(audit.kinds) ? audit.kinds.map(String) : [...DEFAULT_AUDIT_KINDS];
+  for (const k of kinds)
+    if (!/^([a-z0-9.-]+\/)?v[0-9a-z]+\/[A-Z]\w*$/.test(k))
+      problems.push(`policies.audit.kinds: ${k} must be apiVersion/Kind, e.g. apps/v1/Deployment`);
+  return {
+    opaPath: String(p.opaPath ?? 'opa'),
+    ...(typeof p.dir === 'string' ? { dir: p.dir } : {}),
+    gate: gate as GateMode,
+    audit: {
+      intervalMs: interval ?? 0,
+      kinds,
+      excludedNamespaces: Array.isArray(audit.excludedNamespaces)
+        ? audit.excludedNamespaces.map(String)
+        : [],
+    },
   };
 }
 
@@ -244,6 +308,8 @@ export function parseReconcilerConfig(input: unknown): ReconcilerConfig {
     helmPath: String(raw.helmPath ?? 'helm'),
     logLevel: String(raw.logLevel ?? 'info'),
     ...(raw.webhookSecretFile ? { webhookSecretFile: String(raw.webhookSecretFile) } : {}),
+    ...(raw.stateTokenFile ? { stateTokenFile: String(raw.stateTokenFile) } : {}),
+    policies: policyConfig(problems, isRaw(raw.policies) ? raw.policies : {}),
     sources,
   };
   if (problems.length > 0) throw new ReconcilerConfigError(problems);

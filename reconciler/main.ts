@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubernetesObjectApi, type KubeConfig, type V1APIResource } from '@kubernetes/client-node';
+import {
+  AuthenticationV1Api,
+  KubernetesObjectApi,
+  type KubeConfig,
+  type V1APIResource,
+} from '@kubernetes/client-node';
+import { PolicyHub } from './policy-hub.js';
 import { pino, type Logger } from 'pino';
 import { kubeCluster, type Cluster } from './cluster.js';
 import { sharedAgentCopy } from './kubeconfig.js';
@@ -14,6 +20,7 @@ import { CommitVerifier } from './verify/verifier.js';
 
 export interface ReconcilerHandle {
   readonly runtime: ReconcilerRuntime;
+  readonly hub: PolicyHub;
   readonly metrics: ReconcilerMetrics;
   readonly port: number;
   readonly metricsPort: number;
@@ -45,6 +52,18 @@ function auth(s: SourceConfig): (() => GitAuth | undefined) | undefined {
   };
 }
 
+/** Who the reconciler is to the apiserver (SelfSubjectReview); a fallback name if it cannot ask. */
+async function whoAmI(kc: KubeConfig): Promise<string> {
+  try {
+    const r = await kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    });
+    return r.status?.userInfo?.username ?? 'driftgate-reconciler';
+  } catch {
+    return 'driftgate-reconciler';
+  }
+}
+
 /** Wire and start the reconciler from a parsed config. Throws on a trust config it cannot use. */
 export async function startReconciler(
   cfg: ReconcilerConfig,
@@ -54,6 +73,17 @@ export async function startReconciler(
   const metrics = new ReconcilerMetrics({ defaultMetrics: deps.defaultMetrics ?? true });
   const clientKc = sharedAgentCopy(deps.kubeConfig);
   const cluster = deps.cluster ?? kubeCluster(clientKc);
+  const hub = new PolicyHub({
+    opaPath: cfg.policies.opaPath,
+    ...(cfg.policies.dir ? { builtinDir: cfg.policies.dir } : {}),
+    workDir: join(cfg.cacheDir, 'policies'),
+    logger,
+  });
+  const built = await hub.init();
+  if (!built.ok) logger.error({ reason: built.error }, 'built-in policies do not build');
+  const identity = await whoAmI(clientKc);
+  // Sources report break-glass expiries to the runtime, which is built after them.
+  const late: { runtime?: ReconcilerRuntime } = {};
   const sources: SourceReconciler[] = [];
   for (const s of cfg.sources) {
     const a = auth(s);
@@ -71,6 +101,10 @@ export async function startReconciler(
         logger,
         tools: { kustomizePath: cfg.kustomizePath, helmPath: cfg.helmPath },
         namespace: cfg.namespace,
+        policies: hub,
+        gate: cfg.policies.gate,
+        identity,
+        onBreakGlass: (ref, at) => late.runtime?.breakGlassSeen(s.name, ref, at),
       }),
     );
   }
@@ -85,7 +119,19 @@ export async function startReconciler(
     metrics,
     sources,
     discover,
+    audit: {
+      cluster,
+      hub,
+      config: cfg.policies.audit,
+      skipNamespaces: new Set([
+        'kube-system',
+        cfg.namespace,
+        ...cfg.policies.audit.excludedNamespaces,
+      ]),
+      identity,
+    },
   });
+  late.runtime = runtime;
   const server = await startStatusServer({
     host: cfg.host,
     port: cfg.statusPort,
@@ -95,11 +141,16 @@ export async function startReconciler(
     logger,
     hookSecret: () =>
       cfg.webhookSecretFile ? readFileSync(cfg.webhookSecretFile, 'utf8').trim() : undefined,
+    stateToken: () =>
+      cfg.stateTokenFile ? readFileSync(cfg.stateTokenFile, 'utf8').trim() : undefined,
+    policies: () => hub.served,
   });
   if (deps.autoStart ?? true) runtime.start();
   logger.info({ sources: sources.length, port: server.port }, 'reconciler started');
+  logger.info({ identity }, 'reconciler identity');
   return {
     runtime,
+    hub,
     metrics,
     port: server.port,
     metricsPort: server.metricsPort,

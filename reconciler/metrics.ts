@@ -140,6 +140,28 @@ export class ReconcilerMetrics {
     help: 'Reconciles waiting to run.',
     registers: this.r,
   });
+  readonly gateViolations = new Counter({
+    name: 'driftgate_policy_gate_violations_total',
+    help: 'Desired objects the pre-apply policy gate flagged, by policy and whether they were applied or held back.',
+    labelNames: ['source', 'policy', 'action'] as const,
+    registers: this.r,
+  });
+  readonly auditViolations = new Gauge({
+    name: 'driftgate_audit_violations',
+    help: 'Existing cluster objects violating a policy at the last audit, by policy and enforcement.',
+    labelNames: ['policy', 'action'] as const,
+    registers: this.r,
+  });
+  readonly auditLastRun = new Gauge({
+    name: 'driftgate_audit_last_run_timestamp_seconds',
+    help: 'When the last audit finished.',
+    registers: this.r,
+  });
+  readonly auditDuration = new Gauge({
+    name: 'driftgate_audit_duration_seconds',
+    help: 'How long the last audit took.',
+    registers: this.r,
+  });
   readonly breakGlassActive = new Gauge({
     name: 'driftgate_break_glass_active',
     help: 'Objects under an unexpired break-glass annotation.',

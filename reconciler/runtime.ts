@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Watch, type KubeConfig, type V1APIResource } from '@kubernetes/client-node';
+import type { DesiredIndexDoc, IndexSource } from '../core/desired-index.js';
+import { runAudit, type AuditReport } from './audit.js';
+import type { Cluster } from './cluster.js';
+import type { PolicyConfig } from './config.js';
+import type { PolicyHub } from './policy-hub.js';
 import type { Logger } from 'pino';
 import { SOURCE_LABEL } from './cluster.js';
 import type { ReconcilerMetrics } from './metrics.js';
@@ -34,6 +40,14 @@ export interface RuntimeOptions {
   readonly metrics: ReconcilerMetrics;
   readonly sources: readonly SourceReconciler[];
   readonly discover: (apiVersion: string, kind: string) => Promise<V1APIResource | undefined>;
+  /** Audit: the cluster to list, the policies, and which kinds and namespaces. */
+  readonly audit?: {
+    readonly cluster: Cluster;
+    readonly hub: PolicyHub;
+    readonly config: PolicyConfig['audit'];
+    readonly skipNamespaces: ReadonlySet<string>;
+    readonly identity: string;
+  };
 }
 
 /**
@@ -48,6 +62,10 @@ export class ReconcilerRuntime {
   #watches = new Map<string, AbortController | undefined>();
   #stopped = false;
   #byName: Map<string, SourceReconciler>;
+  #glassTimers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  #index: { doc: DesiredIndexDoc; key: string } | undefined;
+  #audit: AuditReport | undefined;
+  #auditTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: RuntimeOptions) {
     this.queue = new KeyedQueue((n) => o.metrics.queueDepth.set(n));
@@ -64,6 +82,92 @@ export class ReconcilerRuntime {
 
   start(): void {
     for (const s of this.o.sources) this.#schedule(s, 0);
+    const every = this.o.audit?.config.intervalMs ?? 0;
+    if (every > 0) {
+      const loop = (): void => {
+        this.#auditTimer = setTimeout(() => {
+          void this.auditNow()
+            .catch((err: unknown) =>
+              this.o.logger.warn({ reason: (err as Error).message }, 'audit failed'),
+            )
+            .finally(() => !this.#stopped && loop());
+        }, every);
+      };
+      loop();
+    }
+  }
+
+  /** The last audit report, if one ran. */
+  get lastAudit(): AuditReport | undefined {
+    return this.#audit;
+  }
+
+  /** Audit existing objects against the live policies now; resolves with the report. */
+  async auditNow(): Promise<AuditReport | undefined> {
+    const a = this.o.audit;
+    const bundle = a?.hub.current;
+    if (!a || !bundle) return undefined;
+    const report = await runAudit(a.cluster, bundle, {
+      kinds: a.config.kinds,
+      skipNamespaces: a.skipNamespaces,
+      identity: a.identity,
+    });
+    const m = this.o.metrics;
+    m.auditViolations.reset();
+    for (const p of bundle.policies)
+      for (const action of ['enforce', 'warn', 'dryrun'])
+        m.auditViolations.set({ policy: p.id, action }, 0);
+    for (const t of report.totals)
+      m.auditViolations.set({ policy: t.policy, action: t.action }, t.count);
+    m.auditLastRun.set(Date.parse(report.finishedAt) / 1000);
+    m.auditDuration.set(report.durationMs / 1000);
+    this.#audit = report;
+    this.o.logger.info(
+      {
+        scanned: report.objectsScanned,
+        violations: report.totals.reduce((n, t) => n + t.count, 0),
+      },
+      'audit finished',
+    );
+    return report;
+  }
+
+  /** The desired-state index of every source's verified commit (rebuilt when one moves). */
+  desiredIndex(): DesiredIndexDoc {
+    const key = this.o.sources.map((s) => `${s.cfg.name}@${s.state.revision ?? ''}`).join(',');
+    if (this.#index?.key === key) return this.#index.doc;
+    const sources = this.o.sources
+      .map((s) => s.indexSource())
+      .filter((x): x is IndexSource => x !== undefined);
+    const generation = createHash('sha256').update(key).digest('hex').slice(0, 20);
+    this.#index = { key, doc: { version: 1, generation, sources } };
+    return this.#index.doc;
+  }
+
+  /** Heal `ref` of `source` just after its break-glass expires (one timer per object). */
+  breakGlassSeen(source: string, ref: ObjectRef, expiresMs: number): void {
+    const key = `${source}|${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
+    const known = this.#glassTimers.get(key);
+    if (known?.at === expiresMs || this.#stopped) return;
+    clearTimeout(known?.timer);
+    const timer = setTimeout(
+      () => {
+        this.#glassTimers.delete(key);
+        const s = this.#byName.get(source);
+        if (!s) return;
+        void this.queue
+          .run(source, () => s.heal(ref))
+          .catch((err: unknown) =>
+            this.o.logger.warn(
+              { source, reason: (err as Error).message },
+              'heal after break-glass expiry failed; the next resync retries',
+            ),
+          );
+      },
+      Math.max(0, expiresMs - Date.now()) + 250,
+    );
+    timer.unref();
+    this.#glassTimers.set(key, { at: expiresMs, timer });
   }
 
   /** Reconcile now (push webhook, resume, tests); resolves when done, rejects on failure. */
@@ -182,6 +286,8 @@ export class ReconcilerRuntime {
   stop(): void {
     this.#stopped = true;
     for (const t of this.#timers.values()) clearTimeout(t);
+    for (const g of this.#glassTimers.values()) clearTimeout(g.timer);
+    clearTimeout(this.#auditTimer);
     for (const w of this.#watches.values()) w?.abort();
   }
 }

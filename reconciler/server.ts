@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ReconcilerRuntime } from './runtime.js';
@@ -73,7 +74,27 @@ export interface StatusServerOptions {
   readonly runtime: ReconcilerRuntime;
   readonly registry: Registry;
   readonly hookSecret?: () => string | undefined;
+  /** Bearer token for the webhooks' feed (/v1/desired, /v1/policies); unset: the feed is off. */
+  readonly stateToken?: () => string | undefined;
+  /** The Git policies of the live bundle. */
+  readonly policies?: () => object | undefined;
   readonly logger: Logger;
+}
+
+/** Serve a document with an ETag; 304 when the client has it; gzip when accepted. */
+function feed(req: IncomingMessage, res: ServerResponse, etag: string, body: () => string): void {
+  const tag = `"${etag}"`;
+  res.setHeader('etag', tag);
+  if (req.headers['if-none-match'] === tag) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.setHeader('content-type', 'application/json');
+  if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    res.setHeader('content-encoding', 'gzip');
+    res.end(gzipSync(body()));
+  } else res.end(body());
 }
 
 function json(res: ServerResponse, code: number, body: unknown): void {
@@ -93,6 +114,26 @@ export async function startStatusServer(
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+    if (req.method === 'GET' && parts[0] === 'v1') {
+      const token = o.stateToken?.();
+      if (!token) return json(res, 403, { error: 'the state feed is off: set stateTokenFile' });
+      if (!safeEqual(String(req.headers.authorization ?? ''), `Bearer ${token}`))
+        return json(res, 401, { error: 'bearer token missing or wrong' });
+      if (parts[1] === 'desired') {
+        const doc = o.runtime.desiredIndex();
+        return feed(req, res, doc.generation, () => JSON.stringify(doc));
+      }
+      if (parts[1] === 'policies') {
+        const doc = o.policies?.() as { revision: string } | undefined;
+        if (!doc) return json(res, 404, { error: 'no policies from Git are live yet' });
+        return feed(req, res, doc.revision, () => JSON.stringify(doc));
+      }
+    }
+    if (url.pathname === '/audit') {
+      const report = req.method === 'POST' ? await o.runtime.auditNow() : o.runtime.lastAudit;
+      if (!report) return json(res, 404, { error: 'no audit has run (no policies loaded yet?)' });
+      return json(res, 200, report);
+    }
     if (req.method === 'GET' && parts[0] === 'status') {
       const list = o.runtime.sources.filter((s) => !parts[1] || s.cfg.name === parts[1]);
       if (parts[1] && list.length === 0)
@@ -130,7 +171,7 @@ export async function startStatusServer(
     }
     return json(res, 404, {
       error:
-        'routes: GET /status, GET /status/<source>, POST /sources/<source>/{suspend,resume,sync}, POST /hooks/git',
+        'routes: GET /status, GET /status/<source>, POST /sources/<source>/{suspend,resume,sync}, POST /hooks/git, GET|POST /audit, GET /v1/desired, GET /v1/policies',
     });
   };
   const server: Server = createServer((req, res) => {

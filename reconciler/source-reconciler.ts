@@ -1,7 +1,16 @@
 import type { Logger } from 'pino';
+import {
+  breakGlassActive,
+  breakGlassOf,
+  BREAK_GLASS,
+  BREAK_GLASS_EXPIRES,
+  type IndexSource,
+} from '../core/desired-index.js';
+import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
 import type { Cluster } from './cluster.js';
 import { SOURCE_LABEL, apiErrorMessage } from './cluster.js';
-import type { SourceConfig } from './config.js';
+import type { GateMode, SourceConfig } from './config.js';
+import type { PolicyHub } from './policy-hub.js';
 import { declaredDiff, formatDiff, withoutPaths } from './diff.js';
 import { aggregateHealth, assessHealth, Health } from './health.js';
 import { SyncStatus, type ReconcilerMetrics } from './metrics.js';
@@ -36,6 +45,13 @@ export interface SourceDeps {
   /** driftgate's namespace: inventories and source-level events live there. */
   readonly namespace: string;
   readonly now?: () => number;
+  /** Policies from Git and the pre-apply gate (absent: no gate). */
+  readonly policies?: PolicyHub;
+  readonly gate?: GateMode;
+  /** Who the gate evaluates as (the reconciler's username). */
+  readonly identity?: string;
+  /** Called when an object's break-glass is seen, with its expiry: heal it then. */
+  readonly onBreakGlass?: (ref: ObjectRef, expiresMs: number) => void;
 }
 
 /** Raised when a commit is refused; the last verified revision stays applied. */
@@ -70,6 +86,8 @@ async function mapLimit<T>(
  */
 export class SourceReconciler {
   readonly state: SourceState;
+  /** Desired objects by refKey (heal and the index look up here). */
+  #byKey = new Map<string, Rendered>();
   #reverts = new Map<string, number[]>();
   /** The revision whose apply was last observed, for commit-to-applied latency. */
   #appliedRevision: string | undefined;
@@ -90,6 +108,7 @@ export class SourceReconciler {
       desired: [],
       objects: new Map(),
       fighting: new Set(),
+      policyViolations: [],
     };
     d.metrics.initSource(cfg.name);
   }
@@ -158,7 +177,9 @@ export class SourceReconciler {
       const rendered = await this.#render(head);
       const commit = await this.git.rawCommit(head);
       const time = /\ncommitter .* (\d+) [+-]\d{4}\n/.exec(commit.toString())?.[1];
+      if (this.cfg.policyPath) await this.#loadPolicies(head);
       this.state.desired = rendered;
+      this.#byKey = new Map(rendered.map((r) => [refKey(refOf(r.object)), r]));
       this.state.revision = head;
       this.state.revisionTime = time ? Number(time) * 1000 : undefined;
       this.state.signer = signer;
@@ -203,6 +224,73 @@ export class SourceReconciler {
       }
       throw err;
     }
+  }
+
+  // The policy path of a verified commit: built, tested, live; a failure keeps the last good.
+  async #loadPolicies(head: string): Promise<void> {
+    const hub = this.d.policies;
+    if (!hub || !this.cfg.policyPath) return;
+    const prefix = this.cfg.policyPath.replace(/^\.?\/*|\/+$/g, '');
+    const tree = await this.git.readTree(head, prefix);
+    const files: Record<string, string> = {};
+    for (const [path, f] of tree) {
+      const rel = prefix ? path.slice(prefix.length + 1) : path;
+      if (rel.endsWith('.rego') || rel.endsWith('policy.yaml')) files[rel] = f.content.toString();
+    }
+    const r = await hub.update(this.cfg.name, files);
+    this.state.policies = r.ok
+      ? { revision: head, ok: true }
+      : { revision: head, ok: false, error: r.error };
+    if (!r.ok)
+      await this.#sourceEvent(
+        'Warning',
+        'PolicyRefused',
+        `policies at ${head.slice(0, 12)} refused, last good policies stay: ${r.error.slice(0, 500)}`,
+      );
+  }
+
+  /** This source's entries for the webhooks' desired-state index; undefined before a first verified commit. */
+  indexSource(): IndexSource | undefined {
+    if (!this.state.revision) return undefined;
+    return {
+      name: this.cfg.name,
+      repoURL: this.cfg.repoURL,
+      revision: this.state.revision,
+      entries: this.state.desired.map((r) => {
+        const declared = this.prepared(r.object);
+        return {
+          group: groupOf(declared.apiVersion),
+          resource: r.resource ?? '',
+          kind: declared.kind,
+          ...(declared.metadata.namespace ? { namespace: declared.metadata.namespace } : {}),
+          name: declared.metadata.name,
+          path: r.path,
+          declared,
+          ignore: this.#ignored(r.object),
+        };
+      }),
+    };
+  }
+
+  // Pre-apply gate: evaluate a desired object against the live policies.
+  #gate(obj: K8sObject, path: string): Finding[] {
+    const bundle = this.d.policies?.current;
+    if (!bundle || (this.d.gate ?? 'off') === 'off') return [];
+    return findings(
+      bundle.evaluate(
+        objectInput(
+          obj,
+          { username: this.d.identity ?? 'driftgate' },
+          {
+            managed: true,
+            source: this.cfg.name,
+            repoURL: this.cfg.repoURL,
+            path,
+            commit: this.state.revision,
+          },
+        ),
+      ),
+    ).filter((f) => f.action !== 'dryrun');
   }
 
   async #verify(head: string): Promise<string> {
@@ -265,26 +353,31 @@ export class SourceReconciler {
   }
 
   async #placeInNamespace(rendered: Rendered[]): Promise<Rendered[]> {
-    const crdScope = new Map<string, boolean>();
+    const crdScope = new Map<string, { namespaced: boolean; resource: string }>();
     for (const r of rendered) {
       if (r.object.kind !== 'CustomResourceDefinition') continue;
-      const spec = r.object.spec as { group?: string; names?: { kind?: string }; scope?: string };
-      crdScope.set(`${spec.group}/${spec.names?.kind}`, spec.scope === 'Namespaced');
+      const spec = r.object.spec as {
+        group?: string;
+        names?: { kind?: string; plural?: string };
+        scope?: string;
+      };
+      crdScope.set(`${spec.group}/${spec.names?.kind}`, {
+        namespaced: spec.scope === 'Namespaced',
+        resource: spec.names?.plural ?? '',
+      });
     }
     const out: Rendered[] = [];
     for (const r of rendered) {
       const key = `${groupOf(r.object.apiVersion)}/${r.object.kind}`;
-      const namespaced =
+      const { namespaced, resource } =
         crdScope.get(key) ??
-        (await this.d.cluster
-          .isNamespaced(r.object.apiVersion, r.object.kind)
-          .catch((e: unknown) => {
-            throw new RenderError(`${r.path}: ${(e as Error).message}`);
-          }));
+        (await this.d.cluster.scopeOf(r.object.apiVersion, r.object.kind).catch((e: unknown) => {
+          throw new RenderError(`${r.path}: ${(e as Error).message}`);
+        }));
       const metadata = { ...r.object.metadata };
       if (namespaced && !metadata.namespace) metadata.namespace = this.cfg.destinationNamespace;
       if (!namespaced) delete metadata.namespace;
-      out.push({ object: { ...r.object, metadata }, path: r.path });
+      out.push({ object: { ...r.object, metadata }, path: r.path, resource });
     }
     return out;
   }
@@ -321,6 +414,7 @@ export class SourceReconciler {
     // Objects this source never applied are applied straight away (server-side apply is
     // idempotent and returns the live object): a first sync costs one request per object.
     const applied = new Set((await cluster.readInventory(this.d.namespace, source)).map(refKey));
+    const violations: SourceState['policyViolations'] = [];
     const stopApply = metrics.applyDuration.startTimer({ source });
     // Waves (namespaces, CRDs, sync-wave groups) go in order; objects within one run in parallel.
     for (const wave of waves(applyOrder(this.state.desired))) {
@@ -329,7 +423,29 @@ export class SourceReconciler {
         const ref = refOf(obj);
         let live = applied.has(refKey(ref)) ? await cluster.get(ref) : undefined;
         let drift = declaredDiff(obj, live, this.#ignored(r.object));
-        if (drift.length > 0 && !suspended && !this.state.fighting.has(refKey(ref))) {
+        const glass = this.#glass(ref, live);
+        const found = drift.length > 0 && !suspended ? this.#gate(obj, r.path) : [];
+        const held = this.d.gate === 'enforce' && found.some((f) => f.action === 'enforce');
+        for (const f of found) {
+          violations.push({ object: refText(ref), ...f, applied: !held });
+          metrics.gateViolations.inc({
+            source,
+            policy: f.policy,
+            action: held ? 'held' : 'applied',
+          });
+        }
+        if (held) {
+          applyFailed = true;
+          this.state.lastError = `policy gate held back ${refText(ref)}: [${found[0]?.policy}] ${found[0]?.message}`;
+          this.log.warn({ object: refText(ref), violations: found }, 'policy gate: not applied');
+        }
+        if (
+          drift.length > 0 &&
+          !suspended &&
+          !held &&
+          !glass &&
+          !this.state.fighting.has(refKey(ref))
+        ) {
           try {
             live = await cluster.apply(obj);
             drift = [];
@@ -347,11 +463,13 @@ export class SourceReconciler {
           health: h.status,
           ...(h.message ? { healthMessage: h.message } : {}),
           drift,
+          ...(glass ? { breakGlass: glass } : {}),
         });
       });
     }
     stopApply();
     this.state.objects = objects;
+    this.state.policyViolations = violations;
     if (!suspended) await this.#prune();
     this.#finish(applyFailed, newRevision);
   }
@@ -438,15 +556,23 @@ export class SourceReconciler {
    * not fighting), or only report it. Returns what it did.
    */
   async heal(ref: ObjectRef): Promise<'in-sync' | 'reverted' | 'reported' | 'fight' | 'unmanaged'> {
-    const declared = this.state.desired.find((r) => refKey(refOf(r.object)) === refKey(ref));
+    const key = refKey(ref);
+    const declared = this.#byKey.get(key);
     if (!declared) return 'unmanaged';
     const obj = this.prepared(declared.object);
-    const key = refKey(ref);
     const live = await this.d.cluster.get(refOf(obj));
     const drift = declaredDiff(obj, live, this.#ignored(declared.object));
     const status = this.state.objects.get(key);
+    const glass = this.#glass(ref, live);
+    if (status) {
+      if (glass) status.breakGlass = glass;
+      else delete status.breakGlass;
+    }
+    const expired = !glass && breakGlassOf(live) !== undefined;
     if (drift.length === 0) {
       if (status) status.drift = [];
+      if (expired) await this.#clearBreakGlass(ref);
+      this.#publish();
       return 'in-sync';
     }
     const m = this.d.metrics;
@@ -454,7 +580,7 @@ export class SourceReconciler {
     m.driftDetected.inc({ source, kind: ref.kind });
     this.log.info({ object: refText(ref), diff: formatDiff(drift) }, 'drift detected');
     if (status) status.drift = drift;
-    if (this.state.suspended || !this.cfg.selfHeal || this.state.fighting.has(key)) {
+    if (glass || this.state.suspended || !this.cfg.selfHeal || this.state.fighting.has(key)) {
       this.#publish();
       return 'reported';
     }
@@ -476,6 +602,7 @@ export class SourceReconciler {
       return 'fight';
     }
     await this.d.cluster.apply(obj);
+    if (expired) await this.#clearBreakGlass(ref);
     this.#reverts.set(key, [...recent, now]);
     if (status) status.drift = [];
     m.selfHeal.inc({ source, kind: ref.kind });
@@ -485,9 +612,35 @@ export class SourceReconciler {
     return 'reverted';
   }
 
+  /** The object's unexpired break-glass (and a heal scheduled at its expiry), or undefined. */
+  #glass(ref: ObjectRef, live: unknown): { reason: string; expires: string } | undefined {
+    const bg = breakGlassOf(live);
+    if (!bg || !breakGlassActive(bg, this.#now())) return undefined;
+    this.d.onBreakGlass?.(ref, bg.expiresMs);
+    return { reason: bg.reason, expires: new Date(bg.expiresMs).toISOString() };
+  }
+
+  // An expired break-glass: drift was reverted; take the annotations off and say so.
+  async #clearBreakGlass(ref: ObjectRef): Promise<void> {
+    await this.d.cluster.removeAnnotations(ref, [BREAK_GLASS, BREAK_GLASS_EXPIRES]);
+    this.log.info({ object: refText(ref) }, 'break-glass expired; declared state restored');
+    await this.d.cluster
+      .event(
+        ref,
+        'Normal',
+        'BreakGlassExpired',
+        'break-glass expired: the state declared in Git is restored',
+        ref.namespace ?? this.d.namespace,
+      )
+      .catch(() => undefined);
+  }
+
   #publish(): void {
     const m = this.d.metrics;
     const source = this.cfg.name;
+    let glass = 0;
+    for (const o of this.state.objects.values()) if (o.breakGlass) glass++;
+    m.breakGlassActive.set({ source }, glass);
     const byKind = new Map<string, number>();
     for (const o of this.state.objects.values())
       byKind.set(o.ref.kind, (byKind.get(o.ref.kind) ?? 0) + (o.drift.length > 0 ? 1 : 0));

@@ -11,6 +11,8 @@ export interface ObjectStatus {
   healthMessage?: string;
   /** Declared fields that differ live (empty when in sync). */
   drift: readonly FieldDiff[];
+  /** An unexpired break-glass: drift is left alone until it expires. */
+  breakGlass?: { readonly reason: string; readonly expires: string };
 }
 
 /** What the reconciler knows about one source; served as JSON by the status endpoint. */
@@ -37,4 +39,17 @@ export interface SourceState {
   lastSyncedAt?: string;
   fighting: Set<string>;
   pruneRefused?: string;
+  /** The policy path's last build: the revision that went live, or why it did not. */
+  policies?: { readonly revision: string; readonly ok: boolean; readonly error?: string };
+  /** Desired objects the pre-apply policy gate flagged at the current revision. */
+  policyViolations: PolicyGateViolation[];
+}
+
+export interface PolicyGateViolation {
+  readonly object: string;
+  readonly policy: string;
+  readonly action: string;
+  readonly message: string;
+  /** Whether the object was applied anyway (warn) or held back (enforce). */
+  readonly applied: boolean;
 }

@@ -25,5 +25,10 @@ export function statusView(s: SourceState): object {
       .filter((o) => o.health !== 'Healthy')
       .map((o) => ({ object: refText(o.ref), health: o.health, message: o.healthMessage ?? null })),
     fighting: [...s.fighting],
+    breakGlass: objects.flatMap((o) =>
+      o.breakGlass ? [{ object: refText(o.ref), path: o.path, ...o.breakGlass }] : [],
+    ),
+    policies: s.policies ?? null,
+    policyViolations: s.policyViolations,
   };
 }

@@ -1,4 +1,5 @@
 import type { Enforcement } from '../policies/engine/discover.js';
+import { parseDuration } from '../reconciler/duration.js';
 import { DEFAULT_BODY_LIMIT } from './review.js';
 
 /** Everything the webhook binary needs, parsed once at boot and frozen. */
@@ -24,6 +25,60 @@ export interface WebhookConfig {
   readonly enforcementOverrides: Readonly<Record<string, Enforcement>>;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
+  /** Git-declared state from the reconciler; absent: policies only. */
+  readonly gitState?: GitStateConfig;
+}
+
+export interface GitStateConfig {
+  /** The reconciler's status URL, e.g. http://driftgate-reconciler.driftgate-system:8080 */
+  readonly reconcilerURL: string;
+  readonly tokenFile: string;
+  readonly pollIntervalMs: number;
+  readonly reconciler: { readonly username: string; readonly group: string };
+  readonly breakGlass: { readonly groups: readonly string[]; readonly maxDurationMs: number };
+  readonly governed: { readonly namespaces: readonly string[]; readonly mode: 'deny' | 'warn' };
+}
+
+function parseGitState(r: Reader, raw: unknown): GitStateConfig | undefined {
+  if (raw === undefined) return undefined;
+  const g = isRaw(raw) ? raw : {};
+  const need = (k: string, v: unknown): string => {
+    if (typeof v !== 'string' || v === '')
+      r.problems.push(`gitState.${k} must be a non-empty string`);
+    return String(v ?? '');
+  };
+  const dur = (k: string, v: unknown, def: string): number => {
+    const ms = parseDuration(String(v ?? def));
+    if (ms === undefined || ms <= 0)
+      r.problems.push(`gitState.${k} must be a duration such as 2s or 4h`);
+    return ms ?? 0;
+  };
+  const rec = isRaw(g.reconciler) ? g.reconciler : {};
+  const bg = isRaw(g.breakGlass) ? g.breakGlass : {};
+  const gov = isRaw(g.governed) ? g.governed : {};
+  const mode = gov.mode ?? 'deny';
+  if (mode !== 'deny' && mode !== 'warn')
+    r.problems.push('gitState.governed.mode must be deny or warn');
+  const url = need('reconcilerURL', g.reconcilerURL);
+  if (url && !/^https?:\/\//.test(url))
+    r.problems.push('gitState.reconcilerURL must be http(s)://');
+  return {
+    reconcilerURL: url.replace(/\/+$/, ''),
+    tokenFile: need('tokenFile', g.tokenFile),
+    pollIntervalMs: dur('pollInterval', g.pollInterval, '2s'),
+    reconciler: {
+      username: need('reconciler.username', rec.username),
+      group: need('reconciler.group', rec.group),
+    },
+    breakGlass: {
+      groups: r.list(bg, 'groups', 'gitState.breakGlass'),
+      maxDurationMs: dur('breakGlass.maxDuration', bg.maxDuration, '4h'),
+    },
+    governed: {
+      namespaces: r.list(gov, 'namespaces', 'gitState.governed'),
+      mode: mode === 'warn' ? 'warn' : 'deny',
+    },
+  };
 }
 
 export type TlsConfig =
@@ -151,7 +206,15 @@ export function parseWebhookConfig(input: unknown): WebhookConfig {
     bodyLimitBytes: r.num('bodyLimitBytes', d.bodyLimitBytes, 1024, 64 * 1024 * 1024),
     logLevel: r.str('logLevel', d.logLevel),
   };
-  const known = new Set([...Object.keys(d), 'tls', 'exemptions', 'enforcementOverrides']);
+  const git = parseGitState(r, raw.gitState);
+  if (git) Object.assign(cfg, { gitState: git });
+  const known = new Set([
+    ...Object.keys(d),
+    'tls',
+    'exemptions',
+    'enforcementOverrides',
+    'gitState',
+  ]);
   for (const key of Object.keys(raw)) if (!known.has(key)) r.problems.push(`unknown key ${key}`);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(cfg);

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import type { Enforcement } from '../policies/engine/discover.js';
 import { decide, type Endpoint } from './decide.js';
+import type { DesiredState } from './desired-state.js';
+import { checkGit, type GitGuardConfig, type GitVerdict } from './drift.js';
 import { exemptReason, type Exemptions } from './exemptions.js';
 import { AdmissionDecision, type AdmissionMetrics } from './metrics.js';
 import { allowed, denied } from './responses.js';
@@ -14,11 +16,27 @@ export interface HandlerDeps {
   readonly overrides: Readonly<Record<string, Enforcement>>;
   readonly metrics: AdmissionMetrics;
   readonly logger: Logger;
+  /** Git-declared state: the index the reconciler serves, and how to guard it. */
+  readonly git?: { readonly index: DesiredState; readonly config: GitGuardConfig };
+  readonly nowMs?: () => number;
 }
 
 /** The Rego input: the AdmissionRequest plus driftgate's context about the object. */
-export function policyInput(request: AdmissionRequest): object {
-  return { request, driftgate: { managed: false } };
+export function policyInput(request: AdmissionRequest, verdict?: GitVerdict): object {
+  const d = verdict && 'declared' in verdict ? verdict.declared : undefined;
+  return {
+    request,
+    driftgate: d
+      ? {
+          managed: true,
+          source: d.source.name,
+          repoURL: d.source.repoURL,
+          path: d.entry.path,
+          commit: d.source.revision,
+          breakGlass: verdict?.kind === 'allowed' && verdict.breakGlass !== undefined,
+        }
+      : { managed: false },
+  };
 }
 
 const objectRef = (r: AdmissionRequest): string =>
@@ -49,6 +67,16 @@ export function handleRequest(
     log.debug({ decision: 'exempt', reason: exempt }, 'admission decision');
     return allowed(request.uid);
   }
+  const verdict =
+    endpoint === 'validate' && deps.git
+      ? checkGit(request, deps.git.index, deps.git.config, (deps.nowMs ?? Date.now)())
+      : undefined;
+  const gitNote = verdict ? gitOutcome(request, verdict, deps, log) : undefined;
+  if (gitNote?.deny) {
+    count(AdmissionDecision.denied);
+    return denied(request.uid, `driftgate: ${gitNote.deny}`);
+  }
+  const gitWarnings = gitNote?.warning ? [gitNote.warning] : [];
   const bundle = deps.bundle();
   if (!bundle) {
     count(AdmissionDecision.error);
@@ -56,12 +84,12 @@ export function handleRequest(
     return allowed(
       request.uid,
       endpoint === 'validate'
-        ? ['driftgate has no policy bundle loaded yet: nothing was checked']
+        ? [...gitWarnings, 'driftgate has no policy bundle loaded yet: policies were not checked']
         : [],
     );
   }
   const stop = metrics.evaluation.startTimer();
-  const outcomes = bundle.evaluate(policyInput(request));
+  const outcomes = bundle.evaluate(policyInput(request, verdict));
   stop();
   const d = decide({ endpoint, outcomes, overrides: deps.overrides });
   for (const v of d.violations) metrics.violations.inc({ policy: v.policy, action: v.action });
@@ -87,7 +115,7 @@ export function handleRequest(
       },
       'admission decision',
     );
-    return allowed(request.uid, d.warnings, d.patch);
+    return allowed(request.uid, [...gitWarnings, ...d.warnings], d.patch);
   }
   log.info(
     {
@@ -100,4 +128,59 @@ export function handleRequest(
     'admission decision',
   );
   return denied(request.uid, `driftgate policy: ${d.message}`, d.warnings);
+}
+
+/** Metrics, audit log and the deny or warning for a Git verdict. */
+function gitOutcome(
+  request: AdmissionRequest,
+  v: GitVerdict,
+  deps: HandlerDeps,
+  log: Logger,
+): { deny?: string; warning?: string } | undefined {
+  const live = request.dryRun !== true;
+  const user = request.userInfo.username;
+  if (v.kind === 'denied') {
+    if (live && v.declared)
+      deps.metrics.manualChanges.inc({ source: v.declared.source.name, action: 'denied' });
+    log.info(
+      {
+        decision: 'denied',
+        user,
+        source: v.declared?.source.name,
+        commit: v.declared?.source.revision,
+        fields: v.fields,
+      },
+      'change to Git-declared state denied',
+    );
+    return { deny: v.message };
+  }
+  if (v.kind === 'governed') {
+    if (live) deps.metrics.governedDenials.inc({ action: v.mode === 'deny' ? 'denied' : 'warned' });
+    log.info({ decision: v.mode, user }, 'create of an undeclared object in a governed namespace');
+    return v.mode === 'deny'
+      ? { deny: v.message }
+      : { warning: `not declared in Git; namespace ${request.namespace ?? ''} is governed` };
+  }
+  if (v.kind === 'allowed' && v.breakGlass) {
+    if (live) deps.metrics.breakGlassUses.inc({ source: v.declared.source.name });
+    // The audit trail of an emergency change: who, why, until when, which fields, which commit.
+    log.warn(
+      {
+        audit: 'break-glass',
+        user,
+        groups: request.userInfo.groups ?? [],
+        reason: v.breakGlass.reason,
+        expires: new Date(v.breakGlass.expiresMs).toISOString(),
+        fields: v.breakGlass.fields,
+        source: v.declared.source.name,
+        commit: v.declared.source.revision,
+        dryRun: !live,
+      },
+      'break-glass change admitted',
+    );
+    return {
+      warning: `break-glass: Git-declared fields are restored after ${new Date(v.breakGlass.expiresMs).toISOString()}`,
+    };
+  }
+  return undefined;
 }

@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import type { DesiredIndexDoc, PolicyFilesDoc } from '../core/desired-index.js';
+import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
+import { DesiredState } from './desired-state.js';
+import { followFeed } from './feed.js';
 import { BundleStore } from '../policies/engine/store.js';
 import { watchDirectory } from '../policies/engine/watch.js';
 import type { WebhookConfig } from './config.js';
@@ -14,6 +21,10 @@ export interface WebhookHandle {
   readonly metricsPort: number;
   readonly store: BundleStore;
   readonly metrics: AdmissionMetrics;
+  /** The Git-declared state as last received from the reconciler. */
+  readonly desired: DesiredState;
+  /** Resolves once the first index and policy fetches were answered (or failed). */
+  readonly gitStateFetched: Promise<void>;
   /** PEM CA bundle for caBundle (generated mode; cert-manager's ca.crt in file mode). */
   caBundle(): string;
   close(): Promise<void>;
@@ -69,10 +80,39 @@ export async function startWebhook(
     },
     nowMs,
   );
-  await store.reload(cfg.policyDir);
+  // The live bundle is the local library plus the Git policies the reconciler serves (which it
+  // has already built and tested): composed into a fresh tree for every build.
+  let gitPolicies: Readonly<Record<string, string>> = {};
+  const reload = async (): Promise<boolean> => {
+    let tree;
+    try {
+      tree = composePolicyTree(join(tmpdir(), 'driftgate-webhook-policies'), [
+        readPolicyFiles(cfg.policyDir),
+        gitPolicies,
+      ]);
+    } catch (err) {
+      logger.error({ reason: (err as Error).message }, 'cannot read the policy directory');
+      return false;
+    }
+    try {
+      return (await store.reload(tree.dir)).ok;
+    } finally {
+      tree.remove();
+    }
+  };
+  await reload();
   const watcher = cfg.watchPolicies
-    ? watchDirectory(cfg.policyDir, () => void store.reload(cfg.policyDir))
+    ? watchDirectory(cfg.policyDir, () => void reload())
     : undefined;
+  const desired = new DesiredState();
+  const feeds = gitFeeds(cfg, logger, metrics, desired, nowMs, async (doc) => {
+    const previous = gitPolicies;
+    gitPolicies = doc.files;
+    if (!(await reload())) {
+      gitPolicies = previous;
+      throw new Error(`policies ${doc.revision} did not build here; the last good bundle stays`);
+    }
+  });
   const certs = certificates(cfg, logger, nowMs);
   const server = await startWebhookServer({
     host: cfg.host,
@@ -89,6 +129,25 @@ export async function startWebhook(
       overrides: cfg.enforcementOverrides,
       metrics,
       logger,
+      nowMs,
+      ...(cfg.gitState
+        ? {
+            git: {
+              index: desired,
+              config: {
+                reconciler: cfg.gitState.reconciler,
+                breakGlass: {
+                  groups: new Set(cfg.gitState.breakGlass.groups),
+                  maxDurationMs: cfg.gitState.breakGlass.maxDurationMs,
+                },
+                governed: {
+                  namespaces: new Set(cfg.gitState.governed.namespaces),
+                  mode: cfg.gitState.governed.mode,
+                },
+              },
+            },
+          }
+        : {}),
     },
   });
   logger.info({ port: server.port, metricsPort: server.metricsPort }, 'webhook serving');
@@ -97,11 +156,53 @@ export async function startWebhook(
     metricsPort: server.metricsPort,
     store,
     metrics,
+    desired,
+    gitStateFetched: Promise.all(feeds.map((f) => f.first)).then(() => undefined),
     caBundle: () => certs.current().caBundlePem,
     async close() {
       watcher?.close();
+      for (const f of feeds) f.close();
       certs.close();
       await server.close();
     },
   };
+}
+
+/** Follow the reconciler's desired-state index and Git policies (when gitState is configured). */
+function gitFeeds(
+  cfg: WebhookConfig,
+  logger: Logger,
+  metrics: AdmissionMetrics,
+  desired: DesiredState,
+  nowMs: () => number,
+  onPolicies: (doc: PolicyFilesDoc) => Promise<void>,
+): { first: Promise<void>; close(): void }[] {
+  const g = cfg.gitState;
+  if (!g) return [];
+  const token = (): string => readFileSync(g.tokenFile, 'utf8').trim();
+  const common = { token, intervalMs: g.pollIntervalMs, logger };
+  return [
+    followFeed<DesiredIndexDoc>({
+      ...common,
+      url: `${g.reconcilerURL}/v1/desired`,
+      onDocument: (doc) => {
+        if (doc.version !== 1 || !Array.isArray(doc.sources))
+          throw new Error('the reconciler sent an index this webhook does not understand');
+        desired.load(doc);
+        metrics.indexObjects.set(desired.size);
+        logger.info(
+          { generation: doc.generation, objects: desired.size },
+          'desired-state index loaded',
+        );
+      },
+      onContact: () => metrics.indexUpdated.set(nowMs() / 1000),
+      onError: () => metrics.feedErrors.inc({ feed: 'desired' }),
+    }),
+    followFeed<PolicyFilesDoc>({
+      ...common,
+      url: `${g.reconcilerURL}/v1/policies`,
+      onDocument: onPolicies,
+      onError: () => metrics.feedErrors.inc({ feed: 'policies' }),
+    }),
+  ];
 }

@@ -86,6 +86,41 @@ export class AdmissionMetrics {
     registers: [this.registry],
   });
 
+  readonly manualChanges = new Counter({
+    name: 'driftgate_manual_changes_total',
+    help: 'Manual changes to Git-declared state, by source and what driftgate did (denied here).',
+    labelNames: ['source', 'action'] as const,
+    registers: [this.registry],
+  });
+  readonly breakGlassUses = new Counter({
+    name: 'driftgate_break_glass_uses_total',
+    help: 'Changes to Git-declared fields admitted under break-glass, by source.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly governedDenials = new Counter({
+    name: 'driftgate_governed_namespace_creates_total',
+    help: 'Creates of objects Git does not declare in governed namespaces, by what was done.',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  readonly indexObjects = new Gauge({
+    name: 'driftgate_desired_index_objects',
+    help: "Git-declared objects in the webhook's desired-state index.",
+    registers: [this.registry],
+  });
+  readonly indexUpdated = new Gauge({
+    name: 'driftgate_desired_index_last_update_timestamp_seconds',
+    help: 'When the webhook last heard from the reconciler (a new index or "not modified").',
+    registers: [this.registry],
+  });
+  readonly feedErrors = new Counter({
+    name: 'driftgate_desired_index_fetch_errors_total',
+    help: 'Failed fetches of the desired-state index or policies from the reconciler, by feed.',
+    labelNames: ['feed'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'driftgate_webhook_' });
@@ -99,6 +134,9 @@ export class AdmissionMetrics {
     for (const code of Object.values(WebhookError)) this.badRequests.inc({ code }, 0);
     for (const stage of ['layout', 'test', 'compile', 'load'])
       this.bundleLoadErrors.inc({ stage }, 0);
+    for (const feed of ['desired', 'policies']) this.feedErrors.inc({ feed }, 0);
+    for (const action of ['denied', 'warned']) this.governedDenials.inc({ action }, 0);
+    this.indexObjects.set(0);
   }
 
   /** Record a newly loaded bundle: info gauge, and violation counters at 0 for its policies. */

@@ -10,6 +10,8 @@ import type { TreeFile } from '../source/git-source.js';
 export interface Rendered {
   readonly object: K8sObject;
   readonly path: string;
+  /** The resource (plural) name, from discovery once placed in the cluster. */
+  readonly resource?: string;
 }
 
 /** A commit whose manifests cannot be rendered: nothing of it is applied. */

@@ -1,0 +1,60 @@
+import type { PolicyOutcome } from './bundle.js';
+import type { Enforcement } from './discover.js';
+
+/** One policy verdict on one object, outside admission (pre-apply gate, audit). */
+export interface Finding {
+  readonly policy: string;
+  readonly action: Enforcement;
+  readonly message: string;
+}
+
+/** Every deny message (and evaluation error) of a bundle evaluation, with its enforcement. Pure. */
+export function findings(outcomes: readonly PolicyOutcome[]): Finding[] {
+  return outcomes.flatMap((o) =>
+    o.ok
+      ? o.result.deny.map((message) => ({
+          policy: o.policy.id,
+          action: o.policy.enforcement,
+          message,
+        }))
+      : [
+          {
+            policy: o.policy.id,
+            action: o.policy.enforcement,
+            message: `could not be evaluated: ${o.error}`,
+          },
+        ],
+  );
+}
+
+/**
+ * The Rego input for an object that is not in an admission request (gate, audit): shaped like a
+ * CREATE AdmissionRequest so the same policies judge it.
+ */
+export function objectInput(
+  obj: Record<string, unknown>,
+  who: { readonly username: string; readonly groups?: readonly string[] },
+  driftgate: Record<string, unknown>,
+): object {
+  const apiVersion = String(obj.apiVersion ?? '');
+  const slash = apiVersion.lastIndexOf('/');
+  const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+  return {
+    request: {
+      uid: 'driftgate-offline',
+      kind: {
+        group: slash < 0 ? '' : apiVersion.slice(0, slash),
+        version: apiVersion.slice(slash + 1),
+        kind: String(obj.kind ?? ''),
+      },
+      name: meta.name,
+      namespace: meta.namespace,
+      operation: 'CREATE',
+      userInfo: { username: who.username, groups: who.groups ?? [] },
+      object: obj,
+      oldObject: null,
+      dryRun: false,
+    },
+    driftgate,
+  };
+}

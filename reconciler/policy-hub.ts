@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PolicyFilesDoc } from '../core/desired-index.js';
+import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
+import type { PolicyBundle } from '../policies/engine/bundle.js';
+import { BundleStore } from '../policies/engine/store.js';
+
+export interface PolicyHubOptions {
+  readonly opaPath: string;
+  /** Built-in policy library shipped with driftgate (optional). */
+  readonly builtinDir?: string;
+  /** Where policy trees are composed for a build. */
+  readonly workDir: string;
+  readonly logger: Logger;
+}
+
+export type PolicyUpdate = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+/**
+ * The reconciler's policies: the built-in library plus every source's policy path at its
+ * verified commit. A source's new policy files are built and tested (opa test, opa build) with
+ * everything else; only a good build goes live and becomes what webhooks are served, so a broken
+ * commit never replaces the last good policies anywhere.
+ */
+export class PolicyHub {
+  readonly store: BundleStore;
+  #bySource = new Map<string, Readonly<Record<string, string>>>();
+  #builtin: Readonly<Record<string, string>>;
+  #served: PolicyFilesDoc | undefined;
+
+  constructor(private readonly o: PolicyHubOptions) {
+    this.store = new BundleStore({ opaPath: o.opaPath });
+    this.#builtin = o.builtinDir ? readPolicyFiles(o.builtinDir) : {};
+  }
+
+  /** The live bundle (gate and audit); undefined until a first good build. */
+  get current(): PolicyBundle | undefined {
+    return this.store.current;
+  }
+
+  /** The Git policy files of the live bundle, for webhooks (`GET /v1/policies`). */
+  get served(): PolicyFilesDoc | undefined {
+    return this.#served;
+  }
+
+  /** Build the built-in library alone (start-up, before any source has a policy path). */
+  async init(): Promise<PolicyUpdate> {
+    if (Object.keys(this.#builtin).length === 0) return { ok: true };
+    return this.#build(this.#bySource);
+  }
+
+  /** A source's policy path at a verified commit. Keeps the last good policies on failure. */
+  async update(source: string, files: Readonly<Record<string, string>>): Promise<PolicyUpdate> {
+    const next = new Map(this.#bySource);
+    next.set(source, files);
+    return this.#build(next);
+  }
+
+  async #build(next: Map<string, Readonly<Record<string, string>>>): Promise<PolicyUpdate> {
+    const git: Record<string, string> = {};
+    for (const name of [...next.keys()].sort()) Object.assign(git, next.get(name));
+    const revision = createHash('sha256')
+      .update(JSON.stringify([this.#builtin, git]))
+      .digest('hex')
+      .slice(0, 16);
+    let tree: { dir: string; remove(): void };
+    try {
+      tree = composePolicyTree(this.o.workDir, [this.#builtin, git]);
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+    try {
+      const r = await this.store.reload(tree.dir, revision);
+      if (!r.ok) {
+        this.o.logger.error(
+          { stage: r.error.stage, reason: r.error.message },
+          'policies refused; last good policies stay',
+        );
+        return { ok: false, error: `${r.error.stage}: ${r.error.message}` };
+      }
+      this.#bySource = next;
+      this.#served = { version: 1, revision, files: git };
+      this.o.logger.info({ revision, policies: r.policies }, 'policies live');
+      return { ok: true };
+    } finally {
+      tree.remove();
+    }
+  }
+}

@@ -1,0 +1,232 @@
+import {
+  BREAK_GLASS,
+  BREAK_GLASS_EXPIRES,
+  breakGlassActive,
+  breakGlassOf,
+  type BreakGlass,
+} from '../core/desired-index.js';
+import { declaredDiff, type FieldDiff } from '../reconciler/diff.js';
+import type { Declared, DesiredState } from './desired-state.js';
+import type { AdmissionRequest } from './types.js';
+
+/** How the webhook guards what Git declares. */
+export interface GitGuardConfig {
+  /** The reconciler's exact identity: its writes are how declared fields change. */
+  readonly reconciler: { readonly username: string; readonly group: string };
+  readonly breakGlass: {
+    /** Groups allowed to break glass; empty: nobody can. */
+    readonly groups: ReadonlySet<string>;
+    readonly maxDurationMs: number;
+  };
+  /** Namespaces where only what Git declares may be created. */
+  readonly governed: {
+    readonly namespaces: ReadonlySet<string>;
+    readonly mode: 'deny' | 'warn';
+  };
+}
+
+export type GitVerdict =
+  | { readonly kind: 'unmanaged' }
+  | { readonly kind: 'governed'; readonly mode: 'deny' | 'warn'; readonly message: string }
+  | {
+      readonly kind: 'allowed';
+      readonly declared: Declared;
+      /** Set when the change departs from Git under an active break-glass. */
+      readonly breakGlass?: BreakGlass & { readonly fields: readonly string[] };
+    }
+  | {
+      readonly kind: 'denied';
+      readonly declared?: Declared;
+      readonly message: string;
+      readonly fields: readonly string[];
+    };
+
+/** Deletes by these controllers are never manual changes (namespace teardown, garbage collection). */
+const CONTROLLER_DELETERS = new Set([
+  'system:serviceaccount:kube-system:namespace-controller',
+  'system:serviceaccount:kube-system:generic-garbage-collector',
+  'system:kube-controller-manager',
+]);
+
+const SOURCE_LABEL_POINTER = '/metadata/labels/driftgate.io~1source';
+const MAX_FIELDS = 3;
+
+type Obj = Record<string, unknown>;
+
+const show = (v: unknown): string => {
+  const s = v === undefined ? 'unset' : JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+};
+
+function objectName(req: AdmissionRequest): string | undefined {
+  const meta = (req.object?.metadata ?? req.oldObject?.metadata) as { name?: string } | undefined;
+  return req.name || meta?.name;
+}
+
+const where = (req: AdmissionRequest, name: string): string =>
+  `${req.kind.kind} ${req.namespace ? `${req.namespace}/` : ''}${name}`;
+
+function howTo(d: Declared, cfg: GitGuardConfig): string {
+  const groups = [...cfg.breakGlass.groups];
+  const glass =
+    groups.length > 0
+      ? ` In an emergency, break glass (groups ${groups.join(', ')}): annotate ${BREAK_GLASS}="<reason>" and ${BREAK_GLASS_EXPIRES}="<RFC 3339 time, at most ${Math.round(cfg.breakGlass.maxDurationMs / 60_000)}m ahead>".`
+      : '';
+  return `To change it, edit ${d.entry.path} in ${d.source.repoURL}, commit (signed) and push; driftgate applies it.${glass}`;
+}
+
+function deny(
+  req: AdmissionRequest,
+  name: string,
+  d: Declared,
+  cfg: GitGuardConfig,
+  what: string,
+  fields: readonly FieldDiff[],
+): GitVerdict {
+  const listed = fields
+    .slice(0, MAX_FIELDS)
+    .map((f) => `${f.path} (Git: ${show(f.declared)}, request: ${show(f.live)})`)
+    .join(', ');
+  const more = fields.length > MAX_FIELDS ? ` and ${fields.length - MAX_FIELDS} more` : '';
+  const message =
+    `${where(req, name)} is managed from Git by source "${d.source.name}" (${d.source.repoURL}, path ${d.entry.path}, commit ${d.source.revision.slice(0, 12)}); ` +
+    `${what}${listed ? `: ${listed}${more}` : ''}. ${howTo(d, cfg)}`;
+  return { kind: 'denied', declared: d, message, fields: fields.map((f) => f.path) };
+}
+
+const inGroups = (req: AdmissionRequest, groups: ReadonlySet<string>): boolean =>
+  (req.userInfo.groups ?? []).some((g) => groups.has(g));
+
+/** A break-glass set or changed by this request that is not acceptable, and why. */
+function breakGlassProblem(
+  req: AdmissionRequest,
+  cfg: GitGuardConfig,
+  nowMs: number,
+): string | undefined {
+  const next = breakGlassOf(req.object);
+  if (!next) return undefined;
+  const prev = breakGlassOf(req.oldObject);
+  if (prev && prev.reason === next.reason && prev.expiresMs === next.expiresMs) return undefined;
+  if (!inGroups(req, cfg.breakGlass.groups))
+    return `only members of ${[...cfg.breakGlass.groups].join(', ') || '(no group configured)'} may set ${BREAK_GLASS}`;
+  if (next.reason.trim() === '') return `${BREAK_GLASS} must give a reason`;
+  if (!Number.isFinite(next.expiresMs))
+    return `${BREAK_GLASS_EXPIRES} must be an RFC 3339 time, e.g. ${new Date(nowMs + 3_600_000).toISOString()}`;
+  if (next.expiresMs <= nowMs) return `${BREAK_GLASS_EXPIRES} is in the past`;
+  if (next.expiresMs - nowMs > cfg.breakGlass.maxDurationMs)
+    return `${BREAK_GLASS_EXPIRES} is more than ${Math.round(cfg.breakGlass.maxDurationMs / 60_000)}m ahead`;
+  return undefined;
+}
+
+/** Declared fields this request moves away from Git (fields already drifted and left alone are not). */
+function departures(
+  d: Declared,
+  obj: unknown,
+  old: unknown,
+  ignore: readonly string[],
+): FieldDiff[] {
+  const declared = d.entry.declared as { apiVersion: string; kind: string; metadata: Obj };
+  const now = declaredDiff(declared as never, obj as never, ignore);
+  if (now.length === 0 || old === undefined) return now;
+  const before = new Map(
+    declaredDiff(declared as never, old as never, ignore).map((f) => [f.path, f.live]),
+  );
+  return now.filter(
+    (f) => !before.has(f.path) || JSON.stringify(before.get(f.path)) !== JSON.stringify(f.live),
+  );
+}
+
+function scaleDepartures(d: Declared, req: AdmissionRequest): FieldDiff[] {
+  if (d.entry.ignore.includes('/spec/replicas')) return [];
+  const want = ((d.entry.declared.spec ?? {}) as { replicas?: unknown }).replicas;
+  const next = ((req.object?.spec ?? {}) as { replicas?: unknown }).replicas;
+  const prev = ((req.oldObject?.spec ?? {}) as { replicas?: unknown }).replicas;
+  if (want === undefined || next === want || next === prev) return [];
+  return [{ path: '/spec/replicas', declared: want, live: next }];
+}
+
+/**
+ * Judge one request against the Git-declared state. Pure: the index, config and clock come in.
+ * Exempt namespaces and users are handled before this is called.
+ */
+export function checkGit(
+  req: AdmissionRequest,
+  index: DesiredState,
+  cfg: GitGuardConfig,
+  nowMs: number,
+): GitVerdict {
+  const user = req.userInfo.username ?? '';
+  if (
+    user === cfg.reconciler.username &&
+    (req.userInfo.groups ?? []).includes(cfg.reconciler.group)
+  )
+    return { kind: 'unmanaged' };
+  const name = objectName(req);
+  const res = req.resource;
+  const d = name && res ? index.find(res.group, res.resource, req.namespace, name) : undefined;
+  if (!d) return governed(req, cfg, name);
+  const sub = req.subResource ?? '';
+  if (sub === 'scale') {
+    const fields = scaleDepartures(d, req);
+    return fields.length === 0
+      ? { kind: 'allowed', declared: d }
+      : deny(req, name ?? '', d, cfg, 'this request changes fields Git declares', fields);
+  }
+  if (sub !== '') return { kind: 'allowed', declared: d };
+
+  const glassProblem = req.operation === 'DELETE' ? undefined : breakGlassProblem(req, cfg, nowMs);
+  if (glassProblem)
+    return {
+      kind: 'denied',
+      declared: d,
+      message: `break-glass refused: ${glassProblem}`,
+      fields: [],
+    };
+  const glass = req.operation === 'DELETE' ? breakGlassOf(req.oldObject) : breakGlassOf(req.object);
+  const broken = breakGlassActive(glass, nowMs) && inGroups(req, cfg.breakGlass.groups);
+
+  if (req.operation === 'DELETE') {
+    if (CONTROLLER_DELETERS.has(user)) return { kind: 'allowed', declared: d };
+    if (broken && glass)
+      return { kind: 'allowed', declared: d, breakGlass: { ...glass, fields: ['(delete)'] } };
+    return deny(
+      req,
+      name ?? '',
+      d,
+      cfg,
+      'deleting it departs from Git (it would come back on the next sync)',
+      [],
+    );
+  }
+  const fields =
+    req.operation === 'CREATE'
+      ? departures(d, req.object, undefined, [...d.entry.ignore, SOURCE_LABEL_POINTER])
+      : departures(d, req.object, req.oldObject ?? undefined, d.entry.ignore);
+  if (fields.length === 0) return { kind: 'allowed', declared: d };
+  if (broken && glass)
+    return {
+      kind: 'allowed',
+      declared: d,
+      breakGlass: { ...glass, fields: fields.map((f) => f.path) },
+    };
+  return deny(req, name ?? '', d, cfg, 'this request changes fields Git declares', fields);
+}
+
+/** CREATE of an object Git does not declare, in a governed namespace, by a person. */
+function governed(
+  req: AdmissionRequest,
+  cfg: GitGuardConfig,
+  name: string | undefined,
+): GitVerdict {
+  if (req.operation !== 'CREATE' || req.subResource || !req.namespace) return { kind: 'unmanaged' };
+  if (!cfg.governed.namespaces.has(req.namespace)) return { kind: 'unmanaged' };
+  const meta = (req.object?.metadata ?? {}) as { ownerReferences?: unknown[] };
+  const user = req.userInfo.username ?? '';
+  if ((meta.ownerReferences?.length ?? 0) > 0 || user.startsWith('system:'))
+    return { kind: 'unmanaged' };
+  return {
+    kind: 'governed',
+    mode: cfg.governed.mode,
+    message: `namespace ${req.namespace} is governed by Git: ${where(req, name ?? '(generated name)')} is not declared in any source. Add it to Git, commit (signed) and push.`,
+  };
+}

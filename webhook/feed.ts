@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+
+export interface FeedOptions<T> {
+  /** Full URL of the document. */
+  readonly url: string;
+  /** The bearer token, read on every request (a rotated Secret applies at once). */
+  readonly token: () => string;
+  readonly intervalMs: number;
+  /** A new document (its ETag changed). Throwing counts as a failed fetch. */
+  readonly onDocument: (doc: T) => void | Promise<void>;
+  /** Every answer from the server, new or not modified. */
+  readonly onContact?: () => void;
+  readonly onError: (reason: string) => void;
+  readonly logger: Logger;
+}
+
+/**
+ * Follow a JSON document the reconciler serves with an ETag: poll, take it when it changed,
+ * keep the last one when the reconciler is away (backing off), never throw.
+ */
+export function followFeed<T>(o: FeedOptions<T>): { first: Promise<void>; close(): void } {
+  let etag: string | undefined;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let firstDone: () => void = () => undefined;
+  const first = new Promise<void>((r) => (firstDone = r));
+
+  const poll = async (): Promise<void> => {
+    try {
+      const res = await fetch(o.url, {
+        headers: {
+          authorization: `Bearer ${o.token()}`,
+          ...(etag ? { 'if-none-match': etag } : {}),
+        },
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.status === 304) {
+        o.onContact?.();
+      } else if (res.status === 404) {
+        o.onContact?.();
+        await res.body?.cancel();
+      } else if (!res.ok) {
+        throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      } else {
+        const doc = (await res.json()) as T;
+        await o.onDocument(doc);
+        etag = res.headers.get('etag') ?? undefined;
+        o.onContact?.();
+      }
+      failures = 0;
+    } catch (err) {
+      failures++;
+      const reason = (err as Error).message;
+      o.onError(reason);
+      o.logger.warn(
+        { url: o.url, reason, failures },
+        'reconciler feed unavailable; keeping the last state',
+      );
+    } finally {
+      firstDone();
+    }
+  };
+  const loop = (): void => {
+    if (closed) return;
+    const wait = Math.min(30_000, o.intervalMs * 2 ** failures);
+    timer = setTimeout(() => void poll().finally(loop), wait);
+  };
+  void poll().finally(loop);
+  return {
+    first,
+    close() {
+      closed = true;
+      clearTimeout(timer);
+    },
+  };
+}
