@@ -60,14 +60,26 @@ export async function registerWebhooks(
   cp: ControlPlane,
   url: string,
   caBundle: string,
+  opts: { operations?: readonly string[]; extraResources?: readonly string[] } = {},
 ): Promise<void> {
   const ca = Buffer.from(caBundle).toString('base64');
+  const resources = [
+    'pods',
+    'configmaps',
+    'secrets',
+    'deployments',
+    'statefulsets',
+    'daemonsets',
+    'jobs',
+    'cronjobs',
+    ...(opts.extraResources ?? []),
+  ];
   const rules = `
     rules:
     - apiGroups: ["", "apps", "batch"]
       apiVersions: ["*"]
-      operations: [CREATE, UPDATE]
-      resources: [pods, configmaps, secrets, deployments, statefulsets, daemonsets, jobs, cronjobs]
+      operations: [${(opts.operations ?? ['CREATE', 'UPDATE']).join(', ')}]
+      resources: [${resources.join(', ')}]
       scope: Namespaced`;
   const common = (path: string) => `
     clientConfig: { url: "${url}/${path}", caBundle: ${ca} }

@@ -1,0 +1,364 @@
+import t from 'tap';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DRIFTGATE_NAMESPACE,
+  eventMessages,
+  RECONCILER_USER,
+  startControlPlane,
+} from '../support/control-plane.js';
+import { startGitServer } from '../support/git-server.js';
+import { waitFor } from '../support/processes.js';
+import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { createSshSigner } from '../support/signing.js';
+import { toolPath } from '../support/tools.js';
+import { metricValue, registerWebhooks, startTestWebhook } from '../support/webhook.js';
+
+// The whole loop for real: a signed Git repo on a real Git server, the reconciler syncing it into
+// a real kube-apiserver, and the webhook (fed by the reconciler's desired-state index and Git
+// policies) called by that apiserver for kubectl as a non-admin developer.
+const dir = mkdtempSync(join(tmpdir(), 'dg-gitstate-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const cp = await startControlPlane();
+t.teardown(() => cp.stop());
+const git = await startGitServer();
+t.teardown(() => git.stop());
+const signer = await createSshSigner(join(dir, 'ssh'), 'Sam Ops', 'sam@example.com');
+const repo = await git.createRepo('platform');
+const SRE_GROUP = 'driftgate:sre';
+
+const web = (replicas: number) =>
+  JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', labels: { app: 'web' } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'app', image: 'registry.example/web:1.0' }] },
+      },
+    },
+  }) + '\n';
+const policy = (pkg: string, rule: string, test: string) => ({
+  [`policies/${pkg.replace('.', '/')}/policy.rego`]: `package driftgate.${pkg}\n\nimport rego.v1\n\n${rule}\n`,
+  [`policies/${pkg.replace('.', '/')}/policy_test.rego`]: `package driftgate.${pkg}_test\n\nimport rego.v1\n\n${test}\n`,
+});
+const noTmp = policy(
+  'naming.no_tmp',
+  `deny contains msg if {
+\tinput.request.kind.kind == "ConfigMap"
+\tstartswith(input.request.object.metadata.name, "tmp-")
+\tmsg := sprintf("ConfigMap %s: tmp- names are not allowed", [input.request.object.metadata.name])
+}`,
+  `test_tmp_denied if {
+\tcount(data.driftgate.naming.no_tmp.deny) == 1 with input as {"request": {"kind": {"kind": "ConfigMap"}, "object": {"metadata": {"name": "tmp-x"}}}}
+}`,
+);
+const noDebug = (expect: number) =>
+  policy(
+    'config.no_debug',
+    `deny contains msg if {
+\tinput.request.kind.kind == "ConfigMap"
+\tinput.request.object.data.debug == "true"
+\tmsg := sprintf("ConfigMap %s turns debug on", [input.request.object.metadata.name])
+}`,
+    `test_debug_denied if {
+\tcount(data.driftgate.config.no_debug.deny) == ${expect} with input as {"request": {"kind": {"kind": "ConfigMap"}, "object": {"metadata": {"name": "x"}, "data": {"debug": "true"}}}}
+}`,
+  );
+
+await repo.commit(
+  {
+    'apps/web.yaml': web(3),
+    'apps/settings.yaml': configMap('settings', { mode: 'strict' }),
+    ...noTmp,
+  },
+  { signer },
+);
+
+const token = join(dir, 'state-token');
+writeFileSync(token, 'feed-t0ken\n');
+const rec = await startTestReconciler(
+  cp,
+  [
+    {
+      name: 'shop',
+      repoURL: repo.url,
+      ref: 'main',
+      path: 'apps',
+      policyPath: 'policies',
+      destinationNamespace: 'shop',
+      createNamespace: true,
+      verification: { mode: 'head', ...trustOf(signer) },
+    },
+  ],
+  {
+    stateTokenFile: token,
+    policies: { opaPath: toolPath('opa'), gate: 'enforce', audit: { kinds: ['v1/ConfigMap'] } },
+  },
+);
+t.teardown(() => rec.stop());
+await rec.sync('shop');
+
+// The webhook has no local policies here: everything comes from Git through the reconciler.
+const empty = join(dir, 'no-local-policies');
+mkdirSync(empty);
+const wh = await startTestWebhook(empty, {
+  gitState: {
+    reconcilerURL: rec.url,
+    tokenFile: token,
+    pollInterval: '500ms',
+    reconciler: {
+      username: RECONCILER_USER,
+      group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
+    },
+    breakGlass: { groups: [SRE_GROUP], maxDuration: '1h' },
+    governed: { namespaces: ['shop'], mode: 'deny' },
+  },
+});
+t.teardown(() => wh.stop());
+await registerWebhooks(cp, wh.url, wh.handle.caBundle(), {
+  operations: ['CREATE', 'UPDATE', 'DELETE'],
+  extraResources: ['deployments/scale'],
+});
+await cp.kubectl(['apply', '-f', '-'], {
+  input: `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: driftgate-test:sre }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: driftgate-test:developer }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "${SRE_GROUP}" }]
+`,
+});
+const alice = (args: string[], input?: string) =>
+  cp.kubectl(args, { as: 'developer', ...(input ? { input } : {}) });
+// An on-call engineer in the break-glass group (admin impersonating carol of driftgate:sre).
+const carol = (args: string[]) => cp.kubectl([...args, '--as=carol', `--as-group=${SRE_GROUP}`]);
+const replicas = async () =>
+  (await cp.kubectl(['get', 'deploy', 'web', '-n', 'shop', '-o', 'jsonpath={.spec.replicas}']))
+    .stdout;
+
+await waitFor(
+  'the webhook to guard Git-declared state',
+  async () => (await alice(['scale', 'deploy/web', '-n', 'shop', '--replicas=1'])).code !== 0,
+  30_000,
+  250,
+);
+
+t.test(
+  'kubectl scale of replicas Git declares is denied, naming repo, path, commit, field',
+  async (t) => {
+    const head = (await repo.git(['rev-parse', 'HEAD'])).trim();
+    const r = await alice(['scale', 'deploy/web', '-n', 'shop', '--replicas=1']);
+    t.not(r.code, 0);
+    t.match(r.stderr, 'admission webhook "validate.driftgate.io" denied the request: driftgate:');
+    t.match(
+      r.stderr,
+      `source "shop" (${repo.url}, path apps/web.yaml, commit ${head.slice(0, 12)})`,
+    );
+    t.match(r.stderr, '/spec/replicas (Git: 3, request: 1)');
+    t.match(r.stderr, 'edit apps/web.yaml');
+    t.match(r.stderr, 'driftgate.io/break-glass');
+    t.equal(await replicas(), '3', 'nothing changed');
+    t.ok(
+      (metricValue(await wh.metrics(), 'driftgate_manual_changes_total', {
+        source: 'shop',
+        action: 'denied',
+      }) ?? 0) >= 1,
+    );
+  },
+);
+
+t.test('kubectl delete of a Git-managed object is denied', async (t) => {
+  const r = await alice(['delete', 'cm', 'settings', '-n', 'shop']);
+  t.not(r.code, 0);
+  t.match(r.stderr, 'deleting it departs from Git');
+  t.equal((await cp.kubectl(['get', 'cm', 'settings', '-n', 'shop'])).code, 0, 'still there');
+});
+
+t.test('a label Git does not declare stays editable; a declared one does not', async (t) => {
+  const ok = await alice(['label', 'deploy/web', '-n', 'shop', 'oncall=team-a']);
+  t.equal(ok.code, 0, ok.stderr);
+  const no = await alice(['label', 'deploy/web', '-n', 'shop', 'app=other', '--overwrite']);
+  t.not(no.code, 0);
+  t.match(no.stderr, '/metadata/labels/app (Git: "web", request: "other")');
+});
+
+t.test('governed namespace: creating an object Git does not declare is denied', async (t) => {
+  const r = await alice(['create', 'configmap', 'adhoc', '-n', 'shop', '--from-literal=a=b']);
+  t.not(r.code, 0);
+  t.match(r.stderr, 'namespace shop is governed by Git: ConfigMap shop/adhoc is not declared');
+});
+
+t.test(
+  'break-glass: only the allowed group; the change goes through, then is reverted',
+  async (t) => {
+    const expires = new Date(Date.now() + 15_000).toISOString();
+    const glass = [
+      'driftgate.io/break-glass=incident 42: shed load',
+      `driftgate.io/break-glass-expires=${expires}`,
+    ];
+    const refused = await alice(['annotate', 'deploy/web', '-n', 'shop', ...glass]);
+    t.not(refused.code, 0, 'a developer outside the group cannot break glass');
+    t.match(refused.stderr, `break-glass refused: only members of ${SRE_GROUP}`);
+
+    const tooLong = await carol([
+      'annotate',
+      'deploy/web',
+      '-n',
+      'shop',
+      glass[0] as string,
+      `driftgate.io/break-glass-expires=${new Date(Date.now() + 7_200_000).toISOString()}`,
+    ]);
+    t.match(tooLong.stderr, 'is more than 60m ahead');
+
+    const before =
+      metricValue(await wh.metrics(), 'driftgate_break_glass_uses_total', { source: 'shop' }) ?? 0;
+    t.equal((await carol(['annotate', 'deploy/web', '-n', 'shop', ...glass])).code, 0);
+    const patched = await carol([
+      'patch',
+      'deploy/web',
+      '-n',
+      'shop',
+      '--type=merge',
+      '-p',
+      '{"spec":{"replicas":1}}',
+    ]);
+    t.equal(patched.code, 0, patched.stderr);
+    t.match(patched.stderr, 'break-glass: Git-declared fields are restored after');
+    t.equal(await replicas(), '1', 'the emergency change went through');
+    t.equal(
+      metricValue(await wh.metrics(), 'driftgate_break_glass_uses_total', { source: 'shop' }),
+      before + 1,
+      'each use is counted',
+    );
+    await waitFor(
+      'break-glass visible in status',
+      async () => ((await rec.status('shop')).breakGlass as unknown[]).length === 1,
+      10_000,
+      100,
+    );
+    t.match((await rec.status('shop')).breakGlass, [
+      { object: 'apps/Deployment shop/web', reason: 'incident 42: shed load', expires },
+    ]);
+    t.ok(
+      (metricValue(await rec.metrics(), 'driftgate_break_glass_active', { source: 'shop' }) ?? 0) >=
+        1,
+    );
+    t.equal(await replicas(), '1', 'self-heal leaves it alone before the expiry');
+
+    await waitFor('revert after the expiry', async () => (await replicas()) === '3', 30_000, 200);
+    t.ok(Date.now() >= Date.parse(expires), 'not before the expiry');
+    await waitFor(
+      'the break-glass annotations removed',
+      async () =>
+        (
+          await cp.kubectl([
+            'get',
+            'deploy',
+            'web',
+            '-n',
+            'shop',
+            '-o',
+            'jsonpath={.metadata.annotations}',
+          ])
+        ).stdout.includes('break-glass') === false,
+      10_000,
+      200,
+    );
+    t.match(
+      await eventMessages(cp, 'shop', 'BreakGlassExpired'),
+      /break-glass expired: the state declared in Git is restored/,
+    );
+  },
+);
+
+t.test('the reconciler syncing a new commit is never denied by driftgate', async (t) => {
+  await repo.commit({ 'apps/web.yaml': web(4) }, { signer });
+  await rec.sync('shop');
+  t.match(await rec.status('shop'), { syncStatus: 'Synced', lastError: null });
+  t.equal(await replicas(), '4');
+  await waitFor(
+    'the webhook on the new commit',
+    async () =>
+      (await alice(['scale', 'deploy/web', '-n', 'shop', '--replicas=3'])).stderr.includes(
+        '(Git: 4, request: 3)',
+      ),
+    10_000,
+    200,
+  );
+});
+
+t.test('a policy committed to Git is live within 10 s; a failing one keeps the old', async (t) => {
+  // An object that predates the policy, for the audit.
+  const legacy = configMap('old-debug', { debug: 'true' });
+  await cp.kubectl(['create', 'namespace', 'legacy']);
+  t.equal((await cp.kubectl(['apply', '-n', 'legacy', '-f', '-'], { input: legacy })).code, 0);
+  const debugCm = configMap('dbg', { debug: 'true' });
+  t.equal(
+    (await alice(['apply', '-n', 'default', '--dry-run=server', '-f', '-'], debugCm)).code,
+    0,
+    'allowed before the policy',
+  );
+
+  const t0 = Date.now();
+  await repo.commit(noDebug(1), { signer, message: 'policy: no debug ConfigMaps' });
+  await rec.sync('shop');
+  await waitFor(
+    'the new policy to deny',
+    async () => {
+      const r = await alice(['apply', '-n', 'default', '--dry-run=server', '-f', '-'], debugCm);
+      return r.code !== 0 && r.stderr.includes('[config/no_debug] ConfigMap dbg turns debug on');
+    },
+    10_000,
+    200,
+  );
+  const liveMs = Date.now() - t0;
+  t.ok(liveMs <= 10_000, `live in ${liveMs} ms`);
+  t.match(await rec.status('shop'), { policies: { ok: true } });
+
+  // The audit finds the object that existed before the policy.
+  const audit = (await (await fetch(`${rec.url}/audit`, { method: 'POST' })).json()) as {
+    violations: { object: string; policy: string }[];
+    totals: { policy: string; count: number }[];
+  };
+  t.match(audit.violations, [{ object: 'ConfigMap legacy/old-debug', policy: 'config/no_debug' }]);
+  t.ok(
+    (metricValue(await rec.metrics(), 'driftgate_audit_violations', {
+      policy: 'config/no_debug',
+      action: 'enforce',
+    }) ?? 0) >= 1,
+  );
+
+  // A commit whose Rego test fails: the old policy holds, the error is reported.
+  await repo.commit(noDebug(2), { signer, message: 'policy: broken test' });
+  await rec.sync('shop');
+  const st = await rec.status('shop');
+  t.match(st, { policies: { ok: false, error: /test/ } });
+  t.match(await eventMessages(cp, DRIFTGATE_NAMESPACE, 'PolicyRefused'), /policies at \w+ refused/);
+  await new Promise((r) => setTimeout(r, 1500));
+  const still = await alice(['apply', '-n', 'default', '--dry-run=server', '-f', '-'], debugCm);
+  t.match(still.stderr, '[config/no_debug]', 'the last good policy still holds');
+});
+
+t.test('pre-apply gate: a desired object that violates a policy is not applied', async (t) => {
+  await repo.commit({ 'apps/tmp.yaml': configMap('tmp-cache', { a: 'b' }) }, { signer });
+  await rec.sync('shop');
+  const st = await rec.status('shop');
+  t.match(st, {
+    syncStatus: 'Failed',
+    policyViolations: [
+      { object: 'ConfigMap shop/tmp-cache', policy: 'naming/no_tmp', applied: false },
+    ],
+  });
+  t.not((await cp.kubectl(['get', 'cm', 'tmp-cache', '-n', 'shop'])).code, 0, 'not applied');
+  t.ok(
+    (metricValue(await rec.metrics(), 'driftgate_policy_gate_violations_total', {
+      source: 'shop',
+      policy: 'naming/no_tmp',
+      action: 'held',
+    }) ?? 0) >= 1,
+  );
+});
