@@ -74,6 +74,7 @@ await repo.commit(
   {
     'apps/web.yaml': web(3),
     'apps/settings.yaml': configMap('settings', { mode: 'strict' }),
+    'scaled/web.yaml': web(2),
     ...noTmp,
   },
   { signer },
@@ -94,6 +95,17 @@ const rec = await startTestReconciler(
       createNamespace: true,
       verification: { mode: 'head', ...trustOf(signer) },
     },
+    {
+      // Replicas owned by an HPA: Git declares them, ignoreDifferences hands them over.
+      name: 'scaled',
+      repoURL: repo.url,
+      ref: 'main',
+      path: 'scaled',
+      destinationNamespace: 'scaled',
+      createNamespace: true,
+      ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+      verification: { mode: 'head', ...trustOf(signer) },
+    },
   ],
   {
     stateTokenFile: token,
@@ -102,6 +114,7 @@ const rec = await startTestReconciler(
 );
 t.teardown(() => rec.stop());
 await rec.sync('shop');
+await rec.sync('scaled');
 
 // The webhook has no local policies here: everything comes from Git through the reconciler.
 const empty = join(dir, 'no-local-policies');
@@ -170,6 +183,35 @@ t.test(
     );
   },
 );
+
+t.test('scaling through the scale subresource works where replicas are ignored', async (t) => {
+  const r = await alice(['scale', 'deploy/web', '-n', 'scaled', '--replicas=5']);
+  t.equal(r.code, 0, r.stderr);
+  const got = await cp.kubectl([
+    'get',
+    'deploy',
+    'web',
+    '-n',
+    'scaled',
+    '-o',
+    'jsonpath={.spec.replicas}',
+  ]);
+  t.equal(got.stdout, '5');
+  const patched = await alice([
+    'patch',
+    'deploy/web',
+    '-n',
+    'scaled',
+    '--type=merge',
+    '-p',
+    '{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"registry.example/web:2.0"}]}}}}',
+  ]);
+  t.match(
+    patched.stderr,
+    '(Git: "registry.example/web:1.0", request: "registry.example/web:2.0")',
+    'other declared fields stay guarded',
+  );
+});
 
 t.test('kubectl delete of a Git-managed object is denied', async (t) => {
   const r = await alice(['delete', 'cm', 'settings', '-n', 'shop']);

@@ -79,6 +79,24 @@ t.test('every problem is listed at once', async (t) => {
   t.throws(() => parseReconcilerConfig({}), /sources must list at least one source/);
 });
 
+t.test('policies: gate and audit defaults, and their problems', async (t) => {
+  const one = [{ name: 'a', repoURL: 'https://a/b', verification: { sshAllowedSigners: ssh } }];
+  const cfg = parseReconcilerConfig({ sources: one });
+  t.match(cfg.policies, { opaPath: 'opa', gate: 'enforce', audit: { intervalMs: 300_000 } });
+  t.ok(cfg.policies.audit.kinds.includes('apps/v1/Deployment'));
+  const err = t.throws(() =>
+    parseReconcilerConfig({
+      sources: one,
+      policies: { gate: 'sometimes', audit: { interval: 'hourly', kinds: ['Deployment'] } },
+    }),
+  ) as ReconcilerConfigError;
+  t.same(err.problems, [
+    'policies.gate must be enforce, warn or off',
+    'policies.audit.interval must be a duration such as 5m',
+    'policies.audit.kinds: Deployment must be apiVersion/Kind, e.g. apps/v1/Deployment',
+  ]);
+});
+
 t.test('trust material and credentials can come from files', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dg-cfg-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -88,3 +88,40 @@ t.test('exemptions: kube-system and the own namespace always, plus what config a
   );
   t.equal(exemptReason(req({ namespace: 'shop' }), ex), undefined, 'everyone else is checked');
 });
+
+t.test('gitState: defaults, and every problem listed', async (t) => {
+  const cfg = parseWebhookConfig({
+    gitState: {
+      reconcilerURL: 'http://rec:8080/',
+      tokenFile: '/t',
+      reconciler: { username: 'system:serviceaccount:dg:rec', group: 'system:serviceaccounts:dg' },
+    },
+  });
+  t.match(cfg.gitState, {
+    reconcilerURL: 'http://rec:8080',
+    pollIntervalMs: 2000,
+    breakGlass: { groups: [], maxDurationMs: 4 * 3_600_000 },
+    governed: { namespaces: [], mode: 'deny' },
+  });
+  t.equal(parseWebhookConfig({}).gitState, undefined, 'off unless configured');
+  const err = t.throws(() =>
+    parseWebhookConfig({
+      gitState: {
+        reconcilerURL: 'rec:8080',
+        pollInterval: 'often',
+        breakGlass: { groups: 'sre', maxDuration: '0s' },
+        governed: { mode: 'maybe' },
+      },
+    }),
+  ) as ConfigError;
+  t.same([...err.problems].sort(), [
+    'gitState.breakGlass.groups must be a list of strings',
+    'gitState.breakGlass.maxDuration must be a duration such as 2s or 4h',
+    'gitState.governed.mode must be deny or warn',
+    'gitState.pollInterval must be a duration such as 2s or 4h',
+    'gitState.reconciler.group must be a non-empty string',
+    'gitState.reconciler.username must be a non-empty string',
+    'gitState.reconcilerURL must be http(s)://',
+    'gitState.tokenFile must be a non-empty string',
+  ]);
+});
