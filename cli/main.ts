@@ -2,11 +2,8 @@
 // The driftgate command: the one composition root that reads argv and the environment.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { KubeConfig } from '@kubernetes/client-node';
 import { parseReconcilerConfig, ReconcilerConfigError } from '../reconciler/config.js';
-import { startReconciler } from '../reconciler/main.js';
 import { ConfigError, parseWebhookConfig } from '../webhook/config.js';
-import { startWebhook } from '../webhook/main.js';
 
 const USAGE = `driftgate <command> [options]
 
@@ -49,6 +46,8 @@ async function serve(args: readonly string[]): Promise<number> {
     }
   }
   const cfg = parseWebhookConfig(raw);
+  // Loaded per command: the webhook process never loads the reconciler or client-node.
+  const { startWebhook } = await import('../webhook/main.js');
   const wh = await startWebhook(cfg);
   const stop = (): void => void wh.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
@@ -80,9 +79,12 @@ async function reconcile(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
+  const cfg = parseReconcilerConfig(raw);
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { startReconciler } = await import('../reconciler/main.js');
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const r = await startReconciler(parseReconcilerConfig(raw), { kubeConfig: kc });
+  const r = await startReconciler(cfg, { kubeConfig: kc });
   const stop = (): void => void r.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

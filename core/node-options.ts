@@ -6,3 +6,9 @@
  * for sources much larger than 10,000 objects.
  */
 export const RECONCILER_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=4';
+
+/**
+ * V8 heap bounds for the webhook process (the chart's default `NODE_OPTIONS`), measured by
+ * `npm run bench:git-state` with a 10,000-object desired-state index loaded.
+ */
+export const WEBHOOK_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=2';

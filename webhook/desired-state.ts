@@ -11,12 +11,19 @@ export interface Declared {
   readonly source: Pick<IndexSource, 'name' | 'repoURL' | 'revision'>;
 }
 
+/** What is kept per object: the declared object as JSON text (a third of the parsed size). */
+interface Stored {
+  readonly meta: Omit<IndexEntry, 'declared'>;
+  readonly json: string;
+  readonly source: Declared['source'];
+}
+
 /**
  * The webhook's copy of the desired-state index: one Map lookup per request. Replaced whole
  * when a new generation arrives, so a request sees one generation, never a mix.
  */
 export class DesiredState {
-  #byKey = new Map<string, Declared>();
+  #byKey = new Map<string, Stored>();
   #generation: string | undefined;
 
   get generation(): string | undefined {
@@ -29,13 +36,14 @@ export class DesiredState {
 
   /** Swap in a new index. Entries without a resource name cannot be looked up and are skipped. */
   load(doc: DesiredIndexDoc): void {
-    const next = new Map<string, Declared>();
+    const next = new Map<string, Stored>();
     for (const s of doc.sources) {
       const source = { name: s.name, repoURL: s.repoURL, revision: s.revision };
-      for (const entry of s.entries)
-        if (entry.resource)
-          next.set(resourceKey(entry.group, entry.resource, entry.namespace, entry.name), {
-            entry,
+      for (const { declared, ...meta } of s.entries)
+        if (meta.resource)
+          next.set(resourceKey(meta.group, meta.resource, meta.namespace, meta.name), {
+            meta,
+            json: JSON.stringify(declared),
             source,
           });
     }
@@ -49,6 +57,9 @@ export class DesiredState {
     namespace: string | undefined,
     name: string,
   ): Declared | undefined {
-    return this.#byKey.get(resourceKey(group, resource, namespace || undefined, name));
+    const s = this.#byKey.get(resourceKey(group, resource, namespace || undefined, name));
+    if (!s) return undefined;
+    const declared = JSON.parse(s.json) as Record<string, unknown>;
+    return { entry: { ...s.meta, declared }, source: s.source };
   }
 }

@@ -15,7 +15,7 @@ export type AdmissionDecision = (typeof AdmissionDecision)[keyof typeof Admissio
 
 /** Seconds; millisecond resolution at the low end, up to 10 s (the apiserver's max timeout). */
 export const LATENCY_BUCKETS = [
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  0.00025, 0.0005, 0.001, 0.002, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
 /** The webhook's Prometheus metrics on their own registry. Label sets are bounded. */
