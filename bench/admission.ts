@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { execOk } from '../core/exec.js';
+import { WEBHOOK_NODE_OPTIONS } from '../core/node-options.js';
 import { discoverPolicies, parametersData, regoFiles } from '../policies/engine/discover.js';
 import { entryModule } from '../policies/engine/entry.js';
 import { createCertificate } from '../webhook/tls/pki.js';
@@ -59,7 +60,11 @@ writeFileSync(
 const dg = spawn(
   process.execPath,
   [join(root, 'dist/cli/main.js'), 'serve', '--config', dgConfig],
-  { stdio: ['ignore', 'inherit', 'inherit'] },
+  // The deployed heap bounds (the chart's NODE_OPTIONS for the webhook).
+  {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: WEBHOOK_NODE_OPTIONS },
+  },
 );
 children.push(dg);
 
@@ -173,7 +178,7 @@ async function wrk(
 }
 
 console.log(
-  `load: wrk, 1 thread, ${CONNECTIONS} connections, ${DURATION} after a 3 s warm-up, HTTPS on 127.0.0.1, ${policies.length} policies`,
+  `load: wrk, 1 thread, ${CONNECTIONS} connections, ${DURATION} after a 3 s warm-up, HTTPS on 127.0.0.1, ${policies.length} policies; driftgate NODE_OPTIONS=${WEBHOOK_NODE_OPTIONS}`,
 );
 const d = await wrk(
   'driftgate',
