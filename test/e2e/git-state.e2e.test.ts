@@ -404,3 +404,36 @@ t.test('pre-apply gate: a desired object that violates a policy is not applied',
     }) ?? 0) >= 1,
   );
 });
+
+t.test('the feed: token required; a second webhook replica follows the same commit', async (t) => {
+  t.equal((await fetch(`${rec.url}/v1/desired`)).status, 401, 'no token');
+  t.equal(
+    (await fetch(`${rec.url}/v1/desired`, { headers: { authorization: 'Bearer wrong' } })).status,
+    401,
+  );
+  const wh2 = await startTestWebhook(empty, {
+    gitState: {
+      reconcilerURL: rec.url,
+      tokenFile: token,
+      pollInterval: '500ms',
+      reconciler: {
+        username: RECONCILER_USER,
+        group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
+      },
+    },
+  });
+  t.teardown(() => wh2.stop());
+  await wh2.handle.gitStateFetched;
+  await waitFor(
+    'the second replica to load the policies',
+    async () => wh2.handle.store.current !== undefined,
+    30_000,
+    100,
+  );
+  t.equal(wh2.handle.desired.generation, wh.handle.desired.generation, 'same index generation');
+  t.equal(wh2.handle.store.current?.revision, wh.handle.store.current?.revision, 'same policies');
+  t.match(wh2.handle.desired.find('apps', 'deployments', 'shop', 'web'), {
+    source: { name: 'shop', revision: (await repo.git(['rev-parse', 'HEAD'])).trim() },
+    entry: { path: 'apps/web.yaml' },
+  });
+});

@@ -1,0 +1,97 @@
+import t from 'tap';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { followFeed } from '../../webhook/feed.js';
+import { waitFor } from '../support/processes.js';
+
+// The webhook's follower of the reconciler's feed, against a real HTTP server on loopback that
+// plays the reconciler's part (the reconciler itself serves it in test/e2e/git-state.e2e.test.ts).
+let mode: 'ok' | 'down' | 'missing' = 'ok';
+let version = 1;
+const seen: IncomingMessage['headers'][] = [];
+const server = createServer((req, res) => {
+  seen.push(req.headers);
+  if (mode === 'down') return void res.writeHead(503).end('reconciler restarting');
+  if (mode === 'missing') return void res.writeHead(404).end('{}');
+  const tag = `"v${version}"`;
+  res.setHeader('etag', tag);
+  if (req.headers['if-none-match'] === tag) return void res.writeHead(304).end();
+  res.end(JSON.stringify({ version }));
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+t.teardown(() => server.close());
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/desired`;
+
+t.test(
+  'takes a new document, skips unchanged ones, keeps the last when the server is away',
+  async (t) => {
+    const docs: number[] = [];
+    const errors: string[] = [];
+    let contacts = 0;
+    const f = followFeed<{ version: number }>({
+      url,
+      token: () => 'tok',
+      intervalMs: 20,
+      onDocument: (d) => void docs.push(d.version),
+      onContact: () => void contacts++,
+      onError: (e) => void errors.push(e),
+      logger: pino({ level: 'silent' }),
+    });
+    t.teardown(() => f.close());
+    await f.first;
+    t.same(docs, [1]);
+    await waitFor('a few polls', async () => contacts >= 4, 5000, 10);
+    t.same(docs, [1], 'not modified: not taken again');
+    t.equal(seen.at(-1)?.authorization, 'Bearer tok');
+    t.equal(seen.at(-1)?.['if-none-match'], '"v1"');
+
+    mode = 'down';
+    await waitFor('errors counted', async () => errors.length >= 2, 5000, 10);
+    t.match(errors[0], 'HTTP 503: reconciler restarting');
+    t.same(docs, [1], 'the last document stays');
+
+    mode = 'ok';
+    version = 2;
+    await waitFor('recovery', async () => docs.length === 2, 5000, 10);
+    t.same(docs, [1, 2]);
+  },
+);
+
+t.test('a document the consumer refuses counts as an error and is fetched again', async (t) => {
+  mode = 'ok';
+  let calls = 0;
+  const errors: string[] = [];
+  const f = followFeed<{ version: number }>({
+    url,
+    token: () => 'tok',
+    intervalMs: 20,
+    onDocument: () => {
+      calls++;
+      if (calls === 1) throw new Error('did not build here');
+    },
+    onError: (e) => void errors.push(e),
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => f.close());
+  await waitFor('a retry', async () => calls >= 2, 5000, 10);
+  t.same(errors, ['did not build here']);
+});
+
+t.test('404 (nothing published yet) is not an error', async (t) => {
+  mode = 'missing';
+  const errors: string[] = [];
+  let contacts = 0;
+  const f = followFeed({
+    url,
+    token: () => 'tok',
+    intervalMs: 20,
+    onDocument: () => void t.fail('no document'),
+    onContact: () => void contacts++,
+    onError: (e) => void errors.push(e),
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => f.close());
+  await waitFor('polls', async () => contacts >= 2, 5000, 10);
+  t.same(errors, []);
+});
