@@ -645,12 +645,12 @@ export class SourceReconciler {
     for (const o of this.state.objects.values())
       byKind.set(o.ref.kind, (byKind.get(o.ref.kind) ?? 0) + (o.drift.length > 0 ? 1 : 0));
     for (const [kind, n] of byKind) m.drifted.set({ source, kind }, n);
+    const drifting = [...this.state.objects.values()].some((o) => o.drift.length > 0);
     if (this.state.suspended) this.state.syncStatus = SyncStatus.Suspended;
-    else if (
-      this.state.syncStatus === SyncStatus.Synced &&
-      [...this.state.objects.values()].some((o) => o.drift.length > 0)
-    )
+    else if (this.state.syncStatus === SyncStatus.Synced && drifting)
       this.state.syncStatus = SyncStatus.OutOfSync;
+    else if (this.state.syncStatus === SyncStatus.OutOfSync && !drifting)
+      this.state.syncStatus = SyncStatus.Synced;
     m.suspended.set({ source }, this.state.suspended ? 1 : 0);
     m.setSourceInfo(
       source,

@@ -63,8 +63,8 @@ function objectName(req: AdmissionRequest): string | undefined {
   return req.name || meta?.name;
 }
 
-const where = (req: AdmissionRequest, name: string): string =>
-  `${req.kind.kind} ${req.namespace ? `${req.namespace}/` : ''}${name}`;
+const where = (req: AdmissionRequest, name: string, kind = req.kind.kind): string =>
+  `${kind} ${req.namespace ? `${req.namespace}/` : ''}${name}`;
 
 function howTo(d: Declared, cfg: GitGuardConfig): string {
   const groups = [...cfg.breakGlass.groups];
@@ -89,7 +89,7 @@ function deny(
     .join(', ');
   const more = fields.length > MAX_FIELDS ? ` and ${fields.length - MAX_FIELDS} more` : '';
   const message =
-    `${where(req, name)} is managed from Git by source "${d.source.name}" (${d.source.repoURL}, path ${d.entry.path}, commit ${d.source.revision.slice(0, 12)}); ` +
+    `${where(req, name, d.entry.kind)}${req.subResource ? ` (${req.subResource})` : ''} is managed from Git by source "${d.source.name}" (${d.source.repoURL}, path ${d.entry.path}, commit ${d.source.revision.slice(0, 12)}); ` +
     `${what}${listed ? `: ${listed}${more}` : ''}. ${howTo(d, cfg)}`;
   return { kind: 'denied', declared: d, message, fields: fields.map((f) => f.path) };
 }
