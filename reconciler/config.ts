@@ -112,7 +112,8 @@ function readFileOr(problems: string[], where: string, file: unknown): string | 
   }
 }
 
-function trust(problems: string[], where: string, v: unknown): TrustConfig {
+/** Trusted signers from config (the `verification` block); problems are pushed to `problems`. */
+export function trust(problems: string[], where: string, v: unknown): TrustConfig {
   const raw = isRaw(v) ? v : {};
   const ssh =
     typeof raw.sshAllowedSigners === 'string'

@@ -36,7 +36,8 @@ export interface ReconcilerRuntimeDeps {
   readonly autoStart?: boolean;
 }
 
-function auth(s: SourceConfig): (() => GitAuth | undefined) | undefined {
+/** Git credentials of a source, read from their files on every use. */
+export function gitAuth(s: SourceConfig): (() => GitAuth | undefined) | undefined {
   const c = s.credentials;
   if (!c) return undefined;
   // Read on every use so rotated Secrets apply without a restart; the values are never logged.
@@ -86,7 +87,7 @@ export async function startReconciler(
   const late: { runtime?: ReconcilerRuntime } = {};
   const sources: SourceReconciler[] = [];
   for (const s of cfg.sources) {
-    const a = auth(s);
+    const a = gitAuth(s);
     const git = new GitSource({
       url: s.repoURL,
       ref: s.ref,

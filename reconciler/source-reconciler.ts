@@ -249,6 +249,39 @@ export class SourceReconciler {
       );
   }
 
+  /**
+   * What a sync would do, changing nothing: the remote head verified and rendered, compared with
+   * the live objects (`driftgate diff`). Throws when the head is refused or does not render.
+   */
+  async plan(): Promise<{
+    revision: string;
+    signer: string;
+    changes: { object: string; path: string; action: 'create' | 'update'; diff: string }[];
+    prune: string[];
+  }> {
+    const head = await this.#fetch();
+    const signer = await this.#verify(head);
+    const rendered = await this.#render(head);
+    const changes = [];
+    for (const r of rendered) {
+      const obj = this.prepared(r.object);
+      const ref = refOf(obj);
+      const live = await this.d.cluster.get(ref);
+      const drift = declaredDiff(obj, live, this.#ignored(r.object));
+      if (drift.length > 0)
+        changes.push({
+          object: refText(ref),
+          path: r.path,
+          action: live ? ('update' as const) : ('create' as const),
+          diff: formatDiff(drift),
+        });
+    }
+    const want = new Set(rendered.map((r) => refKey(refOf(r.object))));
+    const inventory = await this.d.cluster.readInventory(this.d.namespace, this.cfg.name);
+    const prune = this.cfg.prune ? inventory.filter((r) => !want.has(refKey(r))).map(refText) : [];
+    return { revision: head, signer, changes, prune };
+  }
+
   /** This source's entries for the webhooks' desired-state index; undefined before a first verified commit. */
   indexSource(): IndexSource | undefined {
     if (!this.state.revision) return undefined;

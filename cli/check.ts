@@ -1,0 +1,105 @@
+// `driftgate check <dir>`: evaluate manifests against the policies offline (CI), like gator test
+// or the kyverno CLI. Exit 0: no enforced violation; 1: at least one; 2: unusable input.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
+import { BundleStore } from '../policies/engine/store.js';
+import { renderPlain, RenderError } from '../reconciler/render/render.js';
+import type { TreeFile } from '../reconciler/source/git-source.js';
+
+export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
+
+Evaluates every Kubernetes object in the YAML/JSON files under <dir> against the policies
+(default: the built-in library) as the webhook would on CREATE. Prints each violation.
+Exit codes: 0 nothing enforced was violated (warnings may be printed), 1 a violation of an
+enforced policy, 2 the manifests or policies could not be used (the message says which).`;
+
+/** The built-in library: the `policies` folder of this package. */
+export function libraryDir(from = import.meta.dirname): string | undefined {
+  for (let d = from; d !== dirname(d); d = dirname(d))
+    if (existsSync(join(d, 'policies', 'lib', 'pods.rego'))) return join(d, 'policies');
+  return undefined;
+}
+
+function readTree(root: string): Map<string, TreeFile> {
+  const out = new Map<string, TreeFile>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir).sort()) {
+      const full = join(dir, e);
+      if (e.startsWith('.')) continue;
+      if (statSync(full).isDirectory()) walk(full);
+      else out.set(relative(root, full), { oid: '', content: readFileSync(full) });
+    }
+  };
+  walk(root);
+  return out;
+}
+
+export interface CheckedObject {
+  readonly path: string;
+  readonly object: string;
+  readonly findings: readonly Finding[];
+}
+
+const flag = (args: readonly string[], name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+export async function check(args: readonly string[]): Promise<number> {
+  const dir = args[0];
+  if (!dir || dir.startsWith('-') || args.includes('--help')) {
+    console.log(CHECK_USAGE);
+    return args.includes('--help') ? 0 : 2;
+  }
+  const policies = flag(args, '--policies') ?? libraryDir();
+  const json = flag(args, '--output') === 'json';
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    console.error(`driftgate check: ${dir} is not a directory of manifests`);
+    return 2;
+  }
+  if (!policies || !existsSync(policies)) {
+    console.error('driftgate check: no policy directory: pass --policies <dir>');
+    return 2;
+  }
+  let objects;
+  try {
+    objects = renderPlain(readTree(dir));
+  } catch (err) {
+    if (!(err instanceof RenderError)) throw err;
+    console.error(`driftgate check: ${err.message}`);
+    return 2;
+  }
+  const store = new BundleStore({ opaPath: flag(args, '--opa') ?? 'opa' });
+  const loaded = await store.reload(policies);
+  if (!loaded.ok || !store.current) {
+    const why = loaded.ok ? 'no bundle' : `${loaded.error.stage}: ${loaded.error.message}`;
+    console.error(`driftgate check: the policies in ${policies} do not build (${why})`);
+    return 2;
+  }
+  const bundle = store.current;
+  const results: CheckedObject[] = objects.map((r) => {
+    const meta = r.object.metadata;
+    return {
+      path: r.path,
+      object: `${r.object.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`,
+      findings: findings(
+        bundle.evaluate(objectInput(r.object, { username: 'driftgate-check' }, { managed: false })),
+      ).filter((f) => f.action !== 'dryrun'),
+    };
+  });
+  const enforced = results.flatMap((r) => r.findings).filter((f) => f.action === 'enforce');
+  const warned = results.flatMap((r) => r.findings).filter((f) => f.action === 'warn');
+  if (json) console.log(JSON.stringify({ objects: results.length, results }, null, 2));
+  else {
+    for (const r of results)
+      for (const f of r.findings)
+        console.log(
+          `${f.action === 'enforce' ? 'DENY' : 'WARN'} ${r.path}: ${r.object}: [${f.policy}] ${f.message}`,
+        );
+    console.log(
+      `${results.length} objects checked against ${bundle.policies.length} policies: ${enforced.length} violations, ${warned.length} warnings`,
+    );
+  }
+  return enforced.length > 0 ? 1 : 0;
+}

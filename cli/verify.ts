@@ -1,0 +1,66 @@
+// `driftgate verify <repoURL> <ref> --trust <file>`: the reconciler's signature check, by hand.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { trust as parseTrust } from '../reconciler/config.js';
+import { GitSource } from '../reconciler/source/git-source.js';
+import { CommitVerifier } from '../reconciler/verify/verifier.js';
+
+export const VERIFY_USAGE = `driftgate verify <repoURL> <ref> --trust <file>
+
+Fetches <ref> (branch, tag or commit) of the repository over HTTP(S) and checks the signature of
+its commit exactly as the reconciler does. <file> is YAML in the shape of a source's
+verification block: sshAllowedSigners[File], openpgp: [{ publicKey[File], identities }],
+x509: { cas, caFiles, identities }.
+Exit codes: 0 signed by a trusted signer, 1 refused (the reason is printed), 2 unusable input.`;
+
+const flag = (args: readonly string[], name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+export async function verify(args: readonly string[]): Promise<number> {
+  const [url, ref] = args;
+  const file = flag(args, '--trust');
+  if (args.includes('--help') || !url || !ref || url.startsWith('-') || !file) {
+    console.log(VERIFY_USAGE);
+    return args.includes('--help') ? 0 : 2;
+  }
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    console.error(
+      `driftgate verify: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`,
+    );
+    return 2;
+  }
+  const problems: string[] = [];
+  const trusted = parseTrust(problems, file, raw);
+  if (problems.length > 0) {
+    console.error(`driftgate verify: ${problems.join('; ')}`);
+    return 2;
+  }
+  const cache = mkdtempSync(join(tmpdir(), 'driftgate-verify-'));
+  try {
+    const git = new GitSource({ url, ref, cacheDir: cache });
+    let commit: string;
+    try {
+      commit = (await git.fetch()).commit;
+    } catch (err) {
+      console.error(`driftgate verify: cannot fetch ${ref} from ${url}: ${(err as Error).message}`);
+      return 2;
+    }
+    const verifier = await CommitVerifier.create(trusted);
+    const v = await verifier.verify(await git.rawCommit(commit));
+    if (v.ok) {
+      console.log(`verified: ${commit} signed by ${v.signer}`);
+      return 0;
+    }
+    console.log(`refused: ${commit} (${v.reason}): ${v.detail}`);
+    return 1;
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+}

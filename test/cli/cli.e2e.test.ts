@@ -1,0 +1,165 @@
+import t from 'tap';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { exec } from '../../core/exec.js';
+import { startControlPlane } from '../support/control-plane.js';
+import { startGitServer } from '../support/git-server.js';
+import { GOOD_POLICY, policyDir } from '../support/policy-dirs.js';
+import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { createSshSigner } from '../support/signing.js';
+import { toolPath } from '../support/tools.js';
+
+// The driftgate command as users run it (tsx over the sources), against real Git, a real
+// apiserver and the real opa.
+const root = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'dg-cli-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const driftgate = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  exec(join(root, 'node_modules/.bin/tsx'), [join(root, 'cli/main.ts'), ...args], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    timeoutMs: 120_000,
+  });
+const opa = toolPath('opa');
+
+t.test('help and unknown commands', async (t) => {
+  const help = await driftgate(['help']);
+  t.equal(help.code, 0);
+  for (const c of ['serve', 'reconcile', 'status', 'check', 'diff', 'verify', 'demo'])
+    t.match(help.stdout, new RegExp(`^  ${c}\\b`, 'm'));
+  const bad = await driftgate(['frobnicate']);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, 'unknown command "frobnicate"');
+  for (const c of ['check', 'diff', 'verify', 'demo']) {
+    const h = await driftgate([c, '--help']);
+    t.equal(h.code, 0, `${c} --help`);
+    t.match(h.stdout, `driftgate ${c}`);
+  }
+});
+
+t.test('check: CI exit codes over manifests and a policy directory', async (t) => {
+  const policies = policyDir(GOOD_POLICY);
+  t.teardown(policies.cleanup);
+  const good = join(dir, 'good');
+  const bad = join(dir, 'bad');
+  mkdirSync(join(bad, 'nested'), { recursive: true });
+  mkdirSync(good);
+  writeFileSync(join(good, 'cm.yaml'), configMap('fine', { a: 'b' }));
+  writeFileSync(join(bad, 'cm.yaml'), configMap('fine', { a: 'b' }));
+  writeFileSync(join(bad, 'nested', 'x.yaml'), configMap('nope', { forbidden: 'yes' }));
+  const args = (d: string) => ['check', d, '--policies', policies.dir, '--opa', opa];
+
+  const ok = await driftgate(args(good));
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stdout, '1 objects checked against 1 policies: 0 violations, 0 warnings');
+
+  const no = await driftgate(args(bad));
+  t.equal(no.code, 1);
+  t.match(
+    no.stdout,
+    'DENY nested/x.yaml: ConfigMap nope: [demo/no_forbidden] key forbidden is not allowed',
+  );
+  t.match(no.stdout, '2 objects checked against 1 policies: 1 violations');
+
+  const json = await driftgate([...args(bad), '--output', 'json']);
+  t.match(JSON.parse(json.stdout), {
+    objects: 2,
+    results: [
+      { path: 'cm.yaml', findings: [] },
+      { path: 'nested/x.yaml', findings: [{ policy: 'demo/no_forbidden', action: 'enforce' }] },
+    ],
+  });
+
+  writeFileSync(join(dir, 'broken.yaml'), 'kind: [unclosed\n');
+  const brokenDir = join(dir, 'broken');
+  mkdirSync(brokenDir);
+  writeFileSync(join(brokenDir, 'x.yaml'), 'apiVersion: v1\nkind: [unclosed\n');
+  const unusable = await driftgate(args(brokenDir));
+  t.equal(unusable.code, 2);
+  t.match(unusable.stderr, 'x.yaml');
+  const missing = await driftgate(['check', join(dir, 'nowhere'), '--opa', opa]);
+  t.equal(missing.code, 2);
+  t.match(missing.stderr, 'is not a directory of manifests');
+
+  // The built-in library by default: the policy samples are judged as the policy says.
+  const sample = join(root, 'policies/images/disallow_latest/samples/disallowed');
+  const lib = await driftgate(['check', sample, '--opa', opa]);
+  t.equal(lib.code, 1);
+  t.match(lib.stdout, '[images/disallow_latest]');
+});
+
+t.test('verify and diff against real Git and a real apiserver', async (t) => {
+  const cp = await startControlPlane();
+  t.teardown(() => cp.stop());
+  const git = await startGitServer();
+  t.teardown(() => git.stop());
+  const signer = await createSshSigner(join(dir, 'ssh'), 'Sam Ops', 'sam@example.com');
+  const repo = await git.createRepo('cli');
+  await repo.commit({ 'app/a.yaml': configMap('a', { v: '1' }) }, { signer });
+  const trustFile = join(dir, 'trust.yaml');
+  writeFileSync(trustFile, stringify(trustOf(signer)));
+
+  const ok = await driftgate(['verify', repo.url, 'main', '--trust', trustFile]);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stdout, /^verified: [0-9a-f]{40} signed by ssh:sam@example.com/);
+  await repo.commit({ 'app/b.yaml': configMap('b', { v: '1' }) });
+  const unsigned = await driftgate(['verify', repo.url, 'main', '--trust', trustFile]);
+  t.equal(unsigned.code, 1);
+  t.match(unsigned.stdout, /refused: [0-9a-f]{40} \(unsigned\)/);
+  const nowhere = await driftgate([
+    'verify',
+    'http://127.0.0.1:1/x.git',
+    'main',
+    '--trust',
+    trustFile,
+  ]);
+  t.equal(nowhere.code, 2);
+  t.match(nowhere.stderr, 'cannot fetch main from http://127.0.0.1:1/x.git');
+
+  await repo.commit({ 'app/b.yaml': configMap('b', { v: '2' }) }, { signer });
+  const source = {
+    name: 'cli',
+    repoURL: repo.url,
+    ref: 'main',
+    path: 'app',
+    destinationNamespace: 'cli',
+    createNamespace: true,
+    verification: { mode: 'head', ...trustOf(signer) },
+  };
+  const cfgFile = join(dir, 'reconciler.yaml');
+  writeFileSync(cfgFile, stringify({ namespace: 'driftgate-system', sources: [source] }));
+  const env = { KUBECONFIG: cp.kubeconfigs.reconciler };
+  const before = await driftgate(['diff', '--config', cfgFile], env);
+  t.equal(before.code, 1, before.stderr);
+  t.match(before.stdout, /source cli: [0-9a-f]{12} signed by ssh:sam@example.com/);
+  t.match(before.stdout, 'create ConfigMap cli/a (app/a.yaml)');
+  t.match(before.stdout, 'create ConfigMap cli/b (app/b.yaml)');
+
+  const rec = await startTestReconciler(cp, [source]);
+  await rec.sync('cli');
+  await rec.stop(); // so that self-heal does not revert the change below
+  await cp.kubectl([
+    'patch',
+    'cm',
+    'b',
+    '-n',
+    'cli',
+    '--type=merge',
+    '-p',
+    '{"data":{"v":"manual"}}',
+  ]);
+  const drifted = await driftgate(['diff', '--config', cfgFile], env);
+  t.equal(drifted.code, 1);
+  t.match(drifted.stdout, 'update ConfigMap cli/b (app/b.yaml): /data/v: git "2", live "manual"');
+  t.notMatch(drifted.stdout, 'ConfigMap cli/a');
+
+  await cp.kubectl(['patch', 'cm', 'b', '-n', 'cli', '--type=merge', '-p', '{"data":{"v":"2"}}']);
+  const inSync = await driftgate(['diff', '--config', cfgFile, '--source', 'cli'], env);
+  t.equal(inSync.code, 0, inSync.stdout);
+  t.match(inSync.stdout, 'in sync');
+  const none = await driftgate(['diff', '--config', cfgFile, '--source', 'other'], env);
+  t.equal(none.code, 2);
+  t.match(none.stderr, 'no source named other');
+});
