@@ -89,7 +89,11 @@ async function reconcile(args: readonly string[]): Promise<number> {
   const { startReconciler } = await import('../reconciler/main.js');
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const r = await startReconciler(cfg, { kubeConfig: kc });
+  const r = await startReconciler(cfg, {
+    kubeConfig: kc,
+    // Lost the lease: stop at once (a restarted pod campaigns again) rather than risk two leaders.
+    onLostLeadership: () => process.exit(1),
+  });
   const stop = (): void => void r.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { parseDuration } from './duration.js';
 import type { TrustConfig } from './verify/verifier.js';
 
@@ -88,6 +89,13 @@ export interface ReconcilerConfig {
   /** Bearer token file guarding GET /v1/desired and /v1/policies (the webhooks' feed). */
   readonly stateTokenFile?: string;
   readonly policies: PolicyConfig;
+  /** Only the holder of the Lease reconciles, so several replicas are safe. */
+  readonly leaderElection?: {
+    readonly leaseName: string;
+    readonly identity: string;
+    readonly leaseDurationMs: number;
+    readonly renewEveryMs: number;
+  };
   readonly sources: readonly SourceConfig[];
 }
 
@@ -257,6 +265,30 @@ function source(problems: string[], v: unknown, i: number, names: Set<string>): 
   };
 }
 
+function leaderElection(problems: string[], v: unknown): Pick<ReconcilerConfig, 'leaderElection'> {
+  const le = isRaw(v) ? v : {};
+  if (le.enabled !== true) return {};
+  const dur = (k: string, def: string): number => {
+    const ms = parseDuration(String(le[k] ?? def));
+    if (ms === undefined || ms <= 0)
+      problems.push(`leaderElection.${k} must be a duration such as 15s`);
+    return ms ?? 0;
+  };
+  const leaseDurationMs = dur('leaseDuration', '15s');
+  const renewEveryMs = dur('renewEvery', '5s');
+  if (renewEveryMs >= leaseDurationMs)
+    problems.push('leaderElection.renewEvery must be shorter than leaderElection.leaseDuration');
+  const identity = String(le.identity ?? process.env.POD_NAME ?? hostname());
+  return {
+    leaderElection: {
+      leaseName: String(le.leaseName ?? 'driftgate-reconciler'),
+      identity,
+      leaseDurationMs,
+      renewEveryMs,
+    },
+  };
+}
+
 function policyConfig(problems: string[], p: Raw): PolicyConfig {
   const gate = p.gate ?? 'enforce';
   if (gate !== 'enforce' && gate !== 'warn' && gate !== 'off')
@@ -311,6 +343,7 @@ export function parseReconcilerConfig(input: unknown): ReconcilerConfig {
     ...(raw.webhookSecretFile ? { webhookSecretFile: String(raw.webhookSecretFile) } : {}),
     ...(raw.stateTokenFile ? { stateTokenFile: String(raw.stateTokenFile) } : {}),
     policies: policyConfig(problems, isRaw(raw.policies) ? raw.policies : {}),
+    ...leaderElection(problems, raw.leaderElection),
     sources,
   };
   if (problems.length > 0) throw new ReconcilerConfigError(problems);

@@ -6,6 +6,7 @@ import {
   type KubeConfig,
   type V1APIResource,
 } from '@kubernetes/client-node';
+import { LeaderElector } from './leader.js';
 import { PolicyHub } from './policy-hub.js';
 import { pino, type Logger } from 'pino';
 import { kubeCluster, type Cluster } from './cluster.js';
@@ -24,6 +25,8 @@ export interface ReconcilerHandle {
   readonly metrics: ReconcilerMetrics;
   readonly port: number;
   readonly metricsPort: number;
+  /** Whether this replica reconciles (always, without leader election). */
+  leading(): boolean;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,8 @@ export interface ReconcilerRuntimeDeps {
   readonly defaultMetrics?: boolean;
   /** Do not start the interval loops (tests drive reconcileNow). @default true */
   readonly autoStart?: boolean;
+  /** Leadership lost (leader election): the runtime is stopped; the CLI exits. */
+  readonly onLostLeadership?: () => void;
 }
 
 /** Git credentials of a source, read from their files on every use. */
@@ -145,8 +150,31 @@ export async function startReconciler(
     stateToken: () =>
       cfg.stateTokenFile ? readFileSync(cfg.stateTokenFile, 'utf8').trim() : undefined,
     policies: () => hub.served,
+    ready: () => elector?.leading ?? true,
   });
-  if (deps.autoStart ?? true) runtime.start();
+  const le = cfg.leaderElection;
+  const elector = le
+    ? new LeaderElector(
+        clientKc,
+        {
+          namespace: cfg.namespace,
+          name: le.leaseName,
+          identity: le.identity,
+          leaseDurationMs: le.leaseDurationMs,
+          renewEveryMs: le.renewEveryMs,
+        },
+        {
+          onStartedLeading: () => (deps.autoStart ?? true) && runtime.start(),
+          onStoppedLeading: () => {
+            runtime.stop();
+            deps.onLostLeadership?.();
+          },
+        },
+        logger,
+      )
+    : undefined;
+  if (elector) elector.start();
+  else if (deps.autoStart ?? true) runtime.start();
   logger.info({ sources: sources.length, port: server.port }, 'reconciler started');
   logger.info({ identity }, 'reconciler identity');
   return {
@@ -155,7 +183,9 @@ export async function startReconciler(
     metrics,
     port: server.port,
     metricsPort: server.metricsPort,
+    leading: () => elector?.leading ?? true,
     async close() {
+      await elector?.stop();
       runtime.stop();
       await server.close();
     },

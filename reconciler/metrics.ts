@@ -162,6 +162,12 @@ export class ReconcilerMetrics {
     help: 'How long the last audit took.',
     registers: this.r,
   });
+  readonly breakGlassExpired = new Gauge({
+    name: 'driftgate_break_glass_expired',
+    help: 'Objects still carrying a break-glass annotation past its expiry (drift not yet restored).',
+    labelNames: ['source'] as const,
+    registers: this.r,
+  });
   readonly breakGlassActive = new Gauge({
     name: 'driftgate_break_glass_active',
     help: 'Objects under an unexpired break-glass annotation.',
@@ -183,6 +189,7 @@ export class ReconcilerMetrics {
     this.pruned.inc({ source }, 0);
     this.pruneRefused.inc({ source }, 0);
     this.breakGlassActive.set({ source }, 0);
+    this.breakGlassExpired.set({ source }, 0);
     this.reconcileDuration.zero({ source });
     this.commitToApplied.zero({ source });
     this.fetchDuration.zero({ source });

@@ -62,6 +62,7 @@ export class ReconcilerRuntime {
   #watches = new Map<string, AbortController | undefined>();
   #stopped = false;
   #byName: Map<string, SourceReconciler>;
+  #tried = new Set<string>();
   #glassTimers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   #index: { doc: DesiredIndexDoc; key: string } | undefined;
   #audit: AuditReport | undefined;
@@ -174,7 +175,15 @@ export class ReconcilerRuntime {
   reconcileNow(name: string): Promise<void> {
     const s = this.#byName.get(name);
     if (!s) return Promise.reject(new Error(`no source named ${name}`));
-    return this.queue.run(name, () => s.reconcile()).then(() => this.#ensureWatches(s));
+    return this.queue
+      .run(name, () => s.reconcile())
+      .finally(() => this.#tried.add(name))
+      .then(() => this.#ensureWatches(s));
+  }
+
+  /** Whether every source has been reconciled at least once (successfully or not). */
+  everySourceTried(): boolean {
+    return this.o.sources.every((s) => this.#tried.has(s.cfg.name));
   }
 
   #schedule(s: SourceReconciler, delay: number): void {

@@ -78,6 +78,8 @@ export interface StatusServerOptions {
   readonly stateToken?: () => string | undefined;
   /** The Git policies of the live bundle. */
   readonly policies?: () => object | undefined;
+  /** Ready to serve the feed: the leader (leader election), or always. */
+  readonly ready?: () => boolean;
   readonly logger: Logger;
 }
 
@@ -114,11 +116,19 @@ export async function startStatusServer(
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
+    if (req.method === 'GET' && url.pathname === '/readyz') {
+      const leader = o.ready?.() ?? true;
+      return json(res, leader ? 200 : 503, { leader });
+    }
     if (req.method === 'GET' && parts[0] === 'v1') {
       const token = o.stateToken?.();
       if (!token) return json(res, 403, { error: 'the state feed is off: set stateTokenFile' });
       if (!safeEqual(String(req.headers.authorization ?? ''), `Bearer ${token}`))
         return json(res, 401, { error: 'bearer token missing or wrong' });
+      // A follower, or a leader that has not tried every source yet, has no complete index: a
+      // webhook must keep its last one rather than load a partial one.
+      if (!(o.ready?.() ?? true) || !o.runtime.everySourceTried())
+        return json(res, 503, { error: 'not the leader, or the first sync is still running' });
       if (parts[1] === 'desired') {
         const doc = o.runtime.desiredIndex();
         return feed(req, res, doc.generation, () => JSON.stringify(doc));

@@ -497,6 +497,7 @@ export class SourceReconciler {
           ...(h.message ? { healthMessage: h.message } : {}),
           drift,
           ...(glass ? { breakGlass: glass } : {}),
+          ...(!glass && breakGlassOf(live) ? { breakGlassExpired: true } : {}),
         });
       });
     }
@@ -602,9 +603,11 @@ export class SourceReconciler {
       else delete status.breakGlass;
     }
     const expired = !glass && breakGlassOf(live) !== undefined;
+    if (status) status.breakGlassExpired = expired;
     if (drift.length === 0) {
       if (status) status.drift = [];
       if (expired) await this.#clearBreakGlass(ref);
+      if (status) status.breakGlassExpired = false;
       this.#publish();
       return 'in-sync';
     }
@@ -636,6 +639,7 @@ export class SourceReconciler {
     }
     await this.d.cluster.apply(obj);
     if (expired) await this.#clearBreakGlass(ref);
+    if (status) status.breakGlassExpired = false;
     this.#reverts.set(key, [...recent, now]);
     if (status) status.drift = [];
     m.selfHeal.inc({ source, kind: ref.kind });
@@ -672,8 +676,13 @@ export class SourceReconciler {
     const m = this.d.metrics;
     const source = this.cfg.name;
     let glass = 0;
-    for (const o of this.state.objects.values()) if (o.breakGlass) glass++;
+    let expired = 0;
+    for (const o of this.state.objects.values()) {
+      if (o.breakGlass) glass++;
+      if (o.breakGlassExpired) expired++;
+    }
     m.breakGlassActive.set({ source }, glass);
+    m.breakGlassExpired.set({ source }, expired);
     const byKind = new Map<string, number>();
     for (const o of this.state.objects.values())
       byKind.set(o.ref.kind, (byKind.get(o.ref.kind) ?? 0) + (o.drift.length > 0 ? 1 : 0));

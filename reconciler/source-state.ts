@@ -13,6 +13,8 @@ export interface ObjectStatus {
   drift: readonly FieldDiff[];
   /** An unexpired break-glass: drift is left alone until it expires. */
   breakGlass?: { readonly reason: string; readonly expires: string };
+  /** A break-glass annotation past its expiry is still on the live object. */
+  breakGlassExpired?: boolean;
 }
 
 /** What the reconciler knows about one source; served as JSON by the status endpoint. */

@@ -40,6 +40,10 @@ export function followFeed<T>(o: FeedOptions<T>): { first: Promise<void>; close(
       } else if (res.status === 404) {
         o.onContact?.();
         await res.body?.cancel();
+      } else if (res.status === 503) {
+        // A follower replica (leader election) or a leader still on its first sync: keep the
+        // last document and ask again; the Service reaches the leader on another poll.
+        await res.body?.cancel();
       } else if (!res.ok) {
         throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
       } else {

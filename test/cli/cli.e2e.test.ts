@@ -3,6 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { check } from '../../cli/check.js';
+import { diff } from '../../cli/diff.js';
+import { verify } from '../../cli/verify.js';
 import { exec } from '../../core/exec.js';
 import { startControlPlane } from '../support/control-plane.js';
 import { startGitServer } from '../support/git-server.js';
@@ -16,12 +19,36 @@ import { toolPath } from '../support/tools.js';
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'dg-cli-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const driftgate = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  exec(join(root, 'node_modules/.bin/tsx'), [join(root, 'cli/main.ts'), ...args], {
+// The subcommands run in this process (their code is what `driftgate <command>` runs); one test
+// runs the real binary for help and unknown commands.
+const run = async (
+  fn: (args: readonly string[]) => Promise<number>,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  try {
+    const code = await fn(args);
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+};
+const driftgate = async (args: string[]) => {
+  const [cmd, ...rest] = args;
+  if (cmd === 'check') return run(check, rest);
+  if (cmd === 'diff') return run(diff, rest);
+  if (cmd === 'verify') return run(verify, rest);
+  return exec(join(root, 'node_modules/.bin/tsx'), [join(root, 'cli/main.ts'), ...args], {
     cwd: dir,
-    env: { ...process.env, ...env },
     timeoutMs: 120_000,
   });
+};
 const opa = toolPath('opa');
 
 t.test('help and unknown commands', async (t) => {
@@ -130,8 +157,8 @@ t.test('verify and diff against real Git and a real apiserver', async (t) => {
   };
   const cfgFile = join(dir, 'reconciler.yaml');
   writeFileSync(cfgFile, stringify({ namespace: 'driftgate-system', sources: [source] }));
-  const env = { KUBECONFIG: cp.kubeconfigs.reconciler };
-  const before = await driftgate(['diff', '--config', cfgFile], env);
+  process.env.KUBECONFIG = cp.kubeconfigs.reconciler;
+  const before = await driftgate(['diff', '--config', cfgFile]);
   t.equal(before.code, 1, before.stderr);
   t.match(before.stdout, /source cli: [0-9a-f]{12} signed by ssh:sam@example.com/);
   t.match(before.stdout, 'create ConfigMap cli/a (app/a.yaml)');
@@ -150,16 +177,16 @@ t.test('verify and diff against real Git and a real apiserver', async (t) => {
     '-p',
     '{"data":{"v":"manual"}}',
   ]);
-  const drifted = await driftgate(['diff', '--config', cfgFile], env);
+  const drifted = await driftgate(['diff', '--config', cfgFile]);
   t.equal(drifted.code, 1);
   t.match(drifted.stdout, 'update ConfigMap cli/b (app/b.yaml): /data/v: git "2", live "manual"');
   t.notMatch(drifted.stdout, 'ConfigMap cli/a');
 
   await cp.kubectl(['patch', 'cm', 'b', '-n', 'cli', '--type=merge', '-p', '{"data":{"v":"2"}}']);
-  const inSync = await driftgate(['diff', '--config', cfgFile, '--source', 'cli'], env);
+  const inSync = await driftgate(['diff', '--config', cfgFile, '--source', 'cli']);
   t.equal(inSync.code, 0, inSync.stdout);
   t.match(inSync.stdout, 'in sync');
-  const none = await driftgate(['diff', '--config', cfgFile, '--source', 'other'], env);
+  const none = await driftgate(['diff', '--config', cfgFile, '--source', 'other']);
   t.equal(none.code, 2);
   t.match(none.stderr, 'no source named other');
 });

@@ -7,13 +7,14 @@ import { waitFor } from '../support/processes.js';
 
 // The webhook's follower of the reconciler's feed, against a real HTTP server on loopback that
 // plays the reconciler's part (the reconciler itself serves it in test/e2e/git-state.e2e.test.ts).
-let mode: 'ok' | 'down' | 'missing' = 'ok';
+let mode: 'ok' | 'down' | 'missing' | 'follower' = 'ok';
 let version = 1;
 const seen: IncomingMessage['headers'][] = [];
 const server = createServer((req, res) => {
   seen.push(req.headers);
-  if (mode === 'down') return void res.writeHead(503).end('reconciler restarting');
+  if (mode === 'down') return void res.writeHead(502).end('reconciler restarting');
   if (mode === 'missing') return void res.writeHead(404).end('{}');
+  if (mode === 'follower') return void res.writeHead(503).end('{"error":"not the leader"}');
   const tag = `"v${version}"`;
   res.setHeader('etag', tag);
   if (req.headers['if-none-match'] === tag) return void res.writeHead(304).end();
@@ -48,7 +49,7 @@ t.test(
 
     mode = 'down';
     await waitFor('errors counted', async () => errors.length >= 2, 5000, 10);
-    t.match(errors[0], 'HTTP 503: reconciler restarting');
+    t.match(errors[0], 'HTTP 502: reconciler restarting');
     t.same(docs, [1], 'the last document stays');
 
     mode = 'ok';
@@ -76,6 +77,23 @@ t.test('a document the consumer refuses counts as an error and is fetched again'
   t.teardown(() => f.close());
   await waitFor('a retry', async () => calls >= 2, 5000, 10);
   t.same(errors, ['did not build here']);
+});
+
+t.test('503 (a follower replica) keeps the last document and is not an error', async (t) => {
+  mode = 'follower';
+  const errors: string[] = [];
+  const f = followFeed({
+    url,
+    token: () => 'tok',
+    intervalMs: 20,
+    onDocument: () => void t.fail('no document'),
+    onError: (e) => void errors.push(e),
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => f.close());
+  const before = seen.length;
+  await waitFor('polls', async () => seen.length >= before + 3, 5000, 10);
+  t.same(errors, []);
 });
 
 t.test('404 (nothing published yet) is not an error', async (t) => {

@@ -1,0 +1,40 @@
+{{- define "driftgate.name" -}}driftgate{{- end -}}
+
+{{- define "driftgate.fullname" -}}
+{{- if contains "driftgate" .Release.Name -}}{{ .Release.Name | trunc 50 | trimSuffix "-" }}{{- else -}}{{ printf "%s-driftgate" .Release.Name | trunc 50 | trimSuffix "-" }}{{- end -}}
+{{- end -}}
+
+{{- define "driftgate.labels" -}}
+app.kubernetes.io/name: driftgate
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "driftgate.selector" -}}
+app.kubernetes.io/name: driftgate
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "driftgate.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{- define "driftgate.webhookService" -}}{{ include "driftgate.fullname" . }}-webhook{{- end -}}
+{{- define "driftgate.reconcilerService" -}}{{ include "driftgate.fullname" . }}-reconciler{{- end -}}
+{{- define "driftgate.reconcilerSA" -}}{{ include "driftgate.fullname" . }}-reconciler{{- end -}}
+
+{{- define "driftgate.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+seccompProfile: { type: RuntimeDefault }
+{{- end -}}
+
+{{- define "driftgate.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities: { drop: [ALL] }
+{{- end -}}

@@ -1,0 +1,321 @@
+// The demo's steps: a real control plane, a real Git server with signed commits, driftgate's
+// reconciler and webhook, narrated: the sync, a manual change denied, policy denials, a
+// break-glass change reverted after its expiry, where to look. cli/demo.ts runs it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parseReconcilerConfig } from '../reconciler/config.js';
+import { startReconciler } from '../reconciler/main.js';
+import { parseWebhookConfig } from '../webhook/config.js';
+import { startWebhook } from '../webhook/main.js';
+import {
+  DRIFTGATE_NAMESPACE,
+  RECONCILER_USER,
+  startControlPlane,
+} from '../test/support/control-plane.js';
+import { startGitServer } from '../test/support/git-server.js';
+import { freePort } from '../test/support/ports.js';
+import { waitFor } from '../test/support/processes.js';
+import { createSshSigner } from '../test/support/signing.js';
+import { toolPath } from '../test/support/tools.js';
+import { deployment, LIBRARY_DIR, registerWebhooks } from '../test/support/webhook.js';
+import { demoRepo, SRE_GROUP } from './demo-repo.js';
+
+export interface Demo {
+  /** Stop everything the demo started and remove its files. */
+  stop(): Promise<void>;
+}
+
+/** Run the demo to its end, narrating through `print`; everything stays up until stop(). */
+export async function runDemo(print: (line: string) => void): Promise<Demo> {
+  const t0 = Date.now();
+  let stepNo = 0;
+  const step = (text: string): void =>
+    print(`\n[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${++stepNo}. ${text}`);
+  const say = (text: string): void => print(`           ${text}`);
+  const shown = (out: string): void => {
+    for (const line of out.trim().split('\n')) say(`  │ ${line}`);
+  };
+  const work = mkdtempSync(join(tmpdir(), 'driftgate-demo-'));
+  const cleanups: (() => Promise<void> | void)[] = [
+    () => rmSync(work, { recursive: true, force: true }),
+  ];
+  const stop = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
+  };
+  try {
+    step(
+      'Starting a real control plane: etcd, kube-apiserver, controller-manager, scheduler, a kwok node…',
+    );
+    const cp = await startControlPlane({ workloads: true });
+    cleanups.push(() => cp.stop());
+    say(`admin kubeconfig: ${cp.kubeconfigs.admin}`);
+
+    step(
+      'Starting a Git server (git http-backend) and committing an example repo, signed with ssh-keygen…',
+    );
+    const git = await startGitServer();
+    cleanups.push(() => git.stop());
+    const signer = await createSshSigner(
+      join(work, 'ssh'),
+      'Platform Team',
+      'platform@example.com',
+    );
+    const repo = await git.createRepo('platform');
+    const files = demoRepo();
+    const first = await repo.commit(files, {
+      signer,
+      message: 'dev and prod environments, a policy',
+    });
+    say(`${repo.url} @ ${first.slice(0, 12)}: ${Object.keys(files).sort().join(', ')}`);
+
+    step('Starting the driftgate reconciler (two sources: envs/dev and envs/prod) …');
+    const token = join(work, 'state-token');
+    writeFileSync(token, `${Math.random().toString(36).slice(2)}\n`);
+    const trust = {
+      sshAllowedSigners: `platform@example.com namespaces="git" ${signer.publicKey}\n`,
+    };
+    const source = (env: string, extra: Record<string, unknown> = {}) => ({
+      name: env,
+      repoURL: repo.url,
+      ref: 'main',
+      path: `envs/${env}`,
+      destinationNamespace: `shop-${env}`,
+      createNamespace: true,
+      interval: '30s',
+      verification: { mode: 'strict', ...trust },
+      ...extra,
+    });
+    const statusPort = await freePort();
+    const rec = await startReconciler(
+      parseReconcilerConfig({
+        namespace: DRIFTGATE_NAMESPACE,
+        cacheDir: join(work, 'cache'),
+        host: '127.0.0.1',
+        statusPort,
+        metricsPort: await freePort(),
+        kustomizePath: toolPath('kustomize'),
+        helmPath: toolPath('helm'),
+        logLevel: 'silent',
+        stateTokenFile: token,
+        policies: {
+          opaPath: toolPath('opa'),
+          dir: LIBRARY_DIR,
+          gate: 'enforce',
+          audit: { interval: '1m' },
+        },
+        sources: [source('dev'), source('prod', { policyPath: 'policies' })],
+      }),
+      { kubeConfig: cp.kubeConfig('reconciler'), logger: pino({ level: 'silent' }) },
+    );
+    cleanups.push(() => rec.close());
+    const statusURL = `http://127.0.0.1:${rec.port}`;
+    const status = async (name: string) =>
+      (await (await fetch(`${statusURL}/status/${name}`)).json()) as Record<string, unknown>;
+    await waitFor(
+      'both sources Synced',
+      async () =>
+        (await status('dev')).syncStatus === 'Synced' &&
+        (await status('prod')).syncStatus === 'Synced',
+      120_000,
+      250,
+    );
+    for (const env of ['dev', 'prod']) {
+      const s = await status(env);
+      say(
+        `${env}: ${s.syncStatus}, revision ${String(s.revision).slice(0, 12)}, signed by ${s.signer}, ${s.objects} objects`,
+      );
+    }
+    await waitFor(
+      'prod web rolled out',
+      async () =>
+        (
+          await cp.kubectl([
+            'get',
+            'deploy',
+            'web',
+            '-n',
+            'shop-prod',
+            '-o',
+            'jsonpath={.status.readyReplicas}',
+          ])
+        ).stdout === '3',
+      120_000,
+      500,
+    );
+    shown((await cp.kubectl(['get', 'deploy', '-A', '-l', 'driftgate.io/source'])).stdout);
+
+    step('Starting the driftgate admission webhook (HTTPS) and registering it with the apiserver…');
+    const wh = await startWebhook(
+      parseWebhookConfig({
+        host: '127.0.0.1',
+        port: 0,
+        metricsHost: '127.0.0.1',
+        metricsPort: await freePort(),
+        policyDir: LIBRARY_DIR,
+        watchPolicies: false,
+        opaPath: toolPath('opa'),
+        logLevel: 'silent',
+        tls: {
+          generateDir: join(work, 'tls'),
+          dnsNames: ['localhost'],
+          ipAddresses: ['127.0.0.1'],
+        },
+        gitState: {
+          reconcilerURL: statusURL,
+          tokenFile: token,
+          pollInterval: '1s',
+          reconciler: {
+            username: RECONCILER_USER,
+            group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
+          },
+          breakGlass: { groups: [SRE_GROUP], maxDuration: '1h' },
+          governed: { namespaces: ['shop-prod'], mode: 'deny' },
+        },
+      }),
+      { logger: pino({ level: 'silent' }) },
+    );
+    cleanups.push(() => wh.close());
+    await wh.gitStateFetched;
+    await registerWebhooks(cp, `https://127.0.0.1:${wh.port}`, wh.caBundle(), {
+      operations: ['CREATE', 'UPDATE', 'DELETE'],
+      extraResources: ['deployments/scale'],
+    });
+    await cp.kubectl(['apply', '-f', '-'], {
+      input: `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: driftgate-demo:sre }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: driftgate-test:developer }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "${SRE_GROUP}" }]
+`,
+    });
+    const alice = (args: string[], input?: string) =>
+      cp.kubectl(args, { as: 'developer', ...(input ? { input } : {}) });
+    await waitFor(
+      'the webhook to be called',
+      async () =>
+        (
+          await alice([
+            'scale',
+            'deploy/web',
+            '-n',
+            'shop-prod',
+            '--replicas=1',
+            '--dry-run=server',
+          ])
+        ).code !== 0,
+      30_000,
+      250,
+    );
+    say(
+      `webhook on https://127.0.0.1:${wh.port}; ${wh.desired.size} Git-declared objects in its index`,
+    );
+
+    step(
+      'A developer (alice) scales the prod Deployment by hand: kubectl scale deploy/web --replicas=1',
+    );
+    const scaled = await alice(['scale', 'deploy/web', '-n', 'shop-prod', '--replicas=1']);
+    shown(scaled.stderr);
+    say(scaled.code !== 0 ? '→ denied: Git declares 3 replicas.' : '→ unexpectedly allowed!');
+
+    step(
+      'Policies: an image tagged :latest (built-in library), a debug ConfigMap (policy from Git)',
+    );
+    const latest = await alice(
+      ['apply', '-n', 'shop-dev', '-f', '-'],
+      deployment('try-latest', 'shop-dev', { image: 'registry.example/shop/web:latest' }),
+    );
+    shown(latest.stderr);
+    const debug = await alice(
+      ['apply', '-n', 'shop-dev', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'debug' },
+        data: { debug: 'true' },
+      }),
+    );
+    shown(debug.stderr);
+
+    step(
+      'Break glass: carol (group driftgate:sre) annotates web, then scales it to 1 for 20 seconds',
+    );
+    const expires = new Date(Date.now() + 20_000).toISOString();
+    const carol = (args: string[]) =>
+      cp.kubectl([...args, '--as=carol', `--as-group=${SRE_GROUP}`]);
+    shown(
+      (
+        await carol([
+          'annotate',
+          'deploy/web',
+          '-n',
+          'shop-prod',
+          'driftgate.io/break-glass=INC-42: shed load',
+          `driftgate.io/break-glass-expires=${expires}`,
+        ])
+      ).stdout,
+    );
+    const patched = await carol([
+      'patch',
+      'deploy/web',
+      '-n',
+      'shop-prod',
+      '--type=merge',
+      '-p',
+      '{"spec":{"replicas":1}}',
+    ]);
+    shown(patched.stdout + patched.stderr);
+    const replicas = async () =>
+      (
+        await cp.kubectl([
+          'get',
+          'deploy',
+          'web',
+          '-n',
+          'shop-prod',
+          '-o',
+          'jsonpath={.spec.replicas}',
+        ])
+      ).stdout;
+    say(`replicas now ${await replicas()}; self-heal leaves it alone until ${expires}`);
+    await waitFor(
+      'the revert after the expiry',
+      async () => (await replicas()) === '3',
+      90_000,
+      250,
+    );
+    say(
+      `${new Date().toISOString()}: reverted to ${await replicas()} replicas, the state Git declares`,
+    );
+
+    step('Where to look');
+    say(
+      `status:              curl ${statusURL}/status   (or: npx tsx cli/main.ts status --url ${statusURL})`,
+    );
+    say(`reconciler metrics:  curl http://127.0.0.1:${rec.metricsPort}/metrics | grep ^driftgate_`);
+    say(`webhook metrics:     curl http://127.0.0.1:${wh.metricsPort}/metrics | grep ^driftgate_`);
+    say(`audit report:        curl -X POST ${statusURL}/audit`);
+    say(`kubectl:             export KUBECONFIG=${cp.kubeconfigs.admin}`);
+    say(
+      `as the developer:    kubectl --kubeconfig ${cp.kubeconfigs.developer} -n shop-prod scale deploy/web --replicas=2`,
+    );
+    say(`Git:                 ${repo.url} (a clone to commit from: ${repo.work})`);
+    const m = [
+      await (await fetch(`http://127.0.0.1:${rec.metricsPort}/metrics`)).text(),
+      await (await fetch(`http://127.0.0.1:${wh.metricsPort}/metrics`)).text(),
+    ].join('\n');
+    for (const line of m.split('\n'))
+      if (
+        /^driftgate_(source_info|manual_changes_total|self_heal_total|break_glass_uses_total)\{/.test(
+          line,
+        ) &&
+        !line.endsWith(' 0')
+      )
+        say(`  ${line}`);
+    return { stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,169 @@
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { leaseDecision } from '../../reconciler/leader.js';
+import { DRIFTGATE_NAMESPACE, startControlPlane } from '../support/control-plane.js';
+import { startGitServer } from '../support/git-server.js';
+import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/processes.js';
+import { configMap, trustOf } from '../support/reconciler.js';
+import { createSshSigner } from '../support/signing.js';
+
+t.test(
+  'lease decisions: create, renew, follow, take over only after an observed expiry',
+  async (t) => {
+    const at = (ms: number) => ({ renewTime: 'r1', atMs: ms });
+    t.equal(leaseDecision(undefined, 'a', undefined, 0, 15_000), 'create');
+    t.equal(leaseDecision({ holder: 'a', renewTime: 'r1' }, 'a', at(0), 1, 15_000), 'renew');
+    t.equal(leaseDecision({ renewTime: 'r1' }, 'a', at(0), 1, 15_000), 'take-over', 'released');
+    t.equal(leaseDecision({ holder: 'b', renewTime: 'r1' }, 'a', at(0), 10_000, 15_000), 'follow');
+    t.equal(
+      leaseDecision({ holder: 'b', renewTime: 'r1' }, 'a', at(0), 16_000, 15_000),
+      'take-over',
+    );
+    t.equal(
+      leaseDecision({ holder: 'b', renewTime: 'r2' }, 'a', at(0), 16_000, 15_000),
+      'follow',
+      'a renew time we have not seen yet is fresh',
+    );
+  },
+);
+
+// Two reconciler processes (the real CLI) against the real apiserver and one Lease.
+t.test('two replicas: one reconciles; when it is killed the other takes over', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-leader-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const cp = await startControlPlane();
+  t.teardown(() => cp.stop());
+  const git = await startGitServer();
+  t.teardown(() => git.stop());
+  const signer = await createSshSigner(join(dir, 'ssh'), 'Sam Ops', 'sam@example.com');
+  const repo = await git.createRepo('leader');
+  await repo.commit({ 'app/a.yaml': configMap('a', { v: '1' }) }, { signer });
+
+  const root = join(import.meta.dirname, '..', '..');
+  const children: ChildProcess[] = [];
+  // SIGTERM at the end: the CLI shuts down cleanly (releasing the lease, writing coverage).
+  t.teardown(() =>
+    Promise.all(
+      children
+        .filter((c) => c.exitCode === null && c.signalCode === null)
+        .map((c) => new Promise((r) => c.once('exit', r).kill('SIGTERM'))),
+    ),
+  );
+  const replica = async (name: string) => {
+    const port = await freePort();
+    const cfg = join(dir, `${name}.yaml`);
+    writeFileSync(
+      cfg,
+      stringify({
+        namespace: DRIFTGATE_NAMESPACE,
+        cacheDir: join(dir, `cache-${name}`),
+        host: '127.0.0.1',
+        statusPort: port,
+        metricsPort: await freePort(),
+        logLevel: 'error',
+        leaderElection: { enabled: true, identity: name, leaseDuration: '3s', renewEvery: '1s' },
+        sources: [
+          {
+            name: 'leader',
+            repoURL: repo.url,
+            ref: 'main',
+            path: 'app',
+            destinationNamespace: 'leader',
+            createNamespace: true,
+            interval: '1s',
+            verification: { mode: 'head', ...trustOf(signer) },
+          },
+        ],
+      }),
+    );
+    // node itself (with tsx's loader), so that SIGKILL kills the reconciler, not a wrapper.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'cli/main.ts'), 'reconcile', '--config', cfg],
+      {
+        cwd: root,
+        env: { ...process.env, KUBECONFIG: cp.kubeconfigs.reconciler },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+
+    children.push(child);
+    child.stdout?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
+    child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
+    const get = async (path: string) => {
+      try {
+        return await fetch(`http://127.0.0.1:${port}${path}`);
+      } catch {
+        return undefined;
+      }
+    };
+    return {
+      child,
+      ready: async () => (await get('/readyz'))?.status === 200,
+      revision: async () =>
+        ((await (await get('/status/leader'))?.json()) as { revision: string | null } | undefined)
+          ?.revision ?? null,
+    };
+  };
+  const a = await replica('replica-a');
+  await waitFor(
+    'replica a leading and synced',
+    async () => (await a.ready()) && (await a.revision()) !== null,
+    60_000,
+    200,
+  );
+  const b = await replica('replica-b');
+  await waitFor(
+    'replica b serving',
+    async () => (await b.revision()) === null && !(await b.ready()),
+    60_000,
+    200,
+  );
+  await new Promise((r) => setTimeout(r, 3000));
+  t.notOk(await b.ready(), 'b follows while a holds the lease');
+  t.equal(await b.revision(), null, 'the follower reconciles nothing');
+  const holder = await cp.kubectl([
+    'get',
+    'lease',
+    'driftgate-reconciler',
+    '-n',
+    DRIFTGATE_NAMESPACE,
+    '-o',
+    'jsonpath={.spec.holderIdentity}',
+  ]);
+  t.equal(holder.stdout, 'replica-a');
+
+  a.child.kill('SIGKILL');
+  const killedAt = Date.now();
+  await waitFor(
+    'b takes over',
+    async () => (await b.ready()) && (await b.revision()) !== null,
+    30_000,
+    200,
+  );
+  t.ok(Date.now() - killedAt < 15_000, `took over in ${Date.now() - killedAt} ms`);
+  const now = await cp.kubectl([
+    'get',
+    'lease',
+    'driftgate-reconciler',
+    '-n',
+    DRIFTGATE_NAMESPACE,
+    '-o',
+    'jsonpath={.spec.holderIdentity} {.spec.leaseTransitions}',
+  ]);
+  t.equal(now.stdout, 'replica-b 1');
+  await repo.commit({ 'app/a.yaml': configMap('a', { v: '2' }) }, { signer });
+  await waitFor(
+    'the new leader applies new commits',
+    async () =>
+      (await cp.kubectl(['get', 'cm', 'a', '-n', 'leader', '-o', 'jsonpath={.data.v}'])).stdout ===
+      '2',
+    30_000,
+    250,
+  );
+});
