@@ -23,6 +23,12 @@ import { deployment, LIBRARY_DIR, registerWebhooks } from '../test/support/webho
 import { demoRepo, SRE_GROUP } from './demo-repo.js';
 
 export interface Demo {
+  /** Where the running demo can be reached. */
+  readonly urls: {
+    readonly status: string;
+    readonly reconcilerMetrics: string;
+    readonly webhookMetrics: string;
+  };
   /** Stop everything the demo started and remove its files. */
   stop(): Promise<void>;
 }
@@ -313,7 +319,14 @@ subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "${SRE_GROU
         !line.endsWith(' 0')
       )
         say(`  ${line}`);
-    return { stop };
+    return {
+      urls: {
+        status: statusURL,
+        reconcilerMetrics: `http://127.0.0.1:${rec.metricsPort}/metrics`,
+        webhookMetrics: `http://127.0.0.1:${wh.metricsPort}/metrics`,
+      },
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -12,6 +12,7 @@ import { startGitServer } from '../support/git-server.js';
 import { GOOD_POLICY, policyDir } from '../support/policy-dirs.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
 import { createSshSigner } from '../support/signing.js';
+import { withoutCoverage } from '../support/processes.js';
 import { toolPath } from '../support/tools.js';
 
 // The driftgate command as users run it (tsx over the sources), against real Git, a real
@@ -46,6 +47,7 @@ const driftgate = async (args: string[]) => {
   if (cmd === 'verify') return run(verify, rest);
   return exec(join(root, 'node_modules/.bin/tsx'), [join(root, 'cli/main.ts'), ...args], {
     cwd: dir,
+    env: withoutCoverage(),
     timeoutMs: 120_000,
   });
 };

@@ -1,12 +1,23 @@
 import t from 'tap';
-import { runDemo } from '../../cli/demo-run.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { runDemo, type Demo } from '../../cli/demo-run.js';
+import { DASHBOARDS } from '../../dashboards/generate.js';
+import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/processes.js';
+
+const lines: string[] = [];
+let started: Demo | undefined;
+const running = runDemo((l) => lines.push(l)).then((d) => (started = d));
+t.teardown(() => started?.stop());
 
 // `npm run demo` is the README's first command: run its steps to the narrated end (in this
 // process; cli/demo.ts only adds Ctrl-C handling) and check that each thing it promises happened.
 t.test('the demo runs to its end: sync, denial, policies, break-glass reverted', async (t) => {
-  const lines: string[] = [];
-  const demo = await runDemo((l) => lines.push(l));
-  t.teardown(() => demo.stop());
+  await running;
   const out = lines.join('\n');
   t.match(out, /dev: Synced, revision [0-9a-f]{12}, signed by ssh:platform@example.com, 2 objects/);
   t.match(
@@ -27,3 +38,78 @@ t.test('the demo runs to its end: sync, denial, policies, break-glass reverted',
   t.match(out, /driftgate_break_glass_uses_total\{source="prod"\} 1/);
   t.notMatch(out, 'unexpectedly allowed');
 });
+
+// Every dashboard panel against a real Prometheus (Debian package) scraping the running demo.
+t.test(
+  'every dashboard query returns data from a real Prometheus scraping driftgate',
+  async (t) => {
+    const demo = await running;
+    const dir = mkdtempSync(join(tmpdir(), 'dg-prom-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const target = (u: string) => new URL(u).host;
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      stringify({
+        global: { scrape_interval: '1s', evaluation_interval: '1s' },
+        scrape_configs: [
+          {
+            job_name: 'driftgate-reconciler',
+            static_configs: [{ targets: [target(demo.urls.reconcilerMetrics)] }],
+          },
+          {
+            job_name: 'driftgate-webhook',
+            static_configs: [{ targets: [target(demo.urls.webhookMetrics)] }],
+          },
+        ],
+      }),
+    );
+    const port = await freePort();
+    const prom = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    t.teardown(() => void prom.kill('SIGTERM'));
+    const api = `http://127.0.0.1:${port}/api/v1`;
+    const query = async (expr: string) =>
+      (await (await fetch(`${api}/query?query=${encodeURIComponent(expr)}`)).json()) as {
+        status: string;
+        error?: string;
+        data?: { result: unknown[] };
+      };
+    await fetch(`${demo.urls.status}/audit`, { method: 'POST' });
+    // Something for the on-call table of sources that need attention: a suspended source.
+    await fetch(`${demo.urls.status}/sources/dev/suspend`, { method: 'POST' });
+    await waitFor(
+      'both targets scraped 5 times',
+      async () => {
+        const r = await query('count_over_time(up[1m])').catch(() => undefined);
+        return (
+          (r?.data?.result as { value: [number, string] }[] | undefined)?.filter(
+            (s) => Number(s.value[1]) >= 5,
+          ).length === 2
+        );
+      },
+      60_000,
+      500,
+    );
+    let queries = 0;
+    for (const d of DASHBOARDS)
+      for (const row of d.rows)
+        for (const panel of row.panels)
+          for (const target of panel.targets) {
+            const r = await query(target.expr.replaceAll('$__rate_interval', '5s'));
+            queries++;
+            t.equal(r.status, 'success', `${d.uid} / ${panel.title}: ${r.error ?? ''}`);
+            t.ok(
+              (r.data?.result.length ?? 0) > 0,
+              `${d.uid} / ${panel.title}: returns data (${target.expr})`,
+            );
+          }
+    t.ok(queries >= 40, `${queries} panel queries`);
+  },
+);

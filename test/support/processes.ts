@@ -89,3 +89,13 @@ export async function waitFor(
   const reason = last instanceof Error ? `: ${last.message}` : '';
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
 }
+
+/**
+ * The environment for a child that runs driftgate's TypeScript through tsx: without tap's V8
+ * coverage directory, whose ranges for the same files would not match tap's own transpilation.
+ */
+export function withoutCoverage(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_V8_COVERAGE;
+  return env;
+}

@@ -113,15 +113,23 @@ export async function createX509Signer(
   });
   await trustX509(home, [ca.certPem]);
   const p12 = join(dir, 'signer.p12');
-  writeFileSync(p12, toPkcs12(leaf, [ca.certPem], ''), { mode: 0o600 });
-  await execOk(
-    'gpgsm',
-    ['--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '--import', p12],
-    {
-      env,
-      input: '\n',
-    },
-  );
+  // An empty passphrase, so that git can sign without a prompt. gpgsm tries several encodings of
+  // an empty PKCS#12 password; now and then (about one import in a few hundred) a wrong one
+  // decrypts to bytes whose padding looks valid and the import fails. A new PKCS#12 (fresh salt)
+  // of the same key and certificate imports on the next try.
+  for (let attempt = 1; ; attempt++) {
+    writeFileSync(p12, toPkcs12(leaf, [ca.certPem], ''), { mode: 0o600 });
+    try {
+      await execOk(
+        'gpgsm',
+        ['--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '--import', p12],
+        { env, input: '\n' },
+      );
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
   return {
     kind: SignatureKind.x509,
     name,

@@ -1,0 +1,255 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { exec } from '../../core/exec.js';
+import { RECONCILER_NODE_OPTIONS, WEBHOOK_NODE_OPTIONS } from '../../core/node-options.js';
+import { startControlPlane } from '../support/control-plane.js';
+import { toolPath } from '../support/tools.js';
+
+// The Helm chart with the real helm: lint, template with several value sets, the schema, and a
+// server-side dry-run apply of what it renders against the real apiserver (its OpenAPI schema
+// and admission chain). No container runtime runs here, so the image itself is not started.
+const root = join(import.meta.dirname, '..', '..');
+const chart = join(root, 'charts', 'driftgate');
+const helm = (args: string[]) => exec(toolPath('helm'), args, { cwd: root, timeoutMs: 60_000 });
+type Doc = {
+  kind: string;
+  metadata: { name: string; annotations?: Record<string, string> };
+  [k: string]: unknown;
+};
+const render = async (set: string[] = []): Promise<Doc[]> => {
+  const r = await helm([
+    'template',
+    'driftgate',
+    chart,
+    '-n',
+    'driftgate-system',
+    '--kube-version',
+    '1.35.4',
+    ...set.flatMap((s) => ['--set', s]),
+  ]);
+  if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJSON() as Doc)
+    .filter(Boolean);
+};
+const one = (docs: Doc[], kind: string, name?: string): Doc => {
+  const d = docs.find((x) => x.kind === kind && (!name || x.metadata.name === name));
+  if (!d) throw new Error(`no ${kind} ${name ?? ''}`);
+  return d;
+};
+
+t.test('helm lint passes', async (t) => {
+  const r = await helm(['lint', chart]);
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.match(r.stdout, '1 chart(s) linted, 0 chart(s) failed');
+});
+
+t.test(
+  'default values: safe webhook configurations, two replicas each, least privilege',
+  async (t) => {
+    const docs = await render();
+    for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+      const w =
+        (one(docs, kind) as unknown as { webhooks: Record<string, unknown>[] }).webhooks[0] ?? {};
+      t.match(
+        w,
+        {
+          failurePolicy: 'Fail',
+          timeoutSeconds: 5,
+          sideEffects: 'None',
+          clientConfig: { service: { name: 'driftgate-webhook', namespace: 'driftgate-system' } },
+          namespaceSelector: {
+            matchExpressions: [
+              {
+                key: 'kubernetes.io/metadata.name',
+                operator: 'NotIn',
+                values: ['kube-system', 'driftgate-system'],
+              },
+            ],
+          },
+        },
+        kind,
+      );
+      t.match(
+        (w.matchConditions as { expression: string }[]).map((c) => c.expression).join(' '),
+        /leases.*events/,
+      );
+      t.ok(
+        Buffer.from(String((w.clientConfig as { caBundle: string }).caBundle), 'base64')
+          .toString()
+          .includes('BEGIN CERTIFICATE'),
+        'a generated caBundle',
+      );
+    }
+    const tls = one(docs, 'Secret', 'driftgate-webhook-tls') as unknown as {
+      data: Record<string, string>;
+    };
+    const vwc = one(docs, 'ValidatingWebhookConfiguration') as unknown as {
+      webhooks: { clientConfig: { caBundle: string } }[];
+    };
+    t.equal(
+      tls.data['ca.crt'],
+      vwc.webhooks[0]?.clientConfig.caBundle,
+      'same CA in Secret and caBundle',
+    );
+
+    const webhook = one(docs, 'Deployment', 'driftgate-webhook') as unknown as {
+      spec: { replicas: number; template: { spec: Record<string, unknown> } };
+    };
+    const reconciler = one(docs, 'Deployment', 'driftgate-reconciler') as unknown as {
+      spec: { replicas: number; template: { spec: Record<string, unknown> } };
+    };
+    t.equal(webhook.spec.replicas, 2);
+    t.equal(reconciler.spec.replicas, 2);
+    t.match(webhook.spec.template.spec, {
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true },
+      affinity: { podAntiAffinity: {} },
+      containers: [
+        {
+          env: [{ name: 'NODE_OPTIONS', value: WEBHOOK_NODE_OPTIONS }],
+          securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+        },
+      ],
+    });
+    t.match(reconciler.spec.template.spec, {
+      containers: [{ env: [{ name: 'NODE_OPTIONS', value: RECONCILER_NODE_OPTIONS }] }],
+    });
+    t.match(one(docs, 'PodDisruptionBudget'), { spec: { minAvailable: 1 } });
+    const cfg = parse(
+      (
+        one(docs, 'ConfigMap', 'driftgate-reconciler') as unknown as {
+          data: Record<string, string>;
+        }
+      ).data['reconciler.yaml'] as string,
+    );
+    t.match(cfg, {
+      leaderElection: { enabled: true, leaseDuration: '15s' },
+      policies: { gate: 'enforce' },
+    });
+    const whCfg = parse(
+      (one(docs, 'ConfigMap', 'driftgate-webhook') as unknown as { data: Record<string, string> })
+        .data['webhook.yaml'] as string,
+    );
+    t.match(whCfg, {
+      gitState: {
+        reconciler: {
+          username: 'system:serviceaccount:driftgate-system:driftgate-reconciler',
+          group: 'system:serviceaccounts:driftgate-system',
+        },
+      },
+    });
+    const role = one(docs, 'Role') as unknown as {
+      rules: { resources: string[]; verbs: string[] }[];
+    };
+    t.notOk(
+      role.rules.some((r) => r.verbs.includes('*') || r.resources.includes('*')),
+      'no wildcard rules',
+    );
+    const cr = one(docs, 'ClusterRole') as unknown as {
+      rules: { resources: string[]; verbs: string[] }[];
+    };
+    t.notOk(cr.rules.some((r) => r.verbs.includes('*') || r.resources.includes('*')));
+    t.equal(docs.filter((d) => d.kind === 'NetworkPolicy').length, 2);
+    t.notOk(docs.some((d) => d.kind === 'ServiceMonitor' || d.kind === 'PrometheusRule'));
+  },
+);
+
+t.test('value sets: failure policy, cert-manager, monitoring and dashboards', async (t) => {
+  const ignore = await render(['webhook.failurePolicy=Ignore', 'webhook.timeoutSeconds=3']);
+  t.match(one(ignore, 'ValidatingWebhookConfiguration'), {
+    webhooks: [{ failurePolicy: 'Ignore', timeoutSeconds: 3 }],
+  });
+  const cm = await render(['certificates.mode=certManager']);
+  t.match(one(cm, 'ValidatingWebhookConfiguration').metadata.annotations, {
+    'cert-manager.io/inject-ca-from': 'driftgate-system/driftgate-webhook',
+  });
+  t.match(one(cm, 'Certificate'), { spec: { secretName: 'driftgate-webhook-tls' } });
+  t.notOk(cm.some((d) => d.kind === 'Secret' && d.metadata.name === 'driftgate-webhook-tls'));
+  const mon = await render([
+    'metrics.serviceMonitor.enabled=true',
+    'metrics.prometheusRule.enabled=true',
+    'metrics.dashboards.enabled=true',
+  ]);
+  t.match(one(mon, 'ServiceMonitor'), { spec: { endpoints: [{ port: 'metrics' }] } });
+  const rules = parse(readFileSync(join(root, 'dashboards', 'alerts.yaml'), 'utf8'));
+  t.same(
+    (one(mon, 'PrometheusRule') as unknown as { spec: unknown }).spec,
+    rules,
+    'the same rules',
+  );
+  const boards = mon.filter((d) => d.kind === 'ConfigMap' && d.metadata.name.includes('dashboard'));
+  t.equal(boards.length, 4);
+  for (const b of boards)
+    t.match(b, { metadata: { labels: { grafana_dashboard: '1' } } }, b.metadata.name);
+});
+
+t.test('the schema refuses bad values with the reason', async (t) => {
+  for (const [set, why] of [
+    [
+      'webhook.failurePolicy=Maybe',
+      "'/webhook/failurePolicy': value must be one of 'Fail', 'Ignore'",
+    ],
+    ['webhook.timeoutSeconds=60', '/webhook/timeoutSeconds'],
+    ['reconciler.policies.gate=sometimes', '/reconciler/policies/gate'],
+  ] as const) {
+    const r = await helm(['template', 'x', chart, '--kube-version', '1.35.4', '--set', set]);
+    t.not(r.code, 0, set);
+    t.match(r.stderr, why);
+  }
+});
+
+t.test('a server-side dry-run apply of the rendered chart passes the real apiserver', async (t) => {
+  const cp = await startControlPlane();
+  t.teardown(() => cp.stop());
+  const r = await helm([
+    'template',
+    'driftgate',
+    chart,
+    '-n',
+    'driftgate-system',
+    '--kube-version',
+    '1.35.4',
+    '--set',
+    'metrics.dashboards.enabled=true',
+  ]);
+  t.equal(r.code, 0, r.stderr);
+  const applied = await cp.kubectl(
+    ['apply', '--dry-run=server', '-n', 'driftgate-system', '-f', '-'],
+    {
+      input: r.stdout,
+    },
+  );
+  t.equal(applied.code, 0, applied.stderr);
+  t.match(
+    applied.stdout,
+    'validatingwebhookconfiguration.admissionregistration.k8s.io/driftgate created (server dry run)',
+  );
+  t.match(applied.stdout, 'deployment.apps/driftgate-reconciler created (server dry run)');
+  t.equal(
+    applied.stdout.trim().split('\n').length,
+    (await render(['metrics.dashboards.enabled=true'])).length,
+  );
+});
+
+t.test('the Dockerfile: the pinned tool versions, non-root, the library inside', async (t) => {
+  const docker = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const pins = Object.fromEntries(
+    [...readFileSync(join(root, 'tools', 'versions.env'), 'utf8').matchAll(/^(\w+)=(\S+)$/gm)].map(
+      (m) => [m[1], m[2]],
+    ),
+  );
+  for (const tool of ['OPA_VERSION', 'KUSTOMIZE_VERSION', 'HELM_VERSION'])
+    t.match(docker, `ARG ${tool}=${pins[tool]}\n`, `${tool} as tools/versions.env pins it`);
+  t.match(docker, /^USER 65532:65532$/m, 'non-root (the chart runs as 65532 too)');
+  t.match(docker, 'COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/');
+  t.match(docker, 'COPY --from=build /app/policies ./policies');
+  const values = parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as {
+    webhook: { nodeOptions: string };
+    reconciler: { nodeOptions: string };
+  };
+  t.equal(values.webhook.nodeOptions, WEBHOOK_NODE_OPTIONS, 'chart and benchmark agree');
+  t.equal(values.reconciler.nodeOptions, RECONCILER_NODE_OPTIONS);
+});

@@ -1,0 +1,77 @@
+import t from 'tap';
+import { readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { DASHBOARDS, fileOf, render } from '../../dashboards/generate.js';
+import { exec } from '../../core/exec.js';
+import { ReconcilerMetrics } from '../../reconciler/metrics.js';
+import { AdmissionMetrics } from '../../webhook/metrics.js';
+
+// The dashboards and alert rules as files: up to date, wired to metrics that exist, and checked
+// and unit-tested by the real promtool. (test/cli/demo.e2e.test.ts runs every panel query against
+// a real Prometheus scraping a running driftgate.)
+const dir = join(import.meta.dirname, '..', '..', 'dashboards');
+
+/** Every metric name driftgate exports (histograms with their _bucket, _sum and _count). */
+async function exported(): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const registry of [new AdmissionMetrics().registry, new ReconcilerMetrics().registry])
+    for (const m of await registry.getMetricsAsJSON()) {
+      names.add(m.name);
+      if (String(m.type) === 'histogram')
+        for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+    }
+  return names;
+}
+
+t.test('four dashboards, committed as the generator writes them', async (t) => {
+  t.equal(DASHBOARDS.length, 4);
+  for (const d of DASHBOARDS) {
+    const file = JSON.parse(readFileSync(join(dir, fileOf(d)), 'utf8'));
+    t.same(file, render(d), `${fileOf(d)} is up to date (npm run dashboards)`);
+    t.match(file, {
+      uid: /^driftgate-/,
+      templating: { list: [{ name: 'DS_PROMETHEUS', type: 'datasource' }] },
+    });
+    const rows = file.panels.filter((p: { type: string }) => p.type === 'row');
+    t.ok(rows.length >= 2, `${d.uid} has rows per concern`);
+    for (const p of file.panels.filter((p: { type: string }) => p.type !== 'row'))
+      t.equal(p.datasource.uid, '${DS_PROMETHEUS}', `${p.title} uses the datasource variable`);
+  }
+  t.same(new Set(DASHBOARDS.map((d) => d.uid)).size, 4, 'uids are unique');
+});
+
+t.test('every query uses only metrics driftgate exports', async (t) => {
+  const names = await exported();
+  const used = new Set<string>();
+  for (const d of DASHBOARDS)
+    for (const r of d.rows)
+      for (const p of r.panels)
+        for (const q of p.targets)
+          for (const m of q.expr.matchAll(/\bdriftgate_[a-z_]+/g)) used.add(m[0]);
+  const alerts = readFileSync(join(dir, 'alerts.yaml'), 'utf8');
+  for (const m of alerts.matchAll(/\bdriftgate_[a-z_]+/g)) used.add(m[0]);
+  t.ok(used.size > 20);
+  for (const n of used)
+    // Default process metrics carry the binaries' prefixes.
+    if (!/^driftgate_(reconciler|webhook)_process_/.test(n)) t.ok(names.has(n), `${n} is exported`);
+});
+
+t.test('promtool: the rules check and their unit tests pass', async (t) => {
+  const checked = await exec('promtool', ['check', 'rules', 'alerts.yaml'], { cwd: dir });
+  t.equal(checked.code, 0, checked.stdout + checked.stderr);
+  t.match(checked.stdout + checked.stderr, 'SUCCESS: 11 rules found');
+  const tested = await exec('promtool', ['test', 'rules', 'alerts.test.yaml'], { cwd: dir });
+  t.equal(tested.code, 0, tested.stdout + tested.stderr);
+  const alerts = readFileSync(join(dir, 'alerts.yaml'), 'utf8');
+  const tests = readFileSync(join(dir, 'alerts.test.yaml'), 'utf8');
+  for (const [, name] of alerts.matchAll(/- alert: (\w+)/g))
+    t.match(tests, `alertname: ${name}`, `${name} has a unit test`);
+  for (const [, sev] of alerts.matchAll(/severity: (\w+)/g))
+    t.ok(['page', 'ticket'].includes(sev as string));
+});
+
+t.test('the chart ships these very files', async (t) => {
+  const chart = join(dir, '..', 'charts', 'driftgate', 'files');
+  t.equal(realpathSync(join(chart, 'alerts.yaml')), realpathSync(join(dir, 'alerts.yaml')));
+  t.equal(realpathSync(join(chart, 'dashboards')), realpathSync(dir));
+});
