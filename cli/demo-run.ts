@@ -19,7 +19,7 @@ import { freePort } from '../test/support/ports.js';
 import { waitFor } from '../test/support/processes.js';
 import { createSshSigner } from '../test/support/signing.js';
 import { toolPath } from '../test/support/tools.js';
-import { deployment, LIBRARY_DIR, registerWebhooks } from '../test/support/webhook.js';
+import { deployment, LIBRARY_DIR, registerGitGuard } from '../test/support/webhook.js';
 import { demoRepo, SRE_GROUP } from './demo-repo.js';
 
 export interface Demo {
@@ -56,6 +56,9 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     );
     const cp = await startControlPlane({ workloads: true });
     cleanups.push(() => cp.stop());
+    const prodWeb = async (path: string): Promise<string> =>
+      (await cp.kubectl(['get', 'deploy', 'web', '-n', 'shop-prod', '-o', `jsonpath={${path}}`]))
+        .stdout;
     say(`admin kubeconfig: ${cp.kubeconfigs.admin}`);
 
     step(
@@ -135,18 +138,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     }
     await waitFor(
       'prod web rolled out',
-      async () =>
-        (
-          await cp.kubectl([
-            'get',
-            'deploy',
-            'web',
-            '-n',
-            'shop-prod',
-            '-o',
-            'jsonpath={.status.readyReplicas}',
-          ])
-        ).stdout === '3',
+      async () => (await prodWeb('.status.readyReplicas')) === '3',
       120_000,
       500,
     );
@@ -184,18 +176,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     );
     cleanups.push(() => wh.close());
     await wh.gitStateFetched;
-    await registerWebhooks(cp, `https://127.0.0.1:${wh.port}`, wh.caBundle(), {
-      operations: ['CREATE', 'UPDATE', 'DELETE'],
-      extraResources: ['deployments/scale'],
-    });
-    await cp.kubectl(['apply', '-f', '-'], {
-      input: `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: driftgate-demo:sre }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: driftgate-test:developer }
-subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "${SRE_GROUP}" }]
-`,
-    });
+    await registerGitGuard(cp, `https://127.0.0.1:${wh.port}`, wh.caBundle(), SRE_GROUP);
     const alice = (args: string[], input?: string) =>
       cp.kubectl(args, { as: 'developer', ...(input ? { input } : {}) });
     await waitFor(
@@ -272,18 +253,7 @@ subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "${SRE_GROU
       '{"spec":{"replicas":1}}',
     ]);
     shown(patched.stdout + patched.stderr);
-    const replicas = async () =>
-      (
-        await cp.kubectl([
-          'get',
-          'deploy',
-          'web',
-          '-n',
-          'shop-prod',
-          '-o',
-          'jsonpath={.spec.replicas}',
-        ])
-      ).stdout;
+    const replicas = () => prodWeb('.spec.replicas');
     say(`replicas now ${await replicas()}; self-heal leaves it alone until ${expires}`);
     await waitFor(
       'the revert after the expiry',

@@ -13,7 +13,7 @@ import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
 import { createSshSigner } from '../support/signing.js';
 import { toolPath } from '../support/tools.js';
-import { metricValue, registerWebhooks, startTestWebhook } from '../support/webhook.js';
+import { metricValue, registerGitGuard, startTestWebhook } from '../support/webhook.js';
 
 // The whole loop for real: a signed Git repo on a real Git server, the reconciler syncing it into
 // a real kube-apiserver, and the webhook (fed by the reconciler's desired-state index and Git
@@ -133,18 +133,7 @@ const wh = await startTestWebhook(empty, {
   },
 });
 t.teardown(() => wh.stop());
-await registerWebhooks(cp, wh.url, wh.handle.caBundle(), {
-  operations: ['CREATE', 'UPDATE', 'DELETE'],
-  extraResources: ['deployments/scale'],
-});
-await cp.kubectl(['apply', '-f', '-'], {
-  input: `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: driftgate-test:sre }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: driftgate-test:developer }
-subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "${SRE_GROUP}" }]
-`,
-});
+await registerGitGuard(cp, wh.url, wh.handle.caBundle(), SRE_GROUP);
 const alice = (args: string[], input?: string) =>
   cp.kubectl(args, { as: 'developer', ...(input ? { input } : {}) });
 // An on-call engineer in the break-glass group (admin impersonating carol of driftgate:sre).

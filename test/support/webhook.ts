@@ -105,6 +105,31 @@ webhooks:
   if (r.code !== 0) throw new Error(`registering webhooks failed: ${r.stderr}`);
 }
 
+/**
+ * Register the webhook as the Git guard needs it (DELETE and the scale subresource too) and give
+ * `breakGlassGroup` the developer's permissions, so its members can act under break-glass.
+ */
+export async function registerGitGuard(
+  cp: ControlPlane,
+  url: string,
+  caBundle: string,
+  breakGlassGroup: string,
+): Promise<void> {
+  await registerWebhooks(cp, url, caBundle, {
+    operations: ['CREATE', 'UPDATE', 'DELETE'],
+    extraResources: ['deployments/scale'],
+  });
+  const r = await cp.kubectl(['apply', '-f', '-'], {
+    input: `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: driftgate-test:break-glass }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: driftgate-test:developer }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: Group, name: "${breakGlassGroup}" }]
+`,
+  });
+  if (r.code !== 0) throw new Error(`binding ${breakGlassGroup} failed: ${r.stderr}`);
+}
+
 /** A Deployment manifest that passes the whole built-in library unless `patch` changes it. */
 export function deployment(
   name: string,
