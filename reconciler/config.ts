@@ -323,8 +323,9 @@ export function parseReconcilerConfig(input: unknown): ReconcilerConfig {
   const sources = Array.isArray(raw.sources)
     ? raw.sources.map((s, i) => source(problems, s, i, names))
     : [];
-  if (!Array.isArray(raw.sources) || sources.length === 0)
-    problems.push('sources must list at least one source');
+  // No sources is a valid start (admission policies and the audit only): the chart's default.
+  if (raw.sources !== undefined && !Array.isArray(raw.sources))
+    problems.push('sources must be a list of sources');
   const port = (k: string, def: number): number => {
     const v = raw[k] ?? def;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535)

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { exec } from '../../core/exec.js';
 import { RECONCILER_NODE_OPTIONS, WEBHOOK_NODE_OPTIONS } from '../../core/node-options.js';
+import { parseReconcilerConfig } from '../../reconciler/config.js';
+import { parseWebhookConfig } from '../../webhook/config.js';
 import { startControlPlane } from '../support/control-plane.js';
 import { toolPath } from '../support/tools.js';
 
@@ -252,4 +254,50 @@ t.test('the Dockerfile: the pinned tool versions, non-root, the library inside',
   };
   t.equal(values.webhook.nodeOptions, WEBHOOK_NODE_OPTIONS, 'chart and benchmark agree');
   t.equal(values.reconciler.nodeOptions, RECONCILER_NODE_OPTIONS);
+});
+
+t.test('the configs the chart renders are valid for the binaries', async (t) => {
+  const docs = await render([
+    'webhook.breakGlass.groups={sre}',
+    'webhook.governed.namespaces={shop}',
+    'reconciler.sources[0].name=prod',
+    'reconciler.sources[0].repoURL=https://git.example/platform.git',
+    'reconciler.sources[0].path=envs/prod',
+    'reconciler.sources[0].verification.sshAllowedSigners=sam@example.com ssh-ed25519 AAAA',
+  ]);
+  const data = (name: string, key: string): unknown =>
+    parse(
+      (one(docs, 'ConfigMap', name) as unknown as { data: Record<string, string> }).data[
+        key
+      ] as string,
+    );
+  const wh = parseWebhookConfig(data('driftgate-webhook', 'webhook.yaml'));
+  t.match(wh, {
+    port: 9443,
+    tls: { mode: 'files', certFile: '/tls/tls.crt' },
+    gitState: {
+      reconcilerURL: 'http://driftgate-reconciler.driftgate-system.svc:8080',
+      breakGlass: { groups: ['sre'] },
+      governed: { namespaces: ['shop'], mode: 'deny' },
+    },
+  });
+  const rec = parseReconcilerConfig(data('driftgate-reconciler', 'reconciler.yaml'));
+  t.match(rec, {
+    statusPort: 8080,
+    leaderElection: { leaseName: 'driftgate-reconciler', leaseDurationMs: 15_000 },
+    sources: [{ name: 'prod', path: 'envs/prod' }],
+  });
+  t.same(
+    parseReconcilerConfig(
+      parse(
+        (
+          one(await render(), 'ConfigMap', 'driftgate-reconciler') as unknown as {
+            data: Record<string, string>;
+          }
+        ).data['reconciler.yaml'] as string,
+      ),
+    ).sources,
+    [],
+    'the default install (no sources yet) starts',
+  );
 });

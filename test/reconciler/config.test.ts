@@ -76,7 +76,12 @@ t.test('every problem is listed at once', async (t) => {
     'retry.backoff must be a duration',
   ])
     t.match(text, want);
-  t.throws(() => parseReconcilerConfig({}), /sources must list at least one source/);
+  t.throws(() => parseReconcilerConfig({ sources: 'all' }), /sources must be a list of sources/);
+  t.same(
+    parseReconcilerConfig({}).sources,
+    [],
+    'no sources: policies and audit only (the chart installs like this)',
+  );
 });
 
 t.test('policies: gate and audit defaults, and their problems', async (t) => {
