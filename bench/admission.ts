@@ -10,10 +10,9 @@ import { execOk } from '../core/exec.js';
 import { WEBHOOK_NODE_OPTIONS } from '../core/node-options.js';
 import { discoverPolicies, parametersData, regoFiles } from '../policies/engine/discover.js';
 import { entryModule } from '../policies/engine/entry.js';
-import { createCertificate } from '../webhook/tls/pki.js';
 import { freePort } from '../test/support/ports.js';
-import { waitFor } from '../test/support/processes.js';
 import { toolPath } from '../test/support/tools.js';
+import { waitReady, writeServingCert } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const DURATION = process.env.BENCH_DURATION ?? '10s';
@@ -29,15 +28,7 @@ process.on('exit', () => {
 const review = JSON.parse(readFileSync(join(root, 'test/webhook/fixtures/create.json'), 'utf8'));
 const input = { request: review.request, driftgate: { managed: false } };
 
-const ca = createCertificate({ commonName: 'bench ca', usage: 'ca' });
-const leaf = createCertificate({
-  commonName: 'localhost',
-  usage: 'server',
-  issuer: ca,
-  ipAddresses: ['127.0.0.1'],
-});
-writeFileSync(join(work, 'tls.crt'), leaf.certPem);
-writeFileSync(join(work, 'tls.key'), leaf.keyPem);
+const tls = writeServingCert(work);
 
 // driftgate: the CLI in its own process.
 const dgPort = await freePort();
@@ -53,7 +44,7 @@ writeFileSync(
     watchPolicies: false,
     opaPath: toolPath('opa'),
     logLevel: 'warn',
-    tls: { certFile: join(work, 'tls.crt'), keyFile: join(work, 'tls.key') },
+    tls,
   }),
 );
 // Compiled JS, as the container image runs it (npm run bench:admission builds first).
@@ -86,9 +77,9 @@ const opa = spawn(
     '--addr',
     `127.0.0.1:${opaPort}`,
     '--tls-cert-file',
-    join(work, 'tls.crt'),
+    tls.certFile,
     '--tls-private-key-file',
-    join(work, 'tls.key'),
+    tls.keyFile,
     '--log-level',
     'error',
     opaDir,
@@ -97,20 +88,8 @@ const opa = spawn(
 );
 children.push(opa);
 
-const ready = (url: string) =>
-  waitFor(
-    url,
-    async () => {
-      const r = await execOk('curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', url]).catch(
-        () => '0',
-      );
-      return r === '200';
-    },
-    60_000,
-    200,
-  );
-await ready(`https://127.0.0.1:${dgPort}/readyz`);
-await ready(`https://127.0.0.1:${opaPort}/health`);
+await waitReady(`https://127.0.0.1:${dgPort}/readyz`);
+await waitReady(`https://127.0.0.1:${opaPort}/health`);
 
 // Both must give the same verdict before we time them.
 const dgAnswer = JSON.parse(

@@ -15,11 +15,10 @@ import { execOk } from '../core/exec.js';
 import { WEBHOOK_NODE_OPTIONS } from '../core/node-options.js';
 import type { DesiredIndexDoc, IndexEntry } from '../core/desired-index.js';
 import { freePort } from '../test/support/ports.js';
-import { waitFor } from '../test/support/processes.js';
 import { toolPath } from '../test/support/tools.js';
+import { waitReady, writeServingCert } from './support.js';
 import { DesiredState } from '../webhook/desired-state.js';
 import { checkGit } from '../webhook/drift.js';
-import { createCertificate } from '../webhook/tls/pki.js';
 
 const root = join(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_INDEX ?? 10_000);
@@ -100,15 +99,7 @@ await new Promise<void>((r) => feed.listen(0, '127.0.0.1', () => r()));
 const feedURL = `http://127.0.0.1:${(feed.address() as AddressInfo).port}`;
 writeFileSync(join(work, 'token'), 'bench\n');
 
-const ca = createCertificate({ commonName: 'bench ca', usage: 'ca' });
-const leaf = createCertificate({
-  commonName: 'localhost',
-  usage: 'server',
-  issuer: ca,
-  ipAddresses: ['127.0.0.1'],
-});
-writeFileSync(join(work, 'tls.crt'), leaf.certPem);
-writeFileSync(join(work, 'tls.key'), leaf.keyPem);
+const tls = writeServingCert(work);
 
 interface Webhook {
   readonly port: number;
@@ -131,7 +122,7 @@ async function webhook(name: string, gitState: boolean): Promise<Webhook> {
       watchPolicies: false,
       opaPath: toolPath('opa'),
       logLevel: 'warn',
-      tls: { certFile: join(work, 'tls.crt'), keyFile: join(work, 'tls.key') },
+      tls,
       ...(gitState
         ? {
             gitState: {
@@ -156,24 +147,14 @@ async function webhook(name: string, gitState: boolean): Promise<Webhook> {
     },
   );
   children.push(child);
-  await waitFor(
-    `${name} ready`,
-    async () => {
-      const code = await execOk('curl', [
-        '-sk',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code}',
-        `https://127.0.0.1:${port}/readyz`,
-      ]).catch(() => '0');
-      if (code !== '200') return false;
-      if (!gitState) return true;
-      const m = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      return new RegExp(`^driftgate_desired_index_objects ${N}$`, 'm').test(m);
-    },
+  await waitReady(
+    `https://127.0.0.1:${port}/readyz`,
+    async () =>
+      !gitState ||
+      new RegExp(`^driftgate_desired_index_objects ${N}$`, 'm').test(
+        await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+      ),
     120_000,
-    200,
   );
   return { port, metricsPort, pid: child.pid ?? 0 };
 }

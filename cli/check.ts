@@ -6,6 +6,7 @@ import { findings, objectInput, type Finding } from '../policies/engine/findings
 import { BundleStore } from '../policies/engine/store.js';
 import { renderPlain, RenderError } from '../reconciler/render/render.js';
 import type { TreeFile } from '../reconciler/source/git-source.js';
+import { flag } from './args.js';
 
 export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
 
@@ -40,11 +41,6 @@ export interface CheckedObject {
   readonly object: string;
   readonly findings: readonly Finding[];
 }
-
-const flag = (args: readonly string[], name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 
 export async function check(args: readonly string[]): Promise<number> {
   const dir = args[0];

@@ -12,6 +12,7 @@ import { ReconcilerMetrics } from '../reconciler/metrics.js';
 import { SourceReconciler } from '../reconciler/source-reconciler.js';
 import { GitSource } from '../reconciler/source/git-source.js';
 import { CommitVerifier } from '../reconciler/verify/verifier.js';
+import { flag } from './args.js';
 
 export const DIFF_USAGE = `driftgate diff --config <reconciler.yaml> [--source <name>]
 
@@ -19,11 +20,6 @@ For each source (or the one named): fetches the head of its ref, verifies its si
 renders it, and prints what a sync would create, update and prune in the cluster (KUBECONFIG).
 Changes nothing. Exit codes: 0 in sync, 1 differences, 2 a source could not be compared (refused
 commit, render error, unreachable Git or cluster: the message says which).`;
-
-const flag = (args: readonly string[], name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 
 export async function diff(args: readonly string[]): Promise<number> {
   const file = flag(args, '--config');

@@ -2,6 +2,7 @@
 // The driftgate command: the one composition root that reads argv and the environment.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { flag } from './args.js';
 import { parseReconcilerConfig, ReconcilerConfigError } from '../reconciler/config.js';
 import { ConfigError, parseWebhookConfig } from '../webhook/config.js';
 
@@ -27,11 +28,6 @@ Runs the admission webhook. The config file is YAML; every key is optional:
   policyDir (/policies), watchPolicies (true), opaPath (opa), logLevel (info), bodyLimitBytes,
   tls: { certFile, keyFile, caFile } or { generateDir, dnsNames, ipAddresses },
   exemptions: { namespaces, users, groups, serviceAccounts }, enforcementOverrides: { <policy id>: enforce|warn|dryrun }`;
-
-function flag(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 async function serve(args: readonly string[]): Promise<number> {
   if (args.includes('--help')) {

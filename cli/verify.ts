@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { trust as parseTrust } from '../reconciler/config.js';
 import { GitSource } from '../reconciler/source/git-source.js';
 import { CommitVerifier } from '../reconciler/verify/verifier.js';
+import { flag } from './args.js';
 
 export const VERIFY_USAGE = `driftgate verify <repoURL> <ref> --trust <file>
 
@@ -14,11 +15,6 @@ its commit exactly as the reconciler does. <file> is YAML in the shape of a sour
 verification block: sshAllowedSigners[File], openpgp: [{ publicKey[File], identities }],
 x509: { cas, caFiles, identities }.
 Exit codes: 0 signed by a trusted signer, 1 refused (the reason is printed), 2 unusable input.`;
-
-const flag = (args: readonly string[], name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 
 export async function verify(args: readonly string[]): Promise<number> {
   const [url, ref] = args;

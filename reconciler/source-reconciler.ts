@@ -6,6 +6,7 @@ import {
   BREAK_GLASS_EXPIRES,
   type IndexSource,
 } from '../core/desired-index.js';
+import { isPolicyFile } from '../policies/engine/compose.js';
 import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
 import type { Cluster } from './cluster.js';
 import { SOURCE_LABEL, apiErrorMessage } from './cluster.js';
@@ -235,7 +236,7 @@ export class SourceReconciler {
     const files: Record<string, string> = {};
     for (const [path, f] of tree) {
       const rel = prefix ? path.slice(prefix.length + 1) : path;
-      if (rel.endsWith('.rego') || rel.endsWith('policy.yaml')) files[rel] = f.content.toString();
+      if (isPolicyFile(rel)) files[rel] = f.content.toString();
     }
     const r = await hub.update(this.cfg.name, files);
     this.state.policies = r.ok

@@ -119,15 +119,16 @@ await rec.sync('scaled');
 // The webhook has no local policies here: everything comes from Git through the reconciler.
 const empty = join(dir, 'no-local-policies');
 mkdirSync(empty);
+// How every webhook replica here follows the reconciler.
+const follow = {
+  reconcilerURL: rec.url,
+  tokenFile: token,
+  pollInterval: '500ms',
+  reconciler: { username: RECONCILER_USER, group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}` },
+};
 const wh = await startTestWebhook(empty, {
   gitState: {
-    reconcilerURL: rec.url,
-    tokenFile: token,
-    pollInterval: '500ms',
-    reconciler: {
-      username: RECONCILER_USER,
-      group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
-    },
+    ...follow,
     breakGlass: { groups: [SRE_GROUP], maxDuration: '1h' },
     governed: { namespaces: ['shop'], mode: 'deny' },
   },
@@ -400,17 +401,7 @@ t.test('the feed: token required; a second webhook replica follows the same comm
     (await fetch(`${rec.url}/v1/desired`, { headers: { authorization: 'Bearer wrong' } })).status,
     401,
   );
-  const wh2 = await startTestWebhook(empty, {
-    gitState: {
-      reconcilerURL: rec.url,
-      tokenFile: token,
-      pollInterval: '500ms',
-      reconciler: {
-        username: RECONCILER_USER,
-        group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
-      },
-    },
-  });
+  const wh2 = await startTestWebhook(empty, { gitState: follow });
   t.teardown(() => wh2.stop());
   await wh2.handle.gitStateFetched;
   await waitFor(
