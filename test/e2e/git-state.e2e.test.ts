@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -408,6 +408,21 @@ t.test('the feed: token required; a second webhook replica follows the same comm
     'the second replica to load the policies',
     async () => wh2.handle.store.current !== undefined,
     30_000,
+    100,
+  );
+  // Both replicas reach the generation the reconciler serves now (the first one polls on its own
+  // clock, so it may still be one poll behind the last commit when the second starts).
+  const served = (
+    (await (
+      await fetch(`${rec.url}/v1/desired`, {
+        headers: { authorization: `Bearer ${readFileSync(token, 'utf8').trim()}` },
+      })
+    ).json()) as { generation: string }
+  ).generation;
+  await waitFor(
+    'both replicas on the served generation',
+    async () => wh.handle.desired.generation === served && wh2.handle.desired.generation === served,
+    10_000,
     100,
   );
   t.equal(wh2.handle.desired.generation, wh.handle.desired.generation, 'same index generation');
