@@ -6,7 +6,11 @@ import { waitFor } from '../test/support/processes.js';
 import { createCertificate } from '../webhook/tls/pki.js';
 
 /** A serving certificate for 127.0.0.1 (from a throwaway CA) written to `dir`; the file paths. */
-export function writeServingCert(dir: string): { certFile: string; keyFile: string } {
+export function writeServingCert(dir: string): {
+  certFile: string;
+  keyFile: string;
+  caPem: string;
+} {
   const ca = createCertificate({ commonName: 'bench ca', usage: 'ca' });
   const leaf = createCertificate({
     commonName: 'localhost',
@@ -18,7 +22,7 @@ export function writeServingCert(dir: string): { certFile: string; keyFile: stri
   const keyFile = join(dir, 'tls.key');
   writeFileSync(certFile, leaf.certPem);
   writeFileSync(keyFile, leaf.keyPem);
-  return { certFile, keyFile };
+  return { certFile, keyFile, caPem: ca.certPem };
 }
 
 /** Wait until `url` (HTTPS, certificate not checked) answers 200, then `extra()` holds. */

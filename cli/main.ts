@@ -26,6 +26,8 @@ const SERVE_USAGE = `driftgate serve --config <file>
 Runs the admission webhook. The config file is YAML; every key is optional:
   host, port (9443), metricsHost, metricsPort (9090), namespace (driftgate-system),
   policyDir (/policies), watchPolicies (true), opaPath (opa), logLevel (info), bodyLimitBytes,
+  failurePolicy (Fail), evaluationWorkers (2), evaluationTimeoutMs (2000), maxContainersPerPod (200),
+  bodyBudgetBytes, maxConnections (512),
   tls: { certFile, keyFile, caFile } or { generateDir, dnsNames, ipAddresses },
   exemptions: { namespaces, users, groups, serviceAccounts }, enforcementOverrides: { <policy id>: enforce|warn|dryrun }`;
 

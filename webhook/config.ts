@@ -1,5 +1,7 @@
 import type { Enforcement } from '../policies/engine/discover.js';
 import { parseDuration } from '../reconciler/duration.js';
+import { DEFAULT_MAX_CONTAINERS } from './contract.js';
+import { EVAL_POOL_DEFAULTS } from './engine/pool.js';
 import { DEFAULT_BODY_LIMIT } from './review.js';
 
 /** Everything the webhook binary needs, parsed once at boot and frozen. */
@@ -24,6 +26,18 @@ export interface WebhookConfig {
   };
   readonly enforcementOverrides: Readonly<Record<string, Enforcement>>;
   readonly bodyLimitBytes: number;
+  /** Request body bytes (and their parse weight) held at once across all requests. */
+  readonly bodyBudgetBytes: number;
+  /** Open client connections at once. */
+  readonly maxConnections: number;
+  /** Containers in one pod spec above which a workload is denied unevaluated. */
+  readonly maxContainersPerPod: number;
+  /** Policy-evaluation worker threads, each with its own wasm instance. */
+  readonly evaluationWorkers: number;
+  /** Deadline of one evaluation; past it the request is answered by failurePolicy. */
+  readonly evaluationTimeoutMs: number;
+  /** The same value as the webhook configurations' failurePolicy (the chart sets both). */
+  readonly failurePolicy: 'Fail' | 'Ignore';
   readonly logLevel: string;
   /** Git-declared state from the reconciler; absent: policies only. */
   readonly gitState?: GitStateConfig;
@@ -114,6 +128,12 @@ export const WEBHOOK_DEFAULTS = {
   watchPolicies: true,
   opaPath: 'opa',
   bodyLimitBytes: DEFAULT_BODY_LIMIT,
+  bodyBudgetBytes: 24 * 1024 * 1024,
+  maxConnections: 512,
+  maxContainersPerPod: DEFAULT_MAX_CONTAINERS,
+  evaluationWorkers: EVAL_POOL_DEFAULTS.size,
+  evaluationTimeoutMs: EVAL_POOL_DEFAULTS.timeoutMs,
+  failurePolicy: 'Fail',
   logLevel: 'info',
 } as const;
 
@@ -133,6 +153,12 @@ class Reader {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
       this.problems.push(`${key} must be an integer from ${min} to ${max}`);
     return Number(v);
+  }
+  oneOf<T extends string>(key: string, def: T, allowed: readonly T[]): T {
+    const v = this.raw[key] ?? def;
+    if (!allowed.includes(v as T))
+      this.problems.push(`${key} must be one of ${allowed.join(', ')}`);
+    return v as T;
   }
   bool(key: string, def: boolean): boolean {
     const v = this.raw[key] ?? def;
@@ -204,6 +230,12 @@ export function parseWebhookConfig(input: unknown): WebhookConfig {
     },
     enforcementOverrides: overrides as Record<string, Enforcement>,
     bodyLimitBytes: r.num('bodyLimitBytes', d.bodyLimitBytes, 1024, 64 * 1024 * 1024),
+    bodyBudgetBytes: r.num('bodyBudgetBytes', d.bodyBudgetBytes, 1024 * 1024, 1024 ** 3),
+    maxConnections: r.num('maxConnections', d.maxConnections, 1, 100_000),
+    maxContainersPerPod: r.num('maxContainersPerPod', d.maxContainersPerPod, 1, 10_000),
+    evaluationWorkers: r.num('evaluationWorkers', d.evaluationWorkers, 1, 32),
+    evaluationTimeoutMs: r.num('evaluationTimeoutMs', d.evaluationTimeoutMs, 50, 30_000),
+    failurePolicy: r.oneOf('failurePolicy', d.failurePolicy, ['Fail', 'Ignore'] as const),
     logLevel: r.str('logLevel', d.logLevel),
   };
   const git = parseGitState(r, raw.gitState);

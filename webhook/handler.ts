@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
-import type { PolicyBundle } from '../policies/engine/bundle.js';
+import { wellFormedJson, type PolicyBundle } from '../policies/engine/bundle.js';
 import type { Enforcement } from '../policies/engine/discover.js';
 import { decide, type Endpoint } from './decide.js';
 import type { DesiredState } from './desired-state.js';
+import { DEFAULT_MAX_CONTAINERS, widestPod } from './contract.js';
 import { checkGit, type GitGuardConfig, type GitVerdict } from './drift.js';
 import { exemptReason, type Exemptions } from './exemptions.js';
 import { AdmissionDecision, type AdmissionMetrics } from './metrics.js';
-import { allowed, denied } from './responses.js';
+import type { EngineAnswer } from './engine/pool.js';
+import { allowed, denied, errored } from './responses.js';
 import type { AdmissionRequest, AdmissionResponse } from './types.js';
 
 export interface HandlerDeps {
@@ -19,7 +21,25 @@ export interface HandlerDeps {
   /** Git-declared state: the index the reconciler serves, and how to guard it. */
   readonly git?: { readonly index: DesiredState; readonly config: GitGuardConfig };
   readonly nowMs?: () => number;
+  /**
+   * Evaluate by the live bundle off the event loop (the worker pool). @default in-process on
+   * `bundle()`, for tests and the CLI.
+   */
+  readonly evaluate?: (json: Uint8Array) => Promise<EngineAnswer>;
+  /** Containers in one pod spec above which a workload is denied unevaluated. @default 200 */
+  readonly maxContainersPerPod?: number;
+  /** What an unanswered evaluation (deadline, overload, broken engine) means. @default Fail */
+  readonly failurePolicy?: FailurePolicy;
 }
+
+export const FailurePolicy = { Fail: 'Fail', Ignore: 'Ignore' } as const;
+export type FailurePolicy = (typeof FailurePolicy)[keyof typeof FailurePolicy];
+
+const unanswered: Record<Exclude<EngineAnswer['kind'], 'ok'>, string> = {
+  timeout: 'WEBHOOK_EVAL_TIMEOUT: policy evaluation missed its deadline',
+  overloaded: 'WEBHOOK_OVERLOADED: too many evaluations are waiting',
+  unavailable: 'WEBHOOK_ENGINE_UNAVAILABLE: the policy engine is restarting',
+};
 
 /** The Rego input: the AdmissionRequest plus driftgate's context about the object. */
 export function policyInput(request: AdmissionRequest, verdict?: GitVerdict): object {
@@ -46,11 +66,11 @@ const objectRef = (r: AdmissionRequest): string =>
  * Answer one decoded AdmissionRequest: exempt → allow at once; otherwise evaluate the live
  * bundle and decide(). Never throws for policy problems (they become decisions).
  */
-export function handleRequest(
+export async function handleRequest(
   request: AdmissionRequest,
   endpoint: Endpoint,
   deps: HandlerDeps,
-): AdmissionResponse {
+): Promise<AdmissionResponse> {
   const { metrics } = deps;
   const log = deps.logger.child({
     uid: request.uid,
@@ -77,6 +97,15 @@ export function handleRequest(
     return denied(request.uid, `driftgate: ${gitNote.deny}`);
   }
   const gitWarnings = gitNote?.warning ? [gitNote.warning] : [];
+  const maxContainers = deps.maxContainersPerPod ?? DEFAULT_MAX_CONTAINERS;
+  if (widestPod(request.object) > maxContainers) {
+    // Policy cost grows faster than linearly in containers: refuse a pod this wide unevaluated.
+    count(AdmissionDecision.denied);
+    return denied(
+      request.uid,
+      `driftgate: WEBHOOK_TOO_MANY_CONTAINERS: a pod spec may declare at most ${maxContainers} containers`,
+    );
+  }
   const bundle = deps.bundle();
   if (!bundle) {
     count(AdmissionDecision.error);
@@ -89,8 +118,25 @@ export function handleRequest(
     );
   }
   const stop = metrics.evaluation.startTimer();
-  const outcomes = bundle.evaluate(policyInput(request, verdict));
+  const json = wellFormedJson(policyInput(request, verdict));
+  const answer: EngineAnswer = deps.evaluate
+    ? await deps.evaluate(json)
+    : { kind: 'ok', revision: bundle.revision, outcomes: bundle.evaluateJson(json) };
   stop();
+  if (answer.kind !== 'ok') {
+    const why = unanswered[answer.kind];
+    count(AdmissionDecision.error);
+    metrics.unanswered.inc({ reason: answer.kind });
+    const ignore = deps.failurePolicy === FailurePolicy.Ignore;
+    log.warn(
+      { decision: ignore ? 'allowed' : 'error', reason: why },
+      'policy evaluation unanswered',
+    );
+    return ignore
+      ? allowed(request.uid, [...gitWarnings, `driftgate: ${why}; allowed (failurePolicy Ignore)`])
+      : errored(request.uid, `driftgate: ${why}; refused (failurePolicy Fail), retry later`);
+  }
+  const { outcomes } = answer;
   const d = decide({ endpoint, outcomes, overrides: deps.overrides });
   for (const v of d.violations) metrics.violations.inc({ policy: v.policy, action: v.action });
   for (const policy of d.errors) metrics.evaluationErrors.inc({ policy });
@@ -109,7 +155,7 @@ export function handleRequest(
       {
         decision,
         user,
-        revision: bundle.revision,
+        revision: answer.revision,
         dryRun: request.dryRun ?? false,
         violations: d.violations.length,
       },
@@ -121,7 +167,7 @@ export function handleRequest(
     {
       decision,
       user,
-      revision: bundle.revision,
+      revision: answer.revision,
       dryRun: request.dryRun ?? false,
       reason: d.message,
     },

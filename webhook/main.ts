@@ -11,6 +11,7 @@ import { watchDirectory } from '../policies/engine/watch.js';
 import type { WebhookConfig } from './config.js';
 import { makeExemptions } from './exemptions.js';
 import { AdmissionMetrics } from './metrics.js';
+import { EvalPool } from './engine/pool.js';
 import { startWebhookServer } from './server.js';
 import { fileCertificateSource } from './tls/file-source.js';
 import { generatedCertificateSource } from './tls/generated-source.js';
@@ -63,6 +64,14 @@ export async function startWebhook(
   const logger = rt.logger ?? pino({ level: cfg.logLevel, base: { component: 'webhook' } });
   const nowMs = rt.nowMs ?? Date.now;
   const metrics = new AdmissionMetrics({ defaultMetrics: rt.defaultMetrics ?? true });
+  const pool = new EvalPool({
+    size: cfg.evaluationWorkers,
+    timeoutMs: cfg.evaluationTimeoutMs,
+    maxQueue: 64 * cfg.evaluationWorkers,
+    heapMb: 24,
+    logger,
+    onRestart: (reason) => metrics.engineRestarts.inc({ reason }),
+  });
   const store = new BundleStore(
     { opaPath: cfg.opaPath },
     {
@@ -70,6 +79,8 @@ export async function startWebhook(
         metrics.bundleSwapped(b.revision, b.policies, nowMs());
         logger.info({ revision: b.revision, policies: b.policies.length }, 'policy bundle loaded');
       },
+      // The workers get the bundle before the store swaps it in (see BundleStore.reload).
+      beforeSwap: (b) => pool.load(b),
       onLoadError: (e) => {
         metrics.bundleLoadErrors.inc({ stage: e.stage });
         logger.error(
@@ -120,8 +131,11 @@ export async function startWebhook(
     metricsHost: cfg.metricsHost,
     metricsPort: cfg.metricsPort,
     bodyLimitBytes: cfg.bodyLimitBytes,
+    bodyBudgetBytes: cfg.bodyBudgetBytes,
+    maxConnections: cfg.maxConnections,
     certificates: certs,
-    ready: () => store.current !== undefined,
+    // Ready only while a bundle is live and some evaluation worker holds it.
+    ready: () => store.current !== undefined && pool.healthy,
     logger,
     deps: {
       bundle: () => store.current,
@@ -130,6 +144,9 @@ export async function startWebhook(
       metrics,
       logger,
       nowMs,
+      evaluate: (json) => pool.evaluate(json),
+      failurePolicy: cfg.failurePolicy,
+      maxContainersPerPod: cfg.maxContainersPerPod,
       ...(cfg.gitState
         ? {
             git: {
@@ -164,6 +181,7 @@ export async function startWebhook(
       for (const f of feeds) f.close();
       certs.close();
       await server.close();
+      await pool.close();
     },
   };
 }

@@ -80,6 +80,18 @@ export class AdmissionMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly unanswered = new Counter({
+    name: 'driftgate_admission_unanswered_total',
+    help: 'Evaluations without an answer (decided by failurePolicy), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly engineRestarts = new Counter({
+    name: 'driftgate_policy_engine_restarts_total',
+    help: 'Evaluation workers replaced, by reason (timeout: a deadline passed; crash: it died).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly certExpiry = new Gauge({
     name: 'driftgate_webhook_certificate_expiry_timestamp_seconds',
     help: 'When the serving certificate expires.',
@@ -137,6 +149,9 @@ export class AdmissionMetrics {
     for (const feed of ['desired', 'policies']) this.feedErrors.inc({ feed }, 0);
     for (const action of ['denied', 'warned']) this.governedDenials.inc({ action }, 0);
     this.indexObjects.set(0);
+    for (const reason of ['timeout', 'overloaded', 'unavailable'])
+      this.unanswered.inc({ reason }, 0);
+    for (const reason of ['timeout', 'crash']) this.engineRestarts.inc({ reason }, 0);
   }
 
   /** Record a newly loaded bundle: info gauge, and violation counters at 0 for its policies. */

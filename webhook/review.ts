@@ -1,12 +1,50 @@
 import type { Request, Response } from 'express';
+import { checkRequestFields } from './contract.js';
 import { BadReviewError, WebhookError } from './errors.js';
+import {
+  checkJsonShape,
+  DEFAULT_JSON_LIMITS,
+  parseWeight,
+  type JsonLimits,
+} from './json-limits.js';
 import { Operation, type AdmissionResponse, type AdmissionReview } from './types.js';
 
 /** @default 3 MiB: the apiserver's own request cap is 3 MiB; AdmissionReviews carry two objects. */
 export const DEFAULT_BODY_LIMIT = 7 * 1024 * 1024;
 
-/** Read the raw body, refusing past `limit` bytes as soon as it is known. */
-export function readBody(req: Request, limit: number): Promise<Buffer> {
+/**
+ * Bytes of request bodies held at once, across all requests: a body that would take the total
+ * past `max` is refused with WEBHOOK_OVERLOADED (HTTP 503), so concurrent large bodies cannot
+ * push the process past its memory limit. A request that finds the budget unused is always let
+ * in, so the largest allowed body still gets through on its own. Each reader releases what it took.
+ */
+export class BodyBudget {
+  #used = 0;
+  constructor(readonly max: number) {}
+  get used(): number {
+    return this.#used;
+  }
+  take(n: number, mine = 0): boolean {
+    // `mine`: what the caller already holds; alone in the budget, it may go past max.
+    if (this.#used + n > this.max && this.#used > mine) return false;
+    this.#used += n;
+    return true;
+  }
+  release(n: number): void {
+    this.#used -= n;
+  }
+}
+
+/**
+ * Read the raw body, refusing past `limit` bytes as soon as it is known, or when the shared
+ * budget is spent. `held` is called with the bytes to release once the response is sent.
+ */
+export function readBody(
+  req: Request,
+  limit: number,
+  budget?: BodyBudget,
+  held?: (bytes: number) => void,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > limit) {
@@ -23,6 +61,18 @@ export function readBody(req: Request, limit: number): Promise<Buffer> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      if (budget && !budget.take(chunk.length, size - chunk.length)) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(
+          new BadReviewError(
+            WebhookError.WEBHOOK_OVERLOADED,
+            'too many request bytes are being processed; retry',
+          ),
+        );
+        return;
+      }
+      held?.(chunk.length);
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
@@ -46,9 +96,15 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Decode and check an AdmissionReview v1 body. Throws BadReviewError (→ HTTP 400) saying exactly
- * what is wrong: content type, JSON, apiVersion/kind, request, uid, operation.
+ * what is wrong: content type, JSON shape (limits), apiVersion/kind, request, uid, operation, and
+ * the type of every other field driftgate reads.
  */
-export function decodeReview(contentType: string | undefined, body: Buffer): AdmissionReview {
+export function decodeReview(
+  contentType: string | undefined,
+  body: Buffer,
+  limits: JsonLimits = DEFAULT_JSON_LIMITS,
+  reserve?: (bytes: number) => void,
+): AdmissionReview {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new BadReviewError(
@@ -56,6 +112,9 @@ export function decodeReview(contentType: string | undefined, body: Buffer): Adm
       `content type must be application/json (got "${type || 'none'}")`,
     );
   }
+  const nodes = checkJsonShape(body, limits);
+  // What parsing will hold beyond the body itself; may refuse with WEBHOOK_OVERLOADED.
+  reserve?.(parseWeight(body.length, nodes) - body.length);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -90,12 +149,7 @@ export function decodeReview(contentType: string | undefined, body: Buffer): Adm
       `unknown operation "${String(request.operation)}"`,
     );
   }
-  if (!isObject(request.kind) || !isObject(request.userInfo ?? {})) {
-    throw new BadReviewError(
-      WebhookError.WEBHOOK_NO_REQUEST,
-      'AdmissionReview request has no kind or userInfo',
-    );
-  }
+  checkRequestFields(request);
   return parsed as unknown as AdmissionReview;
 }
 
@@ -104,7 +158,9 @@ export function encodeReview(response: AdmissionResponse): object {
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
 }
 
-/** Send a 400 with a JSON error body. */
+/** Send a 400 (503 when overloaded) with a JSON error body. */
 export function sendBadRequest(res: Response, err: BadReviewError): void {
-  res.status(400).json({ error: err.code, message: err.message });
+  const overloaded = err.code === WebhookError.WEBHOOK_OVERLOADED;
+  if (overloaded) res.setHeader('retry-after', '1');
+  res.status(overloaded ? 503 : 400).json({ error: err.code, message: err.message });
 }

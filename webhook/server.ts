@@ -4,10 +4,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Endpoint } from './decide.js';
-import { BadReviewError } from './errors.js';
+import { BadReviewError, WebhookError } from './errors.js';
 import { handleRequest, type HandlerDeps } from './handler.js';
 import { errored } from './responses.js';
-import { decodeReview, encodeReview, readBody, sendBadRequest } from './review.js';
+import type { JsonLimits } from './json-limits.js';
+import { BodyBudget, decodeReview, encodeReview, readBody, sendBadRequest } from './review.js';
 import type { CertificateSource } from './tls/material.js';
 
 export interface WebhookServerOptions {
@@ -17,6 +18,11 @@ export interface WebhookServerOptions {
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly bodyLimitBytes: number;
+  /** Request body bytes held at once across all requests. @default 24 MiB (see parseWeight) */
+  readonly bodyBudgetBytes?: number;
+  readonly jsonLimits?: JsonLimits;
+  /** Open connections at once. @default 512 */
+  readonly maxConnections?: number;
   readonly certificates: CertificateSource;
   readonly deps: HandlerDeps;
   readonly ready: () => boolean;
@@ -29,15 +35,27 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function review(endpoint: Endpoint, o: WebhookServerOptions) {
+const overloaded = (): BadReviewError =>
+  new BadReviewError(
+    WebhookError.WEBHOOK_OVERLOADED,
+    'too many request bytes are being processed; retry',
+  );
+
+function review(endpoint: Endpoint, o: WebhookServerOptions, budget: BodyBudget) {
   return async (req: Request, res: Response): Promise<void> => {
     const timer = o.deps.metrics.duration.startTimer({ endpoint });
     let uid: string | undefined;
+    let held = 0;
+    // Held bytes (the body and, roughly, what was parsed from it) are released once answered.
+    res.once('close', () => budget.release(held));
     try {
-      const body = await readBody(req, o.bodyLimitBytes);
-      const decoded = decodeReview(req.headers['content-type'], body);
+      const body = await readBody(req, o.bodyLimitBytes, budget, (n) => (held += n));
+      const decoded = decodeReview(req.headers['content-type'], body, o.jsonLimits, (n) => {
+        if (!budget.take(n, held)) throw overloaded();
+        held += n;
+      });
       uid = decoded.request.uid;
-      res.json(encodeReview(handleRequest(decoded.request, endpoint, o.deps)));
+      res.json(encodeReview(await handleRequest(decoded.request, endpoint, o.deps)));
     } catch (err) {
       if (err instanceof BadReviewError) {
         o.deps.metrics.badRequests.inc({ code: err.code });
@@ -61,6 +79,26 @@ function review(endpoint: Endpoint, o: WebhookServerOptions) {
   };
 }
 
+/**
+ * TLS 1.2+ with forward-secret AEAD suites only (TLS 1.3's suites all are). The ECDSA suites
+ * serve cert-manager ECDSA keys; the RSA ones the generated key.
+ */
+export const TLS_POLICY = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;
+
 const listen = (server: HttpServer | HttpsServer, host: string, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -80,15 +118,16 @@ const close = (server: HttpServer | HttpsServer): Promise<void> =>
 export async function startWebhookServer(o: WebhookServerOptions): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
-  app.post('/validate', review(Endpoint.validate, o));
-  app.post('/mutate', review(Endpoint.mutate, o));
+  const budget = new BodyBudget(o.bodyBudgetBytes ?? 24 * 1024 * 1024);
+  app.post('/validate', review(Endpoint.validate, o, budget));
+  app.post('/mutate', review(Endpoint.mutate, o, budget));
   app.get('/healthz', (_req, res) => void res.type('text').send('ok'));
   app.get(
     '/readyz',
     (_req, res) =>
       void (o.ready()
         ? res.type('text').send('ok')
-        : res.status(503).type('text').send('no policy bundle loaded')),
+        : res.status(503).type('text').send('policy engine not ready')),
   );
   app.use(
     (_req, res) =>
@@ -101,11 +140,21 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
   const material = o.certificates.current();
   o.deps.metrics.certExpiry.set(material.notAfter.getTime() / 1000);
   const https = createHttpsServer(
-    { cert: material.certPem, key: material.keyPem, minVersion: 'TLSv1.2' },
+    {
+      cert: material.certPem,
+      key: material.keyPem,
+      ...TLS_POLICY,
+      // A connection that never finishes its handshake, headers or body is closed, not kept.
+      handshakeTimeout: 5_000,
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      keepAliveTimeout: 30_000,
+    },
     app,
   );
+  https.maxConnections = o.maxConnections ?? 512;
   o.certificates.onChange((m) => {
-    https.setSecureContext({ cert: m.certPem, key: m.keyPem, minVersion: 'TLSv1.2' });
+    https.setSecureContext({ cert: m.certPem, key: m.keyPem, ...TLS_POLICY });
     o.deps.metrics.certExpiry.set(m.notAfter.getTime() / 1000);
     o.logger.info({ notAfter: m.notAfter.toISOString() }, 'serving certificate reloaded');
   });

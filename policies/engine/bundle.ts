@@ -1,4 +1,5 @@
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { createRequire } from 'node:module';
+import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { customBuiltins } from './builtins.js';
 import { BuildStage, PolicyBuildError, type BuiltBundle } from './build.js';
 import { parametersData, type PolicyMeta } from './discover.js';
@@ -24,11 +25,18 @@ export type PolicyOutcome =
   | { readonly policy: PolicyMeta; readonly ok: true; readonly result: PolicyResult }
   | { readonly policy: PolicyMeta; readonly ok: false; readonly error: string };
 
-/** A compiled, loaded policy bundle. Evaluation is synchronous and reuses one wasm instance. */
+/**
+ * A compiled, loaded policy bundle. Evaluation is synchronous on one wasm instance, replaced
+ * whenever an evaluation throws.
+ */
 export interface PolicyBundle {
   readonly revision: string;
   readonly policies: readonly PolicyMeta[];
+  /** What it was loaded from (for loading the same bundle elsewhere, e.g. in worker threads). */
+  readonly built: BuiltBundle;
   evaluate(input: unknown): PolicyOutcome[];
+  /** Evaluate JSON text made by wellFormedJson(). */
+  evaluateJson(json: Uint8Array): PolicyOutcome[];
 }
 
 const messages = (v: unknown): string[] => {
@@ -65,48 +73,111 @@ const errorText = (err: unknown): string =>
         ? String((err as { message: string }).message)
         : JSON.stringify(err);
 
+// JSON.stringify escapes a lone surrogate as \udXXX (well-formed pairs are written raw); an escape
+// after an even run of backslashes is one of those. OPA's wasm JSON parser mishandles them.
+const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
+
+/**
+ * The UTF-8 JSON text of `input` that the engine reads, with every lone UTF-16 surrogate replaced
+ * by U+FFFD (Go's encoder does the same for invalid UTF-8), so no input reaches wasm malformed.
+ */
+export function wellFormedJson(input: unknown): Uint8Array {
+  let text = JSON.stringify(input) ?? 'null';
+  if (text.includes('\\ud')) text = text.replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd');
+  // Its own ArrayBuffer (never Node's shared pool), so it can be transferred to a worker.
+  return new TextEncoder().encode(text);
+}
+
+// The ESM entry re-exports loadPolicy only; the sync loader is in the CommonJS entry.
+const { loadPolicySync } = createRequire(import.meta.url)(
+  '@open-policy-agent/opa-wasm',
+) as typeof import('@open-policy-agent/opa-wasm');
+type WasmModule = Parameters<typeof loadPolicySync>[0];
+// Node's WebAssembly global (its types are not in @types/node 20).
+const wasmApi = (
+  globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<WasmModule> } }
+).WebAssembly;
+
+interface WithMemory {
+  readonly mem: { readonly buffer: ArrayBuffer };
+}
+/** Linear memory an instance may keep between evaluations (8 MiB). */
+const WASM_KEEP_BYTES = 8 * 1024 * 1024;
+
+/** @default 32 MiB of wasm linear memory per instance: a policy that needs more traps. */
+export const WASM_MAX_PAGES = 512;
+
 /**
  * Instantiate a built bundle with the custom builtins and its parameters as data. Throws
- * PolicyBuildError(load) when the wasm cannot be instantiated.
+ * PolicyBuildError(load) when the wasm cannot be instantiated. An instance that throws during an
+ * evaluation is discarded and a fresh one instantiated from the compiled module before the next
+ * evaluation: a trap can leave linear memory corrupt, so nothing is reused after one.
  */
 export async function loadBundle(
   built: BuiltBundle,
   nowMs: () => number = Date.now,
 ): Promise<PolicyBundle> {
+  let module: WasmModule;
+  const instantiate = (): LoadedPolicy => {
+    const wasm = loadPolicySync(
+      module,
+      { initial: 5, maximum: WASM_MAX_PAGES },
+      customBuiltins(nowMs),
+    );
+    wasm.setData(parametersData(built.policies));
+    return wasm;
+  };
   let wasm: LoadedPolicy;
   try {
-    wasm = await loadPolicy(built.wasm, undefined, customBuiltins(nowMs));
-    wasm.setData(parametersData(built.policies));
+    module = await wasmApi.compile(built.wasm);
+    wasm = instantiate();
   } catch (err) {
     throw new PolicyBuildError(BuildStage.load, errorText(err), { cause: err });
   }
-  const one = (p: PolicyMeta, index: number, input: unknown): PolicyOutcome => {
+  /**
+   * Run one entrypoint; on any throw, replace the instance before rethrowing. Linear memory never
+   * shrinks, so an instance that grew past WASM_KEEP_BYTES for one large input is replaced too.
+   */
+  const run = (bytes: Uint8Array, entrypoint: string): unknown => {
     try {
-      const rs = wasm.evaluate(input, policyEntrypoint(index)) as { result: unknown }[];
+      // opa-wasm reads an ArrayBuffer input as raw JSON text; it must be exactly these bytes.
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      const buffer = whole
+        ? bytes.buffer
+        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      const result = wasm.evaluate(buffer, entrypoint);
+      if ((wasm as unknown as WithMemory).mem.buffer.byteLength > WASM_KEEP_BYTES)
+        wasm = instantiate();
+      return result;
+    } catch (err) {
+      wasm = instantiate();
+      throw err;
+    }
+  };
+  const one = (p: PolicyMeta, index: number, bytes: Uint8Array): PolicyOutcome => {
+    try {
+      const rs = run(bytes, policyEntrypoint(index)) as { result: unknown }[];
       return { policy: p, ok: true, result: toResult(rs[0]?.result) };
     } catch (err) {
       return { policy: p, ok: false, error: errorText(err) };
     }
   };
+  const evaluateJson = (bytes: Uint8Array): PolicyOutcome[] => {
+    // Fast path: one evaluation of every policy package at once.
+    try {
+      const rs = run(bytes, RESULTS_ENTRYPOINT) as { result: Record<string, unknown> }[];
+      const results = rs[0]?.result ?? {};
+      return built.policies.map((p) => ({ policy: p, ok: true, result: toResult(results[p.id]) }));
+    } catch {
+      // One policy failed: evaluate each on its own so only that one carries the error.
+      return built.policies.map((p, i) => one(p, i, bytes));
+    }
+  };
   return {
     revision: built.revision,
     policies: built.policies,
-    evaluate(input) {
-      // Fast path: one evaluation of every policy package at once.
-      try {
-        const rs = wasm.evaluate(input, RESULTS_ENTRYPOINT) as {
-          result: Record<string, unknown>;
-        }[];
-        const results = rs[0]?.result ?? {};
-        return built.policies.map((p) => ({
-          policy: p,
-          ok: true,
-          result: toResult(results[p.id]),
-        }));
-      } catch {
-        // One policy failed: evaluate each on its own so only that one carries the error.
-        return built.policies.map((p, i) => one(p, i, input));
-      }
-    },
+    built,
+    evaluate: (input) => evaluateJson(wellFormedJson(input)),
+    evaluateJson,
   };
 }

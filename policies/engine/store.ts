@@ -7,6 +7,8 @@ export type ReloadResult =
   | { readonly ok: false; readonly error: PolicyBuildError; readonly kept: string | undefined };
 
 export interface BundleStoreHooks {
+  /** Runs before a new bundle goes live; a rejection refuses it (stage load). */
+  beforeSwap?(bundle: PolicyBundle): Promise<void>;
   onLoaded?(bundle: PolicyBundle): void;
   onLoadError?(error: PolicyBuildError): void;
 }
@@ -51,6 +53,7 @@ export class BundleStore {
         revision === undefined ? this.options : { ...this.options, revision },
       );
       const bundle = await loadBundle(built, this.nowMs);
+      await this.hooks.beforeSwap?.(bundle);
       this.#current = bundle;
       this.#lastError = undefined;
       this.hooks.onLoaded?.(bundle);

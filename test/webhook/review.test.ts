@@ -22,7 +22,9 @@ const policy = {
 const denyAll: PolicyBundle = {
   revision: 'r1',
   policies: [policy],
+  built: { wasm: Buffer.alloc(0), revision: 'r1', policies: [policy] },
   evaluate: () => [{ policy, ok: true, result: { deny: ['no'], warn: [], patch: [] } }],
+  evaluateJson: () => [{ policy, ok: true, result: { deny: ['no'], warn: [], patch: [] } }],
 };
 
 t.ok(fixtures.length >= 5, 'fixtures present');
@@ -37,7 +39,7 @@ for (const f of fixtures) {
       metrics: new AdmissionMetrics({ defaultMetrics: false }),
       logger: pino({ level: 'silent' }),
     };
-    const response = handleRequest(review.request, 'validate', deps);
+    const response = await handleRequest(review.request, 'validate', deps);
     const envelope = encodeReview(response) as {
       apiVersion: string;
       kind: string;

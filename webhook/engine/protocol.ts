@@ -1,0 +1,24 @@
+import type { PolicyResult } from '../../policies/engine/bundle.js';
+import type { BuiltBundle } from '../../policies/engine/build.js';
+
+/** Messages from the pool to an evaluation worker. */
+export type ToWorker =
+  | { readonly type: 'load'; readonly built: BuiltBundle }
+  | { readonly type: 'eval'; readonly id: number; readonly json: Uint8Array };
+
+/** One policy's outcome without its metadata (the pool re-attaches it by index). */
+export type WireOutcome =
+  | { readonly ok: true; readonly result: PolicyResult }
+  | { readonly ok: false; readonly error: string };
+
+/** Messages from an evaluation worker to the pool. */
+export type ToPool =
+  | { readonly type: 'loaded'; readonly revision: string }
+  | { readonly type: 'load-error'; readonly message: string }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly revision?: string;
+      readonly outcomes: readonly WireOutcome[];
+      readonly error?: string;
+    };

@@ -1,0 +1,36 @@
+/**
+ * One policy-evaluation worker thread: holds its own wasm instance of the live bundle and answers
+ * evaluations posted by the pool (webhook/engine/pool.ts). Runs nothing else, so a runaway
+ * evaluation stalls only this thread, which the pool terminates at the request's deadline.
+ */
+import { parentPort } from 'node:worker_threads';
+import { loadBundle, type PolicyBundle } from '../../policies/engine/bundle.js';
+import type { ToPool, ToWorker } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('eval worker must run as a worker thread');
+let bundle: PolicyBundle | undefined;
+const send = (m: ToPool): void => port.postMessage(m);
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'load') {
+    loadBundle(m.built).then(
+      (b) => {
+        bundle = b;
+        send({ type: 'loaded', revision: b.revision });
+      },
+      (err: Error) => send({ type: 'load-error', message: err.message }),
+    );
+    return;
+  }
+  if (!bundle) {
+    send({ type: 'result', id: m.id, outcomes: [], error: 'no bundle loaded in this worker' });
+    return;
+  }
+  const outcomes = bundle
+    .evaluateJson(m.json)
+    .map((o) =>
+      o.ok ? { ok: true as const, result: o.result } : { ok: false as const, error: o.error },
+    );
+  send({ type: 'result', id: m.id, revision: bundle.revision, outcomes });
+});
