@@ -1,7 +1,8 @@
 // The demo's steps: a real control plane, a real Git server with signed commits, driftgate's
 // reconciler and webhook, narrated: the sync, a manual change denied, policy denials, a
 // break-glass change reverted after its expiry, where to look. cli/demo.ts runs it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -29,6 +30,8 @@ export interface Demo {
     readonly reconcilerMetrics: string;
     readonly webhookMetrics: string;
   };
+  /** The bearer token of the reconciler's control routes. */
+  readonly controlToken: string;
   /** Stop everything the demo started and remove its files. */
   stop(): Promise<void>;
 }
@@ -81,7 +84,9 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
 
     step('Starting the driftgate reconciler (two sources: envs/dev and envs/prod) …');
     const token = join(work, 'state-token');
-    writeFileSync(token, `${Math.random().toString(36).slice(2)}\n`);
+    writeFileSync(token, `${randomBytes(24).toString('hex')}\n`);
+    const controlToken = join(work, 'control-token');
+    writeFileSync(controlToken, `${randomBytes(24).toString('hex')}\n`);
     const trust = {
       sshAllowedSigners: `platform@example.com namespaces="git" ${signer.publicKey}\n`,
     };
@@ -108,6 +113,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
         helmPath: toolPath('helm'),
         logLevel: 'silent',
         stateTokenFile: token,
+        controlTokenFile: controlToken,
         policies: {
           opaPath: toolPath('opa'),
           dir: LIBRARY_DIR,
@@ -271,7 +277,9 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     );
     say(`reconciler metrics:  curl http://127.0.0.1:${rec.metricsPort}/metrics | grep ^driftgate_`);
     say(`webhook metrics:     curl http://127.0.0.1:${wh.metricsPort}/metrics | grep ^driftgate_`);
-    say(`audit report:        curl -X POST ${statusURL}/audit`);
+    say(
+      `audit report:        curl -X POST -H "Authorization: Bearer $(cat ${controlToken})" ${statusURL}/audit`,
+    );
     say(`kubectl:             export KUBECONFIG=${cp.kubeconfigs.admin}`);
     say(
       `as the developer:    kubectl --kubeconfig ${cp.kubeconfigs.developer} -n shop-prod scale deploy/web --replicas=2`,
@@ -290,6 +298,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
       )
         say(`  ${line}`);
     return {
+      controlToken: readFileSync(controlToken, 'utf8').trim(),
       urls: {
         status: statusURL,
         reconcilerMetrics: `http://127.0.0.1:${rec.metricsPort}/metrics`,

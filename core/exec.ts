@@ -6,12 +6,16 @@ export interface ExecOptions {
   readonly input?: string | Buffer;
   /** @default 60000 */
   readonly timeoutMs?: number;
+  /** Bytes of stdout or stderr past which the command is killed. @default 64 MiB */
+  readonly maxOutputBytes?: number;
 }
 
 export interface ExecResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Why the command was killed: it ran past timeoutMs, or printed past maxOutputBytes. */
+  readonly killed?: 'timeout' | 'output';
 }
 
 /** Run a command; resolves with its exit code and output, never rejects on a non-zero exit. */
@@ -27,12 +31,23 @@ export function exec(
       {
         cwd: opts.cwd,
         env: opts.env,
-        maxBuffer: 64 * 1024 * 1024,
+        maxBuffer: opts.maxOutputBytes ?? 64 * 1024 * 1024,
         timeout: opts.timeoutMs ?? 60_000,
       },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        const killed =
+          err?.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+            ? ('output' as const)
+            : err?.killed
+              ? ('timeout' as const)
+              : undefined;
+        resolve({
+          code,
+          stdout: String(stdout),
+          stderr: String(stderr),
+          ...(killed ? { killed } : {}),
+        });
       },
     );
     child.stdin?.end(opts.input);

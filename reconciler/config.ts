@@ -88,6 +88,8 @@ export interface ReconcilerConfig {
   readonly webhookSecretFile?: string;
   /** Bearer token file guarding GET /v1/desired and /v1/policies (the webhooks' feed). */
   readonly stateTokenFile?: string;
+  /** Bearer token for the control routes (POST suspend/resume/sync, POST /audit); unset: off. */
+  readonly controlTokenFile?: string;
   readonly policies: PolicyConfig;
   /** Only the holder of the Lease reconciles, so several replicas are safe. */
   readonly leaderElection?: {
@@ -343,6 +345,7 @@ export function parseReconcilerConfig(input: unknown): ReconcilerConfig {
     logLevel: String(raw.logLevel ?? 'info'),
     ...(raw.webhookSecretFile ? { webhookSecretFile: String(raw.webhookSecretFile) } : {}),
     ...(raw.stateTokenFile ? { stateTokenFile: String(raw.stateTokenFile) } : {}),
+    ...(raw.controlTokenFile ? { controlTokenFile: String(raw.controlTokenFile) } : {}),
     policies: policyConfig(problems, isRaw(raw.policies) ? raw.policies : {}),
     ...leaderElection(problems, raw.leaderElection),
     sources,

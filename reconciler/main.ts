@@ -149,6 +149,8 @@ export async function startReconciler(
       cfg.webhookSecretFile ? readFileSync(cfg.webhookSecretFile, 'utf8').trim() : undefined,
     stateToken: () =>
       cfg.stateTokenFile ? readFileSync(cfg.stateTokenFile, 'utf8').trim() : undefined,
+    controlToken: () =>
+      cfg.controlTokenFile ? readFileSync(cfg.controlTokenFile, 'utf8').trim() : undefined,
     policies: () => hub.served,
     ready: () => elector?.leading ?? true,
   });

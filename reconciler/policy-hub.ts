@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PolicyFilesDoc } from '../core/desired-index.js';
 import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
+import { isolationProblems } from '../policies/engine/isolation.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { BundleStore } from '../policies/engine/store.js';
 
@@ -57,6 +58,8 @@ export class PolicyHub {
   }
 
   async #build(next: Map<string, Readonly<Record<string, string>>>): Promise<PolicyUpdate> {
+    const isolation = isolationProblems(this.#builtin, next);
+    if (isolation.length > 0) return { ok: false, error: `layout: ${isolation.join('; ')}` };
     const git: Record<string, string> = {};
     for (const name of [...next.keys()].sort()) Object.assign(git, next.get(name));
     const revision = createHash('sha256')
@@ -76,7 +79,7 @@ export class PolicyHub {
           { stage: r.error.stage, reason: r.error.message },
           'policies refused; last good policies stay',
         );
-        return { ok: false, error: `${r.error.stage}: ${r.error.message}` };
+        return { ok: false, error: `${r.error.stage}: ${r.error.message}`.slice(0, 2000) };
       }
       this.#bySource = next;
       this.#served = { version: 1, revision, files: git };

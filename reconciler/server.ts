@@ -9,14 +9,25 @@ import { statusView } from './status.js';
 
 const MAX_HOOK_BODY = 1024 * 1024;
 
+/** A request body over MAX_HOOK_BODY: answered 413. */
+class TooLarge extends Error {}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_HOOK_BODY) {
+      req.resume();
+      reject(new TooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_HOOK_BODY) reject(new Error('body too large'));
-      else chunks.push(c);
+      if (size > MAX_HOOK_BODY) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new TooLarge());
+      } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
@@ -76,6 +87,8 @@ export interface StatusServerOptions {
   readonly hookSecret?: () => string | undefined;
   /** Bearer token for the webhooks' feed (/v1/desired, /v1/policies); unset: the feed is off. */
   readonly stateToken?: () => string | undefined;
+  /** Bearer token for the control routes; unset: they are off (403). */
+  readonly controlToken?: () => string | undefined;
   /** The Git policies of the live bundle. */
   readonly policies?: () => object | undefined;
   /** Ready to serve the feed: the leader (leader election), or always. */
@@ -139,6 +152,14 @@ export async function startStatusServer(
         return feed(req, res, doc.revision, () => JSON.stringify(doc));
       }
     }
+    const control = req.method === 'POST' && (url.pathname === '/audit' || parts[0] === 'sources');
+    if (control) {
+      // Suspending a source or forcing a sync changes what is enforced: authenticated only.
+      const token = o.controlToken?.();
+      if (!token) return json(res, 403, { error: 'control is off: set controlTokenFile' });
+      if (!safeEqual(String(req.headers.authorization ?? ''), `Bearer ${token}`))
+        return json(res, 401, { error: 'bearer token missing or wrong' });
+    }
     if (url.pathname === '/audit') {
       const report = req.method === 'POST' ? await o.runtime.auditNow() : o.runtime.lastAudit;
       if (!report) return json(res, 404, { error: 'no audit has run (no policies loaded yet?)' });
@@ -185,7 +206,11 @@ export async function startStatusServer(
     });
   };
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => json(res, 500, { error: (err as Error).message }));
+    handle(req, res).catch((err: unknown) =>
+      err instanceof TooLarge
+        ? json(res, 413, { error: `body over the ${MAX_HOOK_BODY}-byte limit` })
+        : json(res, 500, { error: (err as Error).message }),
+    );
   });
   const metrics: Server = createServer((req, res) => {
     if (req.url?.startsWith('/metrics')) {

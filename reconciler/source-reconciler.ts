@@ -371,7 +371,7 @@ export class SourceReconciler {
     const kind = detectRenderer(files, path);
     const rendered =
       kind === 'plain'
-        ? renderPlain(files)
+        ? renderPlain(files, this.d.tools.limits)
         : await renderWithTool(
             kind,
             kind === 'kustomize' ? await this.git.readTree(head, '') : files,

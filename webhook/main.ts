@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { DesiredIndexDoc, PolicyFilesDoc } from '../core/desired-index.js';
 import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
+import { isolationProblems } from '../policies/engine/isolation.js';
 import { DesiredState } from './desired-state.js';
 import { followFeed } from './feed.js';
 import { BundleStore } from '../policies/engine/store.js';
@@ -97,12 +98,13 @@ export async function startWebhook(
   const reload = async (): Promise<boolean> => {
     let tree;
     try {
-      tree = composePolicyTree(join(tmpdir(), 'driftgate-webhook-policies'), [
-        readPolicyFiles(cfg.policyDir),
-        gitPolicies,
-      ]);
+      const local = readPolicyFiles(cfg.policyDir);
+      // The reconciler checked this; a webhook never lets Git files reach into its own library.
+      const isolation = isolationProblems(local, new Map([['git', gitPolicies]]));
+      if (isolation.length > 0) throw new Error(isolation.join('; '));
+      tree = composePolicyTree(join(tmpdir(), 'driftgate-webhook-policies'), [local, gitPolicies]);
     } catch (err) {
-      logger.error({ reason: (err as Error).message }, 'cannot read the policy directory');
+      logger.error({ reason: (err as Error).message }, 'cannot compose the policy tree');
       return false;
     }
     try {

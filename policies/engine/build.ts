@@ -69,6 +69,10 @@ export function runtimeProblems(root: string, files: readonly string[]): string[
   return problems;
 }
 
+/** Tool output for an error: temp paths made relative, at most 2,000 characters. */
+const clip = (text: string, work: string): string =>
+  text.trim().split(`${work}/`).join('').slice(0, 2000);
+
 function sourceHash(root: string, files: readonly string[]): string {
   const h = createHash('sha256');
   for (const f of files)
@@ -110,14 +114,19 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       prod,
     );
     const timeout = options.timeoutMs ?? 60_000;
-    const tested = await exec(options.opaPath, ['test', all], { timeoutMs: timeout });
-    if (tested.code !== 0)
-      throw new PolicyBuildError(BuildStage.test, (tested.stdout + tested.stderr).trim());
-
     const caps = await writeWasmCapabilities(
       options.opaPath,
       options.cacheDir ?? join(tmpdir(), 'driftgate-opa'),
     );
+    // Tests run with the same capabilities (no http.send, net.*, opa.runtime) and no environment:
+    // a policy test can neither reach the network nor read the reconciler's secrets.
+    const env = { PATH: '/nonexistent', HOME: work };
+    const tested = await exec(options.opaPath, ['test', '--capabilities', caps, all], {
+      timeoutMs: timeout,
+      env,
+    });
+    if (tested.code !== 0)
+      throw new PolicyBuildError(BuildStage.test, clip(tested.stdout + tested.stderr, work));
     const out = join(work, 'bundle.tar.gz');
     writeFileSync(join(prod, '__driftgate_entry.rego'), entryModule(policies));
     const entrypoints = [
@@ -127,10 +136,10 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
     const built = await exec(
       options.opaPath,
       ['build', '-t', 'wasm', '--capabilities', caps, ...entrypoints, '-o', out, prod],
-      { timeoutMs: timeout },
+      { timeoutMs: timeout, env },
     );
     if (built.code !== 0)
-      throw new PolicyBuildError(BuildStage.compile, (built.stderr + built.stdout).trim());
+      throw new PolicyBuildError(BuildStage.compile, clip(built.stderr + built.stdout, work));
     const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
     if (!wasm) throw new PolicyBuildError(BuildStage.compile, 'opa build wrote no policy.wasm');
     return { wasm, revision: options.revision ?? sourceHash(root, files), policies };

@@ -11,6 +11,9 @@ interface Capabilities {
 
 const require = createRequire(import.meta.url);
 
+/** Builtins that reach outside the evaluation (network, environment): never allowed. */
+const SIDE_CHANNELS = /^(http\.send|net\.|opa\.runtime$)/;
+
 /** Builtin names a compiled policy may use here: wasm-native, SDK-provided, or ours. */
 export function supportedBuiltins(): Set<string> {
   const wasmPkg = require.resolve('@open-policy-agent/opa-wasm').replace(/src[/\\]index\.cjs$/, '');
@@ -29,11 +32,14 @@ export function supportedBuiltins(): Set<string> {
  */
 export async function writeWasmCapabilities(opaPath: string, dir: string): Promise<string> {
   const version = (await execOk(opaPath, ['version'])).match(/Version: (\S+)/)?.[1] ?? 'unknown';
-  const file = join(dir, `capabilities-${version}.json`);
+  const file = join(dir, `capabilities-${version}-v2.json`);
   if (existsSync(file)) return file;
   const full = JSON.parse(await execOk(opaPath, ['capabilities', '--current'])) as Capabilities;
   const allowed = supportedBuiltins();
-  const caps = { ...full, builtins: full.builtins.filter((b) => allowed.has(b.name)) };
+  const caps = {
+    ...full,
+    builtins: full.builtins.filter((b) => allowed.has(b.name) && !SIDE_CHANNELS.test(b.name)),
+  };
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, JSON.stringify(caps));
   return file;

@@ -23,8 +23,8 @@ export function readPolicyFiles(root: string): Record<string, string> {
 
 /**
  * Write one policy tree to a fresh directory under `parent`: the built-in library (if any), then
- * the files from Git on top (a policy from Git with the same `<category>/<name>` replaces the
- * built-in one). Paths that leave the tree are refused. Returns the directory and a remover.
+ * the files from Git on top (callers check isolationProblems first, so nothing is replaced). Paths
+ * that leave the tree are refused. Returns the directory and a remover.
  */
 export function composePolicyTree(
   parent: string,

@@ -5,6 +5,14 @@ import { parseAllDocuments } from 'yaml';
 import { exec } from '../../core/exec.js';
 import { isObject, type K8sObject } from '../objects.js';
 import type { TreeFile } from '../source/git-source.js';
+import {
+  aliasBomb,
+  DEFAULT_CONTENT_LIMITS,
+  remoteReferences,
+  rendererEnv,
+  treeOverLimits,
+  type ContentLimits,
+} from './guard.js';
 
 /** A declared object and the file it came from. */
 export interface Rendered {
@@ -28,8 +36,22 @@ export type RendererKind = (typeof RendererKind)[keyof typeof RendererKind];
 export interface RenderTools {
   readonly kustomizePath: string;
   readonly helmPath: string;
-  /** @default 60000 */
-  readonly timeoutMs?: number;
+  /** @default DEFAULT_CONTENT_LIMITS */
+  readonly limits?: ContentLimits;
+}
+
+/** Refuse a tree over the limits before anything parses it. Throws RenderError. */
+export function checkTree(files: ReadonlyMap<string, TreeFile>, limits: ContentLimits): void {
+  const why = treeOverLimits(files, limits) ?? aliasBomb(files);
+  if (why) throw new RenderError(`refused: ${why}`);
+}
+
+function checkCount(rendered: Rendered[], limits: ContentLimits): Rendered[] {
+  if (rendered.length > limits.maxDocuments)
+    throw new RenderError(
+      `refused: the commit renders ${rendered.length} objects, over the ${limits.maxDocuments} limit`,
+    );
+  return rendered;
 }
 
 export interface HelmOptions {
@@ -83,11 +105,18 @@ export function parseManifests(text: string, path: string): Rendered[] {
 }
 
 /** Plain manifests: every .yaml/.yml/.json under the source path, recursively, in path order. */
-export function renderPlain(files: ReadonlyMap<string, TreeFile>): Rendered[] {
-  return [...files.keys()]
-    .filter((p) => MANIFEST.test(p))
-    .sort()
-    .flatMap((p) => parseManifests((files.get(p) as TreeFile).content.toString('utf8'), p));
+export function renderPlain(
+  files: ReadonlyMap<string, TreeFile>,
+  limits: ContentLimits = DEFAULT_CONTENT_LIMITS,
+): Rendered[] {
+  checkTree(files, limits);
+  return checkCount(
+    [...files.keys()]
+      .filter((p) => MANIFEST.test(p))
+      .sort()
+      .flatMap((p) => parseManifests((files.get(p) as TreeFile).content.toString('utf8'), p)),
+    limits,
+  );
 }
 
 function writeTree(files: ReadonlyMap<string, TreeFile>): string {
@@ -104,13 +133,28 @@ async function runTool(
   cmd: string,
   args: readonly string[],
   cwd: string,
-  timeoutMs: number,
+  limits: ContentLimits,
   path: string,
 ): Promise<Rendered[]> {
-  const r = await exec(cmd, args, { cwd, timeoutMs });
-  if (r.code !== 0)
-    throw new RenderError(`${name} failed for ${path}: ${r.stderr.trim() || `exit ${r.code}`}`);
-  return parseManifests(r.stdout, path);
+  const r = await exec(cmd, args, {
+    cwd,
+    env: rendererEnv(cwd),
+    timeoutMs: limits.renderTimeoutMs,
+    maxOutputBytes: limits.maxRenderedBytes,
+  });
+  if (r.killed === 'timeout')
+    throw new RenderError(
+      `${name} failed for ${path}: stopped after the ${limits.renderTimeoutMs / 1000} s time limit`,
+    );
+  if (r.killed === 'output')
+    throw new RenderError(
+      `${name} failed for ${path}: output over the ${limits.maxRenderedBytes} byte limit`,
+    );
+  if (r.code !== 0) {
+    const why = r.stderr.trim().split(cwd).join('.').slice(0, 2000);
+    throw new RenderError(`${name} failed for ${path}: ${why || `exit ${r.code}`}`);
+  }
+  return checkCount(parseManifests(r.stdout, path), limits);
 }
 
 /**
@@ -125,8 +169,17 @@ export async function renderWithTool(
   tools: RenderTools,
   helm?: HelmOptions,
 ): Promise<Rendered[]> {
+  const limits = tools.limits ?? DEFAULT_CONTENT_LIMITS;
+  checkTree(tree, limits);
+  if (kind === 'kustomize') {
+    // The signature covers the commit only: nothing may be fetched at render time.
+    const remote = remoteReferences(tree);
+    if (remote.length > 0)
+      throw new RenderError(
+        `refused: the kustomization reaches outside the signed commit (vendor it into the repository): ${remote.slice(0, 3).join('; ')}`,
+      );
+  }
   const dir = writeTree(tree);
-  const timeout = tools.timeoutMs ?? 60_000;
   try {
     if (kind === 'kustomize')
       return await runTool(
@@ -134,7 +187,7 @@ export async function renderWithTool(
         tools.kustomizePath,
         ['build', join(dir, path)],
         dir,
-        timeout,
+        limits,
         path,
       );
     const h = helm ?? { releaseName: 'release', namespace: 'default' };
@@ -144,7 +197,7 @@ export async function renderWithTool(
       tools.helmPath,
       ['template', h.releaseName, join(dir, path), '--namespace', h.namespace, ...values],
       dir,
-      timeout,
+      limits,
       path,
     );
   } finally {

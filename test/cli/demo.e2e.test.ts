@@ -81,9 +81,10 @@ t.test(
         error?: string;
         data?: { result: unknown[] };
       };
-    await fetch(`${demo.urls.status}/audit`, { method: 'POST' });
+    const control = { method: 'POST', headers: { authorization: `Bearer ${demo.controlToken}` } };
+    await fetch(`${demo.urls.status}/audit`, control);
     // Something for the on-call table of sources that need attention: a suspended source.
-    await fetch(`${demo.urls.status}/sources/dev/suspend`, { method: 'POST' });
+    await fetch(`${demo.urls.status}/sources/dev/suspend`, control);
     await waitFor(
       'both targets scraped 5 times',
       async () => {

@@ -352,7 +352,7 @@ t.test('a policy committed to Git is live within 10 s; a failing one keeps the o
   t.match(await rec.status('shop'), { policies: { ok: true } });
 
   // The audit finds the object that existed before the policy.
-  const audit = (await (await fetch(`${rec.url}/audit`, { method: 'POST' })).json()) as {
+  const audit = (await (await rec.control('/audit')).json()) as {
     violations: { object: string; policy: string }[];
     totals: { policy: string; count: number }[];
   };

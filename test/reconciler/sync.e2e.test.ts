@@ -430,13 +430,22 @@ t.test('HTTP control: status, suspend and resume, and an authenticated push webh
     'report',
   ]);
   t.equal((await fetch(`${rec.url}/status/nope`)).status, 404);
-  const suspended = (await (
-    await fetch(`${rec.url}/sources/report/suspend`, { method: 'POST' })
-  ).json()) as { suspended: boolean; syncStatus: string };
+  const anonymous = await fetch(`${rec.url}/sources/report/suspend`, { method: 'POST' });
+  t.equal(anonymous.status, 401, 'control without the bearer token is refused');
+  const wrong = await fetch(`${rec.url}/audit`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer nope' },
+  });
+  t.equal(wrong.status, 401, 'a wrong token is refused');
+  t.equal(rec.source('report').state.suspended, false, 'the refused suspend changed nothing');
+  const suspended = (await (await rec.control('/sources/report/suspend')).json()) as {
+    suspended: boolean;
+    syncStatus: string;
+  };
   t.match(suspended, { suspended: true, syncStatus: 'Suspended' });
-  const resumed = (await (
-    await fetch(`${rec.url}/sources/report/resume`, { method: 'POST' })
-  ).json()) as { suspended: boolean };
+  const resumed = (await (await rec.control('/sources/report/resume')).json()) as {
+    suspended: boolean;
+  };
   t.equal(resumed.suspended, false);
 
   const next = await repo.commit({ 'heal/cm2.yaml': configMap('pushed', { v: '1' }) }, { signer });

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -16,6 +17,8 @@ export interface TestReconciler {
   sync(name: string): Promise<void>;
   metrics(): Promise<string>;
   status(name: string): Promise<Record<string, unknown>>;
+  /** POST a control route (`/sources/<n>/suspend`, `/audit`…) with the control token. */
+  control(path: string): Promise<Response>;
   readonly url: string;
   stop(): Promise<void>;
 }
@@ -38,6 +41,8 @@ export async function startTestReconciler(
   extra: Record<string, unknown> = {},
 ): Promise<TestReconciler> {
   const cache = mkdtempSync(join(tmpdir(), 'dg-reconciler-'));
+  const controlToken = randomBytes(16).toString('hex');
+  writeFileSync(join(cache, 'control-token'), `${controlToken}\n`);
   const cfg = parseReconcilerConfig({
     namespace: DRIFTGATE_NAMESPACE,
     cacheDir: cache,
@@ -46,6 +51,7 @@ export async function startTestReconciler(
     metricsPort: 0,
     kustomizePath: toolPath('kustomize'),
     helmPath: toolPath('helm'),
+    controlTokenFile: join(cache, 'control-token'),
     sources: sources.map((s) => ({ interval: '1h', ...s })),
     ...extra,
   });
@@ -65,6 +71,11 @@ export async function startTestReconciler(
       return s;
     },
     sync: (name) => handle.runtime.reconcileNow(name),
+    control: (path) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${controlToken}` },
+      }),
     metrics: async () => (await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`)).text(),
     status: async (name) =>
       (await (await fetch(`${base}/status/${name}`)).json()) as Record<string, unknown>,
