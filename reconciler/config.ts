@@ -31,6 +31,10 @@ export interface SourceConfig {
   readonly maxPruneFraction: number;
   readonly retry: RetryConfig;
   readonly ignoreDifferences: readonly IgnoreDifference[];
+  /** More namespaces it may write in besides destinationNamespace ("*": any). */
+  readonly allowedNamespaces: readonly string[];
+  /** Cluster-scoped kinds it may write (Kind or group/Kind; "*": any). */
+  readonly clusterScopedKinds: readonly string[];
   /** Files holding the credentials: read at fetch time, never logged. */
   readonly credentials?: {
     readonly usernameFile?: string;
@@ -190,6 +194,14 @@ function source(problems: string[], v: unknown, i: number, names: Set<string>): 
     if (ms === undefined) problems.push(`${at}.${k} must be a duration such as 30s or 5m`);
     return ms ?? 0;
   };
+  const strings = (k: string): string[] => {
+    const x = s[k] ?? [];
+    if (!Array.isArray(x) || !x.every((e) => typeof e === 'string')) {
+      problems.push(`${where}.${k} must be a list of strings`);
+      return [];
+    }
+    return x as string[];
+  };
   const name = str('name');
   if (name && !NAME.test(name))
     problems.push(`${where}.name must be a DNS label (lowercase, digits, dashes)`);
@@ -224,6 +236,8 @@ function source(problems: string[], v: unknown, i: number, names: Set<string>): 
     suspend: bool('suspend', false),
     allowForcePush: bool('allowForcePush', false),
     maxPruneFraction: Number(fraction),
+    allowedNamespaces: strings('allowedNamespaces'),
+    clusterScopedKinds: strings('clusterScopedKinds'),
     fightThreshold: typeof s.fightThreshold === 'number' ? s.fightThreshold : 5,
     retry: {
       limit: typeof retry.limit === 'number' ? retry.limit : 5,

@@ -6,6 +6,7 @@ import {
   BREAK_GLASS_EXPIRES,
   type IndexSource,
 } from '../core/desired-index.js';
+import { redactURL, sealSecret, shownDiffs } from '../core/secrets.js';
 import { isPolicyFile } from '../policies/engine/compose.js';
 import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
 import type { Cluster } from './cluster.js';
@@ -26,6 +27,7 @@ import {
 } from './objects.js';
 import { applyOrder, waves } from './order.js';
 import { planPrune } from './prune.js';
+import { ownershipProblem, placementProblem, type RefusedObject } from './tenancy.js';
 import {
   detectRenderer,
   renderPlain,
@@ -93,6 +95,10 @@ export class SourceReconciler {
   /** The revision whose apply was last observed, for commit-to-applied latency. */
   #appliedRevision: string | undefined;
   #now: () => number;
+  /** Declared objects outside what this source may write, at the adopted revision. */
+  #outOfScope: RefusedObject[] = [];
+  /** Declared objects that exist and are someone else's: never written, pruned or guarded. */
+  #foreign = new Set<string>();
 
   constructor(
     readonly cfg: SourceConfig,
@@ -110,8 +116,14 @@ export class SourceReconciler {
       objects: new Map(),
       fighting: new Set(),
       policyViolations: [],
+      refused: [],
     };
     d.metrics.initSource(cfg.name);
+  }
+
+  /** The repository URL fit to show (no credentials): status, metrics, index, errors. */
+  get repo(): string {
+    return redactURL(this.cfg.repoURL);
   }
 
   get log(): Logger {
@@ -162,9 +174,8 @@ export class SourceReconciler {
       return commit;
     } catch (err) {
       this.d.metrics.fetches.inc({ source: this.cfg.name, result: 'failure' });
-      throw new Error(`git fetch of ${this.cfg.repoURL} failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+      const why = (err as Error).message.split(this.cfg.repoURL).join(this.repo);
+      throw new Error(`git fetch of ${this.repo} failed: ${why}`);
     } finally {
       stop();
     }
@@ -175,11 +186,13 @@ export class SourceReconciler {
     if (this.state.verification?.commit === head && !this.state.verification.ok) return;
     try {
       const signer = await this.#verify(head);
-      const rendered = await this.#render(head);
+      const { rendered, refused } = await this.#render(head);
       const commit = await this.git.rawCommit(head);
       const time = /\ncommitter .* (\d+) [+-]\d{4}\n/.exec(commit.toString())?.[1];
       if (this.cfg.policyPath) await this.#loadPolicies(head);
       this.state.desired = rendered;
+      this.#outOfScope = refused;
+      this.#foreign.clear();
       this.#byKey = new Map(rendered.map((r) => [refKey(refOf(r.object)), r]));
       this.state.revision = head;
       this.state.revisionTime = time ? Number(time) * 1000 : undefined;
@@ -262,7 +275,7 @@ export class SourceReconciler {
   }> {
     const head = await this.#fetch();
     const signer = await this.#verify(head);
-    const rendered = await this.#render(head);
+    const { rendered } = await this.#render(head);
     const changes = [];
     for (const r of rendered) {
       const obj = this.prepared(r.object);
@@ -274,7 +287,7 @@ export class SourceReconciler {
           object: refText(ref),
           path: r.path,
           action: live ? ('update' as const) : ('create' as const),
-          diff: formatDiff(drift),
+          diff: formatDiff(shownDiffs(obj.kind, drift)),
         });
     }
     const want = new Set(rendered.map((r) => refKey(refOf(r.object))));
@@ -288,21 +301,24 @@ export class SourceReconciler {
     if (!this.state.revision) return undefined;
     return {
       name: this.cfg.name,
-      repoURL: this.cfg.repoURL,
+      repoURL: this.repo,
       revision: this.state.revision,
-      entries: this.state.desired.map((r) => {
-        const declared = this.prepared(r.object);
-        return {
-          group: groupOf(declared.apiVersion),
-          resource: r.resource ?? '',
-          kind: declared.kind,
-          ...(declared.metadata.namespace ? { namespace: declared.metadata.namespace } : {}),
-          name: declared.metadata.name,
-          path: r.path,
-          declared,
-          ignore: this.#ignored(r.object),
-        };
-      }),
+      entries: this.state.desired
+        .filter((r) => !this.#foreign.has(refKey(refOf(r.object))))
+        .map((r) => {
+          // Secret values travel as digests: the webhook compares, nothing can read them.
+          const declared = sealSecret(this.prepared(r.object));
+          return {
+            group: groupOf(declared.apiVersion),
+            resource: r.resource ?? '',
+            kind: declared.kind,
+            ...(declared.metadata.namespace ? { namespace: declared.metadata.namespace } : {}),
+            name: declared.metadata.name,
+            path: r.path,
+            declared,
+            ignore: this.#ignored(r.object),
+          };
+        }),
     };
   }
 
@@ -318,7 +334,7 @@ export class SourceReconciler {
           {
             managed: true,
             source: this.cfg.name,
-            repoURL: this.cfg.repoURL,
+            repoURL: this.repo,
             path,
             commit: this.state.revision,
           },
@@ -365,7 +381,7 @@ export class SourceReconciler {
   }
 
   // Render the source path: plain YAML natively; Kustomize and Helm through their binaries.
-  async #render(head: string): Promise<Rendered[]> {
+  async #render(head: string): Promise<{ rendered: Rendered[]; refused: RefusedObject[] }> {
     const path = this.cfg.path.replace(/^\.?\/*|\/+$/g, '');
     const files = await this.git.readTree(head, path);
     const kind = detectRenderer(files, path);
@@ -386,7 +402,13 @@ export class SourceReconciler {
     return this.#placeInNamespace(rendered);
   }
 
-  async #placeInNamespace(rendered: Rendered[]): Promise<Rendered[]> {
+  /**
+   * Fill in namespaces and resource names, and keep apart what this source may not write: a
+   * source is a tenant of its destination namespace unless the platform allowed it more.
+   */
+  async #placeInNamespace(
+    rendered: Rendered[],
+  ): Promise<{ rendered: Rendered[]; refused: RefusedObject[] }> {
     const crdScope = new Map<string, { namespaced: boolean; resource: string }>();
     for (const r of rendered) {
       if (r.object.kind !== 'CustomResourceDefinition') continue;
@@ -401,6 +423,7 @@ export class SourceReconciler {
       });
     }
     const out: Rendered[] = [];
+    const refused: RefusedObject[] = [];
     for (const r of rendered) {
       const key = `${groupOf(r.object.apiVersion)}/${r.object.kind}`;
       const { namespaced, resource } =
@@ -411,9 +434,12 @@ export class SourceReconciler {
       const metadata = { ...r.object.metadata };
       if (namespaced && !metadata.namespace) metadata.namespace = this.cfg.destinationNamespace;
       if (!namespaced) delete metadata.namespace;
-      out.push({ object: { ...r.object, metadata }, path: r.path, resource });
+      const object = { ...r.object, metadata };
+      const outside = placementProblem(object, namespaced, this.cfg);
+      if (outside) refused.push({ object: refText(refOf(object)), path: r.path, reason: outside });
+      else out.push({ object, path: r.path, resource });
     }
-    return out;
+    return { rendered: out, refused };
   }
 
   #ignored(o: K8sObject): string[] {
@@ -449,13 +475,22 @@ export class SourceReconciler {
     // idempotent and returns the live object): a first sync costs one request per object.
     const applied = new Set((await cluster.readInventory(this.d.namespace, source)).map(refKey));
     const violations: SourceState['policyViolations'] = [];
+    const refused: RefusedObject[] = [...this.#outOfScope];
     const stopApply = metrics.applyDuration.startTimer({ source });
     // Waves (namespaces, CRDs, sync-wave groups) go in order; objects within one run in parallel.
     for (const wave of waves(applyOrder(this.state.desired))) {
       await mapLimit(wave, APPLY_CONCURRENCY, async (r) => {
         const obj = this.prepared(r.object);
         const ref = refOf(obj);
-        let live = applied.has(refKey(ref)) ? await cluster.get(ref) : undefined;
+        // Anything not applied before is looked at first: it may exist and be someone else's.
+        let live = await cluster.get(ref);
+        const foreign = applied.has(refKey(ref)) ? undefined : ownershipProblem(live, source);
+        if (foreign) {
+          this.#foreign.add(refKey(ref));
+          refused.push({ object: refText(ref), path: r.path, reason: foreign });
+          return;
+        }
+        this.#foreign.delete(refKey(ref));
         let drift = declaredDiff(obj, live, this.#ignored(r.object));
         const glass = this.#glass(ref, live);
         const found = drift.length > 0 && !suspended ? this.#gate(obj, r.path) : [];
@@ -496,7 +531,7 @@ export class SourceReconciler {
           path: r.path,
           health: h.status,
           ...(h.message ? { healthMessage: h.message } : {}),
-          drift,
+          drift: shownDiffs(ref.kind, drift),
           ...(glass ? { breakGlass: glass } : {}),
           ...(!glass && breakGlassOf(live) ? { breakGlassExpired: true } : {}),
         });
@@ -505,6 +540,13 @@ export class SourceReconciler {
     stopApply();
     this.state.objects = objects;
     this.state.policyViolations = violations;
+    this.state.refused = refused;
+    if (refused.length > 0) {
+      // Reported, and the rest of the source applied: status says not everything is in place.
+      applyFailed = true;
+      this.state.lastError = `${refused.length} declared object(s) not written: ${refused[0]?.object}: ${refused[0]?.reason}`;
+      this.log.warn({ refused }, 'declared objects outside what this source may write');
+    }
     if (!suspended) await this.#prune();
     this.#finish(applyFailed, newRevision);
   }
@@ -550,12 +592,17 @@ export class SourceReconciler {
     const { cluster, metrics } = this.d;
     const source = this.cfg.name;
     const inventory = await cluster.readInventory(this.d.namespace, source);
-    const desired = this.state.desired.map((r) => refOf(r.object));
+    const desired = this.state.desired
+      .map((r) => refOf(r.object))
+      .filter((r) => !this.#foreign.has(refKey(r)));
     const want = new Set(desired.map(refKey));
     const candidates = inventory.filter((r) => !want.has(refKey(r)));
     const annotations = new Map<string, Record<string, string> | undefined>();
+    const notOurs = new Set<string>();
     for (const ref of candidates) {
       const live = await cluster.get(ref);
+      // Never delete what another source or a person owns, whatever the inventory says.
+      if (ownershipProblem(live, source)) notOurs.add(refKey(ref));
       const meta = live && isObject(live.metadata) ? live.metadata : undefined;
       annotations.set(
         refKey(ref),
@@ -577,12 +624,18 @@ export class SourceReconciler {
       await this.#sourceEvent('Warning', 'PruneRefused', plan.refused);
     }
     for (const ref of plan.delete) {
+      if (notOurs.has(refKey(ref))) {
+        this.log.warn({ object: refText(ref) }, 'not pruned: no longer labelled for this source');
+        continue;
+      }
       await cluster.delete(ref);
       metrics.pruned.inc({ source });
       this.log.info({ object: refText(ref) }, 'pruned');
     }
     const keep =
-      plan.refused || !this.cfg.prune ? inventory.filter((r) => !want.has(refKey(r))) : [];
+      plan.refused || !this.cfg.prune
+        ? inventory.filter((r) => !want.has(refKey(r)) && !notOurs.has(refKey(r)))
+        : [];
     await cluster.writeInventory(this.d.namespace, source, [...desired, ...keep]);
   }
 
@@ -593,7 +646,7 @@ export class SourceReconciler {
   async heal(ref: ObjectRef): Promise<'in-sync' | 'reverted' | 'reported' | 'fight' | 'unmanaged'> {
     const key = refKey(ref);
     const declared = this.#byKey.get(key);
-    if (!declared) return 'unmanaged';
+    if (!declared || this.#foreign.has(key)) return 'unmanaged';
     const obj = this.prepared(declared.object);
     const live = await this.d.cluster.get(refOf(obj));
     const drift = declaredDiff(obj, live, this.#ignored(declared.object));
@@ -615,8 +668,9 @@ export class SourceReconciler {
     const m = this.d.metrics;
     const source = this.cfg.name;
     m.driftDetected.inc({ source, kind: ref.kind });
-    this.log.info({ object: refText(ref), diff: formatDiff(drift) }, 'drift detected');
-    if (status) status.drift = drift;
+    const shown = shownDiffs(ref.kind, drift);
+    this.log.info({ object: refText(ref), diff: formatDiff(shown) }, 'drift detected');
+    if (status) status.drift = shown;
     if (glass || this.state.suspended || !this.cfg.selfHeal || this.state.fighting.has(key)) {
       this.#publish();
       return 'reported';
@@ -695,13 +749,7 @@ export class SourceReconciler {
     else if (this.state.syncStatus === SyncStatus.OutOfSync && !drifting)
       this.state.syncStatus = SyncStatus.Synced;
     m.suspended.set({ source }, this.state.suspended ? 1 : 0);
-    m.setSourceInfo(
-      source,
-      this.cfg.repoURL,
-      this.cfg.path,
-      this.state.syncStatus,
-      this.state.health,
-    );
+    m.setSourceInfo(source, this.repo, this.cfg.path, this.state.syncStatus, this.state.health);
   }
 
   async #sourceEvent(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {

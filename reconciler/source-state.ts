@@ -3,6 +3,7 @@ import type { Health } from './health.js';
 import type { SyncStatus } from './metrics.js';
 import type { ObjectRef } from './objects.js';
 import type { Rendered } from './render/render.js';
+import type { RefusedObject } from './tenancy.js';
 
 export interface ObjectStatus {
   readonly ref: ObjectRef;
@@ -43,6 +44,8 @@ export interface SourceState {
   pruneRefused?: string;
   /** The policy path's last build: the revision that went live, or why it did not. */
   policies?: { readonly revision: string; readonly ok: boolean; readonly error?: string };
+  /** Declared objects this source may not write (outside its scope, or someone else's). */
+  refused: RefusedObject[];
   /** Desired objects the pre-apply policy gate flagged at the current revision. */
   policyViolations: PolicyGateViolation[];
 }

@@ -17,6 +17,7 @@ export function statusView(s: SourceState): object {
     lastError: s.lastError ?? null,
     verification: s.verification ?? null,
     pruneRefused: s.pruneRefused ?? null,
+    refused: s.refused,
     objects: objects.length,
     drifted: objects
       .filter((o) => o.drift.length > 0)

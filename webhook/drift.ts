@@ -5,6 +5,7 @@ import {
   breakGlassOf,
   type BreakGlass,
 } from '../core/desired-index.js';
+import { sealSecret, shownDiffs } from '../core/secrets.js';
 import { declaredDiff, type FieldDiff } from '../reconciler/diff.js';
 import type { Declared, DesiredState } from './desired-state.js';
 import type { AdmissionRequest } from './types.js';
@@ -83,7 +84,7 @@ function deny(
   what: string,
   fields: readonly FieldDiff[],
 ): GitVerdict {
-  const listed = fields
+  const listed = shownDiffs(d.entry.kind, fields)
     .slice(0, MAX_FIELDS)
     .map((f) => `${f.path} (Git: ${show(f.declared)}, request: ${show(f.live)})`)
     .join(', ');
@@ -126,10 +127,11 @@ function departures(
   ignore: readonly string[],
 ): FieldDiff[] {
   const declared = d.entry.declared as { apiVersion: string; kind: string; metadata: Obj };
-  const now = declaredDiff(declared as never, obj as never, ignore);
+  // The index carries Secret values as digests: compare the request's the same way.
+  const now = declaredDiff(declared as never, sealSecret(obj) as never, ignore);
   if (now.length === 0 || old === undefined) return now;
   const before = new Map(
-    declaredDiff(declared as never, old as never, ignore).map((f) => [f.path, f.live]),
+    declaredDiff(declared as never, sealSecret(old) as never, ignore).map((f) => [f.path, f.live]),
   );
   return now.filter(
     (f) => !before.has(f.path) || JSON.stringify(before.get(f.path)) !== JSON.stringify(f.live),

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { TreeFile } from '../source/git-source.js';
 
 /** Bounds on what a commit may hold and render to; past them the commit is refused, not applied. */
@@ -43,31 +43,30 @@ export function treeOverLimits(
 }
 
 const YAML_FILE = /\.(ya?ml)$|(^|\/)Kustomization$/;
-/** Aliases in one YAML file past which it is treated as an expansion bomb. */
+/** Expanded alias references allowed in one YAML document (the yaml package's measure). */
 const MAX_ALIASES = 100;
 
 /**
- * The first YAML file holding more than 100 aliases (a "billion laughs" bomb expands them
- * exponentially in the renderers), or undefined. Files that do not parse are left to the renderer.
+ * The first YAML file whose aliases expand past 100 references (a "billion laughs" bomb, which
+ * the renderers would expand exponentially), or undefined. Files that do not parse are left to
+ * the renderer, which reports them.
  */
 export function aliasBomb(files: ReadonlyMap<string, TreeFile>): string | undefined {
   for (const [path, f] of files) {
     if (!YAML_FILE.test(path)) continue;
-    let aliases = 0;
     for (const doc of parseAllDocuments(f.content.toString('utf8'))) {
-      visit(doc, {
-        Alias: () => {
-          aliases++;
-          return aliases > MAX_ALIASES ? visit.BREAK : undefined;
-        },
-      });
-      if (aliases > MAX_ALIASES) return `${path} uses more than ${MAX_ALIASES} YAML aliases`;
+      if (doc.errors.length > 0) break;
+      try {
+        doc.toJS({ maxAliasCount: MAX_ALIASES });
+      } catch (err) {
+        if (/alias/i.test((err as Error).message))
+          return `${path} expands YAML aliases past ${MAX_ALIASES} references (an expansion bomb)`;
+      }
     }
   }
   return undefined;
 }
 
-const KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
 const URL_LIKE = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
 /** go-getter style remotes without a scheme: github.com/org/repo//path?ref=v1 */
 const HOST_LIKE = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}\//i;
@@ -115,19 +114,40 @@ function loadedStrings(node: unknown, out: Found[], field: string): void {
   }
 }
 
+const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+/** What a kustomization reaches: the commit's files it needs, and what it would fetch. */
+export interface KustomizeScope {
+  /** The files under the kustomization directories it includes, and the files it names. */
+  readonly files: ReadonlyMap<string, TreeFile>;
+  /** URLs and remote references, and resources/bases/components missing from the commit. */
+  readonly remote: readonly string[];
+}
+
 /**
- * What the kustomizations of `tree` would fetch from outside the commit: a URL or remote reference
- * in any field kustomize loads, and resources/bases/components that are not a file or directory
- * of the commit (kustomize would try them as remote Git). Empty when none.
+ * Follow the kustomization at `root` through the ones it includes: what it would fetch from
+ * outside the commit (a URL or remote reference in any field kustomize loads; a resource, base
+ * or component that is not a file or directory of the commit, which kustomize would try as remote
+ * Git), and the files it needs, so only those are checked and written out. Pure.
  */
-export function remoteReferences(tree: ReadonlyMap<string, TreeFile>): string[] {
+export function kustomizeScope(tree: ReadonlyMap<string, TreeFile>, root: string): KustomizeScope {
   const dirs = new Set<string>();
   for (const p of tree.keys()) {
     for (let d = posix.dirname(p); d !== '.' && !dirs.has(d); d = posix.dirname(d)) dirs.add(d);
   }
   const found: string[] = [];
-  for (const [path, f] of tree) {
-    if (!KUSTOMIZATION.test(path)) continue;
+  const named = new Set<string>();
+  const seen = new Set<string>();
+  const queue = [posix.normalize(root || '.')];
+  while (queue.length > 0) {
+    const dir = queue.shift() as string;
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    const path = KUSTOMIZATION_NAMES.map((n) => (dir === '.' ? n : `${dir}/${n}`)).find((p) =>
+      tree.has(p),
+    );
+    const f = path ? tree.get(path) : undefined;
+    if (!path || !f) continue;
     const strings: Found[] = [];
     for (const doc of parseAllDocuments(f.content.toString('utf8'))) {
       if (!isMap(doc.contents)) continue;
@@ -144,9 +164,15 @@ export function remoteReferences(tree: ReadonlyMap<string, TreeFile>): string[] 
         found.push(`${path}: ${field} names ${value}`);
       else if (MUST_BE_LOCAL.has(field) && !local)
         found.push(`${path}: ${field} names ${value}, which is not in the commit`);
+      else if (dirs.has(target)) queue.push(target);
+      else if (tree.has(target)) named.add(target);
     }
   }
-  return found;
+  const files = new Map<string, TreeFile>();
+  for (const [p, f] of tree) {
+    if (named.has(p) || [...seen].some((d) => d === '.' || p.startsWith(`${d}/`))) files.set(p, f);
+  }
+  return { files, remote: found };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { TreeFile } from '../source/git-source.js';
 import {
   aliasBomb,
   DEFAULT_CONTENT_LIMITS,
-  remoteReferences,
+  kustomizeScope,
   rendererEnv,
   treeOverLimits,
   type ContentLimits,
@@ -170,16 +170,19 @@ export async function renderWithTool(
   helm?: HelmOptions,
 ): Promise<Rendered[]> {
   const limits = tools.limits ?? DEFAULT_CONTENT_LIMITS;
-  checkTree(tree, limits);
+  let files = tree;
   if (kind === 'kustomize') {
     // The signature covers the commit only: nothing may be fetched at render time.
-    const remote = remoteReferences(tree);
+    const scope = kustomizeScope(tree, path);
+    const remote = scope.remote;
+    files = scope.files;
     if (remote.length > 0)
       throw new RenderError(
-        `refused: the kustomization reaches outside the signed commit (vendor it into the repository): ${remote.slice(0, 3).join('; ')}`,
+        `refused: the kustomization names what is not in the signed commit (nothing is fetched at render time; vendor it into the repository): ${remote.slice(0, 3).join('; ')}`,
       );
   }
-  const dir = writeTree(tree);
+  checkTree(files, limits);
+  const dir = writeTree(files);
   try {
     if (kind === 'kustomize')
       return await runTool(

@@ -334,7 +334,11 @@ t.test('a commit that does not render applies nothing and says why', async (t) =
     revision: null,
     verification: { ok: false, reason: 'render' },
   });
-  t.match(st.lastError, /kustomize failed for broken: .*missing\.yaml/, "kustomize's own stderr");
+  t.match(
+    st.lastError,
+    /broken\/kustomization\.yaml: resources names missing\.yaml, which is not in the commit/,
+    'the missing file is named',
+  );
   const cms = await cp.kubectl(['get', 'cm', '-n', 'broken', '-o', 'name']);
   t.same(
     cms.stdout
