@@ -2,6 +2,7 @@
 // same run, against `opa run --server` serving the same Rego (the whole built-in library) for
 // the same input. wrk drives both; figures are printed side by side.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpsRequest } from 'node:https';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,23 +138,24 @@ async function wrk(
   url: string,
   body: string,
   pid: number | undefined,
+  connections = CONNECTIONS,
 ): Promise<Figures> {
   const lua = join(work, `${name}.lua`);
   writeFileSync(
     lua,
     `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`,
   );
-  await execOk('wrk', ['-t1', `-c${CONNECTIONS}`, '-d3s', '-s', lua, url], { timeoutMs: 60_000 }); // warm-up
+  await execOk('wrk', ['-t1', `-c${connections}`, '-d3s', '-s', lua, url], { timeoutMs: 60_000 }); // warm-up
   const out = await execOk(
     'wrk',
-    ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', '-s', lua, url],
+    ['-t1', `-c${connections}`, `-d${DURATION}`, '--latency', '-s', lua, url],
     { timeoutMs: 120_000 },
   );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const pct = (p: string) => new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '?';
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
   if (non2xx) throw new Error(`${name}: ${non2xx} non-2xx responses`);
-  return { rps, p50: pct('50'), p99: pct('99'), rssMiB: rss(pid) };
+  return { rps, p50: pct('50'), p99: pct('99'), rssMiB: pid === undefined ? 0 : rss(pid) };
 }
 
 console.log(
@@ -179,4 +181,84 @@ console.log(
 console.log(row('driftgate /validate', d));
 console.log(row('opa run --server', o));
 console.log(`driftgate/opa throughput: ${(d.rps / o.rps).toFixed(2)}x`);
+
+// Isolation: ordinary requests while one connection keeps sending a wide Deployment (the
+// issue-9 finding: 4,000 containers; and 200, the widest driftgate evaluates).
+const wide = (n: number) => {
+  const r = structuredClone(review.request);
+  r.uid = `wide-${n}`;
+  r.object.spec.template.spec.containers = Array.from({ length: n }, (_, i) => ({
+    name: `c${i}`,
+    image: `registry.example/app:${i}`,
+  }));
+  return r;
+};
+const hostileLoop = (url: string, body: string) => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let stop = false;
+  const times: number[] = [];
+  const done = (async () => {
+    while (!stop) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        const req = httpsRequest(
+          url,
+          {
+            method: 'POST',
+            agent,
+            rejectUnauthorized: false,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', resolve);
+          },
+        );
+        req.on('error', () => resolve());
+        req.end(body);
+      });
+      times.push(performance.now() - t0);
+    }
+  })();
+  return async () => {
+    stop = true;
+    await done;
+    agent.destroy();
+    const sorted = times.sort((a, b) => a - b);
+    return { sent: sorted.length, p50: sorted[Math.floor(sorted.length / 2)] ?? NaN };
+  };
+};
+console.log(
+  `\nordinary requests (wrk, 4 connections, ${DURATION}) while 1 connection sends a wide Deployment back to back`,
+);
+console.log(
+  `${'server, wide object'.padEnd(32)} ${'req/s'.padStart(8)} ${'p99'.padStart(9)} ${'wide sent'.padStart(10)} ${'wide p50'.padStart(10)}`,
+);
+for (const n of [4000, 200]) {
+  for (const [name, url, body] of [
+    [
+      'driftgate',
+      `https://127.0.0.1:${dgPort}/validate`,
+      JSON.stringify({ ...review, request: wide(n) }),
+    ],
+    [
+      'opa',
+      `https://127.0.0.1:${opaPort}/v1/data/driftgate_entry/results`,
+      JSON.stringify({ input: { ...input, request: wide(n) } }),
+    ],
+  ] as const) {
+    const ordinaryUrl =
+      name === 'driftgate'
+        ? `https://127.0.0.1:${dgPort}/validate`
+        : `https://127.0.0.1:${opaPort}/v1/data/driftgate_entry/results`;
+    const ordinaryBody = name === 'driftgate' ? JSON.stringify(review) : JSON.stringify({ input });
+    const stopHostile = hostileLoop(url, body);
+    const f = await wrk(`${name}-iso`, ordinaryUrl, ordinaryBody, undefined, 4);
+    const h = await stopHostile();
+    console.log(
+      `${`${name}, ${n} containers`.padEnd(32)} ${f.rps.toFixed(0).padStart(8)} ${f.p99.padStart(9)} ${String(h.sent).padStart(10)} ${`${h.p50.toFixed(1)}ms`.padStart(10)}`,
+    );
+  }
+}
+console.log('target: driftgate p99 of ordinary requests under 10 ms with a wide object in flight');
 process.exit(0);
