@@ -36,6 +36,9 @@ COPY --from=build /app/dist ./dist
 # The built-in Rego library (the chart's policyDir): policies and their tests, no engine code.
 COPY --from=build /app/policies ./policies
 COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/
+# prlimit gives each renderer (kustomize, helm) a hard address-space limit.
+COPY --from=build /usr/bin/prlimit /usr/bin/prlimit
+COPY --from=build /usr/lib/*-linux-gnu/libsmartcols.so.1 /usr/lib/
 USER 65532:65532
 ENV NODE_ENV=production
 ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/main.js"]

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AuthenticationV1Api,
@@ -18,6 +18,9 @@ import { startStatusServer } from './server.js';
 import { SourceReconciler } from './source-reconciler.js';
 import { GitSource, type GitAuth } from './source/git-source.js';
 import { CommitVerifier } from './verify/verifier.js';
+
+/** util-linux prlimit (in the image and on Debian): hard memory limits for renderers. */
+const PRLIMIT = '/usr/bin/prlimit';
 
 export interface ReconcilerHandle {
   readonly runtime: ReconcilerRuntime;
@@ -105,7 +108,11 @@ export async function startReconciler(
         cluster,
         metrics,
         logger,
-        tools: { kustomizePath: cfg.kustomizePath, helmPath: cfg.helmPath },
+        tools: {
+          kustomizePath: cfg.kustomizePath,
+          helmPath: cfg.helmPath,
+          ...(existsSync(PRLIMIT) ? { prlimitPath: PRLIMIT } : {}),
+        },
         namespace: cfg.namespace,
         policies: hub,
         gate: cfg.policies.gate,

@@ -38,7 +38,15 @@ export interface RenderTools {
   readonly helmPath: string;
   /** @default DEFAULT_CONTENT_LIMITS */
   readonly limits?: ContentLimits;
+  /**
+   * util-linux prlimit, to give each renderer a hard address-space limit (RENDER_ADDRESS_SPACE);
+   * absent: only Go's soft limit (GOMEMLIMIT) and the pod's memory limit bound it.
+   */
+  readonly prlimitPath?: string;
 }
+
+/** Address space a renderer may map: Go binaries need ~1 GiB of it to start at all. */
+export const RENDER_ADDRESS_SPACE = 1536 * 1024 * 1024;
 
 /** Refuse a tree over the limits before anything parses it. Throws RenderError. */
 export function checkTree(files: ReadonlyMap<string, TreeFile>, limits: ContentLimits): void {
@@ -130,13 +138,16 @@ function writeTree(files: ReadonlyMap<string, TreeFile>): string {
 
 async function runTool(
   name: string,
-  cmd: string,
+  tool: { cmd: string; prlimitPath?: string | undefined },
   args: readonly string[],
   cwd: string,
   limits: ContentLimits,
   path: string,
 ): Promise<Rendered[]> {
-  const r = await exec(cmd, args, {
+  const [cmd, argv] = tool.prlimitPath
+    ? [tool.prlimitPath, [`--as=${RENDER_ADDRESS_SPACE}`, '--', tool.cmd, ...args]]
+    : [tool.cmd, args];
+  const r = await exec(cmd, argv, {
     cwd,
     env: rendererEnv(cwd),
     timeoutMs: limits.renderTimeoutMs,
@@ -187,7 +198,7 @@ export async function renderWithTool(
     if (kind === 'kustomize')
       return await runTool(
         'kustomize',
-        tools.kustomizePath,
+        { cmd: tools.kustomizePath, prlimitPath: tools.prlimitPath },
         ['build', join(dir, path)],
         dir,
         limits,
@@ -197,7 +208,7 @@ export async function renderWithTool(
     const values = (h.valuesFiles ?? []).flatMap((v) => ['-f', join(dir, path, v)]);
     return await runTool(
       'helm',
-      tools.helmPath,
+      { cmd: tools.helmPath, prlimitPath: tools.prlimitPath },
       ['template', h.releaseName, join(dir, path), '--namespace', h.namespace, ...values],
       dir,
       limits,

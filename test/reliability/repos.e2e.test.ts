@@ -65,6 +65,8 @@ await repo.commit(
     'bomb/kustomization.yaml': `resources: [cm.yaml]\n`,
     'bomb/cm.yaml': `${laughs.join('\n')}\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: lol }\n`,
     'huge/cm.yaml': configMap('huge', { blob: 'x'.repeat(6 * 1024 * 1024) }),
+    'chart/Chart.yaml': `apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - name: lib\n    version: 1.0.0\n    repository: ${baitURL}/charts\n`,
+    'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: chart\n',
     'tenant/app.yaml': configMap('app', { v: '1' }),
     'tenant/escape.yaml': configMap('escape', { v: '1' }).replace(
       '"name":"escape"',
@@ -120,6 +122,7 @@ const rec = await startTestReconciler(
     src('remote-host', 'remote-host'),
     src('bomb', 'bomb'),
     src('huge', 'huge'),
+    src('chart', 'chart'),
     src('tenant', 'tenant', { repoURL: credURL, selfHeal: false }),
     src('policy-net', 'tenant-none', { policyPath: 'policy-net' }),
     src('policy-override', 'tenant-none', { policyPath: 'policy-override' }),
@@ -149,6 +152,18 @@ t.test('finding 7: nothing outside the signed commit is fetched or applied', asy
     );
     t.equal(s.revision, null, `${name}: nothing adopted`);
   }
+  await rec.sync('chart');
+  t.match(
+    await rec.status('chart'),
+    {
+      verification: {
+        ok: false,
+        reason: 'render',
+        detail: /helm failed for chart: .*missing in charts\/ directory/,
+      },
+    },
+    'a Helm dependency that is not vendored is not downloaded',
+  );
   t.equal(fetched, 0, 'no request reached the bait server');
   t.notOk(await exists('tenant', 'fetched'), 'no fetched object was applied');
 });
