@@ -42,6 +42,8 @@ interface Slot {
   loaded?: { readonly revision: string; readonly policies: readonly PolicyMeta[] };
   loading: { revision: string; policies: readonly PolicyMeta[]; settle: (err?: Error) => void }[];
   failures: number;
+  /** Exited: its replacement loads the live bundle when it starts. */
+  dead?: boolean;
 }
 
 const fromSource = import.meta.url.endsWith('.ts');
@@ -84,7 +86,7 @@ export class EvalPool {
   /** Load `bundle` into every worker; resolves when all have it, rejects on the first refusal. */
   async load(bundle: PolicyBundle): Promise<void> {
     this.#bundle = bundle;
-    await Promise.all(this.#slots.map((s) => this.#send(s, bundle)));
+    await Promise.all(this.#slots.filter((s) => !s.dead).map((s) => this.#send(s, bundle)));
   }
 
   /** Evaluate JSON text (from wellFormedJson) by the live bundle. Never rejects. */
@@ -166,9 +168,12 @@ export class EvalPool {
 
   #onExit(slot: Slot): void {
     const i = this.#slots.indexOf(slot);
+    slot.dead = true;
+    // A load sent to a worker that is gone (died, or replaced after a deadline) never answers;
+    // its replacement starts with the live bundle, so the load counts as delivered.
+    for (const l of slot.loading.splice(0)) l.settle();
     if (i < 0 || this.#closed) return;
     if (slot.job) this.#finish(slot.job, { kind: 'unavailable', reason: 'evaluation worker died' });
-    for (const l of slot.loading) l.settle(new Error('evaluation worker died while loading'));
     this.o.onRestart?.('crash');
     this.o.logger.warn({ failures: slot.failures + 1 }, 'policy evaluation worker replaced');
     // Back off when workers keep dying (e.g. a bundle that cannot load), never in a hot loop.
