@@ -1,0 +1,101 @@
+import t from 'tap';
+import { ownershipProblem, placementProblem } from '../../reconciler/tenancy.js';
+import { kustomizeScope } from '../../reconciler/render/guard.js';
+import type { TreeFile } from '../../reconciler/source/git-source.js';
+
+const scope = {
+  destinationNamespace: 'team-a',
+  allowedNamespaces: ['jobs'],
+  clusterScopedKinds: ['Namespace', 'rbac.authorization.k8s.io/ClusterRole'],
+};
+const obj = (apiVersion: string, kind: string, namespace?: string) => ({
+  apiVersion,
+  kind,
+  metadata: { name: 'x', ...(namespace ? { namespace } : {}) },
+});
+
+const placements = [
+  { name: 'own namespace', given: [obj('v1', 'ConfigMap', 'team-a'), true], want: undefined },
+  {
+    name: 'no namespace means the destination',
+    given: [obj('v1', 'ConfigMap'), true],
+    want: undefined,
+  },
+  { name: 'an allowed namespace', given: [obj('v1', 'ConfigMap', 'jobs'), true], want: undefined },
+  {
+    name: 'another namespace',
+    given: [obj('v1', 'Secret', 'kube-system'), true],
+    want: /namespace kube-system is outside/,
+  },
+  {
+    name: 'an allowed core cluster-scoped kind',
+    given: [obj('v1', 'Namespace'), false],
+    want: undefined,
+  },
+  {
+    name: 'an allowed group/Kind',
+    given: [obj('rbac.authorization.k8s.io/v1', 'ClusterRole'), false],
+    want: undefined,
+  },
+  {
+    name: 'a cluster-scoped kind not allowed',
+    given: [obj('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'), false],
+    want: /rbac\.authorization\.k8s\.io\/ClusterRoleBinding is cluster-scoped/,
+  },
+] as const;
+for (const c of placements) {
+  const got = placementProblem(c.given[0], c.given[1], scope);
+  if (c.want === undefined) t.equal(got, undefined, c.name);
+  else t.match(got, c.want, c.name);
+}
+t.equal(
+  placementProblem(obj('v1', 'Secret', 'any'), true, { ...scope, allowedNamespaces: ['*'] }),
+  undefined,
+  '"*" allows any namespace',
+);
+t.equal(
+  placementProblem(obj('x.io/v1', 'Thing'), false, { ...scope, clusterScopedKinds: ['*'] }),
+  undefined,
+  '"*" allows any kind',
+);
+
+const live = (labels?: Record<string, string>) => ({
+  metadata: { name: 'x', ...(labels ? { labels } : {}) },
+});
+t.equal(ownershipProblem(undefined, 'a'), undefined, 'absent: nothing to take over');
+t.equal(ownershipProblem(live({ 'driftgate.io/source': 'a' }), 'a'), undefined, 'ours');
+t.match(ownershipProblem(live({ 'driftgate.io/source': 'b' }), 'a'), /belongs to source b/);
+t.match(
+  ownershipProblem(live(), 'a'),
+  /not created by driftgate \(to adopt it, label it driftgate\.io\/source=a\)/,
+);
+
+const tree = (files: Record<string, string>): Map<string, TreeFile> =>
+  new Map(Object.entries(files).map(([p, c]) => [p, { oid: p, content: Buffer.from(c) }]));
+const repo = tree({
+  'base/kustomization.yaml': 'resources: [cm.yaml]\n',
+  'base/cm.yaml': 'x',
+  'common/extra.yaml': 'x',
+  'overlay/kustomization.yaml':
+    'resources: [../base, ../common/extra.yaml]\ncommonAnnotations: { docs: "https://docs.example/x" }\nconfigMapGenerator: [{ name: g, literals: ["url=https://a.example"] }]\n',
+  'other/kustomization.yaml': 'resources: [https://evil.example/x.yaml]\n',
+  'other/big.yaml': 'x',
+});
+const s = kustomizeScope(repo, 'overlay');
+t.same(s.remote, [], 'URLs in annotations and literals are data, not references');
+t.same(
+  [...s.files.keys()].sort(),
+  ['base/cm.yaml', 'base/kustomization.yaml', 'common/extra.yaml', 'overlay/kustomization.yaml'],
+  'only what the overlay reaches',
+);
+const remote = tree({
+  'k/kustomization.yaml':
+    'resources:\n  - https://a.example/x.yaml\n  - github.com/org/repo//base?ref=v1\n  - git@github.com:org/repo.git\n  - missing\npatches:\n  - path: http://a.example/p.yaml\n',
+});
+t.same(kustomizeScope(remote, 'k').remote, [
+  'k/kustomization.yaml: resources names https://a.example/x.yaml',
+  'k/kustomization.yaml: resources names github.com/org/repo//base?ref=v1',
+  'k/kustomization.yaml: resources names git@github.com:org/repo.git',
+  'k/kustomization.yaml: resources names missing, which is not in the commit',
+  'k/kustomization.yaml: patches names http://a.example/p.yaml',
+]);
