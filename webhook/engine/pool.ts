@@ -56,8 +56,10 @@ const workerUrl = new URL(`./worker${fromSource ? '.ts' : '.js'}`, import.meta.u
 function workerEntry(): { entry: URL | string; eval: boolean } {
   if (!fromSource) return { entry: workerUrl, eval: false };
   const api = import.meta.resolve('tsx/esm/api');
+  // Under a coverage run, this thread's tsx transpilation would be merged with the test runner's
+  // own and corrupt the report: the worker takes no coverage (the pool itself is covered).
   return {
-    entry: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`,
+    entry: `require('node:v8').stopCoverage(); import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`,
     eval: true,
   };
 }
