@@ -35,6 +35,13 @@ export class BodyBudget {
   }
 }
 
+/** The refusal of a request the body budget has no room for (HTTP 503). */
+export const overloaded = (): BadReviewError =>
+  new BadReviewError(
+    WebhookError.WEBHOOK_OVERLOADED,
+    'too many request bytes are being processed; retry',
+  );
+
 /**
  * Read the raw body, refusing past `limit` bytes as soon as it is known, or when the shared
  * budget is spent. `held` is called with the bytes to release once the response is sent.
@@ -64,12 +71,7 @@ export function readBody(
       if (budget && !budget.take(chunk.length, size - chunk.length)) {
         req.removeAllListeners('data');
         req.resume();
-        reject(
-          new BadReviewError(
-            WebhookError.WEBHOOK_OVERLOADED,
-            'too many request bytes are being processed; retry',
-          ),
-        );
+        reject(overloaded());
         return;
       }
       held?.(chunk.length);

@@ -4,11 +4,18 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Endpoint } from './decide.js';
-import { BadReviewError, WebhookError } from './errors.js';
+import { BadReviewError } from './errors.js';
 import { handleRequest, type HandlerDeps } from './handler.js';
 import { errored } from './responses.js';
 import type { JsonLimits } from './json-limits.js';
-import { BodyBudget, decodeReview, encodeReview, readBody, sendBadRequest } from './review.js';
+import {
+  BodyBudget,
+  decodeReview,
+  encodeReview,
+  overloaded,
+  readBody,
+  sendBadRequest,
+} from './review.js';
 import type { CertificateSource } from './tls/material.js';
 
 export interface WebhookServerOptions {
@@ -34,12 +41,6 @@ export interface RunningServer {
   readonly metricsPort: number;
   close(): Promise<void>;
 }
-
-const overloaded = (): BadReviewError =>
-  new BadReviewError(
-    WebhookError.WEBHOOK_OVERLOADED,
-    'too many request bytes are being processed; retry',
-  );
 
 function review(endpoint: Endpoint, o: WebhookServerOptions, budget: BodyBudget) {
   return async (req: Request, res: Response): Promise<void> => {
