@@ -29,8 +29,8 @@ export interface Cluster {
   scopeOf(apiVersion: string, kind: string): Promise<Scope>;
   /** Remove annotations with a merge patch (fields another manager owns, e.g. break-glass). */
   removeAnnotations(ref: ObjectRef, keys: readonly string[]): Promise<void>;
-  /** Every object of a kind in the cluster, in pages. */
-  list(apiVersion: string, kind: string): Promise<Live[]>;
+  /** Every object of a kind in the cluster (or in one namespace), in pages. */
+  list(apiVersion: string, kind: string, namespace?: string): Promise<Live[]>;
   ensureNamespace(name: string): Promise<void>;
   readInventory(namespace: string, source: string): Promise<ObjectRef[]>;
   writeInventory(namespace: string, source: string, refs: readonly ObjectRef[]): Promise<void>;
@@ -130,14 +130,14 @@ export function kubeCluster(kc: KubeConfig): Cluster {
         PatchStrategy.MergePatch,
       );
     },
-    async list(apiVersion, kind) {
+    async list(apiVersion, kind, namespace) {
       const out: Live[] = [];
       let token: string | undefined;
       do {
         const page = await objects.list(
           apiVersion,
           kind,
-          undefined,
+          namespace,
           undefined,
           undefined,
           undefined,

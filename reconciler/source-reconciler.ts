@@ -69,6 +69,10 @@ class Refused extends Error {
 
 const FIGHT_WINDOW_MS = 60_000;
 const APPLY_CONCURRENCY = 16;
+/** New objects of one kind and namespace from which one LIST beats a GET each. */
+const LIST_THRESHOLD = 20;
+
+type Live = Record<string, unknown>;
 
 /** Run `fn` over `items`, at most `limit` at a time. */
 async function mapLimit<T>(
@@ -476,6 +480,7 @@ export class SourceReconciler {
     const applied = new Set((await cluster.readInventory(this.d.namespace, source)).map(refKey));
     const violations: SourceState['policyViolations'] = [];
     const refused: RefusedObject[] = [...this.#outOfScope];
+    const existing = await this.#existing(applied);
     const stopApply = metrics.applyDuration.startTimer({ source });
     // Waves (namespaces, CRDs, sync-wave groups) go in order; objects within one run in parallel.
     for (const wave of waves(applyOrder(this.state.desired))) {
@@ -483,7 +488,8 @@ export class SourceReconciler {
         const obj = this.prepared(r.object);
         const ref = refOf(obj);
         // Anything not applied before is looked at first: it may exist and be someone else's.
-        let live = await cluster.get(ref);
+        const known = existing.get(refKey(ref));
+        let live = known === undefined ? await cluster.get(ref) : (known ?? undefined);
         const foreign = applied.has(refKey(ref)) ? undefined : ownershipProblem(live, source);
         if (foreign) {
           this.#foreign.add(refKey(ref));
@@ -549,6 +555,32 @@ export class SourceReconciler {
     }
     if (!suspended) await this.#prune();
     this.#finish(applyFailed, newRevision);
+  }
+
+  /**
+   * The live state of desired objects this source has not applied yet, read with one LIST per
+   * kind and namespace where many are new (a first sync), so the ownership check does not cost a
+   * GET per object; null where absent. Objects left out are read one by one.
+   */
+  async #existing(applied: ReadonlySet<string>): Promise<Map<string, Live | null>> {
+    const groups = new Map<string, ObjectRef[]>();
+    for (const r of this.state.desired) {
+      const ref = refOf(r.object);
+      if (applied.has(refKey(ref))) continue;
+      const g = `${ref.apiVersion}\n${ref.kind}\n${ref.namespace ?? ''}`;
+      const list = groups.get(g);
+      if (list) list.push(ref);
+      else groups.set(g, [ref]);
+    }
+    const out = new Map<string, Live | null>();
+    for (const refs of groups.values()) {
+      const first = refs[0] as ObjectRef;
+      if (refs.length < LIST_THRESHOLD) continue;
+      const live = await this.d.cluster.list(first.apiVersion, first.kind, first.namespace);
+      const byName = new Map(live.map((o) => [(o.metadata as { name?: string })?.name, o]));
+      for (const ref of refs) out.set(refKey(ref), byName.get(ref.name) ?? null);
+    }
+    return out;
   }
 
   #finish(applyFailed: boolean, newRevision: boolean): void {

@@ -86,6 +86,13 @@ await repo.commit(
         subjects: [{ kind: 'User', name: 'mallory', apiGroup: 'rbac.authorization.k8s.io' }],
       }) + '\n',
     'tenant/shared.yaml': configMap('shared', { owner: 'mallory' }),
+    // Enough new ConfigMaps that the ownership check reads them with one LIST, not a GET each.
+    ...Object.fromEntries(
+      Array.from({ length: 25 }, (_, i) => [
+        `tenant/many-${i}.yaml`,
+        configMap(`many-${i}`, { i: String(i) }),
+      ]),
+    ),
     'tenant/creds.yaml': secret('creds', 'hunter2-s3cret'),
     'policy-net/net/exfil/policy.rego':
       'package driftgate.net.exfil\n\nimport rego.v1\n\ndeny contains "x" if false\n',
@@ -210,6 +217,7 @@ t.test(
       ].sort(),
     );
     t.ok(await exists('tenant', 'app'), 'the rest of the source applied');
+    t.ok(await exists('tenant', 'many-24'));
     t.notOk(await exists('kube-system', 'escape'));
     t.notOk(await exists('kube-system', 'escape', 'secret'));
     t.notOk(await exists('', 'mallory-admin', 'clusterrolebinding'));
