@@ -1,4 +1,5 @@
 import t from 'tap';
+import { sealSecret } from '../../core/secrets.js';
 import { DesiredState } from '../../webhook/desired-state.js';
 import { checkGit, type GitGuardConfig } from '../../webhook/drift.js';
 import type { AdmissionRequest } from '../../webhook/types.js';
@@ -244,4 +245,64 @@ t.test('the index: entries without a resource name are not looked up', async (t)
   t.equal(index.generation, 'g1');
   t.equal(index.find('apps', '', undefined, 'no-resource'), undefined);
   t.ok(index.find('apps', 'deployments', 'shop', 'web'));
+});
+
+t.test('a Secret is compared by digest and its values never appear in the message', async (t) => {
+  const secretIndex = new DesiredState();
+  const data = { password: Buffer.from('hunter2').toString('base64') };
+  secretIndex.load({
+    version: 1,
+    generation: 'g1',
+    sources: [
+      {
+        name: 'shop',
+        repoURL: 'https://git.example/platform',
+        revision: 'abcdef0123456789abcdef',
+        entries: [
+          {
+            group: '',
+            resource: 'secrets',
+            kind: 'Secret',
+            namespace: 'shop',
+            name: 'creds',
+            path: 'creds.yaml',
+            declared: sealSecret({
+              apiVersion: 'v1',
+              kind: 'Secret',
+              metadata: { name: 'creds' },
+              data,
+            }),
+            ignore: [],
+          },
+        ],
+      },
+    ],
+  });
+  const secret = (password: string) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'creds', namespace: 'shop' },
+    data: { password: Buffer.from(password).toString('base64') },
+  });
+  const update = (to: string): AdmissionRequest => ({
+    uid: 'u',
+    kind: { group: '', version: 'v1', kind: 'Secret' },
+    resource: { group: '', version: 'v1', resource: 'secrets' },
+    name: 'creds',
+    namespace: 'shop',
+    operation: 'UPDATE',
+    userInfo: { username: 'alice', groups: [] },
+    object: secret(to),
+    oldObject: secret('hunter2'),
+  });
+  t.same(checkGit(update('hunter2'), secretIndex, cfg, NOW), {
+    kind: 'allowed',
+    declared: secretIndex.find('', 'secrets', 'shop', 'creds'),
+  });
+  const v = checkGit(update('changed'), secretIndex, cfg, NOW);
+  t.equal(v.kind, 'denied');
+  const message = v.kind === 'denied' ? v.message : '';
+  t.match(message, /\/data\/password \(Git: "\(secret value\)", request: "\(secret value\)"\)/);
+  for (const leak of ['hunter2', 'changed', data.password, 'sha256:'])
+    t.notOk(message.includes(leak), `no ${leak} in the message`);
 });
