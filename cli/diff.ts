@@ -69,6 +69,7 @@ export async function diff(args: readonly string[]): Promise<number> {
         for (const c of p.changes)
           console.log(`  ${c.action.padEnd(6)} ${c.object} (${c.path}): ${c.diff}`);
         for (const r of p.prune) console.log(`  prune  ${r} (no longer in Git)`);
+        if (p.pruneRefused) console.log(`  no prune: ${p.pruneRefused}`);
         if (p.changes.length === 0 && p.prune.length === 0) console.log('  in sync');
         else worst = Math.max(worst, 1);
       } catch (err) {

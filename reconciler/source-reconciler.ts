@@ -26,7 +26,7 @@ import {
   type ObjectRef,
 } from './objects.js';
 import { applyOrder, waves } from './order.js';
-import { planPrune } from './prune.js';
+import { planPrune, type PrunePlan } from './prune.js';
 import { ownershipProblem, placementProblem, type RefusedObject } from './tenancy.js';
 import {
   detectRenderer,
@@ -69,6 +69,7 @@ class Refused extends Error {
 
 const FIGHT_WINDOW_MS = 60_000;
 const APPLY_CONCURRENCY = 16;
+const NOT_OURS = 'no longer labelled for this source';
 /** New objects of one kind and namespace from which one LIST beats a GET each. */
 const LIST_THRESHOLD = 20;
 
@@ -276,6 +277,8 @@ export class SourceReconciler {
     signer: string;
     changes: { object: string; path: string; action: 'create' | 'update'; diff: string }[];
     prune: string[];
+    /** Why the sync would prune nothing at all (an empty render, or too large a share). */
+    pruneRefused?: string;
   }> {
     const head = await this.#fetch();
     const signer = await this.#verify(head);
@@ -294,10 +297,14 @@ export class SourceReconciler {
           diff: formatDiff(shownDiffs(obj.kind, drift)),
         });
     }
-    const want = new Set(rendered.map((r) => refKey(refOf(r.object))));
-    const inventory = await this.d.cluster.readInventory(this.d.namespace, this.cfg.name);
-    const prune = this.cfg.prune ? inventory.filter((r) => !want.has(refKey(r))).map(refText) : [];
-    return { revision: head, signer, changes, prune };
+    const { plan: prune } = await this.#prunePlan(rendered.map((r) => refOf(r.object)));
+    return {
+      revision: head,
+      signer,
+      changes,
+      prune: prune.delete.map(refText),
+      ...(prune.refused ? { pruneRefused: prune.refused } : {}),
+    };
   }
 
   /** This source's entries for the webhooks' desired-state index; undefined before a first verified commit. */
@@ -623,52 +630,78 @@ export class SourceReconciler {
   async #prune(): Promise<void> {
     const { cluster, metrics } = this.d;
     const source = this.cfg.name;
-    const inventory = await cluster.readInventory(this.d.namespace, source);
     const desired = this.state.desired
       .map((r) => refOf(r.object))
       .filter((r) => !this.#foreign.has(refKey(r)));
-    const want = new Set(desired.map(refKey));
-    const candidates = inventory.filter((r) => !want.has(refKey(r)));
-    const annotations = new Map<string, Record<string, string> | undefined>();
-    const notOurs = new Set<string>();
-    for (const ref of candidates) {
-      const live = await cluster.get(ref);
-      // Never delete what another source or a person owns, whatever the inventory says.
-      if (ownershipProblem(live, source)) notOurs.add(refKey(ref));
-      const meta = live && isObject(live.metadata) ? live.metadata : undefined;
-      annotations.set(
-        refKey(ref),
-        live ? ((meta?.annotations as Record<string, string> | undefined) ?? {}) : undefined,
-      );
-    }
-    const plan = this.cfg.prune
-      ? planPrune({
-          inventory,
-          desired,
-          liveAnnotations: annotations,
-          maxFraction: this.cfg.maxPruneFraction,
-        })
-      : { delete: [], kept: [] };
+    const { inventory, plan } = await this.#prunePlan(desired);
     this.state.pruneRefused = plan.refused;
     if (plan.refused) {
       metrics.pruneRefused.inc({ source });
       this.log.warn({ reason: plan.refused }, 'prune refused');
       await this.#sourceEvent('Warning', 'PruneRefused', plan.refused);
     }
+    for (const k of plan.kept) this.log.info({ object: refText(k.ref), reason: k.reason }, 'kept');
     for (const ref of plan.delete) {
-      if (notOurs.has(refKey(ref))) {
-        this.log.warn({ object: refText(ref) }, 'not pruned: no longer labelled for this source');
-        continue;
-      }
       await cluster.delete(ref);
       metrics.pruned.inc({ source });
       this.log.info({ object: refText(ref) }, 'pruned');
     }
+    // What stays in the inventory: what Git declares, and what a refused or disabled prune kept
+    // (never an object that is no longer this source's).
+    const want = new Set(desired.map(refKey));
+    const notOurs = new Set(
+      plan.kept.filter((k) => k.reason === NOT_OURS).map((k) => refKey(k.ref)),
+    );
     const keep =
       plan.refused || !this.cfg.prune
         ? inventory.filter((r) => !want.has(refKey(r)) && !notOurs.has(refKey(r)))
         : [];
     await cluster.writeInventory(this.d.namespace, source, [...desired, ...keep]);
+  }
+
+  /**
+   * The prune a sync to `desired` would do: inventory objects gone from Git, with their live
+   * annotations, through planPrune; objects no longer labelled for this source are kept. Both
+   * the sync and `driftgate diff` use it, so they always agree. Changes nothing.
+   */
+  async #prunePlan(
+    desired: readonly ObjectRef[],
+  ): Promise<{ inventory: ObjectRef[]; plan: PrunePlan }> {
+    const { cluster } = this.d;
+    const inventory = await cluster.readInventory(this.d.namespace, this.cfg.name);
+    if (!this.cfg.prune) return { inventory, plan: { delete: [], kept: [] } };
+    const want = new Set(desired.map(refKey));
+    const annotations = new Map<string, Record<string, string> | undefined>();
+    const notOurs = new Set<string>();
+    for (const ref of inventory.filter((r) => !want.has(refKey(r)))) {
+      const live = await cluster.get(ref);
+      // Never delete what another source or a person owns, whatever the inventory says.
+      if (ownershipProblem(live, this.cfg.name)) notOurs.add(refKey(ref));
+      const meta = live && isObject(live.metadata) ? live.metadata : undefined;
+      annotations.set(
+        refKey(ref),
+        live ? ((meta?.annotations as Record<string, string> | undefined) ?? {}) : undefined,
+      );
+    }
+    const plan = planPrune({
+      inventory,
+      desired,
+      liveAnnotations: annotations,
+      maxFraction: this.cfg.maxPruneFraction,
+    });
+    return {
+      inventory,
+      plan: {
+        ...plan,
+        delete: plan.delete.filter((r) => !notOurs.has(refKey(r))),
+        kept: [
+          ...plan.kept,
+          ...plan.delete
+            .filter((r) => notOurs.has(refKey(r)))
+            .map((ref) => ({ ref, reason: NOT_OURS })),
+        ],
+      },
+    };
   }
 
   /**

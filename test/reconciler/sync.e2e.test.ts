@@ -256,6 +256,10 @@ t.test(
         .sort();
     t.same(await cms(), ['a', 'b', 'c', 'd', 'e']);
     await repo.commit({ 'prune/b.yaml': null, 'prune/c.yaml': null }, { signer });
+    // driftgate diff (plan) says what the sync then does, from the same prune plan.
+    const planned = await rec.source('prune').plan();
+    t.same(planned.prune, ['ConfigMap prune/b'], 'the diff plans b, not the opted-out c');
+    t.equal(planned.pruneRefused, undefined);
     await rec.sync('prune');
     t.same(
       await cms(),
@@ -270,6 +274,9 @@ t.test(
       { 'prune/a.yaml': null, 'prune/d.yaml': null, 'prune/e.yaml': null },
       { signer },
     );
+    const emptied = await rec.source('prune').plan();
+    t.same(emptied.prune, [], 'the diff plans no prune for an emptied path');
+    t.match(emptied.pruneRefused, /renders no objects/);
     await rec.sync('prune');
     t.same(await cms(), ['a', 'c', 'd', 'e'], 'an emptied path prunes nothing');
     const st = await rec.status('prune');
