@@ -306,7 +306,9 @@ t.test(
     t.equal(scaled.code, 0);
     await new Promise((r) => setTimeout(r, 500));
     await rec.sync('kustomize');
-    t.match(await rec.status('kustomize'), { syncStatus: 'Synced', drifted: [] });
+    const st = await rec.status('kustomize');
+    t.equal(st.syncStatus, 'Synced');
+    t.same(st.drifted, [], 'no drift');
     const replicas = await cp.kubectl([
       'get',
       'deploy',
