@@ -15,4 +15,57 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The two binaries share only through core/ (and the policy engine); product code never
+  // imports the tests. The demo (cli/demo-*.ts) drives the test harness on purpose.
+  {
+    files: ['webhook/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/reconciler/**'],
+              message: 'webhook/ shares with reconciler/ only through core/',
+            },
+            { group: ['**/test/**'], message: 'product code does not import the tests' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['reconciler/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/webhook/**'],
+              message: 'reconciler/ shares with webhook/ only through core/',
+            },
+            { group: ['**/test/**'], message: 'product code does not import the tests' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['core/**/*.ts', 'policies/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/webhook/**', '**/reconciler/**'],
+              message: 'core/ and the policy engine depend on neither binary',
+            },
+            { group: ['**/test/**'], message: 'product code does not import the tests' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -7,10 +7,11 @@ import {
   type V1APIResource,
 } from '@kubernetes/client-node';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { SOURCE_LABEL } from '../core/labels.js';
 import { isObject, refKey, type K8sObject, type ObjectRef } from './objects.js';
 
 export const FIELD_MANAGER = 'driftgate';
-export const SOURCE_LABEL = 'driftgate.io/source';
+export { SOURCE_LABEL };
 
 type Live = Record<string, unknown>;
 

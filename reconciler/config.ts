@@ -1,6 +1,7 @@
+import { isObject } from '../core/object.js';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 import type { TrustConfig } from './verify/verifier.js';
 
 export interface RetryConfig {
@@ -113,7 +114,7 @@ export class ReconcilerConfigError extends Error {
 }
 
 type Raw = Record<string, unknown>;
-const isRaw = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRaw = (v: unknown): v is Raw => isObject(v);
 const NAME = /^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/;
 
 function readFileOr(problems: string[], where: string, file: unknown): string | undefined {

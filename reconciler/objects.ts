@@ -40,5 +40,4 @@ export const refText = (r: ObjectRef): string => {
   return `${g ? `${g}/` : ''}${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 };
 
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isObject } from '../core/object.js';

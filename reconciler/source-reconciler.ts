@@ -13,7 +13,7 @@ import type { Cluster } from './cluster.js';
 import { SOURCE_LABEL, apiErrorMessage } from './cluster.js';
 import type { GateMode, SourceConfig } from './config.js';
 import type { PolicyHub } from './policy-hub.js';
-import { declaredDiff, formatDiff, withoutPaths } from './diff.js';
+import { declaredDiff, formatDiff, withoutPaths } from '../core/diff.js';
 import { aggregateHealth, assessHealth, Health } from './health.js';
 import { SyncStatus, type ReconcilerMetrics } from './metrics.js';
 import {

@@ -1,4 +1,4 @@
-import type { FieldDiff } from './diff.js';
+import type { FieldDiff } from '../core/diff.js';
 import type { Health } from './health.js';
 import type { SyncStatus } from './metrics.js';
 import type { ObjectRef } from './objects.js';

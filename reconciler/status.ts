@@ -1,5 +1,5 @@
 import type { SourceState } from './source-state.js';
-import { formatDiff } from './diff.js';
+import { formatDiff } from '../core/diff.js';
 import { refText } from './objects.js';
 
 /** The JSON a source's status is served as (and `driftgate status` prints). Pure. */

@@ -1,5 +1,6 @@
+import { isObject } from '../core/object.js';
 import type { Enforcement } from '../policies/engine/discover.js';
-import { parseDuration } from '../reconciler/duration.js';
+import { parseDuration } from '../core/duration.js';
 import { DEFAULT_MAX_CONTAINERS } from './contract.js';
 import { EVAL_POOL_DEFAULTS } from './engine/pool.js';
 import { DEFAULT_BODY_LIMIT } from './review.js';
@@ -138,7 +139,7 @@ export const WEBHOOK_DEFAULTS = {
 } as const;
 
 type Raw = Record<string, unknown>;
-const isRaw = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRaw = (v: unknown): v is Raw => isObject(v);
 
 class Reader {
   readonly problems: string[] = [];

@@ -1,7 +1,7 @@
+import { isObject } from '../core/object.js';
 import { BadReviewError, WebhookError } from './errors.js';
 
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const bad = (field: string, want: string): never => {
   throw new BadReviewError(WebhookError.WEBHOOK_BAD_FIELD, `request.${field} must be ${want}`);

@@ -5,8 +5,9 @@ import {
   breakGlassOf,
   type BreakGlass,
 } from '../core/desired-index.js';
+import { SOURCE_LABEL } from '../core/labels.js';
 import { sealSecret, shownDiffs } from '../core/secrets.js';
-import { declaredDiff, type FieldDiff } from '../reconciler/diff.js';
+import { declaredDiff, type FieldDiff } from '../core/diff.js';
 import type { Declared, DesiredState } from './desired-state.js';
 import type { AdmissionRequest } from './types.js';
 
@@ -49,7 +50,7 @@ const CONTROLLER_DELETERS = new Set([
   'system:kube-controller-manager',
 ]);
 
-const SOURCE_LABEL_POINTER = '/metadata/labels/driftgate.io~1source';
+const SOURCE_LABEL_POINTER = `/metadata/labels/${SOURCE_LABEL.replace('/', '~1')}`;
 const MAX_FIELDS = 3;
 
 type Obj = Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { isObject } from '../core/object.js';
 import { checkRequestFields } from './contract.js';
 import { BadReviewError, WebhookError } from './errors.js';
 import {
@@ -92,9 +93,6 @@ export function readBody(
     req.on('error', reject);
   });
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Decode and check an AdmissionReview v1 body. Throws BadReviewError (→ HTTP 400) saying exactly

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { declaredDiff, formatDiff, quantity, withoutPaths } from '../../reconciler/diff.js';
-import { parseDuration } from '../../reconciler/duration.js';
+import { declaredDiff, formatDiff, quantity, withoutPaths } from '../../core/diff.js';
+import { parseDuration } from '../../core/duration.js';
 import { refKey, refText } from '../../reconciler/objects.js';
 import { applyOrder } from '../../reconciler/order.js';
 import { planPrune } from '../../reconciler/prune.js';

@@ -1,4 +1,4 @@
-import { isObject } from './objects.js';
+import { isObject } from './object.js';
 
 /** One declared field whose live value differs. `path` is a JSON pointer. */
 export interface FieldDiff {
