@@ -129,7 +129,7 @@ export const WEBHOOK_DEFAULTS = {
   watchPolicies: true,
   opaPath: 'opa',
   bodyLimitBytes: DEFAULT_BODY_LIMIT,
-  bodyBudgetBytes: 24 * 1024 * 1024,
+  bodyBudgetBytes: 16 * 1024 * 1024,
   maxConnections: 512,
   maxContainersPerPod: DEFAULT_MAX_CONTAINERS,
   evaluationWorkers: EVAL_POOL_DEFAULTS.size,

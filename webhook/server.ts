@@ -25,7 +25,7 @@ export interface WebhookServerOptions {
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly bodyLimitBytes: number;
-  /** Request body bytes held at once across all requests. @default 24 MiB (see parseWeight) */
+  /** Request body bytes held at once across all requests. @default 16 MiB (see parseWeight) */
   readonly bodyBudgetBytes?: number;
   readonly jsonLimits?: JsonLimits;
   /** Open connections at once. @default 512 */
@@ -119,7 +119,7 @@ const close = (server: HttpServer | HttpsServer): Promise<void> =>
 export async function startWebhookServer(o: WebhookServerOptions): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
-  const budget = new BodyBudget(o.bodyBudgetBytes ?? 24 * 1024 * 1024);
+  const budget = new BodyBudget(o.bodyBudgetBytes ?? 16 * 1024 * 1024);
   app.post('/validate', review(Endpoint.validate, o, budget));
   app.post('/mutate', review(Endpoint.mutate, o, budget));
   app.get('/healthz', (_req, res) => void res.type('text').send('ok'));

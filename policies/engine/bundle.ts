@@ -73,7 +73,7 @@ const errorText = (err: unknown): string =>
         ? String((err as { message: string }).message)
         : JSON.stringify(err);
 
-// JSON.stringify escapes a lone surrogate as \udXXX (well-formed pairs are written raw); an escape
+// JSON.stringify escapes a lone surrogate as a \ud800-style escape (pairs are written raw); one
 // after an even run of backslashes is one of those. OPA's wasm JSON parser mishandles them.
 const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
 
