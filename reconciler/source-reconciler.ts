@@ -39,6 +39,7 @@ import {
 import type { GitSource } from './source/git-source.js';
 import type { ObjectStatus, SourceState } from './source-state.js';
 import { VerifyFailure, type CommitVerifier } from './verify/verifier.js';
+import { repoPath } from '../core/paths.js';
 
 export interface SourceDeps {
   readonly cluster: Cluster;
@@ -249,7 +250,7 @@ export class SourceReconciler {
   async #loadPolicies(head: string): Promise<void> {
     const hub = this.d.policies;
     if (!hub || !this.cfg.policyPath) return;
-    const prefix = this.cfg.policyPath.replace(/^\.?\/*|\/+$/g, '');
+    const prefix = repoPath(this.cfg.policyPath);
     const tree = await this.git.readTree(head, prefix);
     const files: Record<string, string> = {};
     for (const [path, f] of tree) {
@@ -393,7 +394,7 @@ export class SourceReconciler {
 
   // Render the source path: plain YAML natively; Kustomize and Helm through their binaries.
   async #render(head: string): Promise<{ rendered: Rendered[]; refused: RefusedObject[] }> {
-    const path = this.cfg.path.replace(/^\.?\/*|\/+$/g, '');
+    const path = repoPath(this.cfg.path);
     const files = await this.git.readTree(head, path);
     const kind = detectRenderer(files, path);
     const rendered =

@@ -13,6 +13,7 @@ import {
   treeOverLimits,
   type ContentLimits,
 } from './guard.js';
+import { repoPath } from '../../core/paths.js';
 
 /** A declared object and the file it came from. */
 export interface Rendered {
@@ -74,7 +75,7 @@ const MANIFEST = /\.(ya?ml|json)$/i;
 /** Which renderer the source path needs: a kustomization, a Chart.yaml, or plain manifests. */
 export function detectRenderer(files: ReadonlyMap<string, TreeFile>, path: string): RendererKind {
   const at = (name: string): boolean =>
-    files.has(posix.join(path.replace(/^\.?\/*/, ''), name).replace(/^\.\//, ''));
+    files.has(posix.join(repoPath(path), name).replace(/^\.\//, ''));
   if (KUSTOMIZATION.some(at)) return RendererKind.kustomize;
   if (at('Chart.yaml')) return RendererKind.helm;
   return RendererKind.plain;

@@ -3,6 +3,7 @@ import fs, { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
+import { repoPath } from '../../core/paths.js';
 
 /** Credentials for the Git remote; read when needed, never logged. */
 export interface GitAuth {
@@ -140,7 +141,7 @@ export class GitSource {
    * Subtrees whose oid matches the previous read are carried over without being walked.
    */
   async readTree(commit: string, path: string): Promise<Map<string, TreeFile>> {
-    const prefix = path.replace(/^\.?\/*|\/+$/g, '');
+    const prefix = repoPath(path);
     const inScope = (p: string): boolean =>
       prefix === '' || p === prefix || p.startsWith(`${prefix}/`) || prefix.startsWith(`${p}/`);
     const prev = this.#cache.get(prefix) ?? {
