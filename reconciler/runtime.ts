@@ -7,14 +7,12 @@ import type { PolicyConfig } from './config.js';
 import type { PolicyHub } from './policy-hub.js';
 import type { Logger } from 'pino';
 import { SOURCE_LABEL } from './cluster.js';
+import { backoffMs } from '../core/backoff.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import { groupOf, type ObjectRef } from './objects.js';
 import type { SourceReconciler } from './source-reconciler.js';
 
-/** Backoff for attempt n (0-based): base × factor^n, capped. Pure. */
-export function backoffMs(n: number, base: number, factor: number, max: number): number {
-  return Math.min(max, base * factor ** n);
-}
+export { backoffMs };
 
 /** Serialises work per key: a task for a key runs after the previous one for that key. */
 export class KeyedQueue {

@@ -1,3 +1,4 @@
+import { backoffMs } from '../core/backoff.js';
 import type { Logger } from 'pino';
 
 export interface FeedOptions<T> {
@@ -67,7 +68,7 @@ export function followFeed<T>(o: FeedOptions<T>): { first: Promise<void>; close(
   };
   const loop = (): void => {
     if (closed) return;
-    const wait = Math.min(30_000, o.intervalMs * 2 ** failures);
+    const wait = backoffMs(failures, o.intervalMs, 2, 30_000);
     timer = setTimeout(() => void poll().finally(loop), wait);
   };
   void poll().finally(loop);

@@ -1,3 +1,4 @@
+import { backoffMs } from '../../core/backoff.js';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { PolicyBundle, PolicyOutcome } from '../../policies/engine/bundle.js';
@@ -179,7 +180,7 @@ export class EvalPool {
     this.o.onRestart?.('crash');
     this.o.logger.warn({ failures: slot.failures + 1 }, 'policy evaluation worker replaced');
     // Back off when workers keep dying (e.g. a bundle that cannot load), never in a hot loop.
-    const delay = Math.min(5000, 50 * 2 ** slot.failures);
+    const delay = backoffMs(slot.failures, 50, 2, 5000);
     slot.loaded = undefined;
     setTimeout(
       () => {
