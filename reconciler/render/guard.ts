@@ -46,6 +46,13 @@ const YAML_FILE = /\.(ya?ml)$|(^|\/)Kustomization$/;
 /** Expanded alias references allowed in one YAML document (the yaml package's measure). */
 const MAX_ALIASES = 100;
 
+/** The refusal of a YAML file whose aliases expand too far (the renderers and plain YAML alike). */
+export const bombMessage = (path: string): string =>
+  `${path} expands YAML aliases past ${MAX_ALIASES} references (an expansion bomb)`;
+
+/** Whether a yaml-package error is its alias-expansion guard. */
+export const isAliasBomb = (err: unknown): boolean => /alias/i.test((err as Error)?.message ?? '');
+
 /**
  * The first YAML file whose aliases expand past 100 references (a "billion laughs" bomb, which
  * the renderers would expand exponentially), or undefined. Files that do not parse are left to
@@ -59,8 +66,7 @@ export function aliasBomb(files: ReadonlyMap<string, TreeFile>): string | undefi
       try {
         doc.toJS({ maxAliasCount: MAX_ALIASES });
       } catch (err) {
-        if (/alias/i.test((err as Error).message))
-          return `${path} expands YAML aliases past ${MAX_ALIASES} references (an expansion bomb)`;
+        if (isAliasBomb(err)) return bombMessage(path);
       }
     }
   }
@@ -130,7 +136,12 @@ export interface KustomizeScope {
  * or component that is not a file or directory of the commit, which kustomize would try as remote
  * Git), and the files it needs, so only those are checked and written out. Pure.
  */
-export function kustomizeScope(tree: ReadonlyMap<string, TreeFile>, root: string): KustomizeScope {
+export function kustomizeScope(
+  tree: ReadonlyMap<string, TreeFile>,
+  root: string,
+  /** Kustomization files larger than this are not parsed here (the size check refuses them). */
+  maxFileBytes = Infinity,
+): KustomizeScope {
   const dirs = new Set<string>();
   for (const p of tree.keys()) {
     for (let d = posix.dirname(p); d !== '.' && !dirs.has(d); d = posix.dirname(d)) dirs.add(d);
@@ -147,7 +158,7 @@ export function kustomizeScope(tree: ReadonlyMap<string, TreeFile>, root: string
       tree.has(p),
     );
     const f = path ? tree.get(path) : undefined;
-    if (!path || !f) continue;
+    if (!path || !f || f.content.length > maxFileBytes) continue;
     const strings: Found[] = [];
     for (const doc of parseAllDocuments(f.content.toString('utf8'))) {
       if (!isMap(doc.contents)) continue;

@@ -7,6 +7,8 @@ import { isObject, type K8sObject } from '../objects.js';
 import type { TreeFile } from '../source/git-source.js';
 import {
   aliasBomb,
+  bombMessage,
+  isAliasBomb,
   DEFAULT_CONTENT_LIMITS,
   kustomizeScope,
   rendererEnv,
@@ -49,9 +51,16 @@ export interface RenderTools {
 /** Address space a renderer may map: Go binaries need ~1 GiB of it to start at all. */
 export const RENDER_ADDRESS_SPACE = 1536 * 1024 * 1024;
 
-/** Refuse a tree over the limits before anything parses it. Throws RenderError. */
-export function checkTree(files: ReadonlyMap<string, TreeFile>, limits: ContentLimits): void {
-  const why = treeOverLimits(files, limits) ?? aliasBomb(files);
+/**
+ * Refuse a tree over the limits before anything parses it; for a renderer's tree, also YAML
+ * whose aliases expand too far (plain YAML is guarded as it is parsed). Throws RenderError.
+ */
+export function checkTree(
+  files: ReadonlyMap<string, TreeFile>,
+  limits: ContentLimits,
+  forRenderer = true,
+): void {
+  const why = treeOverLimits(files, limits) ?? (forRenderer ? aliasBomb(files) : undefined);
   if (why) throw new RenderError(`refused: ${why}`);
 }
 
@@ -91,7 +100,14 @@ export function parseManifests(text: string, path: string): Rendered[] {
         `${path}:${e?.linePos?.[0]?.line ?? '?'}: ${e?.message.split('\n')[0]}`,
       );
     }
-    const value: unknown = doc.toJS();
+    let value: unknown;
+    try {
+      // The yaml package refuses aliases that expand past 100 references.
+      value = doc.toJS();
+    } catch (err) {
+      if (isAliasBomb(err)) throw new RenderError(`refused: ${bombMessage(path)}`);
+      throw err;
+    }
     if (value === null || value === undefined) continue;
     const items =
       isObject(value) && String(value.kind).endsWith('List') && Array.isArray(value.items)
@@ -118,7 +134,7 @@ export function renderPlain(
   files: ReadonlyMap<string, TreeFile>,
   limits: ContentLimits = DEFAULT_CONTENT_LIMITS,
 ): Rendered[] {
-  checkTree(files, limits);
+  checkTree(files, limits, false);
   return checkCount(
     [...files.keys()]
       .filter((p) => MANIFEST.test(p))
@@ -185,7 +201,7 @@ export async function renderWithTool(
   let files = tree;
   if (kind === 'kustomize') {
     // The signature covers the commit only: nothing may be fetched at render time.
-    const scope = kustomizeScope(tree, path);
+    const scope = kustomizeScope(tree, path, limits.maxFileBytes);
     const remote = scope.remote;
     files = scope.files;
     if (remote.length > 0)

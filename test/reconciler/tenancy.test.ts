@@ -1,6 +1,7 @@
 import t from 'tap';
 import { ownershipProblem, placementProblem } from '../../reconciler/tenancy.js';
 import { kustomizeScope } from '../../reconciler/render/guard.js';
+import { renderPlain } from '../../reconciler/render/render.js';
 import type { TreeFile } from '../../reconciler/source/git-source.js';
 
 const scope = {
@@ -99,3 +100,29 @@ t.same(kustomizeScope(remote, 'k').remote, [
   'k/kustomization.yaml: resources names missing, which is not in the commit',
   'k/kustomization.yaml: patches names http://a.example/p.yaml',
 ]);
+
+t.test('plain YAML: an alias bomb is refused as it is parsed, naming the file', async (t) => {
+  const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 9; i++)
+    laughs.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
+  t.throws(() => renderPlain(tree({ 'app/bomb.yaml': laughs.join('\n') })), {
+    name: 'RenderError',
+    message: 'refused: app/bomb.yaml expands YAML aliases past 100 references (an expansion bomb)',
+  });
+});
+
+t.test('an oversize kustomization is sized, not parsed', async (t) => {
+  const big = tree({
+    'k/kustomization.yaml': `resources: [https://a.example/x.yaml]\n# ${'x'.repeat(100)}`,
+  });
+  t.same(kustomizeScope(big, 'k', 50).remote, [], 'not parsed');
+  t.same(
+    [...kustomizeScope(big, 'k', 50).files.keys()],
+    ['k/kustomization.yaml'],
+    'still checked for size',
+  );
+});

@@ -201,7 +201,8 @@ export class EvalPool {
       this.#slots[i] = this.#spawn(0);
       void slot.worker.terminate();
     } else {
-      this.#queue.splice(this.#queue.indexOf(job), 1);
+      const at = this.#queue.indexOf(job);
+      if (at >= 0) this.#queue.splice(at, 1);
       this.#finish(job, { kind: 'timeout' });
     }
   }
