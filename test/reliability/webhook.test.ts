@@ -2,10 +2,10 @@ import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:https';
 import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { policyDir } from '../support/policy-dirs.js';
+import { postToWebhook, type PostAnswer } from '../support/webhook.js';
 import { knownCase, nodeBomb, request as admissionRequest, review } from './cases.js';
 import { runFuzz } from './fuzz.js';
 import { serveWebhook, type ServedWebhook } from './served.js';
@@ -15,37 +15,13 @@ import { serveWebhook, type ServedWebhook } from './served.js';
 const wh = await serveWebhook({ maxConnections: 200 }, undefined, true);
 t.teardown(() => wh.stop());
 
-interface Answer {
-  status: number;
-  json: {
-    error?: string;
-    response?: { uid: string; allowed: boolean; status?: { message: string } };
-  };
-  ms: number;
-}
+type Answer = PostAnswer<{
+  error?: string;
+  response?: { uid: string; allowed: boolean; status?: { message: string } };
+}>;
 
-function post(target: ServedWebhook, body: Buffer | string): Promise<Answer> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${target.url}/validate`,
-      { method: 'POST', ca: target.ca, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            json: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
-            ms: performance.now() - started,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (target: ServedWebhook, body: Buffer | string): Promise<Answer> =>
+  postToWebhook(`${target.url}/validate`, target.ca, body);
 
 const knownAnswersHold = async (t: Test, target = wh): Promise<void> => {
   const allow = await post(target, knownCase('known-allow', false).body);

@@ -1,4 +1,5 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -183,4 +184,40 @@ export function metricValue(
     if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
   }
   return undefined;
+}
+
+/** What the webhook answered one POST: status, parsed JSON body, client-side milliseconds. */
+export interface PostAnswer<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly json: T;
+  readonly ms: number;
+}
+
+/** POST `body` straight to the webhook over HTTPS (no apiserver), trusting `ca`. */
+export function postToWebhook<T = Record<string, unknown>>(
+  url: string,
+  ca: string,
+  body: string | Buffer,
+  contentType = 'application/json',
+): Promise<PostAnswer<T>> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      { method: 'POST', ca, headers: { 'content-type': contentType } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            json: JSON.parse(Buffer.concat(chunks).toString() || '{}') as T,
+            ms: performance.now() - started,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -1,35 +1,13 @@
 import t from 'tap';
 import { request } from 'node:https';
-import { metricValue, startTestWebhook } from '../support/webhook.js';
+import { metricValue, postToWebhook, startTestWebhook } from '../support/webhook.js';
 
 // Straight HTTPS to the webhook (no apiserver): what a broken or hostile client can send.
 const wh = await startTestWebhook(undefined, { bodyLimitBytes: 64 * 1024 });
 t.teardown(() => wh.stop());
 
-function post(
-  path: string,
-  body: string | Buffer,
-  contentType = 'application/json',
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${wh.url}${path}`,
-      { method: 'POST', ca: wh.handle.caBundle(), headers: { 'content-type': contentType } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            json: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (path: string, body: string | Buffer, contentType?: string) =>
+  postToWebhook(`${wh.url}${path}`, wh.handle.caBundle(), body, contentType);
 
 const good = (uid: string) =>
   JSON.stringify({

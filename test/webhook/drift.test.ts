@@ -16,49 +16,56 @@ const declared = {
   },
   spec: { replicas: 3, template: { spec: { containers: [{ name: 'app', image: 'web:1' }] } } },
 };
-const index = new DesiredState();
-index.load({
-  version: 1,
-  generation: 'g1',
-  sources: [
-    {
-      name: 'shop',
-      repoURL: 'https://git.example/platform',
-      revision: 'abcdef0123456789abcdef',
-      entries: [
-        {
-          group: 'apps',
-          resource: 'deployments',
-          kind: 'Deployment',
-          namespace: 'shop',
-          name: 'web',
-          path: 'apps/web.yaml',
-          declared,
-          ignore: [],
-        },
-        {
-          group: 'apps',
-          resource: 'deployments',
-          kind: 'Deployment',
-          namespace: 'shop',
-          name: 'hpa',
-          path: 'apps/hpa.yaml',
-          declared: { ...declared, metadata: { ...declared.metadata, name: 'hpa' } },
-          ignore: ['/spec/replicas'],
-        },
-        {
-          group: 'apps',
-          resource: '',
-          kind: 'Deployment',
-          name: 'no-resource',
-          path: 'x.yaml',
-          declared,
-          ignore: [],
-        },
-      ],
-    },
-  ],
-});
+/** One source ("shop", at a fixed commit) declaring `entries`. */
+const sourceIndex = (
+  entries: Parameters<DesiredState['load']>[0]['sources'][number]['entries'],
+) => {
+  const i = new DesiredState();
+  i.load({
+    version: 1,
+    generation: 'g1',
+    sources: [
+      {
+        name: 'shop',
+        repoURL: 'https://git.example/platform',
+        revision: 'abcdef0123456789abcdef',
+        entries,
+      },
+    ],
+  });
+  return i;
+};
+const index = sourceIndex([
+  {
+    group: 'apps',
+    resource: 'deployments',
+    kind: 'Deployment',
+    namespace: 'shop',
+    name: 'web',
+    path: 'apps/web.yaml',
+    declared,
+    ignore: [],
+  },
+  {
+    group: 'apps',
+    resource: 'deployments',
+    kind: 'Deployment',
+    namespace: 'shop',
+    name: 'hpa',
+    path: 'apps/hpa.yaml',
+    declared: { ...declared, metadata: { ...declared.metadata, name: 'hpa' } },
+    ignore: ['/spec/replicas'],
+  },
+  {
+    group: 'apps',
+    resource: '',
+    kind: 'Deployment',
+    name: 'no-resource',
+    path: 'x.yaml',
+    declared,
+    ignore: [],
+  },
+]);
 const cfg: GitGuardConfig = {
   reconciler: { username: 'system:serviceaccount:dg:rec', group: 'system:serviceaccounts:dg' },
   breakGlass: { groups: new Set(['sre']), maxDurationMs: 3_600_000 },
@@ -248,36 +255,24 @@ t.test('the index: entries without a resource name are not looked up', async (t)
 });
 
 t.test('a Secret is compared by digest and its values never appear in the message', async (t) => {
-  const secretIndex = new DesiredState();
   const data = { password: Buffer.from('hunter2').toString('base64') };
-  secretIndex.load({
-    version: 1,
-    generation: 'g1',
-    sources: [
-      {
-        name: 'shop',
-        repoURL: 'https://git.example/platform',
-        revision: 'abcdef0123456789abcdef',
-        entries: [
-          {
-            group: '',
-            resource: 'secrets',
-            kind: 'Secret',
-            namespace: 'shop',
-            name: 'creds',
-            path: 'creds.yaml',
-            declared: sealSecret({
-              apiVersion: 'v1',
-              kind: 'Secret',
-              metadata: { name: 'creds' },
-              data,
-            }),
-            ignore: [],
-          },
-        ],
-      },
-    ],
-  });
+  const secretIndex = sourceIndex([
+    {
+      group: '',
+      resource: 'secrets',
+      kind: 'Secret',
+      namespace: 'shop',
+      name: 'creds',
+      path: 'creds.yaml',
+      declared: sealSecret({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'creds' },
+        data,
+      }),
+      ignore: [],
+    },
+  ]);
   const secret = (password: string) => ({
     apiVersion: 'v1',
     kind: 'Secret',
