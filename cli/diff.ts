@@ -68,9 +68,12 @@ export async function diff(args: readonly string[]): Promise<number> {
         console.log(`source ${s.name}: ${p.revision.slice(0, 12)} signed by ${p.signer}`);
         for (const c of p.changes)
           console.log(`  ${c.action.padEnd(6)} ${c.object} (${c.path}): ${c.diff}`);
+        for (const r of p.plan.refused)
+          console.log(`  refused ${r.object} (${r.path}): ${r.reason}`);
         for (const r of p.prune) console.log(`  prune  ${r} (no longer in Git)`);
         if (p.pruneRefused) console.log(`  no prune: ${p.pruneRefused}`);
-        if (p.changes.length === 0 && p.prune.length === 0) console.log('  in sync');
+        if (p.changes.length === 0 && p.prune.length === 0 && p.plan.refused.length === 0)
+          console.log('  in sync');
         else worst = Math.max(worst, 1);
       } catch (err) {
         console.log(`source ${s.name}: cannot compare: ${(err as Error).message}`);

@@ -3,7 +3,8 @@ import { Watch, type KubeConfig, type V1APIResource } from '@kubernetes/client-n
 import type { DesiredIndexDoc, IndexSource } from '../core/desired-index.js';
 import { runAudit, type AuditReport } from './audit.js';
 import type { Cluster } from './cluster.js';
-import type { PolicyConfig } from './config.js';
+import type { PolicyConfig, SourceConfig } from './config.js';
+import { Next, ReconcileError } from './sync/errors.js';
 import type { PolicyHub } from './policy-hub.js';
 import type { Logger } from 'pino';
 import { SOURCE_LABEL } from './cluster.js';
@@ -13,6 +14,22 @@ import { groupOf, type ObjectRef } from './objects.js';
 import type { SourceReconciler } from './source-reconciler.js';
 
 export { backoffMs };
+
+/**
+ * When to reconcile again after a failed reconcile (the `n`th in a row). Pure. Waiting errors
+ * say when; transient ones back off up to the retry limit, then fall back to the interval.
+ */
+export function retryDelay(
+  err: unknown,
+  n: number,
+  cfg: Pick<SourceConfig, 'retry' | 'intervalMs'>,
+): number {
+  if (err instanceof ReconcileError && err.next === Next.waiting && err.retryAfterMs !== undefined)
+    return Math.min(err.retryAfterMs, cfg.intervalMs);
+  if (err instanceof ReconcileError && err.next === Next.stalled) return cfg.intervalMs;
+  const r = cfg.retry;
+  return n < r.limit ? backoffMs(n, r.backoffMs, r.factor, r.maxMs) : cfg.intervalMs;
+}
 
 /** Serialises work per key: a task for a key runs after the previous one for that key. */
 export class KeyedQueue {
@@ -195,14 +212,10 @@ export class ReconcilerRuntime {
             this.#failures.set(s.cfg.name, 0);
             this.#schedule(s, s.cfg.intervalMs);
           },
-          () => {
+          (err: unknown) => {
             const n = this.#failures.get(s.cfg.name) ?? 0;
             this.#failures.set(s.cfg.name, n + 1);
-            const r = s.cfg.retry;
-            this.#schedule(
-              s,
-              n < r.limit ? backoffMs(n, r.backoffMs, r.factor, r.maxMs) : s.cfg.intervalMs,
-            );
+            this.#schedule(s, retryDelay(err, n, s.cfg));
           },
         );
       }, delay),

@@ -4,6 +4,7 @@ import type { SyncStatus } from './metrics.js';
 import type { ObjectRef } from './objects.js';
 import type { Rendered } from './render/render.js';
 import type { RefusedObject } from './tenancy.js';
+import type { Next, ReconcileCode } from './sync/errors.js';
 
 export interface ObjectStatus {
   readonly ref: ObjectRef;
@@ -46,6 +47,12 @@ export interface SourceState {
   policies?: { readonly revision: string; readonly ok: boolean; readonly error?: string };
   /** Declared objects this source may not write (outside its scope, or someone else's). */
   refused: RefusedObject[];
+  /** The last reconcile's errors, typed by what happens next (empty when it all went well). */
+  errors: readonly {
+    readonly code: ReconcileCode;
+    readonly next: Next;
+    readonly message: string;
+  }[];
   /** Desired objects the pre-apply policy gate flagged at the current revision. */
   policyViolations: PolicyGateViolation[];
 }

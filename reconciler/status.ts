@@ -15,6 +15,7 @@ export function statusView(s: SourceState): object {
     suspended: s.suspended,
     lastSyncedAt: s.lastSyncedAt ?? null,
     lastError: s.lastError ?? null,
+    errors: s.errors,
     verification: s.verification ?? null,
     pruneRefused: s.pruneRefused ?? null,
     refused: s.refused,

@@ -1,0 +1,172 @@
+import { breakGlassOf } from '../../core/desired-index.js';
+import { shownDiffs } from '../../core/secrets.js';
+import {
+  findings as findingsOf,
+  objectInput,
+  type Finding,
+} from '../../policies/engine/findings.js';
+import { apiErrorMessage } from '../cluster.js';
+import { assessHealth } from '../health.js';
+import { refKey, refOf, refText, type K8sObject } from '../objects.js';
+import { applyOrder, waves } from '../order.js';
+import type { Rendered } from '../render/render.js';
+import type { ObjectStatus, PolicyGateViolation } from '../source-state.js';
+import type { RefusedObject } from '../tenancy.js';
+import type { SyncContext } from './context.js';
+import { ignoredPaths, prepared } from './declared.js';
+import { apiErrorCode, ReconcileCode, ReconcileError } from './errors.js';
+import { LiveReader } from './live.js';
+import { Action, planObject, writes, type ObjectPlan } from './plan.js';
+
+const APPLY_CONCURRENCY = 16;
+
+/** What the apply stage did: per object its status, and what went wrong. */
+export interface ApplyResult {
+  readonly objects: Map<string, ObjectStatus>;
+  readonly plans: readonly ObjectPlan[];
+  readonly violations: readonly PolicyGateViolation[];
+  /** Declared objects that exist and are someone else's (never written, pruned or guarded). */
+  readonly foreign: ReadonlySet<string>;
+  readonly refused: readonly RefusedObject[];
+  readonly errors: readonly ReconcileError[];
+}
+
+/** Run `fn` over `items`, at most `limit` at a time. */
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The pre-apply gate: a declared object's findings under the live policies (dryrun ones left out). */
+export function gateFindings(ctx: SyncContext, obj: K8sObject, path: string): Finding[] {
+  const bundle = ctx.d.policies?.current;
+  if (!bundle) return [];
+  return findingsOf(
+    bundle.evaluate(
+      objectInput(
+        obj,
+        { username: ctx.d.identity ?? 'driftgate' },
+        {
+          managed: true,
+          source: ctx.cfg.name,
+          repoURL: ctx.repo,
+          path,
+          commit: ctx.state.revision,
+        },
+      ),
+    ),
+  ).filter((f) => f.action !== 'dryrun');
+}
+
+/** Plan one declared object against its live state (shared by the sync and `driftgate diff`). */
+export async function planDeclared(
+  ctx: SyncContext,
+  r: Rendered,
+  live: LiveReader,
+  applied: ReadonlySet<string>,
+): Promise<{ plan: ObjectPlan; declared: K8sObject; live: Record<string, unknown> | undefined }> {
+  const declared = prepared(ctx.cfg, r.object);
+  const ref = refOf(declared);
+  const current = await live.get(ref);
+  const plan = planObject({
+    declared,
+    path: r.path,
+    live: current,
+    appliedBefore: applied.has(refKey(ref)),
+    source: ctx.cfg.name,
+    ignore: ignoredPaths(ctx.cfg, r.object),
+    now: ctx.now(),
+    fighting: ctx.state.fighting.has(refKey(ref)),
+    suspended: ctx.state.suspended,
+    gate: ctx.d.gate ?? 'off',
+    evaluate: () => gateFindings(ctx, declared, r.path),
+  });
+  return { plan, declared, live: current };
+}
+
+/**
+ * Apply the declared objects in waves (namespaces, CRDs, sync-wave groups), each object as its
+ * plan says; objects within a wave run in parallel. Never throws for one object: its error is
+ * typed and collected. Throws when the inventory or a LIST cannot be read.
+ */
+export async function applyDeclared(
+  ctx: SyncContext,
+  desired: readonly Rendered[],
+  applied: ReadonlySet<string>,
+): Promise<ApplyResult> {
+  const { cluster, metrics } = ctx.d;
+  const source = ctx.cfg.name;
+  const live = new LiveReader(cluster);
+  await live.prefetch(desired, applied);
+  const objects = new Map<string, ObjectStatus>();
+  const plans: ObjectPlan[] = [];
+  const violations: PolicyGateViolation[] = [];
+  const foreign = new Set<string>();
+  const refused: RefusedObject[] = [];
+  const errors: ReconcileError[] = [];
+  for (const wave of waves(applyOrder(desired))) {
+    await mapLimit(wave, APPLY_CONCURRENCY, async (r) => {
+      const p = await planDeclared(ctx, r, live, applied);
+      const { plan } = p;
+      let current = p.live;
+      plans.push(plan);
+      const key = refKey(plan.ref);
+      const name = refText(plan.ref);
+      if (plan.action === Action.foreign) {
+        foreign.add(key);
+        refused.push({ object: name, path: r.path, reason: plan.reason ?? '' });
+        return;
+      }
+      if (plan.breakGlass) ctx.d.onBreakGlass?.(plan.ref, plan.breakGlass.expiresMs);
+      const held = plan.action === Action.held;
+      for (const f of plan.findings) {
+        violations.push({ object: name, ...f, applied: !held });
+        metrics.gateViolations.inc({ source, policy: f.policy, action: held ? 'held' : 'applied' });
+      }
+      if (held) {
+        const f = plan.findings.find((x) => x.action === 'enforce');
+        errors.push(
+          new ReconcileError(
+            ReconcileCode.RECONCILE_POLICY_HELD,
+            `policy gate held back ${name}: [${f?.policy}] ${f?.message}`,
+          ),
+        );
+        ctx.log.warn({ object: name, violations: plan.findings }, 'policy gate: not applied');
+      }
+      let drift = plan.drift;
+      if (writes(plan.action)) {
+        try {
+          current = await cluster.apply(p.declared);
+          drift = [];
+        } catch (err) {
+          metrics.applyErrors.inc({ source });
+          const why = apiErrorMessage(err);
+          errors.push(
+            new ReconcileError(apiErrorCode(err), `apply ${name}: ${why}`, { cause: err }),
+          );
+          ctx.log.error({ object: name, reason: why }, 'apply failed');
+        }
+      }
+      const h = assessHealth(plan.ref.kind, current);
+      objects.set(key, {
+        ref: plan.ref,
+        path: r.path,
+        health: h.status,
+        ...(h.message ? { healthMessage: h.message } : {}),
+        drift: shownDiffs(plan.ref.kind, drift),
+        ...(plan.breakGlass
+          ? { breakGlass: { reason: plan.breakGlass.reason, expires: plan.breakGlass.expires } }
+          : {}),
+        ...(!plan.breakGlass && breakGlassOf(current) ? { breakGlassExpired: true } : {}),
+      });
+    });
+  }
+  return { objects, plans, violations, foreign, refused, errors };
+}

@@ -1,0 +1,62 @@
+import type { Logger } from 'pino';
+import type { Cluster } from '../cluster.js';
+import type { GateMode, SourceConfig } from '../config.js';
+import type { ReconcilerMetrics } from '../metrics.js';
+import type { ObjectRef } from '../objects.js';
+import type { PolicyHub } from '../policy-hub.js';
+import type { RenderTools } from '../render/render.js';
+import type { GitSource } from '../source/git-source.js';
+import type { SourceState } from '../source-state.js';
+import type { CommitVerifier } from '../verify/verifier.js';
+import { apiErrorMessage } from '../cluster.js';
+
+/** What a source's stages are given; built by the shell (source-reconciler.ts). */
+export interface SourceDeps {
+  readonly cluster: Cluster;
+  readonly metrics: ReconcilerMetrics;
+  readonly logger: Logger;
+  readonly tools: RenderTools;
+  /** driftgate's namespace: inventories and source-level events live there. */
+  readonly namespace: string;
+  readonly now?: () => number;
+  /** Policies from Git and the pre-apply gate (absent: no gate). */
+  readonly policies?: PolicyHub;
+  readonly gate?: GateMode;
+  /** Who the gate evaluates as (the reconciler's username). */
+  readonly identity?: string;
+  /** Called when an object's break-glass is seen, with its expiry: heal it then. */
+  readonly onBreakGlass?: (ref: ObjectRef, expiresMs: number) => void;
+}
+
+/** One source's stages share this: its config, its adapters, its state and a clock. */
+export interface SyncContext {
+  readonly cfg: SourceConfig;
+  readonly git: GitSource;
+  readonly verifier: CommitVerifier;
+  readonly d: SourceDeps;
+  readonly state: SourceState;
+  /** The repository URL fit to show (no credentials). */
+  readonly repo: string;
+  readonly now: () => number;
+  readonly log: Logger;
+}
+
+/** Record a source-level event (on its inventory ConfigMap); a failure is logged, never thrown. */
+export async function sourceEvent(
+  ctx: SyncContext,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+): Promise<void> {
+  const ref: ObjectRef = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: ctx.d.namespace,
+    name: `driftgate-inventory-${ctx.cfg.name}`,
+  };
+  await ctx.d.cluster
+    .event(ref, type, reason, `source ${ctx.cfg.name}: ${message}`, ctx.d.namespace)
+    .catch((err: unknown) => {
+      ctx.log.warn({ reason: apiErrorMessage(err) }, 'could not record event');
+    });
+}

@@ -1,0 +1,72 @@
+import { formatDiff } from '../../core/diff.js';
+import { shownDiffs } from '../../core/secrets.js';
+import { refKey, refOf, refText } from '../objects.js';
+import { applyOrder } from '../order.js';
+import type { Rendered } from '../render/render.js';
+import type { RefusedObject } from '../tenancy.js';
+import { planDeclared } from './apply.js';
+import type { SyncContext } from './context.js';
+import { LiveReader } from './live.js';
+import { Action, type SyncPlan } from './plan.js';
+import { planPruneLive } from './prune.js';
+
+/** What `driftgate diff` shows: the sync plan of the remote head, changing nothing. */
+export interface DiffView {
+  readonly revision: string;
+  readonly signer: string;
+  readonly plan: SyncPlan;
+  /** Objects the sync would write or leave drifted, with what it would do. */
+  readonly changes: { object: string; path: string; action: Action; diff: string }[];
+  readonly prune: string[];
+  /** Why the sync would prune nothing at all (an empty render, or too large a share). */
+  readonly pruneRefused?: string;
+}
+
+/**
+ * Plan a sync of `rendered` against the cluster without changing it: every object through the
+ * sync's own planObject, the prune through the sync's own planPruneLive. Throws API errors.
+ */
+export async function planSync(
+  ctx: SyncContext,
+  rendered: readonly Rendered[],
+  refused: readonly RefusedObject[],
+): Promise<SyncPlan> {
+  const { cluster } = ctx.d;
+  const applied = new Set((await cluster.readInventory(ctx.d.namespace, ctx.cfg.name)).map(refKey));
+  const live = new LiveReader(cluster);
+  await live.prefetch(rendered, applied);
+  const objects = [];
+  for (const r of applyOrder(rendered))
+    objects.push((await planDeclared(ctx, r, live, applied)).plan);
+  const foreign = objects.filter((o) => o.action === Action.foreign);
+  const skip = new Set(foreign.map((o) => refKey(o.ref)));
+  const desired = rendered.map((r) => refOf(r.object)).filter((r) => !skip.has(refKey(r)));
+  const { plan: prune } = await planPruneLive(ctx, desired);
+  return {
+    objects,
+    prune,
+    refused: [
+      ...refused,
+      ...foreign.map((o) => ({ object: refText(o.ref), path: o.path, reason: o.reason ?? '' })),
+    ],
+  };
+}
+
+/** The printable form of a sync plan. Pure. */
+export function diffView(revision: string, signer: string, plan: SyncPlan): DiffView {
+  return {
+    revision,
+    signer,
+    plan,
+    changes: plan.objects
+      .filter((o) => o.drift.length > 0)
+      .map((o) => ({
+        object: refText(o.ref),
+        path: o.path,
+        action: o.action,
+        diff: formatDiff(shownDiffs(o.ref.kind, o.drift)),
+      })),
+    prune: plan.prune.delete.map(refText),
+    ...(plan.prune.refused ? { pruneRefused: plan.prune.refused } : {}),
+  };
+}

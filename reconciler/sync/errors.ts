@@ -1,0 +1,98 @@
+import { ApiException } from '@kubernetes/client-node';
+
+/**
+ * Stable error codes of the reconciler. Each code equals its key (a test checks), so status,
+ * logs and alerts can match on it.
+ */
+export const ReconcileCode = {
+  /** Git could not be reached or read (network, auth, missing ref). */
+  RECONCILE_GIT_UNAVAILABLE: 'RECONCILE_GIT_UNAVAILABLE',
+  /** The head commit failed signature verification or history checks. */
+  RECONCILE_COMMIT_REFUSED: 'RECONCILE_COMMIT_REFUSED',
+  /** The verified commit does not render (bad YAML, renderer error, limits). */
+  RECONCILE_RENDER_FAILED: 'RECONCILE_RENDER_FAILED',
+  /** A declared kind is not served by the cluster yet (its CRD may come later). */
+  RECONCILE_KIND_NOT_SERVED: 'RECONCILE_KIND_NOT_SERVED',
+  /** The API server is unreachable or overloaded (5xx, 429, connection). */
+  RECONCILE_API_UNAVAILABLE: 'RECONCILE_API_UNAVAILABLE',
+  /** The API server refused an object as invalid (4xx): Git must change. */
+  RECONCILE_OBJECT_INVALID: 'RECONCILE_OBJECT_INVALID',
+  /** The reconciler may not write an object (RBAC 403): the platform must grant it. */
+  RECONCILE_FORBIDDEN: 'RECONCILE_FORBIDDEN',
+  /** The pre-apply policy gate held back objects: Git or the policy must change. */
+  RECONCILE_POLICY_HELD: 'RECONCILE_POLICY_HELD',
+  /** Declared objects are outside what the source may write, or are someone else's. */
+  RECONCILE_NOT_PERMITTED: 'RECONCILE_NOT_PERMITTED',
+} as const;
+export type ReconcileCode = (typeof ReconcileCode)[keyof typeof ReconcileCode];
+
+/**
+ * What should happen next (Flux's split): `stalled` — do not retry until the input (commit or
+ * config) changes, report; `waiting` — retry after `retryAfterMs`; `transient` — retry with backoff.
+ */
+export const Next = { stalled: 'stalled', waiting: 'waiting', transient: 'transient' } as const;
+export type Next = (typeof Next)[keyof typeof Next];
+
+const NEXT_OF: Record<ReconcileCode, Next> = {
+  RECONCILE_GIT_UNAVAILABLE: Next.transient,
+  RECONCILE_COMMIT_REFUSED: Next.stalled,
+  RECONCILE_RENDER_FAILED: Next.stalled,
+  RECONCILE_KIND_NOT_SERVED: Next.waiting,
+  RECONCILE_API_UNAVAILABLE: Next.transient,
+  RECONCILE_OBJECT_INVALID: Next.stalled,
+  RECONCILE_FORBIDDEN: Next.waiting,
+  RECONCILE_POLICY_HELD: Next.stalled,
+  RECONCILE_NOT_PERMITTED: Next.stalled,
+};
+
+/** How long a `waiting` error waits before the next try. */
+export const WAIT_MS = 30_000;
+
+/** A reconcile failure typed by what should happen next; messages never hold secrets. */
+export class ReconcileError extends Error {
+  readonly next: Next;
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    readonly code: ReconcileCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ReconcileError';
+    this.next = NEXT_OF[code];
+    this.retryAfterMs = options?.retryAfterMs ?? (this.next === Next.waiting ? WAIT_MS : undefined);
+  }
+}
+
+/** The typed form of any error; untyped ones are transient (retry with backoff). */
+export function typed(err: unknown, fallback: ReconcileCode): ReconcileError {
+  if (err instanceof ReconcileError) return err;
+  return new ReconcileError(fallback, err instanceof Error ? err.message : String(err), {
+    cause: err,
+  });
+}
+
+/** The code an API server error means for the object it was about. */
+export function apiErrorCode(err: unknown): ReconcileCode {
+  if (!(err instanceof ApiException)) {
+    const msg = err instanceof Error ? err.message : '';
+    return /Unrecognized API version and kind|does not serve/.test(msg)
+      ? ReconcileCode.RECONCILE_KIND_NOT_SERVED
+      : ReconcileCode.RECONCILE_API_UNAVAILABLE;
+  }
+  if (err.code === 403) return ReconcileCode.RECONCILE_FORBIDDEN;
+  if (err.code === 404) return ReconcileCode.RECONCILE_KIND_NOT_SERVED;
+  if (err.code === 409 || err.code === 429 || err.code >= 500)
+    return ReconcileCode.RECONCILE_API_UNAVAILABLE;
+  return ReconcileCode.RECONCILE_OBJECT_INVALID;
+}
+
+/** Of several failures, the one that decides what happens next: transient, then waiting, then stalled. */
+export function mostUrgent(errors: readonly ReconcileError[]): ReconcileError | undefined {
+  const order: Next[] = [Next.transient, Next.waiting, Next.stalled];
+  for (const n of order) {
+    const e = errors.find((x) => x.next === n);
+    if (e) return e;
+  }
+  return undefined;
+}

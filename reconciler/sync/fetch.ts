@@ -1,0 +1,28 @@
+import { ReconcileCode, ReconcileError } from './errors.js';
+import type { SyncContext } from './context.js';
+
+/**
+ * Load the source: ls-remote, then fetch only when the ref moved. Returns the remote head.
+ * Throws RECONCILE_GIT_UNAVAILABLE (transient: retry with backoff); the URL's credentials never
+ * reach the message.
+ */
+export async function fetchHead(ctx: SyncContext): Promise<string> {
+  const { metrics } = ctx.d;
+  const source = ctx.cfg.name;
+  const stop = metrics.fetchDuration.startTimer({ source });
+  try {
+    const { commit } = await ctx.git.fetch(ctx.state.remoteHead);
+    metrics.fetches.inc({ source, result: 'success' });
+    ctx.state.remoteHead = commit;
+    return commit;
+  } catch (err) {
+    metrics.fetches.inc({ source, result: 'failure' });
+    const why = (err as Error).message.split(ctx.cfg.repoURL).join(ctx.repo);
+    throw new ReconcileError(
+      ReconcileCode.RECONCILE_GIT_UNAVAILABLE,
+      `git fetch of ${ctx.repo} failed: ${why}`,
+    );
+  } finally {
+    stop();
+  }
+}

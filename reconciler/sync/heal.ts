@@ -1,0 +1,98 @@
+import { BREAK_GLASS, BREAK_GLASS_EXPIRES, breakGlassOf } from '../../core/desired-index.js';
+import { declaredDiff, formatDiff } from '../../core/diff.js';
+import { shownDiffs } from '../../core/secrets.js';
+import { refKey, refOf, refText, type ObjectRef } from '../objects.js';
+import type { Rendered } from '../render/render.js';
+import { sourceEvent, type SyncContext } from './context.js';
+import { ignoredPaths, prepared } from './declared.js';
+import { activeBreakGlass } from './plan.js';
+
+/** Reverts of one object within this window count towards a fight. */
+export const FIGHT_WINDOW_MS = 60_000;
+
+export type HealResult = 'in-sync' | 'reverted' | 'reported' | 'fight' | 'unmanaged';
+
+/** Revert times per object, for fight detection; kept by the source across heals. */
+export type RevertLog = Map<string, number[]>;
+
+/**
+ * Check one object after a watch event: count drift, revert it (selfHeal on, not suspended,
+ * not break-glassed, not fighting), or only report it. Returns what it did; throws API errors
+ * (the next resync retries).
+ */
+export async function healObject(
+  ctx: SyncContext,
+  ref: ObjectRef,
+  declared: Rendered | undefined,
+  reverts: RevertLog,
+): Promise<HealResult> {
+  if (!declared) return 'unmanaged';
+  const key = refKey(ref);
+  const obj = prepared(ctx.cfg, declared.object);
+  const live = await ctx.d.cluster.get(refOf(obj));
+  const drift = declaredDiff(obj, live, ignoredPaths(ctx.cfg, declared.object));
+  const status = ctx.state.objects.get(key);
+  const glass = activeBreakGlass(live, ctx.now());
+  if (glass) ctx.d.onBreakGlass?.(ref, glass.expiresMs);
+  const expired = !glass && breakGlassOf(live) !== undefined;
+  if (status) {
+    if (glass) status.breakGlass = { reason: glass.reason, expires: glass.expires };
+    else delete status.breakGlass;
+    status.breakGlassExpired = expired;
+  }
+  if (drift.length === 0) {
+    if (status) status.drift = [];
+    if (expired) await clearBreakGlass(ctx, ref);
+    if (status) status.breakGlassExpired = false;
+    return 'in-sync';
+  }
+  const m = ctx.d.metrics;
+  const source = ctx.cfg.name;
+  m.driftDetected.inc({ source, kind: ref.kind });
+  const shown = shownDiffs(ref.kind, drift);
+  ctx.log.info({ object: refText(ref), diff: formatDiff(shown) }, 'drift detected');
+  if (status) status.drift = shown;
+  if (glass || ctx.state.suspended || !ctx.cfg.selfHeal || ctx.state.fighting.has(key))
+    return 'reported';
+  const now = ctx.now();
+  const recent = (reverts.get(key) ?? []).filter((t) => now - t < FIGHT_WINDOW_MS);
+  if (recent.length >= ctx.cfg.fightThreshold) {
+    ctx.state.fighting.add(key);
+    m.fights.inc({ source });
+    ctx.log.warn(
+      { object: refText(ref), reverts: recent.length },
+      'fight detected; no longer reverting this object',
+    );
+    await sourceEvent(
+      ctx,
+      'Warning',
+      'DriftFight',
+      `${refText(ref)} was changed back ${recent.length} times within a minute; driftgate stopped reverting it`,
+    );
+    return 'fight';
+  }
+  await ctx.d.cluster.apply(obj);
+  if (expired) await clearBreakGlass(ctx, ref);
+  if (status) status.breakGlassExpired = false;
+  reverts.set(key, [...recent, now]);
+  if (status) status.drift = [];
+  m.selfHeal.inc({ source, kind: ref.kind });
+  m.manualChanges.inc({ source, action: 'reverted' });
+  ctx.log.info({ object: refText(ref) }, 'drift reverted');
+  return 'reverted';
+}
+
+// An expired break-glass: drift was reverted; take the annotations off and say so.
+async function clearBreakGlass(ctx: SyncContext, ref: ObjectRef): Promise<void> {
+  await ctx.d.cluster.removeAnnotations(ref, [BREAK_GLASS, BREAK_GLASS_EXPIRES]);
+  ctx.log.info({ object: refText(ref) }, 'break-glass expired; declared state restored');
+  await ctx.d.cluster
+    .event(
+      ref,
+      'Normal',
+      'BreakGlassExpired',
+      'break-glass expired: the state declared in Git is restored',
+      ref.namespace ?? ctx.d.namespace,
+    )
+    .catch(() => undefined);
+}

@@ -1,0 +1,116 @@
+import { breakGlassActive, breakGlassOf } from '../../core/desired-index.js';
+import { declaredDiff, type FieldDiff } from '../../core/diff.js';
+import type { Finding } from '../../policies/engine/findings.js';
+import type { GateMode } from '../config.js';
+import { refOf, type K8sObject, type ObjectRef } from '../objects.js';
+import type { PrunePlan } from '../prune.js';
+import { ownershipProblem, type RefusedObject } from '../tenancy.js';
+
+/** What a sync does with one declared object. */
+export const Action = {
+  /** Absent live: applied. */
+  create: 'create',
+  /** Declared fields differ live: applied. */
+  update: 'update',
+  /** In sync: nothing to do. */
+  none: 'none',
+  /** Exists and belongs to someone else: never written. */
+  foreign: 'foreign',
+  /** Violates an enforced policy: held back. */
+  held: 'held',
+  /** An unexpired break-glass: drift left alone until it expires. */
+  breakGlass: 'break-glass',
+  /** Reverted too often: no longer reverted, reported. */
+  fighting: 'fighting',
+  /** The source is suspended: drift reported only. */
+  suspended: 'suspended',
+} as const;
+export type Action = (typeof Action)[keyof typeof Action];
+
+/** Whether an action writes the object. */
+export const writes = (a: Action): boolean => a === Action.create || a === Action.update;
+
+export interface BreakGlass {
+  readonly reason: string;
+  readonly expires: string;
+  readonly expiresMs: number;
+}
+
+export interface ObjectPlanInput {
+  /** The declared object as driftgate applies it (ignored fields out, source label in). */
+  readonly declared: K8sObject;
+  readonly path: string;
+  readonly live: Readonly<Record<string, unknown>> | undefined;
+  /** In the source's inventory: it applied this object before. */
+  readonly appliedBefore: boolean;
+  readonly source: string;
+  readonly ignore: readonly string[];
+  readonly now: number;
+  readonly fighting: boolean;
+  readonly suspended: boolean;
+  readonly gate: GateMode;
+  /** The object's policy findings (dryrun ones left out); called only when it would be written. */
+  readonly evaluate: () => readonly Finding[];
+}
+
+export interface ObjectPlan {
+  readonly ref: ObjectRef;
+  readonly path: string;
+  readonly action: Action;
+  /** Declared fields that differ live; empty when in sync. */
+  readonly drift: readonly FieldDiff[];
+  /** Policy findings of the gate (empty when the object is not to be written). */
+  readonly findings: readonly Finding[];
+  readonly breakGlass?: BreakGlass;
+  /** Why it is not written (foreign objects). */
+  readonly reason?: string;
+}
+
+/** The object's unexpired break-glass, if any. Pure. */
+export function activeBreakGlass(live: unknown, now: number): BreakGlass | undefined {
+  const bg = breakGlassOf(live);
+  if (!bg || !breakGlassActive(bg, now)) return undefined;
+  return {
+    reason: bg.reason,
+    expires: new Date(bg.expiresMs).toISOString(),
+    expiresMs: bg.expiresMs,
+  };
+}
+
+/**
+ * Decide what a sync does with one declared object. Pure: the same input gives the same plan,
+ * for the sync and for `driftgate diff` alike. Gate findings are looked at only for drifted
+ * objects of an active source, as the sync would write them.
+ */
+export function planObject(i: ObjectPlanInput): ObjectPlan {
+  const ref = refOf(i.declared);
+  const base = { ref, path: i.path };
+  const foreign = i.appliedBefore ? undefined : ownershipProblem(i.live, i.source);
+  if (foreign) return { ...base, action: Action.foreign, drift: [], findings: [], reason: foreign };
+  const glass = activeBreakGlass(i.live, i.now);
+  const withGlass = glass ? { breakGlass: glass } : {};
+  const drift = declaredDiff(i.declared, i.live, i.ignore);
+  if (drift.length === 0)
+    return { ...base, ...withGlass, action: Action.none, drift, findings: [] };
+  if (i.suspended) return { ...base, ...withGlass, action: Action.suspended, drift, findings: [] };
+  const findings = i.gate === 'off' ? [] : i.evaluate();
+  const held = i.gate === 'enforce' && findings.some((f) => f.action === 'enforce');
+  const action = held
+    ? Action.held
+    : glass
+      ? Action.breakGlass
+      : i.fighting
+        ? Action.fighting
+        : i.live
+          ? Action.update
+          : Action.create;
+  return { ...base, ...withGlass, action, drift, findings };
+}
+
+/** Everything one sync would do: per declared object, the prune, and what is refused. */
+export interface SyncPlan {
+  readonly objects: readonly ObjectPlan[];
+  readonly prune: PrunePlan;
+  /** Declared objects this source may not write (tenancy, or someone else's). */
+  readonly refused: readonly RefusedObject[];
+}

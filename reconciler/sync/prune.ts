@@ -1,0 +1,101 @@
+import { isObject, refKey, refText, type ObjectRef } from '../objects.js';
+import { planPrune, type PrunePlan } from '../prune.js';
+import { ownershipProblem } from '../tenancy.js';
+import { sourceEvent, type SyncContext } from './context.js';
+
+export const NOT_OURS = 'no longer labelled for this source';
+
+/** A prune plan and the inventory it was made from. */
+export interface PruneResult {
+  readonly inventory: readonly ObjectRef[];
+  readonly plan: PrunePlan;
+}
+
+/**
+ * The prune a sync to `desired` would do: inventory objects gone from Git, with their live
+ * annotations, through planPrune; objects no longer labelled for this source are kept. Both
+ * the sync and `driftgate diff` use it, so they always agree. Changes nothing; throws API errors.
+ */
+export async function planPruneLive(
+  ctx: SyncContext,
+  desired: readonly ObjectRef[],
+): Promise<PruneResult> {
+  const { cluster } = ctx.d;
+  const inventory = await cluster.readInventory(ctx.d.namespace, ctx.cfg.name);
+  if (!ctx.cfg.prune) return { inventory, plan: { delete: [], kept: [] } };
+  const want = new Set(desired.map(refKey));
+  const annotations = new Map<string, Record<string, string> | undefined>();
+  const notOurs = new Set<string>();
+  for (const ref of inventory.filter((r) => !want.has(refKey(r)))) {
+    const live = await cluster.get(ref);
+    // Never delete what another source or a person owns, whatever the inventory says.
+    if (ownershipProblem(live, ctx.cfg.name)) notOurs.add(refKey(ref));
+    const meta = live && isObject(live.metadata) ? live.metadata : undefined;
+    annotations.set(
+      refKey(ref),
+      live ? ((meta?.annotations as Record<string, string> | undefined) ?? {}) : undefined,
+    );
+  }
+  const plan = planPrune({
+    inventory,
+    desired,
+    liveAnnotations: annotations,
+    maxFraction: ctx.cfg.maxPruneFraction,
+  });
+  return {
+    inventory,
+    plan: {
+      ...plan,
+      delete: plan.delete.filter((r) => !notOurs.has(refKey(r))),
+      kept: [
+        ...plan.kept,
+        ...plan.delete
+          .filter((r) => notOurs.has(refKey(r)))
+          .map((ref) => ({ ref, reason: NOT_OURS })),
+      ],
+    },
+  };
+}
+
+/**
+ * The inventory to write after a prune: what Git declares, and what a refused or disabled prune
+ * kept — never an object that is no longer this source's. Pure.
+ */
+export function nextInventory(
+  desired: readonly ObjectRef[],
+  { inventory, plan }: PruneResult,
+  pruneEnabled: boolean,
+): ObjectRef[] {
+  const want = new Set(desired.map(refKey));
+  const notOurs = new Set(plan.kept.filter((k) => k.reason === NOT_OURS).map((k) => refKey(k.ref)));
+  const keep =
+    plan.refused || !pruneEnabled
+      ? inventory.filter((r) => !want.has(refKey(r)) && !notOurs.has(refKey(r)))
+      : [];
+  return [...desired, ...keep];
+}
+
+/** Prune last: only what this source applied before and Git no longer declares. Throws API errors. */
+export async function prune(ctx: SyncContext, desired: readonly ObjectRef[]): Promise<void> {
+  const { cluster, metrics } = ctx.d;
+  const source = ctx.cfg.name;
+  const result = await planPruneLive(ctx, desired);
+  const { plan } = result;
+  ctx.state.pruneRefused = plan.refused;
+  if (plan.refused) {
+    metrics.pruneRefused.inc({ source });
+    ctx.log.warn({ reason: plan.refused }, 'prune refused');
+    await sourceEvent(ctx, 'Warning', 'PruneRefused', plan.refused);
+  }
+  for (const k of plan.kept) ctx.log.info({ object: refText(k.ref), reason: k.reason }, 'kept');
+  for (const ref of plan.delete) {
+    await cluster.delete(ref);
+    metrics.pruned.inc({ source });
+    ctx.log.info({ object: refText(ref) }, 'pruned');
+  }
+  await cluster.writeInventory(
+    ctx.d.namespace,
+    source,
+    nextInventory(desired, result, ctx.cfg.prune),
+  );
+}

@@ -1,0 +1,93 @@
+import { aggregateHealth } from '../health.js';
+import { SyncStatus } from '../metrics.js';
+import type { SourceState } from '../source-state.js';
+import type { SyncContext } from './context.js';
+import { mostUrgent, ReconcileCode, type ReconcileError } from './errors.js';
+
+export interface StatusInput {
+  readonly suspended: boolean;
+  /** Codes of the last reconcile's errors. */
+  readonly codes: readonly ReconcileCode[];
+  readonly drifting: boolean;
+}
+
+/**
+ * A source's sync status, from one place. Pure. Suspended wins; any failure but a refused head
+ * is Failed; a refused head alone is Unverified (the last verified revision stays applied).
+ */
+export function syncStatusOf({ suspended, codes, drifting }: StatusInput): SyncStatus {
+  if (suspended) return SyncStatus.Suspended;
+  if (codes.some((c) => c !== ReconcileCode.RECONCILE_COMMIT_REFUSED)) return SyncStatus.Failed;
+  if (codes.length > 0) return SyncStatus.Unverified;
+  return drifting ? SyncStatus.OutOfSync : SyncStatus.Synced;
+}
+
+const drifting = (s: SourceState): boolean =>
+  [...s.objects.values()].some((o) => o.drift.length > 0);
+
+/** The status a source shows now: recomputed after a reconcile and after every heal. */
+export function refreshStatus(state: SourceState): void {
+  state.syncStatus = syncStatusOf({
+    suspended: state.suspended,
+    codes: state.errors.map((e) => e.code),
+    drifting: drifting(state),
+  });
+}
+
+export interface Outcome {
+  /** Errors adopting the head (refused, does not render): the last verified revision stays. */
+  readonly adopt: readonly ReconcileError[];
+  /** Errors bringing the cluster to the verified revision (fetch, apply, gate, tenancy). */
+  readonly converge: readonly ReconcileError[];
+  /** Whether the converged revision was not applied before (commit-to-applied latency). */
+  readonly newRevision: boolean;
+}
+
+/**
+ * Record a reconcile's outcome in status and metrics, once, from the stages' results: errors,
+ * last error, health, sync status and, when everything applied, the applied revision and time.
+ */
+export function recordOutcome(ctx: SyncContext, o: Outcome): void {
+  const { state } = ctx;
+  const { metrics } = ctx.d;
+  const source = ctx.cfg.name;
+  const errors = [...o.adopt, ...o.converge];
+  state.errors = errors.map((e) => ({ code: e.code, next: e.next, message: e.message }));
+  state.lastError = mostUrgent(errors)?.message;
+  state.health = aggregateHealth([...state.objects.values()].map((x) => x.health));
+  refreshStatus(state);
+  metrics.reconciles.inc({
+    source,
+    result: state.syncStatus === SyncStatus.Failed ? 'failure' : 'success',
+  });
+  if (o.converge.length > 0 || state.suspended || !state.revision) return;
+  const now = ctx.now();
+  state.lastSyncedAt = new Date(now).toISOString();
+  metrics.lastApplied.set({ source }, now / 1000);
+  if (!o.newRevision) return;
+  metrics.lastAppliedRevision.reset();
+  metrics.lastAppliedRevision.set({ source, revision: state.revision }, 1);
+  if (state.revisionTime)
+    metrics.commitToApplied.observe({ source }, Math.max(0, (now - state.revisionTime) / 1000));
+}
+
+/** Publish a source's gauges (break-glass, drift per kind, suspended, info) from its state. */
+export function publish(ctx: SyncContext): void {
+  const { state } = ctx;
+  const m = ctx.d.metrics;
+  const source = ctx.cfg.name;
+  let glass = 0;
+  let expired = 0;
+  const byKind = new Map<string, number>();
+  for (const o of state.objects.values()) {
+    if (o.breakGlass) glass++;
+    if (o.breakGlassExpired) expired++;
+    byKind.set(o.ref.kind, (byKind.get(o.ref.kind) ?? 0) + (o.drift.length > 0 ? 1 : 0));
+  }
+  m.breakGlassActive.set({ source }, glass);
+  m.breakGlassExpired.set({ source }, expired);
+  for (const [kind, n] of byKind) m.drifted.set({ source, kind }, n);
+  refreshStatus(state);
+  m.suspended.set({ source }, state.suspended ? 1 : 0);
+  m.setSourceInfo(source, ctx.repo, ctx.cfg.path, state.syncStatus, state.health);
+}
