@@ -1,0 +1,130 @@
+import t from 'tap';
+import { SOURCE_LABEL } from '../../../core/labels.js';
+import { refKey, refOf, type K8sObject } from '../../../reconciler/objects.js';
+import { healObject, type HealResult, type RevertLog } from '../../../reconciler/sync/heal.js';
+import { configMap, FakeCluster, sourceConfig, stageContext } from '../../support/fake-cluster.js';
+
+const NOW = Date.parse('2026-11-30T12:00:00Z');
+const ours = { [SOURCE_LABEL]: 'shop' };
+const declared = configMap('web', { mode: 'strict' });
+const ref = refOf(declared);
+const glassUntil = (iso: string) => ({
+  'driftgate.io/break-glass': 'INC-7',
+  'driftgate.io/break-glass-expires': iso,
+});
+
+const cases: {
+  name: string;
+  given: {
+    live: K8sObject | undefined;
+    cfg?: Record<string, unknown>;
+    suspended?: boolean;
+    fighting?: boolean;
+    reverts?: number[];
+    isDeclared?: boolean;
+  };
+  want: { result: HealResult; applied: boolean; mode: string | undefined; events: string[] };
+}[] = [
+  {
+    name: 'in sync: nothing to do',
+    given: { live: configMap('web', { mode: 'strict' }, { labels: ours }) },
+    want: { result: 'in-sync', applied: false, mode: 'strict', events: [] },
+  },
+  {
+    name: 'drift is reverted',
+    given: { live: configMap('web', { mode: 'debug' }, { labels: ours }) },
+    want: { result: 'reverted', applied: true, mode: 'strict', events: [] },
+  },
+  {
+    name: 'a deleted object is recreated',
+    given: { live: undefined },
+    want: { result: 'reverted', applied: true, mode: 'strict', events: [] },
+  },
+  {
+    name: 'selfHeal off: reported only',
+    given: {
+      live: configMap('web', { mode: 'debug' }, { labels: ours }),
+      cfg: { selfHeal: false },
+    },
+    want: { result: 'reported', applied: false, mode: 'debug', events: [] },
+  },
+  {
+    name: 'suspended: reported only',
+    given: { live: configMap('web', { mode: 'debug' }, { labels: ours }), suspended: true },
+    want: { result: 'reported', applied: false, mode: 'debug', events: [] },
+  },
+  {
+    name: 'an unexpired break-glass: reported only',
+    given: {
+      live: configMap(
+        'web',
+        { mode: 'debug' },
+        { labels: ours, annotations: glassUntil('2026-11-30T13:00:00Z') },
+      ),
+    },
+    want: { result: 'reported', applied: false, mode: 'debug', events: [] },
+  },
+  {
+    name: 'an expired break-glass: reverted, annotations taken off, said so',
+    given: {
+      live: configMap(
+        'web',
+        { mode: 'debug' },
+        { labels: ours, annotations: glassUntil('2026-11-30T11:00:00Z') },
+      ),
+    },
+    want: { result: 'reverted', applied: true, mode: 'strict', events: ['BreakGlassExpired'] },
+  },
+  {
+    name: 'a fight already known: reported only',
+    given: { live: configMap('web', { mode: 'debug' }, { labels: ours }), fighting: true },
+    want: { result: 'reported', applied: false, mode: 'debug', events: [] },
+  },
+  {
+    name: 'the fifth change back within a minute starts a fight',
+    given: {
+      live: configMap('web', { mode: 'debug' }, { labels: ours }),
+      reverts: [NOW - 50_000, NOW - 40_000, NOW - 30_000, NOW - 20_000, NOW - 10_000],
+    },
+    want: { result: 'fight', applied: false, mode: 'debug', events: ['DriftFight'] },
+  },
+  {
+    name: 'old reverts do not count towards a fight',
+    given: {
+      live: configMap('web', { mode: 'debug' }, { labels: ours }),
+      reverts: [NOW - 400_000, NOW - 300_000, NOW - 200_000, NOW - 100_000, NOW - 70_000],
+    },
+    want: { result: 'reverted', applied: true, mode: 'strict', events: [] },
+  },
+  {
+    name: 'not declared: unmanaged, untouched',
+    given: { live: configMap('web', { mode: 'debug' }, { labels: ours }), isDeclared: false },
+    want: { result: 'unmanaged', applied: false, mode: 'debug', events: [] },
+  },
+];
+
+for (const c of cases) {
+  t.test(c.name, async (t) => {
+    const cluster = new FakeCluster(c.given.live ? [c.given.live] : []);
+    const ctx = stageContext(cluster, { cfg: sourceConfig(c.given.cfg), now: NOW });
+    ctx.state.suspended = c.given.suspended ?? false;
+    if (c.given.fighting) ctx.state.fighting.add(refKey(ref));
+    const reverts: RevertLog = new Map(c.given.reverts ? [[refKey(ref), c.given.reverts]] : []);
+    const result = await healObject(
+      ctx,
+      ref,
+      c.given.isDeclared === false ? undefined : { object: declared, path: 'web.yaml' },
+      reverts,
+    );
+    t.equal(result, c.want.result);
+    t.equal(cluster.did('apply').length > 0, c.want.applied, 'applied');
+    const live = cluster.objects.get(refKey(ref)) as { data?: { mode?: string } } | undefined;
+    t.equal(live?.data?.mode, c.want.mode, 'live value after');
+    t.strictSame(
+      cluster.events.map((e) => e.reason),
+      c.want.events,
+      'events',
+    );
+    t.equal(ctx.state.fighting.has(refKey(ref)), c.want.result === 'fight' || !!c.given.fighting);
+  });
+}

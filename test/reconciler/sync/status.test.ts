@@ -1,0 +1,44 @@
+import t from 'tap';
+import { SyncStatus } from '../../../reconciler/metrics.js';
+import { ReconcileCode as C } from '../../../reconciler/sync/errors.js';
+import { syncStatusOf, type StatusInput } from '../../../reconciler/sync/status.js';
+
+const cases: { name: string; given: StatusInput; want: SyncStatus }[] = [
+  { name: 'converged', given: { suspended: false, codes: [], drifting: false }, want: 'Synced' },
+  { name: 'drift left', given: { suspended: false, codes: [], drifting: true }, want: 'OutOfSync' },
+  {
+    name: 'suspended wins over a failure',
+    given: { suspended: true, codes: [C.RECONCILE_GIT_UNAVAILABLE], drifting: true },
+    want: 'Suspended',
+  },
+  {
+    name: 'a refused head alone: Unverified',
+    given: { suspended: false, codes: [C.RECONCILE_COMMIT_REFUSED], drifting: false },
+    want: 'Unverified',
+  },
+  {
+    name: 'a refused head and an apply error: Failed',
+    given: {
+      suspended: false,
+      codes: [C.RECONCILE_COMMIT_REFUSED, C.RECONCILE_API_UNAVAILABLE],
+      drifting: false,
+    },
+    want: 'Failed',
+  },
+  {
+    name: 'a head that does not render: Failed',
+    given: { suspended: false, codes: [C.RECONCILE_RENDER_FAILED], drifting: false },
+    want: 'Failed',
+  },
+  {
+    name: 'held by the gate: Failed',
+    given: { suspended: false, codes: [C.RECONCILE_POLICY_HELD], drifting: true },
+    want: 'Failed',
+  },
+  {
+    name: 'objects outside its scope: Failed',
+    given: { suspended: false, codes: [C.RECONCILE_NOT_PERMITTED], drifting: false },
+    want: 'Failed',
+  },
+];
+for (const c of cases) t.test(c.name, async (t) => t.equal(syncStatusOf(c.given), c.want));

@@ -1,0 +1,205 @@
+// An in-memory Cluster for stage-level unit tests of the reconciler. The real apiserver runs in
+// the e2e suites; here only what the stages ask of the Cluster interface is modelled: objects by
+// ref, server-side apply as a merge of declared fields, inventories and events. Mocked because a
+// table of dozens of stage cases against a real apiserver would take minutes, not milliseconds.
+import { pino } from 'pino';
+import type { Cluster, Scope } from '../../reconciler/cluster.js';
+import type { SourceConfig } from '../../reconciler/config.js';
+import { parseReconcilerConfig } from '../../reconciler/config.js';
+import { ReconcilerMetrics } from '../../reconciler/metrics.js';
+import { refKey, refOf, type K8sObject, type ObjectRef } from '../../reconciler/objects.js';
+import type { SourceState } from '../../reconciler/source-state.js';
+import type { SourceDeps, SyncContext } from '../../reconciler/sync/context.js';
+import { Health } from '../../reconciler/health.js';
+import { SyncStatus } from '../../reconciler/metrics.js';
+
+type Live = Record<string, unknown>;
+
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Server-side apply, roughly: declared fields win, objects merge, everything else stays. */
+function merge(live: unknown, declared: unknown): unknown {
+  if (!isPlain(live) || !isPlain(declared)) return structuredClone(declared);
+  const out: Record<string, unknown> = { ...live };
+  for (const [k, v] of Object.entries(declared)) out[k] = merge(live[k], v);
+  return out;
+}
+
+export interface FakeCall {
+  readonly op: 'get' | 'apply' | 'delete' | 'list' | 'event' | 'writeInventory';
+  readonly what: string;
+}
+
+export class FakeCluster implements Cluster {
+  readonly objects = new Map<string, Live>();
+  readonly inventories = new Map<string, ObjectRef[]>();
+  readonly calls: FakeCall[] = [];
+  readonly events: { reason: string; message: string }[] = [];
+  /** Kinds the fake does not serve (scopeOf and get throw, like a missing CRD). */
+  readonly unserved = new Set<string>();
+  /** Per refKey, an error apply throws. */
+  readonly applyErrors = new Map<string, Error>();
+  readonly clusterScoped = new Set(['Namespace', 'ClusterRole', 'CustomResourceDefinition']);
+
+  constructor(objects: readonly K8sObject[] = []) {
+    for (const o of objects) this.put(o);
+  }
+
+  put(o: K8sObject | Live): void {
+    this.objects.set(refKey(refOf(o as K8sObject)), structuredClone(o) as Live);
+  }
+
+  async get(ref: ObjectRef): Promise<Live | undefined> {
+    this.calls.push({ op: 'get', what: refKey(ref) });
+    if (this.unserved.has(ref.kind))
+      throw new Error(`Unrecognized API version and kind ${ref.kind}`);
+    const o = this.objects.get(refKey(ref));
+    return o ? structuredClone(o) : undefined;
+  }
+
+  async apply(obj: K8sObject): Promise<Live> {
+    const key = refKey(refOf(obj));
+    this.calls.push({ op: 'apply', what: key });
+    const err = this.applyErrors.get(key);
+    if (err) throw err;
+    const next = merge(this.objects.get(key), obj) as Live;
+    this.objects.set(key, next);
+    return structuredClone(next);
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    this.calls.push({ op: 'delete', what: refKey(ref) });
+    this.objects.delete(refKey(ref));
+  }
+
+  async scopeOf(apiVersion: string, kind: string): Promise<Scope> {
+    if (this.unserved.has(kind))
+      throw new Error(`the cluster does not serve ${apiVersion} ${kind}`);
+    return { namespaced: !this.clusterScoped.has(kind), resource: `${kind.toLowerCase()}s` };
+  }
+
+  async removeAnnotations(ref: ObjectRef, keys: readonly string[]): Promise<void> {
+    const o = this.objects.get(refKey(ref)) as {
+      metadata?: { annotations?: Record<string, string> };
+    };
+    for (const k of keys) delete o?.metadata?.annotations?.[k];
+  }
+
+  async list(apiVersion: string, kind: string, namespace?: string): Promise<Live[]> {
+    this.calls.push({ op: 'list', what: `${apiVersion}/${kind}/${namespace ?? ''}` });
+    return [...this.objects.values()].filter((o) => {
+      const m = o.metadata as { namespace?: string };
+      return (
+        o.kind === kind && o.apiVersion === apiVersion && (!namespace || m.namespace === namespace)
+      );
+    });
+  }
+
+  async ensureNamespace(): Promise<void> {}
+
+  async readInventory(_namespace: string, source: string): Promise<ObjectRef[]> {
+    return [...(this.inventories.get(source) ?? [])];
+  }
+
+  async writeInventory(
+    _namespace: string,
+    source: string,
+    refs: readonly ObjectRef[],
+  ): Promise<void> {
+    this.calls.push({ op: 'writeInventory', what: source });
+    this.inventories.set(source, [...refs]);
+  }
+
+  async event(_ref: ObjectRef, _type: string, reason: string, message: string): Promise<void> {
+    this.calls.push({ op: 'event', what: reason });
+    this.events.push({ reason, message });
+  }
+
+  /** The keys of calls of one kind, in order. */
+  did(op: FakeCall['op']): string[] {
+    return this.calls.filter((c) => c.op === op).map((c) => c.what);
+  }
+}
+
+const TRUST = { sshAllowedSigners: 'dev@example.com ssh-ed25519 AAAA' };
+
+/** A source config as the parser makes it, with `over` on top. */
+export function sourceConfig(over: Record<string, unknown> = {}): SourceConfig {
+  const cfg = parseReconcilerConfig({
+    sources: [
+      {
+        name: 'shop',
+        repoURL: 'http://git.example/shop.git',
+        destinationNamespace: 'shop',
+        verification: TRUST,
+        ...over,
+      },
+    ],
+  });
+  return cfg.sources[0] as SourceConfig;
+}
+
+export function emptyState(name = 'shop'): SourceState {
+  return {
+    name,
+    syncStatus: SyncStatus.Unknown,
+    health: Health.Unknown,
+    suspended: false,
+    desired: [],
+    objects: new Map(),
+    fighting: new Set(),
+    policyViolations: [],
+    refused: [],
+    errors: [],
+  };
+}
+
+/** A stage context over a FakeCluster with a fixed clock; Git and the verifier are absent. */
+export function stageContext(
+  cluster: FakeCluster,
+  opts: { cfg?: SourceConfig; state?: SourceState; now?: number; deps?: Partial<SourceDeps> } = {},
+): SyncContext {
+  const cfg = opts.cfg ?? sourceConfig();
+  const logger = pino({ level: 'silent' });
+  return {
+    cfg,
+    git: undefined as never,
+    verifier: undefined as never,
+    d: {
+      cluster,
+      metrics: new ReconcilerMetrics({ defaultMetrics: false }),
+      logger,
+      tools: { kustomizePath: 'kustomize', helmPath: 'helm' },
+      namespace: 'driftgate-system',
+      ...opts.deps,
+    },
+    state: opts.state ?? emptyState(cfg.name),
+    repo: cfg.repoURL,
+    now: () => opts.now ?? Date.parse('2026-11-30T12:00:00Z'),
+    log: logger,
+  };
+}
+
+/** A ConfigMap as Git declares it. */
+export function configMap(
+  name: string,
+  data: Record<string, string>,
+  meta: {
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  } = {},
+): K8sObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace: meta.namespace ?? 'shop',
+      ...(meta.labels ? { labels: meta.labels } : {}),
+      ...(meta.annotations ? { annotations: meta.annotations } : {}),
+    },
+    data,
+  };
+}
