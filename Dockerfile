@@ -25,7 +25,6 @@ COPY core ./core
 COPY webhook ./webhook
 COPY reconciler ./reconciler
 COPY policies ./policies
-COPY test/support ./test/support
 RUN npm run build && npm prune --omit=dev
 
 FROM gcr.io/distroless/nodejs20-debian12:nonroot

@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   // The two binaries share only through core/ (and the policy engine); product code never
-  // imports the tests. The demo (cli/demo-*.ts) drives the test harness on purpose.
+  // imports the tests. The demo (scripts/demo/) is not product code: it drives the test harness.
   {
     files: ['webhook/**/*.ts'],
     rules: {
@@ -47,6 +47,17 @@ export default tseslint.config(
             },
             { group: ['**/test/**'], message: 'product code does not import the tests' },
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/test/**'], message: 'product code does not import the tests' }],
         },
       ],
     },

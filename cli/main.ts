@@ -16,10 +16,10 @@ Commands:
   diff --config <file>       what a sync would change: verified, rendered Git against the cluster
   verify <repo> <ref> --trust <file>
                              check a commit's signature as the reconciler does
-  demo                       the narrated end-to-end demo on a local control plane (from a checkout)
   help                       show this help
 
-Run "driftgate <command> --help" for a command's options.`;
+Run "driftgate <command> --help" for a command's options. The narrated demo runs from a source
+checkout: npm run demo.`;
 
 const SERVE_USAGE = `driftgate serve --config <file>
 
@@ -125,25 +125,6 @@ async function status(args: readonly string[]): Promise<number> {
   return sources.every((s) => s.syncStatus === 'Synced' || s.syncStatus === 'Suspended') ? 0 : 3;
 }
 
-async function demo(args: readonly string[]): Promise<number> {
-  if (args.includes('--help')) {
-    console.log(
-      'driftgate demo [--exit]\n\nStarts a real control plane, a Git server with signed commits, the reconciler and the webhook, and narrates a manual change denied, policy denials and a break-glass change reverted. Stays up until Ctrl-C (or exits at the end with --exit). Needs a source checkout: npm run demo.',
-    );
-    return 0;
-  }
-  try {
-    // The demo drives the test harness (control plane, Git server): present in a checkout only.
-    await import('./demo.js' as string);
-  } catch (err) {
-    console.error(
-      `driftgate demo: the demo runs from a source checkout (git clone, then npm run demo): ${(err as Error).message}`,
-    );
-    return 2;
-  }
-  return -1;
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -159,8 +140,6 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./diff.js')).diff(rest);
     case 'verify':
       return (await import('./verify.js')).verify(rest);
-    case 'demo':
-      return demo(rest);
     case undefined:
     case 'help':
     case '--help':

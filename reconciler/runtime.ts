@@ -9,11 +9,12 @@ import type { PolicyHub } from './policy-hub.js';
 import type { Logger } from 'pino';
 import { SOURCE_LABEL } from './cluster.js';
 import { backoffMs } from '../core/backoff.js';
+import { KeyedQueue } from '../core/keyed-queue.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import { groupOf, type ObjectRef } from './objects.js';
 import type { SourceReconciler } from './source-reconciler.js';
 
-export { backoffMs };
+export { backoffMs, KeyedQueue };
 
 /**
  * When to reconcile again after a failed reconcile (the `n`th in a row). Pure. Waiting errors
@@ -29,24 +30,6 @@ export function retryDelay(
   if (err instanceof ReconcileError && err.next === Next.stalled) return cfg.intervalMs;
   const r = cfg.retry;
   return n < r.limit ? backoffMs(n, r.backoffMs, r.factor, r.maxMs) : cfg.intervalMs;
-}
-
-/** Serialises work per key: a task for a key runs after the previous one for that key. */
-export class KeyedQueue {
-  #tails = new Map<string, Promise<unknown>>();
-  #pending = 0;
-  constructor(private readonly onDepth: (n: number) => void = () => undefined) {}
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    this.onDepth(++this.#pending);
-    const next = (this.#tails.get(key) ?? Promise.resolve())
-      .then(task)
-      .finally(() => this.onDepth(--this.#pending));
-    this.#tails.set(
-      key,
-      next.catch(() => undefined),
-    );
-    return next;
-  }
 }
 
 export interface RuntimeOptions {

@@ -1,3 +1,4 @@
+import { BodyTooLarge, readLimitedBody } from '../core/body.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,31 +9,6 @@ import type { ReconcilerRuntime } from './runtime.js';
 import { statusView } from './status.js';
 
 const MAX_HOOK_BODY = 1024 * 1024;
-
-/** A request body over MAX_HOOK_BODY: answered 413. */
-class TooLarge extends Error {}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > MAX_HOOK_BODY) {
-      req.resume();
-      reject(new TooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_HOOK_BODY) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new TooLarge());
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 const safeEqual = (a: string, b: string): boolean =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -190,7 +166,7 @@ export async function startStatusServer(
     }
     if (req.method === 'POST' && url.pathname === '/hooks/git') {
       const secret = o.hookSecret?.();
-      const body = await readBody(req);
+      const body = await readLimitedBody(req, MAX_HOOK_BODY);
       if (!secret || !hookAuthentic(req.headers, body, secret))
         return json(res, 401, { error: 'signature missing or wrong' });
       const repos = hookRepos(body).map(norm);
@@ -207,7 +183,7 @@ export async function startStatusServer(
   };
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) =>
-      err instanceof TooLarge
+      err instanceof BodyTooLarge
         ? json(res, 413, { error: `body over the ${MAX_HOOK_BODY}-byte limit` })
         : json(res, 500, { error: (err as Error).message }),
     );

@@ -1,3 +1,4 @@
+import { BodyRefused, BodyTooLarge, readLimitedBody } from '../core/body.js';
 import type { Request, Response } from 'express';
 import { isObject } from '../core/object.js';
 import { checkRequestFields } from './contract.js';
@@ -47,51 +48,23 @@ export const overloaded = (): BadReviewError =>
  * Read the raw body, refusing past `limit` bytes as soon as it is known, or when the shared
  * budget is spent. `held` is called with the bytes to release once the response is sent.
  */
-export function readBody(
+export async function readBody(
   req: Request,
   limit: number,
   budget?: BodyBudget,
   held?: (bytes: number) => void,
 ): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > limit) {
-      req.resume();
-      reject(
-        new BadReviewError(
-          WebhookError.WEBHOOK_BODY_TOO_LARGE,
-          `body of ${declared} bytes is over the ${limit}-byte limit`,
-        ),
-      );
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (budget && !budget.take(chunk.length, size - chunk.length)) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(overloaded());
-        return;
-      }
-      held?.(chunk.length);
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(
-          new BadReviewError(
-            WebhookError.WEBHOOK_BODY_TOO_LARGE,
-            `body is over the ${limit}-byte limit`,
-          ),
-        );
-        return;
-      }
-      chunks.push(chunk);
+  try {
+    return await readLimitedBody(req, limit, {
+      ...(budget ? { admit: (bytes, before) => budget.take(bytes, before) } : {}),
+      ...(held ? { onChunk: held } : {}),
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+  } catch (err) {
+    if (err instanceof BodyRefused) throw overloaded();
+    if (err instanceof BodyTooLarge)
+      throw new BadReviewError(WebhookError.WEBHOOK_BODY_TOO_LARGE, err.message);
+    throw err;
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { KeyedQueue } from '../../core/keyed-queue.js';
 import { buildBundle, PolicyBuildError, type BuildOptions } from './build.js';
 import { loadBundle, type PolicyBundle } from './bundle.js';
 
@@ -20,7 +21,8 @@ export interface BundleStoreHooks {
  */
 export class BundleStore {
   #current: PolicyBundle | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
+  /** Reloads run one at a time. */
+  #reloads = new KeyedQueue();
   #lastError: PolicyBuildError | undefined;
 
   constructor(
@@ -41,9 +43,7 @@ export class BundleStore {
 
   /** Build `dir` and swap it in if it is good. Never throws for a bad policy: see ReloadResult. */
   reload(dir: string, revision?: string): Promise<ReloadResult> {
-    const next = this.#chain.then(() => this.#reload(dir, revision));
-    this.#chain = next.catch(() => undefined);
-    return next;
+    return this.#reloads.run('reload', () => this.#reload(dir, revision));
   }
 
   async #reload(dir: string, revision?: string): Promise<ReloadResult> {

@@ -1,3 +1,4 @@
+import { KeyedQueue } from '../../core/keyed-queue.js';
 import { createHash } from 'node:crypto';
 import fs, { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,15 +31,8 @@ const isCommitId = (ref: string): boolean => /^[0-9a-f]{40}$/.test(ref);
 
 // Sources that follow folders of one repo share its object store; fetches into one store run
 // one at a time (isomorphic-git does not lock its pack and ref writes).
-const storeLocks = new Map<string, Promise<unknown>>();
-function underLock<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const next = (storeLocks.get(key) ?? Promise.resolve()).then(task);
-  storeLocks.set(
-    key,
-    next.catch(() => undefined),
-  );
-  return next;
-}
+const storeLocks = new KeyedQueue();
+const underLock = <T>(key: string, task: () => Promise<T>): Promise<T> => storeLocks.run(key, task);
 
 /**
  * A Git remote read with isomorphic-git into a bare cache directory: never a worktree; files

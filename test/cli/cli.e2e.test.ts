@@ -56,12 +56,12 @@ const opa = toolPath('opa');
 t.test('help and unknown commands', async (t) => {
   const help = await driftgate(['help']);
   t.equal(help.code, 0);
-  for (const c of ['serve', 'reconcile', 'status', 'check', 'diff', 'verify', 'demo'])
+  for (const c of ['serve', 'reconcile', 'status', 'check', 'diff', 'verify'])
     t.match(help.stdout, new RegExp(`^  ${c}\\b`, 'm'));
   const bad = await driftgate(['frobnicate']);
   t.equal(bad.code, 2);
   t.match(bad.stderr, 'unknown command "frobnicate"');
-  for (const c of ['check', 'diff', 'verify', 'demo']) {
+  for (const c of ['check', 'diff', 'verify']) {
     const h = await driftgate([c, '--help']);
     t.equal(h.code, 0, `${c} --help`);
     t.match(h.stdout, `driftgate ${c}`);

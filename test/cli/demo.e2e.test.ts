@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { runDemo, type Demo } from '../../cli/demo-run.js';
+import { runDemo, type Demo } from '../../scripts/demo/run.js';
 import { DASHBOARDS } from '../../dashboards/generate.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/processes.js';
@@ -15,7 +15,7 @@ const running = runDemo((l) => lines.push(l)).then((d) => (started = d));
 t.teardown(() => started?.stop());
 
 // `npm run demo` is the README's first command: run its steps to the narrated end (in this
-// process; cli/demo.ts only adds Ctrl-C handling) and check that each thing it promises happened.
+// process; scripts/demo/main.ts only adds Ctrl-C handling) and check that each thing it promises happened.
 t.test('the demo runs to its end: sync, denial, policies, break-glass reverted', async (t) => {
   await running;
   const out = lines.join('\n');

@@ -1,27 +1,27 @@
 // The demo's steps: a real control plane, a real Git server with signed commits, driftgate's
 // reconciler and webhook, narrated: the sync, a manual change denied, policy denials, a
-// break-glass change reverted after its expiry, where to look. cli/demo.ts runs it.
+// break-glass change reverted after its expiry, where to look. scripts/demo/main.ts runs it.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { parseReconcilerConfig } from '../reconciler/config.js';
-import { startReconciler } from '../reconciler/main.js';
-import { parseWebhookConfig } from '../webhook/config.js';
-import { startWebhook } from '../webhook/main.js';
+import { parseReconcilerConfig } from '../../reconciler/config.js';
+import { startReconciler } from '../../reconciler/main.js';
+import { parseWebhookConfig } from '../../webhook/config.js';
+import { startWebhook } from '../../webhook/main.js';
 import {
   DRIFTGATE_NAMESPACE,
   RECONCILER_USER,
   startControlPlane,
-} from '../test/support/control-plane.js';
-import { startGitServer } from '../test/support/git-server.js';
-import { freePort } from '../test/support/ports.js';
-import { waitFor } from '../test/support/processes.js';
-import { createSshSigner } from '../test/support/signing.js';
-import { toolPath } from '../test/support/tools.js';
-import { deployment, LIBRARY_DIR, registerGitGuard } from '../test/support/webhook.js';
-import { demoRepo, SRE_GROUP } from './demo-repo.js';
+} from '../../test/support/control-plane.js';
+import { startGitServer } from '../../test/support/git-server.js';
+import { freePort } from '../../test/support/ports.js';
+import { waitFor } from '../../test/support/processes.js';
+import { createSshSigner } from '../../test/support/signing.js';
+import { toolPath } from '../../test/support/tools.js';
+import { deployment, LIBRARY_DIR, registerGitGuard } from '../../test/support/webhook.js';
+import { demoRepo, SRE_GROUP } from './repo.js';
 
 export interface Demo {
   /** Where the running demo can be reached. */

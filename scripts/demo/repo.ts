@@ -1,5 +1,5 @@
 // The demo's example config repo: two environment folders and a policy with its test.
-import { deployment } from '../test/support/webhook.js';
+import { deployment } from '../../test/support/webhook.js';
 
 export const SRE_GROUP = 'driftgate:sre';
 

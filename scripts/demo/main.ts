@@ -1,6 +1,6 @@
 // `npm run demo` (or `driftgate demo` from a checkout): the main job, end to end, on this machine.
-// Runs the narrated demo (cli/demo-run.ts); everything stays up until Ctrl-C (or `--exit`).
-import { runDemo, type Demo } from './demo-run.js';
+// Runs the narrated demo (scripts/demo/run.ts); everything stays up until Ctrl-C (or `--exit`).
+import { runDemo, type Demo } from './run.js';
 
 const exitAtEnd = process.argv.includes('--exit') || process.env.DRIFTGATE_DEMO_EXIT === '1';
 let demo: Demo | undefined;
