@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { kubeCluster } from '../reconciler/cluster.js';
+import { configFiles, readConfigInputs } from '../reconciler/config-inputs.js';
 import { parseReconcilerConfig } from '../reconciler/config.js';
 import { sharedAgentCopy } from '../reconciler/kubeconfig.js';
 import { gitAuth } from '../reconciler/main.js';
@@ -34,7 +35,7 @@ export async function diff(args: readonly string[]): Promise<number> {
     console.error(`driftgate diff: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
     return 2;
   }
-  const cfg = parseReconcilerConfig(raw);
+  const cfg = parseReconcilerConfig(raw, readConfigInputs(configFiles(raw)));
   const only = flag(args, '--source');
   const sources = cfg.sources.filter((s) => !only || s.name === only);
   if (sources.length === 0) {

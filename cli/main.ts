@@ -3,8 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { flag } from './args.js';
-import { parseReconcilerConfig, ReconcilerConfigError } from '../reconciler/config.js';
-import { ConfigError, parseWebhookConfig } from '../webhook/config.js';
+import { configFiles, readConfigInputs } from '../reconciler/config-inputs.js';
+import { usage } from '../core/config-reader.js';
+import {
+  parseReconcilerConfig,
+  RECONCILER_KEYS,
+  ReconcilerConfigError,
+} from '../reconciler/config.js';
+import { ConfigError, parseWebhookConfig, WEBHOOK_KEYS } from '../webhook/config.js';
 
 const USAGE = `driftgate <command> [options]
 
@@ -23,13 +29,9 @@ checkout: npm run demo.`;
 
 const SERVE_USAGE = `driftgate serve --config <file>
 
-Runs the admission webhook. The config file is YAML; every key is optional:
-  host, port (9443), metricsHost, metricsPort (9090), namespace (driftgate-system),
-  policyDir (/policies), watchPolicies (true), opaPath (opa), logLevel (info), bodyLimitBytes,
-  failurePolicy (Fail), evaluationWorkers (2), evaluationTimeoutMs (2000), maxContainersPerPod (200),
-  bodyBudgetBytes, maxConnections (512),
-  tls: { certFile, keyFile, caFile } or { generateDir, dnsNames, ipAddresses },
-  exemptions: { namespaces, users, groups, serviceAccounts }, enforcementOverrides: { <policy id>: enforce|warn|dryrun }`;
+Runs the admission webhook. The config file is YAML; every key is optional (defaults in
+parentheses); unknown keys are refused:
+${usage(WEBHOOK_KEYS)}`;
 
 async function serve(args: readonly string[]): Promise<number> {
   if (args.includes('--help')) {
@@ -61,11 +63,8 @@ async function serve(args: readonly string[]): Promise<number> {
 const RECONCILE_USAGE = `driftgate reconcile --config <file>
 
 Runs the reconciler. The cluster comes from KUBECONFIG or the in-cluster ServiceAccount.
-The config file is YAML: namespace, cacheDir, host, statusPort (8080), metricsPort (9091),
-kustomizePath, helmPath, logLevel, webhookSecretFile, and sources: a list of
-{ name, repoURL, ref, path, destinationNamespace, interval, prune, selfHeal, createNamespace,
-  suspend, allowForcePush, maxPruneFraction, fightThreshold, retry, ignoreDifferences,
-  credentials, verification: { mode: head|strict, sshAllowedSigners[File], openpgp, x509 }, helm }.`;
+The config file is YAML (defaults in parentheses); unknown keys are refused:
+${usage(RECONCILER_KEYS)}`;
 
 async function reconcile(args: readonly string[]): Promise<number> {
   const file = flag(args, '--config');
@@ -82,7 +81,7 @@ async function reconcile(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  const cfg = parseReconcilerConfig(raw);
+  const cfg = parseReconcilerConfig(raw, readConfigInputs(configFiles(raw)));
   const { KubeConfig } = await import('@kubernetes/client-node');
   const { startReconciler } = await import('../reconciler/main.js');
   const kc = new KubeConfig();

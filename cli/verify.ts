@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { trust as parseTrust } from '../reconciler/config.js';
+import { ConfigReader } from '../core/config-reader.js';
+import { parseTrust } from '../reconciler/config-source.js';
+import { readConfigInputs, trustFiles } from '../reconciler/config-inputs.js';
+import { isObject } from '../core/object.js';
 import { GitSource } from '../reconciler/source/git-source.js';
 import { CommitVerifier } from '../reconciler/verify/verifier.js';
 import { flag } from './args.js';
@@ -33,7 +36,8 @@ export async function verify(args: readonly string[]): Promise<number> {
     return 2;
   }
   const problems: string[] = [];
-  const trusted = parseTrust(problems, file, raw);
+  const inputs = readConfigInputs(isObject(raw) ? trustFiles(raw) : []);
+  const trusted = parseTrust(ConfigReader.of(raw, file, problems), inputs);
   if (problems.length > 0) {
     console.error(`driftgate verify: ${problems.join('; ')}`);
     return 2;

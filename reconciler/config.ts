@@ -1,7 +1,5 @@
-import { isObject } from '../core/object.js';
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { parseDuration } from '../core/duration.js';
+import { ConfigError, ConfigReader, type KeyDoc } from '../core/config-reader.js';
+import { parseSource, SOURCE_KEYS } from './config-source.js';
 import type { TrustConfig } from './verify/verifier.js';
 
 export interface RetryConfig {
@@ -106,265 +104,179 @@ export interface ReconcilerConfig {
   readonly sources: readonly SourceConfig[];
 }
 
-export class ReconcilerConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid reconciler configuration:\n  - ${problems.join('\n  - ')}`);
+/** What the composition root read for the config: referenced files, and who this pod is. */
+export interface ConfigInputs {
+  /** Path → text of every file the config names (configFiles()); absent: could not be read. */
+  readonly files?: ReadonlyMap<string, string>;
+  /** Default leader-election identity (the pod name, else the hostname). */
+  readonly identity?: string;
+}
+
+/** A reconciler config that cannot be used; `problems` lists every problem at once. */
+export class ReconcilerConfigError extends ConfigError {
+  constructor(problems: readonly string[]) {
+    super(problems, 'reconciler configuration');
     this.name = 'ReconcilerConfigError';
   }
 }
 
-type Raw = Record<string, unknown>;
-const isRaw = (v: unknown): v is Raw => isObject(v);
-const NAME = /^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/;
+/** The reconciler's defaults, in one place. */
+export const RECONCILER_DEFAULTS = {
+  namespace: 'driftgate-system',
+  cacheDir: '/var/cache/driftgate',
+  host: '0.0.0.0',
+  statusPort: 8080,
+  metricsPort: 9091,
+  kustomizePath: 'kustomize',
+  helmPath: 'helm',
+  logLevel: 'info',
+  policies: { opaPath: 'opa', gate: 'enforce', auditInterval: '5m' },
+  leaderElection: {
+    leaseName: 'driftgate-reconciler',
+    leaseDuration: '15s',
+    renewEvery: '5s',
+    identity: 'driftgate-reconciler',
+  },
+} as const;
 
-function readFileOr(problems: string[], where: string, file: unknown): string | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(String(file), 'utf8');
-  } catch {
-    problems.push(`${where}: cannot read ${String(file)}`);
-    return undefined;
-  }
-}
+const D = RECONCILER_DEFAULTS;
 
-/** Trusted signers from config (the `verification` block); problems are pushed to `problems`. */
-export function trust(problems: string[], where: string, v: unknown): TrustConfig {
-  const raw = isRaw(v) ? v : {};
-  const ssh =
-    typeof raw.sshAllowedSigners === 'string'
-      ? raw.sshAllowedSigners
-      : readFileOr(problems, `${where}.sshAllowedSignersFile`, raw.sshAllowedSignersFile);
-  const pgp = Array.isArray(raw.openpgp)
-    ? raw.openpgp.map((k: unknown, i) => {
-        const e = isRaw(k) ? k : {};
-        const publicKey =
-          typeof e.publicKey === 'string'
-            ? e.publicKey
-            : readFileOr(problems, `${where}.openpgp[${i}].publicKeyFile`, e.publicKeyFile);
-        if (!publicKey) problems.push(`${where}.openpgp[${i}] needs publicKey or publicKeyFile`);
-        return {
-          publicKey: publicKey ?? '',
-          ...(Array.isArray(e.identities) ? { identities: e.identities.map(String) } : {}),
-        };
-      })
-    : undefined;
-  const x = isRaw(raw.x509) ? raw.x509 : undefined;
-  const cas = x
-    ? [
-        ...(Array.isArray(x.cas) ? x.cas.map(String) : []),
-        ...(Array.isArray(x.caFiles)
-          ? x.caFiles.map((f: unknown) => readFileOr(problems, `${where}.x509.caFiles`, f) ?? '')
-          : []),
-      ]
-    : [];
-  const out: TrustConfig = {
-    ...(ssh ? { sshAllowedSigners: ssh } : {}),
-    ...(pgp ? { openpgp: pgp } : {}),
-    ...(x
-      ? {
-          x509: {
-            cas,
-            ...(Array.isArray(x.identities) ? { identities: x.identities.map(String) } : {}),
+/** Every key of the reconciler config; `driftgate reconcile --help` prints this table. */
+export const RECONCILER_KEYS: readonly KeyDoc[] = [
+  { key: 'namespace', default: D.namespace, doc: "driftgate's namespace (inventories, events)" },
+  { key: 'cacheDir', default: D.cacheDir, doc: 'Git object stores' },
+  { key: 'host', default: D.host, doc: 'listen address' },
+  { key: 'statusPort', default: D.statusPort, doc: 'status, control and push-hook API' },
+  { key: 'metricsPort', default: D.metricsPort, doc: 'Prometheus metrics' },
+  { key: 'kustomizePath', default: D.kustomizePath, doc: 'kustomize binary' },
+  { key: 'helmPath', default: D.helmPath, doc: 'helm binary' },
+  { key: 'logLevel', default: D.logLevel, doc: 'pino level' },
+  { key: 'webhookSecretFile', doc: 'HMAC secret of the Git push hook' },
+  {
+    key: 'stateTokenFile',
+    doc: "bearer token of the webhooks' feed (GET /v1/desired, /v1/policies)",
+  },
+  { key: 'controlTokenFile', doc: 'bearer token of the control routes (unset: control off)' },
+  {
+    key: 'policies',
+    doc: 'Rego policies: the built-in library, the pre-apply gate, the audit',
+    children: [
+      { key: 'opaPath', default: D.policies.opaPath, doc: 'opa binary' },
+      { key: 'dir', doc: 'the built-in policy library' },
+      { key: 'gate', default: D.policies.gate, doc: 'enforce, warn or off' },
+      {
+        key: 'audit',
+        doc: 'periodic audit of existing objects',
+        children: [
+          { key: 'interval', default: D.policies.auditInterval, doc: '0 turns it off' },
+          { key: 'kinds', doc: 'apiVersion/Kind to list (default: workloads, services, config)' },
+          {
+            key: 'excludedNamespaces',
+            doc: 'never audited (kube-system and driftgate are always skipped)',
           },
-        }
-      : {}),
-  };
-  if (!out.sshAllowedSigners && !out.openpgp?.length && !out.x509?.cas.length)
-    problems.push(
-      `${where}: no trusted signers (sshAllowedSigners, openpgp or x509): unsigned Git is never applied`,
-    );
-  return out;
-}
+        ],
+      },
+    ],
+  },
+  {
+    key: 'leaderElection',
+    doc: 'only the Lease holder reconciles',
+    children: [
+      { key: 'enabled', default: false, doc: 'turn it on' },
+      { key: 'leaseName', default: D.leaderElection.leaseName, doc: 'the Lease' },
+      { key: 'identity', doc: 'default: the pod name' },
+      { key: 'leaseDuration', default: D.leaderElection.leaseDuration, doc: 'lease length' },
+      { key: 'renewEvery', default: D.leaderElection.renewEvery, doc: 'renew period' },
+    ],
+  },
+  { key: 'sources', doc: 'a list of Git sources', children: SOURCE_KEYS },
+];
 
-function source(problems: string[], v: unknown, i: number, names: Set<string>): SourceConfig {
-  const s = isRaw(v) ? v : {};
-  const where = `sources[${i}]${typeof s.name === 'string' ? ` (${s.name})` : ''}`;
-  const str = (k: string, def?: string): string => {
-    const x = s[k] ?? def;
-    if (typeof x !== 'string' || x === '')
-      problems.push(`${where}.${k} must be a non-empty string`);
-    return String(x ?? '');
-  };
-  const bool = (k: string, def: boolean): boolean => {
-    const x = s[k] ?? def;
-    if (typeof x !== 'boolean') problems.push(`${where}.${k} must be true or false`);
-    return Boolean(x);
-  };
-  const dur = (obj: Raw, k: string, def: string, at: string): number => {
-    const ms = parseDuration(String(obj[k] ?? def));
-    if (ms === undefined) problems.push(`${at}.${k} must be a duration such as 30s or 5m`);
-    return ms ?? 0;
-  };
-  const strings = (k: string): string[] => {
-    const x = s[k] ?? [];
-    if (!Array.isArray(x) || !x.every((e) => typeof e === 'string')) {
-      problems.push(`${where}.${k} must be a list of strings`);
-      return [];
-    }
-    return x as string[];
-  };
-  const name = str('name');
-  if (name && !NAME.test(name))
-    problems.push(`${where}.name must be a DNS label (lowercase, digits, dashes)`);
-  if (names.has(name)) problems.push(`${where}.name is used twice`);
-  names.add(name);
-  const repoURL = str('repoURL');
-  if (repoURL && !/^https?:\/\//.test(repoURL))
-    problems.push(
-      `${where}.repoURL must be http:// or https:// (isomorphic-git speaks smart HTTP)`,
-    );
-  const retry = isRaw(s.retry) ? s.retry : {};
-  const verification = isRaw(s.verification) ? s.verification : {};
-  const mode = verification.mode ?? 'head';
-  if (mode !== 'head' && mode !== 'strict')
-    problems.push(`${where}.verification.mode must be head or strict`);
-  const ignore = Array.isArray(s.ignoreDifferences) ? s.ignoreDifferences : [];
-  const creds = isRaw(s.credentials) ? s.credentials : undefined;
-  const helm = isRaw(s.helm) ? s.helm : undefined;
-  const fraction = s.maxPruneFraction ?? 0.5;
-  if (typeof fraction !== 'number' || fraction <= 0 || fraction > 1)
-    problems.push(`${where}.maxPruneFraction must be a number in (0, 1]`);
-  return {
-    name,
-    repoURL,
-    ref: str('ref', 'main'),
-    path: String(s.path ?? '.'),
-    destinationNamespace: str('destinationNamespace', 'default'),
-    intervalMs: dur(s, 'interval', '3m', where),
-    prune: bool('prune', true),
-    selfHeal: bool('selfHeal', true),
-    createNamespace: bool('createNamespace', false),
-    suspend: bool('suspend', false),
-    allowForcePush: bool('allowForcePush', false),
-    maxPruneFraction: Number(fraction),
-    allowedNamespaces: strings('allowedNamespaces'),
-    clusterScopedKinds: strings('clusterScopedKinds'),
-    fightThreshold: typeof s.fightThreshold === 'number' ? s.fightThreshold : 5,
-    retry: {
-      limit: typeof retry.limit === 'number' ? retry.limit : 5,
-      backoffMs: dur(retry, 'backoff', '5s', `${where}.retry`),
-      factor: typeof retry.factor === 'number' ? retry.factor : 2,
-      maxMs: dur(retry, 'maxDuration', '3m', `${where}.retry`),
-    },
-    ignoreDifferences: ignore.map((d: unknown, j) => {
-      const e = isRaw(d) ? d : {};
-      const ptrs = Array.isArray(e.jsonPointers) ? e.jsonPointers.map(String) : [];
-      if (typeof e.kind !== 'string' || ptrs.some((p) => !p.startsWith('/')))
-        problems.push(
-          `${where}.ignoreDifferences[${j}] needs kind and jsonPointers starting with /`,
-        );
-      return { group: String(e.group ?? ''), kind: String(e.kind ?? ''), jsonPointers: ptrs };
-    }),
-    ...(creds
-      ? {
-          credentials: {
-            ...(creds.usernameFile ? { usernameFile: String(creds.usernameFile) } : {}),
-            ...(creds.passwordFile ? { passwordFile: String(creds.passwordFile) } : {}),
-            ...(creds.tokenFile ? { tokenFile: String(creds.tokenFile) } : {}),
-          },
-        }
-      : {}),
-    verification: {
-      mode: mode === 'strict' ? 'strict' : 'head',
-      trust: trust(problems, `${where}.verification`, verification),
-    },
-    ...(typeof s.policyPath === 'string' && s.policyPath !== ''
-      ? { policyPath: s.policyPath }
-      : {}),
-    ...(helm
-      ? {
-          helm: {
-            releaseName: String(helm.releaseName ?? name),
-            valuesFiles: Array.isArray(helm.valuesFiles) ? helm.valuesFiles.map(String) : [],
-          },
-        }
-      : {}),
-  };
-}
+const childKeys = (key: string, of: readonly KeyDoc[] = RECONCILER_KEYS): readonly KeyDoc[] =>
+  of.find((k) => k.key === key)?.children ?? [];
 
-function leaderElection(problems: string[], v: unknown): Pick<ReconcilerConfig, 'leaderElection'> {
-  const le = isRaw(v) ? v : {};
-  if (le.enabled !== true) return {};
-  const dur = (k: string, def: string): number => {
-    const ms = parseDuration(String(le[k] ?? def));
-    if (ms === undefined || ms <= 0)
-      problems.push(`leaderElection.${k} must be a duration such as 15s`);
-    return ms ?? 0;
-  };
-  const leaseDurationMs = dur('leaseDuration', '15s');
-  const renewEveryMs = dur('renewEvery', '5s');
+function leaderElection(
+  r: ConfigReader,
+  inputs: ConfigInputs,
+): Pick<ReconcilerConfig, 'leaderElection'> {
+  const le = r.child('leaderElection');
+  le.known(childKeys('leaderElection'));
+  if (le.raw.enabled !== true) return {};
+  const leaseDurationMs = le.duration('leaseDuration', D.leaderElection.leaseDuration, true);
+  const renewEveryMs = le.duration('renewEvery', D.leaderElection.renewEvery, true);
   if (renewEveryMs >= leaseDurationMs)
-    problems.push('leaderElection.renewEvery must be shorter than leaderElection.leaseDuration');
-  const identity = String(le.identity ?? process.env.POD_NAME ?? hostname());
+    r.problems.push('leaderElection.renewEvery must be shorter than leaderElection.leaseDuration');
   return {
     leaderElection: {
-      leaseName: String(le.leaseName ?? 'driftgate-reconciler'),
-      identity,
+      leaseName: le.str('leaseName', D.leaderElection.leaseName),
+      identity: le.optStr('identity') ?? inputs.identity ?? D.leaderElection.identity,
       leaseDurationMs,
       renewEveryMs,
     },
   };
 }
 
-function policyConfig(problems: string[], p: Raw): PolicyConfig {
-  const gate = p.gate ?? 'enforce';
-  if (gate !== 'enforce' && gate !== 'warn' && gate !== 'off')
-    problems.push('policies.gate must be enforce, warn or off');
-  const audit = isRaw(p.audit) ? p.audit : {};
-  const interval = parseDuration(String(audit.interval ?? '5m'));
-  if (interval === undefined)
-    problems.push('policies.audit.interval must be a duration such as 5m');
-  const kinds = Array.isArray(audit.kinds) ? audit.kinds.map(String) : [...DEFAULT_AUDIT_KINDS];
+function policyConfig(r: ConfigReader): PolicyConfig {
+  const p = r.child('policies');
+  p.known(childKeys('policies'));
+  const audit = p.child('audit');
+  audit.known(childKeys('audit', childKeys('policies')));
+  const kinds = audit.list('kinds', DEFAULT_AUDIT_KINDS);
   for (const k of kinds)
     if (!/^([a-z0-9.-]+\/)?v[0-9a-z]+\/[A-Z]\w*$/.test(k))
-      problems.push(`policies.audit.kinds: ${k} must be apiVersion/Kind, e.g. apps/v1/Deployment`);
+      r.problems.push(
+        `policies.audit.kinds: ${k} must be apiVersion/Kind, e.g. apps/v1/Deployment`,
+      );
+  const dir = p.optStr('dir');
   return {
-    opaPath: String(p.opaPath ?? 'opa'),
-    ...(typeof p.dir === 'string' ? { dir: p.dir } : {}),
-    gate: gate as GateMode,
+    opaPath: p.str('opaPath', D.policies.opaPath),
+    ...(dir ? { dir } : {}),
+    gate: p.oneOf('gate', D.policies.gate, ['enforce', 'warn', 'off'] as const),
     audit: {
-      intervalMs: interval ?? 0,
+      intervalMs: audit.duration('interval', D.policies.auditInterval),
       kinds,
-      excludedNamespaces: Array.isArray(audit.excludedNamespaces)
-        ? audit.excludedNamespaces.map(String)
-        : [],
+      excludedNamespaces: audit.list('excludedNamespaces'),
     },
   };
 }
 
-/** Validate the reconciler config (parsed YAML). Throws ReconcilerConfigError listing every problem. */
-export function parseReconcilerConfig(input: unknown): ReconcilerConfig {
-  const raw = isRaw(input) ? input : {};
-  const problems: string[] = [];
+/**
+ * Validate the reconciler config (parsed YAML). Pure: files it names come already read in
+ * `inputs` (see configFiles / readConfigInputs). Throws ReconcilerConfigError listing every
+ * problem, unknown keys with a suggestion; the result is frozen.
+ */
+export function parseReconcilerConfig(input: unknown, inputs: ConfigInputs = {}): ReconcilerConfig {
+  const r = ConfigReader.of(input);
+  r.known(RECONCILER_KEYS);
   const names = new Set<string>();
-  const sources = Array.isArray(raw.sources)
-    ? raw.sources.map((s, i) => source(problems, s, i, names))
-    : [];
   // No sources is a valid start (admission policies and the audit only): the chart's default.
-  if (raw.sources !== undefined && !Array.isArray(raw.sources))
-    problems.push('sources must be a list of sources');
-  const port = (k: string, def: number): number => {
-    const v = raw[k] ?? def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535)
-      problems.push(`${k} must be a port number`);
-    return Number(v);
+  if (r.has('sources') && !Array.isArray(r.raw.sources))
+    r.problems.push('sources must be a list of sources');
+  const sources = (Array.isArray(r.raw.sources) ? r.raw.sources : []).map((s, i) => {
+    const name = (s as { name?: unknown } | null)?.name;
+    const where = `sources[${i}]${typeof name === 'string' ? ` (${name})` : ''}`;
+    return parseSource(ConfigReader.of(s, where, r.problems), names, inputs);
+  });
+  const optional = (k: 'webhookSecretFile' | 'stateTokenFile' | 'controlTokenFile') => {
+    const v = r.optStr(k);
+    return v ? { [k]: v } : {};
   };
   const cfg: ReconcilerConfig = {
-    namespace: String(raw.namespace ?? 'driftgate-system'),
-    cacheDir: String(raw.cacheDir ?? '/var/cache/driftgate'),
-    host: String(raw.host ?? '0.0.0.0'),
-    statusPort: port('statusPort', 8080),
-    metricsPort: port('metricsPort', 9091),
-    kustomizePath: String(raw.kustomizePath ?? 'kustomize'),
-    helmPath: String(raw.helmPath ?? 'helm'),
-    logLevel: String(raw.logLevel ?? 'info'),
-    ...(raw.webhookSecretFile ? { webhookSecretFile: String(raw.webhookSecretFile) } : {}),
-    ...(raw.stateTokenFile ? { stateTokenFile: String(raw.stateTokenFile) } : {}),
-    ...(raw.controlTokenFile ? { controlTokenFile: String(raw.controlTokenFile) } : {}),
-    policies: policyConfig(problems, isRaw(raw.policies) ? raw.policies : {}),
-    ...leaderElection(problems, raw.leaderElection),
+    namespace: r.str('namespace', D.namespace),
+    cacheDir: r.str('cacheDir', D.cacheDir),
+    host: r.str('host', D.host),
+    statusPort: r.int('statusPort', D.statusPort, 0, 65535),
+    metricsPort: r.int('metricsPort', D.metricsPort, 0, 65535),
+    kustomizePath: r.str('kustomizePath', D.kustomizePath),
+    helmPath: r.str('helmPath', D.helmPath),
+    logLevel: r.str('logLevel', D.logLevel),
+    ...optional('webhookSecretFile'),
+    ...optional('stateTokenFile'),
+    ...optional('controlTokenFile'),
+    policies: policyConfig(r),
+    ...leaderElection(r, inputs),
     sources,
   };
-  if (problems.length > 0) throw new ReconcilerConfigError(problems);
+  if (r.problems.length > 0) throw new ReconcilerConfigError(r.problems);
   return Object.freeze(cfg);
 }

@@ -1,6 +1,5 @@
-import { isObject } from '../core/object.js';
+import { ConfigError, ConfigReader, type KeyDoc } from '../core/config-reader.js';
 import type { Enforcement } from '../policies/engine/discover.js';
-import { parseDuration } from '../core/duration.js';
 import { DEFAULT_MAX_CONTAINERS } from './contract.js';
 import { EVAL_POOL_DEFAULTS } from './engine/pool.js';
 import { DEFAULT_BODY_LIMIT } from './review.js';
@@ -54,44 +53,31 @@ export interface GitStateConfig {
   readonly governed: { readonly namespaces: readonly string[]; readonly mode: 'deny' | 'warn' };
 }
 
-function parseGitState(r: Reader, raw: unknown): GitStateConfig | undefined {
-  if (raw === undefined) return undefined;
-  const g = isRaw(raw) ? raw : {};
-  const need = (k: string, v: unknown): string => {
-    if (typeof v !== 'string' || v === '')
-      r.problems.push(`gitState.${k} must be a non-empty string`);
-    return String(v ?? '');
-  };
-  const dur = (k: string, v: unknown, def: string): number => {
-    const ms = parseDuration(String(v ?? def));
-    if (ms === undefined || ms <= 0)
-      r.problems.push(`gitState.${k} must be a duration such as 2s or 4h`);
-    return ms ?? 0;
-  };
-  const rec = isRaw(g.reconciler) ? g.reconciler : {};
-  const bg = isRaw(g.breakGlass) ? g.breakGlass : {};
-  const gov = isRaw(g.governed) ? g.governed : {};
-  const mode = gov.mode ?? 'deny';
-  if (mode !== 'deny' && mode !== 'warn')
-    r.problems.push('gitState.governed.mode must be deny or warn');
-  const url = need('reconcilerURL', g.reconcilerURL);
+function parseGitState(r: ConfigReader): GitStateConfig | undefined {
+  if (!r.has('gitState')) return undefined;
+  const g = r.child('gitState');
+  g.known(childKeys('gitState'));
+  const rec = g.child('reconciler');
+  rec.known(childKeys('reconciler', childKeys('gitState')));
+  const bg = g.child('breakGlass');
+  bg.known(childKeys('breakGlass', childKeys('gitState')));
+  const gov = g.child('governed');
+  gov.known(childKeys('governed', childKeys('gitState')));
+  const url = g.str('reconcilerURL');
   if (url && !/^https?:\/\//.test(url))
     r.problems.push('gitState.reconcilerURL must be http(s)://');
   return {
     reconcilerURL: url.replace(/\/+$/, ''),
-    tokenFile: need('tokenFile', g.tokenFile),
-    pollIntervalMs: dur('pollInterval', g.pollInterval, '2s'),
-    reconciler: {
-      username: need('reconciler.username', rec.username),
-      group: need('reconciler.group', rec.group),
-    },
+    tokenFile: g.str('tokenFile'),
+    pollIntervalMs: g.duration('pollInterval', '2s', true),
+    reconciler: { username: rec.str('username'), group: rec.str('group') },
     breakGlass: {
-      groups: r.list(bg, 'groups', 'gitState.breakGlass'),
-      maxDurationMs: dur('breakGlass.maxDuration', bg.maxDuration, '4h'),
+      groups: bg.list('groups'),
+      maxDurationMs: bg.duration('maxDuration', '4h', true),
     },
     governed: {
-      namespaces: r.list(gov, 'namespaces', 'gitState.governed'),
-      mode: mode === 'warn' ? 'warn' : 'deny',
+      namespaces: gov.list('namespaces'),
+      mode: gov.oneOf('mode', 'deny', ['deny', 'warn'] as const),
     },
   };
 }
@@ -110,13 +96,7 @@ export type TlsConfig =
       readonly ipAddresses: readonly string[];
     };
 
-/** A config that cannot be used; `problems` lists every problem at once. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Defaults in one place. */
 export const WEBHOOK_DEFAULTS = {
@@ -138,62 +118,118 @@ export const WEBHOOK_DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-type Raw = Record<string, unknown>;
-const isRaw = (v: unknown): v is Raw => isObject(v);
+const D = WEBHOOK_DEFAULTS;
 
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly raw: Raw) {}
-  str(key: string, def: string): string {
-    const v = this.raw[key] ?? def;
-    if (typeof v !== 'string' || v === '') this.problems.push(`${key} must be a non-empty string`);
-    return String(v);
-  }
-  num(key: string, def: number, min: number, max: number): number {
-    const v = this.raw[key] ?? def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-      this.problems.push(`${key} must be an integer from ${min} to ${max}`);
-    return Number(v);
-  }
-  oneOf<T extends string>(key: string, def: T, allowed: readonly T[]): T {
-    const v = this.raw[key] ?? def;
-    if (!allowed.includes(v as T))
-      this.problems.push(`${key} must be one of ${allowed.join(', ')}`);
-    return v as T;
-  }
-  bool(key: string, def: boolean): boolean {
-    const v = this.raw[key] ?? def;
-    if (typeof v !== 'boolean') this.problems.push(`${key} must be true or false`);
-    return Boolean(v);
-  }
-  list(obj: Raw, key: string, where: string): string[] {
-    const v = obj[key] ?? [];
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
-      this.problems.push(`${where}.${key} must be a list of strings`);
-      return [];
-    }
-    return v as string[];
-  }
-}
+/** Every key of the webhook config; `driftgate serve --help` prints this table. */
+export const WEBHOOK_KEYS: readonly KeyDoc[] = [
+  { key: 'host', default: D.host, doc: 'HTTPS listen address' },
+  { key: 'port', default: D.port, doc: 'HTTPS port' },
+  { key: 'metricsHost', default: D.metricsHost, doc: 'metrics listen address' },
+  { key: 'metricsPort', default: D.metricsPort, doc: 'Prometheus metrics port' },
+  { key: 'namespace', default: D.namespace, doc: "driftgate's namespace (always exempt)" },
+  { key: 'policyDir', default: D.policyDir, doc: 'the built-in policy library' },
+  { key: 'watchPolicies', default: D.watchPolicies, doc: 'reload policyDir on change' },
+  { key: 'opaPath', default: D.opaPath, doc: 'opa binary' },
+  { key: 'logLevel', default: D.logLevel, doc: 'pino level' },
+  { key: 'bodyLimitBytes', default: D.bodyLimitBytes, doc: 'largest AdmissionReview body' },
+  {
+    key: 'bodyBudgetBytes',
+    default: D.bodyBudgetBytes,
+    doc: 'request bytes held at once (503 past it)',
+  },
+  { key: 'maxConnections', default: D.maxConnections, doc: 'open client connections' },
+  {
+    key: 'maxContainersPerPod',
+    default: D.maxContainersPerPod,
+    doc: 'denied unevaluated above it',
+  },
+  { key: 'evaluationWorkers', default: D.evaluationWorkers, doc: 'policy worker threads' },
+  { key: 'evaluationTimeoutMs', default: D.evaluationTimeoutMs, doc: 'deadline of one evaluation' },
+  {
+    key: 'failurePolicy',
+    default: D.failurePolicy,
+    doc: 'Fail or Ignore, as the webhook configurations',
+  },
+  {
+    key: 'tls',
+    doc: 'serving certificate: files, or generated',
+    children: [
+      { key: 'certFile', doc: 'PEM certificate (with keyFile)' },
+      { key: 'keyFile', doc: 'PEM key' },
+      { key: 'caFile', doc: 'CA bundle' },
+      { key: 'generateDir', default: '/var/run/driftgate/tls', doc: 'where a generated pair goes' },
+      { key: 'dnsNames', doc: 'names of a generated certificate' },
+      { key: 'ipAddresses', default: '127.0.0.1', doc: 'addresses of a generated certificate' },
+    ],
+  },
+  {
+    key: 'exemptions',
+    doc: 'never checked',
+    children: [
+      { key: 'namespaces', doc: 'namespaces' },
+      { key: 'users', doc: 'usernames' },
+      { key: 'groups', doc: 'groups' },
+      { key: 'serviceAccounts', doc: 'namespace/name' },
+    ],
+  },
+  { key: 'enforcementOverrides', doc: '<policy id>: enforce, warn or dryrun' },
+  {
+    key: 'gitState',
+    doc: 'Git-declared state from the reconciler (absent: policies only)',
+    children: [
+      { key: 'reconcilerURL', doc: "the reconciler's status URL" },
+      { key: 'tokenFile', doc: 'bearer token of its feed' },
+      { key: 'pollInterval', default: '2s', doc: 'feed poll period' },
+      {
+        key: 'reconciler',
+        doc: "the reconciler's identity (always allowed)",
+        children: [
+          { key: 'username', doc: 'username' },
+          { key: 'group', doc: 'group' },
+        ],
+      },
+      {
+        key: 'breakGlass',
+        doc: 'who may break glass, and for how long',
+        children: [
+          { key: 'groups', doc: 'groups' },
+          { key: 'maxDuration', default: '4h', doc: 'longest break-glass' },
+        ],
+      },
+      {
+        key: 'governed',
+        doc: 'namespaces where unmanaged writes are refused',
+        children: [
+          { key: 'namespaces', doc: 'namespaces' },
+          { key: 'mode', default: 'deny', doc: 'deny or warn' },
+        ],
+      },
+    ],
+  },
+];
 
-function parseTls(r: Reader, raw: unknown): TlsConfig {
-  const tls = isRaw(raw) ? raw : {};
-  if (typeof tls.certFile === 'string' || typeof tls.keyFile === 'string') {
-    if (typeof tls.certFile !== 'string' || typeof tls.keyFile !== 'string')
+const childKeys = (key: string, of: readonly KeyDoc[] = WEBHOOK_KEYS): readonly KeyDoc[] =>
+  of.find((k) => k.key === key)?.children ?? [];
+
+function parseTls(r: ConfigReader): TlsConfig {
+  const tls = r.child('tls');
+  tls.known(childKeys('tls'));
+  if (tls.has('certFile') || tls.has('keyFile')) {
+    if (typeof tls.raw.certFile !== 'string' || typeof tls.raw.keyFile !== 'string')
       r.problems.push('tls.certFile and tls.keyFile go together');
+    const caFile = tls.optStr('caFile');
     return {
       mode: 'files',
-      certFile: String(tls.certFile),
-      keyFile: String(tls.keyFile),
-      ...(typeof tls.caFile === 'string' ? { caFile: tls.caFile } : {}),
+      certFile: String(tls.raw.certFile),
+      keyFile: String(tls.raw.keyFile),
+      ...(caFile ? { caFile } : {}),
     };
   }
   return {
     mode: 'generate',
-    dir: typeof tls.generateDir === 'string' ? tls.generateDir : '/var/run/driftgate/tls',
-    dnsNames: r.list(tls, 'dnsNames', 'tls'),
-    ipAddresses:
-      isRaw(raw) && 'ipAddresses' in tls ? r.list(tls, 'ipAddresses', 'tls') : ['127.0.0.1'],
+    dir: tls.optStr('generateDir') ?? '/var/run/driftgate/tls',
+    dnsNames: tls.list('dnsNames'),
+    ipAddresses: tls.list('ipAddresses', ['127.0.0.1']),
   };
 }
 
@@ -202,12 +238,11 @@ function parseTls(r: Reader, raw: unknown): TlsConfig {
  * problem; the result is frozen.
  */
 export function parseWebhookConfig(input: unknown): WebhookConfig {
-  const raw = isRaw(input) ? input : {};
-  const r = new Reader(raw);
-  if (input !== undefined && input !== null && !isRaw(input))
-    r.problems.push('config must be a mapping');
-  const ex = isRaw(raw.exemptions) ? raw.exemptions : {};
-  const overrides = isRaw(raw.enforcementOverrides) ? raw.enforcementOverrides : {};
+  const r = ConfigReader.of(input);
+  r.known(WEBHOOK_KEYS);
+  const ex = r.child('exemptions');
+  ex.known(childKeys('exemptions'));
+  const overrides = r.child('enforcementOverrides').raw;
   for (const [id, action] of Object.entries(overrides)) {
     if (!['enforce', 'warn', 'dryrun'].includes(String(action)))
       r.problems.push(`enforcementOverrides.${id} must be enforce, warn or dryrun`);
@@ -215,40 +250,32 @@ export function parseWebhookConfig(input: unknown): WebhookConfig {
   const d = WEBHOOK_DEFAULTS;
   const cfg: WebhookConfig = {
     host: r.str('host', d.host),
-    port: r.num('port', d.port, 0, 65535),
+    port: r.int('port', d.port, 0, 65535),
     metricsHost: r.str('metricsHost', d.metricsHost),
-    metricsPort: r.num('metricsPort', d.metricsPort, 0, 65535),
+    metricsPort: r.int('metricsPort', d.metricsPort, 0, 65535),
     namespace: r.str('namespace', d.namespace),
     policyDir: r.str('policyDir', d.policyDir),
     watchPolicies: r.bool('watchPolicies', d.watchPolicies),
     opaPath: r.str('opaPath', d.opaPath),
-    tls: parseTls(r, raw.tls),
+    tls: parseTls(r),
     exemptions: {
-      namespaces: r.list(ex, 'namespaces', 'exemptions'),
-      users: r.list(ex, 'users', 'exemptions'),
-      groups: r.list(ex, 'groups', 'exemptions'),
-      serviceAccounts: r.list(ex, 'serviceAccounts', 'exemptions'),
+      namespaces: ex.list('namespaces'),
+      users: ex.list('users'),
+      groups: ex.list('groups'),
+      serviceAccounts: ex.list('serviceAccounts'),
     },
     enforcementOverrides: overrides as Record<string, Enforcement>,
-    bodyLimitBytes: r.num('bodyLimitBytes', d.bodyLimitBytes, 1024, 64 * 1024 * 1024),
-    bodyBudgetBytes: r.num('bodyBudgetBytes', d.bodyBudgetBytes, 1024 * 1024, 1024 ** 3),
-    maxConnections: r.num('maxConnections', d.maxConnections, 1, 100_000),
-    maxContainersPerPod: r.num('maxContainersPerPod', d.maxContainersPerPod, 1, 10_000),
-    evaluationWorkers: r.num('evaluationWorkers', d.evaluationWorkers, 1, 32),
-    evaluationTimeoutMs: r.num('evaluationTimeoutMs', d.evaluationTimeoutMs, 50, 30_000),
+    bodyLimitBytes: r.int('bodyLimitBytes', d.bodyLimitBytes, 1024, 64 * 1024 * 1024),
+    bodyBudgetBytes: r.int('bodyBudgetBytes', d.bodyBudgetBytes, 1024 * 1024, 1024 ** 3),
+    maxConnections: r.int('maxConnections', d.maxConnections, 1, 100_000),
+    maxContainersPerPod: r.int('maxContainersPerPod', d.maxContainersPerPod, 1, 10_000),
+    evaluationWorkers: r.int('evaluationWorkers', d.evaluationWorkers, 1, 32),
+    evaluationTimeoutMs: r.int('evaluationTimeoutMs', d.evaluationTimeoutMs, 50, 30_000),
     failurePolicy: r.oneOf('failurePolicy', d.failurePolicy, ['Fail', 'Ignore'] as const),
     logLevel: r.str('logLevel', d.logLevel),
   };
-  const git = parseGitState(r, raw.gitState);
+  const git = parseGitState(r);
   if (git) Object.assign(cfg, { gitState: git });
-  const known = new Set([
-    ...Object.keys(d),
-    'tls',
-    'exemptions',
-    'enforcementOverrides',
-    'gitState',
-  ]);
-  for (const key of Object.keys(raw)) if (!known.has(key)) r.problems.push(`unknown key ${key}`);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(cfg);
 }

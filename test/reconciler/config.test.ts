@@ -2,7 +2,12 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseReconcilerConfig, ReconcilerConfigError } from '../../reconciler/config.js';
+import {
+  parseReconcilerConfig,
+  RECONCILER_DEFAULTS,
+  ReconcilerConfigError,
+} from '../../reconciler/config.js';
+import { configFiles, readConfigInputs } from '../../reconciler/config-inputs.js';
 import { hookAuthentic, hookRepos } from '../../reconciler/server.js';
 import { createHmac } from 'node:crypto';
 
@@ -62,12 +67,12 @@ t.test('every problem is listed at once', async (t) => {
   t.type(err, ReconcilerConfigError);
   const text = err.problems.join('\n');
   for (const want of [
-    'statusPort must be a port number',
+    'statusPort must be an integer from 0 to 65535',
     'name must be a DNS label',
     'repoURL must be http:// or https://',
     'interval must be a duration',
     'maxPruneFraction must be a number in (0, 1]',
-    'verification.mode must be head or strict',
+    'verification.mode must be one of head, strict',
     'ignoreDifferences[0] needs kind and jsonPointers starting with /',
     'no trusted signers',
     'name is used twice',
@@ -96,9 +101,9 @@ t.test('policies: gate and audit defaults, and their problems', async (t) => {
     }),
   ) as ReconcilerConfigError;
   t.same(err.problems, [
-    'policies.gate must be enforce, warn or off',
-    'policies.audit.interval must be a duration such as 5m',
     'policies.audit.kinds: Deployment must be apiVersion/Kind, e.g. apps/v1/Deployment',
+    'policies.gate must be one of enforce, warn, off',
+    'policies.audit.interval must be a duration such as 30s or 5m',
   ]);
 });
 
@@ -106,7 +111,7 @@ t.test('trust material and credentials can come from files', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dg-cfg-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'allowed'), ssh);
-  const cfg = parseReconcilerConfig({
+  const raw = {
     sources: [
       {
         name: 'a',
@@ -116,8 +121,16 @@ t.test('trust material and credentials can come from files', async (t) => {
         helm: { valuesFiles: ['values-prod.yaml'] },
       },
     ],
-  });
+  };
+  // The composition root reads the files the config names; the parser only reads its inputs.
+  t.strictSame(configFiles(raw), [join(dir, 'allowed')]);
+  const cfg = parseReconcilerConfig(raw, readConfigInputs(configFiles(raw)));
   t.equal(cfg.sources[0]?.verification.trust.sshAllowedSigners, ssh);
+  t.throws(
+    () => parseReconcilerConfig(raw),
+    /verification\.sshAllowedSignersFile: cannot read/,
+    'the parser never reads a file itself',
+  );
   t.same(cfg.sources[0]?.credentials, { tokenFile: '/var/run/token' });
   t.same(cfg.sources[0]?.helm, { releaseName: 'a', valuesFiles: ['values-prod.yaml'] });
 });
@@ -146,3 +159,42 @@ t.test(
     t.same(hookRepos(Buffer.from('not json')), []);
   },
 );
+
+t.test('unknown keys are refused at every level, with the closest known key', async (t) => {
+  const err = t.throws(() =>
+    parseReconcilerConfig({
+      statusPrt: 8080,
+      policies: { gates: 'warn', audit: { intervall: '1m' } },
+      leaderElection: { enabled: true, leaseDurration: '10s' },
+      sources: [
+        {
+          name: 'a',
+          repoURL: 'https://a/b',
+          selfheal: false,
+          retry: { backof: '1s' },
+          verification: { sshAllowedSigners: ssh, mod: 'strict' },
+          frobnicate: 1,
+        },
+      ],
+    }),
+  ) as ReconcilerConfigError;
+  t.strictSame(err.problems, [
+    'unknown key statusPrt (did you mean statusPort?)',
+    'unknown key sources[0] (a).selfheal (did you mean selfHeal?)',
+    'unknown key sources[0] (a).frobnicate',
+    'unknown key sources[0] (a).retry.backof (did you mean backoff?)',
+    'unknown key sources[0] (a).verification.mod (did you mean mode?)',
+    'unknown key policies.gates (did you mean gate?)',
+    'unknown key policies.audit.intervall (did you mean interval?)',
+    'unknown key leaderElection.leaseDurration (did you mean leaseDuration?)',
+  ]);
+});
+
+t.test('defaults live in one object the parser and --help both use', async (t) => {
+  const cfg = parseReconcilerConfig({});
+  t.equal(cfg.statusPort, RECONCILER_DEFAULTS.statusPort);
+  t.equal(cfg.namespace, RECONCILER_DEFAULTS.namespace);
+  t.equal(cfg.policies.gate, RECONCILER_DEFAULTS.policies.gate);
+  const le = parseReconcilerConfig({ leaderElection: { enabled: true } }, { identity: 'pod-7' });
+  t.equal(le.leaderElection?.identity, 'pod-7', 'identity from the inputs, not process.env');
+});

@@ -30,7 +30,7 @@ t.test('every problem is reported at once', async (t) => {
     'logLevel must be a non-empty string',
     'port must be an integer from 0 to 65535',
     'tls.certFile and tls.keyFile go together',
-    'unknown key portt',
+    'unknown key portt (did you mean port?)',
   ]);
 });
 
@@ -116,9 +116,9 @@ t.test('gitState: defaults, and every problem listed', async (t) => {
   ) as ConfigError;
   t.same([...err.problems].sort(), [
     'gitState.breakGlass.groups must be a list of strings',
-    'gitState.breakGlass.maxDuration must be a duration such as 2s or 4h',
-    'gitState.governed.mode must be deny or warn',
-    'gitState.pollInterval must be a duration such as 2s or 4h',
+    'gitState.breakGlass.maxDuration must be a duration such as 30s or 5m',
+    'gitState.governed.mode must be one of deny, warn',
+    'gitState.pollInterval must be a duration such as 30s or 5m',
     'gitState.reconciler.group must be a non-empty string',
     'gitState.reconciler.username must be a non-empty string',
     'gitState.reconcilerURL must be http(s)://',
