@@ -13,7 +13,7 @@ import { kubeCluster, type Cluster } from './cluster.js';
 import { sharedAgentCopy } from './kubeconfig.js';
 import type { ReconcilerConfig, SourceConfig } from './config.js';
 import { ReconcilerMetrics } from './metrics.js';
-import { ReconcilerRuntime } from './runtime.js';
+import { kubeWatch, ReconcilerRuntime } from './runtime.js';
 import { startStatusServer } from './server.js';
 import { SourceReconciler } from './source-reconciler.js';
 import { GitSource, type GitAuth } from './source/git-source.js';
@@ -127,11 +127,10 @@ export async function startReconciler(
       objects as unknown as { resource(a: string, k: string): Promise<V1APIResource | undefined> }
     ).resource(apiVersion, kind);
   const runtime = new ReconcilerRuntime({
-    kubeConfig: deps.kubeConfig,
     logger,
     metrics,
     sources,
-    discover,
+    watch: kubeWatch(deps.kubeConfig, discover),
     audit: {
       cluster,
       hub,

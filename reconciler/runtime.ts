@@ -1,20 +1,25 @@
 import { createHash } from 'node:crypto';
 import { Watch, type KubeConfig, type V1APIResource } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { backoffMs } from '../core/backoff.js';
 import type { DesiredIndexDoc, IndexSource } from '../core/desired-index.js';
+import { KeyedQueue } from '../core/keyed-queue.js';
 import { runAudit, type AuditReport } from './audit.js';
 import type { Cluster } from './cluster.js';
-import type { PolicyConfig, SourceConfig } from './config.js';
-import { Next, ReconcileError } from './sync/errors.js';
-import type { PolicyHub } from './policy-hub.js';
-import type { Logger } from 'pino';
 import { SOURCE_LABEL } from './cluster.js';
-import { backoffMs } from '../core/backoff.js';
-import { KeyedQueue } from '../core/keyed-queue.js';
+import type { PolicyConfig, SourceConfig } from './config.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import { groupOf, type ObjectRef } from './objects.js';
+import type { PolicyHub } from './policy-hub.js';
+import { KeyedTimers, realClock, type Clock } from './runtime/clock.js';
+import { KindWatches, type OpenWatch, type WatchedObject } from './runtime/watches.js';
 import type { SourceReconciler } from './source-reconciler.js';
+import { Next, ReconcileError } from './sync/errors.js';
 
 export { backoffMs, KeyedQueue };
+
+/** A break-glass heal runs this long after the expiry, so the apiserver's clock has passed it. */
+const GLASS_GRACE_MS = 250;
 
 /**
  * When to reconcile again after a failed reconcile (the `n`th in a row). Pure. Waiting errors
@@ -32,12 +37,37 @@ export function retryDelay(
   return n < r.limit ? backoffMs(n, r.backoffMs, r.factor, r.maxMs) : cfg.intervalMs;
 }
 
-export interface RuntimeOptions {
-  readonly kubeConfig: KubeConfig;
+/** A watch on a kind through client-node, for objects labelled with a source. */
+export function kubeWatch(
+  kc: KubeConfig,
+  discover: (apiVersion: string, kind: string) => Promise<V1APIResource | undefined>,
+): OpenWatch {
+  return async (apiVersion, kind, onEvent, onEnd) => {
+    const res = await discover(apiVersion, kind);
+    if (!res) throw new Error(`no resource for ${apiVersion} ${kind}`);
+    const path = `${groupOf(apiVersion) ? `/apis/${apiVersion}` : `/api/${apiVersion}`}/${res.name}`;
+    return new Watch(kc).watch(
+      path,
+      { labelSelector: SOURCE_LABEL, allowWatchBookmarks: false },
+      onEvent,
+      onEnd,
+    );
+  };
+}
+
+/** The sources as the runtime drives them (SourceReconciler; tests may pass fakes). */
+export type RuntimeSource = Pick<
+  SourceReconciler,
+  'cfg' | 'state' | 'reconcile' | 'heal' | 'indexSource' | 'suspend' | 'resume'
+>;
+
+export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
   readonly logger: Logger;
   readonly metrics: ReconcilerMetrics;
-  readonly sources: readonly SourceReconciler[];
-  readonly discover: (apiVersion: string, kind: string) => Promise<V1APIResource | undefined>;
+  readonly sources: readonly S[];
+  readonly watch: OpenWatch;
+  /** @default realClock */
+  readonly clock?: Clock;
   /** Audit: the cluster to list, the policies, and which kinds and namespaces. */
   readonly audit?: {
     readonly cluster: Cluster;
@@ -49,51 +79,59 @@ export interface RuntimeOptions {
 }
 
 /**
- * Drives the sources: a reconcile per interval (a full resync, the backstop), retries with
- * backoff on errors, and watches on every managed kind that call heal() for the object a change
- * touched, so drift is reverted in well under a second.
+ * The GitOps side of the runtime: a reconcile per source per interval (the backstop), retries by
+ * what the error says, watches on every managed kind that heal the object a change touched,
+ * heals at break-glass expiry, the audit loop and the desired-state index. The generic parts
+ * (queue, timers, watches) are in core/keyed-queue and runtime/.
  */
-export class ReconcilerRuntime {
+export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   readonly queue: KeyedQueue;
-  #timers = new Map<string, NodeJS.Timeout>();
+  readonly #clock: Clock;
+  readonly #timers: KeyedTimers;
+  readonly #watches: KindWatches;
   #failures = new Map<string, number>();
-  #watches = new Map<string, AbortController | undefined>();
-  #stopped = false;
-  #byName: Map<string, SourceReconciler>;
+  #byName: Map<string, S>;
   #tried = new Set<string>();
-  #glassTimers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   #index: { doc: DesiredIndexDoc; key: string } | undefined;
   #audit: AuditReport | undefined;
-  #auditTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: RuntimeOptions) {
+  constructor(private readonly o: RuntimeOptions<S>) {
+    this.#clock = o.clock ?? realClock;
+    this.#timers = new KeyedTimers(this.#clock);
     this.queue = new KeyedQueue((n) => o.metrics.queueDepth.set(n));
     this.#byName = new Map(o.sources.map((s) => [s.cfg.name, s]));
+    this.#watches = new KindWatches({
+      open: o.watch,
+      clock: this.#clock,
+      logger: o.logger,
+      onChange: (apiVersion, kind, obj) => this.#changed(apiVersion, kind, obj),
+      onGap: (apiVersion, kind) => this.#resyncAfterGap(apiVersion, kind),
+    });
   }
 
-  source(name: string): SourceReconciler | undefined {
+  source(name: string): S | undefined {
     return this.#byName.get(name);
   }
 
-  get sources(): readonly SourceReconciler[] {
+  get sources(): readonly S[] {
     return this.o.sources;
   }
 
   start(): void {
     for (const s of this.o.sources) this.#schedule(s, 0);
+    this.#auditLoop();
+  }
+
+  #auditLoop(): void {
     const every = this.o.audit?.config.intervalMs ?? 0;
-    if (every > 0) {
-      const loop = (): void => {
-        this.#auditTimer = setTimeout(() => {
-          void this.auditNow()
-            .catch((err: unknown) =>
-              this.o.logger.warn({ reason: (err as Error).message }, 'audit failed'),
-            )
-            .finally(() => !this.#stopped && loop());
-        }, every);
-      };
-      loop();
-    }
+    if (every <= 0) return;
+    this.#timers.after('audit', every, () => {
+      void this.auditNow()
+        .catch((err: unknown) =>
+          this.o.logger.warn({ reason: (err as Error).message }, 'audit failed'),
+        )
+        .finally(() => this.#auditLoop());
+    });
   }
 
   /** The last audit report, if one ran. */
@@ -121,13 +159,8 @@ export class ReconcilerRuntime {
     m.auditLastRun.set(Date.parse(report.finishedAt) / 1000);
     m.auditDuration.set(report.durationMs / 1000);
     this.#audit = report;
-    this.o.logger.info(
-      {
-        scanned: report.objectsScanned,
-        violations: report.totals.reduce((n, t) => n + t.count, 0),
-      },
-      'audit finished',
-    );
+    const violations = report.totals.reduce((n, t) => n + t.count, 0);
+    this.o.logger.info({ scanned: report.objectsScanned, violations }, 'audit finished');
     return report;
   }
 
@@ -145,28 +178,10 @@ export class ReconcilerRuntime {
 
   /** Heal `ref` of `source` just after its break-glass expires (one timer per object). */
   breakGlassSeen(source: string, ref: ObjectRef, expiresMs: number): void {
-    const key = `${source}|${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
-    const known = this.#glassTimers.get(key);
-    if (known?.at === expiresMs || this.#stopped) return;
-    clearTimeout(known?.timer);
-    const timer = setTimeout(
-      () => {
-        this.#glassTimers.delete(key);
-        const s = this.#byName.get(source);
-        if (!s) return;
-        void this.queue
-          .run(source, () => s.heal(ref))
-          .catch((err: unknown) =>
-            this.o.logger.warn(
-              { source, reason: (err as Error).message },
-              'heal after break-glass expiry failed; the next resync retries',
-            ),
-          );
-      },
-      Math.max(0, expiresMs - Date.now()) + 250,
+    const key = `glass|${source}|${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
+    this.#timers.at(key, expiresMs + GLASS_GRACE_MS, () =>
+      this.#heal(source, ref, 'heal after break-glass expiry failed; the next resync retries'),
     );
-    timer.unref();
-    this.#glassTimers.set(key, { at: expiresMs, timer });
   }
 
   /** Reconcile now (push webhook, resume, tests); resolves when done, rejects on failure. */
@@ -184,91 +199,52 @@ export class ReconcilerRuntime {
     return this.o.sources.every((s) => this.#tried.has(s.cfg.name));
   }
 
-  #schedule(s: SourceReconciler, delay: number): void {
-    if (this.#stopped) return;
-    clearTimeout(this.#timers.get(s.cfg.name));
-    this.#timers.set(
-      s.cfg.name,
-      setTimeout(() => {
-        this.reconcileNow(s.cfg.name).then(
-          () => {
-            this.#failures.set(s.cfg.name, 0);
-            this.#schedule(s, s.cfg.intervalMs);
-          },
-          (err: unknown) => {
-            const n = this.#failures.get(s.cfg.name) ?? 0;
-            this.#failures.set(s.cfg.name, n + 1);
-            this.#schedule(s, retryDelay(err, n, s.cfg));
-          },
-        );
-      }, delay),
-    );
+  // Reconcile a source after `delay`, then again by its interval or by what its error says.
+  #schedule(s: RuntimeSource, delay: number): void {
+    const name = s.cfg.name;
+    this.#timers.after(`source|${name}`, delay, () => {
+      this.reconcileNow(name).then(
+        () => {
+          this.#failures.set(name, 0);
+          this.#schedule(s, s.cfg.intervalMs);
+        },
+        (err: unknown) => {
+          const n = this.#failures.get(name) ?? 0;
+          this.#failures.set(name, n + 1);
+          this.#schedule(s, retryDelay(err, n, s.cfg));
+        },
+      );
+    });
   }
 
-  async #ensureWatches(s: SourceReconciler): Promise<void> {
+  async #ensureWatches(s: RuntimeSource): Promise<void> {
     const kinds = new Set(s.state.desired.map((r) => `${r.object.apiVersion}|${r.object.kind}`));
     for (const k of kinds) {
-      if (this.#watches.has(k)) continue;
       const [apiVersion, kind] = k.split('|') as [string, string];
-      this.#watches.set(k, undefined);
-      await this.#watch(k, apiVersion, kind, 0);
+      await this.#watches.ensure(apiVersion, kind);
     }
   }
 
-  async #watch(key: string, apiVersion: string, kind: string, attempt: number): Promise<void> {
-    if (this.#stopped) return;
-    const restart = (): void => {
-      if (this.#stopped) return;
-      setTimeout(
-        () => void this.#watch(key, apiVersion, kind, attempt + 1),
-        backoffMs(Math.min(attempt, 5), 500, 2, 15_000),
-      );
+  #changed(apiVersion: string, kind: string, obj: WatchedObject): void {
+    const source = obj.metadata?.labels?.[SOURCE_LABEL] ?? '';
+    if (!this.#byName.has(source) || !obj.metadata?.name) return;
+    const ref: ObjectRef = {
+      apiVersion,
+      kind,
+      name: obj.metadata.name,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
     };
-    try {
-      const res = await this.o.discover(apiVersion, kind);
-      if (!res) throw new Error(`no resource for ${apiVersion} ${kind}`);
-      const path = `${groupOf(apiVersion) ? `/apis/${apiVersion}` : `/api/${apiVersion}`}/${res.name}`;
-      const watch = new Watch(this.o.kubeConfig);
-      let ended = false;
-      const ctl = await watch.watch(
-        path,
-        { labelSelector: SOURCE_LABEL, allowWatchBookmarks: false },
-        (
-          phase: string,
-          obj: {
-            metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-          },
-        ) => {
-          if (phase !== 'MODIFIED' && phase !== 'DELETED') return;
-          const src = this.#byName.get(obj.metadata?.labels?.[SOURCE_LABEL] ?? '');
-          if (!src || !obj.metadata?.name) return;
-          const ref: ObjectRef = {
-            apiVersion,
-            kind,
-            name: obj.metadata.name,
-            ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
-          };
-          void this.queue
-            .run(src.cfg.name, () => src.heal(ref))
-            .catch((err: unknown) => {
-              this.o.logger.warn(
-                { source: src.cfg.name, reason: (err as Error).message },
-                'self-heal failed; the next resync retries',
-              );
-            });
-        },
-        () => {
-          ended = true;
-          restart();
-        },
+    this.#heal(source, ref, 'self-heal failed; the next resync retries');
+  }
+
+  #heal(source: string, ref: ObjectRef, onError: string): void {
+    const s = this.#byName.get(source);
+    if (!s) return;
+    void this.queue
+      .run(source, () => s.heal(ref))
+      .catch((err: unknown) =>
+        this.o.logger.warn({ source, reason: (err as Error).message }, onError),
       );
-      this.#watches.set(key, ctl);
-      if (!ended && attempt > 0) this.#resyncAfterGap(apiVersion, kind);
-      attempt = 0;
-    } catch (err) {
-      this.o.logger.warn({ kind, reason: (err as Error).message }, 'watch failed; retrying');
-      restart();
-    }
   }
 
   /**
@@ -287,10 +263,7 @@ export class ReconcilerRuntime {
   }
 
   stop(): void {
-    this.#stopped = true;
-    for (const t of this.#timers.values()) clearTimeout(t);
-    for (const g of this.#glassTimers.values()) clearTimeout(g.timer);
-    clearTimeout(this.#auditTimer);
-    for (const w of this.#watches.values()) w?.abort();
+    this.#timers.stop();
+    this.#watches.stop();
   }
 }

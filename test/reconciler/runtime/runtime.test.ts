@@ -1,0 +1,150 @@
+// The runtime over fake sources, a fake watch endpoint and a manual clock: when it reconciles,
+// how it retries by error type, and what watch events and break-glass expiries trigger. The real
+// runtime against a real apiserver runs in test/reconciler/sync.e2e.test.ts.
+import { pino } from 'pino';
+import t from 'tap';
+import { ReconcilerMetrics } from '../../../reconciler/metrics.js';
+import type { ObjectRef } from '../../../reconciler/objects.js';
+import { ReconcilerRuntime, type RuntimeSource } from '../../../reconciler/runtime.js';
+import type { OpenWatch } from '../../../reconciler/runtime/watches.js';
+import { ReconcileCode, ReconcileError } from '../../../reconciler/sync/errors.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { configMap, emptyState, sourceConfig } from '../../support/fake-cluster.js';
+
+type Outcome = 'ok' | ReconcileError;
+
+function fakeSource(name: string, outcomes: Outcome[]) {
+  const cfg = sourceConfig({
+    name,
+    interval: '3m',
+    retry: { limit: 3, backoff: '5s', factor: 2, maxDuration: '1m' },
+  });
+  const state = emptyState(name);
+  state.desired = [{ object: configMap('web', {}), path: 'web.yaml' }];
+  const log = { reconciles: 0, heals: [] as string[] };
+  const src: RuntimeSource = {
+    cfg,
+    state,
+    async reconcile() {
+      log.reconciles++;
+      const o = outcomes.shift() ?? 'ok';
+      if (o !== 'ok') throw o;
+    },
+    async heal(ref: ObjectRef) {
+      log.heals.push(`${ref.namespace}/${ref.name}`);
+      return 'in-sync' as const;
+    },
+    indexSource: () => undefined,
+    suspend: () => undefined,
+    resume: () => undefined,
+  };
+  return { src, log };
+}
+
+function runtime(sources: RuntimeSource[]) {
+  const clock = new FakeClock();
+  const events: Parameters<OpenWatch>[2][] = [];
+  const watch: OpenWatch = async (_a, _k, onEvent) => {
+    events.push(onEvent);
+    return { abort: () => undefined };
+  };
+  const rt = new ReconcilerRuntime({
+    logger: pino({ level: 'silent' }),
+    metrics: new ReconcilerMetrics({ defaultMetrics: false }),
+    sources,
+    watch,
+    clock,
+  });
+  return { rt, clock, events };
+}
+
+const err = (code: ReconcileCode, retryAfterMs?: number) =>
+  new ReconcileError(code, 'x', retryAfterMs === undefined ? {} : { retryAfterMs });
+
+t.test('a healthy source reconciles at start, then every interval', async (t) => {
+  const { src, log } = fakeSource('shop', []);
+  const { rt, clock } = runtime([src]);
+  rt.start();
+  await clock.advance(0);
+  t.equal(log.reconciles, 1);
+  await clock.advance(179_000);
+  t.equal(log.reconciles, 1, 'not before the interval');
+  await clock.advance(1_000);
+  t.equal(log.reconciles, 2);
+  t.ok(rt.everySourceTried());
+  rt.stop();
+});
+
+t.test('transient errors back off (5s, 10s), then the interval resumes', async (t) => {
+  const { src, log } = fakeSource('shop', [
+    err(ReconcileCode.RECONCILE_GIT_UNAVAILABLE),
+    err(ReconcileCode.RECONCILE_API_UNAVAILABLE),
+  ]);
+  const { rt, clock } = runtime([src]);
+  rt.start();
+  await clock.advance(0);
+  t.strictSame(clock.pending(), [5_000]);
+  await clock.advance(5_000);
+  t.equal(log.reconciles, 2);
+  t.strictSame(clock.pending(), [10_000]);
+  await clock.advance(10_000);
+  t.equal(log.reconciles, 3, 'succeeds');
+  t.strictSame(clock.pending(), [180_000], 'back to the interval, the failure count reset');
+  rt.stop();
+});
+
+t.test('a waiting error is retried after the time it names', async (t) => {
+  const { src, log } = fakeSource('shop', [err(ReconcileCode.RECONCILE_KIND_NOT_SERVED, 30_000)]);
+  const { rt, clock } = runtime([src]);
+  rt.start();
+  await clock.advance(0);
+  t.strictSame(clock.pending(), [30_000]);
+  await clock.advance(30_000);
+  t.equal(log.reconciles, 2);
+  rt.stop();
+});
+
+t.test('a stalled error waits for the interval (the next commit)', async (t) => {
+  const { src } = fakeSource('shop', [err(ReconcileCode.RECONCILE_RENDER_FAILED)]);
+  const { rt, clock } = runtime([src]);
+  rt.start();
+  await clock.advance(0);
+  t.strictSame(clock.pending(), [180_000]);
+  rt.stop();
+});
+
+t.test('a watch event on a labelled object heals it through its source', async (t) => {
+  const { src, log } = fakeSource('shop', []);
+  const { rt, events } = runtime([src]);
+  await rt.reconcileNow('shop');
+  t.equal(events.length, 1, 'the declared kind is watched after the first reconcile');
+  const labels = { 'driftgate.io/source': 'shop' };
+  events[0]?.('MODIFIED', { metadata: { name: 'web', namespace: 'shop', labels } });
+  events[0]?.('MODIFIED', {
+    metadata: { name: 'x', namespace: 'shop', labels: { 'driftgate.io/source': 'nobody' } },
+  });
+  events[0]?.('ADDED', { metadata: { name: 'y', namespace: 'shop', labels } });
+  await rt.queue.run('shop', async () => undefined);
+  t.strictSame(log.heals, ['shop/web'], 'only the changed object of a known source');
+  rt.stop();
+});
+
+t.test('a break-glass expiry heals the object just after it, once', async (t) => {
+  const { src, log } = fakeSource('shop', []);
+  const { rt, clock } = runtime([src]);
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'web' };
+  const expires = clock.now() + 60_000;
+  rt.breakGlassSeen('shop', ref, expires);
+  rt.breakGlassSeen('shop', ref, expires);
+  t.strictSame(clock.pending(), [60_250]);
+  await clock.advance(60_000);
+  t.strictSame(log.heals, [], 'not before the expiry');
+  await clock.advance(250);
+  t.strictSame(log.heals, ['shop/web']);
+  rt.stop();
+});
+
+t.test('reconcileNow of an unknown source rejects', async (t) => {
+  const { rt } = runtime([]);
+  await t.rejects(rt.reconcileNow('nope'), /no source named nope/);
+});
