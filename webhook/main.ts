@@ -38,11 +38,19 @@ export interface WebhookRuntime {
   readonly defaultMetrics?: boolean;
 }
 
-function certificates(cfg: WebhookConfig, logger: Logger, nowMs: () => number): CertificateSource {
+function certificates(
+  cfg: WebhookConfig,
+  logger: Logger,
+  nowMs: () => number,
+  metrics: AdmissionMetrics,
+): CertificateSource {
   if (cfg.tls.mode === 'files') {
     return fileCertificateSource({
       ...cfg.tls,
-      onError: (err) => logger.warn({ reason: err.message }, 'ignoring unusable certificate files'),
+      onError: (err) => {
+        metrics.certReloadErrors.inc();
+        logger.warn({ reason: err.message }, 'ignoring unusable certificate files');
+      },
     });
   }
   return generatedCertificateSource({
@@ -126,7 +134,7 @@ export async function startWebhook(
       throw new Error(`policies ${doc.revision} did not build here; the last good bundle stays`);
     }
   });
-  const certs = certificates(cfg, logger, nowMs);
+  const certs = certificates(cfg, logger, nowMs, metrics);
   const server = await startWebhookServer({
     host: cfg.host,
     port: cfg.port,
@@ -215,13 +223,17 @@ function gitFeeds(
           'desired-state index loaded',
         );
       },
-      onContact: () => metrics.indexUpdated.set(nowMs() / 1000),
+      onContact: () => {
+        metrics.indexUpdated.set(nowMs() / 1000);
+        metrics.feedContact.set({ feed: 'desired' }, nowMs() / 1000);
+      },
       onError: () => metrics.feedErrors.inc({ feed: 'desired' }),
     }),
     followFeed<PolicyFilesDoc>({
       ...common,
       url: `${g.reconcilerURL}/v1/policies`,
       onDocument: onPolicies,
+      onContact: () => metrics.feedContact.set({ feed: 'policies' }, nowMs() / 1000),
       onError: () => metrics.feedErrors.inc({ feed: 'policies' }),
     }),
   ];

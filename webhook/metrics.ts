@@ -92,6 +92,11 @@ export class AdmissionMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly certReloadErrors = new Counter({
+    name: 'driftgate_webhook_certificate_reload_errors_total',
+    help: 'Certificate files read but not used (half-written, or a key that does not match); the old pair stays.',
+    registers: [this.registry],
+  });
   readonly certExpiry = new Gauge({
     name: 'driftgate_webhook_certificate_expiry_timestamp_seconds',
     help: 'When the serving certificate expires.',
@@ -124,6 +129,12 @@ export class AdmissionMetrics {
   readonly indexUpdated = new Gauge({
     name: 'driftgate_desired_index_last_update_timestamp_seconds',
     help: 'When the webhook last heard from the reconciler (a new index or "not modified").',
+    registers: [this.registry],
+  });
+  readonly feedContact = new Gauge({
+    name: 'driftgate_reconciler_feed_last_contact_timestamp_seconds',
+    help: 'When the webhook last had an answer from the reconciler (new or "not modified"), by feed.',
+    labelNames: ['feed'] as const,
     registers: [this.registry],
   });
   readonly feedErrors = new Counter({

@@ -370,7 +370,18 @@ t.test('a policy committed to Git is live within 10 s; a failing one keeps the o
   const st = await rec.status('shop');
   t.match(st, { policies: { ok: false, error: /test/ } });
   t.match(await eventMessages(cp, DRIFTGATE_NAMESPACE, 'PolicyRefused'), /policies at \w+ refused/);
-  await new Promise((r) => setTimeout(r, 1500));
+  // Wait until the webhook has asked the reconciler for policies since the refusal: had the
+  // broken policy gone live, the webhook would have it now.
+  const refusedAt = Date.now() / 1000;
+  await waitFor(
+    'the webhook to poll the policies feed after the refusal',
+    async () =>
+      (metricValue(await wh.metrics(), 'driftgate_reconciler_feed_last_contact_timestamp_seconds', {
+        feed: 'policies',
+      }) ?? 0) > refusedAt,
+    15_000,
+    100,
+  );
   const still = await alice(['apply', '-n', 'default', '--dry-run=server', '-f', '-'], debugCm);
   t.match(still.stderr, '[config/no_debug]', 'the last good policy still holds');
 });

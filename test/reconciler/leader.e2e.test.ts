@@ -113,6 +113,20 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
           ?.revision ?? null,
     };
   };
+  /** Who holds a Lease and when it was last renewed (epoch ms). */
+  const renewedBy = async (name: string) => {
+    const got = await cp.kubectl([
+      'get',
+      'lease',
+      name,
+      '-n',
+      DRIFTGATE_NAMESPACE,
+      '-o',
+      'jsonpath={.spec.holderIdentity} {.spec.renewTime}',
+    ]);
+    const [holder, renew] = got.stdout.split(' ');
+    return { holder, after: renew ? Date.parse(renew) : 0 };
+  };
   // In-process electors on another Lease: a released lease is taken over at once.
   const log = pino({ level: 'silent' });
   const events: string[] = [];
@@ -136,8 +150,16 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
   one.start();
   await waitFor('one leads', async () => one.leading, 10_000, 50);
   const two = elector('two');
+  const twoStarted = Date.now();
   two.start();
-  await new Promise((r) => setTimeout(r, 1500));
+  // Wait for the holder to renew after a whole lease duration of two campaigning: had one
+  // stopped renewing, two would have taken the lease by then.
+  await waitFor(
+    'one renews past a lease duration',
+    async () => (await renewedBy('in-process')).after > twoStarted + 2000,
+    10_000,
+    100,
+  );
   t.notOk(two.leading, 'two follows');
   await one.stop();
   await waitFor('two takes the released lease', async () => two.leading, 5000, 50);
@@ -158,7 +180,16 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
     60_000,
     200,
   );
-  await new Promise((r) => setTimeout(r, 3000));
+  const bStarted = Date.now();
+  await waitFor(
+    'a renews past a lease duration while b campaigns',
+    async () => {
+      const l = await renewedBy('driftgate-reconciler');
+      return l.holder === 'replica-a' && l.after > bStarted + 3000;
+    },
+    15_000,
+    200,
+  );
   t.notOk(await b.ready(), 'b follows while a holds the lease');
   t.equal(await b.revision(), null, 'the follower reconciles nothing');
   const holder = await cp.kubectl([

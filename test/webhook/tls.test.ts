@@ -8,7 +8,7 @@ import { connect } from 'node:tls';
 import { createCertificate, type CertifiedKey } from '../../webhook/tls/pki.js';
 import { generatedCertificateSource, rotationStep } from '../../webhook/tls/generated-source.js';
 import { waitFor } from '../support/processes.js';
-import { startTestWebhook } from '../support/webhook.js';
+import { metricValue, startTestWebhook } from '../support/webhook.js';
 
 const DAY = 86_400_000;
 
@@ -79,11 +79,20 @@ t.test(
     t.equal(await healthz(), 200, 'the connection opened before the swap still answers');
 
     // A key that does not match the certificate is ignored; the good pair stays.
+    const refusals = async () =>
+      metricValue(await wh.metrics(), 'driftgate_webhook_certificate_reload_errors_total') ?? 0;
+    const before = await refusals();
     writeFileSync(
       join(dir, 'tls.key'),
       createCertificate({ commonName: 'x', usage: 'server', issuer: ca }).keyPem,
     );
-    await new Promise((r) => setTimeout(r, 500));
+    // Wait until the webhook has read and refused the pair (its metric), then check what it serves.
+    await waitFor(
+      'the mismatched pair to be read and refused',
+      async () => (await refusals()) > before,
+      15_000,
+      100,
+    );
     t.equal(await servedSerial(port, ca.certPem), serialOf(second), 'mismatched key ignored');
   },
 );

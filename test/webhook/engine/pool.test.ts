@@ -5,6 +5,7 @@ import { loadBundle, wellFormedJson } from '../../../policies/engine/bundle.js';
 import { EvalPool } from '../../../webhook/engine/pool.js';
 import { policyDir } from '../../support/policy-dirs.js';
 import { toolPath } from '../../support/tools.js';
+import { waitFor } from '../../support/processes.js';
 
 // The evaluation pool on real worker threads with real bundles (opa build -t wasm).
 const rule = (extra: string) => `package driftgate.test.slow
@@ -57,6 +58,8 @@ t.test('a load during a runaway evaluation completes once the worker is replaced
   t.same(await queued, { kind: 'timeout' }, 'what waited behind it missed the deadline too');
   await loading;
   t.same(restarts, ['timeout']);
+  // The replacement worker starts and loads the live bundle (slow on a busy machine).
+  await waitFor('the replacement worker to load', async () => pool.healthy, 30_000, 20);
   const after = await pool.evaluate(wellFormedJson({}));
   t.match(after, { kind: 'ok', revision: 'r2' }, 'the replacement serves the new bundle');
   t.same(after.kind === 'ok' ? after.outcomes.map((o) => o.ok) : [], [true]);
