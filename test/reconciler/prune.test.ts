@@ -1,0 +1,66 @@
+import t from 'tap';
+import { refKey } from '../../reconciler/objects.js';
+import { planPrune } from '../../reconciler/prune.js';
+
+const cm = (name: string, ns = 'a') => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  namespace: ns,
+  name,
+});
+
+t.test('planPrune', async (t) => {
+  const inv = [cm('a'), cm('b'), cm('c'), cm('d')];
+  const live = (annotations: Record<string, Record<string, string> | undefined>) =>
+    new Map(Object.entries(annotations));
+  const plan = planPrune({
+    inventory: inv,
+    desired: [cm('a'), cm('b')],
+    liveAnnotations: live({
+      [refKey(cm('c'))]: {},
+      [refKey(cm('d'))]: { 'driftgate.io/prune': 'disabled' },
+    }),
+  });
+  t.same(plan.delete, [cm('c')]);
+  t.match(plan.kept, [{ ref: cm('d'), reason: /disabled/ }]);
+  t.same(
+    planPrune({ inventory: inv, desired: inv, liveAnnotations: new Map() }),
+    { delete: [], kept: [] },
+    'nothing gone, nothing planned',
+  );
+  const emptied = planPrune({ inventory: inv, desired: [], liveAnnotations: new Map() });
+  t.match(emptied, { refused: /renders no objects/ });
+  t.same(emptied.delete, [], 'a refused prune deletes nothing');
+  const shrunk = planPrune({
+    inventory: inv,
+    desired: [cm('a')],
+    liveAnnotations: new Map(),
+    maxFraction: 0.5,
+  });
+  t.match(shrunk, { refused: /3 of 4 objects \(75%\) is over the 50% limit/ });
+  t.same(shrunk.delete, [], 'a refused prune deletes nothing');
+  const ns = { apiVersion: 'v1', kind: 'Namespace', name: 'x' };
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    name: 'w',
+  };
+  const order = planPrune({
+    inventory: [ns, crd, cm('z'), cm('keep')],
+    desired: [cm('keep')],
+    maxFraction: 1,
+    liveAnnotations: live({ [refKey(ns)]: {}, [refKey(crd)]: {}, [refKey(cm('z'))]: {} }),
+  });
+  t.same(
+    order.delete.map((r) => r.kind),
+    ['ConfigMap', 'CustomResourceDefinition', 'Namespace'],
+    'namespaces go last',
+  );
+  const gone = planPrune({
+    inventory: [cm('a'), cm('b')],
+    desired: [cm('a')],
+    maxFraction: 1,
+    liveAnnotations: live({ [refKey(cm('b'))]: undefined }),
+  });
+  t.same(gone.delete, [], 'already deleted objects are skipped');
+});
