@@ -1,7 +1,7 @@
 import { BodyTooLarge, readLimitedBody } from '../core/body.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen, metricsServer } from '../core/http.js';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -188,29 +188,12 @@ export async function startStatusServer(
         : json(res, 500, { error: (err as Error).message }),
     );
   });
-  const metrics: Server = createServer((req, res) => {
-    if (req.url?.startsWith('/metrics')) {
-      void o.registry.metrics().then((text) => {
-        res.setHeader('content-type', o.registry.contentType);
-        res.end(text);
-      });
-    } else {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
-  const listen = (s: Server, port: number) =>
-    new Promise<number>((r) => s.listen(port, o.host, () => r((s.address() as AddressInfo).port)));
-  const port = await listen(server, o.port);
-  const metricsPort = await listen(metrics, o.metricsPort);
-  const close = (s: Server) =>
-    new Promise<void>((r) => {
-      s.closeAllConnections();
-      s.close(() => r());
-    });
+  const metrics = metricsServer(o.registry);
+  const port = await listen(server, o.host, o.port);
+  const metricsPort = await listen(metrics, o.host, o.metricsPort);
   return {
     port,
     metricsPort,
-    close: async () => void (await Promise.all([close(server), close(metrics)])),
+    close: async () => void (await Promise.all([closeServer(server), closeServer(metrics)])),
   };
 }

@@ -1,7 +1,6 @@
 import express, { type Request, type Response } from 'express';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { closeServer, listen, metricsServer } from '../core/http.js';
 import type { Logger } from 'pino';
 import { Endpoint } from './decide.js';
 import { BadReviewError } from './errors.js';
@@ -100,18 +99,6 @@ export const TLS_POLICY = {
   honorCipherOrder: true,
 } as const;
 
-const listen = (server: HttpServer | HttpsServer, host: string, port: number): Promise<number> =>
-  new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
-
-const close = (server: HttpServer | HttpsServer): Promise<void> =>
-  new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-
 /**
  * Start the admission HTTPS server (TLS ≥ 1.2; certificates swapped without a restart for new
  * connections, in-flight ones finish on the old) and the plain-HTTP metrics server.
@@ -159,24 +146,14 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
     o.deps.metrics.certExpiry.set(m.notAfter.getTime() / 1000);
     o.logger.info({ notAfter: m.notAfter.toISOString() }, 'serving certificate reloaded');
   });
-  const metrics = createHttpServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      void o.deps.metrics.registry.metrics().then((text) => {
-        res.setHeader('content-type', o.deps.metrics.registry.contentType);
-        res.end(text);
-      });
-      return;
-    }
-    res.statusCode = 404;
-    res.end('see /metrics\n');
-  });
+  const metrics = metricsServer(o.deps.metrics.registry);
   const port = await listen(https, o.host, o.port);
   const metricsPort = await listen(metrics, o.metricsHost, o.metricsPort);
   return {
     port,
     metricsPort,
     async close() {
-      await Promise.all([close(https), close(metrics)]);
+      await Promise.all([closeServer(https), closeServer(metrics)]);
     },
   };
 }
