@@ -1,30 +1,17 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { gitOpsFixture } from '../support/e2e.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DRIFTGATE_NAMESPACE,
-  eventMessages,
-  RECONCILER_USER,
-  startControlPlane,
-} from '../support/control-plane.js';
-import { startGitServer } from '../support/git-server.js';
+import { DRIFTGATE_NAMESPACE, eventMessages, RECONCILER_USER } from '../support/control-plane.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
-import { createSshSigner } from '../support/signing.js';
 import { toolPath } from '../support/tools.js';
 import { metricValue, registerGitGuard, startTestWebhook } from '../support/webhook.js';
 
 // The whole loop for real: a signed Git repo on a real Git server, the reconciler syncing it into
 // a real kube-apiserver, and the webhook (fed by the reconciler's desired-state index and Git
 // policies) called by that apiserver for kubectl as a non-admin developer.
-const dir = mkdtempSync(join(tmpdir(), 'dg-gitstate-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const cp = await startControlPlane();
-t.teardown(() => cp.stop());
-const git = await startGitServer();
-t.teardown(() => git.stop());
-const signer = await createSshSigner(join(dir, 'ssh'), 'Sam Ops', 'sam@example.com');
+const { dir, cp, git, signer } = await gitOpsFixture(t);
 const repo = await git.createRepo('platform');
 const SRE_GROUP = 'driftgate:sre';
 

@@ -1,22 +1,14 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { gitOpsFixture } from '../support/e2e.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startControlPlane } from '../support/control-plane.js';
-import { startGitServer } from '../support/git-server.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
-import { createSshSigner } from '../support/signing.js';
 
 // A Git server that demands basic auth; credentials come from files and never reach logs or status.
-const dir = mkdtempSync(join(tmpdir(), 'dg-cred-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const cp = await startControlPlane();
-t.teardown(() => cp.stop());
-const git = await startGitServer({
-  basicAuth: { username: 'driftgate', password: 'pa55-w0rd-secret' },
+const { dir, cp, git, signer } = await gitOpsFixture(t, {
+  git: { basicAuth: { username: 'driftgate', password: 'pa55-w0rd-secret' } },
+  signer: ['Sam', 'sam@example.com'],
 });
-t.teardown(() => git.stop());
-const signer = await createSshSigner(join(dir, 'ssh'), 'Sam', 'sam@example.com');
 const repo = await git.createRepo('private');
 await repo.commit({ 'app/cm.yaml': configMap('private', { v: 'ok' }) }, { signer });
 const file = (name: string, content: string) => {

@@ -1,25 +1,16 @@
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { gitOpsFixture } from '../support/e2e.js';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { eventMessages, startControlPlane } from '../support/control-plane.js';
-import { startGitServer } from '../support/git-server.js';
+import { eventMessages } from '../support/control-plane.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
-import { createSshSigner } from '../support/signing.js';
 import { metricValue } from '../support/webhook.js';
 
 // Real control plane with controller-manager, scheduler and a kwok node, so Deployments roll out.
-const dir = mkdtempSync(join(tmpdir(), 'dg-sync-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const cp = await startControlPlane({ workloads: true });
-t.teardown(() => cp.stop());
-const git = await startGitServer();
-t.teardown(() => git.stop());
-const signer = await createSshSigner(join(dir, 'ssh'), 'Sam Ops', 'sam@example.com');
+const { dir, cp, git, signer } = await gitOpsFixture(t, { controlPlane: { workloads: true } });
 const repo = await git.createRepo('platform');
 const verification = { mode: 'head', ...trustOf(signer) };
 

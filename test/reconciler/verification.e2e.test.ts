@@ -1,10 +1,8 @@
+import { gitOpsFixture } from '../support/e2e.js';
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execOk } from '../../core/exec.js';
-import { eventMessages, startControlPlane } from '../support/control-plane.js';
-import { startGitServer } from '../support/git-server.js';
+import { eventMessages } from '../support/control-plane.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
 import {
   createGpgSigner,
@@ -16,14 +14,7 @@ import {
 import { metricValue } from '../support/webhook.js';
 
 // Real apiserver, real Git server over smart HTTP, commits signed by real git.
-const dir = mkdtempSync(join(tmpdir(), 'dg-rv-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const cp = await startControlPlane();
-t.teardown(() => cp.stop());
-const git = await startGitServer();
-t.teardown(() => git.stop());
-
-const ssh = await createSshSigner(join(dir, 'ssh'), 'Sam Ops', 'sam@example.com');
+const { dir, cp, git, signer: ssh } = await gitOpsFixture(t);
 const pgp = await createGpgSigner(join(dir, 'pgp'), 'Pat Ops', 'pat@example.com');
 const x509 = await createX509Signer(join(dir, 'x509'), 'Xia Ops', 'xia@example.com');
 const stranger = await createSshSigner(join(dir, 'stranger'), 'Mallory', 'mallory@example.com');

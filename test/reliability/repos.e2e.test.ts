@@ -1,27 +1,20 @@
 import t from 'tap';
+import { gitOpsFixture } from '../support/e2e.js';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startControlPlane } from '../support/control-plane.js';
-import { startGitServer } from '../support/git-server.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
-import { createSshSigner } from '../support/signing.js';
 import { LIBRARY_DIR } from '../support/webhook.js';
 import { toolPath } from '../support/tools.js';
 
 // Hostile but signed repositories (issue 9, findings 7-13): each commit is signed by a trusted
 // key, so only driftgate's own bounds stand between it and the cluster.
-const dir = mkdtempSync(join(tmpdir(), 'dg-hostile-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const cp = await startControlPlane();
-t.teardown(() => cp.stop());
-const git = await startGitServer();
-t.teardown(() => git.stop());
-const signer = await createSshSigner(join(dir, 'ssh'), 'Mallory Tenant', 'mallory@example.com');
+const { dir, cp, git, signer } = await gitOpsFixture(t, {
+  signer: ['Mallory Tenant', 'mallory@example.com'],
+});
 const repo = await git.createRepo('tenant');
 const other = await git.createRepo('other');
 await other.commit(
