@@ -3,6 +3,7 @@
 // ref, server-side apply as a merge of declared fields, inventories and events. Mocked because a
 // table of dozens of stage cases against a real apiserver would take minutes, not milliseconds.
 import { pino } from 'pino';
+import { isObject } from '../../core/object.js';
 import type { Cluster, Scope } from '../../reconciler/cluster.js';
 import type { SourceConfig } from '../../reconciler/config.js';
 import { parseReconcilerConfig } from '../../reconciler/config.js';
@@ -15,12 +16,9 @@ import { SyncStatus } from '../../reconciler/metrics.js';
 
 type Live = Record<string, unknown>;
 
-const isPlain = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Server-side apply, roughly: declared fields win, objects merge, everything else stays. */
 function merge(live: unknown, declared: unknown): unknown {
-  if (!isPlain(live) || !isPlain(declared)) return structuredClone(declared);
+  if (!isObject(live) || !isObject(declared)) return structuredClone(declared);
   const out: Record<string, unknown> = { ...live };
   for (const [k, v] of Object.entries(declared)) out[k] = merge(live[k], v);
   return out;
