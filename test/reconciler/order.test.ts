@@ -1,6 +1,6 @@
 import t from 'tap';
 import { refText } from '../../reconciler/objects.js';
-import { applyOrder } from '../../reconciler/order.js';
+import { applyOrder, waves } from '../../reconciler/order.js';
 
 t.test('apply order: namespaces, CRDs, then sync waves', async (t) => {
   const o = (kind: string, name: string, wave?: string) => ({
@@ -26,4 +26,32 @@ t.test('apply order: namespaces, CRDs, then sync waves', async (t) => {
     'apps/Deployment a/w',
   );
   t.equal(refText({ apiVersion: 'v1', kind: 'Namespace', name: 'n' }), 'Namespace n');
+});
+
+t.test('waves: one group per kind rank and sync-wave, in order', async (t) => {
+  const o = (kind: string, name: string, wave?: string) => ({
+    object: {
+      apiVersion: 'v1',
+      kind,
+      metadata: { name, ...(wave ? { annotations: { 'driftgate.io/sync-wave': wave } } : {}) },
+    },
+  });
+  const groups = waves(
+    applyOrder([
+      o('ConfigMap', 'c', '2'),
+      o('Namespace', 'n1'),
+      o('ConfigMap', 'a'),
+      o('Namespace', 'n2'),
+      o('CustomResourceDefinition', 'crd'),
+      o('ConfigMap', 'b', 'not-a-number'),
+      o('Secret', 'd', '2'),
+      o('ConfigMap', 'e', '-3'),
+    ]),
+  );
+  t.strictSame(
+    groups.map((g) => g.map((x) => x.object.metadata.name)),
+    [['n1', 'n2'], ['crd'], ['e'], ['a', 'b'], ['c', 'd']],
+    'a bad wave counts as 0; equal waves of any kind go together',
+  );
+  t.strictSame(waves([]), [], 'nothing: no waves');
 });
