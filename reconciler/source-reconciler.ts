@@ -2,12 +2,10 @@ import type { Logger } from 'pino';
 import type { IndexSource } from '../core/desired-index.js';
 import { redactURL, sealSecret } from '../core/secrets.js';
 import type { SourceConfig } from './config.js';
-import { Health } from './health.js';
-import { SyncStatus } from './metrics.js';
 import { groupOf, refKey, refOf } from './objects.js';
 import type { Rendered } from './render/render.js';
 import type { GitSource } from './source/git-source.js';
-import type { SourceState } from './source-state.js';
+import { initialState, type SourceState } from './source-state.js';
 import type { RefusedObject } from './tenancy.js';
 import type { CommitVerifier } from './verify/verifier.js';
 import { applyDeclared } from './sync/apply.js';
@@ -59,18 +57,7 @@ export class SourceReconciler {
     verifier: CommitVerifier,
     private readonly d: SourceDeps,
   ) {
-    this.state = {
-      name: cfg.name,
-      syncStatus: SyncStatus.Unknown,
-      health: Health.Unknown,
-      suspended: cfg.suspend,
-      desired: [],
-      objects: new Map(),
-      fighting: new Set(),
-      policyViolations: [],
-      refused: [],
-      errors: [],
-    };
+    this.state = initialState(cfg.name, cfg.suspend);
     const state = this.state;
     this.#ctx = {
       cfg,

@@ -1,6 +1,6 @@
 import type { FieldDiff } from '../core/diff.js';
-import type { Health } from './health.js';
-import type { SyncStatus } from './metrics.js';
+import { Health } from './health.js';
+import { SyncStatus } from './metrics.js';
 import type { ObjectRef } from './objects.js';
 import type { Rendered } from './render/render.js';
 import type { RefusedObject } from './tenancy.js';
@@ -64,4 +64,20 @@ export interface PolicyGateViolation {
   readonly message: string;
   /** Whether the object was applied anyway (warn) or held back (enforce). */
   readonly applied: boolean;
+}
+
+/** A source's state before its first reconcile. */
+export function initialState(name: string, suspended = false): SourceState {
+  return {
+    name,
+    syncStatus: SyncStatus.Unknown,
+    health: Health.Unknown,
+    suspended,
+    desired: [],
+    objects: new Map(),
+    fighting: new Set(),
+    policyViolations: [],
+    refused: [],
+    errors: [],
+  };
 }

@@ -9,10 +9,8 @@ import type { SourceConfig } from '../../reconciler/config.js';
 import { parseReconcilerConfig } from '../../reconciler/config.js';
 import { ReconcilerMetrics } from '../../reconciler/metrics.js';
 import { refKey, refOf, type K8sObject, type ObjectRef } from '../../reconciler/objects.js';
-import type { SourceState } from '../../reconciler/source-state.js';
+import { initialState, type SourceState } from '../../reconciler/source-state.js';
 import type { SourceDeps, SyncContext } from '../../reconciler/sync/context.js';
-import { Health } from '../../reconciler/health.js';
-import { SyncStatus } from '../../reconciler/metrics.js';
 
 type Live = Record<string, unknown>;
 
@@ -138,20 +136,7 @@ export function sourceConfig(over: Record<string, unknown> = {}): SourceConfig {
   return cfg.sources[0] as SourceConfig;
 }
 
-export function emptyState(name = 'shop'): SourceState {
-  return {
-    name,
-    syncStatus: SyncStatus.Unknown,
-    health: Health.Unknown,
-    suspended: false,
-    desired: [],
-    objects: new Map(),
-    fighting: new Set(),
-    policyViolations: [],
-    refused: [],
-    errors: [],
-  };
-}
+export const emptyState = (name = 'shop'): SourceState => initialState(name);
 
 /** A stage context over a FakeCluster with a fixed clock; Git and the verifier are absent. */
 export function stageContext(
