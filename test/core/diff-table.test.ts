@@ -1,5 +1,11 @@
 import t from 'tap';
-import { declaredDiff, formatDiff, withoutPaths, type FieldDiff } from '../../core/diff.js';
+import {
+  declaredDiff,
+  formatDiff,
+  quantity,
+  withoutPaths,
+  type FieldDiff,
+} from '../../core/diff.js';
 
 type Obj = Record<string, unknown>;
 const cm = (extra: Obj, meta: Obj = {}): Obj => ({
@@ -134,4 +140,41 @@ t.test('formatDiff: unset, long values cut, the limit named', async (t) => {
   t.equal(formatDiff(three, 2), '/a: git 1, live 2; /b: git 1, live 2; … and 1 more');
   t.equal(formatDiff(three, 3), '/a: git 1, live 2; /b: git 1, live 2; /c: git 1, live 2');
   t.equal(formatDiff([]), '');
+});
+
+t.test('quantity: whole strings only, signs and exponents, numbers as they are', async (t) => {
+  const cases: [unknown, number | undefined][] = [
+    ['1', 1],
+    ['-1', -1],
+    ['+2', 2],
+    ['1e3', 1000],
+    ['1e-3', 0.001],
+    ['1e+3k', 1e6],
+    ['x1', undefined],
+    ['1x', undefined],
+    ['1 Gi', undefined],
+    ['', undefined],
+    [7, 7],
+    [true, undefined],
+    [undefined, undefined],
+  ];
+  for (const [given, want] of cases) t.equal(quantity(given), want, JSON.stringify(given));
+});
+
+t.test('a number and a string that is no quantity differ', async (t) => {
+  t.strictSame(
+    declaredDiff({ spec: { a: 1 } }, { spec: { a: 'one' } }).map((d) => d.path),
+    ['/spec/a'],
+  );
+  t.strictSame(declaredDiff({ spec: { a: 'one' } }, { spec: { a: 'one' } }), []);
+});
+
+t.test('a list mixing named and unnamed items compares by index', async (t) => {
+  t.strictSame(
+    declaredDiff(
+      { spec: { l: [{ name: 'a', v: 1 }, { v: 2 }] } },
+      { spec: { l: [{ v: 2 }, { name: 'a', v: 1 }] } },
+    ).map((d) => d.path),
+    ['/spec/l/0/name', '/spec/l/0/v', '/spec/l/1/v'],
+  );
 });

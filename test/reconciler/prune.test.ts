@@ -64,3 +64,25 @@ t.test('planPrune', async (t) => {
   });
   t.same(gone.delete, [], 'already deleted objects are skipped');
 });
+
+t.test(
+  'refused prunes keep and delete nothing; an empty source with no inventory is fine',
+  async (t) => {
+    const inv = [cm('a'), cm('b'), cm('c'), cm('d')];
+    t.strictSame(planPrune({ inventory: inv, desired: [], liveAnnotations: new Map() }), {
+      delete: [],
+      kept: [],
+      refused: 'the commit renders no objects; refusing to prune all 4',
+    });
+    t.strictSame(planPrune({ inventory: inv, desired: [cm('a')], liveAnnotations: new Map() }), {
+      delete: [],
+      kept: [],
+      refused: 'pruning 3 of 4 objects (75%) is over the 50% limit',
+    });
+    t.strictSame(
+      planPrune({ inventory: [], desired: [], liveAnnotations: new Map() }),
+      { delete: [], kept: [] },
+      'nothing applied, nothing declared: no refusal',
+    );
+  },
+);

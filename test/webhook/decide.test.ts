@@ -142,3 +142,34 @@ t.test('long denial lists are cut with a count', async (t) => {
   t.match(d.message, /reason 4 \(and 3 more\)$/);
   t.notMatch(d.message, /reason 5/);
 });
+
+t.test('denial messages: joined with "; ", counted only past the limit, no patch', async (t) => {
+  const reasons = (n: number) => Array.from({ length: n }, (_, i) => `r${i}`);
+  const exactly = decide({
+    endpoint: 'validate',
+    outcomes: [ok('a/b', 'enforce', { deny: reasons(MAX_REASONS) })],
+  });
+  t.equal(exactly.message, '[a/b] r0; [a/b] r1; [a/b] r2; [a/b] r3; [a/b] r4');
+  t.strictSame(exactly.patch, []);
+  const over = decide({
+    endpoint: 'validate',
+    outcomes: [ok('a/b', 'enforce', { deny: reasons(MAX_REASONS + 1) })],
+  });
+  t.equal(over.message, '[a/b] r0; [a/b] r1; [a/b] r2; [a/b] r3; [a/b] r4 (and 1 more)');
+});
+
+t.test('mutate: patches go parents first, whatever order the policies give', async (t) => {
+  const d = decide({
+    endpoint: 'mutate',
+    outcomes: [
+      ok('a/deep', 'enforce', {
+        patch: [{ op: 'add', path: '/metadata/labels/x', value: '1' }],
+      }),
+      ok('a/top', 'enforce', { patch: [{ op: 'add', path: '/metadata/labels', value: {} }] }),
+    ],
+  });
+  t.strictSame(
+    d.patch.map((p) => p.path),
+    ['/metadata/labels', '/metadata/labels/x'],
+  );
+});

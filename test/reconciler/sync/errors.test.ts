@@ -116,3 +116,12 @@ for (const c of delays)
   t.test(`retryDelay: ${c.name}`, async (t) =>
     t.equal(retryDelay(c.given[0], c.given[1], cfg), c.want),
   );
+
+t.test('the error is named, and 500 itself is an outage', async (t) => {
+  t.equal(new ReconcileError(ReconcileCode.RECONCILE_FORBIDDEN, 'x').name, 'ReconcileError');
+  t.equal(
+    apiErrorCode(new ApiException(500, 'm', {}, {})),
+    ReconcileCode.RECONCILE_API_UNAVAILABLE,
+  );
+  t.equal(apiErrorCode('a string thrown'), ReconcileCode.RECONCILE_API_UNAVAILABLE);
+});

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { SOURCE_LABEL } from '../../../core/labels.js';
 import type { Finding } from '../../../policies/engine/findings.js';
-import { Action, planObject, type ObjectPlanInput } from '../../../reconciler/sync/plan.js';
+import { Action, planObject, writes, type ObjectPlanInput } from '../../../reconciler/sync/plan.js';
 import { configMap } from '../../support/fake-cluster.js';
 
 const NOW = Date.parse('2026-11-30T12:00:00Z');
@@ -179,4 +179,8 @@ t.test('a break-glass plan carries its reason and expiry', async (t) => {
     expires: '2026-11-30T13:00:00.000Z',
     expiresMs: Date.parse('2026-11-30T13:00:00Z'),
   });
+});
+
+t.test('only create and update write', async (t) => {
+  t.strictSame(Object.values(Action).filter(writes), ['create', 'update']);
 });
