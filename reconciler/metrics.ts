@@ -216,4 +216,14 @@ export class ReconcilerMetrics {
     }
     this.sourceInfo.set({ source, repo, path, sync_status: sync, health_status: health }, 1);
   }
+
+  #appliedRevision = new Map<string, string>();
+  /** One applied-revision series per source: replaces that source's, never another's. */
+  setAppliedRevision(source: string, revision: string): void {
+    const before = this.#appliedRevision.get(source);
+    if (before !== undefined && before !== revision)
+      this.lastAppliedRevision.remove({ source, revision: before });
+    this.#appliedRevision.set(source, revision);
+    this.lastAppliedRevision.set({ source, revision }, 1);
+  }
 }

@@ -65,8 +65,7 @@ export function recordOutcome(ctx: SyncContext, o: Outcome): void {
   state.lastSyncedAt = new Date(now).toISOString();
   metrics.lastApplied.set({ source }, now / 1000);
   if (!o.newRevision) return;
-  metrics.lastAppliedRevision.reset();
-  metrics.lastAppliedRevision.set({ source, revision: state.revision }, 1);
+  metrics.setAppliedRevision(source, state.revision);
   if (state.revisionTime)
     metrics.commitToApplied.observe({ source }, Math.max(0, (now - state.revisionTime) / 1000));
 }
