@@ -43,6 +43,10 @@ function scalarEqual(a: unknown, b: unknown): boolean {
   return qa !== undefined && qb !== undefined && Math.abs(qa - qb) <= Math.abs(qa) * 1e-9;
 }
 
+/** {} or []: what a manifest may say for "nothing". */
+const isEmpty = (v: unknown): boolean =>
+  (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
+
 const keyed = (xs: readonly unknown[]): boolean =>
   xs.length > 0 && xs.every((x) => isObject(x) && typeof x.name === 'string');
 
@@ -54,6 +58,9 @@ function walk(
   out: FieldDiff[],
 ): void {
   if (ignore.has(path)) return;
+  // A null declares nothing (server-side apply drops it), and an empty map or list the
+  // apiserver does not store is not drift either.
+  if (declared === null || (live === undefined && isEmpty(declared))) return;
   if (isObject(declared)) {
     if (!isObject(live)) {
       out.push({ path, declared, live });

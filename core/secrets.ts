@@ -53,6 +53,10 @@ export function sealSecret<T>(obj: T): T {
 }
 
 /** A URL without user, password or query string (a token may sit in any of them). */
+/** Any text with the credentials of every URL in it taken out (`https://user:pass@host` → `https://host`). */
+export const redactURLsIn = (text: string): string =>
+  text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1');
+
 export function redactURL(url: string): string {
   try {
     const u = new URL(url);

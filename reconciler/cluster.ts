@@ -58,7 +58,9 @@ export function apiErrorMessage(err: unknown): string {
     }
     return `HTTP ${err.code}${message ? `: ${message}` : ''}`;
   }
-  return err instanceof Error ? err.message : String(err);
+  const text = err instanceof Error ? err.message : String(err);
+  // Client errors may carry the whole response (headers included): keep the first line.
+  return (text.split('\n')[0] ?? '').replace(/\s*Headers:.*$/, '').slice(0, 500);
 }
 
 const inventoryName = (source: string): string => `driftgate-inventory-${source}`;
@@ -108,8 +110,14 @@ export function kubeCluster(kc: KubeConfig): Cluster {
       const key = `${apiVersion}/${kind}`;
       const cached = scope.get(key);
       if (cached !== undefined) return cached;
-      const r = await resource(apiVersion, kind);
-      if (!r) throw new Error(`the cluster does not serve ${apiVersion} ${kind}`);
+      const missing = `the cluster does not serve ${apiVersion} ${kind}`;
+      // One readable line: never the client's dump of the response headers.
+      const r = await resource(apiVersion, kind).catch((err: unknown) => {
+        throw new Error(
+          notFound(err) ? missing : `discovery of ${apiVersion}: ${apiErrorMessage(err)}`,
+        );
+      });
+      if (!r) throw new Error(missing);
       const s = { namespaced: r.namespaced, resource: r.name };
       scope.set(key, s);
       return s;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { IndexSource } from '../core/desired-index.js';
 import { redactURL, sealSecret } from '../core/secrets.js';
 import type { SourceConfig } from './config.js';
-import { groupOf, refKey, refOf } from './objects.js';
+import { groupOf, refKey, refOf, refText } from './objects.js';
 import type { Rendered } from './render/render.js';
 import type { GitSource } from './source/git-source.js';
 import { initialState, type SourceState } from './source-state.js';
@@ -267,8 +267,18 @@ export class SourceReconciler {
   async heal(ref: Parameters<typeof healObject>[1]): Promise<HealResult> {
     const key = refKey(ref);
     const declared = this.#foreign.has(key) ? undefined : this.#byKey.get(key);
-    const result = await healObject(this.#ctx, ref, declared, this.#reverts);
-    if (result !== 'unmanaged') publish(this.#ctx);
-    return result;
+    try {
+      const result = await healObject(this.#ctx, ref, declared, this.#reverts);
+      if (result !== 'unmanaged') publish(this.#ctx);
+      return result;
+    } catch (err) {
+      // Said at once, not at the next resync: the drift stays and status is Failed.
+      const e = typed(err, apiErrorCode(err));
+      const message = `self-heal of ${refText(ref)}: ${e.message}`;
+      this.state.errors = [...this.state.errors, { code: e.code, next: e.next, message }];
+      this.state.lastError = message;
+      publish(this.#ctx);
+      throw e;
+    }
   }
 }

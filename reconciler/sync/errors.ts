@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import { apiErrorMessage } from '../cluster.js';
 
 /**
  * Stable error codes of the reconciler. Each code equals its key (a test checks), so status,
@@ -67,9 +68,7 @@ export class ReconcileError extends Error {
 /** The typed form of any error; untyped ones are transient (retry with backoff). */
 export function typed(err: unknown, fallback: ReconcileCode): ReconcileError {
   if (err instanceof ReconcileError) return err;
-  return new ReconcileError(fallback, err instanceof Error ? err.message : String(err), {
-    cause: err,
-  });
+  return new ReconcileError(fallback, apiErrorMessage(err), { cause: err });
 }
 
 /** The code an API server error means for the object it was about. */

@@ -1,3 +1,5 @@
+import { redactURLsIn } from '../../core/secrets.js';
+import { apiErrorMessage } from '../cluster.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 import type { SyncContext } from './context.js';
 
@@ -17,7 +19,7 @@ export async function fetchHead(ctx: SyncContext): Promise<string> {
     return commit;
   } catch (err) {
     metrics.fetches.inc({ source, result: 'failure' });
-    const why = (err as Error).message.split(ctx.cfg.repoURL).join(ctx.repo);
+    const why = redactURLsIn(apiErrorMessage(err).split(ctx.cfg.repoURL).join(ctx.repo));
     throw new ReconcileError(
       ReconcileCode.RECONCILE_GIT_UNAVAILABLE,
       `git fetch of ${ctx.repo} failed: ${why}`,

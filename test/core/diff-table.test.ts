@@ -178,3 +178,32 @@ t.test('a list mixing named and unnamed items compares by index', async (t) => {
     ['/spec/l/0/name', '/spec/l/0/v', '/spec/l/1/v'],
   );
 });
+
+t.test('nulls and empty values the apiserver does not keep are not drift', async (t) => {
+  const declared = {
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            { name: 'app', image: 'a:1', resources: { limits: null, requests: {} }, args: [] },
+          ],
+          nodeSelector: null,
+        },
+      },
+    },
+  };
+  const live = {
+    spec: { template: { spec: { containers: [{ name: 'app', image: 'a:1', resources: {} }] } } },
+  };
+  t.strictSame(declaredDiff(declared, live), [], 'what the apiserver stores after the apply');
+  t.strictSame(
+    declaredDiff({ spec: { args: [] } }, { spec: { args: ['x'] } }).map((d) => d.path),
+    ['/spec/args'],
+    'an empty list against live items is still drift',
+  );
+  t.strictSame(
+    declaredDiff({ spec: { a: null } }, { spec: { a: 'set by a controller' } }),
+    [],
+    'null declares nothing, whatever live holds',
+  );
+});

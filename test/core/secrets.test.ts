@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { HIDDEN, redactURL, sealSecret, shownDiffs } from '../../core/secrets.js';
+import { HIDDEN, redactURL, redactURLsIn, sealSecret, shownDiffs } from '../../core/secrets.js';
 import { isolationProblems } from '../../policies/engine/isolation.js';
 
 t.equal(
@@ -77,3 +77,14 @@ t.same(
     'source b: z/z.rego declares package driftgate.team.one, which belongs to source a',
   ],
 );
+
+t.test('credentials are taken out of every URL in a text', async (t) => {
+  t.equal(
+    redactURLsIn('fetch https://u:p4ss@git.example/a.git and http://tok@h:8080/x failed'),
+    'fetch https://git.example/a.git and http://h:8080/x failed',
+  );
+  t.equal(
+    redactURLsIn('no urls here, just user@example.com'),
+    'no urls here, just user@example.com',
+  );
+});

@@ -1,0 +1,29 @@
+import { ApiException } from '@kubernetes/client-node';
+import t from 'tap';
+import { apiErrorMessage } from '../../reconciler/cluster.js';
+
+t.test('API errors are one readable line, never the response headers', async (t) => {
+  const body = JSON.stringify({
+    kind: 'Status',
+    message: 'Job.batch "x" is invalid: spec.template: field is immutable',
+  });
+  t.equal(
+    apiErrorMessage(new ApiException(422, 'ignored', body, { 'audit-id': 'abc' })),
+    'HTTP 422: Job.batch "x" is invalid: spec.template: field is immutable',
+  );
+  t.equal(apiErrorMessage(new ApiException(404, 'x', 'not json', {})), 'HTTP 404');
+  t.equal(
+    apiErrorMessage(
+      new Error(
+        'HTTP-Code: 404\nMessage: Unknown API Status Code!\nBody: "x"\nHeaders: {"audit-id":"1"}',
+      ),
+    ),
+    'HTTP-Code: 404',
+  );
+  t.equal(
+    apiErrorMessage(new Error('request failed Headers: {"audit-id":"1","cache-control":"no"}')),
+    'request failed',
+  );
+  t.equal(apiErrorMessage('plain'), 'plain');
+  t.equal(apiErrorMessage(new Error('x'.repeat(2000))).length, 500);
+});

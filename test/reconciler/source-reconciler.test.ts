@@ -1,0 +1,141 @@
+// The SourceReconciler shell over a fake Git history, a fake verifier and a fake cluster: what
+// one reconcile records (status, errors, inventory) from its stages' results. Real Git, real
+// signatures and a real apiserver run in sync.e2e and verification.e2e.
+import { ApiException } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import t from 'tap';
+import { ReconcilerMetrics } from '../../reconciler/metrics.js';
+import { refOf, type K8sObject } from '../../reconciler/objects.js';
+import { SourceReconciler } from '../../reconciler/source-reconciler.js';
+import type { Verdict } from '../../reconciler/verify/verifier.js';
+import { configMap, FakeCluster, sourceConfig } from '../support/fake-cluster.js';
+
+/** A linear history; each commit is a tree of files, signed or not. */
+class FakeGit {
+  commits: { oid: string; files: Record<string, string>; signed: boolean }[] = [];
+  down = false;
+  commit(files: Record<string, string>, signed = true): string {
+    const oid = `c${this.commits.length}`.padEnd(40, '0');
+    this.commits.push({ oid, files, signed });
+    return oid;
+  }
+  #find(oid: string) {
+    const c = this.commits.find((x) => x.oid === oid);
+    if (!c) throw new Error(`no commit ${oid}`);
+    return c;
+  }
+  async fetch() {
+    if (this.down) throw new Error('connect ECONNREFUSED http://user:hunter2@git.example');
+    return { commit: (this.commits.at(-1) as { oid: string }).oid, fetched: true };
+  }
+  async readTree(oid: string, prefix: string) {
+    const files = Object.entries(this.#find(oid).files).filter(
+      ([p]) => !prefix || p.startsWith(`${prefix}/`),
+    );
+    return new Map(files.map(([p, s]) => [p, { oid: p, content: Buffer.from(s) }]));
+  }
+  async rawCommit(oid: string) {
+    return Buffer.from(`${oid}\ncommitter Sam <sam@example.com> 1764500000 +0000\n`);
+  }
+  async descendsFrom(a: string, b: string) {
+    return this.commits.findIndex((c) => c.oid === a) > this.commits.findIndex((c) => c.oid === b);
+  }
+  async parents(oid: string) {
+    const i = this.commits.findIndex((c) => c.oid === oid);
+    return i > 0 ? [(this.commits[i - 1] as { oid: string }).oid] : [];
+  }
+  signed(raw: Buffer): boolean {
+    return this.#find(raw.toString().split('\n')[0] as string).signed;
+  }
+}
+
+const yamlOf = (o: K8sObject) => stringify(o);
+
+function setup() {
+  const git = new FakeGit();
+  const cluster = new FakeCluster();
+  const verifier = {
+    verify: async (raw: Buffer): Promise<Verdict> =>
+      git.signed(raw)
+        ? ({ ok: true, kind: 'ssh', signer: 'sam@example.com' } as unknown as Verdict)
+        : { ok: false, reason: 'unsigned', detail: 'no signature' },
+  };
+  const rec = new SourceReconciler(sourceConfig({ path: 'app' }), git as never, verifier as never, {
+    cluster,
+    metrics: new ReconcilerMetrics({ defaultMetrics: false }),
+    logger: pino({ level: 'silent' }),
+    tools: { kustomizePath: 'kustomize', helmPath: 'helm' },
+    namespace: 'driftgate-system',
+  });
+  return { git, cluster, rec };
+}
+
+t.test('a signed commit is applied, recorded in the inventory, Synced', async (t) => {
+  const { git, cluster, rec } = setup();
+  const head = git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: '1' })) });
+  await rec.reconcile();
+  t.equal(rec.state.revision, head);
+  t.equal(rec.state.syncStatus, 'Synced');
+  t.strictSame(rec.state.errors, []);
+  t.equal(rec.state.lastError, undefined);
+  t.strictSame(cluster.did('apply'), ['/ConfigMap/shop/a']);
+  t.strictSame(cluster.inventories.get('shop'), [refOf(configMap('a', {}))]);
+});
+
+t.test('an unsigned head applies nothing and is not re-verified until it moves', async (t) => {
+  const { git, cluster, rec } = setup();
+  const good = git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: '1' })) });
+  await rec.reconcile();
+  git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: 'evil' })) }, false);
+  await rec.reconcile();
+  t.equal(rec.state.revision, good, 'the last verified revision stays');
+  t.equal(rec.state.syncStatus, 'Unverified');
+  t.strictSame(
+    rec.state.errors.map((e) => [e.code, e.next]),
+    [['RECONCILE_COMMIT_REFUSED', 'stalled']],
+  );
+  t.equal((cluster.objects.get('/ConfigMap/shop/a') as { data: { v: string } }).data.v, '1');
+  await rec.reconcile();
+  t.strictSame(
+    cluster.events.map((e) => e.reason),
+    ['CommitRefused'],
+    'one refusal event: the stalled head is not verified again',
+  );
+});
+
+t.test('Git down: a transient error is thrown, state kept, no credentials in it', async (t) => {
+  const { git, rec } = setup();
+  const head = git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: '1' })) });
+  await rec.reconcile();
+  git.down = true;
+  const err = await rec.reconcile().then(
+    () => undefined,
+    (e: unknown) => e as { code: string; next: string; message: string },
+  );
+  t.equal(err?.code, 'RECONCILE_GIT_UNAVAILABLE');
+  t.equal(err?.next, 'transient');
+  t.notMatch(err?.message ?? '', /hunter2/);
+  t.equal(rec.state.revision, head);
+  t.equal(rec.state.syncStatus, 'Failed');
+  t.notMatch(rec.state.lastError ?? '', /hunter2/);
+  git.down = false;
+  await rec.reconcile();
+  t.equal(rec.state.syncStatus, 'Synced', 'recovered');
+  t.strictSame(rec.state.errors, []);
+});
+
+t.test('a self-heal that fails is reported at once', async (t) => {
+  const { git, cluster, rec } = setup();
+  git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: '1' })) });
+  await rec.reconcile();
+  const live = cluster.objects.get('/ConfigMap/shop/a') as { data: { v: string } };
+  live.data.v = 'manual';
+  cluster.applyErrors.set('/ConfigMap/shop/a', new ApiException(403, 'no', '{}', {}));
+  const ref = refOf(configMap('a', {}));
+  await t.rejects(rec.heal(ref), { code: 'RECONCILE_FORBIDDEN' });
+  t.equal(rec.state.syncStatus, 'Failed');
+  t.match(rec.state.lastError, /^self-heal of ConfigMap shop\/a: HTTP 403/);
+  cluster.applyErrors.clear();
+  t.equal(await rec.heal(ref), 'reverted');
+});
