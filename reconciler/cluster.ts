@@ -1,6 +1,9 @@
 import {
   ApiException,
+  ApisApi,
+  CoreApi,
   CoreV1Api,
+  VersionApi,
   KubernetesObjectApi,
   PatchStrategy,
   type KubeConfig,
@@ -9,6 +12,7 @@ import {
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { SOURCE_LABEL } from '../core/labels.js';
 import { isObject, refKey, type K8sObject, type ObjectRef } from './objects.js';
+import type { ClusterCapabilities } from './render/render.js';
 
 export const FIELD_MANAGER = 'driftgate';
 export { SOURCE_LABEL };
@@ -26,6 +30,8 @@ export interface Cluster {
   /** Server-side apply under the `driftgate` field manager, forcing conflicts. */
   apply(obj: K8sObject, opts?: { dryRun?: boolean }): Promise<Live>;
   delete(ref: ObjectRef): Promise<void>;
+  /** The server's version and API group/versions (cached for a minute). */
+  capabilities(): Promise<ClusterCapabilities>;
   /** Discovery: whether the kind is namespaced and its resource (plural) name. */
   scopeOf(apiVersion: string, kind: string): Promise<Scope>;
   /** Remove annotations with a merge patch (fields another manager owns, e.g. break-glass). */
@@ -70,6 +76,21 @@ export function kubeCluster(kc: KubeConfig): Cluster {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const scope = new Map<string, Scope>();
+  let caps: { at: number; value: Promise<ClusterCapabilities> } | undefined;
+  const readCapabilities = async (): Promise<ClusterCapabilities> => {
+    const [version, core, groups] = await Promise.all([
+      kc.makeApiClient(VersionApi).getCode(),
+      kc.makeApiClient(CoreApi).getAPIVersions(),
+      kc.makeApiClient(ApisApi).getAPIVersions(),
+    ]);
+    return {
+      kubeVersion: version.gitVersion,
+      apiVersions: [
+        ...core.versions,
+        ...groups.groups.flatMap((g) => g.versions.map((v) => v.groupVersion)),
+      ],
+    };
+  };
   // KubernetesObjectApi.resource() does the discovery we need but is declared protected.
   const resource = (apiVersion: string, kind: string): Promise<V1APIResource | undefined> =>
     (
@@ -105,6 +126,13 @@ export function kubeCluster(kc: KubeConfig): Cluster {
       } catch (err) {
         if (!notFound(err)) throw err;
       }
+    },
+    capabilities() {
+      if (!caps || Date.now() - caps.at > 60_000) {
+        caps = { at: Date.now(), value: readCapabilities() };
+        caps.value.catch(() => (caps = undefined));
+      }
+      return caps.value;
     },
     async scopeOf(apiVersion, kind) {
       const key = `${apiVersion}/${kind}`;

@@ -39,9 +39,12 @@ run_long() {
 # install_tool NAME VERSION BUILDER: BUILDER $tmpbin builds into a temp bin dir,
 # which is moved into place only when the build succeeded.
 install_tool() {
-  local name=$1 version=$2 builder=$3
+  local name=$1 version=$2 builder=$3 recipe=${4:-}
   local dest="$cache/$name-$version"
-  if [ -d "$dest/bin" ]; then log "$name $version: cached"; return 0; fi
+  # A build recipe (flags) that changed rebuilds the tool even when its version did not.
+  if [ -d "$dest/bin" ] && [ "$(cat "$dest/recipe" 2>/dev/null)" = "$recipe" ]; then
+    log "$name $version: cached"; return 0
+  fi
   log "$name $version: building (first time only)"
   local work; work=$(mktemp -d "$cache/.build-$name-XXXXXX")
   local t0; t0=$(date +%s)
@@ -52,8 +55,11 @@ install_tool() {
   fi
   rm -rf "$dest.tmp"; mkdir -p "$dest.tmp"
   mv "$work/bin" "$dest.tmp/bin"
-  rm -rf "$work"
+  printf '%s' "$recipe" >"$dest.tmp/recipe"
+  rm -rf "$work" "$dest.old"
+  if [ -d "$dest" ]; then mv "$dest" "$dest.old"; fi
   mv "$dest.tmp" "$dest"
+  rm -rf "$dest.old"
   log "$name $version: installed in $(( $(date +%s) - t0 ))s"
 }
 
@@ -76,8 +82,15 @@ build_kubernetes() {
   local cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
   (cd "$mod" && run_long "kubernetes modules" go get \
       $(printf 'k8s.io/kubernetes/cmd/%s@'"$version"' ' "${cmds[@]}")) || return 1
-  (cd "$mod" && run_long "kubernetes ${cmds[*]}" go build "${goflags[@]}" -o "$work/bin/" \
-      "${cmds[@]/#/k8s.io/kubernetes/cmd/}") || return 1
+  # Stamp the real version in, as release builds do: the apiserver reports it at /version (Helm's
+  # .Capabilities.KubeVersion and kubeVersion constraints read it).
+  local minor=${version#v1.}; minor=${minor%%.*}
+  local x='' p
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    x+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  done
+  (cd "$mod" && run_long "kubernetes ${cmds[*]}" go build -trimpath -ldflags="-s -w$x" \
+      -o "$work/bin/" "${cmds[@]/#/k8s.io/kubernetes/cmd/}") || return 1
 }
 
 build_etcd() {
@@ -140,7 +153,7 @@ install_debian() {
 command -v go >/dev/null || { echo "[tools] go is required (found none on PATH)" >&2; exit 1; }
 only=${1:-all}
 case $only in all|debian) install_debian ;; esac
-case $only in all|k8s|kubernetes) install_tool kubernetes "$KUBERNETES_VERSION" build_kubernetes ;; esac
+case $only in all|k8s|kubernetes) install_tool kubernetes "$KUBERNETES_VERSION" build_kubernetes version-stamped ;; esac
 case $only in all|etcd) install_tool etcd "$ETCD_VERSION" build_etcd ;; esac
 case $only in all|opa) install_tool opa "$OPA_VERSION" build_opa ;; esac
 case $only in all|kustomize) install_tool kustomize "$KUSTOMIZE_VERSION" build_kustomize ;; esac

@@ -76,6 +76,39 @@ export interface HelmOptions {
   readonly releaseName: string;
   readonly namespace: string;
   readonly valuesFiles?: readonly string[];
+  /** The cluster's version and API group/versions, for `.Capabilities` (as Argo CD and Flux pass them). */
+  readonly capabilities?: ClusterCapabilities;
+}
+
+export interface ClusterCapabilities {
+  /** e.g. v1.35.4 */
+  readonly kubeVersion: string;
+  /** e.g. v1, apps/v1, monitoring.coreos.com/v1 */
+  readonly apiVersions: readonly string[];
+}
+
+/**
+ * `helm template` arguments: the chart's CRDs included (applied first by apply order), its
+ * test hooks left out (never applied), and the live cluster's capabilities. Pure.
+ */
+export function helmArgs(
+  chartDir: string,
+  valuesPaths: readonly string[],
+  h: HelmOptions,
+): string[] {
+  const c = h.capabilities;
+  return [
+    'template',
+    h.releaseName,
+    chartDir,
+    '--namespace',
+    h.namespace,
+    '--include-crds',
+    '--skip-tests',
+    ...(c ? ['--kube-version', c.kubeVersion] : []),
+    ...(c && c.apiVersions.length > 0 ? ['--api-versions', c.apiVersions.join(',')] : []),
+    ...valuesPaths.flatMap((v) => ['-f', v]),
+  ];
 }
 
 const KUSTOMIZATION = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -222,11 +255,11 @@ export async function renderWithTool(
         path,
       );
     const h = helm ?? { releaseName: 'release', namespace: 'default' };
-    const values = (h.valuesFiles ?? []).flatMap((v) => ['-f', join(dir, path, v)]);
+    const values = (h.valuesFiles ?? []).map((v) => join(dir, path, v));
     return await runTool(
       'helm',
       { cmd: tools.helmPath, prlimitPath: tools.prlimitPath },
-      ['template', h.releaseName, join(dir, path), '--namespace', h.namespace, ...values],
+      helmArgs(join(dir, path), values, h),
       dir,
       limits,
       path,

@@ -5,8 +5,10 @@ import {
   renderPlain,
   renderWithTool,
   RenderError,
+  type ClusterCapabilities,
   type Rendered,
 } from '../render/render.js';
+import { apiErrorMessage } from '../cluster.js';
 import { placementProblem, type RefusedObject } from '../tenancy.js';
 import type { SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
@@ -42,6 +44,7 @@ export async function renderCommit(ctx: SyncContext, head: string): Promise<Rend
               releaseName: cfg.helm?.releaseName ?? cfg.name,
               namespace: cfg.destinationNamespace,
               valuesFiles: cfg.helm?.valuesFiles ?? [],
+              ...(kind === 'helm' ? { capabilities: await capabilitiesOf(ctx) } : {}),
             },
           );
   } catch (err) {
@@ -50,6 +53,19 @@ export async function renderCommit(ctx: SyncContext, head: string): Promise<Rend
     throw err;
   }
   return place(ctx, rendered);
+}
+
+/** The live cluster's capabilities for Helm; unreachable: transient (retry with backoff). */
+async function capabilitiesOf(ctx: SyncContext): Promise<ClusterCapabilities> {
+  try {
+    return await ctx.d.cluster.capabilities();
+  } catch (err) {
+    throw new ReconcileError(
+      ReconcileCode.RECONCILE_API_UNAVAILABLE,
+      `reading the cluster's version for helm: ${apiErrorMessage(err)}`,
+      { cause: err },
+    );
+  }
 }
 
 /**

@@ -43,7 +43,12 @@ await repo.commit(
     'apps/stuck.yaml': deploy('stuck', 1, { nodeSelector: { 'no-such-node': 'true' } }),
     'kustomize/base/kustomization.yaml': 'resources: [deploy.yaml]\n',
     'kustomize/base/deploy.yaml': deploy('api', 2),
-    'chart/Chart.yaml': 'apiVersion: v2\nname: demo\nversion: 0.1.0\n',
+    // kubeVersion as podinfo's chart declares it: helm's default (v1.20) would refuse it.
+    'chart/Chart.yaml': 'apiVersion: v2\nname: demo\nversion: 0.1.0\nkubeVersion: ">=1.23.0-0"\n',
+    'chart/templates/capabilities.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-capabilities\ndata:\n  apps: {{ .Capabilities.APIVersions.Has "apps/v1" | quote }}\n  minor: {{ .Capabilities.KubeVersion.Minor | quote }}\n',
+    'chart/templates/tests/test-connection.yaml':
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-test-{{ randAlphaNum 5 | lower }}\n  annotations:\n    helm.sh/hook: test\nspec:\n  containers: [{ name: t, image: busybox }]\n',
     'chart/values.yaml': 'greeting: hello\n',
     'chart/values-prod.yaml': 'greeting: bonjour\n',
     'chart/templates/cm.yaml':
@@ -325,6 +330,18 @@ t.test('a Helm chart renders through the real helm binary with its values files'
   ]);
   t.equal(got.stdout, 'bonjour');
   t.match(await rec.status('chart'), { syncStatus: 'Synced' });
+  // The live cluster's capabilities, not helm's defaults.
+  const caps = await cp.kubectl(['get', 'cm', 'web-capabilities', '-n', 'chart', '-o', 'json']);
+  const data = (JSON.parse(caps.stdout) as { data: Record<string, string> }).data;
+  const server = JSON.parse((await cp.kubectl(['version', '-o', 'json'])).stdout) as {
+    serverVersion: { minor: string };
+  };
+  t.strictSame(data, { apps: 'true', minor: server.serverVersion.minor });
+  // Test hooks are never applied (each render would add a new random-named Pod).
+  const pods = await cp.kubectl(['get', 'pods', '-n', 'chart', '-o', 'name']);
+  t.equal(pods.stdout, '', 'no test pod');
+  await rec.sync('chart');
+  t.match(await rec.status('chart'), { syncStatus: 'Synced', errors: [] });
 });
 
 t.test('a commit that does not render applies nothing and says why', async (t) => {

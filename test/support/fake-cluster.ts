@@ -69,6 +69,10 @@ export class FakeCluster implements Cluster {
     this.objects.delete(refKey(ref));
   }
 
+  async capabilities() {
+    return { kubeVersion: 'v1.35.4', apiVersions: ['v1', 'apps/v1'] };
+  }
+
   async scopeOf(apiVersion: string, kind: string): Promise<Scope> {
     if (this.unserved.has(kind))
       throw new Error(`the cluster does not serve ${apiVersion} ${kind}`);
