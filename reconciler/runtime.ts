@@ -58,7 +58,7 @@ export function kubeWatch(
 /** The sources as the runtime drives them (SourceReconciler; tests may pass fakes). */
 export type RuntimeSource = Pick<
   SourceReconciler,
-  'cfg' | 'state' | 'reconcile' | 'heal' | 'indexSource' | 'suspend' | 'resume'
+  'cfg' | 'state' | 'reconcile' | 'heal' | 'indexSource' | 'indexKey' | 'suspend' | 'resume'
 >;
 
 export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
@@ -166,7 +166,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
 
   /** The desired-state index of every source's verified commit (rebuilt when one moves). */
   desiredIndex(): DesiredIndexDoc {
-    const key = this.o.sources.map((s) => `${s.cfg.name}@${s.state.revision ?? ''}`).join(',');
+    const key = this.o.sources.map((s) => `${s.cfg.name}@${s.indexKey}`).join(',');
     if (this.#index?.key === key) return this.#index.doc;
     const sources = this.o.sources
       .map((s) => s.indexSource())

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { IndexSource } from '../core/desired-index.js';
-import { redactURL, sealSecret } from '../core/secrets.js';
+import { redactURL } from '../core/secrets.js';
 import type { SourceConfig } from './config.js';
-import { groupOf, refKey, refOf, refText } from './objects.js';
+import { refKey, refOf, refText, type ObjectRef } from './objects.js';
 import type { Rendered } from './render/render.js';
 import type { GitSource } from './source/git-source.js';
 import { initialState, type SourceState } from './source-state.js';
@@ -10,7 +10,7 @@ import type { RefusedObject } from './tenancy.js';
 import type { CommitVerifier } from './verify/verifier.js';
 import { applyDeclared } from './sync/apply.js';
 import { sourceEvent, type SourceDeps, type SyncContext } from './sync/context.js';
-import { ignoredPaths, prepared } from './sync/declared.js';
+import { indexEntries } from './sync/declared.js';
 import {
   apiErrorCode,
   mostUrgent,
@@ -23,7 +23,7 @@ import { diffView, planSync, type DiffView } from './sync/diff.js';
 import { fetchHead } from './sync/fetch.js';
 import { healObject, type HealResult, type RevertLog } from './sync/heal.js';
 import { loadPolicies } from './sync/policies.js';
-import { prune } from './sync/prune.js';
+import { heldObjects, prune } from './sync/prune.js';
 import { renderCommit } from './sync/render.js';
 import { publish, recordOutcome } from './sync/status.js';
 import { CommitRefused, verifyHead } from './sync/verify.js';
@@ -48,6 +48,12 @@ export class SourceReconciler {
   #outOfScope: readonly RefusedObject[] = [];
   /** Declared objects that exist and are someone else's: never written, pruned or guarded. */
   #foreign: ReadonlySet<string> = new Set();
+  /** Objects a refused prune left live: still this source's, guarded and healed as last applied. */
+  #held = new Map<string, Rendered>();
+  /** What the last applied revision declared (with what it held), for a refused prune to keep. */
+  #previous = new Map<string, Rendered>();
+  /** Bumped whenever the index entries change (not only the revision). */
+  #indexGen = 0;
   /** A head whose adoption stalled: not retried until the head moves. */
   #stalled: { head: string; error: ReconcileError } | undefined;
 
@@ -148,7 +154,9 @@ export class SourceReconciler {
       });
       this.#outOfScope = refused;
       this.#foreign = new Set();
+      this.#previous = new Map([...this.#held, ...this.#byKey]);
       this.#byKey = new Map(rendered.map((r) => [refKey(refOf(r.object)), r]));
+      this.#indexGen++;
       this.#stalled = undefined;
       this.d.metrics.verification.inc({ source: this.cfg.name, result: 'ok' });
       this.log.info({ signer, objects: rendered.length }, 'verified commit adopted');
@@ -213,8 +221,22 @@ export class SourceReconciler {
         'declared objects outside what this source may write',
       );
     }
-    if (!state.suspended) await prune(this.#ctx, this.#ours(state.desired));
+    if (!state.suspended) this.#hold(await prune(this.#ctx, this.#ours(state.desired)));
+    if (state.pruneRefused)
+      errors.push(new ReconcileError(ReconcileCode.RECONCILE_PRUNE_REFUSED, state.pruneRefused));
+    this.#indexGen++;
     return errors;
+  }
+
+  // Keep guarding what a refused prune left live, as the last applied revision declared it.
+  #hold(left: readonly ObjectRef[]): void {
+    this.#held = heldObjects(left, this.#previous, this.#held);
+    this.state.pruneHeld = [...this.#held.values()].map((r) => refText(refOf(r.object)));
+  }
+
+  /** Changes whenever this source's index entries do. */
+  get indexKey(): string {
+    return `${this.state.revision ?? ''}#${this.#indexGen}`;
   }
 
   #ours(desired: readonly Rendered[]) {
@@ -241,22 +263,12 @@ export class SourceReconciler {
       name: this.cfg.name,
       repoURL: this.repo,
       revision: this.state.revision,
-      entries: this.state.desired
-        .filter((r) => !this.#foreign.has(refKey(refOf(r.object))))
-        .map((r) => {
-          // Secret values travel as digests: the webhook compares, nothing can read them.
-          const declared = sealSecret(prepared(this.cfg, r.object));
-          return {
-            group: groupOf(declared.apiVersion),
-            resource: r.resource ?? '',
-            kind: declared.kind,
-            ...(declared.metadata.namespace ? { namespace: declared.metadata.namespace } : {}),
-            name: declared.metadata.name,
-            path: r.path,
-            declared,
-            ignore: ignoredPaths(this.cfg, r.object),
-          };
-        }),
+      entries: indexEntries(
+        this.cfg,
+        [...this.state.desired, ...this.#held.values()].filter(
+          (r) => !this.#foreign.has(refKey(refOf(r.object))),
+        ),
+      ),
     };
   }
 
@@ -266,7 +278,9 @@ export class SourceReconciler {
    */
   async heal(ref: Parameters<typeof healObject>[1]): Promise<HealResult> {
     const key = refKey(ref);
-    const declared = this.#foreign.has(key) ? undefined : this.#byKey.get(key);
+    const declared = this.#foreign.has(key)
+      ? undefined
+      : (this.#byKey.get(key) ?? this.#held.get(key));
     try {
       const result = await healObject(this.#ctx, ref, declared, this.#reverts);
       if (result !== 'unmanaged') publish(this.#ctx);

@@ -18,6 +18,7 @@ export function statusView(s: SourceState): object {
     errors: s.errors,
     verification: s.verification ?? null,
     pruneRefused: s.pruneRefused ?? null,
+    pruneHeld: s.pruneHeld ?? [],
     refused: s.refused,
     objects: objects.length,
     drifted: objects

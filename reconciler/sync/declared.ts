@@ -1,7 +1,10 @@
 import { SOURCE_LABEL } from '../../core/labels.js';
 import { withoutPaths } from '../../core/diff.js';
 import type { SourceConfig } from '../config.js';
+import type { IndexEntry } from '../../core/desired-index.js';
+import { sealSecret } from '../../core/secrets.js';
 import { groupOf, type K8sObject } from '../objects.js';
+import type { Rendered } from '../render/render.js';
 
 /** The JSON pointers a source ignores on an object (its ignoreDifferences for that kind). Pure. */
 export function ignoredPaths(cfg: SourceConfig, o: K8sObject): string[] {
@@ -21,4 +24,22 @@ export function prepared(cfg: SourceConfig, o: K8sObject): K8sObject {
       labels: { ...(base.metadata.labels ?? {}), [SOURCE_LABEL]: cfg.name },
     },
   };
+}
+
+/** A source's entries in the webhooks' desired-state index. Pure. */
+export function indexEntries(cfg: SourceConfig, rendered: readonly Rendered[]): IndexEntry[] {
+  return rendered.map((r) => {
+    // Secret values travel as digests: the webhook compares, nothing can read them.
+    const declared = sealSecret(prepared(cfg, r.object));
+    return {
+      group: groupOf(declared.apiVersion),
+      resource: r.resource ?? '',
+      kind: declared.kind,
+      ...(declared.metadata.namespace ? { namespace: declared.metadata.namespace } : {}),
+      name: declared.metadata.name,
+      path: r.path,
+      declared,
+      ignore: ignoredPaths(cfg, r.object),
+    };
+  });
 }

@@ -24,6 +24,8 @@ export const ReconcileCode = {
   RECONCILE_POLICY_HELD: 'RECONCILE_POLICY_HELD',
   /** Declared objects are outside what the source may write, or are someone else's. */
   RECONCILE_NOT_PERMITTED: 'RECONCILE_NOT_PERMITTED',
+  /** The prune was refused (empty render, or too large a share): the objects stay, protected. */
+  RECONCILE_PRUNE_REFUSED: 'RECONCILE_PRUNE_REFUSED',
 } as const;
 export type ReconcileCode = (typeof ReconcileCode)[keyof typeof ReconcileCode];
 
@@ -44,6 +46,7 @@ const NEXT_OF: Record<ReconcileCode, Next> = {
   RECONCILE_FORBIDDEN: Next.waiting,
   RECONCILE_POLICY_HELD: Next.stalled,
   RECONCILE_NOT_PERMITTED: Next.stalled,
+  RECONCILE_PRUNE_REFUSED: Next.stalled,
 };
 
 /** How long a `waiting` error waits before the next try. */

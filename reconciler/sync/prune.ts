@@ -1,5 +1,6 @@
 import { isObject, refKey, refText, type ObjectRef } from '../objects.js';
 import { planPrune, type PrunePlan } from '../prune.js';
+import type { Rendered } from '../render/render.js';
 import { ownershipProblem } from '../tenancy.js';
 import { sourceEvent, type SyncContext } from './context.js';
 
@@ -75,8 +76,11 @@ export function nextInventory(
   return [...desired, ...keep];
 }
 
-/** Prune last: only what this source applied before and Git no longer declares. Throws API errors. */
-export async function prune(ctx: SyncContext, desired: readonly ObjectRef[]): Promise<void> {
+/**
+ * Prune last: only what this source applied before and Git no longer declares. Returns the
+ * objects a refused prune left in place (they stay this source's, protected). Throws API errors.
+ */
+export async function prune(ctx: SyncContext, desired: readonly ObjectRef[]): Promise<ObjectRef[]> {
   const { cluster, metrics } = ctx.d;
   const source = ctx.cfg.name;
   const result = await planPruneLive(ctx, desired);
@@ -93,9 +97,26 @@ export async function prune(ctx: SyncContext, desired: readonly ObjectRef[]): Pr
     metrics.pruned.inc({ source });
     ctx.log.info({ object: refText(ref) }, 'pruned');
   }
-  await cluster.writeInventory(
-    ctx.d.namespace,
-    source,
-    nextInventory(desired, result, ctx.cfg.prune),
-  );
+  const inventory = nextInventory(desired, result, ctx.cfg.prune);
+  await cluster.writeInventory(ctx.d.namespace, source, inventory);
+  if (!plan.refused) return [];
+  const want = new Set(desired.map(refKey));
+  return inventory.filter((r) => !want.has(refKey(r)));
+}
+
+/**
+ * The declared form of each object a refused prune left live: from what the last applied revision
+ * declared, else from what was held before. Pure.
+ */
+export function heldObjects(
+  left: readonly ObjectRef[],
+  previous: ReadonlyMap<string, Rendered>,
+  before: ReadonlyMap<string, Rendered>,
+): Map<string, Rendered> {
+  const out = new Map<string, Rendered>();
+  for (const ref of left) {
+    const r = previous.get(refKey(ref)) ?? before.get(refKey(ref));
+    if (r) out.set(refKey(ref), r);
+  }
+  return out;
 }

@@ -4,6 +4,12 @@ import type { SourceState } from '../source-state.js';
 import type { SyncContext } from './context.js';
 import { mostUrgent, ReconcileCode, type ReconcileError } from './errors.js';
 
+/** Outcomes that are reported but are not failures of the sync itself. */
+const NOT_FAILURES: ReadonlySet<ReconcileCode> = new Set([
+  ReconcileCode.RECONCILE_COMMIT_REFUSED,
+  ReconcileCode.RECONCILE_PRUNE_REFUSED,
+]);
+
 export interface StatusInput {
   readonly suspended: boolean;
   /** Codes of the last reconcile's errors. */
@@ -13,13 +19,16 @@ export interface StatusInput {
 
 /**
  * A source's sync status, from one place. Pure. Suspended wins; any failure but a refused head
- * is Failed; a refused head alone is Unverified (the last verified revision stays applied).
+ * or a refused prune is Failed; a refused head is Unverified (the last verified revision stays
+ * applied); a refused prune or drift is OutOfSync.
  */
 export function syncStatusOf({ suspended, codes, drifting }: StatusInput): SyncStatus {
   if (suspended) return SyncStatus.Suspended;
-  if (codes.some((c) => c !== ReconcileCode.RECONCILE_COMMIT_REFUSED)) return SyncStatus.Failed;
-  if (codes.length > 0) return SyncStatus.Unverified;
-  return drifting ? SyncStatus.OutOfSync : SyncStatus.Synced;
+  if (codes.some((c) => !NOT_FAILURES.has(c))) return SyncStatus.Failed;
+  if (codes.includes(ReconcileCode.RECONCILE_COMMIT_REFUSED)) return SyncStatus.Unverified;
+  // A refused prune: what Git no longer declares is still live, so the cluster is not in sync.
+  if (codes.length > 0 || drifting) return SyncStatus.OutOfSync;
+  return SyncStatus.Synced;
 }
 
 const drifting = (s: SourceState): boolean =>

@@ -139,3 +139,50 @@ t.test('a self-heal that fails is reported at once', async (t) => {
   cluster.applyErrors.clear();
   t.equal(await rec.heal(ref), 'reverted');
 });
+
+t.test(
+  'an emptied path: prune refused, OutOfSync with the reason, objects still guarded',
+  async (t) => {
+    const { git, cluster, rec } = setup();
+    git.commit({
+      'app/a.yaml': yamlOf(configMap('a', { v: '1' })),
+      'app/b.yaml': yamlOf(configMap('b', { v: '1' })),
+    });
+    await rec.reconcile();
+    const keyBefore = rec.indexKey;
+    git.commit({ 'README.md': 'moved elsewhere\n' });
+    await rec.reconcile();
+    t.equal(rec.state.syncStatus, 'OutOfSync');
+    t.strictSame(
+      rec.state.errors.map((e) => [e.code, e.next]),
+      [['RECONCILE_PRUNE_REFUSED', 'stalled']],
+    );
+    t.match(rec.state.lastError, /renders no objects/);
+    t.strictSame(cluster.did('delete'), [], 'nothing pruned');
+    t.strictSame(rec.state.pruneHeld, ['ConfigMap shop/a', 'ConfigMap shop/b']);
+    t.not(rec.indexKey, keyBefore, 'the index is rebuilt');
+    t.strictSame(
+      rec.indexSource()?.entries.map((e) => e.name),
+      ['a', 'b'],
+      'the webhook still guards them',
+    );
+    (cluster.objects.get('/ConfigMap/shop/a') as { data: { v: string } }).data.v = 'manual';
+    t.equal(await rec.heal(refOf(configMap('a', {}))), 'reverted', 'self-heal still reverts them');
+    await rec.reconcile();
+    t.strictSame(
+      rec.state.pruneHeld,
+      ['ConfigMap shop/a', 'ConfigMap shop/b'],
+      'held across resyncs',
+    );
+
+    git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: '2' })) });
+    await rec.reconcile();
+    t.equal(rec.state.syncStatus, 'Synced', 'a later commit applies and prunes');
+    t.strictSame(cluster.did('delete'), ['/ConfigMap/shop/b']);
+    t.strictSame(rec.state.pruneHeld, []);
+    t.strictSame(
+      rec.indexSource()?.entries.map((e) => e.name),
+      ['a'],
+    );
+  },
+);

@@ -35,6 +35,7 @@ function fakeSource(name: string, outcomes: Outcome[]) {
       return 'in-sync' as const;
     },
     indexSource: () => undefined,
+    indexKey: '',
     suspend: () => undefined,
     resume: () => undefined,
   };

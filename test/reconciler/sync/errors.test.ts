@@ -28,6 +28,7 @@ t.test('each code says what happens next', async (t) => {
       ['RECONCILE_FORBIDDEN', 'waiting'],
       ['RECONCILE_POLICY_HELD', 'stalled'],
       ['RECONCILE_NOT_PERMITTED', 'stalled'],
+      ['RECONCILE_PRUNE_REFUSED', 'stalled'],
     ],
   );
   t.equal(new ReconcileError(ReconcileCode.RECONCILE_FORBIDDEN, 'x').retryAfterMs, WAIT_MS);

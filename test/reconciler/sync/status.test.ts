@@ -40,5 +40,28 @@ const cases: { name: string; given: StatusInput; want: SyncStatus }[] = [
     given: { suspended: false, codes: [C.RECONCILE_NOT_PERMITTED], drifting: false },
     want: 'Failed',
   },
+  {
+    name: 'a refused prune: OutOfSync (what Git dropped is still live)',
+    given: { suspended: false, codes: [C.RECONCILE_PRUNE_REFUSED], drifting: false },
+    want: 'OutOfSync',
+  },
+  {
+    name: 'a refused prune and an apply error: Failed',
+    given: {
+      suspended: false,
+      codes: [C.RECONCILE_PRUNE_REFUSED, C.RECONCILE_OBJECT_INVALID],
+      drifting: false,
+    },
+    want: 'Failed',
+  },
+  {
+    name: 'a refused head and a refused prune: Unverified',
+    given: {
+      suspended: false,
+      codes: [C.RECONCILE_COMMIT_REFUSED, C.RECONCILE_PRUNE_REFUSED],
+      drifting: false,
+    },
+    want: 'Unverified',
+  },
 ];
 for (const c of cases) t.test(c.name, async (t) => t.equal(syncStatusOf(c.given), c.want));
