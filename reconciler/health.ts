@@ -116,6 +116,45 @@ function byReadyCondition(o: Obj): HealthStatus {
   return { status: Health.Progressing, message: String(ready.message ?? 'readiness unknown') };
 }
 
+/** Groups served by Kubernetes itself: their objects without status semantics are Healthy. */
+const builtIn = (apiVersion: unknown): boolean => {
+  const group =
+    typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  return !group || !group.includes('.') || group.endsWith('.k8s.io');
+};
+
+/**
+ * A custom resource, as kstatus reads one: Stalled and Reconciling conditions, then Ready, then
+ * whether its controller observed the current generation. No status at all: Unknown (nothing
+ * says its controller ever saw it).
+ */
+function customResource(o: Obj): HealthStatus {
+  if (!isObject(o.status))
+    return { status: Health.Unknown, message: 'no status: is its controller running?' };
+  const stalled = condition(o, 'Stalled');
+  if (stalled?.status === 'True')
+    return {
+      status: Health.Degraded,
+      message: String(stalled.message ?? stalled.reason ?? 'stalled'),
+    };
+  const reconciling = condition(o, 'Reconciling');
+  if (reconciling?.status === 'True')
+    return { status: Health.Progressing, message: String(reconciling.message ?? 'reconciling') };
+  if (condition(o, 'Ready')) return byReadyCondition(o);
+  if (isObject(o.metadata) && o.metadata.generation !== undefined && stale(o))
+    return {
+      status: Health.Progressing,
+      message: 'waiting for the controller to observe the new spec',
+    };
+  return { status: Health.Healthy };
+}
+
+function crd(o: Obj): HealthStatus {
+  const established = condition(o, 'Established');
+  if (established?.status === 'True') return { status: Health.Healthy };
+  return { status: Health.Progressing, message: 'waiting for the CRD to be established' };
+}
+
 /** Health of one live object (undefined: Missing). Pure. */
 export function assessHealth(kind: string, live: Obj | undefined): HealthStatus {
   if (!live) return { status: Health.Missing };
@@ -134,8 +173,10 @@ export function assessHealth(kind: string, live: Obj | undefined): HealthStatus 
         : { status: Health.Healthy };
     case 'PersistentVolumeClaim':
       return pvc(live);
+    case 'CustomResourceDefinition':
+      return crd(live);
     default:
-      return byReadyCondition(live);
+      return builtIn(live.apiVersion) ? byReadyCondition(live) : customResource(live);
   }
 }
 
@@ -148,7 +189,8 @@ const WORST: readonly Health[] = [
   Health.Healthy,
 ];
 
-/** A source's health: the worst of its objects' (Healthy when it has none). */
+/** A source's health: the worst of its objects'; Missing when it has none (nothing applied). */
 export function aggregateHealth(statuses: readonly Health[]): Health {
+  if (statuses.length === 0) return Health.Missing;
   return WORST.find((h) => statuses.includes(h)) ?? Health.Healthy;
 }

@@ -167,7 +167,10 @@ const table: {
   {
     name: 'custom resource ready',
     kind: 'Certificate',
-    live: { status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+    live: {
+      apiVersion: 'cert-manager.io/v1',
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    },
     want: 'Healthy',
   },
   {
@@ -184,6 +187,76 @@ const table: {
     want: 'Progressing',
   },
   { name: 'no conditions', kind: 'ConfigMap', live: { data: {} }, want: 'Healthy' },
+  {
+    name: 'a built-in kind without status',
+    kind: 'ClusterRole',
+    live: { apiVersion: 'rbac.authorization.k8s.io/v1', rules: [] },
+    want: 'Healthy',
+  },
+  {
+    name: 'a custom resource nobody reconciles (no status)',
+    kind: 'HelmRelease',
+    live: { apiVersion: 'helm.toolkit.fluxcd.io/v2', spec: {} },
+    want: 'Unknown',
+    message: /controller running/,
+  },
+  {
+    name: 'a custom resource stalled',
+    kind: 'HelmRelease',
+    live: {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'False' },
+          { type: 'Stalled', status: 'True', message: 'install retries exhausted' },
+        ],
+      },
+    },
+    want: 'Degraded',
+    message: /retries exhausted/,
+  },
+  {
+    name: 'a custom resource reconciling',
+    kind: 'Kustomization',
+    live: {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      status: { conditions: [{ type: 'Reconciling', status: 'True', message: 'applying' }] },
+    },
+    want: 'Progressing',
+    message: /applying/,
+  },
+  {
+    name: 'a custom resource whose new spec is not observed yet',
+    kind: 'Widget',
+    live: {
+      apiVersion: 'example.com/v1',
+      metadata: { generation: 3 },
+      status: { observedGeneration: 2 },
+    },
+    want: 'Progressing',
+  },
+  {
+    name: 'a custom resource with a current status and no conditions',
+    kind: 'Widget',
+    live: {
+      apiVersion: 'example.com/v1',
+      metadata: { generation: 2 },
+      status: { observedGeneration: 2 },
+    },
+    want: 'Healthy',
+  },
+  {
+    name: 'a CRD established',
+    kind: 'CustomResourceDefinition',
+    live: { status: { conditions: [{ type: 'Established', status: 'True' }] } },
+    want: 'Healthy',
+  },
+  {
+    name: 'a CRD not established yet',
+    kind: 'CustomResourceDefinition',
+    live: { status: { conditions: [] } },
+    want: 'Progressing',
+  },
 ];
 
 for (const c of table) {
@@ -195,7 +268,7 @@ for (const c of table) {
 }
 
 t.test('a source is as healthy as its worst object', async (t) => {
-  t.equal(aggregateHealth([]), 'Healthy');
+  t.equal(aggregateHealth([]), 'Missing', 'nothing applied is not Healthy');
   t.equal(aggregateHealth(['Healthy', 'Progressing']), 'Progressing');
   t.equal(aggregateHealth(['Suspended', 'Missing', 'Healthy']), 'Missing');
   t.equal(aggregateHealth(['Progressing', 'Degraded']), 'Degraded');
