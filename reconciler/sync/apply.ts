@@ -1,4 +1,5 @@
 import { breakGlassOf } from '../../core/desired-index.js';
+import { declaredDiff } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
 import {
   findings as findingsOf,
@@ -19,6 +20,50 @@ import { LiveReader } from './live.js';
 import { Action, planObject, writes, type ObjectPlan } from './plan.js';
 
 const APPLY_CONCURRENCY = 16;
+/** How long a new CRD may take to be Established before its custom resources are tried anyway. */
+export const ESTABLISH_TIMEOUT_MS = 30_000;
+const ESTABLISH_POLL_MS = 200;
+
+const isEstablished = (live: unknown): boolean =>
+  (
+    (live as { status?: { conditions?: { type?: string; status?: string }[] } } | undefined)?.status
+      ?.conditions ?? []
+  ).some((c) => c.type === 'Established' && c.status === 'True');
+
+/**
+ * Wait until every CRD written so far is Established (its kinds served), so the custom
+ * resources of the next wave do not meet a 404. Returns a waiting error past the timeout.
+ */
+async function establish(
+  ctx: SyncContext,
+  plans: readonly ObjectPlan[],
+  done: Set<string>,
+  objects: ReadonlyMap<string, ObjectStatus>,
+): Promise<ReconcileError | undefined> {
+  const crds = plans.filter(
+    (p) =>
+      p.ref.kind === 'CustomResourceDefinition' && writes(p.action) && !done.has(refKey(p.ref)),
+  );
+  if (crds.length === 0) return undefined;
+  const sleep = ctx.d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = ctx.now() + ESTABLISH_TIMEOUT_MS;
+  for (const p of crds) {
+    let live: Record<string, unknown> | undefined;
+    while (!isEstablished((live = await ctx.d.cluster.get(p.ref)))) {
+      if (ctx.now() >= deadline)
+        return new ReconcileError(
+          ReconcileCode.RECONCILE_KIND_NOT_SERVED,
+          `${refText(p.ref)} is not Established after ${ESTABLISH_TIMEOUT_MS / 1000}s`,
+        );
+      await sleep(ESTABLISH_POLL_MS);
+    }
+    done.add(refKey(p.ref));
+    // Its status as it is now, not as the apply answered (before it was Established).
+    const status = objects.get(refKey(p.ref));
+    if (status) status.health = assessHealth(p.ref.kind, live).status;
+  }
+  return undefined;
+}
 
 /** What the apply stage did: per object its status, and what went wrong. */
 export interface ApplyResult {
@@ -111,7 +156,11 @@ export async function applyDeclared(
   const foreign = new Set<string>();
   const refused: RefusedObject[] = [];
   const errors: ReconcileError[] = [];
+  const crdsReady = new Set<string>();
   for (const wave of waves(applyOrder(desired))) {
+    // CRDs written in an earlier wave must serve their kinds before the custom resources go.
+    const established = await establish(ctx, plans, crdsReady, objects);
+    if (established) errors.push(established);
     await mapLimit(wave, APPLY_CONCURRENCY, async (r) => {
       const p = await planDeclared(ctx, r, live, applied);
       const { plan } = p;
@@ -144,7 +193,8 @@ export async function applyDeclared(
       if (writes(plan.action)) {
         try {
           current = await cluster.apply(p.declared);
-          drift = [];
+          // What the apiserver kept: a field its schema prunes is not in sync, say so now.
+          drift = declaredDiff(p.declared, current, ignoredPaths(ctx.cfg, r.object));
         } catch (err) {
           metrics.applyErrors.inc({ source });
           const why = apiErrorMessage(err);

@@ -19,6 +19,8 @@ export interface SourceDeps {
   /** driftgate's namespace: inventories and source-level events live there. */
   readonly namespace: string;
   readonly now?: () => number;
+  /** Wait (CRDs becoming Established); injected so tests need not. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Policies from Git and the pre-apply gate (absent: no gate). */
   readonly policies?: PolicyHub;
   readonly gate?: GateMode;

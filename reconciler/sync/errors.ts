@@ -83,6 +83,9 @@ export function apiErrorCode(err: unknown): ReconcileCode {
       : ReconcileCode.RECONCILE_API_UNAVAILABLE;
   }
   if (err.code === 403) return ReconcileCode.RECONCILE_FORBIDDEN;
+  // Server-side apply answers 500 for an object its schema cannot type: Git must change.
+  if (err.code === 500 && /failed to create typed patch object/.test(String(err.body)))
+    return ReconcileCode.RECONCILE_OBJECT_INVALID;
   if (err.code === 404) return ReconcileCode.RECONCILE_KIND_NOT_SERVED;
   if (err.code === 409 || err.code === 429 || err.code >= 500)
     return ReconcileCode.RECONCILE_API_UNAVAILABLE;

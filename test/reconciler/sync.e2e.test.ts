@@ -54,6 +54,29 @@ await repo.commit(
     'chart/templates/cm.yaml':
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n',
     'broken/kustomization.yaml': 'resources: [missing.yaml]\n',
+    // A CRD and a custom resource of it in one commit (and one sync).
+    'crds/crd.yaml': [
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata: { name: widgets.example.com }',
+      'spec:',
+      '  group: example.com',
+      '  scope: Namespaced',
+      '  names: { kind: Widget, plural: widgets, singular: widget, listKind: WidgetList }',
+      '  versions:',
+      '    - name: v1',
+      '      served: true',
+      '      storage: true',
+      '      schema:',
+      '        openAPIV3Schema:',
+      '          type: object',
+      '          properties: { spec: { type: object, properties: { size: { type: integer } } } }',
+    ].join('\n'),
+    'crds/widget.yaml':
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w1 }\nspec: { size: 3 }\n',
+    // A field the CRD's schema does not declare: server-side apply refuses the object.
+    'crds/invalid.yaml':
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w2 }\nspec: { size: 1, colour: red }\n',
     'kustomize/overlays/dev/kustomization.yaml':
       'resources: [../../base]\nnamePrefix: dev-\ncommonLabels: { env: dev }\n',
   },
@@ -82,6 +105,7 @@ const rec = await startTestReconciler(
     src('apps', 'apps'),
     src('chart', 'chart', { helm: { releaseName: 'web', valuesFiles: ['values-prod.yaml'] } }),
     src('broken', 'broken'),
+    src('crds', 'crds', { clusterScopedKinds: ['apiextensions.k8s.io/CustomResourceDefinition'] }),
     src('kustomize', 'kustomize/overlays/dev', {
       ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
     }),
@@ -89,7 +113,17 @@ const rec = await startTestReconciler(
   { webhookSecretFile: secretFile },
 );
 t.teardown(() => rec.stop());
-for (const s of ['heal', 'fight', 'report', 'prune', 'apps', 'kustomize', 'chart', 'broken'])
+for (const s of [
+  'heal',
+  'fight',
+  'report',
+  'prune',
+  'apps',
+  'kustomize',
+  'chart',
+  'broken',
+  'crds',
+])
   await rec.sync(s);
 
 const core = cp.kubeConfig().makeApiClient(CoreV1Api);
@@ -344,6 +378,38 @@ t.test('a Helm chart renders through the real helm binary with its values files'
   t.match(await rec.status('chart'), { syncStatus: 'Synced', errors: [] });
 });
 
+t.test('a CRD and its custom resources in one commit sync in one go', async (t) => {
+  const st = await rec.status('crds');
+  // The CRD and the valid Widget applied; the invalid one is reported, stalled until Git changes.
+  t.match(st, { syncStatus: 'Failed' });
+  t.strictSame(
+    (st.errors as { code: string; next: string }[]).map((e) => [e.code, e.next]),
+    [['RECONCILE_OBJECT_INVALID', 'stalled']],
+  );
+  t.match(
+    st.lastError,
+    /^apply example\.com\/Widget crds\/w2: HTTP 500: .*\.spec\.colour: field not declared in schema$/,
+  );
+  const w = await cp.kubectl([
+    'get',
+    'widgets.example.com',
+    'w1',
+    '-n',
+    'crds',
+    '-o',
+    'jsonpath={.spec.size}',
+  ]);
+  t.equal(w.stdout, '3');
+  // A Widget has no controller: its health says so instead of claiming Healthy.
+  t.strictSame(
+    (st.unhealthy as { object: string; health: string }[]).map((u) => [u.object, u.health]).sort(),
+    [
+      ['example.com/Widget crds/w1', 'Unknown'],
+      ['example.com/Widget crds/w2', 'Missing'],
+    ],
+  );
+});
+
 t.test('a commit that does not render applies nothing and says why', async (t) => {
   const st = await rec.status('broken');
   t.match(st, {
@@ -444,6 +510,7 @@ t.test('HTTP control: status, suspend and resume, and an authenticated push webh
     'apps',
     'broken',
     'chart',
+    'crds',
     'fight',
     'heal',
     'kustomize',
@@ -484,6 +551,7 @@ t.test('HTTP control: status, suspend and resume, and an authenticated push webh
     'apps',
     'broken',
     'chart',
+    'crds',
     'fight',
     'heal',
     'kustomize',

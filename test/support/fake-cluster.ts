@@ -37,6 +37,8 @@ export class FakeCluster implements Cluster {
   /** Per refKey, an error apply throws. */
   readonly applyErrors = new Map<string, Error>();
   readonly clusterScoped = new Set(['Namespace', 'ClusterRole', 'CustomResourceDefinition']);
+  /** What the apiserver does to an applied object before storing it (schema pruning, defaults). */
+  onApply: (obj: Live) => Live = (obj) => obj;
 
   constructor(objects: readonly K8sObject[] = []) {
     for (const o of objects) this.put(o);
@@ -59,7 +61,7 @@ export class FakeCluster implements Cluster {
     this.calls.push({ op: 'apply', what: key });
     const err = this.applyErrors.get(key);
     if (err) throw err;
-    const next = merge(this.objects.get(key), obj) as Live;
+    const next = this.onApply(merge(this.objects.get(key), obj) as Live);
     this.objects.set(key, next);
     return structuredClone(next);
   }

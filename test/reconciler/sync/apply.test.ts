@@ -203,3 +203,70 @@ t.test('namespaces go in an earlier wave than what lives in them', async (t) => 
   await applyDeclared(ctx, rendered(configMap('a', { x: '1' }), ns), new Set());
   t.strictSame(cluster.did('apply'), ['/Namespace//shop', '/ConfigMap/shop/a']);
 });
+
+t.test(
+  'a field the apiserver did not keep is reported as drift right after the apply',
+  async (t) => {
+    const cluster = new FakeCluster();
+    cluster.onApply = (o) => {
+      const data = { ...(o.data as Record<string, string>) };
+      delete data.dropped;
+      return { ...o, data };
+    };
+    const ctx = stageContext(cluster);
+    const r = await applyDeclared(
+      ctx,
+      rendered(configMap('a', { kept: '1', dropped: '2' })),
+      new Set(),
+    );
+    t.strictSame(cluster.did('apply'), ['/ConfigMap/shop/a']);
+    t.strictSame(
+      [...r.objects.values()].map((o) => o.drift.map((d) => d.path)),
+      [['/data/dropped']],
+    );
+  },
+);
+
+t.test('a CRD is waited for until Established before the next wave', async (t) => {
+  const cluster = new FakeCluster();
+  let polls = 0;
+  cluster.onApply = (o) =>
+    o.kind === 'CustomResourceDefinition' ? { ...o, status: { conditions: [] } } : o;
+  const slept: number[] = [];
+  const ctx = stageContext(cluster, {
+    deps: {
+      sleep: async (ms) => {
+        slept.push(ms);
+        if (++polls === 3) {
+          const crd = cluster.objects.get(
+            'apiextensions.k8s.io/CustomResourceDefinition//widgets.example.com',
+          ) as Record<string, unknown>;
+          crd.status = { conditions: [{ type: 'Established', status: 'True' }] };
+        }
+      },
+    },
+  });
+  const crd: K8sObject = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {},
+  };
+  const w: K8sObject = {
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name: 'w', namespace: 'shop' },
+  };
+  const r = await applyDeclared(ctx, rendered(w, crd), new Set());
+  t.strictSame(slept, [200, 200, 200], 'polled until Established');
+  t.strictSame(cluster.did('apply'), [
+    'apiextensions.k8s.io/CustomResourceDefinition//widgets.example.com',
+    'example.com/Widget/shop/w',
+  ]);
+  t.strictSame(r.errors, []);
+  t.equal(
+    r.objects.get('apiextensions.k8s.io/CustomResourceDefinition//widgets.example.com')?.health,
+    'Healthy',
+    'its health as it is once Established',
+  );
+});
