@@ -55,3 +55,21 @@ t.test('waves: one group per kind rank and sync-wave, in order', async (t) => {
   );
   t.strictSame(waves([]), [], 'nothing: no waves');
 });
+
+t.test(
+  'Argo CD sync-wave annotations order objects too; driftgate’s wins when both are set',
+  async (t) => {
+    const o = (name: string, annotations: Record<string, string>) => ({
+      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, annotations } },
+    });
+    const sorted = applyOrder([
+      o('argo-late', { 'argocd.argoproj.io/sync-wave': '3' }),
+      o('both', { 'argocd.argoproj.io/sync-wave': '9', 'driftgate.io/sync-wave': '-1' }),
+      o('plain', {}),
+    ]);
+    t.strictSame(
+      sorted.map((x) => x.object.metadata.name),
+      ['both', 'plain', 'argo-late'],
+    );
+  },
+);
