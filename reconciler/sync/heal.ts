@@ -1,6 +1,7 @@
 import { BREAK_GLASS, BREAK_GLASS_EXPIRES, breakGlassOf } from '../../core/desired-index.js';
 import { declaredDiff, formatDiff } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
+import { assessHealth } from '../health.js';
 import { refKey, refOf, refText, type ObjectRef } from '../objects.js';
 import type { Rendered } from '../render/render.js';
 import { sourceEvent, type SyncContext } from './context.js';
@@ -36,6 +37,11 @@ export async function healObject(
   if (glass) ctx.d.onBreakGlass?.(ref, glass.expiresMs);
   const expired = !glass && breakGlassOf(live) !== undefined;
   if (status) {
+    // Every watch event re-reads health: a finished rollout reads Healthy within a second.
+    const h = assessHealth(ref.kind, live);
+    status.health = h.status;
+    if (h.message) status.healthMessage = h.message;
+    else delete status.healthMessage;
     if (glass) status.breakGlass = { reason: glass.reason, expires: glass.expires };
     else delete status.breakGlass;
     status.breakGlassExpired = expired;

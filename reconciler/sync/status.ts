@@ -92,6 +92,7 @@ export function publish(ctx: SyncContext): void {
     if (o.breakGlassExpired) expired++;
     byKind.set(o.ref.kind, (byKind.get(o.ref.kind) ?? 0) + (o.drift.length > 0 ? 1 : 0));
   }
+  state.health = aggregateHealth([...state.objects.values()].map((x) => x.health));
   m.breakGlassActive.set({ source }, glass);
   m.breakGlassExpired.set({ source }, expired);
   for (const [kind, n] of byKind) m.drifted.set({ source, kind }, n);

@@ -436,10 +436,10 @@ t.test('a commit that does not render applies nothing and says why', async (t) =
 t.test(
   'health: a Deployment from Git reaches Healthy; one that never gets ready never does',
   async (t) => {
+    // No resync here: the Deployment's own status updates (watch events) move its health.
     await waitFor(
       'apps healthy web',
       async () => {
-        await rec.sync('apps');
         const st = await rec.status('apps');
         return !(st.unhealthy as { object: string }[]).some((u) => u.object.includes('/web'));
       },

@@ -128,3 +128,18 @@ for (const c of cases) {
     t.equal(ctx.state.fighting.has(refKey(ref)), c.want.result === 'fight' || !!c.given.fighting);
   });
 }
+
+t.test('a watch event re-reads health, with or without drift', async (t) => {
+  const cluster = new FakeCluster([configMap('web', { mode: 'strict' }, { labels: ours })]);
+  const ctx = stageContext(cluster, { now: NOW });
+  ctx.state.objects.set(refKey(ref), {
+    ref,
+    path: 'web.yaml',
+    health: 'Progressing',
+    healthMessage: 'old message',
+    drift: [],
+  });
+  await healObject(ctx, ref, { object: declared, path: 'web.yaml' }, new Map());
+  t.equal(ctx.state.objects.get(refKey(ref))?.health, 'Healthy');
+  t.equal(ctx.state.objects.get(refKey(ref))?.healthMessage, undefined);
+});
