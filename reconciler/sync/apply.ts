@@ -17,6 +17,7 @@ import type { SyncContext } from './context.js';
 import { ignoredPaths, prepared } from './declared.js';
 import { apiErrorCode, ReconcileCode, ReconcileError } from './errors.js';
 import { LiveReader } from './live.js';
+import { applyOrReplace } from './replace.js';
 import { Action, planObject, writes, type ObjectPlan } from './plan.js';
 
 const APPLY_CONCURRENCY = 16;
@@ -192,14 +193,16 @@ export async function applyDeclared(
       let drift = plan.drift;
       if (writes(plan.action)) {
         try {
-          current = await cluster.apply(p.declared);
+          current = await applyOrReplace(ctx, p.declared);
           // What the apiserver kept: a field its schema prunes is not in sync, say so now.
           drift = declaredDiff(p.declared, current, ignoredPaths(ctx.cfg, r.object));
         } catch (err) {
           metrics.applyErrors.inc({ source });
           const why = apiErrorMessage(err);
           errors.push(
-            new ReconcileError(apiErrorCode(err), `apply ${name}: ${why}`, { cause: err }),
+            err instanceof ReconcileError
+              ? err
+              : new ReconcileError(apiErrorCode(err), `apply ${name}: ${why}`, { cause: err }),
           );
           ctx.log.error({ object: name, reason: why }, 'apply failed');
         }

@@ -29,6 +29,16 @@ const deploy = (name: string, replicas: number, extra: Record<string, unknown> =
     },
   }) + '\n';
 
+const job = (name: string, image: string, annotations?: Record<string, string>) =>
+  JSON.stringify({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, ...(annotations ? { annotations } : {}) },
+    spec: {
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image }] } },
+    },
+  }) + '\n';
+
 await repo.commit(
   {
     'heal/cm.yaml': configMap('settings', { mode: 'strict' }),
@@ -54,6 +64,10 @@ await repo.commit(
     'chart/templates/cm.yaml':
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n',
     'broken/kustomization.yaml': 'resources: [missing.yaml]\n',
+    'jobs/replace.yaml': job('replace', 'migrate:1', {
+      'driftgate.io/sync-options': 'Replace=true',
+    }),
+    'jobs/keep.yaml': job('keep', 'migrate:1'),
     // A CRD and a custom resource of it in one commit (and one sync).
     'crds/crd.yaml': [
       'apiVersion: apiextensions.k8s.io/v1',
@@ -105,6 +119,7 @@ const rec = await startTestReconciler(
     src('apps', 'apps'),
     src('chart', 'chart', { helm: { releaseName: 'web', valuesFiles: ['values-prod.yaml'] } }),
     src('broken', 'broken'),
+    src('jobs', 'jobs'),
     src('crds', 'crds', { clusterScopedKinds: ['apiextensions.k8s.io/CustomResourceDefinition'] }),
     src('kustomize', 'kustomize/overlays/dev', {
       ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
@@ -123,6 +138,7 @@ for (const s of [
   'chart',
   'broken',
   'crds',
+  'jobs',
 ])
   await rec.sync(s);
 
@@ -410,6 +426,43 @@ t.test('a CRD and its custom resources in one commit sync in one go', async (t) 
   );
 });
 
+t.test('a Job template change: replaced when opted in, otherwise says how', async (t) => {
+  const uid = async (name: string) =>
+    (await cp.kubectl(['get', 'job', name, '-n', 'jobs', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+  const before = await uid('replace');
+  await repo.commit(
+    {
+      'jobs/replace.yaml': job('replace', 'migrate:2', {
+        'driftgate.io/sync-options': 'Replace=true',
+      }),
+      'jobs/keep.yaml': job('keep', 'migrate:2'),
+    },
+    { signer },
+  );
+  await rec.sync('jobs');
+  const image = await cp.kubectl([
+    'get',
+    'job',
+    'replace',
+    '-n',
+    'jobs',
+    '-o',
+    'jsonpath={.spec.template.spec.containers[0].image}',
+  ]);
+  t.equal(image.stdout, 'migrate:2', 'the opted-in Job was recreated with the new template');
+  t.not(await uid('replace'), before, 'a new object');
+  const st = await rec.status('jobs');
+  t.equal(st.syncStatus, 'Failed');
+  t.strictSame(
+    (st.errors as { code: string }[]).map((e) => e.code),
+    ['RECONCILE_OBJECT_INVALID'],
+  );
+  t.match(
+    st.lastError,
+    /^apply batch\/Job jobs\/keep: HTTP 422: .*field is immutable.*annotate it driftgate\.io\/sync-options: Replace=true\)$/,
+  );
+});
+
 t.test('a commit that does not render applies nothing and says why', async (t) => {
   const st = await rec.status('broken');
   t.match(st, {
@@ -513,6 +566,7 @@ t.test('HTTP control: status, suspend and resume, and an authenticated push webh
     'crds',
     'fight',
     'heal',
+    'jobs',
     'kustomize',
     'prune',
     'report',
@@ -554,6 +608,7 @@ t.test('HTTP control: status, suspend and resume, and an authenticated push webh
     'crds',
     'fight',
     'heal',
+    'jobs',
     'kustomize',
     'prune',
     'report',

@@ -1,0 +1,60 @@
+import { ApiException } from '@kubernetes/client-node';
+import { apiErrorMessage } from '../cluster.js';
+import { refOf, refText, type K8sObject } from '../objects.js';
+import type { SyncContext } from './context.js';
+import { ReconcileCode, ReconcileError } from './errors.js';
+
+/** Per-object sync options, as Argo CD spells them (`Replace=true`); driftgate's key wins. */
+export const SYNC_OPTIONS = 'driftgate.io/sync-options';
+export const ARGO_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+
+/** How long a replaced object may take to go before it is created again. */
+export const REPLACE_TIMEOUT_MS = 60_000;
+
+/** Whether an object opted in to delete-and-recreate when a change hits an immutable field. Pure. */
+export function replaceAllowed(o: K8sObject): boolean {
+  const a = o.metadata.annotations ?? {};
+  const options = (a[SYNC_OPTIONS] ?? a[ARGO_SYNC_OPTIONS] ?? '').split(',').map((x) => x.trim());
+  return options.includes('Replace=true') || options.includes('Force=true');
+}
+
+/** Whether the apiserver refused a change because it touches an immutable field. */
+export const immutableChange = (err: unknown): boolean =>
+  err instanceof ApiException && err.code === 422 && /field is immutable/.test(String(err.body));
+
+/**
+ * Server-side apply; when the change hits an immutable field and the object opted in
+ * (`Replace=true`), delete it, wait until it is gone and create it again. Without the opt-in,
+ * throws RECONCILE_OBJECT_INVALID saying how to opt in. Other errors are thrown as they are.
+ */
+export async function applyOrReplace(
+  ctx: SyncContext,
+  declared: K8sObject,
+): Promise<Record<string, unknown>> {
+  const { cluster } = ctx.d;
+  try {
+    return await cluster.apply(declared);
+  } catch (err) {
+    if (!immutableChange(err)) throw err;
+    const name = refText(refOf(declared));
+    if (!replaceAllowed(declared))
+      throw new ReconcileError(
+        ReconcileCode.RECONCILE_OBJECT_INVALID,
+        `apply ${name}: ${apiErrorMessage(err)} (to delete and recreate it on such changes, annotate it ${SYNC_OPTIONS}: Replace=true)`,
+        { cause: err },
+      );
+    ctx.log.warn({ object: name }, 'immutable field changed; replacing the object');
+    await cluster.delete(refOf(declared));
+    const sleep = ctx.d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const deadline = ctx.now() + REPLACE_TIMEOUT_MS;
+    while ((await cluster.get(refOf(declared))) !== undefined) {
+      if (ctx.now() >= deadline)
+        throw new ReconcileError(
+          ReconcileCode.RECONCILE_API_UNAVAILABLE,
+          `replace ${name}: still being deleted after ${REPLACE_TIMEOUT_MS / 1000}s`,
+        );
+      await sleep(250);
+    }
+    return cluster.apply(declared);
+  }
+}
