@@ -41,6 +41,9 @@ export interface Cluster {
   ensureNamespace(name: string): Promise<void>;
   readInventory(namespace: string, source: string): Promise<ObjectRef[]>;
   writeInventory(namespace: string, source: string, refs: readonly ObjectRef[]): Promise<void>;
+  /** The revision last applied in full, as recorded on the inventory (undefined: none). */
+  appliedRevision(namespace: string, source: string): Promise<string | undefined>;
+  recordAppliedRevision(namespace: string, source: string, revision: string): Promise<void>;
   event(
     ref: ObjectRef,
     type: 'Normal' | 'Warning',
@@ -70,6 +73,8 @@ export function apiErrorMessage(err: unknown): string {
 }
 
 const inventoryName = (source: string): string => `driftgate-inventory-${source}`;
+/** On the inventory: the revision last applied in full (a merge patch, apart from the apply). */
+export const APPLIED_REVISION = 'driftgate.io/applied-revision';
 
 /** The real cluster through @kubernetes/client-node. */
 export function kubeCluster(kc: KubeConfig): Cluster {
@@ -210,6 +215,33 @@ export function kubeCluster(kc: KubeConfig): Cluster {
         if (notFound(err)) return [];
         throw err;
       }
+    },
+    async appliedRevision(namespace, source) {
+      try {
+        const cm = await core.readNamespacedConfigMap({ name: inventoryName(source), namespace });
+        return cm.metadata?.annotations?.[APPLIED_REVISION];
+      } catch (err) {
+        if (notFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async recordAppliedRevision(namespace, source, revision) {
+      await objects.patch(
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name: inventoryName(source),
+            namespace,
+            annotations: { [APPLIED_REVISION]: revision },
+          },
+        } as never,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        undefined,
+        PatchStrategy.MergePatch,
+      );
     },
     async writeInventory(namespace, source, refs) {
       const sorted = [...refs].sort((a, b) => refKey(a).localeCompare(refKey(b)));

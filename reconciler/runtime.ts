@@ -9,7 +9,7 @@ import type { Cluster } from './cluster.js';
 import { SOURCE_LABEL } from './cluster.js';
 import type { PolicyConfig, SourceConfig } from './config.js';
 import type { ReconcilerMetrics } from './metrics.js';
-import { groupOf, type ObjectRef } from './objects.js';
+import { groupOf, refKey, type ObjectRef } from './objects.js';
 import type { PolicyHub } from './policy-hub.js';
 import { KeyedTimers, realClock, type Clock } from './runtime/clock.js';
 import { KindWatches, type OpenWatch, type WatchedObject } from './runtime/watches.js';
@@ -17,6 +17,10 @@ import type { SourceReconciler } from './source-reconciler.js';
 import { Next, ReconcileError } from './sync/errors.js';
 
 export { backoffMs, KeyedQueue };
+
+/** First and longest wait before an object still Progressing is looked at again. */
+const PROGRESS_FIRST_MS = 2_000;
+const PROGRESS_MAX_MS = 30_000;
 
 /** A break-glass heal runs this long after the expiry, so the apiserver's clock has passed it. */
 const GLASS_GRACE_MS = 250;
@@ -191,7 +195,31 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     return this.queue
       .run(name, () => s.reconcile())
       .finally(() => this.#tried.add(name))
-      .then(() => this.#ensureWatches(s));
+      .then(() => {
+        this.#followProgress(s, PROGRESS_FIRST_MS);
+        return this.#ensureWatches(s);
+      });
+  }
+
+  // Objects still Progressing are looked at again soon (a watch event may have come before the
+  // watch did), backing off to PROGRESS_MAX_MS, until they settle or the next resync.
+  #followProgress(s: RuntimeSource, delay: number): void {
+    for (const o of s.state.objects.values())
+      if (o.health === 'Progressing') this.#follow(s, o.ref, delay);
+  }
+
+  #follow(s: RuntimeSource, ref: ObjectRef, delay: number): void {
+    const key = `progress|${s.cfg.name}|${refKey(ref)}`;
+    if (this.#timers.due(key) !== undefined) return;
+    this.#timers.after(key, delay, () => {
+      void this.queue
+        .run(s.cfg.name, () => s.heal(ref))
+        .then(() => {
+          if (s.state.objects.get(refKey(ref))?.health === 'Progressing')
+            this.#follow(s, ref, Math.min(delay * 2, PROGRESS_MAX_MS));
+        })
+        .catch(() => undefined);
+    });
   }
 
   /** Whether every source has been reconciled at least once (successfully or not). */

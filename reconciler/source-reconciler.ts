@@ -8,6 +8,7 @@ import type { GitSource } from './source/git-source.js';
 import { initialState, type SourceState } from './source-state.js';
 import type { RefusedObject } from './tenancy.js';
 import type { CommitVerifier } from './verify/verifier.js';
+import { AppliedRevision } from './sync/applied.js';
 import { applyDeclared } from './sync/apply.js';
 import { sourceEvent, type SourceDeps, type SyncContext } from './sync/context.js';
 import { indexEntries } from './sync/declared.js';
@@ -42,8 +43,8 @@ export class SourceReconciler {
   /** Desired objects by refKey (heal and the index look up here). */
   #byKey = new Map<string, Rendered>();
   #reverts: RevertLog = new Map();
-  /** The revision whose apply was last observed, for commit-to-applied latency. */
-  #appliedRevision: string | undefined;
+  /** The revision last applied in full (remembered in the cluster), for commit-to-applied. */
+  readonly #applied: AppliedRevision;
   /** Declared objects outside what this source may write, at the adopted revision. */
   #outOfScope: readonly RefusedObject[] = [];
   /** Declared objects that exist and are someone else's: never written, pruned or guarded. */
@@ -77,6 +78,7 @@ export class SourceReconciler {
         return d.logger.child({ source: cfg.name, revision: state.revision ?? 'none' });
       },
     };
+    this.#applied = new AppliedRevision(this.#ctx);
     d.metrics.initSource(cfg.name);
   }
 
@@ -108,8 +110,8 @@ export class SourceReconciler {
     const stop = this.d.metrics.reconcileDuration.startTimer({ source: this.cfg.name });
     const adopt: ReconcileError[] = [];
     const converge: ReconcileError[] = [];
-    const newRevision = (): boolean => this.#appliedRevision !== this.state.revision;
     try {
+      await this.#applied.load();
       // Load the source.
       const head = await fetchHead(ctx);
       // Verify and render a new head; a refusal keeps the last verified revision.
@@ -124,10 +126,10 @@ export class SourceReconciler {
       converge.push(e);
       this.log.error({ code: e.code, reason: e.message }, 'reconcile failed');
     } finally {
-      const fresh = newRevision();
-      recordOutcome(ctx, { adopt, converge, newRevision: fresh });
-      if (converge.length === 0 && !this.state.suspended)
-        this.#appliedRevision = this.state.revision;
+      const revision = this.state.revision;
+      recordOutcome(ctx, { adopt, converge, newRevision: this.#applied.isNew(revision) });
+      if (converge.length === 0 && !this.state.suspended && revision)
+        await this.#applied.record(revision);
       stop();
       publish(ctx);
     }

@@ -186,3 +186,34 @@ t.test(
     );
   },
 );
+
+t.test('commit-to-applied is observed once per commit, across a restart', async (t) => {
+  const { git, cluster, rec } = setup();
+  git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: '1' })) });
+  const observed = async (r: SourceReconciler) =>
+    (
+      await (r as unknown as { d: { metrics: ReconcilerMetrics } }).d.metrics.commitToApplied.get()
+    ).values.find((v) => v.metricName === 'driftgate_commit_to_applied_seconds_count')?.value ?? 0;
+  await rec.reconcile();
+  await rec.reconcile();
+  t.equal(await observed(rec), 1, 'once, not per resync');
+  // A new process (same cluster, same Git): the commit is not new to it.
+  const restarted = new SourceReconciler(
+    rec.cfg,
+    git as never,
+    { verify: async () => ({ ok: true, kind: 'ssh', signer: 's' }) } as never,
+    {
+      cluster,
+      metrics: new ReconcilerMetrics({ defaultMetrics: false }),
+      logger: pino({ level: 'silent' }),
+      tools: { kustomizePath: 'kustomize', helmPath: 'helm' },
+      namespace: 'driftgate-system',
+    },
+  );
+  await restarted.reconcile();
+  t.equal(restarted.state.syncStatus, 'Synced');
+  t.equal(await observed(restarted), 0, 'not observed again after a restart');
+  git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: '2' })) });
+  await restarted.reconcile();
+  t.equal(await observed(restarted), 1, 'a new commit is');
+});

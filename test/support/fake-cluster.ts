@@ -113,6 +113,14 @@ export class FakeCluster implements Cluster {
     this.inventories.set(source, [...refs]);
   }
 
+  readonly applied = new Map<string, string>();
+  async appliedRevision(_namespace: string, source: string): Promise<string | undefined> {
+    return this.applied.get(source);
+  }
+  async recordAppliedRevision(_namespace: string, source: string, revision: string): Promise<void> {
+    this.applied.set(source, revision);
+  }
+
   async event(_ref: ObjectRef, _type: string, reason: string, message: string): Promise<void> {
     this.calls.push({ op: 'event', what: reason });
     this.events.push({ reason, message });

@@ -149,3 +149,34 @@ t.test('reconcileNow of an unknown source rejects', async (t) => {
   const { rt } = runtime([]);
   await t.rejects(rt.reconcileNow('nope'), /no source named nope/);
 });
+
+t.test(
+  'an object still Progressing is looked at again, backing off, until it settles',
+  async (t) => {
+    const { src, log } = fakeSource('shop', []);
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
+    const key = '/Deployment/shop/web'.replace('/Deployment', 'apps/Deployment');
+    src.state.objects.set(key, { ref, path: 'web.yaml', health: 'Progressing', drift: [] });
+    const heal = src.heal.bind(src);
+    src.heal = async (r) => {
+      const out = await heal(r);
+      if (log.heals.length === 3) {
+        const o = src.state.objects.get(key);
+        if (o) o.health = 'Healthy';
+      }
+      return out;
+    };
+    const { rt, clock } = runtime([src]);
+    await rt.reconcileNow('shop');
+    t.ok(clock.pending().includes(2_000), 'first look after 2 s');
+    await clock.advance(2_000);
+    t.strictSame(log.heals, ['shop/web']);
+    await clock.advance(4_000);
+    t.strictSame(log.heals, ['shop/web', 'shop/web'], 'then after 4 s');
+    await clock.advance(8_000);
+    t.equal(log.heals.length, 3, 'then after 8 s; now Healthy');
+    await clock.advance(120_000);
+    t.equal(log.heals.length, 3, 'no more looks once it settled');
+    rt.stop();
+  },
+);
