@@ -21,6 +21,8 @@ export { backoffMs, KeyedQueue };
 /** First and longest wait before an object still Progressing is looked at again. */
 const PROGRESS_FIRST_MS = 2_000;
 const PROGRESS_MAX_MS = 30_000;
+/** Objects per source followed that way at most (each costs a GET per look). */
+const PROGRESS_MAX_OBJECTS = 100;
 
 /** A break-glass heal runs this long after the expiry, so the apiserver's clock has passed it. */
 const GLASS_GRACE_MS = 250;
@@ -204,8 +206,9 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   // Objects still Progressing are looked at again soon (a watch event may have come before the
   // watch did), backing off to PROGRESS_MAX_MS, until they settle or the next resync.
   #followProgress(s: RuntimeSource, delay: number): void {
-    for (const o of s.state.objects.values())
-      if (o.health === 'Progressing') this.#follow(s, o.ref, delay);
+    // Bounded: a source with many stuck objects leaves the rest to watches and resyncs.
+    const progressing = [...s.state.objects.values()].filter((o) => o.health === 'Progressing');
+    for (const o of progressing.slice(0, PROGRESS_MAX_OBJECTS)) this.#follow(s, o.ref, delay);
   }
 
   #follow(s: RuntimeSource, ref: ObjectRef, delay: number): void {
