@@ -126,3 +126,22 @@ t.test('the error is named, and 500 itself is an outage', async (t) => {
   );
   t.equal(apiErrorCode('a string thrown'), ReconcileCode.RECONCILE_API_UNAVAILABLE);
 });
+
+t.test('a 500 for an object server-side apply cannot type is invalid, not an outage', async (t) => {
+  const body = JSON.stringify({
+    message:
+      'failed to create typed patch object (crds/w2; example.com/v1, Kind=Widget): .spec.colour: field not declared in schema',
+  });
+  t.equal(
+    apiErrorCode(new ApiException(500, 'm', body, {})),
+    ReconcileCode.RECONCILE_OBJECT_INVALID,
+  );
+  t.equal(
+    apiErrorCode(new ApiException(500, 'm', '{"message":"etcd timeout"}', {})),
+    ReconcileCode.RECONCILE_API_UNAVAILABLE,
+  );
+  t.equal(
+    apiErrorCode(new ApiException(400, 'm', body, {})),
+    ReconcileCode.RECONCILE_OBJECT_INVALID,
+  );
+});
