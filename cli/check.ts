@@ -1,17 +1,26 @@
 // `driftgate check <dir>`: evaluate manifests against the policies offline (CI), like gator test
 // or the kyverno CLI. Exit 0: no enforced violation; 1: at least one; 2: unusable input.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
 import { BundleStore } from '../policies/engine/store.js';
-import { renderPlain, RenderError } from '../reconciler/render/render.js';
+import {
+  detectRenderer,
+  renderPlain,
+  RenderError,
+  renderWithTool,
+  type Rendered,
+} from '../reconciler/render/render.js';
 import type { TreeFile } from '../reconciler/source/git-source.js';
 import { flag } from './args.js';
 
 export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
+    [--kustomize <path>] [--helm <path>] [--release <name>] [--namespace <ns>] [--values <file>]
 
-Evaluates every Kubernetes object in the YAML/JSON files under <dir> against the policies
-(default: the built-in library) as the webhook would on CREATE. Prints each violation.
+Renders <dir> as the reconciler does (a kustomization with kustomize, a chart with helm
+template, else the YAML/JSON files under it; nothing is fetched) and evaluates every object
+against the policies (default: the built-in library) as the webhook would on CREATE.
+Prints each violation.
 Exit codes: 0 nothing enforced was violated (warnings may be printed), 1 a violation of an
 enforced policy, 2 the manifests or policies could not be used (the message says which).`;
 
@@ -36,6 +45,31 @@ function readTree(root: string): Map<string, TreeFile> {
   return out;
 }
 
+/** Whether a command can be run: a path that exists, or a name found on PATH. */
+function onPath(cmd: string): boolean {
+  if (cmd.includes('/')) return existsSync(cmd);
+  return (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, cmd)));
+}
+
+/** Render a folder as the reconciler renders a source path. Throws RenderError. */
+async function render(files: Map<string, TreeFile>, args: readonly string[]): Promise<Rendered[]> {
+  const kind = detectRenderer(files, '');
+  if (kind === 'plain') return renderPlain(files);
+  const tools = {
+    kustomizePath: flag(args, '--kustomize') ?? 'kustomize',
+    helmPath: flag(args, '--helm') ?? 'helm',
+  };
+  const tool = kind === 'kustomize' ? tools.kustomizePath : tools.helmPath;
+  if (!onPath(tool))
+    throw new RenderError(`${kind} not found (${tool}); install it or pass --${kind} <path>`);
+  const values = flag(args, '--values');
+  return renderWithTool(kind, files, '', tools, {
+    releaseName: flag(args, '--release') ?? 'release',
+    namespace: flag(args, '--namespace') ?? 'default',
+    valuesFiles: values ? [values] : [],
+  });
+}
+
 export interface CheckedObject {
   readonly path: string;
   readonly object: string;
@@ -58,15 +92,22 @@ export async function check(args: readonly string[]): Promise<number> {
     console.error('driftgate check: no policy directory: pass --policies <dir>');
     return 2;
   }
+  const opaPath = flag(args, '--opa') ?? 'opa';
+  if (!onPath(opaPath)) {
+    console.error(
+      `driftgate check: opa not found (${opaPath}); install it or pass --opa <path> (policies are built with it)`,
+    );
+    return 2;
+  }
   let objects;
   try {
-    objects = renderPlain(readTree(dir));
+    objects = await render(readTree(dir), args);
   } catch (err) {
     if (!(err instanceof RenderError)) throw err;
     console.error(`driftgate check: ${err.message}`);
     return 2;
   }
-  const store = new BundleStore({ opaPath: flag(args, '--opa') ?? 'opa' });
+  const store = new BundleStore({ opaPath });
   const loaded = await store.reload(policies);
   if (!loaded.ok || !store.current) {
     const why = loaded.ok ? 'no bundle' : `${loaded.error.stage}: ${loaded.error.message}`;

@@ -112,6 +112,40 @@ t.test('check: CI exit codes over manifests and a policy directory', async (t) =
   t.equal(missing.code, 2);
   t.match(missing.stderr, 'is not a directory of manifests');
 
+  // A kustomization and a chart render as the reconciler renders them.
+  const kus = join(dir, 'kus');
+  mkdirSync(join(kus, 'base'), { recursive: true });
+  writeFileSync(join(kus, 'base', 'cm.yaml'), configMap('nope', { forbidden: 'yes' }));
+  writeFileSync(join(kus, 'base', 'kustomization.yaml'), 'resources: [cm.yaml]\n');
+  writeFileSync(join(kus, 'kustomization.yaml'), 'resources: [base]\nnamePrefix: dev-\n');
+  const kustomize = toolPath('kustomize');
+  const k = await driftgate([...args(kus), '--kustomize', kustomize]);
+  t.equal(k.code, 1, k.stderr);
+  t.match(k.stdout, 'DENY ');
+  t.match(k.stdout, 'ConfigMap dev-nope: [demo/no_forbidden]');
+  const chart = join(dir, 'chart');
+  mkdirSync(join(chart, 'templates'), { recursive: true });
+  writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 0.1.0\n');
+  writeFileSync(join(chart, 'values.yaml'), 'key: allowed\n');
+  writeFileSync(join(chart, 'values-bad.yaml'), 'key: forbidden\n');
+  writeFileSync(
+    join(chart, 'templates', 'cm.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: {{ .Release.Name }}-cm }\ndata: { {{ .Values.key }}: "x" }\n',
+  );
+  const helm = ['--helm', toolPath('helm'), '--release', 'web'];
+  const fine = await driftgate([...args(chart), ...helm]);
+  t.equal(fine.code, 0, fine.stderr);
+  t.match(fine.stdout, '1 objects checked');
+  const worse = await driftgate([...args(chart), ...helm, '--values', 'values-bad.yaml']);
+  t.equal(worse.code, 1, worse.stderr);
+  t.match(worse.stdout, 'ConfigMap web-cm: [demo/no_forbidden]');
+  const noKustomize = await driftgate([...args(kus), '--kustomize', '/no/such/kustomize']);
+  t.equal(noKustomize.code, 2);
+  t.match(noKustomize.stderr, 'kustomize not found (/no/such/kustomize)');
+  const noOpa = await driftgate(['check', good, '--policies', policies.dir, '--opa', '/no/opa']);
+  t.equal(noOpa.code, 2);
+  t.match(noOpa.stderr, 'opa not found (/no/opa); install it or pass --opa <path>');
+
   // The built-in library by default: the policy samples are judged as the policy says.
   const sample = join(root, 'policies/images/disallow_latest/samples/disallowed');
   const lib = await driftgate(['check', sample, '--opa', opa]);
