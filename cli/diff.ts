@@ -68,7 +68,11 @@ export async function diff(args: readonly string[]): Promise<number> {
         const p = await rec.plan();
         console.log(`source ${s.name}: ${p.revision.slice(0, 12)} signed by ${p.signer}`);
         for (const c of p.changes)
-          console.log(`  ${c.action.padEnd(6)} ${c.object} (${c.path}): ${c.diff}`);
+          console.log(
+            c.action === 'create'
+              ? `  create ${c.object} (${c.path}):\n${c.diff.replace(/^/gm, '      ')}`
+              : `  ${c.action.padEnd(6)} ${c.object} (${c.path}): ${c.diff}`,
+          );
         for (const r of p.plan.refused)
           console.log(`  refused ${r.object} (${r.path}): ${r.reason}`);
         for (const r of p.prune) console.log(`  prune  ${r} (no longer in Git)`);

@@ -1,5 +1,6 @@
 import { formatDiff } from '../../core/diff.js';
-import { shownDiffs } from '../../core/secrets.js';
+import { sealSecret, shownDiffs } from '../../core/secrets.js';
+import { stringify } from 'yaml';
 import { refKey, refOf, refText } from '../objects.js';
 import { applyOrder } from '../order.js';
 import type { Rendered } from '../render/render.js';
@@ -64,7 +65,11 @@ export function diffView(revision: string, signer: string, plan: SyncPlan): Diff
         object: refText(o.ref),
         path: o.path,
         action: o.action,
-        diff: formatDiff(shownDiffs(o.ref.kind, o.drift)),
+        // A new object is shown whole (Secret values as digests); a changed one by its fields.
+        diff:
+          o.action === Action.create
+            ? stringify(sealSecret(o.declared)).trimEnd()
+            : formatDiff(shownDiffs(o.ref.kind, o.drift)),
       })),
     prune: plan.prune.delete.map(refText),
     ...(plan.prune.refused ? { pruneRefused: plan.prune.refused } : {}),

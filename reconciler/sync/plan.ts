@@ -55,6 +55,8 @@ export interface ObjectPlanInput {
 
 export interface ObjectPlan {
   readonly ref: ObjectRef;
+  /** The object as the sync would apply it. */
+  readonly declared: K8sObject;
   readonly path: string;
   readonly action: Action;
   /** Declared fields that differ live; empty when in sync. */
@@ -84,7 +86,7 @@ export function activeBreakGlass(live: unknown, now: number): BreakGlass | undef
  */
 export function planObject(i: ObjectPlanInput): ObjectPlan {
   const ref = refOf(i.declared);
-  const base = { ref, path: i.path };
+  const base = { ref, path: i.path, declared: i.declared };
   const foreign = i.appliedBefore ? undefined : ownershipProblem(i.live, i.source);
   if (foreign) return { ...base, action: Action.foreign, drift: [], findings: [], reason: foreign };
   const glass = activeBreakGlass(i.live, i.now);

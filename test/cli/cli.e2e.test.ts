@@ -199,6 +199,10 @@ t.test('verify and diff against real Git and a real apiserver', async (t) => {
   t.match(before.stdout, /source cli: [0-9a-f]{12} signed by ssh:sam@example.com/);
   t.match(before.stdout, 'create ConfigMap cli/a (app/a.yaml)');
   t.match(before.stdout, 'create ConfigMap cli/b (app/b.yaml)');
+  // A new object is shown as the manifest the sync would apply, not as "(object) … missing".
+  t.match(before.stdout, '      kind: ConfigMap\n');
+  t.match(before.stdout, '        driftgate.io/source: cli\n');
+  t.notMatch(before.stdout, '(object)');
 
   const rec = await startTestReconciler(cp, [source]);
   await rec.sync('cli');
