@@ -65,12 +65,14 @@ export function apiErrorMessage(err: unknown): string {
     } catch {
       message = '';
     }
-    return `HTTP ${err.code}${message ? `: ${message}` : ''}`;
+    return oneLine(`HTTP ${err.code}${message ? `: ${message}` : ''}`);
   }
-  const text = err instanceof Error ? err.message : String(err);
   // Client errors may carry the whole response (headers included): keep the first line.
-  return (text.split('\n')[0] ?? '').replace(/\s*Headers:.*$/, '').slice(0, 500);
+  return oneLine((err instanceof Error ? err.message : String(err)).replace(/\s*Headers:.*$/s, ''));
 }
+
+/** The first line of a message, at most 500 characters: status, events and logs stay small. */
+const oneLine = (text: string): string => (text.split('\n')[0] ?? '').slice(0, 500);
 
 const inventoryName = (source: string): string => `driftgate-inventory-${source}`;
 /** On the inventory: the revision last applied in full (a merge patch, apart from the apply). */

@@ -13,7 +13,7 @@ import { applyOrder, waves } from '../order.js';
 import type { Rendered } from '../render/render.js';
 import type { ObjectStatus, PolicyGateViolation } from '../source-state.js';
 import type { RefusedObject } from '../tenancy.js';
-import type { SyncContext } from './context.js';
+import { pollUntil, type SyncContext } from './context.js';
 import { ignoredPaths, prepared } from './declared.js';
 import { apiErrorCode, ReconcileCode, ReconcileError } from './errors.js';
 import { LiveReader } from './live.js';
@@ -46,18 +46,22 @@ async function establish(
       p.ref.kind === 'CustomResourceDefinition' && writes(p.action) && !done.has(refKey(p.ref)),
   );
   if (crds.length === 0) return undefined;
-  const sleep = ctx.d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = ctx.now() + ESTABLISH_TIMEOUT_MS;
   for (const p of crds) {
-    let live: Record<string, unknown> | undefined;
-    while (!isEstablished((live = await ctx.d.cluster.get(p.ref)))) {
-      if (ctx.now() >= deadline)
-        return new ReconcileError(
-          ReconcileCode.RECONCILE_KIND_NOT_SERVED,
-          `${refText(p.ref)} is not Established after ${ESTABLISH_TIMEOUT_MS / 1000}s`,
-        );
-      await sleep(ESTABLISH_POLL_MS);
-    }
+    const live = await pollUntil(
+      ctx,
+      async () => {
+        const got = await ctx.d.cluster.get(p.ref);
+        return isEstablished(got) ? got : undefined;
+      },
+      deadline,
+      ESTABLISH_POLL_MS,
+    );
+    if (!live)
+      return new ReconcileError(
+        ReconcileCode.RECONCILE_KIND_NOT_SERVED,
+        `${refText(p.ref)} is not Established after ${ESTABLISH_TIMEOUT_MS / 1000}s`,
+      );
     done.add(refKey(p.ref));
     // Its status as it is now, not as the apply answered (before it was Established).
     const status = objects.get(refKey(p.ref));

@@ -62,3 +62,23 @@ export async function sourceEvent(
       ctx.log.warn({ reason: apiErrorMessage(err) }, 'could not record event');
     });
 }
+
+/**
+ * Poll `check` until it yields a value, sleeping `stepMs` between tries (the injected `sleep`),
+ * or until `deadline` (epoch ms by the context's clock). Returns the value, or undefined when
+ * the deadline passed. Throws what `check` throws.
+ */
+export async function pollUntil<T>(
+  ctx: SyncContext,
+  check: () => Promise<T | undefined>,
+  deadline: number,
+  stepMs: number,
+): Promise<T | undefined> {
+  const sleep = ctx.d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (;;) {
+    const got = await check();
+    if (got !== undefined) return got;
+    if (ctx.now() >= deadline) return undefined;
+    await sleep(stepMs);
+  }
+}

@@ -1,7 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { apiErrorMessage } from '../cluster.js';
 import { refOf, refText, type K8sObject } from '../objects.js';
-import type { SyncContext } from './context.js';
+import { pollUntil, type SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 
 /** Per-object sync options, as Argo CD spells them (`Replace=true`); driftgate's key wins. */
@@ -45,16 +45,17 @@ export async function applyOrReplace(
       );
     ctx.log.warn({ object: name }, 'immutable field changed; replacing the object');
     await cluster.delete(refOf(declared));
-    const sleep = ctx.d.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    const deadline = ctx.now() + REPLACE_TIMEOUT_MS;
-    while ((await cluster.get(refOf(declared))) !== undefined) {
-      if (ctx.now() >= deadline)
-        throw new ReconcileError(
-          ReconcileCode.RECONCILE_API_UNAVAILABLE,
-          `replace ${name}: still being deleted after ${REPLACE_TIMEOUT_MS / 1000}s`,
-        );
-      await sleep(250);
-    }
+    const gone = await pollUntil(
+      ctx,
+      async () => ((await cluster.get(refOf(declared))) === undefined ? true : undefined),
+      ctx.now() + REPLACE_TIMEOUT_MS,
+      250,
+    );
+    if (!gone)
+      throw new ReconcileError(
+        ReconcileCode.RECONCILE_API_UNAVAILABLE,
+        `replace ${name}: still being deleted after ${REPLACE_TIMEOUT_MS / 1000}s`,
+      );
     return cluster.apply(declared);
   }
 }

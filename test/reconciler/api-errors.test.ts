@@ -27,3 +27,10 @@ t.test('API errors are one readable line, never the response headers', async (t)
   t.equal(apiErrorMessage('plain'), 'plain');
   t.equal(apiErrorMessage(new Error('x'.repeat(2000))).length, 500);
 });
+
+t.test('an apiserver message is one line and bounded too', async (t) => {
+  const long = JSON.stringify({ message: `${'denied '.repeat(200)}\nsecond line` });
+  const got = apiErrorMessage(new ApiException(403, 'x', long, {}));
+  t.equal(got.length, 500);
+  t.notMatch(got, 'second line');
+});
