@@ -65,14 +65,19 @@ export function apiErrorMessage(err: unknown): string {
     } catch {
       message = '';
     }
-    return oneLine(`HTTP ${err.code}${message ? `: ${message}` : ''}`);
+    return bounded(`HTTP ${err.code}${message ? `: ${message}` : ''}`.replace(/\s*\n\s*/g, ' '));
   }
   // Client errors may carry the whole response (headers included): keep the first line.
-  return oneLine((err instanceof Error ? err.message : String(err)).replace(/\s*Headers:.*$/s, ''));
+  const text = (err instanceof Error ? err.message : String(err)).replace(/\s*Headers:.*$/s, '');
+  return bounded(text.split('\n')[0] ?? '');
 }
 
-/** The first line of a message, at most 500 characters: status, events and logs stay small. */
-const oneLine = (text: string): string => (text.split('\n')[0] ?? '').slice(0, 500);
+/**
+ * At most 500 characters, keeping the head and the tail: the apiserver puts the verdict last
+ * ("… field is immutable"), after a dump of the object. Status, events and logs stay small.
+ */
+const bounded = (text: string): string =>
+  text.length <= 500 ? text : `${text.slice(0, 300)} … ${text.slice(-197)}`;
 
 const inventoryName = (source: string): string => `driftgate-inventory-${source}`;
 /** On the inventory: the revision last applied in full (a merge patch, apart from the apply). */

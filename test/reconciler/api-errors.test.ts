@@ -28,9 +28,13 @@ t.test('API errors are one readable line, never the response headers', async (t)
   t.equal(apiErrorMessage(new Error('x'.repeat(2000))).length, 500);
 });
 
-t.test('an apiserver message is one line and bounded too', async (t) => {
-  const long = JSON.stringify({ message: `${'denied '.repeat(200)}\nsecond line` });
-  const got = apiErrorMessage(new ApiException(403, 'x', long, {}));
+t.test('an apiserver message is one bounded line that keeps its verdict', async (t) => {
+  const long = JSON.stringify({
+    message: `Job.batch "x" is invalid: spec.template: ${'dump '.repeat(200)}\n: field is immutable`,
+  });
+  const got = apiErrorMessage(new ApiException(422, 'x', long, {}));
   t.equal(got.length, 500);
-  t.notMatch(got, 'second line');
+  t.notMatch(got, '\n');
+  t.match(got, /^HTTP 422: Job\.batch "x" is invalid: spec\.template: dump/);
+  t.match(got, /dump : field is immutable$/);
 });
