@@ -29,6 +29,8 @@ export interface Cluster {
   get(ref: ObjectRef): Promise<Live | undefined>;
   /** Server-side apply under the `driftgate` field manager, forcing conflicts. */
   apply(obj: K8sObject, opts?: { dryRun?: boolean }): Promise<Live>;
+  /** Create (a hook, possibly with metadata.generateName): the object as stored, name included. */
+  create(obj: K8sObject): Promise<Live>;
   delete(ref: ObjectRef): Promise<void>;
   /** The server's version and API group/versions (cached for a minute). */
   capabilities(): Promise<ClusterCapabilities>;
@@ -130,6 +132,14 @@ export function kubeCluster(kc: KubeConfig): Cluster {
         FIELD_MANAGER,
         true,
         PatchStrategy.ServerSideApply,
+      )) as unknown as Live;
+    },
+    async create(obj) {
+      return (await objects.create(
+        obj as never,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
       )) as unknown as Live;
     },
     async delete(ref) {

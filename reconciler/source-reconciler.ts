@@ -9,7 +9,7 @@ import { initialState, type SourceState } from './source-state.js';
 import type { RefusedObject } from './tenancy.js';
 import type { CommitVerifier } from './verify/verifier.js';
 import { AppliedRevision } from './sync/applied.js';
-import { applyDeclared } from './sync/apply.js';
+import { applyDeclared, notWritten } from './sync/apply.js';
 import { sourceEvent, type SourceDeps, type SyncContext } from './sync/context.js';
 import { indexEntries } from './sync/declared.js';
 import {
@@ -21,11 +21,12 @@ import {
   typed,
 } from './sync/errors.js';
 import { diffView, planSync, type DiffView } from './sync/diff.js';
-import { fetchHead } from './sync/fetch.js';
+import { commitTime, fetchHead } from './sync/fetch.js';
 import { healObject, type HealResult, type RevertLog } from './sync/heal.js';
 import { loadPolicies } from './sync/policies.js';
 import { heldObjects, prune } from './sync/prune.js';
 import { renderCommit } from './sync/render.js';
+import { RevisionHooks } from './sync/revision-hooks.js';
 import { publish, recordOutcome } from './sync/status.js';
 import { CommitRefused, verifyHead } from './sync/verify.js';
 
@@ -55,6 +56,8 @@ export class SourceReconciler {
   #previous = new Map<string, Rendered>();
   /** Bumped whenever the index entries change (not only the revision). */
   #indexGen = 0;
+  /** The adopted revision's sync hooks and how far they ran. */
+  readonly #hooks: RevisionHooks;
   /** A head whose adoption stalled: not retried until the head moves. */
   #stalled: { head: string; error: ReconcileError } | undefined;
 
@@ -79,6 +82,7 @@ export class SourceReconciler {
       },
     };
     this.#applied = new AppliedRevision(this.#ctx);
+    this.#hooks = new RevisionHooks(this.#ctx);
     d.metrics.initSource(cfg.name);
   }
 
@@ -143,18 +147,18 @@ export class SourceReconciler {
     const ctx = this.#ctx;
     try {
       const signer = await verifyHead(ctx, head);
-      const { rendered, refused } = await renderCommit(ctx, head);
-      const commit = await ctx.git.rawCommit(head);
-      const time = /\ncommitter .* (\d+) [+-]\d{4}\n/.exec(commit.toString())?.[1];
+      const { rendered, hooks, refused } = await renderCommit(ctx, head);
+      const revisionTime = await commitTime(ctx, head);
       await loadPolicies(ctx, head);
       Object.assign(this.state, {
         desired: rendered,
         revision: head,
-        revisionTime: time ? Number(time) * 1000 : undefined,
+        revisionTime,
         signer,
         verification: { commit: head, ok: true },
       });
       this.#outOfScope = refused;
+      this.#hooks.adopt(head, hooks);
       this.#foreign = new Set();
       this.#previous = new Map([...this.#held, ...this.#byKey]);
       this.#byKey = new Map(rendered.map((r) => [refKey(refOf(r.object)), r]));
@@ -194,38 +198,35 @@ export class SourceReconciler {
     return err;
   }
 
-  // Apply the verified revision, prune what Git dropped; returns the per-object errors.
+  // Run the revision's hooks, apply it, prune what Git dropped; returns the per-object errors.
   async #converge(): Promise<ReconcileError[]> {
     const { cluster, metrics } = this.d;
     const { state, cfg } = this;
     if (cfg.createNamespace && !state.suspended)
       await cluster.ensureNamespace(cfg.destinationNamespace);
     const applied = new Set((await cluster.readInventory(this.d.namespace, cfg.name)).map(refKey));
+    const hooksRun = this.#applied.isNew(state.revision) && !state.suspended;
+    const pre = await this.#hooks.pre(hooksRun);
+    if (pre) return [pre];
     const stopApply = metrics.applyDuration.startTimer({ source: cfg.name });
-    const r = await applyDeclared(this.#ctx, state.desired, applied);
+    const r = await applyDeclared(
+      this.#ctx,
+      state.desired,
+      applied,
+      this.#hooks.beforeWave(hooksRun),
+    );
     stopApply();
     this.#foreign = r.foreign;
     state.objects = r.objects;
     state.policyViolations = [...r.violations];
     state.refused = [...this.#outOfScope, ...r.refused];
-    const errors = [...r.errors];
-    const first = state.refused[0];
-    if (first) {
-      // Reported, and the rest of the source applied: status says not everything is in place.
-      errors.push(
-        new ReconcileError(
-          ReconcileCode.RECONCILE_NOT_PERMITTED,
-          `${state.refused.length} declared object(s) not written: ${first.object}: ${first.reason}`,
-        ),
-      );
-      this.log.warn(
-        { refused: state.refused },
-        'declared objects outside what this source may write',
-      );
-    }
-    if (!state.suspended) this.#hold(await prune(this.#ctx, this.#ours(state.desired)));
+    const errors = [...r.errors, ...notWritten(this.#ctx, state.refused)];
+    const stopped = errors.some((e) => e.code === ReconcileCode.RECONCILE_HOOK_FAILED);
+    if (!state.suspended && !stopped) this.#hold(await prune(this.#ctx, this.#ours(state.desired)));
     if (state.pruneRefused)
       errors.push(new ReconcileError(ReconcileCode.RECONCILE_PRUNE_REFUSED, state.pruneRefused));
+    const post = errors.length === 0 ? await this.#hooks.post(hooksRun, r.objects) : undefined;
+    if (post) errors.push(post);
     this.#indexGen++;
     return errors;
   }

@@ -5,6 +5,7 @@ import type { ObjectRef } from './objects.js';
 import type { Rendered } from './render/render.js';
 import type { RefusedObject } from './tenancy.js';
 import type { Next, ReconcileCode } from './sync/errors.js';
+import type { HookReport } from './sync/hooks.js';
 
 export interface ObjectStatus {
   readonly ref: ObjectRef;
@@ -55,6 +56,8 @@ export interface SourceState {
     readonly next: Next;
     readonly message: string;
   }[];
+  /** The sync hooks run for the revision being applied (empty when none ran). */
+  hooks: readonly HookReport[];
   /** Desired objects the pre-apply policy gate flagged at the current revision. */
   policyViolations: PolicyGateViolation[];
 }
@@ -81,5 +84,6 @@ export function initialState(name: string, suspended = false): SourceState {
     policyViolations: [],
     refused: [],
     errors: [],
+    hooks: [],
   };
 }

@@ -31,6 +31,7 @@ export function statusView(s: SourceState): object {
     breakGlass: objects.flatMap((o) =>
       o.breakGlass ? [{ object: refText(o.ref), path: o.path, ...o.breakGlass }] : [],
     ),
+    hooks: s.hooks,
     policies: s.policies ?? null,
     policyViolations: s.policyViolations,
   };

@@ -152,7 +152,7 @@ export function parseManifests(text: string, path: string): Rendered[] {
         typeof item.apiVersion !== 'string' ||
         typeof item.kind !== 'string' ||
         !isObject(item.metadata) ||
-        typeof item.metadata.name !== 'string'
+        (typeof item.metadata.name !== 'string' && typeof item.metadata.generateName !== 'string')
       ) {
         throw new RenderError(`${path}: a document lacks apiVersion, kind or metadata.name`);
       }

@@ -9,7 +9,7 @@ import {
 import { apiErrorMessage } from '../cluster.js';
 import { assessHealth } from '../health.js';
 import { refKey, refOf, refText, type K8sObject } from '../objects.js';
-import { applyOrder, waves } from '../order.js';
+import { applyOrder, waveOf, waves } from '../order.js';
 import type { Rendered } from '../render/render.js';
 import type { ObjectStatus, PolicyGateViolation } from '../source-state.js';
 import type { RefusedObject } from '../tenancy.js';
@@ -150,6 +150,7 @@ export async function applyDeclared(
   ctx: SyncContext,
   desired: readonly Rendered[],
   applied: ReadonlySet<string>,
+  beforeWave: (wave: number) => Promise<ReconcileError | undefined> = async () => undefined,
 ): Promise<ApplyResult> {
   const { cluster, metrics } = ctx.d;
   const source = ctx.cfg.name;
@@ -166,6 +167,9 @@ export async function applyDeclared(
     // CRDs written in an earlier wave must serve their kinds before the custom resources go.
     const established = await establish(ctx, plans, crdsReady, objects);
     if (established) errors.push(established);
+    // Sync hooks of earlier waves run first; a failed one stops the sync here.
+    const hook = await beforeWave(waveOf((wave[0] as Rendered).object));
+    if (hook) return { objects, plans, violations, foreign, refused, errors: [...errors, hook] };
     await mapLimit(wave, APPLY_CONCURRENCY, async (r) => {
       const p = await planDeclared(ctx, r, live, applied);
       const { plan } = p;
@@ -225,5 +229,27 @@ export async function applyDeclared(
       });
     });
   }
-  return { objects, plans, violations, foreign, refused, errors };
+  const hook = await beforeWave(Number.POSITIVE_INFINITY);
+  return {
+    objects,
+    plans,
+    violations,
+    foreign,
+    refused,
+    errors: hook ? [...errors, hook] : errors,
+  };
+}
+
+/** The error for declared objects not written (out of scope, someone else's); logged once. */
+export function notWritten(ctx: SyncContext, refused: readonly RefusedObject[]): ReconcileError[] {
+  const first = refused[0];
+  if (!first) return [];
+  ctx.log.warn({ refused }, 'declared objects outside what this source may write');
+  // Reported, and the rest of the source applied: status says not everything is in place.
+  return [
+    new ReconcileError(
+      ReconcileCode.RECONCILE_NOT_PERMITTED,
+      `${refused.length} declared object(s) not written: ${first.object}: ${first.reason}`,
+    ),
+  ];
 }

@@ -26,6 +26,10 @@ export const ReconcileCode = {
   RECONCILE_NOT_PERMITTED: 'RECONCILE_NOT_PERMITTED',
   /** The prune was refused (empty render, or too large a share): the objects stay, protected. */
   RECONCILE_PRUNE_REFUSED: 'RECONCILE_PRUNE_REFUSED',
+  /** A sync hook failed: nothing more of the revision is applied until the head moves. */
+  RECONCILE_HOOK_FAILED: 'RECONCILE_HOOK_FAILED',
+  /** Applied; the PostSync hooks wait for the synced objects to be Healthy. */
+  RECONCILE_HOOKS_WAITING: 'RECONCILE_HOOKS_WAITING',
 } as const;
 export type ReconcileCode = (typeof ReconcileCode)[keyof typeof ReconcileCode];
 
@@ -47,6 +51,8 @@ const NEXT_OF: Record<ReconcileCode, Next> = {
   RECONCILE_POLICY_HELD: Next.stalled,
   RECONCILE_NOT_PERMITTED: Next.stalled,
   RECONCILE_PRUNE_REFUSED: Next.stalled,
+  RECONCILE_HOOK_FAILED: Next.stalled,
+  RECONCILE_HOOKS_WAITING: Next.waiting,
 };
 
 /** How long a `waiting` error waits before the next try. */

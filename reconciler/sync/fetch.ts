@@ -28,3 +28,10 @@ export async function fetchHead(ctx: SyncContext): Promise<string> {
     stop();
   }
 }
+
+/** When a commit was made (its committer time, epoch ms); undefined when it does not say. */
+export async function commitTime(ctx: SyncContext, commit: string): Promise<number | undefined> {
+  const raw = (await ctx.git.rawCommit(commit)).toString();
+  const time = /\ncommitter .* (\d+) [+-]\d{4}\n/.exec(raw)?.[1];
+  return time ? Number(time) * 1000 : undefined;
+}

@@ -9,13 +9,17 @@ import {
   type Rendered,
 } from '../render/render.js';
 import { apiErrorMessage } from '../cluster.js';
+import { splitHooks, type HookObject } from '../hooks.js';
 import { placementProblem, type RefusedObject } from '../tenancy.js';
 import type { SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 
 /** A verified commit, rendered: what the source declares, and what it may not write. */
 export interface RenderResult {
+  /** The objects the source manages (hooks apart). */
   readonly rendered: readonly Rendered[];
+  /** Sync hooks: run in their phases, never managed (Skip and test hooks are dropped). */
+  readonly hooks: readonly HookObject[];
   /** Declared objects outside what this source may write (tenancy). */
   readonly refused: readonly RefusedObject[];
 }
@@ -52,7 +56,13 @@ export async function renderCommit(ctx: SyncContext, head: string): Promise<Rend
       throw new ReconcileError(ReconcileCode.RECONCILE_RENDER_FAILED, err.message, { cause: err });
     throw err;
   }
-  return place(ctx, rendered);
+  const placed = await place(ctx, rendered);
+  const split = splitHooks(placed.rendered);
+  return {
+    rendered: split.managed,
+    hooks: split.hooks,
+    refused: [...placed.refused, ...split.refused],
+  };
 }
 
 /** The live cluster's capabilities for Helm; unreachable: transient (retry with backoff). */
@@ -72,7 +82,10 @@ async function capabilitiesOf(ctx: SyncContext): Promise<ClusterCapabilities> {
  * Fill in namespaces and resource names, and keep apart what this source may not write: a
  * source is a tenant of its destination namespace unless the platform allowed it more.
  */
-async function place(ctx: SyncContext, rendered: readonly Rendered[]): Promise<RenderResult> {
+async function place(
+  ctx: SyncContext,
+  rendered: readonly Rendered[],
+): Promise<{ rendered: Rendered[]; refused: RefusedObject[] }> {
   const crdScope = new Map<string, { namespaced: boolean; resource: string }>();
   for (const r of rendered) {
     if (r.object.kind !== 'CustomResourceDefinition') continue;

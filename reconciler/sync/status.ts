@@ -8,6 +8,7 @@ import { mostUrgent, ReconcileCode, type ReconcileError } from './errors.js';
 const NOT_FAILURES: ReadonlySet<ReconcileCode> = new Set([
   ReconcileCode.RECONCILE_COMMIT_REFUSED,
   ReconcileCode.RECONCILE_PRUNE_REFUSED,
+  ReconcileCode.RECONCILE_HOOKS_WAITING,
 ]);
 
 export interface StatusInput {

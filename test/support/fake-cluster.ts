@@ -23,7 +23,7 @@ function merge(live: unknown, declared: unknown): unknown {
 }
 
 export interface FakeCall {
-  readonly op: 'get' | 'apply' | 'delete' | 'list' | 'event' | 'writeInventory';
+  readonly op: 'get' | 'apply' | 'create' | 'delete' | 'list' | 'event' | 'writeInventory';
   readonly what: string;
 }
 
@@ -62,6 +62,23 @@ export class FakeCluster implements Cluster {
     const err = this.applyErrors.get(key);
     if (err) throw err;
     const next = this.onApply(merge(this.objects.get(key), obj) as Live);
+    this.objects.set(key, next);
+    return structuredClone(next);
+  }
+
+  #generated = 0;
+  /** Create: metadata.generateName gets a counter as its suffix; an existing name is a conflict. */
+  async create(obj: K8sObject): Promise<Live> {
+    const m = obj.metadata;
+    const name =
+      m.name ?? `${String(m.generateName)}${(++this.#generated).toString(36).padStart(5, '0')}`;
+    const stored = { ...obj, metadata: { ...m, name } } as K8sObject;
+    const key = refKey(refOf(stored));
+    this.calls.push({ op: 'create', what: key });
+    const err = this.applyErrors.get(key);
+    if (err) throw err;
+    if (this.objects.has(key)) throw new Error(`${key} already exists`);
+    const next = this.onApply(structuredClone(stored) as Live);
     this.objects.set(key, next);
     return structuredClone(next);
   }

@@ -29,6 +29,8 @@ t.test('each code says what happens next', async (t) => {
       ['RECONCILE_POLICY_HELD', 'stalled'],
       ['RECONCILE_NOT_PERMITTED', 'stalled'],
       ['RECONCILE_PRUNE_REFUSED', 'stalled'],
+      ['RECONCILE_HOOK_FAILED', 'stalled'],
+      ['RECONCILE_HOOKS_WAITING', 'waiting'],
     ],
   );
   t.equal(new ReconcileError(ReconcileCode.RECONCILE_FORBIDDEN, 'x').retryAfterMs, WAIT_MS);
