@@ -47,8 +47,22 @@ function scalarEqual(a: unknown, b: unknown): boolean {
 const isEmpty = (v: unknown): boolean =>
   (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
 
-const keyed = (xs: readonly unknown[]): boolean =>
-  xs.length > 0 && xs.every((x) => isObject(x) && typeof x.name === 'string');
+/** Lists whose items merge by a field other than `name` (their server-side apply list-map key). */
+const MERGE_KEY: Readonly<Record<string, string>> = {
+  volumeMounts: 'mountPath',
+  volumeDevices: 'devicePath',
+};
+
+/** The field a declared list's items merge by (unique strings), or undefined: compare by position. */
+function mergeKey(path: string, xs: readonly unknown[]): string | undefined {
+  const field = MERGE_KEY[path.slice(path.lastIndexOf('/') + 1)] ?? 'name';
+  const keys = xs.map((x) => (isObject(x) ? x[field] : undefined));
+  const unique = new Set(keys).size === keys.length;
+  return xs.length > 0 && unique && keys.every((k) => typeof k === 'string') ? field : undefined;
+}
+
+/** What Go's `omitempty` drops: the apiserver does not store a declared false, 0 or "". */
+const isZero = (v: unknown): boolean => v === false || v === 0 || v === '' || isEmpty(v);
 
 function walk(
   declared: unknown,
@@ -58,9 +72,9 @@ function walk(
   out: FieldDiff[],
 ): void {
   if (ignore.has(path)) return;
-  // A null declares nothing (server-side apply drops it), and an empty map or list the
-  // apiserver does not store is not drift either.
-  if (declared === null || (live === undefined && isEmpty(declared))) return;
+  // A null declares nothing (server-side apply drops it), and a zero value (false, 0, "", {},
+  // []) the apiserver does not store is not drift either.
+  if (declared === null || (live === undefined && isZero(declared))) return;
   if (isObject(declared)) {
     if (!isObject(live)) {
       out.push({ path, declared, live });
@@ -75,17 +89,15 @@ function walk(
       out.push({ path, declared, live });
       return;
     }
-    if (keyed(declared)) {
-      // Lists of named items (containers, ports, env) merge by name, as server-side apply does.
+    const key = mergeKey(path, declared);
+    if (key) {
+      // Lists of keyed items (containers, env by name; volume mounts by path) merge by key,
+      // as server-side apply does.
       for (const item of declared as Record<string, unknown>[]) {
-        const match = live.find((l) => isObject(l) && l.name === item.name);
-        if (match === undefined)
-          out.push({
-            path: `${path}/${escape(String(item.name))}`,
-            declared: item,
-            live: undefined,
-          });
-        else walk(item, match, `${path}/${escape(String(item.name))}`, ignore, out);
+        const at = `${path}/${escape(String(item[key]))}`;
+        const match = live.find((l) => isObject(l) && l[key] === item[key]);
+        if (match === undefined) out.push({ path: at, declared: item, live: undefined });
+        else walk(item, match, at, ignore, out);
       }
       return;
     }

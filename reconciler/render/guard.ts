@@ -64,7 +64,7 @@ export function aliasBomb(files: ReadonlyMap<string, TreeFile>): string | undefi
     for (const doc of parseAllDocuments(f.content.toString('utf8'))) {
       if (doc.errors.length > 0) break;
       try {
-        doc.toJS({ maxAliasCount: MAX_ALIASES });
+        doc.toJS({ maxAliasCount: MAX_ALIASES, mapAsMap: true });
       } catch (err) {
         if (isAliasBomb(err)) return bombMessage(path);
       }

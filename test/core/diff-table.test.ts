@@ -17,6 +17,57 @@ const cm = (extra: Obj, meta: Obj = {}): Obj => ({
 
 const cases: { name: string; given: [Obj, Obj | undefined, string[]?]; want: FieldDiff[] }[] = [
   {
+    // bitnami/nginx declares hostNetwork: false; the apiserver stores nothing (omitempty).
+    name: 'a declared false, 0 or "" the apiserver did not store is not drift',
+    given: [
+      cm({ spec: { hostNetwork: false, priority: 0, subdomain: '', hostIPC: true } }),
+      cm({ spec: {} }),
+    ],
+    want: [{ path: '/spec/hostIPC', declared: true, live: undefined }],
+  },
+  {
+    name: 'a declared false that the live object holds as true is drift',
+    given: [cm({ spec: { hostNetwork: false } }), cm({ spec: { hostNetwork: true } })],
+    want: [{ path: '/spec/hostNetwork', declared: false, live: true }],
+  },
+  {
+    // bitnami/nginx mounts one emptyDir volume at five paths (same name, different subPath).
+    name: 'volumeMounts merge by mountPath, not by name',
+    given: [
+      cm({
+        volumeMounts: [
+          { name: 'empty-dir', mountPath: '/tmp', subPath: 'tmp-dir' },
+          { name: 'empty-dir', mountPath: '/conf', subPath: 'app-conf-dir' },
+        ],
+      }),
+      cm({
+        volumeMounts: [
+          { name: 'empty-dir', mountPath: '/conf', subPath: 'app-conf-dir' },
+          { name: 'empty-dir', mountPath: '/tmp', subPath: 'tmp' },
+        ],
+      }),
+    ],
+    want: [{ path: '/volumeMounts/~1tmp/subPath', declared: 'tmp-dir', live: 'tmp' }],
+  },
+  {
+    name: 'items with repeated names compare by position',
+    given: [
+      cm({
+        items: [
+          { name: 'a', v: 1 },
+          { name: 'a', v: 2 },
+        ],
+      }),
+      cm({
+        items: [
+          { name: 'a', v: 1 },
+          { name: 'a', v: 3 },
+        ],
+      }),
+    ],
+    want: [{ path: '/items/1/v', declared: 2, live: 3 }],
+  },
+  {
     name: 'absent live: the whole object',
     given: [cm({ data: { a: '1' } }), undefined],
     want: [{ path: '', declared: 'present', live: 'missing' }],

@@ -146,8 +146,8 @@ metadata:
   annotations: { node.alpha.kubernetes.io/ttl: "0", kwok.x-k8s.io/node: fake }
   labels: { kubernetes.io/hostname: ${name}, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok }
 status:
-  allocatable: { cpu: "32", memory: 256Gi, pods: "110" }
-  capacity: { cpu: "32", memory: 256Gi, pods: "110" }
+  allocatable: { cpu: "32", memory: 256Gi, ephemeral-storage: 100Gi, pods: "110" }
+  capacity: { cpu: "32", memory: 256Gi, ephemeral-storage: 100Gi, pods: "110" }
 `;
 
 /** GET https://127.0.0.1:port/path with the admin client certificate; resolves the status code. */
