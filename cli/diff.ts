@@ -1,5 +1,5 @@
 // `driftgate diff --config <reconciler.yaml>`: Git (verified, rendered) against the live cluster.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -11,16 +11,34 @@ import { sharedAgentCopy } from '../reconciler/kubeconfig.js';
 import { gitAuth } from '../reconciler/main.js';
 import { ReconcilerMetrics } from '../reconciler/metrics.js';
 import { SourceReconciler } from '../reconciler/source-reconciler.js';
-import { GitSource } from '../reconciler/source/git-source.js';
+import { GitSource, type TreeFile } from '../reconciler/source/git-source.js';
 import { CommitVerifier } from '../reconciler/verify/verifier.js';
 import { flag } from './args.js';
 
-export const DIFF_USAGE = `driftgate diff --config <reconciler.yaml> [--source <name>]
+export const DIFF_USAGE = `driftgate diff --config <reconciler.yaml> [--source <name>] [--local <dir>]
 
 For each source (or the one named): fetches the head of its ref, verifies its signature,
-renders it, and prints what a sync would create, update and prune in the cluster (KUBECONFIG).
-Changes nothing. Exit codes: 0 in sync, 1 differences, 2 a source could not be compared (refused
-commit, render error, unreachable Git or cluster: the message says which).`;
+renders it, and prints what a sync would create, update and prune in the cluster (KUBECONFIG),
+as a unified diff per object (live -, Git +; a new object in full). Changes nothing.
+  --local <dir>  a working copy of the repository: preview its files (the source's path under
+                 <dir>) instead of the head, uncommitted changes included, not verified
+Exit codes: 0 in sync, 1 differences, 2 a source could not be compared (refused commit, render
+error, unreachable Git or cluster: the message says which).`;
+
+/** A working copy read like a commit: the files under `prefix`, .git left out. */
+export function localTree(dir: string): Pick<GitSource, 'readTree'> {
+  const walk = (rel: string, out: Map<string, TreeFile>): Map<string, TreeFile> => {
+    for (const name of readdirSync(join(dir, rel))) {
+      if (name === '.git') continue;
+      const p = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(join(dir, p));
+      if (st.isDirectory()) walk(p, out);
+      else if (st.isFile()) out.set(p, { oid: p, content: readFileSync(join(dir, p)) });
+    }
+    return out;
+  };
+  return { readTree: async (_commit, prefix) => walk(prefix.replace(/^\.?\/?$/, ''), new Map()) };
+}
 
 export async function diff(args: readonly string[]): Promise<number> {
   const file = flag(args, '--config');
@@ -37,6 +55,7 @@ export async function diff(args: readonly string[]): Promise<number> {
   }
   const cfg = parseReconcilerConfig(raw, readConfigInputs(configFiles(raw)));
   const only = flag(args, '--source');
+  const local = flag(args, '--local');
   const sources = cfg.sources.filter((s) => !only || s.name === only);
   if (sources.length === 0) {
     console.error(`driftgate diff: no source named ${only} in ${file}`);
@@ -65,19 +84,16 @@ export async function diff(args: readonly string[]): Promise<number> {
         namespace: cfg.namespace,
       });
       try {
-        const p = await rec.plan();
+        const p = await rec.plan(local ? localTree(local) : undefined);
         console.log(`source ${s.name}: ${p.revision.slice(0, 12)} signed by ${p.signer}`);
         for (const c of p.changes)
-          console.log(
-            c.action === 'create'
-              ? `  create ${c.object} (${c.path}):\n${c.diff.replace(/^/gm, '      ')}`
-              : `  ${c.action.padEnd(6)} ${c.object} (${c.path}): ${c.diff}`,
-          );
+          console.log(`  ${c.action} ${c.object} (${c.path})\n${c.diff.replace(/^/gm, '      ')}`);
         for (const r of p.plan.refused)
           console.log(`  refused ${r.object} (${r.path}): ${r.reason}`);
         for (const r of p.prune) console.log(`  prune  ${r} (no longer in Git)`);
-        if (p.pruneRefused) console.log(`  no prune: ${p.pruneRefused}`);
-        if (p.changes.length === 0 && p.prune.length === 0 && p.plan.refused.length === 0)
+        for (const k of p.kept) console.log(`  keep   ${k.object}: ${k.reason}`);
+        const kept = p.kept.length > 0 || p.pruneRefused;
+        if (p.changes.length === 0 && p.prune.length === 0 && p.plan.refused.length === 0 && !kept)
           console.log('  in sync');
         else worst = Math.max(worst, 1);
       } catch (err) {

@@ -36,20 +36,19 @@ export function planPrune({
   const want = new Set(desired.map(refKey));
   const gone = inventory.filter((r) => !want.has(refKey(r)));
   if (gone.length === 0) return { delete: [], kept: [] };
+  // A refused prune keeps every candidate, each with the reason (diff shows them as refused).
+  const refuse = (refused: string): PrunePlan => ({
+    delete: [],
+    kept: gone.map((ref) => ({ ref, reason: `prune refused: ${refused}` })),
+    refused,
+  });
   if (desired.length === 0)
-    return {
-      delete: [],
-      kept: [],
-      refused: `the commit renders no objects; refusing to prune all ${inventory.length}`,
-    };
+    return refuse(`the commit renders no objects; refusing to prune all ${inventory.length}`);
   const fraction = gone.length / inventory.length;
-  if (fraction > maxFraction) {
-    return {
-      delete: [],
-      kept: [],
-      refused: `pruning ${gone.length} of ${inventory.length} objects (${Math.round(fraction * 100)}%) is over the ${Math.round(maxFraction * 100)}% limit`,
-    };
-  }
+  if (fraction > maxFraction)
+    return refuse(
+      `pruning ${gone.length} of ${inventory.length} objects (${Math.round(fraction * 100)}%) is over the ${Math.round(maxFraction * 100)}% limit`,
+    );
   const del: ObjectRef[] = [];
   const kept: { ref: ObjectRef; reason: string }[] = [];
   for (const ref of gone) {

@@ -247,14 +247,15 @@ export class SourceReconciler {
   }
 
   /**
-   * What a sync would do, changing nothing: the remote head verified and rendered, planned
-   * against the live objects with the sync's own plan (`driftgate diff`). Throws a
-   * ReconcileError when the head is refused, does not render, or Git or the API is down.
+   * What a sync would do, changing nothing: the remote head verified and rendered (or `local`
+   * files, unverified), planned against the live objects with the sync's own plan (`driftgate
+   * diff`). Throws a ReconcileError when the head is refused, does not render, or Git or the
+   * API is down.
    */
-  async plan(): Promise<DiffView> {
-    const ctx = this.#ctx;
-    const head = await fetchHead(ctx);
-    const signer = await verifyHead(ctx, head);
+  async plan(local?: Pick<GitSource, 'readTree'>): Promise<DiffView> {
+    const ctx = local ? { ...this.#ctx, git: local as GitSource } : this.#ctx;
+    const head = local ? 'local' : await fetchHead(ctx);
+    const signer = local ? 'nobody (local files, not verified)' : await verifyHead(ctx, head);
     const { rendered, refused } = await renderCommit(ctx, head);
     return diffView(head, signer, await planSync(ctx, rendered, refused));
   }

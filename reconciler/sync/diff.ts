@@ -1,4 +1,4 @@
-import { formatDiff } from '../../core/diff.js';
+import type { FieldDiff } from '../../core/diff.js';
 import { sealSecret, shownDiffs } from '../../core/secrets.js';
 import { stringify } from 'yaml';
 import { refKey, refOf, refText } from '../objects.js';
@@ -19,6 +19,8 @@ export interface DiffView {
   /** Objects the sync would write or leave drifted, with what it would do. */
   readonly changes: { object: string; path: string; action: Action; diff: string }[];
   readonly prune: string[];
+  /** Gone from Git but kept (a refused prune, an opt-out, not this source's), with why. */
+  readonly kept: { object: string; reason: string }[];
   /** Why the sync would prune nothing at all (an empty render, or too large a share). */
   readonly pruneRefused?: string;
 }
@@ -66,12 +68,40 @@ export function diffView(revision: string, signer: string, plan: SyncPlan): Diff
         path: o.path,
         action: o.action,
         // A new object is shown whole (Secret values as digests); a changed one by its fields.
-        diff:
+        diff: unifiedDiff(
+          `${refText(o.ref)} (${o.path})`,
           o.action === Action.create
-            ? stringify(sealSecret(o.declared)).trimEnd()
-            : formatDiff(shownDiffs(o.ref.kind, o.drift)),
+            ? [{ path: '', declared: sealSecret(o.declared), live: undefined }]
+            : shownDiffs(o.ref.kind, o.drift),
+        ),
       })),
     prune: plan.prune.delete.map(refText),
+    kept: plan.prune.kept.map((k) => ({ object: refText(k.ref), reason: k.reason })),
     ...(plan.prune.refused ? { pruneRefused: plan.prune.refused } : {}),
   };
+}
+
+const lines = (sign: string, v: unknown): string[] =>
+  v === undefined
+    ? []
+    : stringify(v)
+        .trimEnd()
+        .split('\n')
+        .map((l) => `${sign}${l}`);
+
+/**
+ * A unified, field-level diff of one object: a hunk per declared field that differs, live
+ * lines `-`, Git lines `+` (an unset side has no lines). Pure.
+ */
+export function unifiedDiff(object: string, drift: readonly FieldDiff[]): string {
+  const live = drift.length === 1 && drift[0]?.path === '' ? '/dev/null' : `live ${object}`;
+  return [
+    `--- ${live}`,
+    `+++ git ${object}`,
+    ...drift.flatMap((d) => [
+      ...(d.path ? [`@@ ${d.path} @@`] : []),
+      ...lines('-', d.live),
+      ...lines('+', d.declared),
+    ]),
+  ].join('\n');
 }

@@ -200,8 +200,9 @@ t.test('verify and diff against real Git and a real apiserver', async (t) => {
   t.match(before.stdout, 'create ConfigMap cli/a (app/a.yaml)');
   t.match(before.stdout, 'create ConfigMap cli/b (app/b.yaml)');
   // A new object is shown as the manifest the sync would apply, not as "(object) … missing".
-  t.match(before.stdout, '      kind: ConfigMap\n');
-  t.match(before.stdout, '        driftgate.io/source: cli\n');
+  t.match(before.stdout, '      --- /dev/null\n      +++ git ConfigMap cli/a (app/a.yaml)\n');
+  t.match(before.stdout, '      +kind: ConfigMap\n');
+  t.match(before.stdout, '      +    driftgate.io/source: cli\n');
   t.notMatch(before.stdout, '(object)');
 
   const rec = await startTestReconciler(cp, [source]);
@@ -219,8 +220,37 @@ t.test('verify and diff against real Git and a real apiserver', async (t) => {
   ]);
   const drifted = await driftgate(['diff', '--config', cfgFile]);
   t.equal(drifted.code, 1);
-  t.match(drifted.stdout, 'update ConfigMap cli/b (app/b.yaml): /data/v: git "2", live "manual"');
+  t.match(
+    drifted.stdout,
+    [
+      '  update ConfigMap cli/b (app/b.yaml)',
+      '      --- live ConfigMap cli/b (app/b.yaml)',
+      '      +++ git ConfigMap cli/b (app/b.yaml)',
+      '      @@ /data/v @@',
+      '      -manual',
+      '      +"2"',
+    ].join('\n'),
+  );
   t.notMatch(drifted.stdout, 'ConfigMap cli/a');
+
+  // --local: a working copy's uncommitted files, planned like the head (and not verified).
+  const work = join(dir, 'work');
+  mkdirSync(join(work, 'app'), { recursive: true });
+  writeFileSync(join(work, 'app', 'a.yaml'), configMap('a', { v: '9' }));
+  const local = await driftgate(['diff', '--config', cfgFile, '--local', work]);
+  t.equal(local.code, 1, local.stderr);
+  t.match(local.stdout, 'source cli: local signed by nobody (local files, not verified)');
+  t.match(local.stdout, '      @@ /data/v @@\n      -"1"\n      +"9"');
+  t.match(local.stdout, '  prune  ConfigMap cli/b (no longer in Git)');
+  // An emptied path: the prune would be refused, and diff says so per object.
+  rmSync(join(work, 'app', 'a.yaml'));
+  const emptied = await driftgate(['diff', '--config', cfgFile, '--local', work]);
+  t.equal(emptied.code, 1, emptied.stderr);
+  t.notMatch(emptied.stdout, '  prune  ');
+  t.match(
+    emptied.stdout,
+    '  keep   ConfigMap cli/a: prune refused: the commit renders no objects; refusing to prune all 2',
+  );
 
   await cp.kubectl(['patch', 'cm', 'b', '-n', 'cli', '--type=merge', '-p', '{"data":{"v":"2"}}']);
   const inSync = await driftgate(['diff', '--config', cfgFile, '--source', 'cli']);

@@ -69,15 +69,17 @@ t.test(
   'refused prunes keep and delete nothing; an empty source with no inventory is fine',
   async (t) => {
     const inv = [cm('a'), cm('b'), cm('c'), cm('d')];
+    const all = 'the commit renders no objects; refusing to prune all 4';
     t.strictSame(planPrune({ inventory: inv, desired: [], liveAnnotations: new Map() }), {
       delete: [],
-      kept: [],
-      refused: 'the commit renders no objects; refusing to prune all 4',
+      kept: inv.map((ref) => ({ ref, reason: `prune refused: ${all}` })),
+      refused: all,
     });
+    const most = 'pruning 3 of 4 objects (75%) is over the 50% limit';
     t.strictSame(planPrune({ inventory: inv, desired: [cm('a')], liveAnnotations: new Map() }), {
       delete: [],
-      kept: [],
-      refused: 'pruning 3 of 4 objects (75%) is over the 50% limit',
+      kept: inv.slice(1).map((ref) => ({ ref, reason: `prune refused: ${most}` })),
+      refused: most,
     });
     t.strictSame(
       planPrune({ inventory: [], desired: [], liveAnnotations: new Map() }),
