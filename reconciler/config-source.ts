@@ -110,6 +110,7 @@ export const SOURCE_KEYS: readonly KeyDoc[] = [
     children: [
       { key: 'releaseName', doc: 'default: the source name' },
       { key: 'valuesFiles', doc: 'values files in the chart folder' },
+      { key: 'values', doc: 'inline values (a mapping), applied over the values files' },
     ],
   },
 ];
@@ -250,8 +251,19 @@ export function parseSource(
           helm: {
             releaseName: helm.optStr('releaseName') ?? name,
             valuesFiles: helm.list('valuesFiles'),
+            ...inlineValues(helm),
           },
         }
       : {}),
   };
+}
+
+/** `helm.values`: a mapping, or a problem. */
+function inlineValues(helm: ConfigReader): { values?: Record<string, unknown> } {
+  const v = helm.raw.values;
+  if (v === undefined) return {};
+  if (typeof v === 'object' && v !== null && !Array.isArray(v))
+    return { values: v as Record<string, unknown> };
+  helm.problems.push(`${helm.at('values')} must be a mapping`);
+  return {};
 }

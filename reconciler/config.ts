@@ -41,7 +41,12 @@ export interface SourceConfig {
     readonly tokenFile?: string;
   };
   readonly verification: { readonly mode: 'head' | 'strict'; readonly trust: TrustConfig };
-  readonly helm?: { readonly releaseName: string; readonly valuesFiles: readonly string[] };
+  readonly helm?: {
+    readonly releaseName: string;
+    readonly valuesFiles: readonly string[];
+    /** Inline values, applied last (over the values files), like Flux's spec.values. */
+    readonly values?: Readonly<Record<string, unknown>>;
+  };
   /** Reverts of one object within a minute past which driftgate stops and reports a fight. */
   readonly fightThreshold: number;
   /** A folder of Rego policies (with tests) in the same repository, live from verified commits. */

@@ -76,6 +76,8 @@ export interface HelmOptions {
   readonly releaseName: string;
   readonly namespace: string;
   readonly valuesFiles?: readonly string[];
+  /** Inline values from the source's config, applied over the values files. */
+  readonly values?: Readonly<Record<string, unknown>>;
   /** The cluster's version and API group/versions, for `.Capabilities` (as Argo CD and Flux pass them). */
   readonly capabilities?: ClusterCapabilities;
 }
@@ -212,6 +214,11 @@ async function runTool(
       `${name} failed for ${path}: output over the ${limits.maxRenderedBytes} byte limit`,
     );
   if (r.code !== 0) {
+    const missing = /missing in charts\/ directory: ([^\n]+)/.exec(r.stderr)?.[1];
+    if (missing)
+      throw new RenderError(
+        `${name} failed for ${path}: chart dependencies missing from charts/: ${missing.trim()}. Nothing is fetched at render time: run "helm dependency build" and commit the charts/ folder`,
+      );
     const why = r.stderr.trim().split(cwd).join('.').slice(0, 2000);
     throw new RenderError(`${name} failed for ${path}: ${why || `exit ${r.code}`}`);
   }
@@ -256,6 +263,11 @@ export async function renderWithTool(
       );
     const h = helm ?? { releaseName: 'release', namespace: 'default' };
     const values = (h.valuesFiles ?? []).map((v) => join(dir, path, v));
+    if (h.values) {
+      // Outside the chart folder: it is not part of the chart, and a chart file cannot shadow it.
+      writeFileSync(join(dir, '.driftgate-values.json'), JSON.stringify(h.values));
+      values.push(join(dir, '.driftgate-values.json'));
+    }
     return await runTool(
       'helm',
       { cmd: tools.helmPath, prlimitPath: tools.prlimitPath },

@@ -48,6 +48,7 @@ export async function renderCommit(ctx: SyncContext, head: string): Promise<Rend
               releaseName: cfg.helm?.releaseName ?? cfg.name,
               namespace: cfg.destinationNamespace,
               valuesFiles: cfg.helm?.valuesFiles ?? [],
+              ...(cfg.helm?.values ? { values: cfg.helm.values } : {}),
               ...(kind === 'helm' ? { capabilities: await capabilitiesOf(ctx) } : {}),
             },
           );

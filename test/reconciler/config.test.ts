@@ -118,7 +118,7 @@ t.test('trust material and credentials can come from files', async (t) => {
         repoURL: 'http://x/y',
         verification: { mode: 'strict', sshAllowedSignersFile: join(dir, 'allowed') },
         credentials: { tokenFile: '/var/run/token' },
-        helm: { valuesFiles: ['values-prod.yaml'] },
+        helm: { valuesFiles: ['values-prod.yaml'], values: { replicaCount: 2 } },
       },
     ],
   };
@@ -132,7 +132,17 @@ t.test('trust material and credentials can come from files', async (t) => {
     'the parser never reads a file itself',
   );
   t.same(cfg.sources[0]?.credentials, { tokenFile: '/var/run/token' });
-  t.same(cfg.sources[0]?.helm, { releaseName: 'a', valuesFiles: ['values-prod.yaml'] });
+  t.strictSame(cfg.sources[0]?.helm, {
+    releaseName: 'a',
+    valuesFiles: ['values-prod.yaml'],
+    values: { replicaCount: 2 },
+  });
+  const bad = structuredClone(raw);
+  (bad.sources[0] as { helm: { values: unknown } }).helm.values = ['replicaCount=2'];
+  t.throws(
+    () => parseReconcilerConfig(bad, readConfigInputs(configFiles(bad))),
+    /- sources\[0\] \(a\)\.helm\.values must be a mapping$/m,
+  );
 });
 
 t.test(
