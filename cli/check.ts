@@ -14,12 +14,18 @@ import {
 import type { TreeFile } from '../reconciler/source/git-source.js';
 import { flag } from './args.js';
 
+/** The Kubernetes version a chart sees in `check` unless told (never Helm's own v1.20 default). */
+export const CHECK_KUBE_VERSION = 'v1.35.0';
+
 export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
     [--kustomize <path>] [--helm <path>] [--release <name>] [--namespace <ns>] [--values <file>]
+    [--kube-version <v>] [--api-versions <group/version,...>]
 
 Renders <dir> as the reconciler does (a kustomization with kustomize, a chart with helm
 template, else the YAML/JSON files under it; nothing is fetched) and evaluates every object
 against the policies (default: the built-in library) as the webhook would on CREATE.
+A chart sees --kube-version (default ${CHECK_KUBE_VERSION}, the newest Kubernetes driftgate is
+tested with; the reconciler passes the live cluster's) and --api-versions in .Capabilities.
 Prints each violation.
 Exit codes: 0 nothing enforced was violated (warnings may be printed), 1 a violation of an
 enforced policy, 2 the manifests or policies could not be used (the message says which).`;
@@ -67,6 +73,10 @@ async function render(files: Map<string, TreeFile>, args: readonly string[]): Pr
     releaseName: flag(args, '--release') ?? 'release',
     namespace: flag(args, '--namespace') ?? 'default',
     valuesFiles: values ? [values] : [],
+    capabilities: {
+      kubeVersion: flag(args, '--kube-version') ?? CHECK_KUBE_VERSION,
+      apiVersions: (flag(args, '--api-versions') ?? '').split(',').filter((v) => v !== ''),
+    },
   });
 }
 

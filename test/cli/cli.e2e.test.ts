@@ -139,6 +139,14 @@ t.test('check: CI exit codes over manifests and a policy directory', async (t) =
   const worse = await driftgate([...args(chart), ...helm, '--values', 'values-bad.yaml']);
   t.equal(worse.code, 1, worse.stderr);
   t.match(worse.stdout, 'ConfigMap web-cm: [demo/no_forbidden]');
+  // podinfo's chart requires kubeVersion >=1.23: check does not render as Helm's v1.20 default.
+  const podinfo = join(root, 'test/fixtures/public/podinfo/charts/podinfo');
+  const pi = await driftgate([...args(podinfo), ...helm]);
+  t.equal(pi.code, 0, pi.stderr);
+  t.match(pi.stdout, /\d+ objects checked/);
+  const old = await driftgate([...args(podinfo), ...helm, '--kube-version', 'v1.20.0']);
+  t.equal(old.code, 2);
+  t.match(old.stderr, 'incompatible with Kubernetes v1.20.0');
   const noKustomize = await driftgate([...args(kus), '--kustomize', '/no/such/kustomize']);
   t.equal(noKustomize.code, 2);
   t.match(noKustomize.stderr, 'kustomize not found (/no/such/kustomize)');
