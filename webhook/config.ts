@@ -23,6 +23,8 @@ export interface WebhookConfig {
     readonly groups: readonly string[];
     /** `namespace/name` */
     readonly serviceAccounts: readonly string[];
+    /** Objects a workload controller creates from a template are judged on the template. */
+    readonly controllerCreated: boolean;
   };
   readonly enforcementOverrides: Readonly<Record<string, Enforcement>>;
   readonly bodyLimitBytes: number;
@@ -170,6 +172,11 @@ export const WEBHOOK_KEYS: readonly KeyDoc[] = [
       { key: 'users', doc: 'usernames' },
       { key: 'groups', doc: 'groups' },
       { key: 'serviceAccounts', doc: 'namespace/name' },
+      {
+        key: 'controllerCreated',
+        default: true,
+        doc: 'objects a workload controller creates from a template (judged on the template)',
+      },
     ],
   },
   { key: 'enforcementOverrides', doc: '<policy id>: enforce, warn or dryrun' },
@@ -263,6 +270,7 @@ export function parseWebhookConfig(input: unknown): WebhookConfig {
       users: ex.list('users'),
       groups: ex.list('groups'),
       serviceAccounts: ex.list('serviceAccounts'),
+      controllerCreated: ex.bool('controllerCreated', true),
     },
     enforcementOverrides: overrides as Record<string, Enforcement>,
     bodyLimitBytes: r.int('bodyLimitBytes', d.bodyLimitBytes, 1024, 64 * 1024 * 1024),

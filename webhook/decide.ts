@@ -8,7 +8,8 @@ export type Endpoint = (typeof Endpoint)[keyof typeof Endpoint];
 /** One policy finding, for metrics and audit: which policy, and what driftgate did about it. */
 export interface Violation {
   readonly policy: string;
-  readonly action: Enforcement;
+  /** `existing`: an enforced violation the old object already had, allowed on update. */
+  readonly action: Enforcement | 'existing';
 }
 
 /** What to answer, before it is put into an AdmissionResponse. */
@@ -28,6 +29,21 @@ export interface DecideInput {
   readonly outcomes: readonly PolicyOutcome[];
   /** Per-policy enforcement overrides from config (policy id → action). */
   readonly overrides?: Readonly<Record<string, Enforcement>>;
+  /**
+   * On UPDATE: the violations the old object already had (`existingKey`s); they warn instead of
+   * denying, for policies that allow existing violations.
+   */
+  readonly existing?: ReadonlySet<string>;
+}
+
+/** The identity of one violation, to find it again in the old object's evaluation. */
+export const existingKey = (policy: string, message: string): string => `${policy}\n${message}`;
+
+/** Every deny message of an evaluation of the old object, as `existingKey`s. Pure. */
+export function existingViolations(outcomes: readonly PolicyOutcome[]): Set<string> {
+  return new Set(
+    outcomes.flatMap((o) => (o.ok ? o.result.deny.map((m) => existingKey(o.policy.id, m)) : [])),
+  );
 }
 
 /** At most this many denial reasons are spelled out; the rest are counted. */
@@ -43,7 +59,12 @@ const depth = (path: string): number => path.split('/').length;
  * - mutate: only patches, parents before children; never denies or warns (validate does that,
  *   so kubectl shows each message once).
  */
-export function decide({ endpoint, outcomes, overrides = {} }: DecideInput): Decision {
+export function decide({
+  endpoint,
+  outcomes,
+  overrides = {},
+  existing = new Set(),
+}: DecideInput): Decision {
   const reasons: string[] = [];
   const warnings: string[] = [];
   const patch: JsonPatchOp[] = [];
@@ -64,7 +85,14 @@ export function decide({ endpoint, outcomes, overrides = {} }: DecideInput): Dec
       if (action !== 'dryrun') patch.push(...o.result.patch);
       continue;
     }
+    const keepsExisting = o.policy.allowExistingViolations !== false;
     for (const msg of o.result.deny) {
+      if (action === 'enforce' && keepsExisting && existing.has(existingKey(id, msg))) {
+        // Not made worse by this change: allowed, and said (Kyverno's allowExistingViolations).
+        violations.push({ policy: id, action: 'existing' });
+        warnings.push(`[${id}] existing violation, allowed on update: ${msg}`);
+        continue;
+      }
       violations.push({ policy: id, action });
       if (action === 'enforce') reasons.push(`[${id}] ${msg}`);
       else if (action === 'warn') warnings.push(`[${id}] ${msg}`);

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { wellFormedJson, type PolicyBundle } from '../policies/engine/bundle.js';
 import type { Enforcement } from '../policies/engine/discover.js';
-import { decide, type Endpoint } from './decide.js';
+import { decide, existingViolations, type Endpoint } from './decide.js';
+import { isObject } from '../core/object.js';
 import type { DesiredState } from './desired-state.js';
 import { DEFAULT_MAX_CONTAINERS, widestPod } from './contract.js';
 import { checkGit, type GitGuardConfig, type GitVerdict } from './drift.js';
@@ -117,12 +118,16 @@ export async function handleRequest(
         : [],
     );
   }
-  const stop = metrics.evaluation.startTimer();
-  const json = wellFormedJson(policyInput(request, verdict));
-  const answer: EngineAnswer = deps.evaluate
-    ? await deps.evaluate(json)
-    : { kind: 'ok', revision: bundle.revision, outcomes: bundle.evaluateJson(json) };
-  stop();
+  const evaluate = async (r: AdmissionRequest): Promise<EngineAnswer> => {
+    const stop = metrics.evaluation.startTimer();
+    const json = wellFormedJson(policyInput(r, verdict));
+    const a: EngineAnswer = deps.evaluate
+      ? await deps.evaluate(json)
+      : { kind: 'ok', revision: bundle.revision, outcomes: bundle.evaluateJson(json) };
+    stop();
+    return a;
+  };
+  const answer = await evaluate(request);
   if (answer.kind !== 'ok') {
     const why = unanswered[answer.kind];
     count(AdmissionDecision.error);
@@ -137,7 +142,16 @@ export async function handleRequest(
       : errored(request.uid, `driftgate: ${why}; refused (failurePolicy Fail), retry later`);
   }
   const { outcomes } = answer;
-  const d = decide({ endpoint, outcomes, overrides: deps.overrides });
+  let d = decide({ endpoint, outcomes, overrides: deps.overrides });
+  if (!d.allowed && request.operation === 'UPDATE' && isObject(request.oldObject)) {
+    // Only what this change makes worse denies: judge the old object too (a second evaluation,
+    // only for an update that would be denied).
+    const old = await evaluate({ ...request, object: request.oldObject });
+    if (old.kind === 'ok') {
+      const existing = existingViolations(old.outcomes);
+      d = decide({ endpoint, outcomes, overrides: deps.overrides, existing });
+    }
+  }
   for (const v of d.violations) metrics.violations.inc({ policy: v.policy, action: v.action });
   for (const policy of d.errors) metrics.evaluationErrors.inc({ policy });
 

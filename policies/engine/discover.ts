@@ -14,6 +14,11 @@ export interface PolicyMeta {
   readonly enforcement: Enforcement;
   /** Placed at `data.parameters.<category>.<name>`. */
   readonly parameters: Readonly<Record<string, unknown>>;
+  /**
+   * On UPDATE, a violation the old object already had does not deny (Kyverno's
+   * allowExistingViolations). @default true
+   */
+  readonly allowExistingViolations?: boolean;
 }
 
 /** A policy directory that cannot be built; `problems` lists every one found. */
@@ -74,7 +79,13 @@ export function discoverPolicies(root: string): PolicyMeta[] {
       problems.push(`${relative(root, metaFile)}: enforcement must be enforce, warn or dryrun`);
       continue;
     }
+    const existing = meta.allowExistingViolations ?? true;
+    if (typeof existing !== 'boolean') {
+      problems.push(`${relative(root, metaFile)}: allowExistingViolations must be true or false`);
+      continue;
+    }
     policies.push({
+      allowExistingViolations: existing,
       id: parts.join('/'),
       path: parts,
       description: typeof meta.description === 'string' ? meta.description : '',

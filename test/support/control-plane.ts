@@ -65,6 +65,8 @@ interface Pki {
   ca: CertifiedKey;
   serving: CertifiedKey;
   admin: CertifiedKey;
+  /** The controller-manager's own identity, as in a real cluster (webhooks see it). */
+  controllerManager: CertifiedKey;
   developer: CertifiedKey;
   saPublic: string;
   saPrivate: string;
@@ -84,6 +86,13 @@ function makePki(): Pki {
     }),
     admin: createCertificate({
       commonName: 'admin',
+      organizations: ['system:masters'],
+      usage: 'client',
+      issuer: ca,
+    }),
+    // system:masters too: with --use-service-account-credentials=false it acts for every controller.
+    controllerManager: createCertificate({
+      commonName: 'system:kube-controller-manager',
       organizations: ['system:masters'],
       usage: 'client',
       issuer: ca,
@@ -322,11 +331,13 @@ async function boot(
     token: token.trim(),
   });
 
+  const cmKubeconfig = join(dir, 'controller-manager.kubeconfig');
+  writeKubeconfig(cmKubeconfig, server, pki.ca.certPem, 'cm', pki.controllerManager);
   if (options.workloads)
     await startWorkloadComponents(
       dir,
       procs,
-      kubeconfigs.admin,
+      { admin: kubeconfigs.admin, cm: cmKubeconfig },
       caFile,
       file('sa.key', pki.saPrivate),
     );
@@ -358,12 +369,13 @@ async function boot(
 async function startWorkloadComponents(
   dir: string,
   procs: Supervised[],
-  adminKubeconfig: string,
+  kubeconfigs: { readonly admin: string; readonly cm: string },
   caFile: string,
   saKeyFile: string,
 ): Promise<void> {
+  const adminKubeconfig = kubeconfigs.admin;
   const kube = (name: string): string[] => [
-    `--kubeconfig=${adminKubeconfig}`,
+    `--kubeconfig=${name === 'cm' ? kubeconfigs.cm : adminKubeconfig}`,
     `--authentication-kubeconfig=${adminKubeconfig}`,
     `--authorization-kubeconfig=${adminKubeconfig}`,
     '--bind-address=127.0.0.1',

@@ -89,6 +89,56 @@ t.test('exemptions: kube-system and the own namespace always, plus what config a
   t.equal(exemptReason(req({ namespace: 'shop' }), ex), undefined, 'everyone else is checked');
 });
 
+t.test(
+  'objects a workload controller stamps from a judged template are not judged again',
+  async (t) => {
+    const pod = (username: string, ownerReferences: unknown[]) =>
+      req({
+        namespace: 'shop',
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        userInfo: { username },
+        object: { metadata: { name: 'web-x', ownerReferences } },
+      });
+    const rs = [{ kind: 'ReplicaSet', name: 'web-5d4', controller: true }];
+    const ex = makeExemptions('driftgate-system');
+    t.equal(
+      exemptReason(pod('system:kube-controller-manager', rs), ex),
+      'created by the controller of ReplicaSet web-5d4',
+    );
+    t.equal(
+      exemptReason(pod('system:serviceaccount:kube-system:replicaset-controller', rs), ex),
+      'created by the controller of ReplicaSet web-5d4',
+      'with per-controller service accounts too',
+    );
+    t.equal(
+      exemptReason(pod('alice', rs), ex),
+      undefined,
+      "an owner reference is anyone's to write",
+    );
+    t.equal(
+      exemptReason(pod('system:kube-controller-manager', [{ ...rs[0], controller: false }]), ex),
+      undefined,
+      'only a controller owner',
+    );
+    t.equal(
+      exemptReason(
+        pod('system:kube-controller-manager', [{ kind: 'Widget', name: 'w', controller: true }]),
+        ex,
+      ),
+      undefined,
+      'only the built-in workload controllers',
+    );
+    t.equal(
+      exemptReason(
+        pod('system:kube-controller-manager', rs),
+        makeExemptions('x', { controllerCreated: false }),
+      ),
+      undefined,
+      'configurable: exemptions.controllerCreated: false judges them again',
+    );
+  },
+);
+
 t.test('gitState: defaults, and every problem listed', async (t) => {
   const cfg = parseWebhookConfig({
     gitState: {

@@ -1,5 +1,11 @@
 import t from 'tap';
-import { decide, MAX_REASONS, type DecideInput } from '../../webhook/decide.js';
+import {
+  decide,
+  existingKey,
+  existingViolations,
+  MAX_REASONS,
+  type DecideInput,
+} from '../../webhook/decide.js';
 import type { PolicyOutcome } from '../../policies/engine/bundle.js';
 import type { Enforcement } from '../../policies/engine/discover.js';
 
@@ -171,5 +177,44 @@ t.test('mutate: patches go parents first, whatever order the policies give', asy
   t.strictSame(
     d.patch.map((p) => p.path),
     ['/metadata/labels', '/metadata/labels/x'],
+  );
+});
+
+t.test('on update, violations the old object already had warn; new ones deny', async (t) => {
+  const before = [ok('pods/probes', 'enforce', { deny: ['no probe on web', 'no probe on side'] })];
+  const existing = existingViolations(before);
+  t.strictSame(
+    [...existing],
+    [existingKey('pods/probes', 'no probe on web'), existingKey('pods/probes', 'no probe on side')],
+  );
+  const same = decide({ endpoint: 'validate', outcomes: before, existing });
+  t.strictSame(same, {
+    allowed: true,
+    warnings: [
+      '[pods/probes] existing violation, allowed on update: no probe on web',
+      '[pods/probes] existing violation, allowed on update: no probe on side',
+    ],
+    patch: [],
+    violations: [
+      { policy: 'pods/probes', action: 'existing' },
+      { policy: 'pods/probes', action: 'existing' },
+    ],
+    errors: [],
+  });
+  const worse = decide({
+    endpoint: 'validate',
+    outcomes: [ok('pods/probes', 'enforce', { deny: ['no probe on web', 'no probe on new'] })],
+    existing,
+  });
+  t.equal(worse.allowed, false);
+  t.equal(worse.message, '[pods/probes] no probe on new', 'only the new violation is the reason');
+  const strict = {
+    ...before[0],
+    policy: { ...policy('pods/probes'), allowExistingViolations: false },
+  } as PolicyOutcome;
+  t.equal(
+    decide({ endpoint: 'validate', outcomes: [strict], existing }).allowed,
+    false,
+    'a policy may opt out: every violation denies',
   );
 });

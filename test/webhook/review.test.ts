@@ -18,6 +18,8 @@ const policy = {
   description: '',
   enforcement: 'enforce',
   parameters: {},
+  // Every request, UPDATE included, must be denied here (no old violation is let through).
+  allowExistingViolations: false,
 } as const;
 const denyAll: PolicyBundle = {
   revision: 'r1',
