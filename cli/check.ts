@@ -132,6 +132,7 @@ export async function check(args: readonly string[]): Promise<number> {
       object: `${r.object.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`,
       findings: findings(
         bundle.evaluate(objectInput(r.object, { username: 'driftgate-check' }, { managed: false })),
+        r.object,
       ).filter((f) => f.action !== 'dryrun'),
     };
   });

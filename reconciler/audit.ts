@@ -80,6 +80,7 @@ export async function runAudit(
             { managed: source !== undefined, audit: true },
           ),
         ),
+        obj,
       );
       for (const f of found) {
         const key = `${f.policy}|${f.action}`;

@@ -1,3 +1,4 @@
+import { parseEnforcement, type EnforcementConfig } from '../policies/engine/enforcement.js';
 import { ConfigError, ConfigReader, type KeyDoc } from '../core/config-reader.js';
 import { parseSource, SOURCE_KEYS } from './config-source.js';
 import type { TrustConfig } from './verify/verifier.js';
@@ -61,6 +62,8 @@ export interface PolicyConfig {
   readonly dir?: string;
   /** Pre-apply gate: hold back (enforce) or only report (warn) desired objects that violate. */
   readonly gate: GateMode;
+  /** The platform's action and scope per policy: the same key, and values, as the webhook's. */
+  readonly enforcementOverrides: EnforcementConfig;
   readonly audit: {
     /** 0 turns the audit off. */
     readonly intervalMs: number;
@@ -170,6 +173,10 @@ export const RECONCILER_KEYS: readonly KeyDoc[] = [
       { key: 'dir', doc: 'the built-in policy library' },
       { key: 'gate', default: D.policies.gate, doc: 'enforce, warn or off' },
       {
+        key: 'enforcementOverrides',
+        doc: "<policy id>: enforce|warn|dryrun, or { action, scope } (the webhook's, same values)",
+      },
+      {
         key: 'audit',
         doc: 'periodic audit of existing objects',
         children: [
@@ -237,6 +244,11 @@ function policyConfig(r: ConfigReader): PolicyConfig {
     opaPath: p.str('opaPath', D.policies.opaPath),
     ...(dir ? { dir } : {}),
     gate: p.oneOf('gate', D.policies.gate, ['enforce', 'warn', 'off'] as const),
+    enforcementOverrides: parseEnforcement(
+      p.raw.enforcementOverrides,
+      p.at('enforcementOverrides'),
+      r.problems,
+    ),
     audit: {
       intervalMs: audit.duration('interval', D.policies.auditInterval),
       kinds,

@@ -87,6 +87,7 @@ export async function startReconciler(
     ...(cfg.policies.dir ? { builtinDir: cfg.policies.dir } : {}),
     workDir: join(cfg.cacheDir, 'policies'),
     logger,
+    enforcement: cfg.policies.enforcementOverrides,
   });
   const built = await hub.init();
   if (!built.ok) logger.error({ reason: built.error }, 'built-in policies do not build');

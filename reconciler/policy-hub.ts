@@ -5,6 +5,7 @@ import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.j
 import { isolationProblems } from '../policies/engine/isolation.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { BundleStore } from '../policies/engine/store.js';
+import type { EnforcementConfig } from '../policies/engine/enforcement.js';
 
 export interface PolicyHubOptions {
   readonly opaPath: string;
@@ -13,6 +14,8 @@ export interface PolicyHubOptions {
   /** Where policy trees are composed for a build. */
   readonly workDir: string;
   readonly logger: Logger;
+  /** The platform's action and scope per policy, compiled into every bundle. */
+  readonly enforcement?: EnforcementConfig;
 }
 
 export type PolicyUpdate = { readonly ok: true } | { readonly ok: false; readonly error: string };
@@ -30,7 +33,10 @@ export class PolicyHub {
   #served: PolicyFilesDoc | undefined;
 
   constructor(private readonly o: PolicyHubOptions) {
-    this.store = new BundleStore({ opaPath: o.opaPath });
+    this.store = new BundleStore({
+      opaPath: o.opaPath,
+      ...(o.enforcement ? { enforcement: o.enforcement } : {}),
+    });
     this.#builtin = o.builtinDir ? readPolicyFiles(o.builtinDir) : {};
   }
 

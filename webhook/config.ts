@@ -1,5 +1,5 @@
 import { ConfigError, ConfigReader, type KeyDoc } from '../core/config-reader.js';
-import type { Enforcement } from '../policies/engine/discover.js';
+import { parseEnforcement, type EnforcementConfig } from '../policies/engine/enforcement.js';
 import { DEFAULT_MAX_CONTAINERS } from './contract.js';
 import { EVAL_POOL_DEFAULTS } from './engine/pool.js';
 import { DEFAULT_BODY_LIMIT } from './review.js';
@@ -26,7 +26,8 @@ export interface WebhookConfig {
     /** Objects a workload controller creates from a template are judged on the template. */
     readonly controllerCreated: boolean;
   };
-  readonly enforcementOverrides: Readonly<Record<string, Enforcement>>;
+  /** The platform's action and scope per policy (the reconciler reads the same key). */
+  readonly enforcementOverrides: EnforcementConfig;
   readonly bodyLimitBytes: number;
   /** Request body bytes (and their parse weight) held at once across all requests. */
   readonly bodyBudgetBytes: number;
@@ -179,7 +180,10 @@ export const WEBHOOK_KEYS: readonly KeyDoc[] = [
       },
     ],
   },
-  { key: 'enforcementOverrides', doc: '<policy id>: enforce, warn or dryrun' },
+  {
+    key: 'enforcementOverrides',
+    doc: '<policy id>: enforce|warn|dryrun, or { action, scope } (same in the reconciler)',
+  },
   {
     key: 'gitState',
     doc: 'Git-declared state from the reconciler (absent: policies only)',
@@ -249,11 +253,11 @@ export function parseWebhookConfig(input: unknown): WebhookConfig {
   r.known(WEBHOOK_KEYS);
   const ex = r.child('exemptions');
   ex.known(childKeys('exemptions'));
-  const overrides = r.child('enforcementOverrides').raw;
-  for (const [id, action] of Object.entries(overrides)) {
-    if (!['enforce', 'warn', 'dryrun'].includes(String(action)))
-      r.problems.push(`enforcementOverrides.${id} must be enforce, warn or dryrun`);
-  }
+  const overrides = parseEnforcement(
+    r.raw.enforcementOverrides,
+    'enforcementOverrides',
+    r.problems,
+  );
   const d = WEBHOOK_DEFAULTS;
   const cfg: WebhookConfig = {
     host: r.str('host', d.host),
@@ -272,7 +276,7 @@ export function parseWebhookConfig(input: unknown): WebhookConfig {
       serviceAccounts: ex.list('serviceAccounts'),
       controllerCreated: ex.bool('controllerCreated', true),
     },
-    enforcementOverrides: overrides as Record<string, Enforcement>,
+    enforcementOverrides: overrides,
     bodyLimitBytes: r.int('bodyLimitBytes', d.bodyLimitBytes, 1024, 64 * 1024 * 1024),
     bodyBudgetBytes: r.int('bodyBudgetBytes', d.bodyBudgetBytes, 1024 * 1024, 1024 ** 3),
     maxConnections: r.int('maxConnections', d.maxConnections, 1, 100_000),

@@ -27,8 +27,6 @@ export interface Decision {
 export interface DecideInput {
   readonly endpoint: Endpoint;
   readonly outcomes: readonly PolicyOutcome[];
-  /** Per-policy enforcement overrides from config (policy id → action). */
-  readonly overrides?: Readonly<Record<string, Enforcement>>;
   /**
    * On UPDATE: the violations the old object already had (`existingKey`s); they warn instead of
    * denying, for policies that allow existing violations.
@@ -59,12 +57,7 @@ const depth = (path: string): number => path.split('/').length;
  * - mutate: only patches, parents before children; never denies or warns (validate does that,
  *   so kubectl shows each message once).
  */
-export function decide({
-  endpoint,
-  outcomes,
-  overrides = {},
-  existing = new Set(),
-}: DecideInput): Decision {
+export function decide({ endpoint, outcomes, existing = new Set() }: DecideInput): Decision {
   const reasons: string[] = [];
   const warnings: string[] = [];
   const patch: JsonPatchOp[] = [];
@@ -72,7 +65,8 @@ export function decide({
   const errors: string[] = [];
   for (const o of outcomes) {
     const id = o.policy.id;
-    const action = overrides[id] ?? o.policy.enforcement;
+    // The bundle carries the platform's action (enforcementOverrides are compiled into it).
+    const action = o.policy.enforcement;
     if (!o.ok) {
       errors.push(id);
       if (endpoint === 'mutate') continue;

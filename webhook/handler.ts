@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { wellFormedJson, type PolicyBundle } from '../policies/engine/bundle.js';
-import type { Enforcement } from '../policies/engine/discover.js';
+import { inScope, targetOf } from '../policies/engine/scope.js';
 import { decide, existingViolations, type Endpoint } from './decide.js';
 import { isObject } from '../core/object.js';
 import type { DesiredState } from './desired-state.js';
@@ -16,7 +16,6 @@ export interface HandlerDeps {
   /** The live bundle (read once per request: a reload mid-request cannot mix bundles). */
   readonly bundle: () => PolicyBundle | undefined;
   readonly exemptions: Exemptions;
-  readonly overrides: Readonly<Record<string, Enforcement>>;
   readonly metrics: AdmissionMetrics;
   readonly logger: Logger;
   /** Git-declared state: the index the reconciler serves, and how to guard it. */
@@ -141,15 +140,17 @@ export async function handleRequest(
       ? allowed(request.uid, [...gitWarnings, `driftgate: ${why}; allowed (failurePolicy Ignore)`])
       : errored(request.uid, `driftgate: ${why}; refused (failurePolicy Fail), retry later`);
   }
-  const { outcomes } = answer;
-  let d = decide({ endpoint, outcomes, overrides: deps.overrides });
+  // Policies scoped away from this object do not speak (the same scope the gate and audit use).
+  const target = targetOf(request.object ?? request.oldObject, request.namespace);
+  const outcomes = answer.outcomes.filter((o) => inScope(o.policy, target));
+  let d = decide({ endpoint, outcomes });
   if (!d.allowed && request.operation === 'UPDATE' && isObject(request.oldObject)) {
     // Only what this change makes worse denies: judge the old object too (a second evaluation,
     // only for an update that would be denied).
     const old = await evaluate({ ...request, object: request.oldObject });
     if (old.kind === 'ok') {
       const existing = existingViolations(old.outcomes);
-      d = decide({ endpoint, outcomes, overrides: deps.overrides, existing });
+      d = decide({ endpoint, outcomes, existing });
     }
   }
   for (const v of d.violations) metrics.violations.inc({ policy: v.policy, action: v.action });

@@ -82,7 +82,7 @@ export async function startWebhook(
     onRestart: (reason) => metrics.engineRestarts.inc({ reason }),
   });
   const store = new BundleStore(
-    { opaPath: cfg.opaPath },
+    { opaPath: cfg.opaPath, enforcement: cfg.enforcementOverrides },
     {
       onLoaded: (b) => {
         metrics.bundleSwapped(b.revision, b.policies, nowMs());
@@ -150,7 +150,6 @@ export async function startWebhook(
     deps: {
       bundle: () => store.current,
       exemptions: makeExemptions(cfg.namespace, cfg.exemptions),
-      overrides: cfg.enforcementOverrides,
       metrics,
       logger,
       nowMs,

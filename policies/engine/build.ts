@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { exec } from '../../core/exec.js';
 import { writeWasmCapabilities } from './capabilities.js';
+import { applyEnforcement, type EnforcementConfig } from './enforcement.js';
 import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from './discover.js';
 import { entryModule, policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
 import { readTarGzEntry } from './tar.js';
@@ -35,6 +36,8 @@ export interface BuildOptions {
   readonly cacheDir?: string;
   /** The revision to report (a Git commit). @default sha256 of the .rego sources */
   readonly revision?: string;
+  /** The platform's actions and scopes per policy, compiled into the bundle's policy list. */
+  readonly enforcement?: EnforcementConfig;
   /** opa test timeout. @default 60000 */
   readonly timeoutMs?: number;
 }
@@ -91,7 +94,7 @@ function sourceHash(root: string, files: readonly string[]): string {
 export async function buildBundle(root: string, options: BuildOptions): Promise<BuiltBundle> {
   let policies: PolicyMeta[];
   try {
-    policies = discoverPolicies(root);
+    policies = applyEnforcement(discoverPolicies(root), options.enforcement);
   } catch (err) {
     if (err instanceof PolicyLayoutError)
       throw new PolicyBuildError(BuildStage.layout, err.problems.join('; '));

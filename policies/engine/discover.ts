@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parse } from 'yaml';
+import { parseScope, type PolicyScope } from './scope.js';
 
 export const Enforcement = { enforce: 'enforce', warn: 'warn', dryrun: 'dryrun' } as const;
 export type Enforcement = (typeof Enforcement)[keyof typeof Enforcement];
@@ -19,6 +20,8 @@ export interface PolicyMeta {
    * allowExistingViolations). @default true
    */
   readonly allowExistingViolations?: boolean;
+  /** Where it applies (policy.yaml `scope`; the platform's enforcementOverrides may replace it). */
+  readonly scope?: PolicyScope;
 }
 
 /** A policy directory that cannot be built; `problems` lists every one found. */
@@ -84,7 +87,9 @@ export function discoverPolicies(root: string): PolicyMeta[] {
       problems.push(`${relative(root, metaFile)}: allowExistingViolations must be true or false`);
       continue;
     }
+    const scope = parseScope(meta.scope, `${relative(root, metaFile)}: scope`, problems);
     policies.push({
+      ...(scope ? { scope } : {}),
       allowExistingViolations: existing,
       id: parts.join('/'),
       path: parts,

@@ -1,5 +1,6 @@
 import type { PolicyOutcome } from './bundle.js';
 import type { Enforcement } from './discover.js';
+import { inScope, targetOf } from './scope.js';
 
 /** One policy verdict on one object, outside admission (pre-apply gate, audit). */
 export interface Finding {
@@ -8,23 +9,29 @@ export interface Finding {
   readonly message: string;
 }
 
-/** Every deny message (and evaluation error) of a bundle evaluation, with its enforcement. Pure. */
-export function findings(outcomes: readonly PolicyOutcome[]): Finding[] {
-  return outcomes.flatMap((o) =>
-    o.ok
-      ? o.result.deny.map((message) => ({
-          policy: o.policy.id,
-          action: o.policy.enforcement,
-          message,
-        }))
-      : [
-          {
+/**
+ * Every deny message (and evaluation error) of a bundle evaluation of `obj`, with its
+ * enforcement; policies scoped away from `obj` say nothing (as at admission). Pure.
+ */
+export function findings(outcomes: readonly PolicyOutcome[], obj: unknown): Finding[] {
+  const target = targetOf(obj);
+  return outcomes
+    .filter((o) => inScope(o.policy, target))
+    .flatMap((o) =>
+      o.ok
+        ? o.result.deny.map((message) => ({
             policy: o.policy.id,
             action: o.policy.enforcement,
-            message: `could not be evaluated: ${o.error}`,
-          },
-        ],
-  );
+            message,
+          }))
+        : [
+            {
+              policy: o.policy.id,
+              action: o.policy.enforcement,
+              message: `could not be evaluated: ${o.error}`,
+            },
+          ],
+    );
 }
 
 /**

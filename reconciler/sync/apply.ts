@@ -112,6 +112,7 @@ export function gateFindings(ctx: SyncContext, obj: K8sObject, path: string): Fi
         },
       ),
     ),
+    obj,
   ).filter((f) => f.action !== 'dryrun');
 }
 

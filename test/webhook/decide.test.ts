@@ -69,15 +69,6 @@ const table: { name: string; given: DecideInput; want: Record<string, unknown> }
     want: { allowed: true, warnings: ['[a/b] deprecated api'] },
   },
   {
-    name: 'config override turns enforce into warn',
-    given: {
-      endpoint: 'validate',
-      outcomes: [ok('a/b', 'enforce', { deny: ['x'] })],
-      overrides: { 'a/b': 'warn' },
-    },
-    want: { allowed: true, warnings: ['[a/b] x'] },
-  },
-  {
     name: 'evaluation error fails closed for enforce',
     given: { endpoint: 'validate', outcomes: [failed('a/b', 'enforce')] },
     want: { allowed: false, message: 'policy a/b could not be evaluated: boom', errors: ['a/b'] },

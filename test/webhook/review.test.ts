@@ -37,7 +37,6 @@ for (const f of fixtures) {
     const deps = {
       bundle: () => denyAll,
       exemptions: makeExemptions('driftgate-system'),
-      overrides: {},
       metrics: new AdmissionMetrics({ defaultMetrics: false }),
       logger: pino({ level: 'silent' }),
     };

@@ -1,0 +1,78 @@
+import { isObject } from '../../core/object.js';
+
+/** Where a policy applies (policy.yaml `scope`, or the platform's enforcementOverrides). */
+export interface PolicyScope {
+  /** Only these namespaces ("" for cluster-scoped objects). */
+  readonly namespaces?: readonly string[];
+  readonly excludedNamespaces?: readonly string[];
+  /** Only these kinds (e.g. Deployment). */
+  readonly kinds?: readonly string[];
+  /** Only objects with these labels. */
+  readonly objectSelector?: { readonly matchLabels: Readonly<Record<string, string>> };
+}
+
+const SCOPE_LISTS = ['namespaces', 'excludedNamespaces', 'kinds'] as const;
+
+const strings = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '');
+
+/** A `scope` mapping, or the problems with it. Pure. */
+export function parseScope(
+  raw: unknown,
+  where: string,
+  problems: string[],
+): PolicyScope | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) {
+    problems.push(`${where} must be a mapping`);
+    return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if ((SCOPE_LISTS as readonly string[]).includes(k)) {
+      if (strings(v)) out[k] = v;
+      else problems.push(`${where}.${k} must be a list of names`);
+    } else if (k === 'objectSelector') {
+      const labels = isObject(v) ? v.matchLabels : undefined;
+      if (isObject(labels) && Object.values(labels).every((x) => typeof x === 'string'))
+        out.objectSelector = { matchLabels: labels };
+      else problems.push(`${where}.objectSelector must be { matchLabels: { key: value } }`);
+    } else
+      problems.push(
+        `unknown key ${where}.${k} (known: ${[...SCOPE_LISTS, 'objectSelector'].join(', ')})`,
+      );
+  }
+  return out as PolicyScope;
+}
+
+/** What a policy's scope is matched against: the object under review. */
+export interface ScopeTarget {
+  readonly namespace?: string | undefined;
+  readonly kind: string;
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Whether a policy applies to the target (no scope: everywhere). Pure. */
+export function inScope(p: { readonly scope?: PolicyScope }, t: ScopeTarget): boolean {
+  const s = p.scope;
+  if (!s) return true;
+  const ns = t.namespace ?? '';
+  if (s.namespaces && !s.namespaces.includes(ns)) return false;
+  if (s.excludedNamespaces?.includes(ns)) return false;
+  if (s.kinds && !s.kinds.includes(t.kind)) return false;
+  const want = s.objectSelector?.matchLabels ?? {};
+  return Object.entries(want).every(([k, v]) => t.labels?.[k] === v);
+}
+
+/** The target of an object (its namespace, kind and labels). Pure. */
+export function targetOf(obj: unknown, namespace?: string): ScopeTarget {
+  const o = isObject(obj) ? obj : {};
+  const meta = isObject(o.metadata) ? o.metadata : {};
+  const labels = isObject(meta.labels) ? (meta.labels as Record<string, string>) : undefined;
+  const ns = typeof meta.namespace === 'string' ? meta.namespace : namespace;
+  return {
+    kind: String(o.kind ?? ''),
+    ...(ns ? { namespace: ns } : {}),
+    ...(labels ? { labels } : {}),
+  };
+}
