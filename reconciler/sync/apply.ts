@@ -94,10 +94,31 @@ export async function mapLimit<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+// Findings per object for one revision under one bundle: resyncs do not evaluate again.
+const gateMemo = new WeakMap<SyncContext, { at: string; byObject: Map<string, Finding[]> }>();
+
 /** The pre-apply gate: a declared object's findings under the live policies (dryrun ones left out). */
 export function gateFindings(ctx: SyncContext, obj: K8sObject, path: string): Finding[] {
   const bundle = ctx.d.policies?.current;
   if (!bundle) return [];
+  const at = `${ctx.state.revision ?? ''}|${bundle.revision}`;
+  let memo = gateMemo.get(ctx);
+  if (memo?.at !== at) gateMemo.set(ctx, (memo = { at, byObject: new Map() }));
+  // A hook with only a generateName has no identity to remember it by.
+  const key = obj.metadata.name ? `${refKey(refOf(obj))}|${path}` : undefined;
+  const hit = key === undefined ? undefined : memo.byObject.get(key);
+  if (hit) return hit;
+  const found = evaluateGate(ctx, bundle, obj, path);
+  if (key !== undefined) memo.byObject.set(key, found);
+  return found;
+}
+
+function evaluateGate(
+  ctx: SyncContext,
+  bundle: NonNullable<NonNullable<SyncContext['d']['policies']>['current']>,
+  obj: K8sObject,
+  path: string,
+): Finding[] {
   return findingsOf(
     bundle.evaluate(
       objectInput(
@@ -187,7 +208,13 @@ export async function applyDeclared(
       const held = plan.action === Action.held;
       for (const f of plan.findings) {
         violations.push({ object: name, ...f, applied: !held });
-        metrics.gateViolations.inc({ source, policy: f.policy, action: held ? 'held' : 'applied' });
+        // Counted when the gate acted (a write let through, or held), not on every resync.
+        if (held || writes(plan.action))
+          metrics.gateViolations.inc({
+            source,
+            policy: f.policy,
+            action: held ? 'held' : 'applied',
+          });
       }
       if (held) {
         const f = plan.findings.find((x) => x.action === 'enforce');

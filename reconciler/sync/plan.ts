@@ -92,10 +92,10 @@ export function planObject(i: ObjectPlanInput): ObjectPlan {
   const glass = activeBreakGlass(i.live, i.now);
   const withGlass = glass ? { breakGlass: glass } : {};
   const drift = declaredDiff(i.declared, i.live, i.ignore);
-  if (drift.length === 0)
-    return { ...base, ...withGlass, action: Action.none, drift, findings: [] };
-  if (i.suspended) return { ...base, ...withGlass, action: Action.suspended, drift, findings: [] };
+  // Findings of every declared object, in sync or not: status reports them for the revision.
   const findings = i.gate === 'off' ? [] : i.evaluate();
+  if (drift.length === 0) return { ...base, ...withGlass, action: Action.none, drift, findings };
+  if (i.suspended) return { ...base, ...withGlass, action: Action.suspended, drift, findings };
   const held = i.gate === 'enforce' && findings.some((f) => f.action === 'enforce');
   const action = held
     ? Action.held

@@ -23,6 +23,12 @@ import { toolPath } from '../../test/support/tools.js';
 import { deployment, LIBRARY_DIR, registerGitGuard } from '../../test/support/webhook.js';
 import { demoRepo, SRE_GROUP } from './repo.js';
 
+/**
+ * The demo platform raises one best-practice policy from its default (warn) to enforce: one
+ * value, given to the webhook and the reconciler alike (the chart renders both from one).
+ */
+const RAISED = { 'images/disallow_latest': 'enforce' };
+
 export interface Demo {
   /** Where the running demo can be reached. */
   readonly urls: {
@@ -118,6 +124,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
           opaPath: toolPath('opa'),
           dir: LIBRARY_DIR,
           gate: 'enforce',
+          enforcementOverrides: RAISED,
           audit: { interval: '1m' },
         },
         sources: [source('dev'), source('prod', { policyPath: 'policies' })],
@@ -159,6 +166,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
         metricsPort: await freePort(),
         policyDir: LIBRARY_DIR,
         watchPolicies: false,
+        enforcementOverrides: RAISED,
         opaPath: toolPath('opa'),
         logLevel: 'silent',
         tls: {

@@ -157,8 +157,13 @@ t.test('check: CI exit codes over manifests and a policy directory', async (t) =
   // The built-in library by default: the policy samples are judged as the policy says.
   const sample = join(root, 'policies/images/disallow_latest/samples/disallowed');
   const lib = await driftgate(['check', sample, '--opa', opa]);
-  t.equal(lib.code, 1);
-  t.match(lib.stdout, '[images/disallow_latest]');
+  t.equal(lib.code, 0, 'best practice is warned by default: CI is told, not failed');
+  t.match(lib.stdout, /^WARN .*\[images\/disallow_latest\]/m);
+  // Baseline Pod Security is enforced by default.
+  const privileged = join(root, 'policies/security/disallow_privileged/samples/disallowed');
+  const base = await driftgate(['check', privileged, '--opa', opa]);
+  t.equal(base.code, 1);
+  t.match(base.stdout, /^DENY .*\[security\/disallow_privileged\]/m);
 });
 
 t.test('verify and diff against real Git and a real apiserver', async (t) => {

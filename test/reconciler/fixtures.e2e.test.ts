@@ -9,6 +9,8 @@ import t from 'tap';
 import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
 import { startTestReconciler, trustOf } from '../support/reconciler.js';
+import { toolPath } from '../support/tools.js';
+import { LIBRARY_DIR } from '../support/webhook.js';
 
 const FIXTURES = 'test/fixtures/public';
 
@@ -137,6 +139,8 @@ const rec = await startTestReconciler(
     verification: { mode: 'head', ...trustOf(signer) },
     ...a.more,
   })),
+  // driftgate's defaults: the built-in library behind the pre-apply gate, as the chart installs it.
+  { policies: { opaPath: toolPath('opa'), dir: LIBRARY_DIR, gate: 'enforce' } },
 );
 t.teardown(() => rec.stop());
 
@@ -196,10 +200,29 @@ t.test('each public app syncs on the defaults and stays put over three resyncs',
       `${a.name}: no phantom drift (self-heals, manual changes)`,
     );
     t.strictSame(s.drifted, [], `${a.name}: nothing drifted`);
+    const held = (s.policyViolations as { object: string; policy: string; applied: boolean }[])
+      .filter((v) => !v.applied)
+      .map((v) => `${v.object} ${v.policy}`);
+    t.strictSame(held, [], `${a.name}: the default policies hold nothing back`);
   }
 });
 
 const hooked = ['pre-post-sync', 'sync-waves'].every((n) => apps.some((a) => a.name === n));
+t.test('the default policies judged them: best practice is warned, and said so', async (t) => {
+  if (!apps.some((a) => a.name === 'sync-waves')) return t.pass('sync-waves not among DG_FIXTURES');
+  const s = await rec.status('sync-waves');
+  const latest = (
+    s.policyViolations as { object: string; policy: string; action: string; applied: boolean }[]
+  )
+    .filter((v) => v.policy === 'images/disallow_latest')
+    .map((v) => [v.object, v.action, v.applied]);
+  // The gate ran with the library: nginx:latest is a warning, applied, not a hold.
+  t.strictSame(latest, [
+    ['apps/ReplicaSet sync-waves/backend', 'warn', true],
+    ['apps/ReplicaSet sync-waves/frontend', 'warn', true],
+  ]);
+});
+
 t.test('hooks: PreSync before the app, PostSync once Healthy, delete policies', async (t) => {
   if (!hooked) return t.pass('the hook apps are not among DG_FIXTURES');
   const s = await rec.status('pre-post-sync');

@@ -9,7 +9,10 @@ import { deployment, metricValue, registerWebhooks, startTestWebhook } from '../
 // with the generated CA as caBundle; kubectl runs as the non-admin developer.
 const cp = await startControlPlane();
 t.teardown(() => cp.stop());
-const wh = await startTestWebhook();
+// The platform raises the best-practice image policy from its default (warn) to enforce.
+const wh = await startTestWebhook(undefined, {
+  enforcementOverrides: { 'images/disallow_latest': 'enforce' },
+});
 t.teardown(() => wh.stop());
 await registerWebhooks(cp, wh.url, wh.handle.caBundle());
 const ns = await createNamespace(cp, 'shop');

@@ -1,37 +1,45 @@
-// Adopting driftgate on a cluster that already runs things: a real apiserver with
-// controller-manager, scheduler and a kwok node (pods are simulated), the real webhook
-// registered after workloads exist — as on a live cluster that installs driftgate today.
+// Adopting driftgate on a cluster that already runs things, with the defaults of a fresh install
+// (Pod Security baseline enforced, the rest warned): a real apiserver with controller-manager,
+// scheduler and a kwok node (pods are simulated), the real webhook registered after workloads
+// exist — as on a live cluster that installs driftgate today.
 import t from 'tap';
 import { createNamespace, startControlPlane } from '../support/control-plane.js';
 import { waitFor } from '../support/processes.js';
+import { exec } from '../../core/exec.js';
+import { toolPath } from '../support/tools.js';
 import { deployment, metricValue, registerWebhooks, startTestWebhook } from '../support/webhook.js';
 
 const cp = await startControlPlane({ workloads: true });
 t.teardown(() => cp.stop());
 const ns = await createNamespace(cp, 'legacy');
 
+const runKustomize = async (dir: string): Promise<string> =>
+  (await exec(toolPath('kustomize'), ['build', dir], { timeoutMs: 30_000 })).stdout;
+
 const apply = (manifest: string, as: 'developer' | 'admin' = 'developer') =>
   cp.kubectl(['apply', '-f', '-'], { as, input: manifest });
 
-// Before driftgate: a Deployment with no probes and an unpinned image (two enforced policies).
+// Before driftgate: a Deployment with a hostPath volume (baseline: enforced by default) and an
+// unpinned image (best practice: warned by default).
 const old = JSON.parse(deployment('old', ns, { image: 'registry.example/shop/old:latest' }));
-delete old.spec.template.spec.containers[0].readinessProbe;
-delete old.spec.template.spec.containers[0].livenessProbe;
+old.spec.template.spec.volumes = [{ name: 'logs', hostPath: { path: '/var/log' } }];
 // (No top-level assertion: tap would end the root test, and tear the cluster down, at once.)
 const created = await apply(JSON.stringify(old), 'admin');
 if (created.code !== 0) throw new Error(created.stderr);
 const available = async (name: string) =>
-  (
-    await cp.kubectl([
-      'get',
-      'deploy',
-      name,
-      '-n',
-      ns,
-      '-o',
-      'jsonpath={.status.availableReplicas}',
-    ])
-  ).stdout === '1';
+  Number(
+    (
+      await cp.kubectl([
+        'get',
+        'deploy',
+        name,
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.status.availableReplicas}',
+      ])
+    ).stdout,
+  ) >= 1;
 await waitFor('the old Deployment to run', () => available('old'), 60_000, 200).catch(
   async (e: unknown) => {
     const events = await cp.kubectl(['get', 'all,events', '-n', ns]);
@@ -45,8 +53,11 @@ await registerWebhooks(cp, wh.url, wh.handle.caBundle());
 await waitFor(
   'the webhook to be called',
   async () => {
-    const r = await apply(deployment('probe', ns, { image: 'registry.example/x:latest' }));
-    return r.code !== 0 && r.stderr.includes('driftgate');
+    const r = await cp.kubectl(['apply', '--dry-run=server', '-f', '-'], {
+      as: 'developer',
+      input: deployment('probe', ns, { image: 'registry.example/x:latest' }),
+    });
+    return r.stderr.includes('[images/disallow_latest]');
   },
   30_000,
   250,
@@ -57,12 +68,12 @@ t.test('an undeclared label on an object with old violations is allowed, said on
     as: 'developer',
   });
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stderr, '[images/disallow_latest] existing violation, allowed on update:');
-  t.match(r.stderr, '[probes/require_probes] existing violation, allowed on update:');
+  t.match(r.stderr, '[security/disallow_host_path] existing violation, allowed on update:');
+  t.match(r.stderr, 'Warning: [images/disallow_latest]', 'a warned policy stays a warning');
   const m = await wh.metrics();
   t.ok(
     (metricValue(m, 'driftgate_policy_violations_total', {
-      policy: 'images/disallow_latest',
+      policy: 'security/disallow_host_path',
       action: 'existing',
     }) ?? 0) >= 1,
     'counted as the action actually taken: existing',
@@ -71,12 +82,25 @@ t.test('an undeclared label on an object with old violations is allowed, said on
 
 t.test('a change that adds a violation is denied, naming only the new one', async (t) => {
   const r = await cp.kubectl(
-    ['set', 'image', 'deploy/old', '-n', ns, 'app=registry.example/shop/new:latest'],
+    [
+      'patch',
+      'deploy',
+      'old',
+      '-n',
+      ns,
+      '--type=json',
+      '-p',
+      '[{"op":"replace","path":"/spec/template/spec/containers/0/securityContext","value":{"privileged":true}}]',
+    ],
     { as: 'developer' },
   );
   t.not(r.code, 0);
-  t.match(r.stderr, 'uses image "registry.example/shop/new:latest"');
-  t.notMatch(r.stderr, 'denied the request: driftgate policy: [probes/require_probes]');
+  t.match(r.stderr, 'denied the request: driftgate policy: [security/disallow_privileged]');
+  t.notMatch(
+    r.stderr,
+    /denied the request: [^\n]*disallow_host_path/,
+    'the old one is not a reason',
+  );
 });
 
 t.test('pods of an admitted template are not judged again: no FailedCreate loop', async (t) => {
@@ -115,4 +139,20 @@ t.test('a privileged template is denied at apply, where the user acts', async (t
   t.match(r.stderr, '[security/disallow_privileged]');
   const get = await cp.kubectl(['get', 'deploy', 'priv', '-n', ns]);
   t.not(get.code, 0, 'nothing stored, so no ReplicaSet and no pods to fail');
+});
+
+t.test('on the defaults, public apps apply and run as they are published', async (t) => {
+  const guestbook = 'test/fixtures/public/argocd-example-apps/guestbook';
+  const gb = await cp.kubectl(['apply', '-n', ns, '-f', guestbook], { as: 'developer' });
+  t.equal(gb.code, 0, gb.stderr);
+  const podinfo = await runKustomize('test/fixtures/public/podinfo/kustomize');
+  const pi = await cp.kubectl(['apply', '-n', ns, '-f', '-'], { as: 'developer', input: podinfo });
+  t.equal(pi.code, 0, pi.stderr);
+  t.match(pi.stderr, 'Warning: [', 'best-practice findings are warnings, not denials');
+  await waitFor(
+    'guestbook and podinfo to run',
+    async () => (await available('guestbook-ui')) && (await available('podinfo')),
+    60_000,
+    200,
+  );
 });

@@ -186,6 +186,43 @@ t.test('held objects are reported as violations, applied ones as applied', async
   );
 });
 
+t.test('a resync still reports what the gate let through, without evaluating again', async (t) => {
+  let evaluations = 0;
+  const warnHub = {
+    current: {
+      revision: 'b1',
+      evaluate: () => {
+        evaluations++;
+        return [
+          {
+            ok: true,
+            policy: { id: 'images/disallow_latest', enforcement: 'warn' },
+            result: { deny: ['pin a tag'], warn: [], patch: [] },
+          },
+        ];
+      },
+    },
+  } as unknown as PolicyHub;
+  const cluster = new FakeCluster();
+  const ctx = stageContext(cluster, { deps: { gate: 'enforce', policies: warnHub } });
+  const desired = rendered(configMap('a', { v: '1' }));
+  const first = await applyDeclared(ctx, desired, new Set());
+  const again = await applyDeclared(ctx, desired, new Set([key(configMap('a', {}))]));
+  const shown = [
+    {
+      object: 'ConfigMap shop/a',
+      policy: 'images/disallow_latest',
+      action: 'warn',
+      message: 'pin a tag',
+      applied: true,
+    },
+  ];
+  t.strictSame(first.violations, shown);
+  t.strictSame(again.violations, shown, 'in sync, and still reported');
+  t.equal(evaluations, 1, 'one evaluation per object, revision and bundle');
+  t.strictSame(cluster.did('apply'), ['/ConfigMap/shop/a'], 'the resync wrote nothing');
+});
+
 t.test('many new objects of a kind are read with one LIST, not a GET each', async (t) => {
   const cluster = new FakeCluster();
   const ctx = stageContext(cluster);

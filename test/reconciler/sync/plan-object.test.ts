@@ -51,9 +51,10 @@ const cases: {
     want: { action: Action.update, drift: ['/data/mode'], findings: [], evaluated: 1 },
   },
   {
-    name: 'in sync: nothing, and the gate is not asked',
-    given: { live: live({ mode: 'strict' }), appliedBefore: true },
-    want: { action: Action.none, drift: [], findings: [], evaluated: 0 },
+    // Status reports what the gate finds on every declared object (the sync memoises it).
+    name: 'in sync: nothing written, and its findings still reported',
+    given: { live: live({ mode: 'strict' }), appliedBefore: true, evaluate: () => [enforce] },
+    want: { action: Action.none, drift: [], findings: [enforce], evaluated: 1 },
   },
   {
     name: 'exists unlabelled and never applied: foreign, not written',
@@ -111,9 +112,9 @@ const cases: {
     },
   },
   {
-    name: 'suspended: drift reported, nothing written, gate not asked',
+    name: 'suspended: drift reported, nothing written',
     given: { live: live({ mode: 'debug' }), appliedBefore: true, suspended: true },
-    want: { action: Action.suspended, drift: ['/data/mode'], findings: [], evaluated: 0 },
+    want: { action: Action.suspended, drift: ['/data/mode'], findings: [], evaluated: 1 },
   },
   {
     name: 'an unexpired break-glass leaves drift alone',
@@ -133,7 +134,7 @@ const cases: {
   {
     name: 'ignored fields never drift',
     given: { live: live({ mode: 'debug' }), appliedBefore: true, ignore: ['/data/mode'] },
-    want: { action: Action.none, drift: [], findings: [], evaluated: 0 },
+    want: { action: Action.none, drift: [], findings: [], evaluated: 1 },
   },
 ];
 
