@@ -62,14 +62,15 @@ export const review = (req: unknown): Obj => ({
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
 
-/** Known answers with the built-in library: a plain ConfigMap passes, a :latest Pod does not. */
+/** Known answers with the built-in library: a plain ConfigMap passes, a privileged Pod does not. */
 export function knownCase(uid: string, deny: boolean): FuzzCase {
   const req = deny
     ? request(uid, {
         kind: { group: '', version: 'v1', kind: 'Pod' },
         resource: { group: '', version: 'v1', resource: 'pods' },
         name: 'p',
-        object: pod('nginx:latest'),
+        // Pod Security baseline: enforced on the defaults.
+        object: pod('nginx:1.27', { securityContext: { privileged: true } }),
       })
     : request(uid);
   return {

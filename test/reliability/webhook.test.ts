@@ -27,7 +27,7 @@ const knownAnswersHold = async (t: Test, target = wh): Promise<void> => {
   const allow = await post(target, knownCase('known-allow', false).body);
   const deny = await post(target, knownCase('known-deny', true).body);
   t.equal(allow.json.response?.allowed, true, 'a compliant request is allowed');
-  t.equal(deny.json.response?.allowed, false, 'a :latest Pod is denied');
+  t.equal(deny.json.response?.allowed, false, 'a privileged Pod is denied');
 };
 
 t.test('finding 1: a 2,000,000-object review is refused with 400, the process lives', async (t) => {
