@@ -1,6 +1,7 @@
 // `driftgate check <dir>`: evaluate manifests against the policies offline (CI), like gator test
 // or the kyverno CLI. Exit 0: no enforced violation; 1: at least one; 2: unusable input.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
 import { BundleStore } from '../policies/engine/store.js';
@@ -19,16 +20,23 @@ export const CHECK_KUBE_VERSION = 'v1.35.0';
 
 export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
     [--kustomize <path>] [--helm <path>] [--release <name>] [--namespace <ns>] [--values <file>]
-    [--kube-version <v>] [--api-versions <group/version,...>]
+    [--kube-version <v>] [--api-versions <group/version,...>] [--no-cache]
 
 Renders <dir> as the reconciler does (a kustomization with kustomize, a chart with helm
 template, else the YAML/JSON files under it; nothing is fetched) and evaluates every object
 against the policies (default: the built-in library) as the webhook would on CREATE.
 A chart sees --kube-version (default ${CHECK_KUBE_VERSION}, the newest Kubernetes driftgate is
 tested with; the reconciler passes the live cluster's) and --api-versions in .Capabilities.
+Policies are tested and built once per content (remembered in $XDG_CACHE_HOME/driftgate/check;
+--no-cache builds afresh).
 Prints each violation.
 Exit codes: 0 nothing enforced was violated (warnings may be printed), 1 a violation of an
 enforced policy, 2 the manifests or policies could not be used (the message says which).`;
+
+/** Where `check` remembers built bundles: $XDG_CACHE_HOME/driftgate/check (~/.cache by default). */
+export function checkCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'driftgate', 'check');
+}
 
 /** The built-in library: the `policies` folder of this package. */
 export function libraryDir(from = import.meta.dirname): string | undefined {
@@ -117,7 +125,11 @@ export async function check(args: readonly string[]): Promise<number> {
     console.error(`driftgate check: ${err.message}`);
     return 2;
   }
-  const store = new BundleStore({ opaPath });
+  // Unchanged policies are not tested and built again: the built bundle is remembered by content.
+  const store = new BundleStore({
+    opaPath,
+    ...(args.includes('--no-cache') ? {} : { builtCacheDir: checkCacheDir() }),
+  });
   const loaded = await store.reload(policies);
   if (!loaded.ok || !store.current) {
     const why = loaded.ok ? 'no bundle' : `${loaded.error.stage}: ${loaded.error.message}`;

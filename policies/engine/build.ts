@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { exec } from '../../core/exec.js';
+import { builtKey, readBuilt, writeBuilt } from './built-cache.js';
 import { writeWasmCapabilities } from './capabilities.js';
 import { applyEnforcement, type EnforcementConfig } from './enforcement.js';
 import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from './discover.js';
@@ -36,6 +37,8 @@ export interface BuildOptions {
   readonly cacheDir?: string;
   /** The revision to report (a Git commit). @default sha256 of the .rego sources */
   readonly revision?: string;
+  /** Remember built bundles here by content and reuse them (`driftgate check`). */
+  readonly builtCacheDir?: string;
   /** The platform's actions and scopes per policy, compiled into the bundle's policy list. */
   readonly enforcement?: EnforcementConfig;
   /** opa test timeout. @default 60000 */
@@ -106,6 +109,10 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
   const unsupported = runtimeProblems(root, files);
   if (unsupported.length > 0)
     throw new PolicyBuildError(BuildStage.compile, unsupported.join('; '));
+  const cacheDir = options.builtCacheDir;
+  const key = cacheDir ? builtKey(root, files, policies, options.opaPath) : undefined;
+  const cached = cacheDir && key ? readBuilt(cacheDir, key) : undefined;
+  if (cached) return { ...cached, revision: options.revision ?? cached.revision };
   const work = mkdtempSync(join(tmpdir(), 'driftgate-build-'));
   try {
     const all = join(work, 'all');
@@ -145,7 +152,9 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       throw new PolicyBuildError(BuildStage.compile, clip(built.stderr + built.stdout, work));
     const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
     if (!wasm) throw new PolicyBuildError(BuildStage.compile, 'opa build wrote no policy.wasm');
-    return { wasm, revision: options.revision ?? sourceHash(root, files), policies };
+    const result = { wasm, revision: options.revision ?? sourceHash(root, files), policies };
+    if (cacheDir && key) writeBuilt(cacheDir, key, result);
+    return result;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,0 +1,83 @@
+// npm run bench:check — `driftgate check` on the built-in library's samples, beside `gator
+// verify` on the Gatekeeper library's suites for the same nine policies (bench/fixtures), in one
+// run: wall time per whole command (process start to exit), min / median / max of RUNS runs.
+// driftgate is timed cold (--no-cache: opa test + opa build every time, as before the cache)
+// and warm (the built bundle remembered by content, as every check after the first).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { discoverPolicies } from '../policies/engine/discover.js';
+import { toolPath } from '../test/support/tools.js';
+
+const root = join(import.meta.dirname, '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const library = join(root, 'policies');
+const suites = join(root, 'bench', 'fixtures', 'gatekeeper-library', 'library');
+const work = mkdtempSync(join(tmpdir(), 'dg-bench-check-'));
+
+// Every sample of the built-in library in one folder: what one `driftgate check` judges.
+const samples = join(work, 'samples');
+mkdirSync(samples);
+let cases = 0;
+for (const p of discoverPolicies(library)) {
+  for (const kind of ['allowed', 'disallowed']) {
+    const dir = join(library, ...p.path, 'samples', kind);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) {
+      copyFileSync(join(dir, f), join(samples, `${p.path.join('-')}-${kind}-${f}`));
+      cases++;
+    }
+  }
+}
+const gatorCases = readdirSync(suites, { recursive: true }).filter((f) =>
+  /samples\/.*\.yaml$/.test(String(f)),
+).length;
+
+const cli = join(root, 'dist', 'cli', 'main.js');
+const opa = toolPath('opa');
+const cache = join(work, 'cache');
+
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  // check exits 1 when a sample is denied (the disallowed ones are); 2 means it could not run.
+  if (r.status === 2 || r.status === null || (cmd !== 'node' && r.status !== 0))
+    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${r.stdout}${r.stderr}`);
+  return ms;
+}
+
+function runs(fn: () => number): { min: number; median: number; max: number } {
+  const xs = Array.from({ length: RUNS }, fn).sort((a, b) => a - b);
+  return {
+    min: xs[0] as number,
+    median: xs[Math.floor(xs.length / 2)] as number,
+    max: xs[xs.length - 1] as number,
+  };
+}
+
+const check = (extra: string[]) => () =>
+  time('node', [cli, 'check', samples, '--opa', opa, ...extra], { XDG_CACHE_HOME: cache });
+
+try {
+  const gator = runs(() => time(toolPath('gator'), ['verify', `${suites}/...`]));
+  const cold = runs(check(['--no-cache']));
+  check([])(); // prime the cache once
+  const warm = runs(check([]));
+  const row = (name: string, r: { min: number; median: number; max: number }, n: string) =>
+    `  ${name.padEnd(44)} ${r.median.toFixed(0).padStart(6)} ms  (min ${r.min.toFixed(0)}, max ${r.max.toFixed(0)})  ${n}`;
+  console.log(`policy suites, ${RUNS} runs each, median wall time per command`);
+  console.log(
+    row('gator verify (Gatekeeper library, 9 templates)', gator, `${gatorCases} sample objects`),
+  );
+  console.log(
+    row('driftgate check, cold (--no-cache)', cold, `${cases} sample objects, 10 policies`),
+  );
+  console.log(row('driftgate check, warm (bundle remembered)', warm, `${cases} sample objects`));
+  console.log(
+    `  warm driftgate check / gator verify: ${(warm.median / gator.median).toFixed(2)}×; cold: ${(cold.median / gator.median).toFixed(2)}×`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
