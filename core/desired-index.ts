@@ -25,6 +25,11 @@ export interface IndexSource {
   readonly repoURL: string;
   /** The verified commit the entries come from. */
   readonly revision: string;
+  /**
+   * The source's pre-apply gate. `warn`: the gate let its objects through with their findings,
+   * so the webhook does not deny the reconciler's writes of exactly that state either.
+   */
+  readonly gate?: 'enforce' | 'warn' | 'off';
   readonly entries: readonly IndexEntry[];
 }
 

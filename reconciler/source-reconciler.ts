@@ -267,6 +267,7 @@ export class SourceReconciler {
       name: this.cfg.name,
       repoURL: this.repo,
       revision: this.state.revision,
+      gate: this.d.gate ?? 'off',
       entries: indexEntries(
         this.cfg,
         [...this.state.desired, ...this.#held.values()].filter(

@@ -32,6 +32,11 @@ export interface DecideInput {
    * denying, for policies that allow existing violations.
    */
   readonly existing?: ReadonlySet<string>;
+  /**
+   * Set for the reconciler's write of exactly what Git declares, when that source's pre-apply
+   * gate warns: enforced policies warn (with this note), as the gate did. One truth, not two.
+   */
+  readonly gateLetThrough?: string;
 }
 
 /** The identity of one violation, to find it again in the old object's evaluation. */
@@ -57,7 +62,12 @@ const depth = (path: string): number => path.split('/').length;
  * - mutate: only patches, parents before children; never denies or warns (validate does that,
  *   so kubectl shows each message once).
  */
-export function decide({ endpoint, outcomes, existing = new Set() }: DecideInput): Decision {
+export function decide({
+  endpoint,
+  outcomes,
+  existing = new Set(),
+  gateLetThrough,
+}: DecideInput): Decision {
   const reasons: string[] = [];
   const warnings: string[] = [];
   const patch: JsonPatchOp[] = [];
@@ -66,7 +76,9 @@ export function decide({ endpoint, outcomes, existing = new Set() }: DecideInput
   for (const o of outcomes) {
     const id = o.policy.id;
     // The bundle carries the platform's action (enforcementOverrides are compiled into it).
-    const action = o.policy.enforcement;
+    const gated = gateLetThrough !== undefined && o.policy.enforcement === 'enforce';
+    const action = gated ? 'warn' : o.policy.enforcement;
+    const note = gated ? ` (${gateLetThrough})` : '';
     if (!o.ok) {
       errors.push(id);
       if (endpoint === 'mutate') continue;
@@ -89,7 +101,7 @@ export function decide({ endpoint, outcomes, existing = new Set() }: DecideInput
       }
       violations.push({ policy: id, action });
       if (action === 'enforce') reasons.push(`[${id}] ${msg}`);
-      else if (action === 'warn') warnings.push(`[${id}] ${msg}`);
+      else if (action === 'warn') warnings.push(`[${id}] ${msg}${note}`);
     }
     if (action !== 'dryrun') warnings.push(...o.result.warn.map((w) => `[${id}] ${w}`));
   }

@@ -8,7 +8,7 @@ import {
 /** A Git-declared object and the source (repo, commit) that declares it. */
 export interface Declared {
   readonly entry: IndexEntry;
-  readonly source: Pick<IndexSource, 'name' | 'repoURL' | 'revision'>;
+  readonly source: Pick<IndexSource, 'name' | 'repoURL' | 'revision' | 'gate'>;
 }
 
 /** What is kept per object: the declared object as JSON text (a third of the parsed size). */
@@ -38,7 +38,12 @@ export class DesiredState {
   load(doc: DesiredIndexDoc): void {
     const next = new Map<string, Stored>();
     for (const s of doc.sources) {
-      const source = { name: s.name, repoURL: s.repoURL, revision: s.revision };
+      const source = {
+        name: s.name,
+        repoURL: s.repoURL,
+        revision: s.revision,
+        ...(s.gate ? { gate: s.gate } : {}),
+      };
       for (const { declared, ...meta } of s.entries)
         if (meta.resource)
           next.set(resourceKey(meta.group, meta.resource, meta.namespace, meta.name), {

@@ -148,6 +148,14 @@ function scaleDepartures(d: Declared, req: AdmissionRequest): FieldDiff[] {
   return [{ path: '/spec/replicas', declared: want, live: next }];
 }
 
+/** Whether the request comes from the reconciler's exact identity (username and group). */
+export function isReconciler(req: AdmissionRequest, cfg: GitGuardConfig): boolean {
+  return (
+    req.userInfo.username === cfg.reconciler.username &&
+    (req.userInfo.groups ?? []).includes(cfg.reconciler.group)
+  );
+}
+
 /**
  * Judge one request against the Git-declared state. Pure: the index, config and clock come in.
  * Exempt namespaces and users are handled before this is called.
@@ -159,11 +167,7 @@ export function checkGit(
   nowMs: number,
 ): GitVerdict {
   const user = req.userInfo.username ?? '';
-  if (
-    user === cfg.reconciler.username &&
-    (req.userInfo.groups ?? []).includes(cfg.reconciler.group)
-  )
-    return { kind: 'unmanaged' };
+  if (isReconciler(req, cfg)) return { kind: 'unmanaged' };
   const name = objectName(req);
   const res = req.resource;
   const d = name && res ? index.find(res.group, res.resource, req.namespace, name) : undefined;
@@ -232,4 +236,17 @@ function governed(
     mode: cfg.governed.mode,
     message: `namespace ${req.namespace} is governed by Git: ${where(req, name ?? '(generated name)')} is not declared in any source. Add it to Git, commit (signed) and push.`,
   };
+}
+
+/**
+ * The note for a reconciler write that is exactly the Git-declared state of a source whose
+ * pre-apply gate warns (it let the object through with its findings); undefined otherwise. Pure.
+ */
+export function gateLetThrough(req: AdmissionRequest, index: DesiredState): string | undefined {
+  const name = objectName(req);
+  const res = req.resource;
+  const d = name && res ? index.find(res.group, res.resource, req.namespace, name) : undefined;
+  if (!d || d.source.gate !== 'warn' || !req.object) return undefined;
+  if (declaredDiff(d.entry.declared, req.object, d.entry.ignore).length > 0) return undefined;
+  return `applied from Git by source "${d.source.name}" at ${d.source.revision.slice(0, 12)}, whose pre-apply gate warns`;
 }

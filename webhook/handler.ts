@@ -5,7 +5,13 @@ import { decide, existingViolations, type Endpoint } from './decide.js';
 import { isObject } from '../core/object.js';
 import type { DesiredState } from './desired-state.js';
 import { DEFAULT_MAX_CONTAINERS, widestPod } from './contract.js';
-import { checkGit, type GitGuardConfig, type GitVerdict } from './drift.js';
+import {
+  checkGit,
+  gateLetThrough,
+  isReconciler,
+  type GitGuardConfig,
+  type GitVerdict,
+} from './drift.js';
 import { exemptReason, type Exemptions } from './exemptions.js';
 import { AdmissionDecision, type AdmissionMetrics } from './metrics.js';
 import type { EngineAnswer } from './engine/pool.js';
@@ -144,14 +150,27 @@ export async function handleRequest(
   const target = targetOf(request.object ?? request.oldObject, request.namespace);
   const outcomes = answer.outcomes.filter((o) => inScope(o.policy, target));
   let d = decide({ endpoint, outcomes });
+  let existing: Set<string> | undefined;
   if (!d.allowed && request.operation === 'UPDATE' && isObject(request.oldObject)) {
     // Only what this change makes worse denies: judge the old object too (a second evaluation,
     // only for an update that would be denied).
     const old = await evaluate({ ...request, object: request.oldObject });
     if (old.kind === 'ok') {
-      const existing = existingViolations(old.outcomes);
+      existing = existingViolations(old.outcomes);
       d = decide({ endpoint, outcomes, existing });
     }
+  }
+  const git = deps.git;
+  if (!d.allowed && git && isReconciler(request, git.config)) {
+    // The reconciler writing what its source's gate let through (gate: warn): not denied here.
+    const gateNote = gateLetThrough(request, git.index);
+    if (gateNote)
+      d = decide({
+        endpoint,
+        outcomes,
+        gateLetThrough: gateNote,
+        ...(existing ? { existing } : {}),
+      });
   }
   for (const v of d.violations) metrics.violations.inc({ policy: v.policy, action: v.action });
   for (const policy of d.errors) metrics.evaluationErrors.inc({ policy });

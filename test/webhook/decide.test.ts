@@ -209,3 +209,21 @@ t.test('on update, violations the old object already had warn; new ones deny', a
     'a policy may opt out: every violation denies',
   );
 });
+
+t.test(
+  "the gate's word: enforced findings warn, with the note, for a gate-warned write",
+  async (t) => {
+    const d = decide({
+      endpoint: 'validate',
+      outcomes: [ok('images/disallow_latest', 'enforce', { deny: ['pin a tag'] })],
+      gateLetThrough: 'applied from Git by source "shop"',
+    });
+    t.strictSame(d, {
+      allowed: true,
+      warnings: ['[images/disallow_latest] pin a tag (applied from Git by source "shop")'],
+      patch: [],
+      violations: [{ policy: 'images/disallow_latest', action: 'warn' }],
+      errors: [],
+    });
+  },
+);

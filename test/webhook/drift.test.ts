@@ -1,7 +1,7 @@
 import t from 'tap';
 import { sealSecret } from '../../core/secrets.js';
 import { DesiredState } from '../../webhook/desired-state.js';
-import { checkGit, type GitGuardConfig } from '../../webhook/drift.js';
+import { checkGit, gateLetThrough, type GitGuardConfig } from '../../webhook/drift.js';
 import type { AdmissionRequest } from '../../webhook/types.js';
 
 // The pure Git guard, request by request (the e2e test drives the same code through kubectl).
@@ -300,4 +300,47 @@ t.test('a Secret is compared by digest and its values never appear in the messag
   t.match(message, /\/data\/password \(Git: "\(secret value\)", request: "\(secret value\)"\)/);
   for (const leak of ['hunter2', 'changed', data.password, 'sha256:'])
     t.notOk(message.includes(leak), `no ${leak} in the message`);
+});
+
+t.test("the reconciler's write of a gate-warned source's Git state is let through", async (t) => {
+  const gated = (gate: 'enforce' | 'warn' | 'off') => {
+    const i = new DesiredState();
+    i.load({
+      version: 1,
+      generation: 'g1',
+      sources: [
+        {
+          name: 'shop',
+          repoURL: 'https://git.example/platform',
+          revision: 'abcdef0123456789abcdef',
+          gate,
+          entries: [
+            {
+              group: 'apps',
+              resource: 'deployments',
+              kind: 'Deployment',
+              namespace: 'shop',
+              name: 'web',
+              path: 'apps/web.yaml',
+              declared,
+              ignore: [],
+            },
+          ],
+        },
+      ],
+    });
+    return i;
+  };
+  t.equal(
+    gateLetThrough(req({ object: live() }), gated('warn')),
+    'applied from Git by source "shop" at abcdef012345, whose pre-apply gate warns',
+  );
+  t.equal(gateLetThrough(req({ object: live() }), gated('enforce')), undefined, 'gate enforce');
+  t.equal(gateLetThrough(req({ object: live() }), gated('off')), undefined, 'gate off');
+  t.equal(
+    gateLetThrough(req({ object: live({ replicas: 1 }) }), gated('warn')),
+    undefined,
+    'not what Git declares',
+  );
+  t.equal(gateLetThrough(req({ name: 'other' }), gated('warn')), undefined, 'not declared');
 });

@@ -1,0 +1,115 @@
+// The webhook and the reconciler's pre-apply gate agree: a reconciler write of exactly what Git
+// declares, for a source whose gate warns, is not denied by the policies the gate let through
+// (so a self-heal revert is never refused); anyone else's identical write still is.
+import { pino } from 'pino';
+import t from 'tap';
+import type { PolicyBundle } from '../../policies/engine/bundle.js';
+import { DesiredState } from '../../webhook/desired-state.js';
+import type { GitGuardConfig } from '../../webhook/drift.js';
+import { makeExemptions } from '../../webhook/exemptions.js';
+import { handleRequest } from '../../webhook/handler.js';
+import { AdmissionMetrics } from '../../webhook/metrics.js';
+import type { AdmissionRequest } from '../../webhook/types.js';
+
+const policy = {
+  id: 'config/no_debug',
+  path: ['config', 'no_debug'],
+  description: '',
+  enforcement: 'enforce',
+  parameters: {},
+  allowExistingViolations: false,
+} as const;
+const outcome = (obj: { data?: { debug?: string } } | null | undefined) => [
+  {
+    policy,
+    ok: true as const,
+    result: { deny: obj?.data?.debug === 'true' ? ['debug is on'] : [], warn: [], patch: [] },
+  },
+];
+const bundle = {
+  revision: 'b1',
+  policies: [policy],
+  evaluate: (i: { request: { object: never } }) => outcome(i.request.object),
+  evaluateJson: (json: Uint8Array) =>
+    outcome(JSON.parse(Buffer.from(json).toString()).request.object),
+} as unknown as PolicyBundle;
+
+const declared = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'settings', namespace: 'shop', labels: { 'driftgate.io/source': 'shop' } },
+  data: { debug: 'true' },
+};
+const indexWith = (gate: 'enforce' | 'warn' | 'off') => {
+  const i = new DesiredState();
+  i.load({
+    version: 1,
+    generation: 'g',
+    sources: [
+      {
+        name: 'shop',
+        repoURL: 'https://git.example/platform',
+        revision: '0123456789abcdef0123',
+        gate,
+        entries: [
+          {
+            group: '',
+            resource: 'configmaps',
+            kind: 'ConfigMap',
+            namespace: 'shop',
+            name: 'settings',
+            path: 'app/settings.yaml',
+            declared,
+            ignore: [],
+          },
+        ],
+      },
+    ],
+  });
+  return i;
+};
+const config: GitGuardConfig = {
+  reconciler: { username: 'system:serviceaccount:dg:rec', group: 'system:serviceaccounts:dg' },
+  breakGlass: { groups: new Set(), maxDurationMs: 3_600_000 },
+  governed: { namespaces: new Set(), mode: 'deny' },
+};
+const revert = (username: string, groups: string[]): AdmissionRequest => ({
+  uid: 'u1',
+  kind: { group: '', version: 'v1', kind: 'ConfigMap' },
+  resource: { group: '', version: 'v1', resource: 'configmaps' },
+  name: 'settings',
+  namespace: 'shop',
+  operation: 'UPDATE',
+  userInfo: { username, groups },
+  // The self-heal: back from a drifted value to what Git declares.
+  object: declared,
+  oldObject: { ...declared, data: { debug: 'false' } },
+});
+const answer = (gate: 'enforce' | 'warn' | 'off', req: AdmissionRequest) =>
+  handleRequest(req, 'validate', {
+    bundle: () => bundle,
+    exemptions: makeExemptions('dg'),
+    metrics: new AdmissionMetrics({ defaultMetrics: false }),
+    logger: pino({ level: 'silent' }),
+    git: { index: indexWith(gate), config },
+  });
+const reconciler = revert('system:serviceaccount:dg:rec', ['system:serviceaccounts:dg']);
+
+t.test('gate warn: the self-heal revert is allowed, and the warning says why', async (t) => {
+  const r = await answer('warn', reconciler);
+  t.equal(r.allowed, true);
+  t.strictSame(r.warnings, [
+    '[config/no_debug] debug is on (applied from Git by source "shop" at 0123456789ab, whose pre-apply gate warns)',
+  ]);
+});
+
+t.test('gate enforce or off: the webhook judges as ever', async (t) => {
+  t.equal((await answer('enforce', reconciler)).allowed, false);
+  t.equal((await answer('off', reconciler)).allowed, false);
+});
+
+t.test("anyone else's identical write is judged as ever", async (t) => {
+  const r = await answer('warn', revert('alice', ['dev']));
+  t.equal(r.allowed, false);
+  t.match(r.status?.message, '[config/no_debug] debug is on');
+});
