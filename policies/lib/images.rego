@@ -28,13 +28,34 @@ is_host(s) if contains(s, ":")
 
 is_host("localhost")
 
-# The fully qualified reference: "nginx:1" → "docker.io/library/nginx:1".
-normalized(image) := image if is_host_first(split(image, "/"))
-
-normalized(image) := concat("/", ["docker.io", image]) if {
+# The fully qualified reference, as the container runtime resolves it: "nginx:1" and
+# "docker.io/nginx:1" → "docker.io/library/nginx:1"; index.docker.io is docker.io.
+normalized(image) := qualified(host, rest) if {
 	parts := split(image, "/")
-	not is_host_first(parts)
-	count(parts) > 1
+	is_host_first(parts)
+	host := canonical_host(parts[0])
+	rest := array.slice(parts, 1, count(parts))
 }
 
-normalized(image) := concat("/", ["docker.io/library", image]) if count(split(image, "/")) == 1
+normalized(image) := qualified("docker.io", split(image, "/")) if not is_host_first(split(image, "/"))
+
+docker_hub := {"docker.io", "index.docker.io", "registry-1.docker.io"}
+
+canonical_host(h) := "docker.io" if h in docker_hub
+
+canonical_host(h) := h if not h in docker_hub
+
+# Docker Hub's official images live under library/.
+qualified(host, rest) := concat("/", array.concat([host, "library"], rest)) if {
+	host == "docker.io"
+	count(rest) == 1
+}
+
+qualified(host, rest) := concat("/", array.concat([host], rest)) if {
+	not official(host, rest)
+}
+
+official(host, rest) if {
+	host == "docker.io"
+	count(rest) == 1
+}

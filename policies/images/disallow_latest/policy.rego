@@ -12,7 +12,11 @@ deny contains msg if {
 	msg := sprintf("%s \"%s\" uses image \"%s\": pin a version tag or digest instead of latest or no tag", [entry.field, entry.container.name, image])
 }
 
-pinned(image) if contains(image, "@sha256:")
+# A digest pins it, whatever the algorithm (sha256, sha384, sha512).
+pinned(image) if {
+	some alg in ["sha256", "sha384", "sha512"]
+	contains(image, concat("", ["@", alg, ":"]))
+}
 
 pinned(image) if {
 	not contains(image, "@")

@@ -32,3 +32,9 @@ test_cronjob_checked if {
 	cj := {"request": {"object": {"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "x:latest"}]}}}}}}}}
 	count(disallow_latest.deny) == 1 with input as cj
 }
+
+test_any_digest_pins if {
+	every image in ["nginx@sha256:0f1e", "nginx@sha512:0f1e", "registry.example:5000/app@sha384:ab"] {
+		count(disallow_latest.deny) == 0 with input as deploy(image)
+	}
+}

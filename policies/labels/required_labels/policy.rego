@@ -9,6 +9,9 @@ deny contains msg if {
 	obj := input.request.object
 	obj.kind in params.kinds
 	some label in params.labels
-	not obj.metadata.labels[label]
-	msg := sprintf("%s \"%s\" has no label \"%s\": add it under metadata.labels", [obj.kind, obj.metadata.name, label])
+	not has_value(obj, label)
+	msg := sprintf("%s \"%s\" has no value for label \"%s\": add it under metadata.labels", [obj.kind, obj.metadata.name, label])
 }
+
+# A label counts when it has a value: an empty or blank one says nothing about ownership.
+has_value(obj, label) if trim_space(obj.metadata.labels[label]) != ""

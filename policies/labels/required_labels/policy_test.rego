@@ -12,3 +12,7 @@ test_all_present if count(p.deny) == 0 with input as obj("Deployment", {"app.kub
 test_each_missing_reported if count(p.deny) == 2 with input as obj("Deployment", {}) with data.parameters.labels.required_labels as params
 
 test_other_kinds_ignored if count(p.deny) == 0 with input as obj("ConfigMap", {}) with data.parameters.labels.required_labels as params
+
+test_empty_or_blank_value_is_missing if {
+	p.deny == {"Deployment \"x\" has no value for label \"team\": add it under metadata.labels"} with input as obj("Deployment", {"app.kubernetes.io/name": "x", "team": " "}) with data.parameters.labels.required_labels as params
+}
