@@ -19,6 +19,7 @@ const declared = {
 /** One source ("shop", at a fixed commit) declaring `entries`. */
 const sourceIndex = (
   entries: Parameters<DesiredState['load']>[0]['sources'][number]['entries'],
+  gate?: 'enforce' | 'warn' | 'off',
 ) => {
   const i = new DesiredState();
   i.load({
@@ -29,6 +30,7 @@ const sourceIndex = (
         name: 'shop',
         repoURL: 'https://git.example/platform',
         revision: 'abcdef0123456789abcdef',
+        ...(gate ? { gate } : {}),
         entries,
       },
     ],
@@ -303,34 +305,22 @@ t.test('a Secret is compared by digest and its values never appear in the messag
 });
 
 t.test("the reconciler's write of a gate-warned source's Git state is let through", async (t) => {
-  const gated = (gate: 'enforce' | 'warn' | 'off') => {
-    const i = new DesiredState();
-    i.load({
-      version: 1,
-      generation: 'g1',
-      sources: [
+  const gated = (gate: 'enforce' | 'warn' | 'off') =>
+    sourceIndex(
+      [
         {
-          name: 'shop',
-          repoURL: 'https://git.example/platform',
-          revision: 'abcdef0123456789abcdef',
-          gate,
-          entries: [
-            {
-              group: 'apps',
-              resource: 'deployments',
-              kind: 'Deployment',
-              namespace: 'shop',
-              name: 'web',
-              path: 'apps/web.yaml',
-              declared,
-              ignore: [],
-            },
-          ],
+          group: 'apps',
+          resource: 'deployments',
+          kind: 'Deployment',
+          namespace: 'shop',
+          name: 'web',
+          path: 'apps/web.yaml',
+          declared,
+          ignore: [],
         },
       ],
-    });
-    return i;
-  };
+      gate,
+    );
   t.equal(
     gateLetThrough(req({ object: live() }), gated('warn')),
     'applied from Git by source "shop" at abcdef012345, whose pre-apply gate warns',
