@@ -20,7 +20,8 @@ const work = mkdtempSync(join(tmpdir(), 'dg-bench-check-'));
 const samples = join(work, 'samples');
 mkdirSync(samples);
 let cases = 0;
-for (const p of discoverPolicies(library)) {
+const policies = discoverPolicies(library);
+for (const p of policies) {
   for (const kind of ['allowed', 'disallowed']) {
     const dir = join(library, ...p.path, 'samples', kind);
     if (!existsSync(dir)) continue;
@@ -72,7 +73,11 @@ try {
     row('gator verify (Gatekeeper library, 9 templates)', gator, `${gatorCases} sample objects`),
   );
   console.log(
-    row('driftgate check, cold (--no-cache)', cold, `${cases} sample objects, 10 policies`),
+    row(
+      'driftgate check, cold (--no-cache)',
+      cold,
+      `${cases} sample objects, ${policies.length} policies`,
+    ),
   );
   console.log(row('driftgate check, warm (bundle remembered)', warm, `${cases} sample objects`));
   console.log(

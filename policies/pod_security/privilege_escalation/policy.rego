@@ -1,0 +1,12 @@
+# Pod Security restricted: allowPrivilegeEscalation must be set to false. Unset, it defaults to
+# true: a setuid binary in the image could gain more privileges than the process started with.
+package driftgate.pod_security.privilege_escalation
+
+import data.lib.pods
+import rego.v1
+
+deny contains msg if {
+	some entry in pods.containers
+	not entry.container.securityContext.allowPrivilegeEscalation == false
+	msg := sprintf("%s \"%s\" may escalate privileges (unset means allowed): set securityContext.allowPrivilegeEscalation: false", [entry.field, entry.container.name])
+}
