@@ -1,0 +1,12 @@
+# Pod Security baseline: the default /proc mount (an Unmasked one exposes the host's /proc paths).
+package driftgate.pod_security.proc_mount
+
+import data.lib.pods
+import rego.v1
+
+deny contains msg if {
+	some entry in pods.containers
+	mount := entry.container.securityContext.procMount
+	mount != "Default"
+	msg := sprintf("%s \"%s\" sets procMount %s: only Default is allowed", [entry.field, entry.container.name, mount])
+}
