@@ -1,0 +1,16 @@
+package driftgate.pod_security.apparmor_test
+
+import data.driftgate.pod_security.apparmor as p
+import rego.v1
+
+pod(meta, sc) := {"request": {"object": {"kind": "Pod", "metadata": meta, "spec": {"containers": [{"name": "c", "securityContext": sc}]}}}}
+
+test_unconfined_denied if {
+	count(p.deny) == 1 with input as pod({}, {"appArmorProfile": {"type": "Unconfined"}})
+	count(p.deny) == 1 with input as pod({"annotations": {"container.apparmor.security.beta.kubernetes.io/c": "unconfined"}}, {})
+}
+
+test_runtime_default_or_unset_allowed if {
+	count(p.deny) == 0 with input as pod({}, {"appArmorProfile": {"type": "RuntimeDefault"}})
+	count(p.deny) == 0 with input as pod({}, {})
+}
