@@ -46,7 +46,12 @@ t.test('an :latest image is denied and kubectl prints the policy message', async
 });
 
 t.test('a compliant Deployment is admitted and carries the mutating policy label', async (t) => {
-  const r = await apply(deployment('web', ns));
+  // Compliant with every policy, Pod Security restricted included.
+  const web = JSON.parse(deployment('web', ns));
+  const pod = web.spec.template.spec;
+  pod.securityContext.seccompProfile = { type: 'RuntimeDefault' };
+  pod.containers[0].securityContext.capabilities = { drop: ['ALL'] };
+  const r = await apply(JSON.stringify(web));
   t.equal(r.code, 0, r.stderr);
   t.notMatch(r.stderr, /Warning/, 'no warnings for a compliant object');
   const label = await cp.kubectl([
