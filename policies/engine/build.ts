@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { exec } from '../../core/exec.js';
-import { builtKey, readBuilt, writeBuilt } from './built-cache.js';
+import { builtKey, hashFiles, readBuilt, writeBuilt } from './built-cache.js';
 import { writeWasmCapabilities } from './capabilities.js';
 import { applyEnforcement, type EnforcementConfig } from './enforcement.js';
 import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from './discover.js';
@@ -80,13 +80,7 @@ const clip = (text: string, work: string): string =>
   text.trim().split(`${work}/`).join('').slice(0, 2000);
 
 function sourceHash(root: string, files: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const f of files)
-    h.update(f)
-      .update('\0')
-      .update(readFileSync(join(root, f)))
-      .update('\0');
-  return h.digest('hex').slice(0, 12);
+  return hashFiles(createHash('sha256'), root, files).digest('hex').slice(0, 12);
 }
 
 /**

@@ -1,8 +1,18 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuiltBundle } from './build.js';
 import type { PolicyMeta } from './discover.js';
+
+/** Feed each file's path and content into `h` (the bundle revision and the cache key). */
+export function hashFiles(h: Hash, root: string, files: readonly string[]): Hash {
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(root, f)))
+      .update('\0');
+  return h;
+}
 
 /**
  * Built bundles remembered by content (`driftgate check`): the same Rego files, the same policy

@@ -69,16 +69,8 @@ async function runHook(ctx: SyncContext, h: HookObject, phase: HookPhase): Promi
   if (held && gate === 'enforce') return report(`policy gate: [${held.policy}] ${held.message}`);
   try {
     const named = Boolean(obj.metadata.name);
-    if (named && h.deletePolicies.includes(DeletePolicy.BeforeHookCreation)) {
-      await cluster.delete(refOf(obj));
-      const gone = await pollUntil(
-        ctx,
-        async () => ((await cluster.get(refOf(obj))) ? undefined : true),
-        ctx.now() + HOOK_TIMEOUT_MS,
-        POLL_MS,
-      );
-      if (!gone) return report('the previous run was not deleted in time');
-    }
+    const blocked = named ? await previousRun(ctx, h, obj) : undefined;
+    if (blocked) return report(blocked);
     const created = named ? await cluster.apply(obj) : await cluster.create(obj);
     const ref = refOf({ ...obj, metadata: { ...obj.metadata, ...(created.metadata as object) } });
     name = refText(ref);
@@ -98,6 +90,33 @@ async function runHook(ctx: SyncContext, h: HookObject, phase: HookPhase): Promi
   } catch (err) {
     return report(apiErrorMessage(err));
   }
+}
+
+/**
+ * Make way for a named hook: an object of that name must be an earlier run of this source's
+ * hook (a signed commit must not delete or take over anyone else's object by naming a hook
+ * after it); BeforeHookCreation deletes it and waits until it is gone. Returns why not.
+ */
+async function previousRun(
+  ctx: SyncContext,
+  h: HookObject,
+  obj: K8sObject,
+): Promise<string | undefined> {
+  const { cluster } = ctx.d;
+  const existing = await cluster.get(refOf(obj));
+  if (!existing) return undefined;
+  const labels = isObject(existing.metadata) ? existing.metadata.labels : undefined;
+  if (!isObject(labels) || labels[HOOK_LABEL] !== ctx.cfg.name)
+    return 'an object of that name exists and is not a hook of this source: left alone';
+  if (!h.deletePolicies.includes(DeletePolicy.BeforeHookCreation)) return undefined;
+  await cluster.delete(refOf(obj));
+  const gone = await pollUntil(
+    ctx,
+    async () => ((await cluster.get(refOf(obj))) ? undefined : true),
+    ctx.now() + HOOK_TIMEOUT_MS,
+    POLL_MS,
+  );
+  return gone ? undefined : 'the previous run was not deleted in time';
 }
 
 /**

@@ -37,17 +37,18 @@ const sourceIndex = (
   });
   return i;
 };
+const webEntry = {
+  group: 'apps',
+  resource: 'deployments',
+  kind: 'Deployment',
+  namespace: 'shop',
+  name: 'web',
+  path: 'apps/web.yaml',
+  declared,
+  ignore: [],
+};
 const index = sourceIndex([
-  {
-    group: 'apps',
-    resource: 'deployments',
-    kind: 'Deployment',
-    namespace: 'shop',
-    name: 'web',
-    path: 'apps/web.yaml',
-    declared,
-    ignore: [],
-  },
+  webEntry,
   {
     group: 'apps',
     resource: 'deployments',
@@ -305,22 +306,7 @@ t.test('a Secret is compared by digest and its values never appear in the messag
 });
 
 t.test("the reconciler's write of a gate-warned source's Git state is let through", async (t) => {
-  const gated = (gate: 'enforce' | 'warn' | 'off') =>
-    sourceIndex(
-      [
-        {
-          group: 'apps',
-          resource: 'deployments',
-          kind: 'Deployment',
-          namespace: 'shop',
-          name: 'web',
-          path: 'apps/web.yaml',
-          declared,
-          ignore: [],
-        },
-      ],
-      gate,
-    );
+  const gated = (gate: 'enforce' | 'warn' | 'off') => sourceIndex([webEntry], gate);
   t.equal(
     gateLetThrough(req({ object: live() }), gated('warn')),
     'applied from Git by source "shop" at abcdef012345, whose pre-apply gate warns',

@@ -176,7 +176,6 @@ t.test(
     t.strictSame(writes(), [
       'create Job/shop/schema-00001',
       'apply Deployment/shop/backend',
-      'delete Job/shop/page-up',
       'apply Job/shop/page-up',
       'apply ConfigMap/shop/frontend',
       'apply Job/shop/smoke',
@@ -212,11 +211,7 @@ t.test('a failed PreSync applies nothing, runs SyncFail, and stalls the revision
   const { git, rec, writes, cluster } = setup({ fail: ['schema-'] });
   git.commit(app());
   await rec.reconcile();
-  t.strictSame(writes(), [
-    'create Job/shop/schema-00001',
-    'delete Job/shop/page',
-    'apply Job/shop/page',
-  ]);
+  t.strictSame(writes(), ['create Job/shop/schema-00001', 'apply Job/shop/page']);
   t.equal(rec.state.syncStatus, 'Failed');
   t.strictSame(
     rec.state.errors.map((e) => [e.code, e.next]),
@@ -248,4 +243,45 @@ t.test('PostSync waits for health: a waiting error, then it runs once Healthy', 
     'PreSync did not run again',
   );
   t.equal(rec.state.syncStatus, 'Synced');
+});
+
+const priorJob = (labels: Record<string, string>) => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: 'page-up', namespace: 'shop', labels },
+  spec: { note: 'an earlier object' },
+});
+
+t.test('a hook named after an object that is not its own touches nothing of it', async (t) => {
+  const { git, rec, writes, cluster } = setup();
+  cluster.put(priorJob({ app: 'someone-else' }));
+  git.commit(app());
+  await rec.reconcile();
+  t.notOk(
+    writes().some((w) => w.endsWith('Job/shop/page-up')),
+    'neither deleted (BeforeHookCreation) nor applied over',
+  );
+  t.strictSame(
+    rec.state.hooks.find((h) => h.object === 'batch/Job shop/page-up'),
+    {
+      phase: 'Sync',
+      object: 'batch/Job shop/page-up',
+      status: 'Failed',
+      message: 'an object of that name exists and is not a hook of this source: left alone',
+    },
+  );
+  t.strictSame(
+    rec.state.errors.map((e) => e.code),
+    ['RECONCILE_HOOK_FAILED'],
+  );
+});
+
+t.test('an earlier run of its own hook is deleted before the next one', async (t) => {
+  const { git, rec, writes, cluster } = setup();
+  cluster.put(priorJob({ 'driftgate.io/hook-of': 'shop' }));
+  git.commit(app());
+  await rec.reconcile();
+  const w = writes();
+  const deleted = w.indexOf('delete Job/shop/page-up');
+  t.ok(deleted >= 0 && deleted < w.indexOf('apply Job/shop/page-up'), w.join(', '));
 });
