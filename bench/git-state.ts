@@ -254,7 +254,7 @@ console.log(
 const index = new DesiredState();
 index.load(doc);
 const cfg = {
-  reconciler: { username: 'x', group: 'y' },
+  reconciler: { username: 'x', group: 'y', gate: 'enforce' as const },
   breakGlass: { groups: new Set<string>(), maxDurationMs: 1 },
   governed: { namespaces: new Set<string>(), mode: 'deny' as const },
 };

@@ -72,6 +72,11 @@ export const SOURCE_KEYS: readonly KeyDoc[] = [
   { key: 'clusterScopedKinds', doc: 'cluster-scoped kinds it may write (Kind or group/Kind)' },
   { key: 'policyPath', doc: 'a folder of Rego policies with tests in the same repository' },
   {
+    key: 'policyEnforcement',
+    default: 'own',
+    doc: 'policies its enforcement.yaml may set: own, or all (the platform repository)',
+  },
+  {
     key: 'retry',
     doc: 'backoff after transient errors',
     children: [
@@ -246,6 +251,7 @@ export function parseSource(
       trust: parseTrust(verification, inputs),
     },
     ...(r.optStr('policyPath') ? { policyPath: r.optStr('policyPath') as string } : {}),
+    policyEnforcement: r.oneOf('policyEnforcement', 'own', ['own', 'all'] as const),
     ...(helm
       ? {
           helm: {

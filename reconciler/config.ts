@@ -52,6 +52,11 @@ export interface SourceConfig {
   readonly fightThreshold: number;
   /** A folder of Rego policies (with tests) in the same repository, live from verified commits. */
   readonly policyPath?: string;
+  /**
+   * How far the enforcement.yaml at the root of policyPath reaches: `own` (the policies this
+   * source carries) or `all` (any policy: the platform's policy repository). @default own
+   */
+  readonly policyEnforcement?: 'own' | 'all';
 }
 
 export type GateMode = 'enforce' | 'warn' | 'off';

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { PolicyFilesDoc } from '../core/desired-index.js';
 import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
 import { isolationProblems } from '../policies/engine/isolation.js';
+import { combineEnforcement, type SourcePolicies } from '../policies/engine/enforcement-sources.js';
+import { ENFORCEMENT_FILE } from '../policies/engine/enforcement.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { BundleStore } from '../policies/engine/store.js';
 import type { EnforcementConfig } from '../policies/engine/enforcement.js';
@@ -28,7 +30,7 @@ export type PolicyUpdate = { readonly ok: true } | { readonly ok: false; readonl
  */
 export class PolicyHub {
   readonly store: BundleStore;
-  #bySource = new Map<string, Readonly<Record<string, string>>>();
+  #bySource = new Map<string, SourcePolicies>();
   #builtin: Readonly<Record<string, string>>;
   #served: PolicyFilesDoc | undefined;
 
@@ -56,18 +58,27 @@ export class PolicyHub {
     return this.#build(this.#bySource);
   }
 
-  /** A source's policy path at a verified commit. Keeps the last good policies on failure. */
-  async update(source: string, files: Readonly<Record<string, string>>): Promise<PolicyUpdate> {
+  /**
+   * A source's policy path at a verified commit (with its enforcement file, reaching as far as
+   * the source's `policyEnforcement` allows). Keeps the last good policies on failure.
+   */
+  async update(source: string, policies: SourcePolicies): Promise<PolicyUpdate> {
     const next = new Map(this.#bySource);
-    next.set(source, files);
+    next.set(source, policies);
     return this.#build(next);
   }
 
-  async #build(next: Map<string, Readonly<Record<string, string>>>): Promise<PolicyUpdate> {
-    const isolation = isolationProblems(this.#builtin, next);
+  async #build(next: Map<string, SourcePolicies>): Promise<PolicyUpdate> {
+    const enforcement = combineEnforcement(next);
+    const isolation = [
+      ...enforcement.problems,
+      ...isolationProblems(this.#builtin, enforcement.files),
+    ];
     if (isolation.length > 0) return { ok: false, error: `layout: ${isolation.join('; ')}` };
     const git: Record<string, string> = {};
-    for (const name of [...next.keys()].sort()) Object.assign(git, next.get(name));
+    for (const name of [...enforcement.files.keys()].sort())
+      Object.assign(git, enforcement.files.get(name));
+    if (enforcement.text !== undefined) git[ENFORCEMENT_FILE] = enforcement.text;
     const revision = createHash('sha256')
       .update(JSON.stringify([this.#builtin, git]))
       .digest('hex')

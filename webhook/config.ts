@@ -1,3 +1,4 @@
+import type { GitGuardConfig } from './drift.js';
 import { ConfigError, ConfigReader, type KeyDoc } from '../core/config-reader.js';
 import { parseEnforcement, type EnforcementConfig } from '../policies/engine/enforcement.js';
 import { DEFAULT_MAX_CONTAINERS } from './contract.js';
@@ -51,7 +52,7 @@ export interface GitStateConfig {
   readonly reconcilerURL: string;
   readonly tokenFile: string;
   readonly pollIntervalMs: number;
-  readonly reconciler: { readonly username: string; readonly group: string };
+  readonly reconciler: GitGuardConfig['reconciler'];
   readonly breakGlass: { readonly groups: readonly string[]; readonly maxDurationMs: number };
   readonly governed: { readonly namespaces: readonly string[]; readonly mode: 'deny' | 'warn' };
 }
@@ -73,7 +74,11 @@ function parseGitState(r: ConfigReader): GitStateConfig | undefined {
     reconcilerURL: url.replace(/\/+$/, ''),
     tokenFile: g.str('tokenFile'),
     pollIntervalMs: g.duration('pollInterval', '2s', true),
-    reconciler: { username: rec.str('username'), group: rec.str('group') },
+    reconciler: {
+      username: rec.str('username'),
+      group: rec.str('group'),
+      gate: rec.oneOf('gate', 'enforce', ['enforce', 'warn', 'off'] as const),
+    },
     breakGlass: {
       groups: bg.list('groups'),
       maxDurationMs: bg.duration('maxDuration', '4h', true),
@@ -197,6 +202,11 @@ export const WEBHOOK_KEYS: readonly KeyDoc[] = [
         children: [
           { key: 'username', doc: 'username' },
           { key: 'group', doc: 'group' },
+          {
+            key: 'gate',
+            default: 'enforce',
+            doc: "its pre-apply gate (enforce|warn|off): when on, its writes are the gate's to judge",
+          },
         ],
       },
       {

@@ -36,7 +36,7 @@ export interface DecideInput {
    * Set for the reconciler's write of exactly what Git declares, when that source's pre-apply
    * gate warns: enforced policies warn (with this note), as the gate did. One truth, not two.
    */
-  readonly gateLetThrough?: string;
+  readonly gateJudged?: string;
 }
 
 /** The identity of one violation, to find it again in the old object's evaluation. */
@@ -66,7 +66,7 @@ export function decide({
   endpoint,
   outcomes,
   existing = new Set(),
-  gateLetThrough,
+  gateJudged,
 }: DecideInput): Decision {
   const reasons: string[] = [];
   const warnings: string[] = [];
@@ -76,9 +76,9 @@ export function decide({
   for (const o of outcomes) {
     const id = o.policy.id;
     // The bundle carries the platform's action (enforcementOverrides are compiled into it).
-    const gated = gateLetThrough !== undefined && o.policy.enforcement === 'enforce';
+    const gated = gateJudged !== undefined && o.policy.enforcement === 'enforce';
     const action = gated ? 'warn' : o.policy.enforcement;
-    const note = gated ? ` (${gateLetThrough})` : '';
+    const note = gated ? ` (${gateJudged})` : '';
     if (!o.ok) {
       errors.push(id);
       if (endpoint === 'mutate') continue;

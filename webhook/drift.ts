@@ -13,8 +13,15 @@ import type { AdmissionRequest } from './types.js';
 
 /** How the webhook guards what Git declares. */
 export interface GitGuardConfig {
-  /** The reconciler's exact identity: its writes are how declared fields change. */
-  readonly reconciler: { readonly username: string; readonly group: string };
+  /**
+   * The reconciler's exact identity (its writes are how declared fields change) and its
+   * pre-apply gate mode (chart: the same `policies.gate` value).
+   */
+  readonly reconciler: {
+    readonly username: string;
+    readonly group: string;
+    readonly gate: 'enforce' | 'warn' | 'off';
+  };
   readonly breakGlass: {
     /** Groups allowed to break glass; empty: nobody can. */
     readonly groups: ReadonlySet<string>;
@@ -239,14 +246,13 @@ function governed(
 }
 
 /**
- * The note for a reconciler write that is exactly the Git-declared state of a source whose
- * pre-apply gate warns (it let the object through with its findings); undefined otherwise. Pure.
+ * The note for a write by the reconciler while its pre-apply gate is on; undefined otherwise.
+ * The gate judged that write with the bundle the reconciler builds and serves, which may be
+ * newer than this replica's (a webhook follows the reconciler's feed): an enforced policy here
+ * then warns instead of denying, so a self-heal or a new revision is never refused by a policy
+ * the gate let through. With the gate off, the webhook is the only judge and denies. Pure.
  */
-export function gateLetThrough(req: AdmissionRequest, index: DesiredState): string | undefined {
-  const name = objectName(req);
-  const res = req.resource;
-  const d = name && res ? index.find(res.group, res.resource, req.namespace, name) : undefined;
-  if (!d || d.source.gate !== 'warn' || !req.object) return undefined;
-  if (declaredDiff(d.entry.declared, req.object, d.entry.ignore).length > 0) return undefined;
-  return `applied from Git by source "${d.source.name}" at ${d.source.revision.slice(0, 12)}, whose pre-apply gate warns`;
+export function gateJudged(req: AdmissionRequest, cfg: GitGuardConfig): string | undefined {
+  if (cfg.reconciler.gate === 'off' || !isReconciler(req, cfg)) return undefined;
+  return `written by the reconciler, whose pre-apply gate (${cfg.reconciler.gate}) judged it`;
 }

@@ -5,13 +5,7 @@ import { decide, existingViolations, type Endpoint } from './decide.js';
 import { isObject } from '../core/object.js';
 import type { DesiredState } from './desired-state.js';
 import { DEFAULT_MAX_CONTAINERS, widestPod } from './contract.js';
-import {
-  checkGit,
-  gateLetThrough,
-  isReconciler,
-  type GitGuardConfig,
-  type GitVerdict,
-} from './drift.js';
+import { checkGit, gateJudged, type GitGuardConfig, type GitVerdict } from './drift.js';
 import { exemptReason, type Exemptions } from './exemptions.js';
 import { AdmissionDecision, type AdmissionMetrics } from './metrics.js';
 import type { EngineAnswer } from './engine/pool.js';
@@ -161,14 +155,14 @@ export async function handleRequest(
     }
   }
   const git = deps.git;
-  if (!d.allowed && git && isReconciler(request, git.config)) {
-    // The reconciler writing what its source's gate let through (gate: warn): not denied here.
-    const gateNote = gateLetThrough(request, git.index);
+  if (!d.allowed && git) {
+    // The reconciler writing what its pre-apply gate let through: not denied here.
+    const gateNote = gateJudged(request, git.config);
     if (gateNote)
       d = decide({
         endpoint,
         outcomes,
-        gateLetThrough: gateNote,
+        gateJudged: gateNote,
         ...(existing ? { existing } : {}),
       });
   }

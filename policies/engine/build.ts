@@ -1,11 +1,26 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { exec } from '../../core/exec.js';
 import { builtKey, hashFiles, readBuilt, writeBuilt } from './built-cache.js';
 import { writeWasmCapabilities } from './capabilities.js';
-import { applyEnforcement, type EnforcementConfig } from './enforcement.js';
+import {
+  applyEnforcement,
+  ENFORCEMENT_FILE,
+  mergeEnforcement,
+  parseEnforcementFile,
+  unknownPolicyIds,
+  type EnforcementConfig,
+} from './enforcement.js';
 import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from './discover.js';
 import { entryModule, policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
 import { readTarGzEntry } from './tar.js';
@@ -39,7 +54,11 @@ export interface BuildOptions {
   readonly revision?: string;
   /** Remember built bundles here by content and reuse them (`driftgate check`). */
   readonly builtCacheDir?: string;
-  /** The platform's actions and scopes per policy, compiled into the bundle's policy list. */
+  /**
+   * The platform's bootstrap actions, scopes and parameters per policy (config and chart). An
+   * `enforcement.yaml` at the root of the tree (from Git, beside the policies) is laid over it;
+   * the result is compiled into the bundle's policy list.
+   */
   readonly enforcement?: EnforcementConfig;
   /** opa test timeout. @default 60000 */
   readonly timeoutMs?: number;
@@ -84,6 +103,22 @@ function sourceHash(root: string, files: readonly string[]): string {
 }
 
 /**
+ * The policies under `root` with the bootstrap enforcement and the tree's own enforcement file
+ * laid over them. Throws PolicyLayoutError for a bad file or one naming a policy that is not there.
+ */
+export function enforcedPolicies(root: string, bootstrap: EnforcementConfig = {}): PolicyMeta[] {
+  const found = discoverPolicies(root);
+  const file = join(root, ENFORCEMENT_FILE);
+  if (!existsSync(file)) return applyEnforcement(found, bootstrap);
+  const problems: string[] = [];
+  const inGit = parseEnforcementFile(readFileSync(file, 'utf8'), ENFORCEMENT_FILE, problems);
+  for (const id of unknownPolicyIds(inGit, found))
+    problems.push(`${ENFORCEMENT_FILE}: ${id} is not a policy here`);
+  if (problems.length > 0) throw new PolicyLayoutError(problems);
+  return applyEnforcement(found, mergeEnforcement(bootstrap, inGit));
+}
+
+/**
  * Test (`opa test`) and compile (`opa build -t wasm`) the Rego under `root`. Only .rego files
  * take part (samples and policy.yaml are not data). Throws PolicyBuildError naming the stage with
  * the tool's own output; the caller keeps its last good bundle. Not worth retrying unchanged.
@@ -91,7 +126,7 @@ function sourceHash(root: string, files: readonly string[]): string {
 export async function buildBundle(root: string, options: BuildOptions): Promise<BuiltBundle> {
   let policies: PolicyMeta[];
   try {
-    policies = applyEnforcement(discoverPolicies(root), options.enforcement);
+    policies = enforcedPolicies(root, options.enforcement);
   } catch (err) {
     if (err instanceof PolicyLayoutError)
       throw new PolicyBuildError(BuildStage.layout, err.problems.join('; '));

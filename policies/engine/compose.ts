@@ -1,12 +1,23 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { regoFiles } from './discover.js';
+import { ENFORCEMENT_FILE } from './enforcement.js';
 
-/** Whether a file belongs to a policy tree: Rego, and each policy's policy.yaml. */
+/**
+ * Whether a file belongs to a policy tree: Rego, each policy's policy.yaml, and the tree's
+ * enforcement file at its root.
+ */
 export const isPolicyFile = (path: string): boolean =>
-  path.endsWith('.rego') || path.endsWith(`${sep}policy.yaml`) || path === 'policy.yaml';
+  path.endsWith('.rego') ||
+  path.endsWith(`${sep}policy.yaml`) ||
+  path === 'policy.yaml' ||
+  path === ENFORCEMENT_FILE;
 
-/** The policy files of a directory (Rego and policy.yaml), relative path → text. */
+/**
+ * The policy files of a directory (Rego and policy.yaml), relative path → text: a built-in
+ * library. Its enforcement file, if any, is not read: the platform's word comes from the chart
+ * (bootstrap) and from Git.
+ */
 export function readPolicyFiles(root: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of regoFiles(root)) {

@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { isObject } from '../../core/object.js';
 import { Enforcement, type PolicyMeta } from './discover.js';
 import { parseScope, type PolicyScope } from './scope.js';
@@ -9,7 +10,13 @@ import { parseScope, type PolicyScope } from './scope.js';
 export interface EnforcementEntry {
   readonly action?: Enforcement;
   readonly scope?: PolicyScope;
+  /** Laid over the policy.yaml parameters, key by key (e.g. `exemptImages`). */
+  readonly parameters?: Readonly<Record<string, unknown>>;
 }
+
+/** The file beside the policies, at the root of a policy path, that holds an EnforcementConfig. */
+export const ENFORCEMENT_FILE = 'enforcement.yaml';
+const ENTRY_KEYS = ['action', 'scope', 'parameters'];
 
 /** Policy id → entry (config `enforcementOverrides`; a bare action is `{ action }`). */
 export type EnforcementConfig = Readonly<Record<string, EnforcementEntry>>;
@@ -36,19 +43,72 @@ export function parseEnforcement(
       continue;
     }
     if (!isObject(v) || (v.action !== undefined && !isAction(v.action))) {
-      problems.push(`${at} must be enforce, warn or dryrun, or { action, scope }`);
+      problems.push(`${at} must be enforce, warn or dryrun, or { action, scope, parameters }`);
       continue;
     }
     for (const k of Object.keys(v))
-      if (k !== 'action' && k !== 'scope')
-        problems.push(`unknown key ${at}.${k} (known: action, scope)`);
+      if (!ENTRY_KEYS.includes(k))
+        problems.push(`unknown key ${at}.${k} (known: ${ENTRY_KEYS.join(', ')})`);
+    if (v.parameters !== undefined && !isObject(v.parameters))
+      problems.push(`${at}.parameters must be a mapping`);
     const scope = parseScope(v.scope, `${at}.scope`, problems);
-    out[id] = { ...(isAction(v.action) ? { action: v.action } : {}), ...(scope ? { scope } : {}) };
+    out[id] = {
+      ...(isAction(v.action) ? { action: v.action } : {}),
+      ...(scope ? { scope } : {}),
+      ...(isObject(v.parameters) ? { parameters: v.parameters } : {}),
+    };
   }
   return out;
 }
 
-/** The policies with the platform's actions and scopes laid over their own. Pure. */
+/**
+ * An enforcement file (`enforcement.yaml`): `policies:` mapping policy id to an action or
+ * `{ action, scope, parameters }`. Pure; problems are collected with `where` as the file name.
+ */
+export function parseEnforcementFile(
+  text: string,
+  where: string,
+  problems: string[],
+): EnforcementConfig {
+  let doc: unknown;
+  try {
+    doc = parse(text, { maxAliasCount: 100 });
+  } catch (err) {
+    problems.push(`${where}: ${(err as Error).message.split('\n')[0]}`);
+    return {};
+  }
+  if (doc === null || doc === undefined) return {};
+  if (!isObject(doc)) {
+    problems.push(`${where} must be a mapping with a policies key`);
+    return {};
+  }
+  for (const k of Object.keys(doc))
+    if (k !== 'policies') problems.push(`unknown key ${where}: ${k} (known: policies)`);
+  return parseEnforcement(doc.policies, `${where}: policies`, problems);
+}
+
+/** `over` laid on `base`, field by field per policy (parameters key by key). Pure. */
+export function mergeEnforcement(
+  base: EnforcementConfig,
+  over: EnforcementConfig,
+): EnforcementConfig {
+  const out: Record<string, EnforcementEntry> = { ...base };
+  for (const [id, e] of Object.entries(over)) {
+    const b = base[id] ?? {};
+    const parameters =
+      b.parameters || e.parameters ? { ...b.parameters, ...e.parameters } : undefined;
+    out[id] = { ...b, ...e, ...(parameters ? { parameters } : {}) };
+  }
+  return out;
+}
+
+/** The ids an enforcement config names that are not policies of `policies`. Pure. */
+export const unknownPolicyIds = (
+  cfg: EnforcementConfig,
+  policies: readonly PolicyMeta[],
+): string[] => Object.keys(cfg).filter((id) => !policies.some((p) => p.id === id));
+
+/** The policies with the platform's actions, scopes and parameters laid over their own. Pure. */
 export function applyEnforcement(
   policies: readonly PolicyMeta[],
   cfg: EnforcementConfig = {},
@@ -60,6 +120,7 @@ export function applyEnforcement(
       ...p,
       enforcement: e.action ?? p.enforcement,
       ...(e.scope ? { scope: e.scope } : {}),
+      ...(e.parameters ? { parameters: { ...p.parameters, ...e.parameters } } : {}),
     };
   });
 }

@@ -21,3 +21,26 @@ containers contains {"container": c, "field": field} if {
 
 # The kinds whose pod spec this library reads.
 workload_kinds := {"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"}
+
+# The containers a policy judges: every container except those whose image the policy's
+# `exemptImages` parameter names, exactly or by a prefix ending in `*` (as the Gatekeeper
+# library's exemptImages). Pass the policy's parameters object (always defined in a bundle).
+checked(params) := {entry |
+	some entry in containers
+	not exempt_image(entry.container, params)
+}
+
+exempt_image(container, params) if {
+	some pattern in params.exemptImages
+	image_matches(container.image, pattern)
+}
+
+image_matches(image, pattern) if {
+	not endswith(pattern, "*")
+	image == pattern
+}
+
+image_matches(image, pattern) if {
+	endswith(pattern, "*")
+	startswith(image, trim_suffix(pattern, "*"))
+}

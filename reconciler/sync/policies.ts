@@ -16,7 +16,10 @@ export async function loadPolicies(ctx: SyncContext, head: string): Promise<void
     const rel = prefix ? path.slice(prefix.length + 1) : path;
     if (isPolicyFile(rel)) files[rel] = f.content.toString();
   }
-  const r = await hub.update(ctx.cfg.name, files);
+  const r = await hub.update(ctx.cfg.name, {
+    files,
+    enforcement: ctx.cfg.policyEnforcement ?? 'own',
+  });
   ctx.state.policies = r.ok
     ? { revision: head, ok: true }
     : { revision: head, ok: false, error: r.error };

@@ -393,6 +393,105 @@ t.test('pre-apply gate: a desired object that violates a policy is not applied',
   );
 });
 
+t.test(
+  'enforcement.yaml beside the policies: webhook, gate and audit take one action',
+  async (t) => {
+    // The policy's author lowers naming/no_tmp to warn in Git, beside the policy itself (and
+    // mends the no_debug test the previous test broke).
+    await repo.commit(
+      { 'policies/enforcement.yaml': 'policies:\n  naming/no_tmp: warn\n', ...noDebug(1) },
+      { signer, message: 'policies: no_tmp warns' },
+    );
+    await rec.sync('shop');
+    // The gate: the held object is applied now, reported as a warning.
+    const st = await rec.status('shop');
+    t.match(st, {
+      syncStatus: 'Synced',
+      policies: { ok: true },
+      policyViolations: [
+        {
+          object: 'ConfigMap shop/tmp-cache',
+          policy: 'naming/no_tmp',
+          action: 'warn',
+          applied: true,
+        },
+      ],
+    });
+    t.equal((await cp.kubectl(['get', 'cm', 'tmp-cache', '-n', 'shop'])).code, 0, 'applied');
+    // The webhook: the same policy warns instead of denying, once it has the new bundle.
+    const tmp = configMap('tmp-scratch', { a: 'b' });
+    let warned = { code: -1, stderr: '' };
+    await waitFor(
+      'the webhook to take the Git enforcement',
+      async () => {
+        warned = await alice(['apply', '-n', 'default', '-f', '-'], tmp);
+        return warned.code === 0;
+      },
+      15_000,
+      200,
+    );
+    t.match(
+      warned.stderr,
+      'Warning: [naming/no_tmp] ConfigMap tmp-scratch: tmp- names are not allowed',
+    );
+    // The audit: the object the webhook let through is reported with the same action.
+    const audit = (await (await rec.control('/audit')).json()) as {
+      violations: { object: string; policy: string; action: string }[];
+    };
+    const found = audit.violations.filter((v) => v.policy === 'naming/no_tmp');
+    t.ok(
+      found.some((v) => v.object === 'ConfigMap default/tmp-scratch'),
+      'the audit finds the object',
+    );
+    t.strictSame([...new Set(found.map((v) => v.action))], ['warn'], 'every finding: warn');
+    t.ok(
+      (metricValue(await rec.metrics(), 'driftgate_audit_violations', {
+        policy: 'naming/no_tmp',
+        action: 'warn',
+      }) ?? 0) >= 1,
+      'audit metric: warn',
+    );
+    t.equal(
+      metricValue(await rec.metrics(), 'driftgate_audit_violations', {
+        policy: 'naming/no_tmp',
+        action: 'enforce',
+      }) ?? 0,
+      0,
+      'never reported as enforce',
+    );
+    t.ok(
+      (metricValue(await wh.metrics(), 'driftgate_policy_violations_total', {
+        policy: 'naming/no_tmp',
+        action: 'warn',
+      }) ?? 0) >= 1,
+      'webhook metric: warn',
+    );
+    t.ok(
+      (metricValue(await rec.metrics(), 'driftgate_policy_gate_violations_total', {
+        source: 'shop',
+        policy: 'naming/no_tmp',
+        action: 'applied',
+      }) ?? 0) >= 1,
+      'gate metric: applied (what the gate did)',
+    );
+    // Naming a policy the source does not carry is refused; the last good policies stay.
+    await repo.commit(
+      { 'policies/enforcement.yaml': 'policies:\n  naming/no_tmp: warn\n  images/other: dryrun\n' },
+      { signer, message: 'policies: reach too far' },
+    );
+    await rec.sync('shop');
+    t.match(await rec.status('shop'), {
+      policies: { ok: false, error: /names images\/other, which it does not carry/ },
+    });
+    await repo.commit(
+      { 'policies/enforcement.yaml': 'policies:\n  naming/no_tmp: warn\n' },
+      { signer, message: 'policies: back in bounds' },
+    );
+    await rec.sync('shop');
+    t.match(await rec.status('shop'), { policies: { ok: true } });
+  },
+);
+
 t.test('the feed: token required; a second webhook replica follows the same commit', async (t) => {
   t.equal((await fetch(`${rec.url}/v1/desired`)).status, 401, 'no token');
   t.equal(

@@ -2,7 +2,17 @@
 // bundle's policy list, and the scope every reader (webhook, gate, audit, check) applies.
 import t from 'tap';
 import type { PolicyMeta } from '../../policies/engine/discover.js';
-import { applyEnforcement, parseEnforcement } from '../../policies/engine/enforcement.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { enforcedPolicies } from '../../policies/engine/build.js';
+import {
+  applyEnforcement,
+  mergeEnforcement,
+  parseEnforcement,
+  parseEnforcementFile,
+} from '../../policies/engine/enforcement.js';
+import { combineEnforcement } from '../../policies/engine/enforcement-sources.js';
 import { findings } from '../../policies/engine/findings.js';
 import { inScope, targetOf } from '../../policies/engine/scope.js';
 
@@ -40,8 +50,8 @@ t.test('parse: a bare action, or { action, scope }; every problem named', async 
     scope: { excludedNamespaces: ['sandbox'], objectSelector: { matchLabels: { tier: 'web' } } },
   });
   t.strictSame(problems, [
-    'policies.enforcementOverrides.a/b must be enforce, warn or dryrun, or { action, scope }',
-    'unknown key policies.enforcementOverrides.c/d.scop (known: action, scope)',
+    'policies.enforcementOverrides.a/b must be enforce, warn or dryrun, or { action, scope, parameters }',
+    'unknown key policies.enforcementOverrides.c/d.scop (known: action, scope, parameters)',
     'unknown key policies.enforcementOverrides.e/f.scope.namespace (known: namespaces, excludedNamespaces, kinds, objectSelector)',
     'policies.enforcementOverrides.e/f.scope.kinds must be a list of names',
   ]);
@@ -101,4 +111,122 @@ t.test('findings leave out policies scoped away from the object', async (t) => {
     { policy: 'a/b', action: 'enforce', message: 'no' },
   ]);
   t.strictSame(findings(outcomes, { kind: 'Pod', metadata: { namespace: 'sandbox' } }), []);
+});
+
+t.test('enforcement.yaml: parsed, merged over the bootstrap, parameters key by key', async (t) => {
+  const problems: string[] = [];
+  const git = parseEnforcementFile(
+    [
+      'policies:',
+      '  images/disallow_latest: enforce',
+      '  pod_security/capabilities:',
+      '    parameters: { exemptImages: ["istio/*"] }',
+      '  resources/require_requests_limits: { action: enforce, bogus: 1 }',
+    ].join('\n'),
+    'enforcement.yaml',
+    problems,
+  );
+  t.strictSame(problems, [
+    'unknown key enforcement.yaml: policies.resources/require_requests_limits.bogus (known: action, scope, parameters)',
+  ]);
+  const merged = mergeEnforcement(
+    {
+      'images/disallow_latest': { action: 'warn', scope: { namespaces: ['prod'] } },
+      'pod_security/capabilities': { parameters: { exemptImages: ['x'], other: 1 } },
+    },
+    git,
+  );
+  t.strictSame(merged['images/disallow_latest'], {
+    action: 'enforce',
+    scope: { namespaces: ['prod'] },
+  });
+  t.strictSame(merged['pod_security/capabilities'], {
+    parameters: { exemptImages: ['istio/*'], other: 1 },
+  });
+  const [p] = applyEnforcement(
+    [meta('pod_security/capabilities', { parameters: { a: 1 } })],
+    merged,
+  );
+  t.strictSame(p?.parameters, { a: 1, exemptImages: ['istio/*'], other: 1 });
+
+  const bad: string[] = [];
+  parseEnforcementFile('- a list\n', 'e.yaml', bad);
+  parseEnforcementFile('policies: {}\nextra: 1\n', 'e.yaml', bad);
+  parseEnforcementFile('policies: [unclosed\n', 'e.yaml', bad);
+  t.equal(bad.length, 3);
+  t.match(bad, [
+    'e.yaml must be a mapping with a policies key',
+    'unknown key e.yaml: extra (known: policies)',
+    /^e\.yaml: /,
+  ]);
+  t.strictSame(parseEnforcementFile('', 'e.yaml', []), {});
+});
+
+t.test('a tree with enforcement.yaml: laid over the bootstrap; unknown ids refused', async (t) => {
+  const dir = t.testdir({
+    naming: {
+      no_tmp: {
+        'policy.rego': 'package driftgate.naming.no_tmp\n',
+        'policy.yaml': 'enforcement: enforce\nparameters: { prefix: tmp- }\n',
+      },
+    },
+    'enforcement.yaml':
+      'policies:\n  naming/no_tmp: { action: warn, parameters: { prefix: scratch- } }\n',
+  });
+  const [p] = enforcedPolicies(dir, {
+    'naming/no_tmp': { action: 'dryrun', scope: { kinds: ['ConfigMap'] } },
+  });
+  t.strictSame(
+    [p?.enforcement, p?.scope, p?.parameters],
+    ['warn', { kinds: ['ConfigMap'] }, { prefix: 'scratch-' }],
+  );
+  writeFileSync(join(dir, 'enforcement.yaml'), 'policies:\n  naming/other: warn\n');
+  t.throws(() => enforcedPolicies(dir), {
+    name: 'PolicyLayoutError',
+    problems: ['enforcement.yaml: naming/other is not a policy here'],
+  });
+});
+
+t.test('sources: each names only what it carries, unless its enforcement is "all"', async (t) => {
+  const files = (id: string, enforcement?: string) => ({
+    [`${id}/policy.rego`]: `package driftgate.${id.replace('/', '.')}\n`,
+    ...(enforcement ? { 'enforcement.yaml': enforcement } : {}),
+  });
+  const ok = combineEnforcement(
+    new Map([
+      ['team', { files: files('team/a', 'policies:\n  team/a: warn\n') }],
+      [
+        'platform',
+        {
+          files: files('plat/b', 'policies:\n  images/disallow_latest: enforce\n'),
+          enforcement: 'all' as const,
+        },
+      ],
+      ['quiet', { files: files('q/c') }],
+    ]),
+  );
+  t.strictSame(ok.problems, []);
+  t.strictSame(parse(ok.text ?? ''), {
+    policies: { 'images/disallow_latest': { action: 'enforce' }, 'team/a': { action: 'warn' } },
+  });
+  t.strictSame(Object.keys(ok.files.get('team') ?? {}), ['team/a/policy.rego'], 'file taken out');
+
+  const bad = combineEnforcement(
+    new Map([
+      ['team', { files: files('team/a', 'policies:\n  images/disallow_latest: dryrun\n') }],
+      [
+        'other',
+        {
+          files: files('o/d', 'policies:\n  images/disallow_latest: warn\n'),
+          enforcement: 'all' as const,
+        },
+      ],
+    ]),
+  );
+  t.strictSame(bad.problems, [
+    'source team: enforcement.yaml names images/disallow_latest, which it does not carry (its enforcement is "own")',
+    'source team: enforcement.yaml names images/disallow_latest, as source other does',
+  ]);
+  t.equal(bad.text, undefined, 'nothing merged');
+  t.equal(combineEnforcement(new Map([['q', { files: files('q/c') }]])).text, undefined);
 });

@@ -216,7 +216,7 @@ t.test(
     const d = decide({
       endpoint: 'validate',
       outcomes: [ok('images/disallow_latest', 'enforce', { deny: ['pin a tag'] })],
-      gateLetThrough: 'applied from Git by source "shop"',
+      gateJudged: 'applied from Git by source "shop"',
     });
     t.strictSame(d, {
       allowed: true,

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { sealSecret } from '../../core/secrets.js';
 import { DesiredState } from '../../webhook/desired-state.js';
-import { checkGit, gateLetThrough, type GitGuardConfig } from '../../webhook/drift.js';
+import { checkGit, gateJudged, type GitGuardConfig } from '../../webhook/drift.js';
 import type { AdmissionRequest } from '../../webhook/types.js';
 
 // The pure Git guard, request by request (the e2e test drives the same code through kubectl).
@@ -70,7 +70,11 @@ const index = sourceIndex([
   },
 ]);
 const cfg: GitGuardConfig = {
-  reconciler: { username: 'system:serviceaccount:dg:rec', group: 'system:serviceaccounts:dg' },
+  reconciler: {
+    username: 'system:serviceaccount:dg:rec',
+    group: 'system:serviceaccounts:dg',
+    gate: 'warn',
+  },
   breakGlass: { groups: new Set(['sre']), maxDurationMs: 3_600_000 },
   governed: { namespaces: new Set(['shop']), mode: 'deny' },
 };
@@ -305,18 +309,28 @@ t.test('a Secret is compared by digest and its values never appear in the messag
     t.notOk(message.includes(leak), `no ${leak} in the message`);
 });
 
-t.test("the reconciler's write of a gate-warned source's Git state is let through", async (t) => {
-  const gated = (gate: 'enforce' | 'warn' | 'off') => sourceIndex([webEntry], gate);
+t.test("a reconciler write is the gate's to judge while the gate is on", async (t) => {
+  const rec = { username: 'system:serviceaccount:dg:rec', groups: ['system:serviceaccounts:dg'] };
+  const gate = (g: 'enforce' | 'warn' | 'off') => ({
+    ...cfg,
+    reconciler: { ...cfg.reconciler, gate: g },
+  });
   t.equal(
-    gateLetThrough(req({ object: live() }), gated('warn')),
-    'applied from Git by source "shop" at abcdef012345, whose pre-apply gate warns',
+    gateJudged(req({ object: live(), userInfo: rec }), gate('warn')),
+    'written by the reconciler, whose pre-apply gate (warn) judged it',
   );
-  t.equal(gateLetThrough(req({ object: live() }), gated('enforce')), undefined, 'gate enforce');
-  t.equal(gateLetThrough(req({ object: live() }), gated('off')), undefined, 'gate off');
   t.equal(
-    gateLetThrough(req({ object: live({ replicas: 1 }) }), gated('warn')),
+    gateJudged(req({ object: live({ replicas: 1 }), userInfo: rec }), gate('enforce')),
+    'written by the reconciler, whose pre-apply gate (enforce) judged it',
+  );
+  t.equal(gateJudged(req({ object: live(), userInfo: rec }), gate('off')), undefined, 'gate off');
+  t.equal(
+    gateJudged(
+      req({ object: live(), userInfo: { username: rec.username, groups: [] } }),
+      gate('warn'),
+    ),
     undefined,
-    'not what Git declares',
+    'the username without the group is not the reconciler',
   );
-  t.equal(gateLetThrough(req({ name: 'other' }), gated('warn')), undefined, 'not declared');
+  t.equal(gateJudged(req({ object: live() }), gate('warn')), undefined, 'someone else');
 });

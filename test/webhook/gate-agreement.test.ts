@@ -1,6 +1,7 @@
-// The webhook and the reconciler's pre-apply gate agree: a reconciler write of exactly what Git
-// declares, for a source whose gate warns, is not denied by the policies the gate let through
-// (so a self-heal revert is never refused); anyone else's identical write still is.
+// The webhook and the reconciler's pre-apply gate agree: while the gate is on, a reconciler write
+// is not denied by the policies here (the gate judged it, with the bundle the reconciler serves,
+// which may be newer than this replica's), so a self-heal revert or a first create is never
+// refused; with the gate off the webhook judges; anyone else's identical write still is judged.
 import { pino } from 'pino';
 import t from 'tap';
 import type { PolicyBundle } from '../../policies/engine/bundle.js';
@@ -68,11 +69,15 @@ const indexWith = (gate: 'enforce' | 'warn' | 'off') => {
   });
   return i;
 };
-const config: GitGuardConfig = {
-  reconciler: { username: 'system:serviceaccount:dg:rec', group: 'system:serviceaccounts:dg' },
+const config = (gate: 'enforce' | 'warn' | 'off'): GitGuardConfig => ({
+  reconciler: {
+    username: 'system:serviceaccount:dg:rec',
+    group: 'system:serviceaccounts:dg',
+    gate,
+  },
   breakGlass: { groups: new Set(), maxDurationMs: 3_600_000 },
   governed: { namespaces: new Set(), mode: 'deny' },
-};
+});
 const revert = (username: string, groups: string[]): AdmissionRequest => ({
   uid: 'u1',
   kind: { group: '', version: 'v1', kind: 'ConfigMap' },
@@ -85,31 +90,45 @@ const revert = (username: string, groups: string[]): AdmissionRequest => ({
   object: declared,
   oldObject: { ...declared, data: { debug: 'false' } },
 });
-const answer = (gate: 'enforce' | 'warn' | 'off', req: AdmissionRequest) =>
+const answer = (
+  gate: 'enforce' | 'warn' | 'off',
+  req: AdmissionRequest,
+  index: DesiredState = indexWith(gate),
+) =>
   handleRequest(req, 'validate', {
     bundle: () => bundle,
     exemptions: makeExemptions('dg'),
     metrics: new AdmissionMetrics({ defaultMetrics: false }),
     logger: pino({ level: 'silent' }),
-    git: { index: indexWith(gate), config },
+    git: { index, config: config(gate) },
   });
 const reconciler = revert('system:serviceaccount:dg:rec', ['system:serviceaccounts:dg']);
 
-t.test('gate warn: the self-heal revert is allowed, and the warning says why', async (t) => {
-  const r = await answer('warn', reconciler);
-  t.equal(r.allowed, true);
-  t.strictSame(r.warnings, [
-    '[config/no_debug] debug is on (applied from Git by source "shop" at 0123456789ab, whose pre-apply gate warns)',
-  ]);
+t.test('gate on: the self-heal revert is allowed, and the warning says why', async (t) => {
+  for (const gate of ['warn', 'enforce'] as const) {
+    const r = await answer(gate, reconciler);
+    t.equal(r.allowed, true, gate);
+    t.strictSame(r.warnings, [
+      `[config/no_debug] debug is on (written by the reconciler, whose pre-apply gate (${gate}) judged it)`,
+    ]);
+  }
 });
 
-t.test('gate enforce or off: the webhook judges as ever', async (t) => {
-  t.equal((await answer('enforce', reconciler)).allowed, false);
-  t.equal((await answer('off', reconciler)).allowed, false);
+t.test('gate on: a first create this replica has no index entry for is allowed', async (t) => {
+  const create = { ...reconciler, operation: 'CREATE' as const, oldObject: null };
+  const r = await answer('warn', create, new DesiredState());
+  t.equal(r.allowed, true);
+  t.equal(r.warnings?.length, 1);
+});
+
+t.test('gate off: the webhook is the only judge and denies', async (t) => {
+  const r = await answer('off', reconciler);
+  t.equal(r.allowed, false);
+  t.match(r.status?.message, '[config/no_debug] debug is on');
 });
 
 t.test("anyone else's identical write is judged as ever", async (t) => {
-  const r = await answer('warn', revert('alice', ['dev']));
+  const r = await answer('enforce', revert('alice', ['dev']));
   t.equal(r.allowed, false);
   t.match(r.status?.message, '[config/no_debug] debug is on');
 });

@@ -5,8 +5,13 @@ package driftgate.images.disallow_latest
 import data.lib.pods
 import rego.v1
 
+# This policy's parameters (exemptImages: images it does not judge).
+params := data.parameters.images.disallow_latest
+
+default params := {}
+
 deny contains msg if {
-	some entry in pods.containers
+	some entry in pods.checked(params)
 	image := entry.container.image
 	not pinned(image)
 	msg := sprintf("%s \"%s\" uses image \"%s\": pin a version tag or digest instead of latest or no tag", [entry.field, entry.container.name, image])

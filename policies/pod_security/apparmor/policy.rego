@@ -4,13 +4,18 @@ package driftgate.pod_security.apparmor
 import data.lib.pods
 import rego.v1
 
+# This policy's parameters (exemptImages: images it does not judge).
+params := data.parameters.pod_security.apparmor
+
+default params := {}
+
 deny contains msg if {
 	pods.pod_spec.securityContext.appArmorProfile.type == "Unconfined"
 	msg := "the pod's appArmorProfile is Unconfined: use RuntimeDefault or Localhost"
 }
 
 deny contains msg if {
-	some entry in pods.containers
+	some entry in pods.checked(params)
 	entry.container.securityContext.appArmorProfile.type == "Unconfined"
 	msg := sprintf("%s \"%s\" has appArmorProfile Unconfined: use RuntimeDefault or Localhost", [entry.field, entry.container.name])
 }

@@ -13,3 +13,9 @@ test_beyond_baseline_denied if {
 test_baseline_set_allowed if {
 	count(p.deny) == 0 with input as pod(["NET_BIND_SERVICE", "CHOWN", "CAP_KILL"])
 }
+
+test_exempt_images_are_not_judged if {
+	spec := {"request": {"object": {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "mesh", "image": "istio/proxyv2:1.22", "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}}]}}}}
+	count(p.deny) == 1 with input as spec
+	count(p.deny) == 0 with input as spec with data.parameters.pod_security.capabilities as {"exemptImages": ["istio/*"]}
+}

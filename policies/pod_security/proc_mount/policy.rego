@@ -4,8 +4,13 @@ package driftgate.pod_security.proc_mount
 import data.lib.pods
 import rego.v1
 
+# This policy's parameters (exemptImages: images it does not judge).
+params := data.parameters.pod_security.proc_mount
+
+default params := {}
+
 deny contains msg if {
-	some entry in pods.containers
+	some entry in pods.checked(params)
 	mount := entry.container.securityContext.procMount
 	mount != "Default"
 	msg := sprintf("%s \"%s\" sets procMount %s: only Default is allowed", [entry.field, entry.container.name, mount])

@@ -4,12 +4,17 @@ package driftgate.pod_security.selinux
 import data.lib.pods
 import rego.v1
 
+# This policy's parameters (exemptImages: images it does not judge).
+params := data.parameters.pod_security.selinux
+
+default params := {}
+
 allowed_types := {"container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
 contexts contains {"where": "the pod", "opts": pods.pod_spec.securityContext.seLinuxOptions}
 
 contexts contains {"where": sprintf("%s \"%s\"", [entry.field, entry.container.name]), "opts": entry.container.securityContext.seLinuxOptions} if {
-	some entry in pods.containers
+	some entry in pods.checked(params)
 }
 
 deny contains msg if {

@@ -7,11 +7,13 @@ import rego.v1
 
 params := data.parameters.resources.require_requests_limits
 
+default params := {}
+
 # Ephemeral (debug) containers cannot carry resources, so only these two lists are checked.
 checked(entry) if entry.field in {"containers", "initContainers"}
 
 deny contains msg if {
-	some entry in pods.containers
+	some entry in pods.checked(params)
 	checked(entry)
 	some section in ["requests", "limits"]
 	some resource in params[section]
@@ -21,7 +23,7 @@ deny contains msg if {
 
 deny contains msg if {
 	params.maxMemoryLimit
-	some entry in pods.containers
+	some entry in pods.checked(params)
 	checked(entry)
 	limit := entry.container.resources.limits.memory
 	units.parse_bytes(limit) > units.parse_bytes(params.maxMemoryLimit)
