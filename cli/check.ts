@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
+import { hostContext, ingressRefs } from '../core/ingress-hosts.js';
 import { BundleStore } from '../policies/engine/store.js';
 import {
   detectRenderer,
@@ -137,13 +138,22 @@ export async function check(args: readonly string[]): Promise<number> {
     return 2;
   }
   const bundle = store.current;
+  // The manifests checked together are one desired state: an Ingress host two of them route
+  // is found here, as the webhook and the gate find it against Git and the cluster.
+  const ingresses = ingressRefs(objects.map((r) => r.object));
   const results: CheckedObject[] = objects.map((r) => {
     const meta = r.object.metadata;
     return {
       path: r.path,
       object: `${r.object.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`,
       findings: findings(
-        bundle.evaluate(objectInput(r.object, { username: 'driftgate-check' }, { managed: false })),
+        bundle.evaluate(
+          objectInput(
+            r.object,
+            { username: 'driftgate-check' },
+            { managed: false, ...hostContext(r.object, [ingresses]) },
+          ),
+        ),
         r.object,
       ).filter((f) => f.action !== 'dryrun'),
     };

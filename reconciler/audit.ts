@@ -1,3 +1,5 @@
+import { hostContext } from '../core/ingress-hosts.js';
+import type { IngressInventory } from './ingress-inventory.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { findings } from '../policies/engine/findings.js';
 import { objectInput } from '../policies/engine/findings.js';
@@ -35,6 +37,8 @@ export interface AuditOptions {
   readonly skipNamespaces: ReadonlySet<string>;
   readonly identity: string;
   readonly now?: () => number;
+  /** What Ingress hosts are checked against (refreshed before the audit). */
+  readonly ingresses?: IngressInventory;
 }
 
 const split = (k: string): [string, string] => {
@@ -54,6 +58,8 @@ export async function runAudit(
   const totals = new Map<string, { policy: string; action: string; count: number }>();
   const errors: string[] = [];
   let scanned = 0;
+  await o.ingresses?.refresh();
+  const inventories = o.ingresses?.forAudit() ?? [];
   for (const k of o.kinds) {
     const [apiVersion, kind] = split(k);
     let items;
@@ -77,7 +83,7 @@ export async function runAudit(
           objectInput(
             obj,
             { username: o.identity },
-            { managed: source !== undefined, audit: true },
+            { managed: source !== undefined, audit: true, ...hostContext(obj, inventories) },
           ),
         ),
         obj,

@@ -179,7 +179,7 @@ export const RECONCILER_KEYS: readonly KeyDoc[] = [
       { key: 'gate', default: D.policies.gate, doc: 'enforce, warn or off' },
       {
         key: 'enforcementOverrides',
-        doc: "<policy id>: enforce|warn|dryrun, or { action, scope } (the webhook's, same values)",
+        doc: "<policy id>: enforce|warn|dryrun, or { action, scope, parameters } (the webhook's, same values)",
       },
       {
         key: 'audit',

@@ -7,6 +7,7 @@ import {
   type V1APIResource,
 } from '@kubernetes/client-node';
 import { LeaderElector } from './leader.js';
+import { IngressInventory } from './ingress-inventory.js';
 import { PolicyHub } from './policy-hub.js';
 import { pino, type Logger } from 'pino';
 import { kubeCluster, type Cluster } from './cluster.js';
@@ -95,6 +96,8 @@ export async function startReconciler(
   // Sources report break-glass expiries to the runtime, which is built after them.
   const late: { runtime?: ReconcilerRuntime } = {};
   const sources: SourceReconciler[] = [];
+  // Ingress hosts are checked against every source's desired state and the live cluster.
+  const ingresses = new IngressInventory(cluster, () => late.runtime?.desiredIndex(), logger);
   for (const s of cfg.sources) {
     const a = gitAuth(s);
     const git = new GitSource({
@@ -118,6 +121,7 @@ export async function startReconciler(
         policies: hub,
         gate: cfg.policies.gate,
         identity,
+        ingresses,
         onBreakGlass: (ref, at) => late.runtime?.breakGlassSeen(s.name, ref, at),
       }),
     );
@@ -142,6 +146,7 @@ export async function startReconciler(
         ...cfg.policies.audit.excludedNamespaces,
       ]),
       identity,
+      ingresses,
     },
   });
   late.runtime = runtime;

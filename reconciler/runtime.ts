@@ -1,3 +1,4 @@
+import type { IngressInventory } from './ingress-inventory.js';
 import { createHash } from 'node:crypto';
 import { Watch, type KubeConfig, type V1APIResource } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -81,6 +82,7 @@ export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
     readonly config: PolicyConfig['audit'];
     readonly skipNamespaces: ReadonlySet<string>;
     readonly identity: string;
+    readonly ingresses?: IngressInventory;
   };
 }
 
@@ -154,6 +156,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
       kinds: a.config.kinds,
       skipNamespaces: a.skipNamespaces,
       identity: a.identity,
+      ...(a.ingresses ? { ingresses: a.ingresses } : {}),
     });
     const m = this.o.metrics;
     m.auditViolations.reset();

@@ -16,6 +16,13 @@ export interface WebhookConfig {
   readonly policyDir: string;
   /** Watch policyDir and reload on change. */
   readonly watchPolicies: boolean;
+  /**
+   * Watch the cluster's Ingresses (hosts only) for the unique-host policy. Needs list and
+   * watch on ingresses.networking.k8s.io (the chart grants it).
+   */
+  readonly watchIngresses: boolean;
+  /** A kubeconfig file for that watch. @default in-cluster (or $KUBECONFIG) */
+  readonly kubeconfig?: string;
   readonly opaPath: string;
   readonly tls: TlsConfig;
   readonly exemptions: {
@@ -115,6 +122,7 @@ export const WEBHOOK_DEFAULTS = {
   namespace: 'driftgate-system',
   policyDir: '/policies',
   watchPolicies: true,
+  watchIngresses: false,
   opaPath: 'opa',
   bodyLimitBytes: DEFAULT_BODY_LIMIT,
   bodyBudgetBytes: 16 * 1024 * 1024,
@@ -137,6 +145,12 @@ export const WEBHOOK_KEYS: readonly KeyDoc[] = [
   { key: 'namespace', default: D.namespace, doc: "driftgate's namespace (always exempt)" },
   { key: 'policyDir', default: D.policyDir, doc: 'the built-in policy library' },
   { key: 'watchPolicies', default: D.watchPolicies, doc: 'reload policyDir on change' },
+  {
+    key: 'watchIngresses',
+    default: D.watchIngresses,
+    doc: 'watch Ingress hosts in the cluster (unique-host policy)',
+  },
+  { key: 'kubeconfig', doc: 'kubeconfig for that watch (default: in-cluster)' },
   { key: 'opaPath', default: D.opaPath, doc: 'opa binary' },
   { key: 'logLevel', default: D.logLevel, doc: 'pino level' },
   { key: 'bodyLimitBytes', default: D.bodyLimitBytes, doc: 'largest AdmissionReview body' },
@@ -187,7 +201,7 @@ export const WEBHOOK_KEYS: readonly KeyDoc[] = [
   },
   {
     key: 'enforcementOverrides',
-    doc: '<policy id>: enforce|warn|dryrun, or { action, scope } (same in the reconciler)',
+    doc: '<policy id>: enforce|warn|dryrun, or { action, scope, parameters } (same in the reconciler)',
   },
   {
     key: 'gitState',
@@ -277,6 +291,8 @@ export function parseWebhookConfig(input: unknown): WebhookConfig {
     namespace: r.str('namespace', d.namespace),
     policyDir: r.str('policyDir', d.policyDir),
     watchPolicies: r.bool('watchPolicies', d.watchPolicies),
+    watchIngresses: r.bool('watchIngresses', d.watchIngresses),
+    ...(r.optStr('kubeconfig') ? { kubeconfig: r.optStr('kubeconfig') as string } : {}),
     opaPath: r.str('opaPath', d.opaPath),
     tls: parseTls(r),
     exemptions: {

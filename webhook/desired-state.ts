@@ -4,6 +4,7 @@ import {
   type IndexEntry,
   type IndexSource,
 } from '../core/desired-index.js';
+import { ingressRef, type IngressRef } from '../core/ingress-hosts.js';
 
 /** A Git-declared object and the source (repo, commit) that declares it. */
 export interface Declared {
@@ -25,6 +26,12 @@ interface Stored {
 export class DesiredState {
   #byKey = new Map<string, Stored>();
   #generation: string | undefined;
+  #ingresses: IngressRef[] = [];
+
+  /** The Ingresses Git declares (hosts only), for the unique-host policy. */
+  get ingresses(): readonly IngressRef[] {
+    return this.#ingresses;
+  }
 
   get generation(): string | undefined {
     return this.#generation;
@@ -37,6 +44,7 @@ export class DesiredState {
   /** Swap in a new index. Entries without a resource name cannot be looked up and are skipped. */
   load(doc: DesiredIndexDoc): void {
     const next = new Map<string, Stored>();
+    const ingresses: IngressRef[] = [];
     for (const s of doc.sources) {
       const source = {
         name: s.name,
@@ -44,15 +52,19 @@ export class DesiredState {
         revision: s.revision,
         ...(s.gate ? { gate: s.gate } : {}),
       };
-      for (const { declared, ...meta } of s.entries)
+      for (const { declared, ...meta } of s.entries) {
+        const ingress = ingressRef(declared);
+        if (ingress) ingresses.push(ingress);
         if (meta.resource)
           next.set(resourceKey(meta.group, meta.resource, meta.namespace, meta.name), {
             meta,
             json: JSON.stringify(declared),
             source,
           });
+      }
     }
     this.#byKey = next;
+    this.#ingresses = ingresses;
     this.#generation = doc.generation;
   }
 

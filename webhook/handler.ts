@@ -3,6 +3,7 @@ import { wellFormedJson, type PolicyBundle } from '../policies/engine/bundle.js'
 import { inScope, targetOf } from '../policies/engine/scope.js';
 import { decide, existingViolations, type Endpoint } from './decide.js';
 import { isObject } from '../core/object.js';
+import { hostContext, type IngressRef } from '../core/ingress-hosts.js';
 import type { DesiredState } from './desired-state.js';
 import { DEFAULT_MAX_CONTAINERS, widestPod } from './contract.js';
 import { checkGit, gateJudged, type GitGuardConfig, type GitVerdict } from './drift.js';
@@ -28,6 +29,11 @@ export interface HandlerDeps {
   readonly evaluate?: (json: Uint8Array) => Promise<EngineAnswer>;
   /** Containers in one pod spec above which a workload is denied unevaluated. @default 200 */
   readonly maxContainersPerPod?: number;
+  /**
+   * The Ingresses an Ingress's hosts are checked against (Git's desired state, the live
+   * cluster), for `input.driftgate.ingressHosts`. @default none
+   */
+  readonly ingresses?: () => readonly Iterable<IngressRef>[];
   /** What an unanswered evaluation (deadline, overload, broken engine) means. @default Fail */
   readonly failurePolicy?: FailurePolicy;
 }
@@ -42,8 +48,13 @@ const unanswered: Record<Exclude<EngineAnswer['kind'], 'ok'>, string> = {
 };
 
 /** The Rego input: the AdmissionRequest plus driftgate's context about the object. */
-export function policyInput(request: AdmissionRequest, verdict?: GitVerdict): object {
+export function policyInput(
+  request: AdmissionRequest,
+  verdict?: GitVerdict,
+  ingresses: readonly Iterable<IngressRef>[] = [],
+): object {
   const d = verdict && 'declared' in verdict ? verdict.declared : undefined;
+  const hosts = hostContext(request.object, ingresses);
   return {
     request,
     driftgate: d
@@ -54,8 +65,9 @@ export function policyInput(request: AdmissionRequest, verdict?: GitVerdict): ob
           path: d.entry.path,
           commit: d.source.revision,
           breakGlass: verdict?.kind === 'allowed' && verdict.breakGlass !== undefined,
+          ...hosts,
         }
-      : { managed: false },
+      : { managed: false, ...hosts },
   };
 }
 
@@ -119,7 +131,7 @@ export async function handleRequest(
   }
   const evaluate = async (r: AdmissionRequest): Promise<EngineAnswer> => {
     const stop = metrics.evaluation.startTimer();
-    const json = wellFormedJson(policyInput(r, verdict));
+    const json = wellFormedJson(policyInput(r, verdict, deps.ingresses?.()));
     const a: EngineAnswer = deps.evaluate
       ? await deps.evaluate(json)
       : { kind: 'ok', revision: bundle.revision, outcomes: bundle.evaluateJson(json) };

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { KubeConfig } from '@kubernetes/client-node';
+import { LiveIngresses } from './live-ingresses.js';
 import type { DesiredIndexDoc, PolicyFilesDoc } from '../core/desired-index.js';
 import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
 import { isolationProblems } from '../policies/engine/isolation.js';
@@ -134,6 +136,7 @@ export async function startWebhook(
       throw new Error(`policies ${doc.revision} did not build here; the last good bundle stays`);
     }
   });
+  const live = cfg.watchIngresses ? await liveIngresses(cfg, logger, metrics) : undefined;
   const certs = certificates(cfg, logger, nowMs, metrics);
   const server = await startWebhookServer({
     host: cfg.host,
@@ -156,6 +159,7 @@ export async function startWebhook(
       evaluate: (json) => pool.evaluate(json),
       failurePolicy: cfg.failurePolicy,
       maxContainersPerPod: cfg.maxContainersPerPod,
+      ingresses: () => [desired.ingresses, live?.refs() ?? []],
       ...(cfg.gitState
         ? {
             git: {
@@ -187,12 +191,38 @@ export async function startWebhook(
     caBundle: () => certs.current().caBundlePem,
     async close() {
       watcher?.close();
+      await live?.stop();
       for (const f of feeds) f.close();
       certs.close();
       await server.close();
       await pool.close();
     },
   };
+}
+
+/**
+ * Start the watch of live Ingress hosts. A first list that fails is logged and retried in the
+ * background: the webhook serves meanwhile, checking hosts against Git only.
+ */
+async function liveIngresses(
+  cfg: WebhookConfig,
+  logger: Logger,
+  metrics: AdmissionMetrics,
+): Promise<LiveIngresses> {
+  const kc = new KubeConfig();
+  if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
+  else kc.loadFromDefault();
+  const live = new LiveIngresses(
+    kc,
+    logger,
+    () => metrics.ingressWatchErrors.inc(),
+    (n) => metrics.liveIngresses.set(n),
+  );
+  await live.start().catch((err: unknown) => {
+    metrics.ingressWatchErrors.inc();
+    logger.warn({ reason: String(err).slice(0, 300) }, 'ingress watch: first list failed');
+  });
+  return live;
 }
 
 /** Follow the reconciler's desired-state index and Git policies (when gitState is configured). */

@@ -97,6 +97,16 @@ export class AdmissionMetrics {
     help: 'Certificate files read but not used (half-written, or a key that does not match); the old pair stays.',
     registers: [this.registry],
   });
+  readonly ingressWatchErrors = new Counter({
+    name: 'driftgate_webhook_ingress_watch_errors_total',
+    help: 'Times the watch of live Ingress hosts (unique-host policy) failed and was reopened.',
+    registers: [this.registry],
+  });
+  readonly liveIngresses = new Gauge({
+    name: 'driftgate_webhook_live_ingresses',
+    help: 'Live Ingresses whose hosts the unique-host policy checks against.',
+    registers: [this.registry],
+  });
   readonly certExpiry = new Gauge({
     name: 'driftgate_webhook_certificate_expiry_timestamp_seconds',
     help: 'When the serving certificate expires.',

@@ -1,3 +1,4 @@
+import { hostContext, ingressRefs, type IngressRef } from '../../core/ingress-hosts.js';
 import { breakGlassOf } from '../../core/desired-index.js';
 import { declaredDiff } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
@@ -96,12 +97,14 @@ export async function mapLimit<T>(
 
 // Findings per object for one revision under one bundle: resyncs do not evaluate again.
 const gateMemo = new WeakMap<SyncContext, { at: string; byObject: Map<string, Finding[]> }>();
+/** The Ingresses of the revision being applied, per sync context (the unique-host policy). */
+const ownIngresses = new WeakMap<SyncContext, readonly IngressRef[]>();
 
 /** The pre-apply gate: a declared object's findings under the live policies (dryrun ones left out). */
 export function gateFindings(ctx: SyncContext, obj: K8sObject, path: string): Finding[] {
   const bundle = ctx.d.policies?.current;
   if (!bundle) return [];
-  const at = `${ctx.state.revision ?? ''}|${bundle.revision}`;
+  const at = `${ctx.state.revision ?? ''}|${bundle.revision}|${ctx.d.ingresses?.version ?? 0}`;
   let memo = gateMemo.get(ctx);
   if (memo?.at !== at) gateMemo.set(ctx, (memo = { at, byObject: new Map() }));
   // A hook with only a generateName has no identity to remember it by.
@@ -130,6 +133,10 @@ function evaluateGate(
           repoURL: ctx.repo,
           path,
           commit: ctx.state.revision,
+          ...hostContext(
+            obj,
+            ctx.d.ingresses?.forSource(ctx.cfg.name, ownIngresses.get(ctx) ?? []) ?? [],
+          ),
         },
       ),
     ),
@@ -178,6 +185,9 @@ export async function applyDeclared(
   const source = ctx.cfg.name;
   const live = new LiveReader(cluster);
   await live.prefetch(desired, applied);
+  const ingresses = ingressRefs(desired.map((r) => r.object));
+  ownIngresses.set(ctx, ingresses);
+  if (ingresses.length > 0) await ctx.d.ingresses?.refresh();
   const objects = new Map<string, ObjectStatus>();
   const plans: ObjectPlan[] = [];
   const violations: PolicyGateViolation[] = [];

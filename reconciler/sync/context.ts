@@ -1,3 +1,4 @@
+import type { IngressInventory } from '../ingress-inventory.js';
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster.js';
 import type { GateMode, SourceConfig } from '../config.js';
@@ -26,6 +27,8 @@ export interface SourceDeps {
   readonly gate?: GateMode;
   /** Who the gate evaluates as (the reconciler's username). */
   readonly identity?: string;
+  /** The Ingresses an Ingress's hosts are checked against (absent: none). */
+  readonly ingresses?: IngressInventory;
   /** Called when an object's break-glass is seen, with its expiry: heal it then. */
   readonly onBreakGlass?: (ref: ObjectRef, expiresMs: number) => void;
 }

@@ -109,7 +109,8 @@ t.test(
     t.equal(webhook.spec.replicas, 2);
     t.equal(reconciler.spec.replicas, 2);
     t.match(webhook.spec.template.spec, {
-      automountServiceAccountToken: false,
+      // A token only for the read-only Ingress watch (webhook.watchIngresses, default on).
+      automountServiceAccountToken: true,
       securityContext: { runAsNonRoot: true },
       affinity: { podAntiAffinity: {} },
       containers: [
@@ -143,8 +144,10 @@ t.test(
         reconciler: {
           username: 'system:serviceaccount:driftgate-system:driftgate-reconciler',
           group: 'system:serviceaccounts:driftgate-system',
+          gate: 'enforce',
         },
       },
+      watchIngresses: true,
     });
     const role = one(docs, 'Role') as unknown as {
       rules: { resources: string[]; verbs: string[] }[];
@@ -153,10 +156,23 @@ t.test(
       role.rules.some((r) => r.verbs.includes('*') || r.resources.includes('*')),
       'no wildcard rules',
     );
-    const cr = one(docs, 'ClusterRole') as unknown as {
+    const cr = one(docs, 'ClusterRole', 'driftgate-reconciler') as unknown as {
       rules: { resources: string[]; verbs: string[] }[];
     };
     t.notOk(cr.rules.some((r) => r.verbs.includes('*') || r.resources.includes('*')));
+    t.strictSame(
+      (one(docs, 'ClusterRole', 'driftgate-webhook') as unknown as { rules: unknown[] }).rules,
+      [{ apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['list', 'watch'] }],
+      'the webhook may only read Ingresses',
+    );
+    const noWatch = await render(['webhook.watchIngresses=false']);
+    t.match(one(noWatch, 'Deployment', 'driftgate-webhook'), {
+      spec: { template: { spec: { automountServiceAccountToken: false } } },
+    });
+    t.notOk(
+      noWatch.some((d) => d.kind === 'ClusterRole' && d.metadata.name === 'driftgate-webhook'),
+      'no API access for the webhook then',
+    );
     t.equal(docs.filter((d) => d.kind === 'NetworkPolicy').length, 2);
     t.notOk(docs.some((d) => d.kind === 'ServiceMonitor' || d.kind === 'PrometheusRule'));
   },

@@ -73,11 +73,12 @@ export async function registerWebhooks(
     'daemonsets',
     'jobs',
     'cronjobs',
+    'ingresses',
     ...(opts.extraResources ?? []),
   ];
   const rules = `
     rules:
-    - apiGroups: ["", "apps", "batch"]
+    - apiGroups: ["", "apps", "batch", "networking.k8s.io"]
       apiVersions: ["*"]
       operations: [${(opts.operations ?? ['CREATE', 'UPDATE']).join(', ')}]
       resources: [${resources.join(', ')}]
@@ -148,6 +149,7 @@ export function deployment(
       template: {
         metadata: { labels: { app: name } },
         spec: {
+          automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true },
           containers: [
             {

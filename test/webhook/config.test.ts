@@ -25,7 +25,7 @@ t.test('every problem is reported at once', async (t) => {
   ) as ConfigError;
   t.type(err, ConfigError);
   t.same([...err.problems].sort(), [
-    'enforcementOverrides.a/b must be enforce, warn or dryrun, or { action, scope }',
+    'enforcementOverrides.a/b must be enforce, warn or dryrun, or { action, scope, parameters }',
     'exemptions.users must be a list of strings',
     'logLevel must be a non-empty string',
     'port must be an integer from 0 to 65535',

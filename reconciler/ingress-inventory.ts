@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { DesiredIndexDoc } from '../core/desired-index.js';
+import { ingressRef, refOfIngress, type IngressRef } from '../core/ingress-hosts.js';
+import { apiErrorMessage, type Cluster } from './cluster.js';
+
+/**
+ * The Ingresses an Ingress's hosts are checked against by the pre-apply gate (every source's
+ * desired state, from the index, and the live cluster) and the audit (the live cluster). Live
+ * ones are listed on refresh; the last good list stays when a list fails.
+ */
+export class IngressInventory {
+  #live: IngressRef[] = [];
+  #version = 0;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly desired: () => DesiredIndexDoc | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** Changes whenever a refresh found different live Ingresses (a memo key). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** List the live Ingresses now. Never throws: a failed list is logged, the last one stays. */
+  async refresh(): Promise<void> {
+    try {
+      const items = await this.cluster.list('networking.k8s.io/v1', 'Ingress');
+      const next = items.flatMap((o) => refOfIngress(o) ?? []);
+      if (JSON.stringify(next) !== JSON.stringify(this.#live)) this.#version++;
+      this.#live = next;
+    } catch (err) {
+      this.log.warn({ reason: apiErrorMessage(err) }, 'ingress list failed; the last one stays');
+    }
+  }
+
+  /**
+   * For the gate of `source`: the other sources' desired Ingresses, the source's own desired
+   * ones now (`own`, from the revision being applied), and the live ones it did not apply
+   * (those it did are about to become what it declares).
+   */
+  forSource(source: string, own: readonly IngressRef[]): Iterable<IngressRef>[] {
+    const others = (this.desired()?.sources ?? [])
+      .filter((s) => s.name !== source)
+      .flatMap((s) => s.entries.flatMap((e) => ingressRef(e.declared) ?? []));
+    return [others, own, this.#live.filter((i) => i.source !== source)];
+  }
+
+  /**
+   * For the audit: the live Ingresses. The audit judges what exists; a declared Ingress the gate
+   * held back routes nothing, so it is no rival of a live one.
+   */
+  forAudit(): Iterable<IngressRef>[] {
+    return [this.#live];
+  }
+
+}
