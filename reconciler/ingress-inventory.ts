@@ -54,5 +54,4 @@ export class IngressInventory {
   forAudit(): Iterable<IngressRef>[] {
     return [this.#live];
   }
-
 }
