@@ -11,6 +11,11 @@ import {
 import { IngressInventory } from '../../reconciler/ingress-inventory.js';
 import { FakeCluster } from '../support/fake-cluster.js';
 
+const must = (obj: unknown) => {
+  const r = ingressRef(obj);
+  if (!r) throw new Error('not an Ingress');
+  return r;
+};
 const ing = (
   namespace: string,
   name: string,
@@ -51,12 +56,12 @@ t.test('an Ingress: its hosts, lower-cased, deduplicated, bounded', async (t) =>
 });
 
 t.test('claims: other Ingresses from any inventory; never itself', async (t) => {
-  const self = ingressRef(ing('shop', 'web', ['shop.example.com', 'free.example.com']))!;
-  const git = [ingressRef(ing('blog', 'site', ['shop.example.com']))!, self];
+  const self = must(ing('shop', 'web', ['shop.example.com', 'free.example.com']));
+  const git = [must(ing('blog', 'site', ['shop.example.com'])), self];
   const live = [
-    ingressRef(ing('shop', 'web', ['shop.example.com']))!,
-    ingressRef(ing('blog', 'site', ['shop.example.com']))!,
-    ingressRef(ing('promo', 'sale', ['shop.example.com', 'other.example.com']))!,
+    must(ing('shop', 'web', ['shop.example.com'])),
+    must(ing('blog', 'site', ['shop.example.com'])),
+    must(ing('promo', 'sale', ['shop.example.com', 'other.example.com'])),
   ];
   t.strictSame(hostClaims(self, [git, live]), { 'shop.example.com': ['blog/site', 'promo/sale'] });
   t.strictSame(hostClaims({ ...self, hosts: [] }, [git, live]), {});
@@ -119,15 +124,15 @@ t.test(
     t.equal(inv.version, 1, 'the same list: the memo key holds');
     // shop's new revision moves shop.example.com from "old" to "new": neither its own old
     // revision in the index nor its own live Ingress is a rival.
-    const mine = ingressRef(ing('shop', 'new', ['shop.example.com']))!;
+    const mine = must(ing('shop', 'new', ['shop.example.com']));
     t.strictSame(hostClaims(mine, inv.forSource('shop', [mine])), {});
-    const steal = ingressRef(ing('shop', 'steal', ['sale.example.com', 'blog.example.com']))!;
+    const steal = must(ing('shop', 'steal', ['sale.example.com', 'blog.example.com']));
     t.strictSame(hostClaims(steal, inv.forSource('shop', [steal])), {
       'sale.example.com': ['promo/sale'],
       'blog.example.com': ['blog/site'],
     });
     // The audit: live only.
-    const legacy = ingressRef(ing('legacy', 'x', ['shop.example.com', 'sale.example.com']))!;
+    const legacy = must(ing('legacy', 'x', ['shop.example.com', 'sale.example.com']));
     t.strictSame(hostClaims(legacy, inv.forAudit()), { 'shop.example.com': ['shop/old'] });
     // A failed list keeps the last one.
     cluster.list = async () => {
