@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { KubeConfig } from '@kubernetes/client-node';
+import { fromKubeconfig, inCluster } from './kube-access.js';
 import { LiveIngresses } from './live-ingresses.js';
 import type { DesiredIndexDoc, PolicyFilesDoc } from '../core/desired-index.js';
 import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
@@ -191,7 +191,7 @@ export async function startWebhook(
     caBundle: () => certs.current().caBundlePem,
     async close() {
       watcher?.close();
-      await live?.stop();
+      live?.stop();
       for (const f of feeds) f.close();
       certs.close();
       await server.close();
@@ -209,19 +209,15 @@ async function liveIngresses(
   logger: Logger,
   metrics: AdmissionMetrics,
 ): Promise<LiveIngresses> {
-  const kc = new KubeConfig();
-  if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
-  else kc.loadFromDefault();
+  const access = cfg.kubeconfig ? fromKubeconfig(cfg.kubeconfig) : inCluster();
   const live = new LiveIngresses(
-    kc,
+    access,
     logger,
     () => metrics.ingressWatchErrors.inc(),
     (n) => metrics.liveIngresses.set(n),
   );
-  await live.start().catch((err: unknown) => {
-    metrics.ingressWatchErrors.inc();
-    logger.warn({ reason: String(err).slice(0, 300) }, 'ingress watch: first list failed');
-  });
+  // A first list that fails is retried in the background (start() scheduled it).
+  await live.start().catch(() => undefined);
   return live;
 }
 
