@@ -30,6 +30,11 @@ export interface IndexSource {
    * so the webhook does not deny the reconciler's writes of exactly that state either.
    */
   readonly gate?: 'enforce' | 'warn' | 'off';
+  /**
+   * The user the source applies as when it is not the reconciler itself (a GitSource's
+   * serviceAccountName, impersonated): its writes of this source's objects are the reconciler's.
+   */
+  readonly applier?: string;
   readonly entries: readonly IndexEntry[];
 }
 

@@ -47,7 +47,7 @@ export interface Cluster {
   appliedRevision(namespace: string, source: string): Promise<string | undefined>;
   recordAppliedRevision(namespace: string, source: string, revision: string): Promise<void>;
   event(
-    ref: ObjectRef,
+    ref: ObjectRef & { readonly uid?: string },
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,
@@ -288,6 +288,7 @@ export function kubeCluster(kc: KubeConfig): Cluster {
             kind: ref.kind,
             name: ref.name,
             ...(ref.namespace ? { namespace: ref.namespace } : {}),
+            ...(ref.uid ? { uid: ref.uid } : {}),
           },
           type,
           reason,

@@ -1,3 +1,5 @@
+import type { TenancyRules } from './gitsource/spec.js';
+import type { ObjectRef } from './objects.js';
 import { parseEnforcement, type EnforcementConfig } from '../policies/engine/enforcement.js';
 import { ConfigError, ConfigReader, type KeyDoc } from '../core/config-reader.js';
 import { parseSource, SOURCE_KEYS } from './config-source.js';
@@ -57,6 +59,10 @@ export interface SourceConfig {
    * source carries) or `all` (any policy: the platform's policy repository). @default own
    */
   readonly policyEnforcement?: 'own' | 'all';
+  /** Apply as this user (impersonation: a GitSource's serviceAccountName). */
+  readonly impersonate?: string;
+  /** Where the source's Events go (a GitSource); default its inventory ConfigMap. */
+  readonly eventTarget?: ObjectRef & { readonly uid?: string };
 }
 
 export type GateMode = 'enforce' | 'warn' | 'off';
@@ -107,6 +113,11 @@ export interface ReconcilerConfig {
   /** Bearer token for the control routes (POST suspend/resume/sync, POST /audit); unset: off. */
   readonly controlTokenFile?: string;
   readonly policies: PolicyConfig;
+  /**
+   * GitSource objects (CRD driftgate.io/v1alpha1) as sources, beside the file's, and the
+   * platform's rules for them. Absent: the file's sources only.
+   */
+  readonly gitSources?: TenancyRules;
   /** Only the holder of the Lease reconciles, so several replicas are safe. */
   readonly leaderElection?: {
     readonly leaseName: string;
@@ -206,6 +217,23 @@ export const RECONCILER_KEYS: readonly KeyDoc[] = [
       { key: 'renewEvery', default: D.leaderElection.renewEvery, doc: 'renew period' },
     ],
   },
+  {
+    key: 'gitSources',
+    doc: 'GitSource objects (CRD) as sources, and the rules for tenants',
+    children: [
+      { key: 'enabled', default: false, doc: 'watch GitSources (the chart installs the CRD)' },
+      {
+        key: 'requireServiceAccount',
+        default: false,
+        doc: 'every GitSource must apply as a serviceAccountName',
+      },
+      {
+        key: 'crossNamespace',
+        default: false,
+        doc: 'a GitSource may send objects outside its own namespace',
+      },
+    ],
+  },
   { key: 'sources', doc: 'a list of Git sources', children: SOURCE_KEYS },
 ];
 
@@ -229,6 +257,18 @@ function leaderElection(
       identity: le.optStr('identity') ?? inputs.identity ?? D.leaderElection.identity,
       leaseDurationMs,
       renewEveryMs,
+    },
+  };
+}
+
+function gitSources(r: ConfigReader): Pick<ReconcilerConfig, 'gitSources'> {
+  const g = r.child('gitSources');
+  g.known(childKeys('gitSources'));
+  if (g.raw.enabled !== true) return {};
+  return {
+    gitSources: {
+      requireServiceAccount: g.bool('requireServiceAccount', false),
+      crossNamespace: g.bool('crossNamespace', false),
     },
   };
 }
@@ -297,6 +337,7 @@ export function parseReconcilerConfig(input: unknown, inputs: ConfigInputs = {})
     ...optional('controlTokenFile'),
     policies: policyConfig(r),
     ...leaderElection(r, inputs),
+    ...gitSources(r),
     sources,
   };
   if (r.problems.length > 0) throw new ReconcilerConfigError(r.problems);

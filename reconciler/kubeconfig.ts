@@ -39,3 +39,20 @@ export function sharedAgentCopy(kc: KubeConfig): KubeConfig {
   });
   return withSharedAgent(copy);
 }
+
+/**
+ * A copy of `kc` (shared agent) whose requests impersonate `user` (Impersonate-User; for a
+ * ServiceAccount the apiserver adds its groups). The reconciler needs `impersonate` on it.
+ */
+export function impersonating(kc: KubeConfig, user: string): KubeConfig {
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: kc.clusters,
+    users: kc.users.map((u) =>
+      u.name === kc.getCurrentUser()?.name ? { ...u, impersonateUser: user } : u,
+    ),
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return withSharedAgent(copy);
+}

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AuthenticationV1Api,
@@ -12,16 +12,15 @@ import { PolicyHub } from './policy-hub.js';
 import { pino, type Logger } from 'pino';
 import { kubeCluster, type Cluster } from './cluster.js';
 import { sharedAgentCopy } from './kubeconfig.js';
-import type { ReconcilerConfig, SourceConfig } from './config.js';
+import type { ReconcilerConfig } from './config.js';
 import { ReconcilerMetrics } from './metrics.js';
 import { kubeWatch, ReconcilerRuntime } from './runtime.js';
 import { startStatusServer } from './server.js';
-import { SourceReconciler } from './source-reconciler.js';
-import { GitSource, type GitAuth } from './source/git-source.js';
-import { CommitVerifier } from './verify/verifier.js';
-
-/** util-linux prlimit (in the image and on Debian): hard memory limits for renderers. */
-const PRLIMIT = '/usr/bin/prlimit';
+import { kubernetesControlAuth } from './control-auth.js';
+import type { SourceReconciler } from './source-reconciler.js';
+import { sourceFactory } from './source-factory.js';
+import { GitSourceController } from './gitsource/controller.js';
+export { gitAuth } from './source-factory.js';
 
 export interface ReconcilerHandle {
   readonly runtime: ReconcilerRuntime;
@@ -43,23 +42,6 @@ export interface ReconcilerRuntimeDeps {
   readonly autoStart?: boolean;
   /** Leadership lost (leader election): the runtime is stopped; the CLI exits. */
   readonly onLostLeadership?: () => void;
-}
-
-/** Git credentials of a source, read from their files on every use. */
-export function gitAuth(s: SourceConfig): (() => GitAuth | undefined) | undefined {
-  const c = s.credentials;
-  if (!c) return undefined;
-  // Read on every use so rotated Secrets apply without a restart; the values are never logged.
-  return () => {
-    if (c.tokenFile)
-      return { username: 'x-access-token', password: readFileSync(c.tokenFile, 'utf8').trim() };
-    if (c.usernameFile && c.passwordFile)
-      return {
-        username: readFileSync(c.usernameFile, 'utf8').trim(),
-        password: readFileSync(c.passwordFile, 'utf8').trim(),
-      };
-    return undefined;
-  };
 }
 
 /** Who the reconciler is to the apiserver (SelfSubjectReview); a fallback name if it cannot ask. */
@@ -94,38 +76,22 @@ export async function startReconciler(
   if (!built.ok) logger.error({ reason: built.error }, 'built-in policies do not build');
   const identity = await whoAmI(clientKc);
   // Sources report break-glass expiries to the runtime, which is built after them.
-  const late: { runtime?: ReconcilerRuntime } = {};
+  const late: { runtime?: ReconcilerRuntime; gitSources?: GitSourceController } = {};
   const sources: SourceReconciler[] = [];
   // Ingress hosts are checked against every source's desired state and the live cluster.
   const ingresses = new IngressInventory(cluster, () => late.runtime?.desiredIndex(), logger);
-  for (const s of cfg.sources) {
-    const a = gitAuth(s);
-    const git = new GitSource({
-      url: s.repoURL,
-      ref: s.ref,
-      cacheDir: join(cfg.cacheDir, 'git'),
-      ...(a ? { auth: a } : {}),
-    });
-    const verifier = await CommitVerifier.create(s.verification.trust);
-    sources.push(
-      new SourceReconciler(s, git, verifier, {
-        cluster,
-        metrics,
-        logger,
-        tools: {
-          kustomizePath: cfg.kustomizePath,
-          helmPath: cfg.helmPath,
-          ...(existsSync(PRLIMIT) ? { prlimitPath: PRLIMIT } : {}),
-        },
-        namespace: cfg.namespace,
-        policies: hub,
-        gate: cfg.policies.gate,
-        identity,
-        ingresses,
-        onBreakGlass: (ref, at) => late.runtime?.breakGlassSeen(s.name, ref, at),
-      }),
-    );
-  }
+  const factory = sourceFactory({
+    cfg,
+    kubeConfig: deps.cluster ? undefined : clientKc,
+    cluster,
+    metrics,
+    logger,
+    hub,
+    identity,
+    ingresses,
+    onBreakGlass: (source, ref, at) => late.runtime?.breakGlassSeen(source, ref, at),
+  });
+  for (const s of cfg.sources) sources.push(await factory.make(s));
   const objects = KubernetesObjectApi.makeApiClient(clientKc);
   const discover = (apiVersion: string, kind: string): Promise<V1APIResource | undefined> =>
     (
@@ -136,6 +102,9 @@ export async function startReconciler(
     metrics,
     sources,
     watch: kubeWatch(deps.kubeConfig, discover),
+    onReconciled: (name) => {
+      if (late.gitSources?.owns(name)) void late.gitSources.publish(name);
+    },
     audit: {
       cluster,
       hub,
@@ -150,6 +119,28 @@ export async function startReconciler(
     },
   });
   late.runtime = runtime;
+  const gitSources = cfg.gitSources
+    ? new GitSourceController({
+        kc: clientKc,
+        cluster,
+        writerOf: factory.writerOf,
+        makeSource: factory.make,
+        sources: runtime,
+        rules: cfg.gitSources,
+        namespace: cfg.namespace,
+        logger,
+      })
+    : undefined;
+  late.gitSources = gitSources;
+  // The leader takes in GitSources (and writes their status); a follower waits.
+  const start = async (): Promise<void> => {
+    runtime.start();
+    await gitSources
+      ?.start()
+      .catch((err: unknown) =>
+        logger.error({ reason: (err as Error).message }, 'GitSources cannot be watched'),
+      );
+  };
   const server = await startStatusServer({
     host: cfg.host,
     port: cfg.statusPort,
@@ -163,6 +154,9 @@ export async function startReconciler(
       cfg.stateTokenFile ? readFileSync(cfg.stateTokenFile, 'utf8').trim() : undefined,
     controlToken: () =>
       cfg.controlTokenFile ? readFileSync(cfg.controlTokenFile, 'utf8').trim() : undefined,
+    controlAuth: kubernetesControlAuth(clientKc),
+    namespace: cfg.namespace,
+    isGitSource: (name) => late.gitSources?.owns(name) ?? false,
     policies: () => hub.served,
     ready: () => elector?.leading ?? true,
   });
@@ -178,9 +172,10 @@ export async function startReconciler(
           renewEveryMs: le.renewEveryMs,
         },
         {
-          onStartedLeading: () => (deps.autoStart ?? true) && runtime.start(),
+          onStartedLeading: () => void ((deps.autoStart ?? true) && start()),
           onStoppedLeading: () => {
             runtime.stop();
+            void gitSources?.stop();
             deps.onLostLeadership?.();
           },
         },
@@ -188,7 +183,7 @@ export async function startReconciler(
       )
     : undefined;
   if (elector) elector.start();
-  else if (deps.autoStart ?? true) runtime.start();
+  else if (deps.autoStart ?? true) await start();
   logger.info({ sources: sources.length, port: server.port }, 'reconciler started');
   logger.info({ identity }, 'reconciler identity');
   return {
@@ -200,6 +195,7 @@ export async function startReconciler(
     leading: () => elector?.leading ?? true,
     async close() {
       await elector?.stop();
+      await gitSources?.stop();
       runtime.stop();
       await server.close();
     },

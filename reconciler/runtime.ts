@@ -1,6 +1,5 @@
 import type { IngressInventory } from './ingress-inventory.js';
 import { createHash } from 'node:crypto';
-import { Watch, type KubeConfig, type V1APIResource } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { backoffMs } from '../core/backoff.js';
 import type { DesiredIndexDoc, IndexSource } from '../core/desired-index.js';
@@ -8,16 +7,17 @@ import { KeyedQueue } from '../core/keyed-queue.js';
 import { runAudit, type AuditReport } from './audit.js';
 import type { Cluster } from './cluster.js';
 import { SOURCE_LABEL } from './cluster.js';
-import type { PolicyConfig, SourceConfig } from './config.js';
+import type { PolicyConfig } from './config.js';
 import type { ReconcilerMetrics } from './metrics.js';
-import { groupOf, refKey, type ObjectRef } from './objects.js';
+import { refKey, type ObjectRef } from './objects.js';
 import type { PolicyHub } from './policy-hub.js';
 import { KeyedTimers, realClock, type Clock } from './runtime/clock.js';
 import { KindWatches, type OpenWatch, type WatchedObject } from './runtime/watches.js';
 import type { SourceReconciler } from './source-reconciler.js';
-import { Next, ReconcileError } from './sync/errors.js';
+import { retryDelay } from './runtime/retry.js';
 
 export { backoffMs, KeyedQueue };
+export { kubeWatch, retryDelay } from './runtime/retry.js';
 
 /** First and longest wait before an object still Progressing is looked at again. */
 const PROGRESS_FIRST_MS = 2_000;
@@ -27,40 +27,6 @@ const PROGRESS_MAX_OBJECTS = 100;
 
 /** A break-glass heal runs this long after the expiry, so the apiserver's clock has passed it. */
 const GLASS_GRACE_MS = 250;
-
-/**
- * When to reconcile again after a failed reconcile (the `n`th in a row). Pure. Waiting errors
- * say when; transient ones back off up to the retry limit, then fall back to the interval.
- */
-export function retryDelay(
-  err: unknown,
-  n: number,
-  cfg: Pick<SourceConfig, 'retry' | 'intervalMs'>,
-): number {
-  if (err instanceof ReconcileError && err.next === Next.waiting && err.retryAfterMs !== undefined)
-    return Math.min(err.retryAfterMs, cfg.intervalMs);
-  if (err instanceof ReconcileError && err.next === Next.stalled) return cfg.intervalMs;
-  const r = cfg.retry;
-  return n < r.limit ? backoffMs(n, r.backoffMs, r.factor, r.maxMs) : cfg.intervalMs;
-}
-
-/** A watch on a kind through client-node, for objects labelled with a source. */
-export function kubeWatch(
-  kc: KubeConfig,
-  discover: (apiVersion: string, kind: string) => Promise<V1APIResource | undefined>,
-): OpenWatch {
-  return async (apiVersion, kind, onEvent, onEnd) => {
-    const res = await discover(apiVersion, kind);
-    if (!res) throw new Error(`no resource for ${apiVersion} ${kind}`);
-    const path = `${groupOf(apiVersion) ? `/apis/${apiVersion}` : `/api/${apiVersion}`}/${res.name}`;
-    return new Watch(kc).watch(
-      path,
-      { labelSelector: SOURCE_LABEL, allowWatchBookmarks: false },
-      onEvent,
-      onEnd,
-    );
-  };
-}
 
 /** The sources as the runtime drives them (SourceReconciler; tests may pass fakes). */
 export type RuntimeSource = Pick<
@@ -75,6 +41,8 @@ export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
   readonly watch: OpenWatch;
   /** @default realClock */
   readonly clock?: Clock;
+  /** After every reconcile of a source, whatever its outcome (GitSource status). */
+  readonly onReconciled?: (name: string) => void;
   /** Audit: the cluster to list, the policies, and which kinds and namespaces. */
   readonly audit?: {
     readonly cluster: Cluster;
@@ -100,6 +68,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   #failures = new Map<string, number>();
   #byName: Map<string, S>;
   #tried = new Set<string>();
+  #started: boolean;
   #index: { doc: DesiredIndexDoc; key: string } | undefined;
   #audit: AuditReport | undefined;
 
@@ -108,6 +77,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     this.#timers = new KeyedTimers(this.#clock);
     this.queue = new KeyedQueue((n) => o.metrics.queueDepth.set(n));
     this.#byName = new Map(o.sources.map((s) => [s.cfg.name, s]));
+    this.#started = false;
     this.#watches = new KindWatches({
       open: o.watch,
       clock: this.#clock,
@@ -122,12 +92,31 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   }
 
   get sources(): readonly S[] {
-    return this.o.sources;
+    return [...this.#byName.values()];
   }
 
   start(): void {
-    for (const s of this.o.sources) this.#schedule(s, 0);
+    this.#started = true;
+    for (const s of this.#byName.values()) this.#schedule(s, 0);
     this.#auditLoop();
+  }
+
+  /**
+   * Add a source, or replace the one of that name (a GitSource edited): the old one's timers
+   * stop; the new one reconciles at once (after the old one's reconcile in flight, if any).
+   */
+  putSource(s: S): void {
+    this.removeSource(s.cfg.name);
+    this.#byName.set(s.cfg.name, s);
+    if (this.#started) this.#schedule(s, 0);
+  }
+
+  /** Stop driving a source (its objects stay; the caller prunes them if it must). */
+  removeSource(name: string): void {
+    this.#timers.cancel(`source|${name}`);
+    this.#byName.delete(name);
+    this.#tried.delete(name);
+    this.#failures.delete(name);
   }
 
   #auditLoop(): void {
@@ -175,9 +164,9 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
 
   /** The desired-state index of every source's verified commit (rebuilt when one moves). */
   desiredIndex(): DesiredIndexDoc {
-    const key = this.o.sources.map((s) => `${s.cfg.name}@${s.indexKey}`).join(',');
+    const key = this.sources.map((s) => `${s.cfg.name}@${s.indexKey}`).join(',');
     if (this.#index?.key === key) return this.#index.doc;
-    const sources = this.o.sources
+    const sources = this.sources
       .map((s) => s.indexSource())
       .filter((x): x is IndexSource => x !== undefined);
     const generation = createHash('sha256').update(key).digest('hex').slice(0, 20);
@@ -199,7 +188,10 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     if (!s) return Promise.reject(new Error(`no source named ${name}`));
     return this.queue
       .run(name, () => s.reconcile())
-      .finally(() => this.#tried.add(name))
+      .finally(() => {
+        this.#tried.add(name);
+        this.o.onReconciled?.(name);
+      })
       .then(() => {
         this.#followProgress(s, PROGRESS_FIRST_MS);
         return this.#ensureWatches(s);
@@ -230,22 +222,24 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
 
   /** Whether every source has been reconciled at least once (successfully or not). */
   everySourceTried(): boolean {
-    return this.o.sources.every((s) => this.#tried.has(s.cfg.name));
+    return this.sources.every((s) => this.#tried.has(s.cfg.name));
   }
 
   // Reconcile a source after `delay`, then again by its interval or by what its error says.
   #schedule(s: RuntimeSource, delay: number): void {
     const name = s.cfg.name;
     this.#timers.after(`source|${name}`, delay, () => {
+      // A source replaced or removed meanwhile is not scheduled again: its successor is.
+      const current = () => this.#byName.get(name) === s;
       this.reconcileNow(name).then(
         () => {
           this.#failures.set(name, 0);
-          this.#schedule(s, s.cfg.intervalMs);
+          if (current()) this.#schedule(s, s.cfg.intervalMs);
         },
         (err: unknown) => {
           const n = this.#failures.get(name) ?? 0;
           this.#failures.set(name, n + 1);
-          this.#schedule(s, retryDelay(err, n, s.cfg));
+          if (current()) this.#schedule(s, retryDelay(err, n, s.cfg));
         },
       );
     });
@@ -286,7 +280,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
    * Resync every source that declares the kind, so such drift is still reverted.
    */
   #resyncAfterGap(apiVersion: string, kind: string): void {
-    for (const s of this.o.sources) {
+    for (const s of this.sources) {
       if (
         !s.state.desired.some((r) => r.object.apiVersion === apiVersion && r.object.kind === kind)
       )

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { closeServer, listen, metricsServer } from '../core/http.js';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
+import { controlAttributes, type ControlAuth } from './control-auth.js';
 import type { Registry } from 'prom-client';
 import type { ReconcilerRuntime } from './runtime.js';
 import { statusView } from './status.js';
@@ -63,13 +64,48 @@ export interface StatusServerOptions {
   readonly hookSecret?: () => string | undefined;
   /** Bearer token for the webhooks' feed (/v1/desired, /v1/policies); unset: the feed is off. */
   readonly stateToken?: () => string | undefined;
-  /** Bearer token for the control routes; unset: they are off (403). */
+  /** A bearer token for the control routes (the CLI's); unset: only Kubernetes tokens. */
   readonly controlToken?: () => string | undefined;
+  /** Kubernetes tokens for the control routes: TokenReview + SubjectAccessReview. */
+  readonly controlAuth?: ControlAuth;
+  /** driftgate's namespace (RBAC attributes of file sources). @default driftgate-system */
+  readonly namespace?: string;
+  /** Whether a source is a GitSource (its suspension lives in spec.suspend). */
+  readonly isGitSource?: (name: string) => boolean;
   /** The Git policies of the live bundle. */
   readonly policies?: () => object | undefined;
   /** Ready to serve the feed: the leader (leader election), or always. */
   readonly ready?: () => boolean;
   readonly logger: Logger;
+}
+
+/**
+ * Why a control request is refused (401: no valid credentials, 403: not allowed), or undefined.
+ * The control token (the CLI's) or a Kubernetes token that RBAC allows for the route.
+ */
+async function controlDenied(
+  o: StatusServerOptions,
+  req: IncomingMessage,
+  path: string,
+): Promise<{ code: 401 | 403 | 503; reason: string } | undefined> {
+  const header = String(req.headers.authorization ?? '');
+  const bearer = /^Bearer (\S+)$/.exec(header)?.[1];
+  if (!bearer) return { code: 401, reason: 'bearer token missing' };
+  const token = o.controlToken?.();
+  if (token && safeEqual(header, `Bearer ${token}`)) return undefined;
+  if (!o.controlAuth) return { code: 401, reason: 'bearer token wrong' };
+  const attrs = controlAttributes(path, o.namespace ?? 'driftgate-system');
+  if (!attrs) return { code: 403, reason: 'not a control route' };
+  const v = await o.controlAuth(bearer, attrs).catch((err: unknown) => ({
+    ok: false as const,
+    code: 503 as const,
+    reason: `cannot review the token now: ${(err as Error).message.slice(0, 200)}`,
+  }));
+  if (v.ok) {
+    o.logger.info({ user: v.user, path }, 'control request');
+    return undefined;
+  }
+  return { code: v.code, reason: v.reason };
 }
 
 /** Serve a document with an ETag; 304 when the client has it; gzip when accepted. */
@@ -131,10 +167,8 @@ export async function startStatusServer(
     const control = req.method === 'POST' && (url.pathname === '/audit' || parts[0] === 'sources');
     if (control) {
       // Suspending a source or forcing a sync changes what is enforced: authenticated only.
-      const token = o.controlToken?.();
-      if (!token) return json(res, 403, { error: 'control is off: set controlTokenFile' });
-      if (!safeEqual(String(req.headers.authorization ?? ''), `Bearer ${token}`))
-        return json(res, 401, { error: 'bearer token missing or wrong' });
+      const denied = await controlDenied(o, req, url.pathname);
+      if (denied) return json(res, denied.code, { error: denied.reason });
     }
     if (url.pathname === '/audit') {
       const report = req.method === 'POST' ? await o.runtime.auditNow() : o.runtime.lastAudit;
@@ -156,6 +190,10 @@ export async function startStatusServer(
     if (req.method === 'POST' && parts[0] === 'sources' && parts[1] && parts[2]) {
       const s = o.runtime.source(parts[1]);
       if (!s) return json(res, 404, { error: `no source named ${parts[1]}` });
+      if (parts[2] !== 'sync' && o.isGitSource?.(s.cfg.name))
+        return json(res, 409, {
+          error: `${s.cfg.name} is a GitSource: set spec.suspend (kubectl patch, or driftgate ${parts[2]})`,
+        });
       if (parts[2] === 'suspend') s.suspend();
       else if (parts[2] === 'resume') s.resume();
       else if (parts[2] !== 'sync')

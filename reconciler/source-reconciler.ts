@@ -27,7 +27,7 @@ import { loadPolicies } from './sync/policies.js';
 import { heldObjects, prune } from './sync/prune.js';
 import { renderCommit } from './sync/render.js';
 import { RevisionHooks } from './sync/revision-hooks.js';
-import { publish, recordOutcome } from './sync/status.js';
+import { announce, publish, recordOutcome } from './sync/status.js';
 import { CommitRefused, verifyHead } from './sync/verify.js';
 
 export type { SourceDeps };
@@ -60,6 +60,8 @@ export class SourceReconciler {
   readonly #hooks: RevisionHooks;
   /** A head whose adoption stalled: not retried until the head moves. */
   #stalled: { head: string; error: ReconcileError } | undefined;
+  /** The last error an event was recorded for. */
+  #announced: string | undefined;
 
   constructor(
     readonly cfg: SourceConfig,
@@ -131,7 +133,9 @@ export class SourceReconciler {
       this.log.error({ code: e.code, reason: e.message }, 'reconcile failed');
     } finally {
       const revision = this.state.revision;
-      recordOutcome(ctx, { adopt, converge, newRevision: this.#applied.isNew(revision) });
+      const newRevision = this.#applied.isNew(revision);
+      recordOutcome(ctx, { adopt, converge, newRevision });
+      this.#announced = await announce(ctx, newRevision && converge.length === 0, this.#announced);
       if (converge.length === 0 && !this.state.suspended && revision)
         await this.#applied.record(revision);
       stop();
@@ -268,6 +272,7 @@ export class SourceReconciler {
       repoURL: this.repo,
       revision: this.state.revision,
       gate: this.d.gate ?? 'off',
+      ...(this.cfg.impersonate ? { applier: this.cfg.impersonate } : {}),
       entries: indexEntries(
         this.cfg,
         [...this.state.desired, ...this.#held.values()].filter(

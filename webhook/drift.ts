@@ -178,6 +178,8 @@ export function checkGit(
   const name = objectName(req);
   const res = req.resource;
   const d = name && res ? index.find(res.group, res.resource, req.namespace, name) : undefined;
+  // A tenant source applies as its ServiceAccount: those writes of its own objects are its sync.
+  if (d?.source.applier !== undefined && d.source.applier === user) return { kind: 'unmanaged' };
   if (!d) return governed(req, cfg, name);
   const sub = req.subResource ?? '';
   if (sub === 'scale') {

@@ -53,7 +53,7 @@ export async function sourceEvent(
   reason: string,
   message: string,
 ): Promise<void> {
-  const ref: ObjectRef = {
+  const ref: ObjectRef = ctx.cfg.eventTarget ?? {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     namespace: ctx.d.namespace,

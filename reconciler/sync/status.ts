@@ -1,7 +1,7 @@
 import { aggregateHealth } from '../health.js';
 import { SyncStatus } from '../metrics.js';
 import type { SourceState } from '../source-state.js';
-import type { SyncContext } from './context.js';
+import { sourceEvent, type SyncContext } from './context.js';
 import { mostUrgent, ReconcileCode, type ReconcileError } from './errors.js';
 
 /** Outcomes that are reported but are not failures of the sync itself. */
@@ -100,4 +100,26 @@ export function publish(ctx: SyncContext): void {
   refreshStatus(state);
   m.suspended.set({ source }, state.suspended ? 1 : 0);
   m.setSourceInfo(source, ctx.repo, ctx.cfg.path, state.syncStatus, state.health);
+}
+
+/**
+ * Events for people watching the source (kubectl describe): a revision applied, and a failure
+ * when it is new (said once, not every retry). Returns the error now announced.
+ */
+export async function announce(
+  ctx: SyncContext,
+  applied: boolean,
+  announced: string | undefined,
+): Promise<string | undefined> {
+  const { revision, signer, lastError } = ctx.state;
+  if (applied && revision)
+    await sourceEvent(
+      ctx,
+      'Normal',
+      'RevisionApplied',
+      `applied ${revision.slice(0, 12)} signed by ${signer ?? 'a trusted key'}`,
+    );
+  if (lastError && lastError !== announced)
+    await sourceEvent(ctx, 'Warning', 'SyncFailed', lastError.slice(0, 800));
+  return lastError;
 }

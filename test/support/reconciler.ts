@@ -39,6 +39,7 @@ export async function startTestReconciler(
   cp: ControlPlane,
   sources: readonly Record<string, unknown>[],
   extra: Record<string, unknown> = {},
+  opts: { readonly autoStart?: boolean } = {},
 ): Promise<TestReconciler> {
   const cache = mkdtempSync(join(tmpdir(), 'dg-reconciler-'));
   const controlToken = randomBytes(16).toString('hex');
@@ -59,7 +60,7 @@ export async function startTestReconciler(
     kubeConfig: cp.kubeConfig('reconciler'),
     logger: pino({ level: process.env.DG_LOG ?? 'silent' }),
     defaultMetrics: false,
-    autoStart: false,
+    autoStart: opts.autoStart ?? false,
   });
   const base = `http://127.0.0.1:${handle.port}`;
   return {

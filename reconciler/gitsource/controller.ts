@@ -1,0 +1,313 @@
+import {
+  CustomObjectsApi,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { KeyedQueue } from '../../core/keyed-queue.js';
+import { isObject } from '../../core/object.js';
+import { apiErrorMessage, SOURCE_LABEL, type Cluster } from '../cluster.js';
+import type { SourceConfig } from '../config.js';
+import type { SourceReconciler } from '../source-reconciler.js';
+import {
+  CLEANUP_FINALIZER,
+  GITSOURCE,
+  impersonationOf,
+  REQUESTED_AT,
+  sourceFromGitSource,
+  sourceNameOf,
+  type GitSourceObject,
+  type TenancyRules,
+} from './spec.js';
+import { gitSourceStatus, type Condition } from './status.js';
+
+/** The runtime as the controller drives it. */
+export interface SourceSet {
+  source(name: string): SourceReconciler | undefined;
+  putSource(s: SourceReconciler): void;
+  removeSource(name: string): void;
+  reconcileNow(name: string): Promise<void>;
+}
+
+export interface GitSourceControllerOptions {
+  readonly kc: KubeConfig;
+  /** The reconciler's own cluster access (reads, trust ConfigMaps, inventories). */
+  readonly cluster: Cluster;
+  /** The cluster a source writes through (impersonating its ServiceAccount, if any). */
+  readonly writerOf: (cfg: SourceConfig) => Cluster;
+  readonly makeSource: (cfg: SourceConfig) => Promise<SourceReconciler>;
+  readonly sources: SourceSet;
+  readonly rules: TenancyRules;
+  /** driftgate's namespace: where inventories live. */
+  readonly namespace: string;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+interface Known {
+  obj: GitSourceObject;
+  /** The source config it runs with (JSON, suspend left out), or undefined when refused. */
+  key?: string;
+  requestedAt?: string;
+  problems: readonly string[];
+}
+
+const configKey = (c: SourceConfig): string => JSON.stringify({ ...c, suspend: undefined });
+
+/**
+ * GitSources as sources: each object's spec becomes a source the runtime drives (created,
+ * replaced on edit, suspended by spec.suspend, synced now by the requested-at annotation,
+ * removed on delete, its objects deleted first under deletionPolicy Delete), and each reconcile
+ * is written back to the object's status subresource as conditions.
+ */
+export class GitSourceController {
+  readonly #queue = new KeyedQueue();
+  readonly #known = new Map<string, Known>();
+  readonly #api: CustomObjectsApi;
+  #informer: ReturnType<typeof makeInformer<KubernetesObject>> | undefined;
+  #stopped = false;
+
+  constructor(private readonly o: GitSourceControllerOptions) {
+    this.#api = o.kc.makeApiClient(CustomObjectsApi);
+  }
+
+  /** Whether a source name is a GitSource's (the runtime reports every reconcile). */
+  owns(name: string): boolean {
+    return this.#known.has(name);
+  }
+
+  async start(): Promise<void> {
+    const { group, version, plural } = GITSOURCE;
+    const inf = makeInformer<KubernetesObject>(
+      this.o.kc,
+      `/apis/${group}/${version}/${plural}`,
+      () => this.#api.listClusterCustomObject({ group, version, plural }),
+    );
+    const seen = (obj: KubernetesObject) => void this.#enqueue(obj as unknown as GitSourceObject);
+    inf.on('add', seen);
+    inf.on('update', seen);
+    inf.on('delete', (obj) => {
+      const o = obj as unknown as GitSourceObject;
+      void this.#queue.run(sourceNameOf(o), async () => this.#forget(sourceNameOf(o)));
+    });
+    inf.on('error', (err) => {
+      this.o.logger.warn({ reason: apiErrorMessage(err) }, 'GitSource watch failed; reopening');
+      if (!this.#stopped) setTimeout(() => void inf.start().catch(() => undefined), 2000);
+    });
+    this.#informer = inf;
+    await inf.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#informer?.stop();
+  }
+
+  /** Write a source's state to its GitSource's status (after each reconcile). */
+  publish(name: string, reconciling = false): Promise<void> {
+    const k = this.#known.get(name);
+    const s = this.o.sources.source(name);
+    if (!k || !s || k.problems.length > 0) return Promise.resolve();
+    const previous = conditionsOf(k.obj);
+    const status = gitSourceStatus(s.state, {
+      ...(k.obj.metadata.generation !== undefined ? { generation: k.obj.metadata.generation } : {}),
+      previous,
+      now: this.#now(),
+      reconciling,
+    });
+    return this.#patchStatus(k.obj, status);
+  }
+
+  #now(): string {
+    return new Date((this.o.now ?? Date.now)()).toISOString();
+  }
+
+  #enqueue(obj: GitSourceObject): Promise<void> {
+    return this.#queue.run(sourceNameOf(obj), () =>
+      this.#upsert(obj).catch((err: unknown) =>
+        this.o.logger.error(
+          { source: sourceNameOf(obj), reason: apiErrorMessage(err) },
+          'GitSource not taken in; the next event retries',
+        ),
+      ),
+    );
+  }
+
+  async #upsert(obj: GitSourceObject): Promise<void> {
+    const name = sourceNameOf(obj);
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    if (obj.metadata.deletionTimestamp) return this.#delete(obj);
+    await this.#finalizer(obj, spec.deletionPolicy === 'Delete');
+    const trust = await this.#trust(obj, spec);
+    const { source, problems } = sourceFromGitSource(obj, trust, this.o.rules);
+    const prev = this.#known.get(name);
+    const requestedAt = obj.metadata.annotations?.[REQUESTED_AT];
+    if (!source) {
+      // A bad spec stalls; the source that ran before keeps running on its last good spec.
+      this.#known.set(name, { ...(prev ?? {}), obj, problems });
+      return this.#stalled(obj, problems);
+    }
+    const key = configKey(source);
+    const running = this.o.sources.source(name);
+    this.#known.set(name, { obj, key, problems: [], ...(requestedAt ? { requestedAt } : {}) });
+    if (!running || prev?.key !== key) {
+      this.o.sources.putSource(await this.o.makeSource(source));
+      return this.publish(name, true);
+    }
+    if (source.suspend !== running.state.suspended) {
+      if (source.suspend) running.suspend();
+      else running.resume();
+    }
+    if (requestedAt && requestedAt !== prev?.requestedAt)
+      void this.o.sources.reconcileNow(name).catch(() => undefined);
+    return this.publish(name);
+  }
+
+  async #trust(
+    obj: GitSourceObject,
+    spec: Record<string, unknown>,
+  ): Promise<Record<string, string> | undefined> {
+    const v = isObject(spec.verification) ? spec.verification : {};
+    const ref = isObject(v.configMapRef) ? v.configMapRef : {};
+    if (typeof ref.name !== 'string') return undefined;
+    const cm = await this.o.cluster.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: obj.metadata.namespace,
+      name: ref.name,
+    });
+    const data = cm && isObject(cm.data) ? cm.data : undefined;
+    return data
+      ? Object.fromEntries(
+          Object.entries(data).flatMap(([k, x]) => (typeof x === 'string' ? [[k, x]] : [])),
+        )
+      : undefined;
+  }
+
+  /** Keep the cleanup finalizer exactly when the deletion policy is Delete. */
+  async #finalizer(obj: GitSourceObject, want: boolean): Promise<void> {
+    const list = obj.metadata.finalizers ?? [];
+    if (list.includes(CLEANUP_FINALIZER) === want) return;
+    const finalizers = want
+      ? [...list, CLEANUP_FINALIZER]
+      : list.filter((f) => f !== CLEANUP_FINALIZER);
+    await this.#api.patchNamespacedCustomObject(
+      { ...this.#path(obj), body: { metadata: { finalizers } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
+  /**
+   * deletionPolicy Delete: delete what the source applied (live, and labelled as this source's:
+   * never anyone else's), as its writer, then let go. A failure keeps the finalizer and is
+   * retried; what the writer may not delete was never its to create.
+   */
+  async #delete(obj: GitSourceObject): Promise<void> {
+    const name = sourceNameOf(obj);
+    const running = this.o.sources.source(name);
+    this.o.sources.removeSource(name);
+    if ((obj.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) {
+      // After a restart the source may not run yet: its writer comes from the spec alone.
+      const as = impersonationOf(obj);
+      const writer = running
+        ? this.o.writerOf(running.cfg)
+        : this.o.writerOf({ impersonate: as } as SourceConfig);
+      const refs = await this.o.cluster.readInventory(this.o.namespace, name);
+      let deleted = 0;
+      const failed: string[] = [];
+      for (const ref of refs) {
+        const live = await this.o.cluster.get(ref);
+        const labels = isObject(live?.metadata) ? live.metadata.labels : undefined;
+        if (!isObject(labels) || labels[SOURCE_LABEL] !== name) continue;
+        await writer.delete(ref).then(
+          () => deleted++,
+          (err: unknown) =>
+            failed.push(`${ref.kind} ${ref.namespace ?? ''}/${ref.name}: ${apiErrorMessage(err)}`),
+        );
+      }
+      if (failed.length > 0) {
+        // Put back so a later event (or the retry below) finds it again.
+        if (running) this.o.sources.putSource(running);
+        this.#retryLater(obj);
+        throw new Error(`not deleted: ${failed.join('; ').slice(0, 1000)}`);
+      }
+      await this.o.cluster.writeInventory(this.o.namespace, name, []);
+      this.o.logger.info({ source: name, deleted }, 'GitSource deleted with its objects');
+    }
+    this.#known.delete(name);
+    await this.#finalizer(obj, false);
+  }
+
+  #retryLater(obj: GitSourceObject): void {
+    setTimeout(() => {
+      if (!this.#stopped) void this.#enqueue(obj);
+    }, 10_000).unref();
+  }
+
+  #forget(name: string): void {
+    this.o.sources.removeSource(name);
+    this.#known.delete(name);
+  }
+
+  async #stalled(obj: GitSourceObject, problems: readonly string[]): Promise<void> {
+    const message = problems.join('; ').slice(0, 2000);
+    const previous = conditionsOf(obj);
+    const now = this.#now();
+    const at = (type: string, status: string) =>
+      previous.find((c) => c.type === type && c.status === status)?.lastTransitionTime ?? now;
+    const gen = obj.metadata.generation;
+    const mk = (
+      type: string,
+      status: 'True' | 'False',
+      reason: string,
+      msg: string,
+    ): Condition => ({
+      type,
+      status,
+      reason,
+      message: msg,
+      lastTransitionTime: at(type, status),
+      ...(gen !== undefined ? { observedGeneration: gen } : {}),
+    });
+    await this.#patchStatus(obj, {
+      ...(gen !== undefined ? { observedGeneration: gen } : {}),
+      conditions: [
+        mk('Ready', 'False', 'InvalidSpec', message),
+        mk('Stalled', 'True', 'InvalidSpec', message),
+        mk('Reconciling', 'False', 'Idle', ''),
+      ],
+    });
+  }
+
+  async #patchStatus(obj: GitSourceObject, status: Record<string, unknown>): Promise<void> {
+    await this.#api
+      .patchNamespacedCustomObjectStatus(
+        { ...this.#path(obj), body: { status } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      )
+      .catch((err: unknown) =>
+        this.o.logger.warn(
+          { source: sourceNameOf(obj), reason: apiErrorMessage(err) },
+          'GitSource status not written',
+        ),
+      );
+  }
+
+  #path(obj: GitSourceObject) {
+    return {
+      group: GITSOURCE.group,
+      version: GITSOURCE.version,
+      plural: GITSOURCE.plural,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+    };
+  }
+}
+
+const conditionsOf = (obj: GitSourceObject): Condition[] => {
+  const st = (obj as { status?: { conditions?: unknown } }).status;
+  return Array.isArray(st?.conditions) ? (st.conditions as Condition[]) : [];
+};

@@ -1,0 +1,148 @@
+import { ConfigReader } from '../../core/config-reader.js';
+import { isObject } from '../../core/object.js';
+import type { SourceConfig } from '../config.js';
+import { parseSource } from '../config-source.js';
+
+/** The GitSource custom resource (charts/driftgate/crds). */
+export const GITSOURCE = {
+  group: 'driftgate.io',
+  version: 'v1alpha1',
+  apiVersion: 'driftgate.io/v1alpha1',
+  kind: 'GitSource',
+  plural: 'gitsources',
+} as const;
+
+/** Set on a GitSource whose objects are deleted with it (deletionPolicy: Delete). */
+export const CLEANUP_FINALIZER = 'driftgate.io/cleanup';
+/** Annotate with any new value (e.g. a timestamp) to sync now, like Flux's requestedAt. */
+export const REQUESTED_AT = 'driftgate.io/requested-at';
+
+/** The platform's rules for GitSources (reconciler config `gitSources`). */
+export interface TenancyRules {
+  /** Every GitSource must name a serviceAccountName (Flux's --default-service-account spirit). */
+  readonly requireServiceAccount: boolean;
+  /** A GitSource may send objects to a namespace other than its own. */
+  readonly crossNamespace: boolean;
+}
+
+export interface GitSourceObject {
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly uid?: string;
+    readonly generation?: number;
+    readonly annotations?: Record<string, string>;
+    readonly finalizers?: string[];
+    readonly deletionTimestamp?: unknown;
+  };
+  readonly spec?: unknown;
+}
+
+/** The source name of a GitSource (a label value: at most 63 characters). */
+export const sourceNameOf = (o: GitSourceObject): string =>
+  `${o.metadata.namespace}.${o.metadata.name}`;
+
+/** The user a GitSource applies as (its serviceAccountName), if any. */
+export function impersonationOf(o: GitSourceObject): string | undefined {
+  const spec = isObject(o.spec) ? o.spec : {};
+  return typeof spec.serviceAccountName === 'string'
+    ? `system:serviceaccount:${o.metadata.namespace}:${spec.serviceAccountName}`
+    : undefined;
+}
+
+/** The trust material a verification ConfigMap holds. */
+export type TrustData = Readonly<Record<string, string>>;
+
+/**
+ * A GitSource's spec as a source, with the trust ConfigMap's data. Pure: problems are returned,
+ * never thrown (they become the object's Stalled condition).
+ */
+export function sourceFromGitSource(
+  o: GitSourceObject,
+  trust: TrustData | undefined,
+  rules: TenancyRules,
+): { readonly source?: SourceConfig; readonly problems: string[] } {
+  const problems: string[] = [];
+  const spec = isObject(o.spec) ? o.spec : {};
+  const ns = o.metadata.namespace;
+  const name = sourceNameOf(o);
+  if (name.length > 63) problems.push(`namespace.name must be at most 63 characters: ${name}`);
+  const sa = typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : undefined;
+  if (!sa && rules.requireServiceAccount)
+    problems.push(
+      'spec.serviceAccountName is required by the platform (gitSources.requireServiceAccount)',
+    );
+  const destination =
+    typeof spec.destinationNamespace === 'string' ? spec.destinationNamespace : ns;
+  if (destination !== ns && !rules.crossNamespace)
+    problems.push(
+      `spec.destinationNamespace ${destination} is not the GitSource's namespace ${ns} (gitSources.crossNamespace is off)`,
+    );
+  const v = isObject(spec.verification) ? spec.verification : {};
+  const ref = isObject(v.configMapRef) ? v.configMapRef : {};
+  if (!trust) problems.push(`verification ConfigMap ${String(ref.name ?? '')} not found in ${ns}`);
+  const t = trust ?? {};
+  const list = (k: string) =>
+    (t[k] ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const raw = {
+    // The name is checked above (a GitSource's name may hold dots); parseSource sees a label.
+    name: 'gitsource',
+    repoURL: spec.repoURL,
+    ...(spec.ref !== undefined ? { ref: spec.ref } : {}),
+    ...(spec.path !== undefined ? { path: spec.path } : {}),
+    ...(spec.interval !== undefined ? { interval: spec.interval } : {}),
+    destinationNamespace: destination,
+    prune: spec.prune ?? true,
+    selfHeal: spec.selfHeal ?? true,
+    suspend: spec.suspend ?? false,
+    // With a ServiceAccount its RBAC decides what may be written; without one the source stays
+    // in its destination namespace, namespaced kinds only.
+    ...(sa ? { allowedNamespaces: ['*'], clusterScopedKinds: ['*'] } : {}),
+    verification: {
+      mode: v.mode ?? 'head',
+      ...(t.sshAllowedSigners ? { sshAllowedSigners: t.sshAllowedSigners } : {}),
+      ...(t.openpgp
+        ? {
+            openpgp: [
+              {
+                publicKey: t.openpgp,
+                ...(t.openpgpIdentities ? { identities: list('openpgpIdentities') } : {}),
+              },
+            ],
+          }
+        : {}),
+      ...(t.x509
+        ? {
+            x509: {
+              cas: [t.x509],
+              ...(t.x509Identities ? { identities: list('x509Identities') } : {}),
+            },
+          }
+        : {}),
+    },
+  };
+  const parsed = parseSource(
+    ConfigReader.of(raw, `GitSource ${ns}/${o.metadata.name}`, problems),
+    new Set(),
+    {},
+  );
+  if (problems.length > 0) return { problems };
+  return {
+    source: {
+      ...parsed,
+      name,
+      ...(sa ? { impersonate: `system:serviceaccount:${ns}:${sa}` } : {}),
+      eventTarget: {
+        apiVersion: GITSOURCE.apiVersion,
+        kind: GITSOURCE.kind,
+        namespace: ns,
+        name: o.metadata.name,
+        ...(o.metadata.uid ? { uid: o.metadata.uid } : {}),
+      },
+    },
+    problems,
+  };
+}

@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { kubeCluster, type Cluster } from './cluster.js';
+import type { ReconcilerConfig, SourceConfig } from './config.js';
+import type { IngressInventory } from './ingress-inventory.js';
+import { impersonating } from './kubeconfig.js';
+import type { ReconcilerMetrics } from './metrics.js';
+import type { ObjectRef } from './objects.js';
+import type { PolicyHub } from './policy-hub.js';
+import { SourceReconciler } from './source-reconciler.js';
+import { GitSource, type GitAuth } from './source/git-source.js';
+import { writesAs } from './tenant-cluster.js';
+import { CommitVerifier } from './verify/verifier.js';
+
+/** util-linux prlimit (in the image and on Debian): hard memory limits for renderers. */
+const PRLIMIT = '/usr/bin/prlimit';
+
+/** Git credentials of a source, read from their files on every use. */
+export function gitAuth(s: SourceConfig): (() => GitAuth | undefined) | undefined {
+  const c = s.credentials;
+  if (!c) return undefined;
+  // Read on every use so rotated Secrets apply without a restart; the values are never logged.
+  return () => {
+    if (c.tokenFile)
+      return { username: 'x-access-token', password: readFileSync(c.tokenFile, 'utf8').trim() };
+    if (c.usernameFile && c.passwordFile)
+      return {
+        username: readFileSync(c.usernameFile, 'utf8').trim(),
+        password: readFileSync(c.passwordFile, 'utf8').trim(),
+      };
+    return undefined;
+  };
+}
+
+export interface SourceFactoryOptions {
+  readonly cfg: ReconcilerConfig;
+  /** For impersonating clients; undefined when the cluster is injected (tests). */
+  readonly kubeConfig: KubeConfig | undefined;
+  readonly cluster: Cluster;
+  readonly metrics: ReconcilerMetrics;
+  readonly logger: Logger;
+  readonly hub: PolicyHub;
+  readonly identity: string;
+  readonly ingresses: IngressInventory;
+  readonly onBreakGlass: (source: string, ref: ObjectRef, expiresMs: number) => void;
+}
+
+/** How sources are built from their config (the file's, or a GitSource's). */
+export function sourceFactory(o: SourceFactoryOptions): {
+  make(s: SourceConfig): Promise<SourceReconciler>;
+  writerOf(s: SourceConfig): Cluster;
+} {
+  const writers = new Map<string, Cluster>();
+  // A source with a ServiceAccount writes as it (its RBAC decides); reads stay the reconciler's.
+  const writerOf = (s: SourceConfig): Cluster => {
+    if (!s.impersonate || !o.kubeConfig) return o.cluster;
+    let w = writers.get(s.impersonate);
+    if (!w) {
+      w = writesAs(o.cluster, kubeCluster(impersonating(o.kubeConfig, s.impersonate)));
+      writers.set(s.impersonate, w);
+    }
+    return w;
+  };
+  const make = async (s: SourceConfig): Promise<SourceReconciler> => {
+    const a = gitAuth(s);
+    const git = new GitSource({
+      url: s.repoURL,
+      ref: s.ref,
+      cacheDir: join(o.cfg.cacheDir, 'git'),
+      ...(a ? { auth: a } : {}),
+    });
+    const verifier = await CommitVerifier.create(s.verification.trust);
+    return new SourceReconciler(s, git, verifier, {
+      cluster: writerOf(s),
+      metrics: o.metrics,
+      logger: o.logger,
+      tools: {
+        kustomizePath: o.cfg.kustomizePath,
+        helmPath: o.cfg.helmPath,
+        ...(existsSync(PRLIMIT) ? { prlimitPath: PRLIMIT } : {}),
+      },
+      namespace: o.cfg.namespace,
+      policies: o.hub,
+      gate: o.cfg.policies.gate,
+      // The gate judges as whoever applies.
+      identity: s.impersonate ?? o.identity,
+      ingresses: o.ingresses,
+      onBreakGlass: (ref, at) => o.onBreakGlass(s.name, ref, at),
+    });
+  };
+  return { make, writerOf };
+}

@@ -1,0 +1,444 @@
+// Sources as Kubernetes objects: GitSource (CRD driftgate.io/v1alpha1) applied with kubectl,
+// synced, read back with kubectl get / wait / describe, edited, suspended, deleted, and a
+// tenant's GitSource applying as its own ServiceAccount. Real apiserver, Git server, kubectl.
+import t from 'tap';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { gitOpsFixture } from '../support/e2e.js';
+import { waitFor } from '../support/processes.js';
+import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+
+const CRD = join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds');
+const { cp, git, signer } = await gitOpsFixture(t);
+const admin = (args: string[], input?: string) =>
+  cp.kubectl(args, input === undefined ? {} : { input });
+const must = async (args: string[], input?: string): Promise<string> => {
+  const r = await admin(args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+await must(['apply', '-f', CRD]);
+await must(['wait', '--for=condition=Established', 'crd/gitsources.driftgate.io', '--timeout=30s']);
+
+const repo = await git.createRepo('apps');
+const first = await repo.commit(
+  { 'app/settings.yaml': configMap('settings', { v: '1' }) },
+  { signer },
+);
+await repo.git(['push', '-q', 'origin', 'HEAD:release']);
+const second = await repo.commit({ 'app/extra.yaml': configMap('extra', { v: '2' }) }, { signer });
+const trust = trustOf(signer).sshAllowedSigners ?? '';
+
+const gitSource = (ns: string, name: string, spec: Record<string, unknown>) =>
+  stringify({
+    apiVersion: 'driftgate.io/v1alpha1',
+    kind: 'GitSource',
+    metadata: { name, namespace: ns },
+    spec: {
+      repoURL: repo.url,
+      path: 'app',
+      interval: '1h',
+      verification: { configMapRef: { name: 'trust' } },
+      ...spec,
+    },
+  });
+const tenantNamespace = async (ns: string) => {
+  await must(['create', 'namespace', ns]);
+  await must([
+    'create',
+    'configmap',
+    'trust',
+    '-n',
+    ns,
+    `--from-literal=sshAllowedSigners=${trust}`,
+  ]);
+};
+const cond = async (ns: string, name: string, type: string): Promise<string> =>
+  (
+    await admin([
+      'get',
+      'gitsource',
+      name,
+      '-n',
+      ns,
+      '-o',
+      `jsonpath={.status.conditions[?(@.type=="${type}")].status}/{.status.conditions[?(@.type=="${type}")].reason}`,
+    ])
+  ).stdout;
+const exists = async (kind: string, name: string, ns?: string) =>
+  (await admin(['get', kind, name, ...(ns ? ['-n', ns] : [])])).code === 0;
+
+await tenantNamespace('team-a');
+const startRec = () =>
+  startTestReconciler(cp, [], { gitSources: { enabled: true } }, { autoStart: true });
+let rec = await startRec();
+t.teardown(() => rec.stop());
+
+t.test('kubectl apply of a GitSource syncs it; kubectl wait, get and describe tell', async (t) => {
+  await must(['apply', '-f', '-'], gitSource('team-a', 'web', { ref: 'release' }));
+  const waited = await admin([
+    'wait',
+    '--for=condition=Ready',
+    'gitsource/web',
+    '-n',
+    'team-a',
+    '--timeout=60s',
+  ]);
+  t.equal(waited.code, 0, waited.stderr);
+  t.ok(await exists('configmap', 'settings', 'team-a'), 'applied into its own namespace');
+  t.notOk(await exists('configmap', 'extra', 'team-a'), 'release does not have extra');
+  const table = await must(['get', 'gitsources', '-A']);
+  t.match(table, /NAMESPACE\s+NAME\s+REVISION\s+READY\s+SYNCED\s+HEALTHY\s+DRIFTED\s+AGE/);
+  t.match(table, new RegExp(`team-a\\s+web\\s+${first}\\s+True\\s+True\\s+True\\s+0`));
+  t.equal(await cond('team-a', 'web', 'Verified'), 'True/Signed');
+  const gen = await must([
+    'get',
+    'gitsource',
+    'web',
+    '-n',
+    'team-a',
+    '-o',
+    'jsonpath={.metadata.generation}/{.status.observedGeneration}',
+  ]);
+  t.equal(gen, '1/1', 'observedGeneration');
+  await waitFor(
+    'the RevisionApplied event on the GitSource',
+    async () =>
+      (await must(['describe', 'gitsource', 'web', '-n', 'team-a'])).includes('RevisionApplied'),
+    15_000,
+    250,
+  );
+});
+
+t.test('editing spec.ref moves it', async (t) => {
+  await must([
+    'patch',
+    'gitsource',
+    'web',
+    '-n',
+    'team-a',
+    '--type=merge',
+    '-p',
+    '{"spec":{"ref":"main"}}',
+  ]);
+  await waitFor(
+    'the new revision',
+    async () =>
+      (await must([
+        'get',
+        'gitsource',
+        'web',
+        '-n',
+        'team-a',
+        '-o',
+        'jsonpath={.status.lastAppliedRevision}',
+      ])) === second,
+    30_000,
+    250,
+  );
+  t.ok(await exists('configmap', 'extra', 'team-a'));
+  t.equal(
+    await must([
+      'get',
+      'gitsource',
+      'web',
+      '-n',
+      'team-a',
+      '-o',
+      'jsonpath={.status.observedGeneration}',
+    ]),
+    '2',
+  );
+});
+
+t.test('suspend by spec.suspend, survive a restart; sync now by annotation', async (t) => {
+  await must([
+    'patch',
+    'gitsource',
+    'web',
+    '-n',
+    'team-a',
+    '--type=merge',
+    '-p',
+    '{"spec":{"suspend":true}}',
+  ]);
+  await waitFor(
+    'Ready False: Suspended',
+    async () => (await cond('team-a', 'web', 'Ready')) === 'False/Suspended',
+    15_000,
+    200,
+  );
+  // A new commit while suspended is not applied, even after a reconciler restart.
+  const third = await repo.commit({ 'app/later.yaml': configMap('later', { v: '3' }) }, { signer });
+  await rec.stop();
+  rec = await startRec();
+  await waitFor(
+    'the restarted reconciler to take the GitSource in',
+    async () => rec.handle.runtime.source('team-a.web') !== undefined,
+    15_000,
+    100,
+  );
+  await rec.sync('team-a.web');
+  t.notOk(await exists('configmap', 'later', 'team-a'), 'suspended across the restart');
+  t.equal(await cond('team-a', 'web', 'Ready'), 'False/Suspended');
+  // Resume; then ask for a sync now (the interval is an hour).
+  await must([
+    'patch',
+    'gitsource',
+    'web',
+    '-n',
+    'team-a',
+    '--type=merge',
+    '-p',
+    '{"spec":{"suspend":false}}',
+  ]);
+  await must([
+    'annotate',
+    'gitsource',
+    'web',
+    '-n',
+    'team-a',
+    '--overwrite',
+    `driftgate.io/requested-at=${Date.now()}`,
+  ]);
+  await waitFor(
+    'the requested sync',
+    async () => exists('configmap', 'later', 'team-a'),
+    30_000,
+    250,
+  );
+  await waitFor(
+    'Ready again',
+    async () => (await cond('team-a', 'web', 'Ready')) === 'True/Succeeded',
+    15_000,
+    200,
+  );
+  t.equal(
+    await must([
+      'get',
+      'gitsource',
+      'web',
+      '-n',
+      'team-a',
+      '-o',
+      'jsonpath={.status.lastAppliedRevision}',
+    ]),
+    third,
+  );
+});
+
+t.test('a bad spec is refused with a reason; nothing is applied', async (t) => {
+  await must(
+    ['apply', '-f', '-'],
+    gitSource('team-a', 'broken', { verification: { configMapRef: { name: 'missing' } } }),
+  );
+  await waitFor(
+    'Stalled: InvalidSpec',
+    async () => (await cond('team-a', 'broken', 'Stalled')) === 'True/InvalidSpec',
+    15_000,
+    200,
+  );
+  t.match(
+    await must([
+      'get',
+      'gitsource',
+      'broken',
+      '-n',
+      'team-a',
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
+    ]),
+    'verification ConfigMap missing not found in team-a',
+  );
+  const crossNs = await admin(
+    ['apply', '-f', '-'],
+    gitSource('team-a', 'elsewhere', { destinationNamespace: 'Not_A_Label' }),
+  );
+  t.not(crossNs.code, 0, 'the CRD schema refuses a bad destination');
+  t.match(crossNs.stderr, 'destinationNamespace must be a DNS label');
+});
+
+t.test(
+  'a tenant applies as its ServiceAccount: RBAC refuses the rest, the status says so',
+  async (t) => {
+    await tenantNamespace('team-b');
+    await must(['create', 'namespace', 'other']);
+    await must(['create', 'serviceaccount', 'deployer', '-n', 'team-b']);
+    await must([
+      'create',
+      'role',
+      'deployer',
+      '-n',
+      'team-b',
+      '--verb=get,list,watch,create,update,patch,delete',
+      '--resource=configmaps',
+    ]);
+    await must([
+      'create',
+      'rolebinding',
+      'deployer',
+      '-n',
+      'team-b',
+      '--role=deployer',
+      '--serviceaccount=team-b:deployer',
+    ]);
+    await repo.commit(
+      {
+        'tenant/mine.yaml': configMap('mine', { team: 'b' }),
+        'tenant/other.yaml': JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'theirs', namespace: 'other' },
+          data: { x: '1' },
+        }),
+        'tenant/grab.yaml': JSON.stringify({
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'team-b-grab' },
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: 'cluster-admin',
+          },
+          subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'team-b' }],
+        }),
+      },
+      { signer },
+    );
+    await must(
+      ['apply', '-f', '-'],
+      gitSource('team-b', 'tenant', { path: 'tenant', serviceAccountName: 'deployer' }),
+    );
+    await waitFor(
+      'the tenant ConfigMap',
+      async () => exists('configmap', 'mine', 'team-b'),
+      30_000,
+      250,
+    );
+    await waitFor(
+      'Synced False with the refusals',
+      async () => (await cond('team-b', 'tenant', 'Synced')).startsWith('False/'),
+      15_000,
+      200,
+    );
+    t.notOk(await exists('clusterrolebinding', 'team-b-grab'), 'no ClusterRoleBinding');
+    t.notOk(await exists('configmap', 'theirs', 'other'), 'nothing in another namespace');
+    const errors = await must([
+      'get',
+      'gitsource',
+      'tenant',
+      '-n',
+      'team-b',
+      '-o',
+      'jsonpath={.status.errors[*].message}',
+    ]);
+    t.match(
+      errors,
+      /ClusterRoleBinding team-b-grab: .*forbidden.*system:serviceaccount:team-b:deployer/,
+    );
+    t.match(errors, /ConfigMap other\/theirs: .*forbidden/);
+    t.match(
+      await must([
+        'get',
+        'gitsource',
+        'tenant',
+        '-n',
+        'team-b',
+        '-o',
+        'jsonpath={.status.errors[*].code}',
+      ]),
+      'RECONCILE_FORBIDDEN',
+    );
+    t.equal(
+      await cond('team-b', 'tenant', 'Verified'),
+      'True/Signed',
+      'the rest of the source is fine',
+    );
+  },
+);
+
+t.test('control routes: a Kubernetes token that RBAC allows, nothing else', async (t) => {
+  await must(['create', 'serviceaccount', 'ops', '-n', 'team-a']);
+  await must(['create', 'serviceaccount', 'viewer', '-n', 'team-a']);
+  await must([
+    'create',
+    'role',
+    'gitsource-ops',
+    '-n',
+    'team-a',
+    '--verb=patch',
+    '--resource=gitsources.driftgate.io',
+  ]);
+  await must([
+    'create',
+    'rolebinding',
+    'gitsource-ops',
+    '-n',
+    'team-a',
+    '--role=gitsource-ops',
+    '--serviceaccount=team-a:ops',
+  ]);
+  const token = async (sa: string) => (await must(['create', 'token', sa, '-n', 'team-a'])).trim();
+  const post = async (path: string, bearer?: string) =>
+    (
+      await fetch(`${rec.url}${path}`, {
+        method: 'POST',
+        ...(bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {}),
+      })
+    ).status;
+  const ops = await token('ops');
+  const viewer = await token('viewer');
+  t.equal(await post('/sources/team-a.web/sync'), 401, 'no credentials');
+  t.equal(await post('/sources/team-a.web/sync', 'not-a-token'), 401, 'not a Kubernetes token');
+  t.equal(await post('/sources/team-a.web/sync', viewer), 403, 'RBAC does not allow it');
+  t.equal(await post('/audit', ops), 403, 'patching a GitSource is not running the audit');
+  t.equal(await post('/sources/team-a.web/sync', ops), 200, 'allowed: patch on this GitSource');
+  t.equal(
+    await post('/sources/team-a.web/suspend', ops),
+    409,
+    "a GitSource's suspension is its spec, not an in-memory switch",
+  );
+  t.equal(await cond('team-a', 'web', 'Ready'), 'True/Succeeded', 'nothing changed');
+});
+
+t.test('deleting a GitSource: Orphan leaves its objects, Delete deletes them', async (t) => {
+  await must(['delete', 'gitsource', 'web', '-n', 'team-a', '--wait=true']);
+  await waitFor(
+    'the source to go',
+    async () => rec.handle.runtime.source('team-a.web') === undefined,
+    15_000,
+    100,
+  );
+  t.ok(await exists('configmap', 'settings', 'team-a'), 'orphaned (the default)');
+  await must([
+    'patch',
+    'gitsource',
+    'tenant',
+    '-n',
+    'team-b',
+    '--type=merge',
+    '-p',
+    '{"spec":{"deletionPolicy":"Delete"}}',
+  ]);
+  await waitFor(
+    'the cleanup finalizer',
+    async () =>
+      (
+        await must([
+          'get',
+          'gitsource',
+          'tenant',
+          '-n',
+          'team-b',
+          '-o',
+          'jsonpath={.metadata.finalizers}',
+        ])
+      ).includes('driftgate.io/cleanup'),
+    15_000,
+    200,
+  );
+  const del = await admin(['delete', 'gitsource', 'tenant', '-n', 'team-b', '--timeout=30s']);
+  t.equal(del.code, 0, del.stderr);
+  t.notOk(await exists('configmap', 'mine', 'team-b'), 'deleted with it, as its ServiceAccount');
+  t.notOk(await exists('gitsource', 'tenant', 'team-b'));
+});
