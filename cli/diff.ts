@@ -6,7 +6,13 @@ import { pino } from 'pino';
 import { parse } from 'yaml';
 import { kubeCluster } from '../reconciler/cluster.js';
 import { configFiles, readConfigInputs } from '../reconciler/config-inputs.js';
-import { parseReconcilerConfig } from '../reconciler/config.js';
+import { parseReconcilerConfig, type ReconcilerConfig } from '../reconciler/config.js';
+import {
+  GITSOURCE,
+  sourceFromGitSource,
+  type GitSourceObject,
+} from '../reconciler/gitsource/spec.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { sharedAgentCopy } from '../reconciler/kubeconfig.js';
 import { gitAuth } from '../reconciler/main.js';
 import { ReconcilerMetrics } from '../reconciler/metrics.js';
@@ -16,10 +22,12 @@ import { CommitVerifier } from '../reconciler/verify/verifier.js';
 import { flag } from './args.js';
 
 export const DIFF_USAGE = `driftgate diff --config <reconciler.yaml> [--source <name>] [--local <dir>]
+driftgate diff --gitsource <name> [-n <namespace>] [--local <dir>]
 
 For each source (or the one named): fetches the head of its ref, verifies its signature,
 renders it, and prints what a sync would create, update and prune in the cluster (KUBECONFIG),
 as a unified diff per object (live -, Git +; a new object in full). Changes nothing.
+  --gitsource    a GitSource (read with its trust ConfigMap through the kubeconfig)
   --local <dir>  a working copy of the repository: preview its files (the source's path under
                  <dir>) instead of the head, uncommitted changes included, not verified
 Exit codes: 0 in sync, 1 differences, 2 a source could not be compared (refused commit, render
@@ -40,30 +48,72 @@ export function localTree(dir: string): Pick<GitSource, 'readTree'> {
   return { readTree: async (_commit, prefix) => walk(prefix.replace(/^\.?\/?$/, ''), new Map()) };
 }
 
-export async function diff(args: readonly string[]): Promise<number> {
-  const file = flag(args, '--config');
-  if (args.includes('--help') || !file) {
-    console.log(DIFF_USAGE);
-    return file || args.includes('--help') ? 0 : 2;
+type Settings = Pick<ReconcilerConfig, 'kustomizePath' | 'helmPath' | 'namespace' | 'sources'>;
+
+/** The sources to compare: the config file's, or one GitSource read through the kubeconfig. */
+async function sourcesOf(args: readonly string[], kc: KubeConfig): Promise<Settings | string> {
+  const gs = flag(args, '--gitsource');
+  if (gs) {
+    const namespace =
+      flag(args, '-n') ?? kc.getContextObject(kc.currentContext)?.namespace ?? 'default';
+    const { CustomObjectsApi } = await import('@kubernetes/client-node');
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const obj = (await api.getNamespacedCustomObject({
+      ...GITSOURCE,
+      namespace,
+      name: gs,
+    })) as GitSourceObject;
+    const spec = (obj.spec ?? {}) as { verification?: { configMapRef?: { name?: string } } };
+    const cm = await kubeCluster(kc).get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace,
+      name: spec.verification?.configMapRef?.name ?? '',
+    });
+    const r = sourceFromGitSource(
+      obj,
+      (cm?.data as Record<string, string> | undefined) ?? undefined,
+      { requireServiceAccount: false, crossNamespace: true },
+    );
+    if (!r.source) return `GitSource ${namespace}/${gs}: ${r.problems.join('; ')}`;
+    return {
+      kustomizePath: 'kustomize',
+      helmPath: 'helm',
+      namespace: 'driftgate-system',
+      sources: [r.source],
+    };
   }
+  const file = flag(args, '--config') as string;
   let raw: unknown;
   try {
     raw = parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    console.error(`driftgate diff: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
-    return 2;
+    return `cannot read ${file}: ${(err as Error).message.split('\n')[0]}`;
   }
   const cfg = parseReconcilerConfig(raw, readConfigInputs(configFiles(raw)));
   const only = flag(args, '--source');
-  const local = flag(args, '--local');
   const sources = cfg.sources.filter((s) => !only || s.name === only);
-  if (sources.length === 0) {
-    console.error(`driftgate diff: no source named ${only} in ${file}`);
-    return 2;
+  return sources.length === 0 ? `no source named ${only} in ${file}` : { ...cfg, sources };
+}
+
+export async function diff(args: readonly string[]): Promise<number> {
+  const given = flag(args, '--config') ?? flag(args, '--gitsource');
+  if (args.includes('--help') || !given) {
+    console.log(DIFF_USAGE);
+    return given || args.includes('--help') ? 0 : 2;
   }
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  kc.loadFromDefault();
+  const kubeconfig = flag(args, '--kubeconfig');
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  else kc.loadFromDefault();
+  const cfg = await sourcesOf(args, kc).catch((err: unknown) => `${(err as Error).message}`);
+  if (typeof cfg === 'string') {
+    console.error(`driftgate diff: ${cfg}`);
+    return 2;
+  }
+  const { sources } = cfg;
+  const local = flag(args, '--local');
   const cluster = kubeCluster(sharedAgentCopy(kc));
   const cache = mkdtempSync(join(tmpdir(), 'driftgate-diff-'));
   let worst = 0;

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { flag } from './args.js';
+import { sourceAction, sourcesStatus } from './sources.js';
 import { configFiles, readConfigInputs } from '../reconciler/config-inputs.js';
 import { usage } from '../core/config-reader.js';
 import {
@@ -18,6 +19,9 @@ Commands:
   serve --config <file>      run the admission webhook (HTTPS) and its metrics endpoint
   reconcile --config <file>  run the reconciler (Git → cluster), its status API and metrics
   status [--url <url>]       print every source's status from a running reconciler
+  status -n <ns> | -A        GitSources and their conditions, through the kubeconfig
+  suspend|resume <gitsource> set a GitSource's spec.suspend (-n <namespace>)
+  sync <gitsource>           ask for a sync now (-n <namespace>)
   check <dir>                evaluate manifests against the policies offline (CI exit codes)
   diff --config <file>       what a sync would change: verified, rendered Git against the cluster
   verify <repo> <ref> --trust <file>
@@ -98,6 +102,9 @@ async function reconcile(args: readonly string[]): Promise<number> {
 }
 
 async function status(args: readonly string[]): Promise<number> {
+  // GitSources through the kubeconfig; the reconciler's status API with --url (or by default).
+  if (['-n', '--namespace', '-A', '--all-namespaces'].some((f) => args.includes(f)))
+    return sourcesStatus(args);
   const url = flag(args, '--url') ?? process.env.DRIFTGATE_STATUS_URL ?? 'http://127.0.0.1:8080';
   let sources: {
     name: string;
@@ -133,6 +140,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return reconcile(rest);
     case 'status':
       return status(rest);
+    case 'suspend':
+    case 'resume':
+    case 'sync':
+      return sourceAction(command, rest);
     case 'check':
       return (await import('./check.js')).check(rest);
     case 'diff':

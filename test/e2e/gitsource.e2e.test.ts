@@ -7,6 +7,8 @@ import { stringify } from 'yaml';
 import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { diff } from '../../cli/diff.js';
+import { sourceAction, sourcesStatus } from '../../cli/sources.js';
 
 const CRD = join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds');
 const { cp, git, signer } = await gitOpsFixture(t);
@@ -399,6 +401,66 @@ t.test('control routes: a Kubernetes token that RBAC allows, nothing else', asyn
     "a GitSource's suspension is its spec, not an in-memory switch",
   );
   t.equal(await cond('team-a', 'web', 'Ready'), 'True/Succeeded', 'nothing changed');
+});
+
+t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC deciding', async (t) => {
+  const run = async (fn: () => Promise<number>) => {
+    const out: string[] = [];
+    const log = console.log;
+    const error = console.error;
+    console.log = (...a: unknown[]) => void out.push(a.join(' '));
+    console.error = (...a: unknown[]) => void out.push(a.join(' '));
+    try {
+      return { code: await fn(), out: out.join('\n') };
+    } finally {
+      console.log = log;
+      console.error = error;
+    }
+  };
+  const asAdmin = ['--kubeconfig', cp.kubeconfigs.admin];
+  const asDev = ['--kubeconfig', cp.kubeconfigs.developer];
+  const status = await run(() => sourcesStatus(['-n', 'team-a', ...asAdmin]));
+  t.equal(status.code, 3, 'not every GitSource in team-a is Ready (broken is not)');
+  t.match(status.out, /team-a\/web\s+Ready=True\s+Synced=True/);
+  t.match(status.out, /team-a\/broken\s+Ready=False.*InvalidSpec: verification ConfigMap missing/);
+  const denied = await run(() => sourceAction('suspend', ['web', '-n', 'team-a', ...asDev]));
+  t.equal(denied.code, 1);
+  t.match(denied.out, /driftgate suspend: team-a\/web: HTTP 403: .*forbidden/);
+  t.equal(
+    await must(['get', 'gitsource', 'web', '-n', 'team-a', '-o', 'jsonpath={.spec.suspend}']),
+    'false',
+  );
+  const sus = await run(() => sourceAction('suspend', ['web', '-n', 'team-a', ...asAdmin]));
+  t.strictSame(sus, { code: 0, out: 'gitsource team-a/web suspended' });
+  await waitFor(
+    'Suspended',
+    async () => (await cond('team-a', 'web', 'Ready')) === 'False/Suspended',
+    15_000,
+    200,
+  );
+  t.equal((await run(() => sourceAction('resume', ['web', '-n', 'team-a', ...asAdmin]))).code, 0);
+  t.equal((await run(() => sourceAction('sync', ['web', '-n', 'team-a', ...asAdmin]))).code, 0);
+  t.match(
+    await must([
+      'get',
+      'gitsource',
+      'web',
+      '-n',
+      'team-a',
+      '-o',
+      'jsonpath={.metadata.annotations}',
+    ]),
+    'driftgate.io/requested-at',
+  );
+  await waitFor(
+    'Ready again',
+    async () => (await cond('team-a', 'web', 'Ready')) === 'True/Succeeded',
+    15_000,
+    200,
+  );
+  const d = await run(() => diff(['--gitsource', 'web', '-n', 'team-a', ...asAdmin]));
+  t.equal(d.code, 0, d.out);
+  t.match(d.out, /source team-a\.web: \w{12} signed by .*\n  in sync/);
 });
 
 t.test('deleting a GitSource: Orphan leaves its objects, Delete deletes them', async (t) => {
