@@ -460,7 +460,7 @@ t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC decid
   );
   const d = await run(() => diff(['--gitsource', 'web', '-n', 'team-a', ...asAdmin]));
   t.equal(d.code, 0, d.out);
-  t.match(d.out, /source team-a\.web: \w{12} signed by .*\n  in sync/);
+  t.match(d.out, /source team-a\.web: \w{12} signed by .*\n {2}in sync/);
 });
 
 t.test('deleting a GitSource: Orphan leaves its objects, Delete deletes them', async (t) => {
