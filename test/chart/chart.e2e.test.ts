@@ -292,6 +292,20 @@ t.test('the configs the chart renders are valid for the binaries', async (t) => 
     statusPort: 8080,
     leaderElection: { leaseName: 'driftgate-reconciler', leaseDurationMs: 15_000 },
     sources: [{ name: 'prod', path: 'envs/prod' }],
+    // GitSources on, tenants bound to a ServiceAccount by default.
+    gitSources: { requireServiceAccount: true, crossNamespace: false },
+  });
+  const api = one(docs, 'ClusterRole', 'driftgate-reconciler-api') as unknown as {
+    rules: { resources: string[]; verbs: string[] }[];
+  };
+  t.ok(
+    api.rules.some(
+      (r) => r.resources.includes('serviceaccounts') && r.verbs.join() === 'impersonate',
+    ),
+  );
+  t.ok(api.rules.some((r) => r.resources.includes('tokenreviews')));
+  t.match(one(docs, 'ClusterRole', 'driftgate-gitsource-editor'), {
+    metadata: { labels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } },
   });
   t.same(
     parseReconcilerConfig(
