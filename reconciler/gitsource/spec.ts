@@ -94,6 +94,10 @@ export function sourceFromGitSource(
     ...(spec.ref !== undefined ? { ref: spec.ref } : {}),
     ...(spec.path !== undefined ? { path: spec.path } : {}),
     ...(spec.interval !== undefined ? { interval: spec.interval } : {}),
+    // A tenant's policies add to the platform's; its enforcement.yaml reaches only its own.
+    ...(spec.policyPath !== undefined
+      ? { policyPath: spec.policyPath, policyEnforcement: 'own' }
+      : {}),
     destinationNamespace: destination,
     prune: spec.prune ?? true,
     selfHeal: spec.selfHeal ?? true,

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { stringify } from 'yaml';
 import { parseReconcilerConfig } from '../../reconciler/config.js';
 import { startReconciler } from '../../reconciler/main.js';
 import { parseWebhookConfig } from '../../webhook/config.js';
@@ -23,6 +24,8 @@ import { toolPath } from '../../test/support/tools.js';
 import { deployment, LIBRARY_DIR, registerGitGuard } from '../../test/support/webhook.js';
 import { demoRepo, SRE_GROUP } from './repo.js';
 
+const CRDS = join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds');
+
 /**
  * The demo platform raises one best-practice policy from its default (warn) to enforce: one
  * value, given to the webhook and the reconciler alike (the chart renders both from one).
@@ -38,6 +41,8 @@ export interface Demo {
   };
   /** The bearer token of the reconciler's control routes. */
   readonly controlToken: string;
+  /** The admin kubeconfig of the demo's cluster. */
+  readonly kubeconfig: string;
   /** Stop everything the demo started and remove its files. */
   stop(): Promise<void>;
 }
@@ -88,7 +93,12 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     });
     say(`${repo.url} @ ${first.slice(0, 12)}: ${Object.keys(files).sort().join(', ')}`);
 
-    step('Starting the driftgate reconciler (two sources: envs/dev and envs/prod) …');
+    step(
+      'Installing the GitSource API (CRD) and starting the driftgate reconciler; sources are Kubernetes objects…',
+    );
+    const crd = await cp.kubectl(['apply', '-f', CRDS]);
+    if (crd.code !== 0) throw new Error(crd.stderr);
+    await cp.kubectl(['wait', '--for=condition=Established', 'crd/gitsources.driftgate.io']);
     const token = join(work, 'state-token');
     writeFileSync(token, `${randomBytes(24).toString('hex')}\n`);
     const controlToken = join(work, 'control-token');
@@ -96,17 +106,21 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     const trust = {
       sshAllowedSigners: `platform@example.com namespaces="git" ${signer.publicKey}\n`,
     };
-    const source = (env: string, extra: Record<string, unknown> = {}) => ({
-      name: env,
-      repoURL: repo.url,
-      ref: 'main',
-      path: `envs/${env}`,
-      destinationNamespace: `shop-${env}`,
-      createNamespace: true,
-      interval: '30s',
-      verification: { mode: 'strict', ...trust },
-      ...extra,
-    });
+    // One GitSource per environment, in its own namespace, trusting the platform's key.
+    const gitSource = (env: string, extra: Record<string, unknown> = {}) =>
+      stringify({
+        apiVersion: 'driftgate.io/v1alpha1',
+        kind: 'GitSource',
+        metadata: { name: 'shop', namespace: `shop-${env}` },
+        spec: {
+          repoURL: repo.url,
+          ref: 'main',
+          path: `envs/${env}`,
+          interval: '30s',
+          verification: { mode: 'strict', configMapRef: { name: 'git-trust' } },
+          ...extra,
+        },
+      });
     const statusPort = await freePort();
     const rec = await startReconciler(
       parseReconcilerConfig({
@@ -127,7 +141,9 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
           enforcementOverrides: RAISED,
           audit: { interval: '1m' },
         },
-        sources: [source('dev'), source('prod', { policyPath: 'policies' })],
+        // The platform's own sources could be listed here too; the demo's are GitSources.
+        gitSources: { enabled: true, requireServiceAccount: false },
+        sources: [],
       }),
       { kubeConfig: cp.kubeConfig('reconciler'), logger: pino({ level: 'silent' }) },
     );
@@ -135,16 +151,36 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     const statusURL = `http://127.0.0.1:${rec.port}`;
     const status = async (name: string) =>
       (await (await fetch(`${statusURL}/status/${name}`)).json()) as Record<string, unknown>;
-    await waitFor(
-      'both sources Synced',
-      async () =>
-        (await status('dev')).syncStatus === 'Synced' &&
-        (await status('prod')).syncStatus === 'Synced',
-      120_000,
-      250,
-    );
     for (const env of ['dev', 'prod']) {
-      const s = await status(env);
+      const ns = `shop-${env}`;
+      await cp.kubectl(['create', 'namespace', ns]);
+      await cp.kubectl([
+        'create',
+        'configmap',
+        'git-trust',
+        '-n',
+        ns,
+        `--from-literal=sshAllowedSigners=${trust.sshAllowedSigners}`,
+      ]);
+      const applied = await cp.kubectl(['apply', '-f', '-'], {
+        input: gitSource(env, env === 'prod' ? { policyPath: 'policies' } : {}),
+      });
+      say(`kubectl apply: ${applied.stdout.trim() || applied.stderr.trim()}`);
+    }
+    for (const env of ['dev', 'prod']) {
+      const ready = await cp.kubectl([
+        'wait',
+        '--for=condition=Ready',
+        'gitsource/shop',
+        '-n',
+        `shop-${env}`,
+        '--timeout=120s',
+      ]);
+      if (ready.code !== 0) throw new Error(ready.stderr);
+    }
+    shown((await cp.kubectl(['get', 'gitsources', '-A'])).stdout);
+    for (const env of ['dev', 'prod']) {
+      const s = await status(`shop-${env}.shop`);
       say(
         `${env}: ${s.syncStatus}, revision ${String(s.revision).slice(0, 12)}, signed by ${s.signer}, ${s.objects} objects`,
       );
@@ -290,6 +326,12 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     );
     say(`kubectl:             export KUBECONFIG=${cp.kubeconfigs.admin}`);
     say(
+      'sources:             kubectl get gitsources -A; kubectl describe gitsource shop -n shop-prod',
+    );
+    say(
+      'suspend, sync:       npx tsx cli/main.ts suspend shop -n shop-dev (resume, sync the same way)',
+    );
+    say(
       `as the developer:    kubectl --kubeconfig ${cp.kubeconfigs.developer} -n shop-prod scale deploy/web --replicas=2`,
     );
     say(`Git:                 ${repo.url} (a clone to commit from: ${repo.work})`);
@@ -306,6 +348,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
       )
         say(`  ${line}`);
     return {
+      kubeconfig: cp.kubeconfigs.admin,
       controlToken: readFileSync(controlToken, 'utf8').trim(),
       urls: {
         status: statusURL,

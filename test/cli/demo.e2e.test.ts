@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runDemo, type Demo } from '../../scripts/demo/run.js';
 import { DASHBOARDS } from '../../dashboards/generate.js';
+import { sourceAction } from '../../cli/sources.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/processes.js';
 
@@ -27,15 +28,20 @@ t.test('the demo runs to its end: sync, denial, policies, break-glass reverted',
   t.match(out, /shop-prod\s+web\s+3\/3/, 'prod rolled out on the simulated node');
   t.match(
     out,
-    'denied the request: driftgate: Deployment shop-prod/web (scale) is managed from Git by source "prod"',
+    /shop-dev\s+shop\s+[0-9a-f]{40}\s+True\s+True\s+True\s+0/,
+    'kubectl get gitsources -A',
+  );
+  t.match(
+    out,
+    'denied the request: driftgate: Deployment shop-prod/web (scale) is managed from Git by source "shop-prod.shop"',
   );
   t.match(out, '/spec/replicas (Git: 3, request: 1)');
   t.match(out, '[images/disallow_latest]');
   t.match(out, '[config/no_debug] ConfigMap debug turns debug on');
   t.match(out, 'Warning: break-glass: Git-declared fields are restored after');
   t.match(out, /reverted to 3 replicas, the state Git declares/);
-  t.match(out, /driftgate_manual_changes_total\{source="prod",action="denied"\} [1-9]/);
-  t.match(out, /driftgate_break_glass_uses_total\{source="prod"\} 1/);
+  t.match(out, /driftgate_manual_changes_total\{source="shop-prod.shop",action="denied"\} [1-9]/);
+  t.match(out, /driftgate_break_glass_uses_total\{source="shop-prod.shop"\} 1/);
   t.notMatch(out, 'unexpectedly allowed');
 });
 
@@ -84,7 +90,10 @@ t.test(
     const control = { method: 'POST', headers: { authorization: `Bearer ${demo.controlToken}` } };
     await fetch(`${demo.urls.status}/audit`, control);
     // Something for the on-call table of sources that need attention: a suspended source.
-    await fetch(`${demo.urls.status}/sources/dev/suspend`, control);
+    t.equal(
+      await sourceAction('suspend', ['shop', '-n', 'shop-dev', '--kubeconfig', demo.kubeconfig]),
+      0,
+    );
     await waitFor(
       'both targets scraped 5 times',
       async () => {
