@@ -80,6 +80,7 @@ export class GitSourceController {
   }
 
   async start(): Promise<void> {
+    this.#stopped = false;
     const { group, version, plural } = GITSOURCE;
     const inf = makeInformer<KubernetesObject>(
       this.o.kc,

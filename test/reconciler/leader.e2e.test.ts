@@ -44,6 +44,53 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
   const signer = await createSshSigner(join(dir, 'ssh'), 'Sam Ops', 'sam@example.com');
   const repo = await git.createRepo('leader');
   await repo.commit({ 'app/a.yaml': configMap('a', { v: '1' }) }, { signer });
+  // And a GitSource: only the leader takes it in and writes its status.
+  const kubectl = async (args: string[], input?: string) => {
+    const r = await cp.kubectl(args, input === undefined ? {} : { input });
+    if (r.code !== 0) throw new Error(r.stderr);
+    return r.stdout;
+  };
+  await kubectl([
+    'apply',
+    '-f',
+    join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds'),
+  ]);
+  await kubectl(['wait', '--for=condition=Established', 'crd/gitsources.driftgate.io']);
+  await kubectl(['create', 'namespace', 'team']);
+  await kubectl([
+    'create',
+    'configmap',
+    'trust',
+    '-n',
+    'team',
+    `--from-literal=sshAllowedSigners=${trustOf(signer).sshAllowedSigners ?? ''}`,
+  ]);
+  await kubectl(
+    ['apply', '-f', '-'],
+    stringify({
+      apiVersion: 'driftgate.io/v1alpha1',
+      kind: 'GitSource',
+      metadata: { name: 'app', namespace: 'team' },
+      spec: {
+        repoURL: repo.url,
+        path: 'app',
+        interval: '1s',
+        verification: { configMapRef: { name: 'trust' } },
+      },
+    }),
+  );
+  const gitSourceRevision = async () =>
+    (
+      await cp.kubectl([
+        'get',
+        'gitsource',
+        'app',
+        '-n',
+        'team',
+        '-o',
+        'jsonpath={.status.lastAppliedRevision}',
+      ])
+    ).stdout;
 
   const root = join(import.meta.dirname, '..', '..');
   const children: ChildProcess[] = [];
@@ -68,6 +115,7 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
         metricsPort: await freePort(),
         logLevel: 'error',
         leaderElection: { enabled: true, identity: name, leaseDuration: '3s', renewEvery: '1s' },
+        gitSources: { enabled: true },
         sources: [
           {
             name: 'leader',
@@ -191,6 +239,12 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
     200,
   );
   t.notOk(await b.ready(), 'b follows while a holds the lease');
+  await waitFor(
+    'the leader syncs the GitSource',
+    async () => (await gitSourceRevision()) !== '',
+    30_000,
+    200,
+  );
   t.equal(await b.revision(), null, 'the follower reconciles nothing');
   const holder = await cp.kubectl([
     'get',
@@ -230,5 +284,16 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
       '2',
     30_000,
     250,
+  );
+  const head = (await repo.git(['rev-parse', 'HEAD'])).trim();
+  await waitFor(
+    'the new leader moves the GitSource',
+    async () => (await gitSourceRevision()) === head,
+    30_000,
+    250,
+  );
+  t.equal(
+    (await cp.kubectl(['get', 'cm', 'a', '-n', 'team', '-o', 'jsonpath={.data.v}'])).stdout,
+    '2',
   );
 });
