@@ -334,3 +334,29 @@ t.test("a reconciler write is the gate's to judge while the gate is on", async (
   );
   t.equal(gateJudged(req({ object: live() }), gate('warn')), undefined, 'someone else');
 });
+
+t.test(
+  "a tenant source's writes, as its ServiceAccount, are its sync; nobody else's",
+  async (t) => {
+    const tenant = new DesiredState();
+    tenant.load({
+      version: 1,
+      generation: 'g2',
+      sources: [
+        {
+          name: 'shop.web',
+          repoURL: 'https://git.example/shop',
+          revision: 'abcdef0123456789abcdef',
+          applier: 'system:serviceaccount:shop:deployer',
+          entries: [webEntry],
+        },
+      ],
+    });
+    const changed = { object: live({ replicas: 1 }) };
+    const as = (username: string) =>
+      checkGit(req({ ...changed, userInfo: { username, groups: [] } }), tenant, cfg, NOW);
+    t.strictSame(as('system:serviceaccount:shop:deployer'), { kind: 'unmanaged' });
+    t.equal(as('alice').kind, 'denied');
+    t.equal(as('system:serviceaccount:shop:other').kind, 'denied');
+  },
+);
