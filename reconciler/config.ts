@@ -60,6 +60,8 @@ export interface SourceConfig {
    * source carries) or `all` (any policy: the platform's policy repository). @default own
    */
   readonly policyEnforcement?: 'own' | 'all';
+  /** Git credentials read from a GitSource's Secret (never logged, never in status). */
+  readonly secretAuth?: { readonly username: string; readonly password: string };
   /** Apply as this user (impersonation: a GitSource's serviceAccountName). */
   readonly impersonate?: string;
   /** Where the source's Events go (a GitSource); default its inventory ConfigMap. */

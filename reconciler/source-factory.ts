@@ -19,6 +19,8 @@ const PRLIMIT = '/usr/bin/prlimit';
 
 /** Git credentials of a source, read from their files on every use. */
 export function gitAuth(s: SourceConfig): (() => GitAuth | undefined) | undefined {
+  const secret = s.secretAuth;
+  if (secret) return () => secret;
   const c = s.credentials;
   if (!c) return undefined;
   // Read on every use so rotated Secrets apply without a restart; the values are never logged.

@@ -143,7 +143,8 @@ export class GitSourceController {
     if (obj.metadata.deletionTimestamp) return this.#delete(obj);
     await this.#finalizer(obj, spec.deletionPolicy === 'Delete');
     const trust = await this.#trust(obj, spec);
-    const { source, problems } = sourceFromGitSource(obj, trust, this.o.rules);
+    const secret = await this.#secret(obj, spec);
+    const { source, problems } = sourceFromGitSource(obj, trust, this.o.rules, secret);
     const prev = this.#known.get(name);
     const requestedAt = obj.metadata.annotations?.[REQUESTED_AT];
     if (!source) {
@@ -184,6 +185,29 @@ export class GitSourceController {
     return data
       ? Object.fromEntries(
           Object.entries(data).flatMap(([k, x]) => (typeof x === 'string' ? [[k, x]] : [])),
+        )
+      : undefined;
+  }
+
+  /** spec.secretRef's Secret, decoded (kept only in the source's config, never shown). */
+  async #secret(
+    obj: GitSourceObject,
+    spec: Record<string, unknown>,
+  ): Promise<Record<string, string> | undefined> {
+    const ref = isObject(spec.secretRef) ? spec.secretRef : {};
+    if (typeof ref.name !== 'string') return undefined;
+    const s = await this.o.cluster.get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: obj.metadata.namespace,
+      name: ref.name,
+    });
+    const data = s && isObject(s.data) ? s.data : undefined;
+    return data
+      ? Object.fromEntries(
+          Object.entries(data).flatMap(([k, x]) =>
+            typeof x === 'string' ? [[k, Buffer.from(x, 'base64').toString('utf8').trim()]] : [],
+          ),
         )
       : undefined;
   }

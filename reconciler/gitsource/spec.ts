@@ -50,6 +50,28 @@ export function impersonationOf(o: GitSourceObject): string | undefined {
     : undefined;
 }
 
+/** Git credentials from spec.secretRef's Secret data (decoded): username+password, or token. */
+function credentialsOf(
+  spec: Record<string, unknown>,
+  secret: TrustData | undefined,
+  ns: string,
+  problems: string[],
+): { username: string; password: string } | undefined {
+  const ref = isObject(spec.secretRef) ? spec.secretRef : undefined;
+  if (!ref) return undefined;
+  if (!secret) {
+    problems.push(`credentials Secret ${String(ref.name ?? '')} not found in ${ns}`);
+    return undefined;
+  }
+  if (secret.token) return { username: 'x-access-token', password: secret.token };
+  if (secret.username && secret.password)
+    return { username: secret.username, password: secret.password };
+  problems.push(
+    `credentials Secret ${String(ref.name ?? '')} needs username and password, or token`,
+  );
+  return undefined;
+}
+
 /** The trust material a verification ConfigMap holds. */
 export type TrustData = Readonly<Record<string, string>>;
 
@@ -61,6 +83,7 @@ export function sourceFromGitSource(
   o: GitSourceObject,
   trust: TrustData | undefined,
   rules: TenancyRules,
+  secret?: TrustData,
 ): { readonly source?: SourceConfig; readonly problems: string[] } {
   const problems: string[] = [];
   const spec = isObject(o.spec) ? o.spec : {};
@@ -78,6 +101,7 @@ export function sourceFromGitSource(
     problems.push(
       `spec.destinationNamespace ${destination} is not the GitSource's namespace ${ns} (gitSources.crossNamespace is off)`,
     );
+  const auth = credentialsOf(spec, secret, ns, problems);
   const v = isObject(spec.verification) ? spec.verification : {};
   const ref = isObject(v.configMapRef) ? v.configMapRef : {};
   if (!trust) problems.push(`verification ConfigMap ${String(ref.name ?? '')} not found in ${ns}`);
@@ -139,6 +163,7 @@ export function sourceFromGitSource(
       ...parsed,
       name,
       ...(sa ? { impersonate: `system:serviceaccount:${ns}:${sa}` } : {}),
+      ...(auth ? { secretAuth: auth } : {}),
       eventTarget: {
         apiVersion: GITSOURCE.apiVersion,
         kind: GITSOURCE.kind,

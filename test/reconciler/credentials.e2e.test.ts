@@ -3,6 +3,7 @@ import { gitOpsFixture } from '../support/e2e.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { waitFor } from '../support/processes.js';
 
 // A Git server that demands basic auth; credentials come from files and never reach logs or status.
 const { dir, cp, git, signer } = await gitOpsFixture(t, {
@@ -61,4 +62,101 @@ t.test('wrong or missing credentials fail clearly and leak nothing', async (t) =
     });
     t.notMatch(JSON.stringify(st), /pa55|n0t-the/, `${name}: no password in status`);
   }
+});
+
+t.test('a GitSource reads its credentials from a Secret, and shows them nowhere', async (t) => {
+  const kubectl = async (args: string[], input?: string) => {
+    const r = await cp.kubectl(args, input === undefined ? {} : { input });
+    if (r.code !== 0) throw new Error(r.stderr);
+    return r.stdout;
+  };
+  await kubectl([
+    'apply',
+    '-f',
+    join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds'),
+  ]);
+  await kubectl(['wait', '--for=condition=Established', 'crd/gitsources.driftgate.io']);
+  await kubectl(['create', 'namespace', 'gs']);
+  await kubectl([
+    'create',
+    'configmap',
+    'trust',
+    '-n',
+    'gs',
+    `--from-literal=sshAllowedSigners=${trustOf(signer).sshAllowedSigners ?? ''}`,
+  ]);
+  await kubectl([
+    'create',
+    'secret',
+    'generic',
+    'git-creds',
+    '-n',
+    'gs',
+    '--from-literal=username=driftgate',
+    '--from-literal=password=pa55-w0rd-secret',
+  ]);
+  const gitSource = (name: string, secret: string) =>
+    JSON.stringify({
+      apiVersion: 'driftgate.io/v1alpha1',
+      kind: 'GitSource',
+      metadata: { name, namespace: 'gs' },
+      spec: {
+        repoURL: repo.url,
+        path: 'app',
+        interval: '1h',
+        secretRef: { name: secret },
+        verification: { configMapRef: { name: 'trust' } },
+      },
+    });
+  const withSources = await startTestReconciler(
+    cp,
+    [],
+    { gitSources: { enabled: true } },
+    { autoStart: true },
+  );
+  t.teardown(() => withSources.stop());
+  await kubectl(['apply', '-f', '-'], gitSource('private', 'git-creds'));
+  await kubectl([
+    'wait',
+    '--for=condition=Ready',
+    'gitsource/private',
+    '-n',
+    'gs',
+    '--timeout=60s',
+  ]);
+  t.equal(await kubectl(['get', 'cm', 'private', '-n', 'gs', '-o', 'jsonpath={.data.v}']), 'ok');
+  await kubectl([
+    'create',
+    'secret',
+    'generic',
+    'bad-creds',
+    '-n',
+    'gs',
+    '--from-literal=username=driftgate',
+    '--from-literal=password=n0t-the-pa55w0rd',
+  ]);
+  await kubectl(['apply', '-f', '-'], gitSource('wrong', 'bad-creds'));
+  await waitFor(
+    'the wrong credentials to fail',
+    async () =>
+      (await kubectl([
+        'get',
+        'gitsource',
+        'wrong',
+        '-n',
+        'gs',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+      ])) === 'False',
+    30_000,
+    250,
+  );
+  const shown = await kubectl(['get', 'gitsource', '-n', 'gs', '-o', 'yaml']);
+  t.match(shown, /git fetch of http:\/\/127\.0\.0\.1:\d+\/private\.git failed/);
+  t.notMatch(shown, /pa55|n0t-the/, 'no password in the status');
+  t.notMatch(
+    await kubectl(['get', 'events', '-n', 'gs', '-o', 'yaml']),
+    /pa55|n0t-the/,
+    'nor in events',
+  );
 });

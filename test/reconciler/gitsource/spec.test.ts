@@ -161,3 +161,22 @@ t.test(
     });
   },
 );
+
+t.test('credentials from spec.secretRef: token, or username and password', async (t) => {
+  const obj = gs({ secretRef: { name: 'git-creds' } });
+  t.strictSame(sourceFromGitSource(obj, TRUST, OPEN, { token: 't0k' }).source?.secretAuth, {
+    username: 'x-access-token',
+    password: 't0k',
+  });
+  t.strictSame(
+    sourceFromGitSource(obj, TRUST, OPEN, { username: 'u', password: 'p' }).source?.secretAuth,
+    { username: 'u', password: 'p' },
+  );
+  t.match(sourceFromGitSource(obj, TRUST, OPEN, { username: 'u' }).problems, [
+    'credentials Secret git-creds needs username and password, or token',
+  ]);
+  t.match(sourceFromGitSource(obj, TRUST, OPEN).problems, [
+    'credentials Secret git-creds not found in team-a',
+  ]);
+  t.equal(sourceFromGitSource(gs({}), TRUST, OPEN).source?.secretAuth, undefined);
+});
