@@ -22,6 +22,7 @@ import {
   type GitSourceObject,
   type TenancyRules,
 } from './spec.js';
+import { readData } from './inputs.js';
 import { gitSourceStatus, type Condition } from './status.js';
 
 /** The runtime as the controller drives it. */
@@ -142,8 +143,14 @@ export class GitSourceController {
     const spec = isObject(obj.spec) ? obj.spec : {};
     if (obj.metadata.deletionTimestamp) return this.#delete(obj);
     await this.#finalizer(obj, spec.deletionPolicy === 'Delete');
-    const trust = await this.#trust(obj, spec);
-    const secret = await this.#secret(obj, spec);
+    const trust = await readData(
+      this.o.cluster,
+      obj,
+      spec.verification,
+      'configMapRef',
+      'ConfigMap',
+    );
+    const secret = await readData(this.o.cluster, obj, spec, 'secretRef', 'Secret');
     const { source, problems } = sourceFromGitSource(obj, trust, this.o.rules, secret);
     const prev = this.#known.get(name);
     const requestedAt = obj.metadata.annotations?.[REQUESTED_AT];
@@ -166,50 +173,6 @@ export class GitSourceController {
     if (requestedAt && requestedAt !== prev?.requestedAt)
       void this.o.sources.reconcileNow(name).catch(() => undefined);
     return this.publish(name);
-  }
-
-  async #trust(
-    obj: GitSourceObject,
-    spec: Record<string, unknown>,
-  ): Promise<Record<string, string> | undefined> {
-    const v = isObject(spec.verification) ? spec.verification : {};
-    const ref = isObject(v.configMapRef) ? v.configMapRef : {};
-    if (typeof ref.name !== 'string') return undefined;
-    const cm = await this.o.cluster.get({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      namespace: obj.metadata.namespace,
-      name: ref.name,
-    });
-    const data = cm && isObject(cm.data) ? cm.data : undefined;
-    return data
-      ? Object.fromEntries(
-          Object.entries(data).flatMap(([k, x]) => (typeof x === 'string' ? [[k, x]] : [])),
-        )
-      : undefined;
-  }
-
-  /** spec.secretRef's Secret, decoded (kept only in the source's config, never shown). */
-  async #secret(
-    obj: GitSourceObject,
-    spec: Record<string, unknown>,
-  ): Promise<Record<string, string> | undefined> {
-    const ref = isObject(spec.secretRef) ? spec.secretRef : {};
-    if (typeof ref.name !== 'string') return undefined;
-    const s = await this.o.cluster.get({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      namespace: obj.metadata.namespace,
-      name: ref.name,
-    });
-    const data = s && isObject(s.data) ? s.data : undefined;
-    return data
-      ? Object.fromEntries(
-          Object.entries(data).flatMap(([k, x]) =>
-            typeof x === 'string' ? [[k, Buffer.from(x, 'base64').toString('utf8').trim()]] : [],
-          ),
-        )
-      : undefined;
   }
 
   /** Keep the cleanup finalizer exactly when the deletion policy is Delete. */

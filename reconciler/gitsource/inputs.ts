@@ -1,0 +1,32 @@
+import { isObject } from '../../core/object.js';
+import type { Cluster } from '../cluster.js';
+import type { GitSourceObject } from './spec.js';
+
+/**
+ * The data of the ConfigMap or Secret that `holder[refKey].name` names in the GitSource's
+ * namespace (a Secret's values decoded), read with the reconciler's identity; undefined when
+ * there is no reference or no such object. Values stay in memory: never logged or shown.
+ */
+export async function readData(
+  cluster: Cluster,
+  obj: GitSourceObject,
+  holder: unknown,
+  refKey: 'configMapRef' | 'secretRef',
+  kind: 'ConfigMap' | 'Secret',
+): Promise<Record<string, string> | undefined> {
+  const ref = isObject(holder) && isObject(holder[refKey]) ? holder[refKey] : {};
+  if (typeof ref.name !== 'string') return undefined;
+  const found = await cluster.get({
+    apiVersion: 'v1',
+    kind,
+    namespace: obj.metadata.namespace,
+    name: ref.name,
+  });
+  const data = found && isObject(found.data) ? found.data : undefined;
+  if (!data) return undefined;
+  const decode = (x: string): string =>
+    kind === 'Secret' ? Buffer.from(x, 'base64').toString('utf8').trim() : x;
+  return Object.fromEntries(
+    Object.entries(data).flatMap(([k, x]) => (typeof x === 'string' ? [[k, decode(x)]] : [])),
+  );
+}
