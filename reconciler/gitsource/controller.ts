@@ -172,6 +172,8 @@ export class GitSourceController {
     }
     if (requestedAt && requestedAt !== prev?.requestedAt)
       void this.o.sources.reconcileNow(name).catch(() => undefined);
+    // Our own status write comes back as an update of the same generation: nothing to say.
+    if (prev?.obj.metadata.generation === obj.metadata.generation) return;
     return this.publish(name);
   }
 
