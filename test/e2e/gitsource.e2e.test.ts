@@ -2,25 +2,23 @@
 // synced, read back with kubectl get / wait / describe, edited, suspended, deleted, and a
 // tenant's GitSource applying as its own ServiceAccount. Real apiserver, Git server, kubectl.
 import t from 'tap';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
-import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { configMap, startTestReconciler } from '../support/reconciler.js';
+import {
+  gitSourceManifest,
+  installGitSourceApi,
+  mustKubectl,
+  trustingNamespace,
+} from '../support/gitsources.js';
 import { diff } from '../../cli/diff.js';
 import { sourceAction, sourcesStatus } from '../../cli/sources.js';
 
-const CRD = join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds');
 const { cp, git, signer } = await gitOpsFixture(t);
 const admin = (args: string[], input?: string) =>
   cp.kubectl(args, input === undefined ? {} : { input });
-const must = async (args: string[], input?: string): Promise<string> => {
-  const r = await admin(args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-await must(['apply', '-f', CRD]);
-await must(['wait', '--for=condition=Established', 'crd/gitsources.driftgate.io', '--timeout=30s']);
+const must = mustKubectl(cp);
+await installGitSourceApi(cp);
 
 const repo = await git.createRepo('apps');
 const first = await repo.commit(
@@ -29,32 +27,12 @@ const first = await repo.commit(
 );
 await repo.git(['push', '-q', 'origin', 'HEAD:release']);
 const second = await repo.commit({ 'app/extra.yaml': configMap('extra', { v: '2' }) }, { signer });
-const trust = trustOf(signer).sshAllowedSigners ?? '';
-
 const gitSource = (ns: string, name: string, spec: Record<string, unknown>) =>
-  stringify({
-    apiVersion: 'driftgate.io/v1alpha1',
-    kind: 'GitSource',
-    metadata: { name, namespace: ns },
-    spec: {
-      repoURL: repo.url,
-      path: 'app',
-      interval: '1h',
-      verification: { configMapRef: { name: 'trust' } },
-      ...spec,
-    },
-  });
-const tenantNamespace = async (ns: string) => {
-  await must(['create', 'namespace', ns]);
-  await must([
-    'create',
-    'configmap',
-    'trust',
-    '-n',
-    ns,
-    `--from-literal=sshAllowedSigners=${trust}`,
-  ]);
-};
+  gitSourceManifest(ns, name, { repoURL: repo.url, path: 'app', interval: '1h', ...spec });
+const tenantNamespace = (ns: string) => trustingNamespace(cp, ns, signer);
+/** One field of a GitSource (a kubectl jsonpath). */
+const field = (ns: string, name: string, path: string) =>
+  must(['get', 'gitsource', name, '-n', ns, '-o', `jsonpath={${path}}`]);
 const cond = async (ns: string, name: string, type: string): Promise<string> =>
   (
     await admin([
@@ -93,15 +71,7 @@ t.test('kubectl apply of a GitSource syncs it; kubectl wait, get and describe te
   t.match(table, /NAMESPACE\s+NAME\s+REVISION\s+READY\s+SYNCED\s+HEALTHY\s+DRIFTED\s+AGE/);
   t.match(table, new RegExp(`team-a\\s+web\\s+${first}\\s+True\\s+True\\s+True\\s+0`));
   t.equal(await cond('team-a', 'web', 'Verified'), 'True/Signed');
-  const gen = await must([
-    'get',
-    'gitsource',
-    'web',
-    '-n',
-    'team-a',
-    '-o',
-    'jsonpath={.metadata.generation}/{.status.observedGeneration}',
-  ]);
+  const gen = await field('team-a', 'web', '.metadata.generation}/{.status.observedGeneration');
   t.equal(gen, '1/1', 'observedGeneration');
   await waitFor(
     'the RevisionApplied event on the GitSource',
@@ -125,32 +95,12 @@ t.test('editing spec.ref moves it', async (t) => {
   ]);
   await waitFor(
     'the new revision',
-    async () =>
-      (await must([
-        'get',
-        'gitsource',
-        'web',
-        '-n',
-        'team-a',
-        '-o',
-        'jsonpath={.status.lastAppliedRevision}',
-      ])) === second,
+    async () => (await field('team-a', 'web', '.status.lastAppliedRevision')) === second,
     30_000,
     250,
   );
   t.ok(await exists('configmap', 'extra', 'team-a'));
-  t.equal(
-    await must([
-      'get',
-      'gitsource',
-      'web',
-      '-n',
-      'team-a',
-      '-o',
-      'jsonpath={.status.observedGeneration}',
-    ]),
-    '2',
-  );
+  t.equal(await field('team-a', 'web', '.status.observedGeneration'), '2');
 });
 
 t.test('suspend by spec.suspend, survive a restart; sync now by annotation', async (t) => {
@@ -215,18 +165,7 @@ t.test('suspend by spec.suspend, survive a restart; sync now by annotation', asy
     15_000,
     200,
   );
-  t.equal(
-    await must([
-      'get',
-      'gitsource',
-      'web',
-      '-n',
-      'team-a',
-      '-o',
-      'jsonpath={.status.lastAppliedRevision}',
-    ]),
-    third,
-  );
+  t.equal(await field('team-a', 'web', '.status.lastAppliedRevision'), third);
 });
 
 t.test('a bad spec is refused with a reason; nothing is applied', async (t) => {
@@ -241,15 +180,7 @@ t.test('a bad spec is refused with a reason; nothing is applied', async (t) => {
     200,
   );
   t.match(
-    await must([
-      'get',
-      'gitsource',
-      'broken',
-      '-n',
-      'team-a',
-      '-o',
-      'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
-    ]),
+    await field('team-a', 'broken', '.status.conditions[?(@.type=="Ready")].message'),
     'verification ConfigMap missing not found in team-a',
   );
   const crossNs = await admin(
@@ -325,32 +256,13 @@ t.test(
     );
     t.notOk(await exists('clusterrolebinding', 'team-b-grab'), 'no ClusterRoleBinding');
     t.notOk(await exists('configmap', 'theirs', 'other'), 'nothing in another namespace');
-    const errors = await must([
-      'get',
-      'gitsource',
-      'tenant',
-      '-n',
-      'team-b',
-      '-o',
-      'jsonpath={.status.errors[*].message}',
-    ]);
+    const errors = await field('team-b', 'tenant', '.status.errors[*].message');
     t.match(
       errors,
       /ClusterRoleBinding team-b-grab: .*forbidden.*system:serviceaccount:team-b:deployer/,
     );
     t.match(errors, /ConfigMap other\/theirs: .*forbidden/);
-    t.match(
-      await must([
-        'get',
-        'gitsource',
-        'tenant',
-        '-n',
-        'team-b',
-        '-o',
-        'jsonpath={.status.errors[*].code}',
-      ]),
-      'RECONCILE_FORBIDDEN',
-    );
+    t.match(await field('team-b', 'tenant', '.status.errors[*].code'), 'RECONCILE_FORBIDDEN');
     t.equal(
       await cond('team-b', 'tenant', 'Verified'),
       'True/Signed',
@@ -426,10 +338,7 @@ t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC decid
   const denied = await run(() => sourceAction('suspend', ['web', '-n', 'team-a', ...asDev]));
   t.equal(denied.code, 1);
   t.match(denied.out, /driftgate suspend: team-a\/web: HTTP 403: .*forbidden/);
-  t.equal(
-    await must(['get', 'gitsource', 'web', '-n', 'team-a', '-o', 'jsonpath={.spec.suspend}']),
-    'false',
-  );
+  t.equal(await field('team-a', 'web', '.spec.suspend'), 'false');
   const sus = await run(() => sourceAction('suspend', ['web', '-n', 'team-a', ...asAdmin]));
   t.strictSame(sus, { code: 0, out: 'gitsource team-a/web suspended' });
   await waitFor(
@@ -440,18 +349,7 @@ t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC decid
   );
   t.equal((await run(() => sourceAction('resume', ['web', '-n', 'team-a', ...asAdmin]))).code, 0);
   t.equal((await run(() => sourceAction('sync', ['web', '-n', 'team-a', ...asAdmin]))).code, 0);
-  t.match(
-    await must([
-      'get',
-      'gitsource',
-      'web',
-      '-n',
-      'team-a',
-      '-o',
-      'jsonpath={.metadata.annotations}',
-    ]),
-    'driftgate.io/requested-at',
-  );
+  t.match(await field('team-a', 'web', '.metadata.annotations'), 'driftgate.io/requested-at');
   await waitFor(
     'Ready again',
     async () => (await cond('team-a', 'web', 'Ready')) === 'True/Succeeded',
@@ -485,17 +383,7 @@ t.test('deleting a GitSource: Orphan leaves its objects, Delete deletes them', a
   await waitFor(
     'the cleanup finalizer',
     async () =>
-      (
-        await must([
-          'get',
-          'gitsource',
-          'tenant',
-          '-n',
-          'team-b',
-          '-o',
-          'jsonpath={.metadata.finalizers}',
-        ])
-      ).includes('driftgate.io/cleanup'),
+      (await field('team-b', 'tenant', '.metadata.finalizers')).includes('driftgate.io/cleanup'),
     15_000,
     200,
   );

@@ -4,6 +4,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
 import { waitFor } from '../support/processes.js';
+import {
+  gitSourceManifest,
+  installGitSourceApi,
+  mustKubectl,
+  trustingNamespace,
+} from '../support/gitsources.js';
 
 // A Git server that demands basic auth; credentials come from files and never reach logs or status.
 const { dir, cp, git, signer } = await gitOpsFixture(t, {
@@ -65,26 +71,9 @@ t.test('wrong or missing credentials fail clearly and leak nothing', async (t) =
 });
 
 t.test('a GitSource reads its credentials from a Secret, and shows them nowhere', async (t) => {
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await cp.kubectl(args, input === undefined ? {} : { input });
-    if (r.code !== 0) throw new Error(r.stderr);
-    return r.stdout;
-  };
-  await kubectl([
-    'apply',
-    '-f',
-    join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds'),
-  ]);
-  await kubectl(['wait', '--for=condition=Established', 'crd/gitsources.driftgate.io']);
-  await kubectl(['create', 'namespace', 'gs']);
-  await kubectl([
-    'create',
-    'configmap',
-    'trust',
-    '-n',
-    'gs',
-    `--from-literal=sshAllowedSigners=${trustOf(signer).sshAllowedSigners ?? ''}`,
-  ]);
+  const kubectl = mustKubectl(cp);
+  await installGitSourceApi(cp);
+  await trustingNamespace(cp, 'gs', signer);
   await kubectl([
     'create',
     'secret',
@@ -96,17 +85,11 @@ t.test('a GitSource reads its credentials from a Secret, and shows them nowhere'
     '--from-literal=password=pa55-w0rd-secret',
   ]);
   const gitSource = (name: string, secret: string) =>
-    JSON.stringify({
-      apiVersion: 'driftgate.io/v1alpha1',
-      kind: 'GitSource',
-      metadata: { name, namespace: 'gs' },
-      spec: {
-        repoURL: repo.url,
-        path: 'app',
-        interval: '1h',
-        secretRef: { name: secret },
-        verification: { configMapRef: { name: 'trust' } },
-      },
+    gitSourceManifest('gs', name, {
+      repoURL: repo.url,
+      path: 'app',
+      interval: '1h',
+      secretRef: { name: secret },
     });
   const withSources = await startTestReconciler(
     cp,

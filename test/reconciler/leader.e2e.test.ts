@@ -12,6 +12,12 @@ import { freePort } from '../support/ports.js';
 import { waitFor, withoutCoverage } from '../support/processes.js';
 import { configMap, trustOf } from '../support/reconciler.js';
 import { createSshSigner } from '../support/signing.js';
+import {
+  gitSourceManifest,
+  installGitSourceApi,
+  mustKubectl,
+  trustingNamespace,
+} from '../support/gitsources.js';
 
 t.test(
   'lease decisions: create, renew, follow, take over only after an observed expiry',
@@ -45,39 +51,12 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
   const repo = await git.createRepo('leader');
   await repo.commit({ 'app/a.yaml': configMap('a', { v: '1' }) }, { signer });
   // And a GitSource: only the leader takes it in and writes its status.
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await cp.kubectl(args, input === undefined ? {} : { input });
-    if (r.code !== 0) throw new Error(r.stderr);
-    return r.stdout;
-  };
-  await kubectl([
-    'apply',
-    '-f',
-    join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds'),
-  ]);
-  await kubectl(['wait', '--for=condition=Established', 'crd/gitsources.driftgate.io']);
-  await kubectl(['create', 'namespace', 'team']);
-  await kubectl([
-    'create',
-    'configmap',
-    'trust',
-    '-n',
-    'team',
-    `--from-literal=sshAllowedSigners=${trustOf(signer).sshAllowedSigners ?? ''}`,
-  ]);
+  const kubectl = mustKubectl(cp);
+  await installGitSourceApi(cp);
+  await trustingNamespace(cp, 'team', signer);
   await kubectl(
     ['apply', '-f', '-'],
-    stringify({
-      apiVersion: 'driftgate.io/v1alpha1',
-      kind: 'GitSource',
-      metadata: { name: 'app', namespace: 'team' },
-      spec: {
-        repoURL: repo.url,
-        path: 'app',
-        interval: '1s',
-        verification: { configMapRef: { name: 'trust' } },
-      },
-    }),
+    gitSourceManifest('team', 'app', { repoURL: repo.url, path: 'app', interval: '1s' }),
   );
   const gitSourceRevision = async () =>
     (
