@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { request, type RequestOptions } from 'node:https';
+import type { ClientRequest } from 'node:http';
 import { parse } from 'yaml';
 import { isObject } from '../core/object.js';
 
@@ -58,4 +60,60 @@ export function fromKubeconfig(path: string): KubeAccess {
     ...(key ? { key } : {}),
     ...(token ? { token: () => token } : {}),
   };
+}
+
+/** An HTTPS request to the apiserver with the access's credentials. */
+export function kubeRequest(
+  a: KubeAccess,
+  path: string,
+  method: 'GET' | 'POST' = 'GET',
+  timeoutMs = 30_000,
+): ClientRequest {
+  const options: RequestOptions = {
+    method,
+    ...(a.ca ? { ca: a.ca } : {}),
+    ...(a.cert ? { cert: a.cert } : {}),
+    ...(a.key ? { key: a.key } : {}),
+    headers: {
+      accept: 'application/json',
+      ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+      ...(a.token ? { authorization: `Bearer ${a.token()}` } : {}),
+    },
+    timeout: timeoutMs,
+  };
+  return request(`${a.server}${path}`, options);
+}
+
+/** POST a JSON body; resolves the JSON answer (at most 1 MiB). Rejects on HTTP errors. */
+export function kubePost(
+  a: KubeAccess,
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = kubeRequest(a, path, 'POST', timeoutMs);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        text += c;
+        if (text.length > 1024 * 1024) res.destroy(new Error('answer too large'));
+      });
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) >= 300)
+          return reject(new Error(`${path}: HTTP ${res.statusCode}`));
+        try {
+          const doc: unknown = JSON.parse(text);
+          resolve(isObject(doc) ? doc : {});
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${path}: timed out`)));
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }

@@ -1,10 +1,9 @@
-import { request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { backoffMs } from '../core/backoff.js';
 import { refOfIngress, type IngressRef } from '../core/ingress-hosts.js';
 import { isObject } from '../core/object.js';
-import type { KubeAccess } from './kube-access.js';
+import { kubeRequest, type KubeAccess } from './kube-access.js';
 
 /** At most this many live Ingresses are remembered (hosts only); more are left out. */
 export const MAX_LIVE_INGRESSES = 50_000;
@@ -139,18 +138,7 @@ export class LiveIngresses {
   }
 
   #request(path: string) {
-    const a = this.access;
-    return request(`${a.server}${path}`, {
-      method: 'GET',
-      ...(a.ca ? { ca: a.ca } : {}),
-      ...(a.cert ? { cert: a.cert } : {}),
-      ...(a.key ? { key: a.key } : {}),
-      headers: {
-        accept: 'application/json',
-        ...(a.token ? { authorization: `Bearer ${a.token()}` } : {}),
-      },
-      timeout: 30_000,
-    });
+    return kubeRequest(this.access, path);
   }
 
   #get(path: string): Promise<Record<string, unknown>> {

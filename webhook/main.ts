@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { fromKubeconfig, inCluster } from './kube-access.js';
+import { fromKubeconfig, inCluster, type KubeAccess } from './kube-access.js';
+import { accessCheck } from './gitsource-guard.js';
 import { LiveIngresses } from './live-ingresses.js';
 import type { DesiredIndexDoc, PolicyFilesDoc } from '../core/desired-index.js';
 import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
@@ -136,7 +137,15 @@ export async function startWebhook(
       throw new Error(`policies ${doc.revision} did not build here; the last good bundle stays`);
     }
   });
-  const live = cfg.watchIngresses ? await liveIngresses(cfg, logger, metrics) : undefined;
+  // The apiserver, for the Ingress watch and GitSource reviews (no client library: heap).
+  const access =
+    cfg.watchIngresses || cfg.guardGitSources
+      ? cfg.kubeconfig
+        ? fromKubeconfig(cfg.kubeconfig)
+        : inCluster()
+      : undefined;
+  const live =
+    access && cfg.watchIngresses ? await liveIngresses(access, logger, metrics) : undefined;
   const certs = certificates(cfg, logger, nowMs, metrics);
   const server = await startWebhookServer({
     host: cfg.host,
@@ -160,6 +169,7 @@ export async function startWebhook(
       failurePolicy: cfg.failurePolicy,
       maxContainersPerPod: cfg.maxContainersPerPod,
       ingresses: () => [desired.ingresses, live?.refs() ?? []],
+      ...(access && cfg.guardGitSources ? { gitSourceCheck: accessCheck(access) } : {}),
       ...(cfg.gitState
         ? {
             git: {
@@ -205,11 +215,10 @@ export async function startWebhook(
  * background: the webhook serves meanwhile, checking hosts against Git only.
  */
 async function liveIngresses(
-  cfg: WebhookConfig,
+  access: KubeAccess,
   logger: Logger,
   metrics: AdmissionMetrics,
 ): Promise<LiveIngresses> {
-  const access = cfg.kubeconfig ? fromKubeconfig(cfg.kubeconfig) : inCluster();
   const live = new LiveIngresses(
     access,
     logger,

@@ -148,6 +148,7 @@ t.test(
         },
       },
       watchIngresses: true,
+      guardGitSources: true,
     });
     const role = one(docs, 'Role') as unknown as {
       rules: { resources: string[]; verbs: string[] }[];
@@ -162,10 +163,17 @@ t.test(
     t.notOk(cr.rules.some((r) => r.verbs.includes('*') || r.resources.includes('*')));
     t.strictSame(
       (one(docs, 'ClusterRole', 'driftgate-webhook') as unknown as { rules: unknown[] }).rules,
-      [{ apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['list', 'watch'] }],
-      'the webhook may only read Ingresses',
+      [
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['list', 'watch'] },
+        {
+          apiGroups: ['authorization.k8s.io'],
+          resources: ['subjectaccessreviews'],
+          verbs: ['create'],
+        },
+      ],
+      'the webhook may only read Ingresses and ask access reviews',
     );
-    const noWatch = await render(['webhook.watchIngresses=false']);
+    const noWatch = await render(['webhook.watchIngresses=false', 'webhook.guardGitSources=false']);
     t.match(one(noWatch, 'Deployment', 'driftgate-webhook'), {
       spec: { template: { spec: { automountServiceAccountToken: false } } },
     });

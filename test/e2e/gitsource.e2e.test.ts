@@ -5,6 +5,9 @@ import t from 'tap';
 import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler } from '../support/reconciler.js';
+import { stringify } from 'yaml';
+import { DEVELOPER_USER } from '../support/control-plane.js';
+import { startTestWebhook } from '../support/webhook.js';
 import {
   gitSourceManifest,
   installGitSourceApi,
@@ -360,6 +363,110 @@ t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC decid
   t.equal(d.code, 0, d.out);
   t.match(d.out, /source team-a\.web: \w{12} signed by .*\n {2}in sync/);
 });
+
+t.test(
+  'the webhook: a GitSource names only a ServiceAccount its author may impersonate',
+  async (t) => {
+    const wh = await startTestWebhook(undefined, {
+      guardGitSources: true,
+      kubeconfig: cp.kubeconfigs.admin,
+    });
+    t.teardown(async () => {
+      await admin(['delete', 'validatingwebhookconfiguration', 'driftgate-gitsources']);
+      await wh.stop();
+    });
+    await must(
+      ['apply', '-f', '-'],
+      stringify({
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'driftgate-gitsources' },
+        webhooks: [
+          {
+            name: 'gitsources.driftgate.io',
+            clientConfig: {
+              url: `${wh.url}/validate`,
+              caBundle: Buffer.from(wh.handle.caBundle()).toString('base64'),
+            },
+            rules: [
+              {
+                apiGroups: ['driftgate.io'],
+                apiVersions: ['*'],
+                operations: ['CREATE', 'UPDATE'],
+                resources: ['gitsources'],
+              },
+            ],
+            admissionReviewVersions: ['v1'],
+            sideEffects: 'None',
+            failurePolicy: 'Fail',
+          },
+        ],
+      }),
+    );
+    await tenantNamespace('team-c');
+    await must(['create', 'serviceaccount', 'deployer', '-n', 'team-c']);
+    await must([
+      'create',
+      'role',
+      'gs-edit',
+      '-n',
+      'team-c',
+      '--verb=get,list,create,update,patch,delete',
+      '--resource=gitsources.driftgate.io',
+    ]);
+    await must([
+      'create',
+      'rolebinding',
+      'gs-edit',
+      '-n',
+      'team-c',
+      '--role=gs-edit',
+      `--user=${DEVELOPER_USER}`,
+    ]);
+    const asAlice = (spec: Record<string, unknown>) =>
+      cp.kubectl(['apply', '--dry-run=server', '-f', '-'], {
+        as: 'developer',
+        input: gitSource('team-c', 'app', spec),
+      });
+    let r = { code: 0, stderr: '' };
+    await waitFor(
+      'the webhook to refuse',
+      async () => {
+        r = await asAlice({ serviceAccountName: 'deployer' });
+        return r.code !== 0;
+      },
+      30_000,
+      250,
+    );
+    t.match(
+      r.stderr,
+      `WEBHOOK_GITSOURCE_SERVICEACCOUNT: ${DEVELOPER_USER} may not impersonate ServiceAccount team-c/deployer`,
+    );
+    const plain = await asAlice({});
+    t.equal(plain.code, 0, `no ServiceAccount named: nothing to lend (${plain.stderr})`);
+    await must([
+      'create',
+      'role',
+      'use-deployer',
+      '-n',
+      'team-c',
+      '--verb=impersonate',
+      '--resource=serviceaccounts',
+      '--resource-name=deployer',
+    ]);
+    await must([
+      'create',
+      'rolebinding',
+      'use-deployer',
+      '-n',
+      'team-c',
+      '--role=use-deployer',
+      `--user=${DEVELOPER_USER}`,
+    ]);
+    const allowed = await asAlice({ serviceAccountName: 'deployer' });
+    t.equal(allowed.code, 0, allowed.stderr);
+  },
+);
 
 t.test('deleting a GitSource: Orphan leaves its objects, Delete deletes them', async (t) => {
   await must(['delete', 'gitsource', 'web', '-n', 'team-a', '--wait=true']);

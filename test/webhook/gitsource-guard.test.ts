@@ -1,0 +1,87 @@
+// A GitSource never lends a ServiceAccount: its author must be allowed to impersonate it.
+// The access check is a fake here (the real SubjectAccessReview runs in gitsource.e2e).
+import t from 'tap';
+import { pino } from 'pino';
+import { gitSourceRefusal, type AccessCheck } from '../../webhook/gitsource-guard.js';
+import { makeExemptions } from '../../webhook/exemptions.js';
+import { handleRequest } from '../../webhook/handler.js';
+import { AdmissionMetrics } from '../../webhook/metrics.js';
+import type { AdmissionRequest } from '../../webhook/types.js';
+
+const gs = (sa?: string) => ({
+  apiVersion: 'driftgate.io/v1alpha1',
+  kind: 'GitSource',
+  metadata: { name: 'app', namespace: 'team' },
+  spec: { repoURL: 'https://git.example/x', ...(sa ? { serviceAccountName: sa } : {}) },
+});
+const req = (r: Partial<AdmissionRequest>): AdmissionRequest => ({
+  uid: 'u',
+  kind: { group: 'driftgate.io', version: 'v1alpha1', kind: 'GitSource' },
+  resource: { group: 'driftgate.io', version: 'v1alpha1', resource: 'gitsources' },
+  name: 'app',
+  namespace: 'team',
+  operation: 'CREATE',
+  userInfo: { username: 'alice', groups: ['dev'] },
+  object: gs('deployer'),
+  oldObject: null,
+  ...r,
+});
+const asked: unknown[] = [];
+const allows =
+  (ok: boolean): AccessCheck =>
+  async (user, attrs) => {
+    asked.push([user.username, attrs]);
+    return ok;
+  };
+
+t.test('who may name which ServiceAccount', async (t) => {
+  t.match(
+    await gitSourceRefusal(req({}), allows(false)),
+    /^WEBHOOK_GITSOURCE_SERVICEACCOUNT: alice may not impersonate ServiceAccount team\/deployer/,
+  );
+  t.strictSame(asked.pop(), [
+    'alice',
+    { verb: 'impersonate', resource: 'serviceaccounts', namespace: 'team', name: 'deployer' },
+  ]);
+  t.equal(await gitSourceRefusal(req({}), allows(true)), undefined);
+  t.equal(await gitSourceRefusal(req({ object: gs() }), allows(false)), undefined, 'none named');
+  t.equal(
+    await gitSourceRefusal(req({ operation: 'UPDATE', oldObject: gs('deployer') }), allows(false)),
+    undefined,
+    'an update that keeps the ServiceAccount (a suspend) needs nothing more',
+  );
+  t.match(
+    await gitSourceRefusal(req({ operation: 'UPDATE', oldObject: gs('other') }), allows(false)),
+    /may not impersonate/,
+    'changing it is naming it',
+  );
+  t.equal(await gitSourceRefusal(req({ operation: 'DELETE' }), allows(false)), undefined);
+  t.equal(
+    await gitSourceRefusal(
+      req({ kind: { group: '', version: 'v1', kind: 'ConfigMap' } }),
+      allows(false),
+    ),
+    undefined,
+  );
+});
+
+t.test('the apiserver cannot answer: failurePolicy decides', async (t) => {
+  const down: AccessCheck = async () => {
+    throw new Error('connect ECONNREFUSED');
+  };
+  const answer = (failurePolicy: 'Fail' | 'Ignore') =>
+    handleRequest(req({}), 'validate', {
+      bundle: () => undefined,
+      exemptions: makeExemptions('dg'),
+      metrics: new AdmissionMetrics({ defaultMetrics: false }),
+      logger: pino({ level: 'silent' }),
+      gitSourceCheck: down,
+      failurePolicy,
+    });
+  const fail = await answer('Fail');
+  t.equal(fail.allowed, false);
+  t.match(fail.status?.message, 'WEBHOOK_GITSOURCE_CHECK_FAILED: connect ECONNREFUSED');
+  const ignore = await answer('Ignore');
+  t.equal(ignore.allowed, true);
+  t.match(ignore.warnings, [/WEBHOOK_GITSOURCE_CHECK_FAILED.*allowed \(failurePolicy Ignore\)/]);
+});

@@ -1,0 +1,64 @@
+import { isObject } from '../core/object.js';
+import { kubePost, type KubeAccess } from './kube-access.js';
+import type { AdmissionRequest } from './types.js';
+
+/** Asks the apiserver whether a user may do something (a SubjectAccessReview). */
+export type AccessCheck = (
+  user: AdmissionRequest['userInfo'] & { uid?: string; extra?: unknown },
+  attrs: { verb: string; resource: string; namespace: string; name: string },
+) => Promise<boolean>;
+
+/** The SubjectAccessReview of the webhook's kube access (2 s deadline). */
+export const accessCheck =
+  (a: KubeAccess): AccessCheck =>
+  async (user, attrs) => {
+    const r = await kubePost(
+      a,
+      '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+      {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: {
+          user: user.username,
+          groups: user.groups ?? [],
+          ...(user.uid ? { uid: user.uid } : {}),
+          ...(isObject(user.extra) ? { extra: user.extra } : {}),
+          resourceAttributes: { group: '', ...attrs },
+        },
+      },
+      2000,
+    );
+    return isObject(r.status) && r.status.allowed === true;
+  };
+
+const serviceAccountOf = (obj: unknown): string | undefined => {
+  const spec = isObject(obj) && isObject(obj.spec) ? obj.spec : undefined;
+  return typeof spec?.serviceAccountName === 'string' ? spec.serviceAccountName : undefined;
+};
+
+/**
+ * A GitSource applies as its serviceAccountName: naming one must not give its author more than
+ * they have. Whoever creates a GitSource, or changes its ServiceAccount, must be allowed to
+ * impersonate that ServiceAccount (Kubernetes' own `edit` and `admin` roles are; a role that
+ * only grants GitSources is not). Returns why the request is refused, or undefined.
+ */
+export async function gitSourceRefusal(
+  req: AdmissionRequest,
+  check: AccessCheck,
+): Promise<string | undefined> {
+  if (req.kind.group !== 'driftgate.io' || req.kind.kind !== 'GitSource') return undefined;
+  if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return undefined;
+  const sa = serviceAccountOf(req.object);
+  if (!sa || (req.operation === 'UPDATE' && serviceAccountOf(req.oldObject) === sa))
+    return undefined;
+  const namespace = req.namespace ?? '';
+  const ok = await check(req.userInfo, {
+    verb: 'impersonate',
+    resource: 'serviceaccounts',
+    namespace,
+    name: sa,
+  });
+  return ok
+    ? undefined
+    : `WEBHOOK_GITSOURCE_SERVICEACCOUNT: ${req.userInfo.username ?? 'this user'} may not impersonate ServiceAccount ${namespace}/${sa}, so may not have a GitSource apply as it; ask for impersonate on it, or name one you may use`;
+}
