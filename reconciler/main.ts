@@ -103,7 +103,7 @@ export async function startReconciler(
     sources,
     watch: kubeWatch(deps.kubeConfig, discover),
     onReconciled: (name) => {
-      if (late.gitSources?.owns(name)) void late.gitSources.publish(name);
+      if (late.gitSources?.owns(name)) late.gitSources.changed(name);
     },
     audit: {
       cluster,

@@ -41,7 +41,7 @@ export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
   readonly watch: OpenWatch;
   /** @default realClock */
   readonly clock?: Clock;
-  /** After every reconcile of a source, whatever its outcome (GitSource status). */
+  /** After every reconcile or heal of a source, whatever its outcome (GitSource status). */
   readonly onReconciled?: (name: string) => void;
   /** Audit: the cluster to list, the policies, and which kinds and namespaces. */
   readonly audit?: {
@@ -213,6 +213,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
       void this.queue
         .run(s.cfg.name, () => s.heal(ref))
         .then(() => {
+          this.o.onReconciled?.(s.cfg.name);
           if (s.state.objects.get(refKey(ref))?.health === 'Progressing')
             this.#follow(s, ref, Math.min(delay * 2, PROGRESS_MAX_MS));
         })
@@ -270,6 +271,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     if (!s) return;
     void this.queue
       .run(source, () => s.heal(ref))
+      .then(() => this.o.onReconciled?.(source))
       .catch((err: unknown) =>
         this.o.logger.warn({ source, reason: (err as Error).message }, onError),
       );

@@ -23,7 +23,7 @@ import {
   type TenancyRules,
 } from './spec.js';
 import { readData } from './inputs.js';
-import { gitSourceStatus, type Condition } from './status.js';
+import { gitSourceStatus, invalidSpecStatus, type Condition } from './status.js';
 
 /** The runtime as the controller drives it. */
 export interface SourceSet {
@@ -67,6 +67,7 @@ const configKey = (c: SourceConfig): string => JSON.stringify({ ...c, suspend: u
 export class GitSourceController {
   readonly #queue = new KeyedQueue();
   readonly #known = new Map<string, Known>();
+  readonly #pending = new Set<string>();
   readonly #api: CustomObjectsApi;
   #informer: ReturnType<typeof makeInformer<KubernetesObject>> | undefined;
   #stopped = false;
@@ -108,7 +109,20 @@ export class GitSourceController {
     await this.#informer?.stop();
   }
 
-  /** Write a source's state to its GitSource's status (after each reconcile). */
+  /**
+   * Write a source's state to its GitSource's status soon (after a reconcile or a heal): at
+   * most one write per source per 500 ms, with the state as it is then.
+   */
+  changed(name: string): void {
+    if (this.#pending.has(name)) return;
+    this.#pending.add(name);
+    setTimeout(() => {
+      this.#pending.delete(name);
+      void this.publish(name);
+    }, 500).unref();
+  }
+
+  /** Write a source's state to its GitSource's status now. */
   publish(name: string, reconciling = false): Promise<void> {
     const k = this.#known.get(name);
     const s = this.o.sources.source(name);
@@ -243,33 +257,8 @@ export class GitSourceController {
   }
 
   async #stalled(obj: GitSourceObject, problems: readonly string[]): Promise<void> {
-    const message = problems.join('; ').slice(0, 2000);
-    const previous = conditionsOf(obj);
-    const now = this.#now();
-    const at = (type: string, status: string) =>
-      previous.find((c) => c.type === type && c.status === status)?.lastTransitionTime ?? now;
     const gen = obj.metadata.generation;
-    const mk = (
-      type: string,
-      status: 'True' | 'False',
-      reason: string,
-      msg: string,
-    ): Condition => ({
-      type,
-      status,
-      reason,
-      message: msg,
-      lastTransitionTime: at(type, status),
-      ...(gen !== undefined ? { observedGeneration: gen } : {}),
-    });
-    await this.#patchStatus(obj, {
-      ...(gen !== undefined ? { observedGeneration: gen } : {}),
-      conditions: [
-        mk('Ready', 'False', 'InvalidSpec', message),
-        mk('Stalled', 'True', 'InvalidSpec', message),
-        mk('Reconciling', 'False', 'Idle', ''),
-      ],
-    });
+    await this.#patchStatus(obj, invalidSpecStatus(problems, conditionsOf(obj), gen, this.#now()));
   }
 
   async #patchStatus(obj: GitSourceObject, status: Record<string, unknown>): Promise<void> {

@@ -135,3 +135,22 @@ export function gitSourceStatus(
       : {}),
   };
 }
+
+/** The status of a GitSource whose spec cannot be used: Stalled, every problem said. Pure. */
+export function invalidSpecStatus(
+  problems: readonly string[],
+  previous: readonly Condition[],
+  generation: number | undefined,
+  now: string,
+): Record<string, unknown> {
+  const message = problems.join('; ').slice(0, MAX_MESSAGE);
+  const drafts: Draft[] = [
+    cond('Ready', false, 'InvalidSpec', message),
+    cond('Stalled', true, 'InvalidSpec', message),
+    cond('Reconciling', false, 'Idle'),
+  ];
+  return {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions: withTransitions(drafts, previous, generation, now),
+  };
+}
