@@ -33,6 +33,9 @@ const second = await repo.commit({ 'app/extra.yaml': configMap('extra', { v: '2'
 const gitSource = (ns: string, name: string, spec: Record<string, unknown>) =>
   gitSourceManifest(ns, name, { repoURL: repo.url, path: 'app', interval: '1h', ...spec });
 const tenantNamespace = (ns: string) => trustingNamespace(cp, ns, signer);
+/** Merge a JSON fragment into a GitSource's spec. */
+const patchSpec = (ns: string, name: string, spec: string) =>
+  must(['patch', 'gitsource', name, '-n', ns, '--type=merge', '-p', `{"spec":${spec}}`]);
 /** One field of a GitSource (a kubectl jsonpath). */
 const field = (ns: string, name: string, path: string) =>
   must(['get', 'gitsource', name, '-n', ns, '-o', `jsonpath={${path}}`]);
@@ -86,16 +89,7 @@ t.test('kubectl apply of a GitSource syncs it; kubectl wait, get and describe te
 });
 
 t.test('editing spec.ref moves it', async (t) => {
-  await must([
-    'patch',
-    'gitsource',
-    'web',
-    '-n',
-    'team-a',
-    '--type=merge',
-    '-p',
-    '{"spec":{"ref":"main"}}',
-  ]);
+  await patchSpec('team-a', 'web', '{"ref":"main"}');
   await waitFor(
     'the new revision',
     async () => (await field('team-a', 'web', '.status.lastAppliedRevision')) === second,
@@ -107,16 +101,7 @@ t.test('editing spec.ref moves it', async (t) => {
 });
 
 t.test('suspend by spec.suspend, survive a restart; sync now by annotation', async (t) => {
-  await must([
-    'patch',
-    'gitsource',
-    'web',
-    '-n',
-    'team-a',
-    '--type=merge',
-    '-p',
-    '{"spec":{"suspend":true}}',
-  ]);
+  await patchSpec('team-a', 'web', '{"suspend":true}');
   await waitFor(
     'Ready False: Suspended',
     async () => (await cond('team-a', 'web', 'Ready')) === 'False/Suspended',
@@ -137,16 +122,7 @@ t.test('suspend by spec.suspend, survive a restart; sync now by annotation', asy
   t.notOk(await exists('configmap', 'later', 'team-a'), 'suspended across the restart');
   t.equal(await cond('team-a', 'web', 'Ready'), 'False/Suspended');
   // Resume; then ask for a sync now (the interval is an hour).
-  await must([
-    'patch',
-    'gitsource',
-    'web',
-    '-n',
-    'team-a',
-    '--type=merge',
-    '-p',
-    '{"spec":{"suspend":false}}',
-  ]);
+  await patchSpec('team-a', 'web', '{"suspend":false}');
   await must([
     'annotate',
     'gitsource',
@@ -477,16 +453,7 @@ t.test('deleting a GitSource: Orphan leaves its objects, Delete deletes them', a
     100,
   );
   t.ok(await exists('configmap', 'settings', 'team-a'), 'orphaned (the default)');
-  await must([
-    'patch',
-    'gitsource',
-    'tenant',
-    '-n',
-    'team-b',
-    '--type=merge',
-    '-p',
-    '{"spec":{"deletionPolicy":"Delete"}}',
-  ]);
+  await patchSpec('team-b', 'tenant', '{"deletionPolicy":"Delete"}');
   await waitFor(
     'the cleanup finalizer',
     async () =>
