@@ -250,6 +250,45 @@ t.test('a server-side dry-run apply of the rendered chart passes the real apiser
   );
 });
 
+// A real helm install and uninstall against the real apiserver. No node runs the pods, so the
+// webhook has no endpoints: every call to it fails and failurePolicy Fail refuses the write,
+// which is exactly the state helm uninstall is in once it has deleted the webhook's Service.
+t.test(
+  'helm uninstall always succeeds and leaves nothing, though the webhook is down',
+  async (t) => {
+    const cp = await startControlPlane();
+    t.teardown(() => cp.stop());
+    // Its own release and namespace (the test control plane has a driftgate-system already).
+    const as = ['--kubeconfig', cp.kubeconfigs.admin, '-n', 'trial-system'];
+    const ours = async () =>
+      (
+        await cp.kubectl([
+          'get',
+          'clusterroles,clusterrolebindings,validatingwebhookconfigurations,mutatingwebhookconfigurations',
+          '-l',
+          'app.kubernetes.io/instance=trial',
+          '-o',
+          'name',
+        ])
+      ).stdout.trim();
+    await cp.kubectl(['create', 'clusterrole', 'someone-else', '--verb=get', '--resource=pods']);
+    for (let i = 1; i <= 5; i++) {
+      const inst = await helm(['install', 'trial', chart, ...as, '--create-namespace']);
+      t.equal(inst.code, 0, `install ${i}: ${inst.stderr}`);
+      if (i === 1) {
+        // The webhook is really in the way for everything else.
+        const other = await cp.kubectl(['delete', 'clusterrole', 'someone-else']);
+        t.not(other.code, 0, 'another ClusterRole is still guarded');
+        t.match(other.stderr, 'failed calling webhook "validate.driftgate.io"');
+      }
+      const un = await helm(['uninstall', 'trial', ...as, '--wait', '--timeout', '60s']);
+      t.equal(un.code, 0, `uninstall ${i}: ${un.stderr}`);
+      t.equal(await ours(), '', `uninstall ${i}: nothing of the release is left`);
+    }
+    t.equal((await cp.kubectl(['get', 'clusterrole', 'someone-else'])).code, 0, 'never touched');
+  },
+);
+
 t.test('the Dockerfile: the pinned tool versions, non-root, the library inside', async (t) => {
   const docker = readFileSync(join(root, 'Dockerfile'), 'utf8');
   const pins = Object.fromEntries(

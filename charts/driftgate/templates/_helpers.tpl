@@ -38,3 +38,10 @@ allowPrivilegeEscalation: false
 readOnlyRootFilesystem: true
 capabilities: { drop: [ALL] }
 {{- end -}}
+
+{{/* The names of this release's ClusterRoles and ClusterRoleBindings, quoted, comma-separated. */}}
+{{- define "driftgate.clusterScopedNames" -}}
+{{- $f := include "driftgate.fullname" . -}}
+{{- $names := list (printf "%s-reconciler" $f) (printf "%s-reconciler-api" $f) (printf "%s-gitsource-editor" $f) (printf "%s-gitsource-viewer" $f) (printf "%s-webhook" $f) -}}
+{{- range $i, $n := $names }}{{ if $i }}, {{ end }}'{{ $n }}'{{ end -}}
+{{- end -}}

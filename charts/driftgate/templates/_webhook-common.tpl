@@ -30,4 +30,12 @@ matchConditions:
     expression: "request.resource.resource != 'events'"
   - name: not-reviews
     expression: "!(request.resource.group in ['authentication.k8s.io', 'authorization.k8s.io'])"
+  # helm uninstall deletes the webhook's Service before this release's cluster-scoped RBAC: with
+  # failurePolicy Fail those deletions would be refused and leak. Exactly these names, on DELETE
+  # only (a label could be forged; a name in this list is the release's own).
+  - name: not-uninstalling-driftgate
+    expression: >-
+      !(request.operation == 'DELETE' && request.resource.group == 'rbac.authorization.k8s.io'
+      && request.resource.resource in ['clusterroles', 'clusterrolebindings']
+      && request.name in [{{ include "driftgate.clusterScopedNames" $ }}])
 {{- end -}}
