@@ -7,6 +7,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { backoffMs } from '../../core/backoff.js';
 import { KeyedQueue } from '../../core/keyed-queue.js';
 import { isObject } from '../../core/object.js';
 import { apiErrorMessage, SOURCE_LABEL, type Cluster } from '../cluster.js';
@@ -96,12 +97,26 @@ export class GitSourceController {
       const o = obj as unknown as GitSourceObject;
       void this.#queue.run(sourceNameOf(o), async () => this.#forget(sourceNameOf(o)));
     });
-    inf.on('error', (err) => {
-      this.o.logger.warn({ reason: apiErrorMessage(err) }, 'GitSource watch failed; reopening');
-      if (!this.#stopped) setTimeout(() => void inf.start().catch(() => undefined), 2000);
-    });
+    // A failed list or watch (the CRD not installed yet, the apiserver away) is retried with
+    // backoff until it works; the sources already running keep running meanwhile.
+    let failures = 0;
+    let pending = false;
+    const reopen = (err: unknown): void => {
+      if (this.#stopped || pending) return;
+      pending = true;
+      const delay = backoffMs(failures++, 2000, 2, 60_000);
+      this.o.logger.warn(
+        { reason: apiErrorMessage(err), retryMs: delay },
+        'GitSource watch failed',
+      );
+      setTimeout(() => {
+        pending = false;
+        if (!this.#stopped) inf.start().then(() => (failures = 0), reopen);
+      }, delay).unref();
+    };
+    inf.on('error', reopen);
     this.#informer = inf;
-    await inf.start();
+    await inf.start().catch(reopen);
   }
 
   async stop(): Promise<void> {

@@ -466,3 +466,24 @@ t.test('deleting a GitSource: Orphan leaves its objects, Delete deletes them', a
   t.notOk(await exists('configmap', 'mine', 'team-b'), 'deleted with it, as its ServiceAccount');
   t.notOk(await exists('gitsource', 'tenant', 'team-b'));
 });
+
+t.test(
+  'the CRD installed after the reconciler started: GitSources are taken in then',
+  async (t) => {
+    await must(['delete', 'crd', 'gitsources.driftgate.io', '--wait=true']);
+    await rec.stop();
+    rec = await startRec();
+    await installGitSourceApi(cp);
+    await tenantNamespace('team-d');
+    await must(['apply', '-f', '-'], gitSource('team-d', 'late', { ref: 'main' }));
+    const waited = await admin([
+      'wait',
+      '--for=condition=Ready',
+      'gitsource/late',
+      '-n',
+      'team-d',
+      '--timeout=60s',
+    ]);
+    t.equal(waited.code, 0, waited.stderr);
+  },
+);
