@@ -73,6 +73,27 @@ export function semverCompare(a: string, b: string): number {
   return 0;
 }
 
+/** A string, or an array (a set arrives as one) of strings; anything else is OPA's type error. */
+function strings(v: unknown, name: string, operand: string): readonly string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  throw new Error(`${name}: operand ${operand} must be one of {string, array, set} of strings`);
+}
+
+/** OPA's strings.any_prefix_match: whether any of `search` starts with any of `base`. */
+export function anyPrefixMatch(search: unknown, base: unknown): boolean {
+  const b = strings(base, 'strings.any_prefix_match', '2');
+  return strings(search, 'strings.any_prefix_match', '1').some((s) =>
+    b.some((p) => s.startsWith(p)),
+  );
+}
+
+/** OPA's strings.any_suffix_match: whether any of `search` ends with any of `base`. */
+export function anySuffixMatch(search: unknown, base: unknown): boolean {
+  const b = strings(base, 'strings.any_suffix_match', '2');
+  return strings(search, 'strings.any_suffix_match', '1').some((s) => b.some((p) => s.endsWith(p)));
+}
+
 /** The custom builtins handed to opa-wasm's loadPolicy. */
 export function customBuiltins(
   nowMs: () => number = Date.now,
@@ -82,6 +103,8 @@ export function customBuiltins(
     'regex.replace': regexReplace,
     'units.parse_bytes': parseBytes,
     'semver.compare': semverCompare,
+    'strings.any_prefix_match': anyPrefixMatch,
+    'strings.any_suffix_match': anySuffixMatch,
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,10 +33,15 @@ export function supportedBuiltins(): Set<string> {
  */
 export async function writeWasmCapabilities(opaPath: string, dir: string): Promise<string> {
   const version = (await execOk(opaPath, ['version'])).match(/Version: (\S+)/)?.[1] ?? 'unknown';
-  const file = join(dir, `capabilities-${version}-v2.json`);
+  const allowed = supportedBuiltins();
+  // Keyed by the opa version and the builtins this runtime provides: a new builtin is a new file.
+  const key = createHash('sha256')
+    .update([...allowed].sort().join(','))
+    .digest('hex')
+    .slice(0, 12);
+  const file = join(dir, `capabilities-${version}-${key}.json`);
   if (existsSync(file)) return file;
   const full = JSON.parse(await execOk(opaPath, ['capabilities', '--current'])) as Capabilities;
-  const allowed = supportedBuiltins();
   const caps = {
     ...full,
     builtins: full.builtins.filter((b) => allowed.has(b.name) && !SIDE_CHANNELS.test(b.name)),

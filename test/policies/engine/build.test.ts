@@ -110,6 +110,12 @@ warn contains regex.replace("registry.example/web:1.2", ":[0-9.]+$", ":pinned") 
 warn contains sprintf("bytes=%d", [units.parse_bytes("2Gi")]) if true
 
 warn contains sprintf("semver=%d,%d", [semver.compare("1.10.0", "1.9.3"), semver.compare("1.0.0-rc.1", "1.0.0")]) if true
+
+warn contains "prefix" if strings.any_prefix_match({"ghcr.io/acme/app:1", "nginx:1"}, ["docker.io/", "ghcr.io/"])
+
+warn contains "no-suffix" if not strings.any_suffix_match("app:latest", {":1", ":2"})
+
+warn contains "suffix" if strings.any_suffix_match(["a:latest"], ":latest")
 `,
   });
   t.teardown(p.cleanup);
@@ -123,6 +129,9 @@ warn contains sprintf("semver=%d,%d", [semver.compare("1.10.0", "1.9.3"), semver
       'now=1700000000000000000',
       'registry.example/web:pinned',
       'semver=1,-1',
+      'prefix',
+      'no-suffix',
+      'suffix',
     ].sort(),
   );
 });

@@ -1,5 +1,11 @@
 import t from 'tap';
-import { parseBytes, regexReplace, semverCompare } from '../../../policies/engine/builtins.js';
+import {
+  anyPrefixMatch,
+  anySuffixMatch,
+  parseBytes,
+  regexReplace,
+  semverCompare,
+} from '../../../policies/engine/builtins.js';
 import { readTarGzEntry } from '../../../policies/engine/tar.js';
 import { gzipSync } from 'node:zlib';
 
@@ -59,4 +65,15 @@ t.test('tar reader finds an entry and reports a missing one', async (t) => {
   ]);
   t.same(readTarGzEntry(gzipSync(tar), 'policy.wasm'), body);
   t.equal(readTarGzEntry(gzipSync(tar), 'missing'), undefined);
+});
+
+t.test('strings.any_prefix_match and any_suffix_match, as OPA defines them', async (t) => {
+  t.equal(anyPrefixMatch('ghcr.io/acme/app', 'ghcr.io/'), true);
+  t.equal(anyPrefixMatch(['nginx:1', 'ghcr.io/x'], ['docker.io/', 'ghcr.io/']), true);
+  t.equal(anyPrefixMatch(['nginx:1'], ['docker.io/']), false);
+  t.equal(anyPrefixMatch([], ['x']), false);
+  t.equal(anySuffixMatch('app:latest', [':latest', ':dev']), true);
+  t.equal(anySuffixMatch(['app:1'], ':latest'), false);
+  t.throws(() => anyPrefixMatch(7, 'x'), /strings.any_prefix_match: operand 1 must be one of/);
+  t.throws(() => anySuffixMatch('x', [1]), /strings.any_suffix_match: operand 2 must be one of/);
 });
