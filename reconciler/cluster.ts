@@ -46,6 +46,9 @@ export interface Cluster {
   /** The revision last applied in full, as recorded on the inventory (undefined: none). */
   appliedRevision(namespace: string, source: string): Promise<string | undefined>;
   recordAppliedRevision(namespace: string, source: string, revision: string): Promise<void>;
+  /** Whether the source was suspended through the control route (undefined: never said). */
+  suspendedNote(namespace: string, source: string): Promise<boolean | undefined>;
+  recordSuspended(namespace: string, source: string, suspended: boolean): Promise<void>;
   event(
     ref: ObjectRef & { readonly uid?: string },
     type: 'Normal' | 'Warning',
@@ -84,6 +87,8 @@ const bounded = (text: string): string =>
 const inventoryName = (source: string): string => `driftgate-inventory-${source}`;
 /** On the inventory: the revision last applied in full (a merge patch, apart from the apply). */
 export const APPLIED_REVISION = 'driftgate.io/applied-revision';
+/** On the inventory: a suspension set through the control route, kept across restarts. */
+export const SUSPENDED = 'driftgate.io/suspended';
 
 /** The real cluster through @kubernetes/client-node. */
 export function kubeCluster(kc: KubeConfig): Cluster {
@@ -91,6 +96,34 @@ export function kubeCluster(kc: KubeConfig): Cluster {
   const core = kc.makeApiClient(CoreV1Api);
   const scope = new Map<string, Scope>();
   let caps: { at: number; value: Promise<ClusterCapabilities> } | undefined;
+  // Notes on a source's inventory ConfigMap (annotations): the applied revision, a suspension.
+  const inventoryNote = async (
+    namespace: string,
+    source: string,
+    key: string,
+  ): Promise<string | undefined> => {
+    try {
+      const cm = await core.readNamespacedConfigMap({ name: inventoryName(source), namespace });
+      return cm.metadata?.annotations?.[key];
+    } catch (err) {
+      if (notFound(err)) return undefined;
+      throw err;
+    }
+  };
+  const noteOnInventory = async (namespace: string, source: string, key: string, value: string) => {
+    await objects.patch(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: inventoryName(source), namespace, annotations: { [key]: value } },
+      } as never,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+  };
   const readCapabilities = async (): Promise<ClusterCapabilities> => {
     const [version, core, groups] = await Promise.all([
       kc.makeApiClient(VersionApi).getCode(),
@@ -234,31 +267,17 @@ export function kubeCluster(kc: KubeConfig): Cluster {
       }
     },
     async appliedRevision(namespace, source) {
-      try {
-        const cm = await core.readNamespacedConfigMap({ name: inventoryName(source), namespace });
-        return cm.metadata?.annotations?.[APPLIED_REVISION];
-      } catch (err) {
-        if (notFound(err)) return undefined;
-        throw err;
-      }
+      return inventoryNote(namespace, source, APPLIED_REVISION);
     },
     async recordAppliedRevision(namespace, source, revision) {
-      await objects.patch(
-        {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: {
-            name: inventoryName(source),
-            namespace,
-            annotations: { [APPLIED_REVISION]: revision },
-          },
-        } as never,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        undefined,
-        PatchStrategy.MergePatch,
-      );
+      await noteOnInventory(namespace, source, APPLIED_REVISION, revision);
+    },
+    async suspendedNote(namespace, source) {
+      const v = await inventoryNote(namespace, source, SUSPENDED);
+      return v === undefined ? undefined : v === 'true';
+    },
+    async recordSuspended(namespace, source, suspended) {
+      await noteOnInventory(namespace, source, SUSPENDED, String(suspended));
     },
     async writeInventory(namespace, source, refs) {
       const sorted = [...refs].sort((a, b) => refKey(a).localeCompare(refKey(b)));

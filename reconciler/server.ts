@@ -198,6 +198,15 @@ export async function startStatusServer(
       else if (parts[2] === 'resume') s.resume();
       else if (parts[2] !== 'sync')
         return json(res, 404, { error: 'actions: suspend, resume, sync' });
+      if (parts[2] !== 'sync')
+        await s
+          .recordSuspension()
+          .catch((err: unknown) =>
+            o.logger.warn(
+              { source: s.cfg.name, reason: (err as Error).message },
+              'suspension not recorded: it lasts until a restart',
+            ),
+          );
       o.logger.info({ source: s.cfg.name, action: parts[2] }, 'source control');
       await o.runtime.reconcileNow(s.cfg.name).catch(() => undefined);
       return json(res, 200, statusView(s.state));

@@ -8,7 +8,7 @@ import type { GitSource } from './source/git-source.js';
 import { initialState, type SourceState } from './source-state.js';
 import type { RefusedObject } from './tenancy.js';
 import type { CommitVerifier } from './verify/verifier.js';
-import { AppliedRevision } from './sync/applied.js';
+import { AppliedRevision, RecordedSuspension } from './sync/applied.js';
 import { applyDeclared, notWritten } from './sync/apply.js';
 import { sourceEvent, type SourceDeps, type SyncContext } from './sync/context.js';
 import { indexEntries } from './sync/declared.js';
@@ -60,6 +60,7 @@ export class SourceReconciler {
   readonly #hooks: RevisionHooks;
   /** A head whose adoption stalled: not retried until the head moves. */
   #stalled: { head: string; error: ReconcileError } | undefined;
+  readonly #suspension: RecordedSuspension;
   /** The last error an event was recorded for. */
   #announced: string | undefined;
 
@@ -84,6 +85,7 @@ export class SourceReconciler {
       },
     };
     this.#applied = new AppliedRevision(this.#ctx);
+    this.#suspension = new RecordedSuspension(this.#ctx);
     this.#hooks = new RevisionHooks(this.#ctx);
     d.metrics.initSource(cfg.name);
   }
@@ -106,6 +108,11 @@ export class SourceReconciler {
     this.state.fighting.clear();
   }
 
+  /** Keep the current suspension across restarts (see RecordedSuspension). */
+  recordSuspension(): Promise<void> {
+    return this.#suspension.record(this.state.suspended);
+  }
+
   /**
    * The full reconcile. Resolves when the source is converged or stalled (status says why);
    * throws a ReconcileError that is transient (retry with backoff) or waiting (retry after
@@ -118,6 +125,9 @@ export class SourceReconciler {
     const converge: ReconcileError[] = [];
     try {
       await this.#applied.load();
+      const noted = await this.#suspension.load();
+      if (noted === true) this.suspend();
+      else if (noted === false) this.resume();
       // Load the source.
       const head = await fetchHead(ctx);
       // Verify and render a new head; a refusal keeps the last verified revision.

@@ -21,6 +21,8 @@ export function writesAs(base: Cluster, writer: Cluster): Cluster {
     writeInventory: (ns, source, refs) => base.writeInventory(ns, source, refs),
     appliedRevision: (ns, source) => base.appliedRevision(ns, source),
     recordAppliedRevision: (ns, source, rev) => base.recordAppliedRevision(ns, source, rev),
+    suspendedNote: (ns, source) => base.suspendedNote(ns, source),
+    recordSuspended: (ns, source, on) => base.recordSuspended(ns, source, on),
     event: (ref, type, reason, message, namespace) =>
       base.event(ref, type, reason, message, namespace),
   };

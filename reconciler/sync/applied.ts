@@ -35,3 +35,27 @@ export class AppliedRevision {
     });
   }
 }
+
+/**
+ * A suspension set through the control route, remembered on the source's inventory so that it
+ * outlives a restart. Only for sources from the config file: a GitSource's is its spec.suspend.
+ */
+export class RecordedSuspension {
+  #loaded = false;
+  constructor(private readonly ctx: SyncContext) {}
+
+  /** What was recorded, read once (undefined: nothing, a GitSource, or unreadable). */
+  async load(): Promise<boolean | undefined> {
+    if (this.#loaded || this.ctx.cfg.eventTarget) return undefined;
+    this.#loaded = true;
+    const { cluster, namespace } = this.ctx.d;
+    return cluster.suspendedNote(namespace, this.ctx.cfg.name).catch(() => undefined);
+  }
+
+  /** Record it now; throws when the cluster refuses. */
+  async record(suspended: boolean): Promise<void> {
+    const { cluster, namespace } = this.ctx.d;
+    await cluster.recordSuspended(namespace, this.ctx.cfg.name, suspended);
+    this.#loaded = true;
+  }
+}

@@ -179,3 +179,20 @@ t.test('commit-to-applied is observed once per commit, across a restart', async 
   await restarted.reconcile();
   t.equal(await observed(restarted), 1, 'a new commit is');
 });
+
+t.test(
+  'a suspension recorded through the control route is read back at the first reconcile',
+  async (t) => {
+    const { git, cluster, rec } = setup();
+    git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: '1' })) });
+    cluster.suspensions.set('shop', true);
+    await rec.reconcile();
+    t.equal(rec.state.suspended, true);
+    t.strictSame(cluster.did('apply'), [], 'nothing applied while suspended');
+    rec.resume();
+    await rec.recordSuspension();
+    t.equal(cluster.suspensions.get('shop'), false, 'resumed, and recorded');
+    await rec.reconcile();
+    t.strictSame(cluster.did('apply'), ['/ConfigMap/shop/a'], 'not read again: the resume holds');
+  },
+);

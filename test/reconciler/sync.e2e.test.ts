@@ -585,6 +585,11 @@ t.test('HTTP control: status, suspend and resume, and an authenticated push webh
     syncStatus: string;
   };
   t.match(suspended, { suspended: true, syncStatus: 'Suspended' });
+  // The suspension outlives a restart: a new reconciler of the same source reads it back.
+  const restarted = await startTestReconciler(cp, [src('report', 'report', { selfHeal: false })]);
+  await restarted.sync('report');
+  t.match(await restarted.status('report'), { suspended: true, syncStatus: 'Suspended' });
+  await restarted.stop();
   const resumed = (await (await rec.control('/sources/report/resume')).json()) as {
     suspended: boolean;
   };

@@ -138,6 +138,14 @@ export class FakeCluster implements Cluster {
     this.applied.set(source, revision);
   }
 
+  readonly suspensions = new Map<string, boolean>();
+  async suspendedNote(_namespace: string, source: string): Promise<boolean | undefined> {
+    return this.suspensions.get(source);
+  }
+  async recordSuspended(_namespace: string, source: string, suspended: boolean): Promise<void> {
+    this.suspensions.set(source, suspended);
+  }
+
   async event(_ref: ObjectRef, _type: string, reason: string, message: string): Promise<void> {
     this.calls.push({ op: 'event', what: reason });
     this.events.push({ reason, message });
