@@ -15,6 +15,8 @@ export type HostClaims = Readonly<Record<string, readonly string[]>>;
 
 /** At most this many hosts are read from one Ingress (a hostile object stays bounded). */
 export const MAX_HOSTS = 256;
+/** At most this many rivals are named per host (the policy input stays small). */
+export const MAX_CLAIMERS = 10;
 
 /** Whether an object is a networking.k8s.io Ingress. */
 export const isIngress = (obj: unknown): boolean =>
@@ -67,7 +69,7 @@ export function hostClaims(
       for (const h of other.hosts)
         if (wanted.has(h)) {
           const by = out.get(h) ?? new Set<string>();
-          by.add(`${other.namespace}/${other.name}`);
+          if (by.size < MAX_CLAIMERS) by.add(`${other.namespace}/${other.name}`);
           out.set(h, by);
         }
     }

@@ -10,6 +10,9 @@ import { apiErrorMessage, type Cluster } from './cluster.js';
  */
 export class IngressInventory {
   #live: IngressRef[] = [];
+  #byGeneration:
+    | { readonly generation: string; readonly refs: readonly { by: string; ref: IngressRef }[] }
+    | undefined;
   #version = 0;
 
   constructor(
@@ -41,10 +44,27 @@ export class IngressInventory {
    * (those it did are about to become what it declares).
    */
   forSource(source: string, own: readonly IngressRef[]): Iterable<IngressRef>[] {
-    const others = (this.desired()?.sources ?? [])
-      .filter((s) => s.name !== source)
-      .flatMap((s) => s.entries.flatMap((e) => ingressRef(e.declared) ?? []));
+    const others = this.#declared()
+      .filter((d) => d.by !== source)
+      .map((d) => d.ref);
     return [others, own, this.#live.filter((i) => i.source !== source)];
+  }
+
+  // The Ingresses the index declares, read once per index generation (the gate asks per object).
+  #declared(): readonly { readonly by: string; readonly ref: IngressRef }[] {
+    const doc = this.desired();
+    if (!doc) return [];
+    if (this.#byGeneration?.generation !== doc.generation)
+      this.#byGeneration = {
+        generation: doc.generation,
+        refs: doc.sources.flatMap((s) =>
+          s.entries.flatMap((e) => {
+            const ref = ingressRef(e.declared);
+            return ref ? [{ by: s.name, ref }] : [];
+          }),
+        ),
+      };
+    return this.#byGeneration.refs;
   }
 
   /**

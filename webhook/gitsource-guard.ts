@@ -1,5 +1,5 @@
 import { isObject } from '../core/object.js';
-import { kubePost, type KubeAccess } from './kube-access.js';
+import { kubeJson, type KubeAccess } from './kube-access.js';
 import type { AdmissionRequest } from './types.js';
 
 /** Asks the apiserver whether a user may do something (a SubjectAccessReview). */
@@ -12,10 +12,10 @@ export type AccessCheck = (
 export const accessCheck =
   (a: KubeAccess): AccessCheck =>
   async (user, attrs) => {
-    const r = await kubePost(
-      a,
-      '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-      {
+    const r = await kubeJson(a, '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      timeoutMs: 2000,
+      maxBytes: 1024 * 1024,
+      body: {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SubjectAccessReview',
         spec: {
@@ -26,8 +26,7 @@ export const accessCheck =
           resourceAttributes: { group: '', ...attrs },
         },
       },
-      2000,
-    );
+    });
     return isObject(r.status) && r.status.allowed === true;
   };
 

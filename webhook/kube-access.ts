@@ -84,21 +84,23 @@ export function kubeRequest(
   return request(`${a.server}${path}`, options);
 }
 
-/** POST a JSON body; resolves the JSON answer (at most 1 MiB). Rejects on HTTP errors. */
-export function kubePost(
+/**
+ * One JSON request (a GET, or a POST of `body`): resolves the JSON answer, at most `maxBytes`.
+ * Rejects on an HTTP error status, an oversize or malformed answer, or the deadline.
+ */
+export function kubeJson(
   a: KubeAccess,
   path: string,
-  body: unknown,
-  timeoutMs: number,
+  o: { readonly body?: unknown; readonly timeoutMs: number; readonly maxBytes: number },
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const req = kubeRequest(a, path, 'POST', timeoutMs);
+    const req = kubeRequest(a, path, o.body === undefined ? 'GET' : 'POST', o.timeoutMs);
     req.on('response', (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {
         text += c;
-        if (text.length > 1024 * 1024) res.destroy(new Error('answer too large'));
+        if (text.length > o.maxBytes) res.destroy(new Error(`${path}: answer too large`));
       });
       res.on('end', () => {
         if ((res.statusCode ?? 0) >= 300)
@@ -114,6 +116,6 @@ export function kubePost(
     });
     req.on('timeout', () => req.destroy(new Error(`${path}: timed out`)));
     req.on('error', reject);
-    req.end(JSON.stringify(body));
+    req.end(o.body === undefined ? undefined : JSON.stringify(o.body));
   });
 }

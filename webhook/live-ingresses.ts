@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { backoffMs } from '../core/backoff.js';
 import { refOfIngress, type IngressRef } from '../core/ingress-hosts.js';
 import { isObject } from '../core/object.js';
-import { kubeRequest, type KubeAccess } from './kube-access.js';
+import { kubeJson, kubeRequest, type KubeAccess } from './kube-access.js';
 
 /** At most this many live Ingresses are remembered (hosts only); more are left out. */
 export const MAX_LIVE_INGRESSES = 50_000;
@@ -142,29 +142,6 @@ export class LiveIngresses {
   }
 
   #get(path: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const req = this.#request(path);
-      req.on('response', (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
-          if (body.length > MAX_BODY) res.destroy(new Error('list page too large'));
-        });
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`list: HTTP ${res.statusCode}`));
-          try {
-            const doc: unknown = JSON.parse(body);
-            resolve(isObject(doc) ? doc : {});
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('list timed out')));
-      req.on('error', reject);
-      req.end();
-    });
+    return kubeJson(this.access, path, { timeoutMs: 30_000, maxBytes: MAX_BODY });
   }
 }

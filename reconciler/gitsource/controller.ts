@@ -171,6 +171,18 @@ export class GitSourceController {
     const name = sourceNameOf(obj);
     const spec = isObject(obj.spec) ? obj.spec : {};
     if (obj.metadata.deletionTimestamp) return this.#delete(obj);
+    const prev = this.#known.get(name);
+    const requestedAt = obj.metadata.annotations?.[REQUESTED_AT];
+    const same =
+      prev?.problems.length === 0 &&
+      prev.obj.metadata.generation === obj.metadata.generation &&
+      prev.requestedAt === requestedAt &&
+      this.o.sources.source(name) !== undefined;
+    if (same) {
+      // Our own status write coming back: keep its conditions (transition times), read nothing.
+      prev.obj = obj;
+      return;
+    }
     await this.#finalizer(obj, spec.deletionPolicy === 'Delete');
     const trust = await readData(
       this.o.cluster,
@@ -181,8 +193,6 @@ export class GitSourceController {
     );
     const secret = await readData(this.o.cluster, obj, spec, 'secretRef', 'Secret');
     const { source, problems } = sourceFromGitSource(obj, trust, this.o.rules, secret);
-    const prev = this.#known.get(name);
-    const requestedAt = obj.metadata.annotations?.[REQUESTED_AT];
     if (!source) {
       // A bad spec stalls; the source that ran before keeps running on its last good spec.
       this.#known.set(name, { ...(prev ?? {}), obj, problems });
@@ -201,7 +211,7 @@ export class GitSourceController {
     }
     if (requestedAt && requestedAt !== prev?.requestedAt)
       void this.o.sources.reconcileNow(name).catch(() => undefined);
-    // Our own status write comes back as an update of the same generation: nothing to say.
+    // A sync request alone: the reconcile it starts publishes.
     if (prev?.obj.metadata.generation === obj.metadata.generation) return;
     return this.publish(name);
   }

@@ -5,6 +5,7 @@ import {
   hostClaims,
   hostContext,
   ingressRef,
+  MAX_CLAIMERS,
   MAX_HOSTS,
   refOfIngress,
 } from '../../core/ingress-hosts.js';
@@ -143,3 +144,11 @@ t.test(
     t.strictSame(hostClaims(legacy, inv.forAudit()), { 'shop.example.com': ['shop/old'] });
   },
 );
+
+t.test('a host routed by many: at most MAX_CLAIMERS named', async (t) => {
+  const self = must(ing('shop', 'web', ['busy.example.com']));
+  const many = Array.from({ length: 500 }, (_, i) =>
+    must(ing('ns', `r${i}`, ['busy.example.com'])),
+  );
+  t.equal(hostClaims(self, [many])['busy.example.com']?.length, MAX_CLAIMERS);
+});
