@@ -26,11 +26,6 @@ export interface IndexSource {
   /** The verified commit the entries come from. */
   readonly revision: string;
   /**
-   * The source's pre-apply gate. `warn`: the gate let its objects through with their findings,
-   * so the webhook does not deny the reconciler's writes of exactly that state either.
-   */
-  readonly gate?: 'enforce' | 'warn' | 'off';
-  /**
    * The user the source applies as when it is not the reconciler itself (a GitSource's
    * serviceAccountName, impersonated): its writes of this source's objects are the reconciler's.
    */

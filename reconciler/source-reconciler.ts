@@ -281,7 +281,6 @@ export class SourceReconciler {
       name: this.cfg.name,
       repoURL: this.repo,
       revision: this.state.revision,
-      gate: this.d.gate ?? 'off',
       ...(this.cfg.impersonate ? { applier: this.cfg.impersonate } : {}),
       entries: indexEntries(
         this.cfg,

@@ -33,8 +33,8 @@ export interface DecideInput {
    */
   readonly existing?: ReadonlySet<string>;
   /**
-   * Set for the reconciler's write of exactly what Git declares, when that source's pre-apply
-   * gate warns: enforced policies warn (with this note), as the gate did. One truth, not two.
+   * Set for a write by the reconciler while its pre-apply gate is on (the gate judged it):
+   * enforced policies warn, with this note. One truth, not two.
    */
   readonly gateJudged?: string;
 }

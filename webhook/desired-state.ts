@@ -9,7 +9,7 @@ import { ingressRef, type IngressRef } from '../core/ingress-hosts.js';
 /** A Git-declared object and the source (repo, commit) that declares it. */
 export interface Declared {
   readonly entry: IndexEntry;
-  readonly source: Pick<IndexSource, 'name' | 'repoURL' | 'revision' | 'gate' | 'applier'>;
+  readonly source: Pick<IndexSource, 'name' | 'repoURL' | 'revision' | 'applier'>;
 }
 
 /** What is kept per object: the declared object as JSON text (a third of the parsed size). */
@@ -50,7 +50,6 @@ export class DesiredState {
         name: s.name,
         repoURL: s.repoURL,
         revision: s.revision,
-        ...(s.gate ? { gate: s.gate } : {}),
         ...(s.applier ? { applier: s.applier } : {}),
       };
       for (const { declared, ...meta } of s.entries) {

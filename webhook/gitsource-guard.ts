@@ -1,6 +1,7 @@
 import { isObject } from '../core/object.js';
 import { kubeJson, type KubeAccess } from './kube-access.js';
-import type { AdmissionRequest } from './types.js';
+import { allowed, denied } from './responses.js';
+import type { AdmissionRequest, AdmissionResponse } from './types.js';
 
 /** Asks the apiserver whether a user may do something (a SubjectAccessReview). */
 export type AccessCheck = (
@@ -60,4 +61,25 @@ export async function gitSourceRefusal(
   return ok
     ? undefined
     : `WEBHOOK_GITSOURCE_SERVICEACCOUNT: ${req.userInfo.username ?? 'this user'} may not impersonate ServiceAccount ${namespace}/${sa}, so may not have a GitSource apply as it; ask for impersonate on it, or name one you may use`;
+}
+
+/**
+ * The answer for a GitSource naming a ServiceAccount its author may not use, or undefined to go
+ * on. When the apiserver cannot be asked, failurePolicy decides.
+ */
+export async function gitSourceAnswer(
+  request: AdmissionRequest,
+  check: AccessCheck,
+  failurePolicy: 'Fail' | 'Ignore' | undefined,
+): Promise<AdmissionResponse | undefined> {
+  let refusal: string | undefined;
+  try {
+    refusal = await gitSourceRefusal(request, check);
+  } catch (err) {
+    const why = `WEBHOOK_GITSOURCE_CHECK_FAILED: ${(err as Error).message.slice(0, 200)}`;
+    return failurePolicy === 'Ignore'
+      ? allowed(request.uid, [`driftgate: ${why}; allowed (failurePolicy Ignore)`])
+      : denied(request.uid, `driftgate: ${why}`);
+  }
+  return refusal ? denied(request.uid, `driftgate: ${refusal}`) : undefined;
 }

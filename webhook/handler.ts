@@ -8,7 +8,7 @@ import type { DesiredState } from './desired-state.js';
 import { DEFAULT_MAX_CONTAINERS, widestPod } from './contract.js';
 import { checkGit, gateJudged, type GitGuardConfig, type GitVerdict } from './drift.js';
 import { exemptReason, type Exemptions } from './exemptions.js';
-import { gitSourceRefusal, type AccessCheck } from './gitsource-guard.js';
+import { gitSourceAnswer, type AccessCheck } from './gitsource-guard.js';
 import { AdmissionDecision, type AdmissionMetrics } from './metrics.js';
 import type { EngineAnswer } from './engine/pool.js';
 import { allowed, denied, errored } from './responses.js';
@@ -102,16 +102,13 @@ export async function handleRequest(
     log.debug({ decision: 'exempt', reason: exempt }, 'admission decision');
     return allowed(request.uid);
   }
-  if (endpoint === 'validate' && deps.gitSourceCheck) {
-    const refusal = await gitSourceRefusal(request, deps.gitSourceCheck).catch(
-      (err: unknown) => `WEBHOOK_GITSOURCE_CHECK_FAILED: ${(err as Error).message.slice(0, 200)}`,
-    );
-    if (refusal?.startsWith('WEBHOOK_GITSOURCE_CHECK_FAILED') && deps.failurePolicy === 'Ignore')
-      return allowed(request.uid, [`driftgate: ${refusal}; allowed (failurePolicy Ignore)`]);
-    if (refusal) {
-      count(AdmissionDecision.denied);
-      return denied(request.uid, `driftgate: ${refusal}`);
-    }
+  const sourceAnswer =
+    endpoint === 'validate' && deps.gitSourceCheck
+      ? await gitSourceAnswer(request, deps.gitSourceCheck, deps.failurePolicy)
+      : undefined;
+  if (sourceAnswer) {
+    if (!sourceAnswer.allowed) count(AdmissionDecision.denied);
+    return sourceAnswer;
   }
   const verdict =
     endpoint === 'validate' && deps.git

@@ -19,7 +19,6 @@ const declared = {
 /** One source ("shop", at a fixed commit) declaring `entries`. */
 const sourceIndex = (
   entries: Parameters<DesiredState['load']>[0]['sources'][number]['entries'],
-  gate?: 'enforce' | 'warn' | 'off',
 ) => {
   const i = new DesiredState();
   i.load({
@@ -30,7 +29,6 @@ const sourceIndex = (
         name: 'shop',
         repoURL: 'https://git.example/platform',
         revision: 'abcdef0123456789abcdef',
-        ...(gate ? { gate } : {}),
         entries,
       },
     ],

@@ -41,7 +41,7 @@ const declared = {
   metadata: { name: 'settings', namespace: 'shop', labels: { 'driftgate.io/source': 'shop' } },
   data: { debug: 'true' },
 };
-const indexWith = (gate: 'enforce' | 'warn' | 'off') => {
+const declaredIndex = () => {
   const i = new DesiredState();
   i.load({
     version: 1,
@@ -51,7 +51,6 @@ const indexWith = (gate: 'enforce' | 'warn' | 'off') => {
         name: 'shop',
         repoURL: 'https://git.example/platform',
         revision: '0123456789abcdef0123',
-        gate,
         entries: [
           {
             group: '',
@@ -93,7 +92,7 @@ const revert = (username: string, groups: string[]): AdmissionRequest => ({
 const answer = (
   gate: 'enforce' | 'warn' | 'off',
   req: AdmissionRequest,
-  index: DesiredState = indexWith(gate),
+  index: DesiredState = declaredIndex(),
 ) =>
   handleRequest(req, 'validate', {
     bundle: () => bundle,
