@@ -1,26 +1,29 @@
-import type { Agent } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 
+/** The undici dispatcher client-node 2.x sets on each request (only `close` is used here). */
+interface Dispatcher {
+  close(): Promise<void>;
+}
+
 /**
- * Make `kc` reuse one keep-alive HTTPS agent. client-node 1.x builds a new agent (and TLS
- * context and socket) for every request (kubernetes-client/javascript#2893): at 10,000 applies
- * that held ~700 MiB of native memory. The agent is cached per cluster server and credentials,
- * so a reloaded kubeconfig still gets a fresh one.
+ * Make `kc` reuse one keep-alive connection pool. client-node builds a new dispatcher (and TLS
+ * context and socket) for every request: 1.x a new https.Agent (kubernetes-client/javascript#2893),
+ * 2.x a new undici Agent. At 10,000 applies that held ~700 MiB of native memory. The pool is
+ * cached per cluster server and credentials, so a reloaded kubeconfig still gets a fresh one.
  */
 export function withSharedAgent(kc: KubeConfig): KubeConfig {
   const target = kc as unknown as {
-    createAgent(cluster: { server: string }, opts: Record<string, unknown>): Agent;
+    createDispatcher(
+      cluster: { server: string } | null,
+      opts: Record<string, unknown>,
+    ): Dispatcher | undefined;
   };
-  const original = target.createAgent.bind(kc);
-  const agents = new Map<string, Agent>();
-  target.createAgent = (cluster, opts) => {
-    const key = `${cluster.server}|${String(opts.cert ?? '')}|${String(opts.key ?? '')}|${String(opts.ca ?? '')}`;
-    let agent = agents.get(key);
-    if (!agent) {
-      agent = original(cluster, { ...opts, keepAlive: true });
-      agents.set(key, agent);
-    }
-    return agent;
+  const original = target.createDispatcher.bind(kc);
+  const pools = new Map<string, Dispatcher | undefined>();
+  target.createDispatcher = (cluster, opts) => {
+    const key = `${cluster?.server ?? ''}|${String(opts.cert ?? '')}|${String(opts.key ?? '')}|${String(opts.ca ?? '')}`;
+    if (!pools.has(key)) pools.set(key, original(cluster, opts));
+    return pools.get(key);
   };
   return kc;
 }

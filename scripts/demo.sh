@@ -7,4 +7,4 @@ if [ ! -x node_modules/.bin/tsx ]; then
   npm ci --no-audit --no-fund
 fi
 bash scripts/tools.sh
-exec node_modules/.bin/tsx scripts/demo/main.ts "$@"
+exec bash scripts/node.sh node_modules/.bin/tsx scripts/demo/main.ts "$@"

