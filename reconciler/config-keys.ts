@@ -72,6 +72,11 @@ export const RECONCILER_KEYS: readonly KeyDoc[] = [
       { key: 'identity', doc: 'default: the pod name' },
       { key: 'leaseDuration', default: D.leaderElection.leaseDuration, doc: 'lease length' },
       { key: 'renewEvery', default: D.leaderElection.renewEvery, doc: 'renew period' },
+      {
+        key: 'labelPod',
+        default: false,
+        doc: 'label the leading pod driftgate.io/leader=true (its Service routes to it)',
+      },
     ],
   },
   {

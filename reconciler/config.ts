@@ -127,6 +127,11 @@ export interface ReconcilerConfig {
     readonly identity: string;
     readonly leaseDurationMs: number;
     readonly renewEveryMs: number;
+    /**
+     * The leading pod (named by identity, in `namespace`) carries driftgate.io/leader=true, so a
+     * Service selecting it sends the webhooks' feed and the control API to the leader only.
+     */
+    readonly labelPod: boolean;
   };
   readonly sources: readonly SourceConfig[];
 }
@@ -171,6 +176,7 @@ function leaderElection(
       identity: le.optStr('identity') ?? inputs.identity ?? D.leaderElection.identity,
       leaseDurationMs,
       renewEveryMs,
+      labelPod: le.bool('labelPod', false),
     },
   };
 }

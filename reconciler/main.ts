@@ -7,6 +7,7 @@ import {
   type V1APIResource,
 } from '@kubernetes/client-node';
 import { LeaderElector } from './leader.js';
+import { labelLeader } from './leader-label.js';
 import { IngressInventory } from './ingress-inventory.js';
 import { PolicyHub } from './policy-hub.js';
 import { pino, type Logger } from 'pino';
@@ -161,6 +162,9 @@ export async function startReconciler(
     ready: () => elector?.leading ?? true,
   });
   const le = cfg.leaderElection;
+  const pod = { namespace: cfg.namespace, name: le?.identity ?? identity };
+  const label = (leading: boolean): Promise<void> =>
+    le?.labelPod ? labelLeader(clientKc, pod, leading, logger) : Promise.resolve();
   const elector = le
     ? new LeaderElector(
         clientKc,
@@ -172,8 +176,12 @@ export async function startReconciler(
           renewEveryMs: le.renewEveryMs,
         },
         {
-          onStartedLeading: () => void ((deps.autoStart ?? true) && start()),
+          onStartedLeading: () => {
+            void label(true);
+            void ((deps.autoStart ?? true) && start());
+          },
           onStoppedLeading: () => {
+            void label(false);
             runtime.stop();
             void gitSources?.stop();
             deps.onLostLeadership?.();
@@ -182,7 +190,8 @@ export async function startReconciler(
         logger,
       )
     : undefined;
-  if (elector) elector.start();
+  // A restarted container in a pod that led before starts as a follower: no leader label.
+  if (elector) await label(false).then(() => elector.start());
   else if (deps.autoStart ?? true) await start();
   logger.info({ sources: sources.length, port: server.port }, 'reconciler started');
   logger.info({ identity }, 'reconciler identity');

@@ -23,6 +23,7 @@ export const WEBHOOK_DEFAULTS = {
   evaluationWorkers: EVAL_POOL_DEFAULTS.size,
   evaluationTimeoutMs: EVAL_POOL_DEFAULTS.timeoutMs,
   failurePolicy: 'Fail',
+  shutdownDelaySeconds: 0,
   logLevel: 'info',
 } as const;
 
@@ -68,6 +69,11 @@ export const WEBHOOK_KEYS: readonly KeyDoc[] = [
     key: 'failurePolicy',
     default: D.failurePolicy,
     doc: 'Fail or Ignore, as the webhook configurations',
+  },
+  {
+    key: 'shutdownDelaySeconds',
+    default: D.shutdownDelaySeconds,
+    doc: 'on SIGTERM: not ready, serving, for this long',
   },
   {
     key: 'tls',

@@ -52,6 +52,8 @@ export interface WebhookConfig {
   readonly evaluationTimeoutMs: number;
   /** The same value as the webhook configurations' failurePolicy (the chart sets both). */
   readonly failurePolicy: 'Fail' | 'Ignore';
+  /** On SIGTERM: answer not-ready (and serve, closing connections) this long, then stop. */
+  readonly shutdownDelaySeconds: number;
   readonly logLevel: string;
   /** Git-declared state from the reconciler; absent: policies only. */
   readonly gitState?: GitStateConfig;
@@ -186,6 +188,7 @@ export function parseWebhookConfig(input: unknown): WebhookConfig {
     evaluationWorkers: r.int('evaluationWorkers', d.evaluationWorkers, 1, 32),
     evaluationTimeoutMs: r.int('evaluationTimeoutMs', d.evaluationTimeoutMs, 50, 30_000),
     failurePolicy: r.oneOf('failurePolicy', d.failurePolicy, ['Fail', 'Ignore'] as const),
+    shutdownDelaySeconds: r.int('shutdownDelaySeconds', d.shutdownDelaySeconds, 0, 120),
     logLevel: r.str('logLevel', d.logLevel),
   };
   const git = parseGitState(r);

@@ -33,6 +33,11 @@ export interface WebhookHandle {
   /** PEM CA bundle for caBundle (generated mode; cert-manager's ca.crt in file mode). */
   caBundle(): string;
   close(): Promise<void>;
+  /**
+   * Leave gracefully (SIGTERM): not ready and `Connection: close` for `delayMs` while the
+   * endpoints and kube-proxy catch up, then close (in-flight requests finish).
+   */
+  shutdown(delayMs: number): Promise<void>;
 }
 
 export interface WebhookRuntime {
@@ -191,6 +196,14 @@ export async function startWebhook(
     },
   });
   logger.info({ port: server.port, metricsPort: server.metricsPort }, 'webhook serving');
+  const close = async (): Promise<void> => {
+    watcher?.close();
+    live?.stop();
+    for (const f of feeds) f.close();
+    certs.close();
+    await server.close();
+    await pool.close();
+  };
   return {
     port: server.port,
     metricsPort: server.metricsPort,
@@ -199,13 +212,12 @@ export async function startWebhook(
     desired,
     gitStateFetched: Promise.all(feeds.map((f) => f.first)).then(() => undefined),
     caBundle: () => certs.current().caBundlePem,
-    async close() {
-      watcher?.close();
-      live?.stop();
-      for (const f of feeds) f.close();
-      certs.close();
-      await server.close();
-      await pool.close();
+    close,
+    async shutdown(delayMs) {
+      server.drain();
+      logger.info({ delayMs }, 'draining before shutdown');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await close();
     },
   };
 }

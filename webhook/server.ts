@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { createServer as createHttpsServer } from 'node:https';
-import { closeServer, listen, metricsServer } from '../core/http.js';
+import { closeGracefully, closeServer, listen, metricsServer } from '../core/http.js';
 import type { Logger } from 'pino';
 import { Endpoint } from './decide.js';
 import { BadReviewError } from './errors.js';
@@ -38,6 +38,12 @@ export interface WebhookServerOptions {
 export interface RunningServer {
   readonly port: number;
   readonly metricsPort: number;
+  /**
+   * Start draining: /readyz answers 503 (the pod leaves the Service's endpoints) and every answer
+   * carries `Connection: close`, so the apiserver's kept-alive connections move to other pods.
+   */
+  drain(): void;
+  /** Stop: idle connections close at once, in-flight requests get up to 5 s to finish. */
   close(): Promise<void>;
 }
 
@@ -107,15 +113,22 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
   const app = express();
   app.disable('x-powered-by');
   const budget = new BodyBudget(o.bodyBudgetBytes ?? 16 * 1024 * 1024);
+  let draining = false;
+  app.use((_req, res, next) => {
+    if (draining) res.setHeader('Connection', 'close');
+    next();
+  });
   app.post('/validate', review(Endpoint.validate, o, budget));
   app.post('/mutate', review(Endpoint.mutate, o, budget));
   app.get('/healthz', (_req, res) => void res.type('text').send('ok'));
   app.get(
     '/readyz',
     (_req, res) =>
-      void (o.ready()
-        ? res.type('text').send('ok')
-        : res.status(503).type('text').send('policy engine not ready')),
+      void (draining
+        ? res.status(503).type('text').send('shutting down')
+        : o.ready()
+          ? res.type('text').send('ok')
+          : res.status(503).type('text').send('policy engine not ready')),
   );
   app.use(
     (_req, res) =>
@@ -152,8 +165,12 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
   return {
     port,
     metricsPort,
+    drain() {
+      draining = true;
+      https.closeIdleConnections();
+    },
     async close() {
-      await Promise.all([closeServer(https), closeServer(metrics)]);
+      await Promise.all([closeGracefully(https, 5_000), closeServer(metrics)]);
     },
   };
 }

@@ -32,6 +32,11 @@ export const KWOK_NODE = 'kwok-node-0';
 export interface ControlPlaneOptions {
   /** Also run kube-controller-manager, kube-scheduler and kwok with one simulated node. @default false */
   readonly workloads?: boolean;
+  /**
+   * A real node's IP (test/support/node): the apiserver listens on every address and advertises
+   * this one, so pods reach it through the kubernetes Service. @default loopback only
+   */
+  readonly nodeIP?: string;
 }
 
 export interface KubectlResult {
@@ -72,7 +77,7 @@ interface Pki {
   saPrivate: string;
 }
 
-function makePki(): Pki {
+function makePki(extraIPs: readonly string[] = []): Pki {
   const ca = createCertificate({ commonName: 'driftgate-test-ca', usage: 'ca' });
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
@@ -82,7 +87,7 @@ function makePki(): Pki {
       usage: 'server',
       issuer: ca,
       dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
-      ipAddresses: ['127.0.0.1', '10.96.0.1'],
+      ipAddresses: ['127.0.0.1', '10.96.0.1', ...extraIPs],
     }),
     admin: createCertificate({
       commonName: 'admin',
@@ -235,7 +240,7 @@ async function boot(
   stop: () => Promise<void>,
   options: ControlPlaneOptions,
 ): Promise<ControlPlane> {
-  const pki = makePki();
+  const pki = makePki(options.nodeIP ? [options.nodeIP] : []);
   const file = (name: string, content: string): string => {
     const path = join(dir, name);
     writeFileSync(path, content, { mode: 0o600 });
@@ -276,8 +281,12 @@ async function boot(
 
   const apiArgs = [
     `--etcd-servers=${etcdUrl}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${options.nodeIP ? '0.0.0.0' : '127.0.0.1'}`,
+    `--advertise-address=${options.nodeIP ?? '127.0.0.1'}`,
+    // The real node's name resolves nowhere: reach its kubelet (logs, exec) by its IP, as admin.
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
+    `--kubelet-client-certificate=${file('kubelet-client.crt', pki.admin.certPem)}`,
+    `--kubelet-client-key=${file('kubelet-client.key', pki.admin.keyPem)}`,
     `--secure-port=${apiPort}`,
     `--cert-dir=${join(dir, 'apiserver-certs')}`,
     `--tls-cert-file=${file('apiserver.crt', pki.serving.certPem)}`,

@@ -100,10 +100,10 @@ function cgi(root: string, req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : port);
     });
@@ -113,6 +113,8 @@ function listen(server: Server, port: number): Promise<number> {
 /** Basic-auth credentials the server demands, when given. */
 export interface GitServerOptions {
   readonly basicAuth?: { readonly username: string; readonly password: string };
+  /** Listen address (a real node's pods reach the host at its node IP). @default 127.0.0.1 */
+  readonly host?: string;
 }
 
 /** Start a Git server on a free loopback port. Call stop() when done. */
@@ -132,8 +134,9 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     cgi(root, req, res);
   };
   let server = createServer(handler);
-  const port = await listen(server, 0);
-  const url = (repo: string): string => `http://127.0.0.1:${port}/${repo}.git`;
+  const host = options.host ?? '127.0.0.1';
+  const port = await listen(server, 0, host);
+  const url = (repo: string): string => `http://${host}:${port}/${repo}.git`;
   let stopped = false;
   const close = (): Promise<void> =>
     new Promise((resolve) => {
@@ -148,7 +151,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     pause: close,
     async resume() {
       server = createServer(handler);
-      await listen(server, port);
+      await listen(server, port, host);
     },
     async stop() {
       if (stopped) return;

@@ -1,0 +1,367 @@
+// The chart installed for real: the image built here without a registry, imported into a real
+// node's containerd (kubelet, kube-proxy, CoreDNS beside the test control plane), `helm install
+// --wait`, admission through the Service, Git drift healed by the in-cluster reconciler, leader
+// failover, a rolling upgrade with zero failed admissions, failurePolicy Fail with the webhook
+// at zero, and an uninstall that leaves nothing. Skipped, with the reason, where a real node
+// cannot run (not root, no cgroups).
+import t, { type Test } from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { exec } from '../../core/exec.js';
+import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { startGitServer } from '../support/git-server.js';
+import { gitSourceManifest, installGitSourceApi, mustKubectl } from '../support/gitsources.js';
+import { buildDriftgateImage, tagImage } from '../support/node/images.js';
+import { NODE_IP, NODE_NAME, realNodeSkipReason, startNode } from '../support/node/node.js';
+import { waitFor } from '../support/processes.js';
+import { configMap, trustOf } from '../support/reconciler.js';
+import { createSshSigner } from '../support/signing.js';
+import { readVersions, toolPath } from '../support/tools.js';
+import { admissionWriter } from './writer.js';
+
+const NS = 'dg-system';
+const RELEASE = 'driftgate';
+const IMAGE = 'driftgate.local/driftgate';
+const chart = join(import.meta.dirname, '..', '..', 'charts', 'driftgate');
+
+const skip = realNodeSkipReason();
+t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'driftgate-install-'));
+  // One teardown, in order: the Git server, the node (its pods and host changes), the control plane.
+  const stops: (() => Promise<void>)[] = [];
+  t.teardown(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  });
+  const cp: ControlPlane = await startControlPlane({ workloads: true, nodeIP: NODE_IP });
+  stops.push(() => cp.stop());
+  const node = await startNode(cp);
+  stops.push(() => node.stop());
+  await node.importImage(await buildDriftgateImage(join(work, 'image.tar'), `${IMAGE}:test`));
+  // The upgrade's "changed image": a second name for the same build (the spec changes, pods roll).
+  await tagImage(`${IMAGE}:test`, `${IMAGE}:test-2`);
+  const git = await startGitServer({ host: NODE_IP });
+  stops.push(() => git.stop());
+  const signer = await createSshSigner(work, 'Platform', 'platform@example.com');
+  const repo = await git.createRepo('shop');
+  await repo.commit({ 'app/settings.yaml': configMap('settings', { mode: 'strict' }) }, { signer });
+  const kubectl = mustKubectl(cp);
+  const helm = (args: string[]) =>
+    exec(toolPath('helm'), [...args, '--kubeconfig', cp.kubeconfigs.admin], { timeoutMs: 300_000 });
+  // Each step builds on the one before: after a failure the rest report it instead of timing out.
+  let broken = '';
+  const step = (name: string, fn: (t: Test) => Promise<void>) =>
+    t.test(name, async (t) => {
+      if (broken) return void t.fail(`not run: "${broken}" failed`);
+      try {
+        await fn(t);
+      } finally {
+        if (!t.passing()) broken = name;
+      }
+    });
+  const kc = (args: string[]) => cp.kubectl(args);
+  const jsonpath = async (args: string[], path: string) =>
+    (await kubectl([...args, '-o', `jsonpath=${path}`])).trim();
+
+  await step('helm install --wait: the chart as published, on the image built here', async (t) => {
+    const r = await helm([
+      'install',
+      RELEASE,
+      chart,
+      '-n',
+      NS,
+      '--create-namespace',
+      '--wait',
+      '--timeout',
+      '240s',
+      '--set',
+      `image.repository=${IMAGE}`,
+      '--set',
+      'image.tag=test',
+      '--set',
+      'image.pullPolicy=Never',
+      // An identity whose writes skip admission: how the test makes drift the webhook never saw.
+      '--set',
+      'webhook.exemptions.users={ops-bot}',
+    ]);
+    t.equal(r.code, 0, `helm install: ${r.stderr}`);
+    // --wait returns once the pods are Ready; kube-proxy routes the Service a moment later (about
+    // a second), and until then failurePolicy Fail refuses covered writes.
+    await waitFor(
+      'the webhook answering through its Service',
+      async () =>
+        (await kc(['create', 'configmap', 'probe', '-n', 'default', '--dry-run=server'])).code ===
+        0,
+      30_000,
+      250,
+    );
+    const pods = JSON.parse(await kubectl(['get', 'pods', '-n', NS, '-o', 'json'])) as {
+      items: {
+        metadata: { labels: Record<string, string> };
+        spec: PodSpec;
+        status: { phase: string };
+      }[];
+    };
+    const byRole = (role: string) =>
+      pods.items.filter((p) => p.metadata.labels['app.kubernetes.io/component'] === role);
+    t.equal(byRole('webhook').length, 2, 'two webhook pods');
+    t.equal(byRole('reconciler').length, 2, 'two reconciler pods');
+    for (const p of pods.items) {
+      t.equal(p.status.phase, 'Running');
+      t.equal(p.spec.nodeName, NODE_NAME, 'on the real node');
+      const c = p.spec.containers[0];
+      t.same(
+        [
+          p.spec.securityContext?.runAsNonRoot,
+          c?.securityContext?.readOnlyRootFilesystem,
+          c?.securityContext?.capabilities?.drop,
+          p.spec.securityContext?.seccompProfile?.type,
+        ],
+        [true, true, ['ALL'], 'RuntimeDefault'],
+        'runs with the chart securityContext',
+      );
+    }
+    const version = await kubectl([
+      'exec',
+      '-n',
+      NS,
+      `deploy/${RELEASE}-webhook`,
+      '--',
+      'node',
+      '--version',
+    ]);
+    t.equal(version.trim(), readVersions().NODE_VERSION, 'the image runs the pinned Node.js');
+    t.equal(process.version, readVersions().NODE_VERSION, 'so do the tests');
+  });
+
+  await step('a bad Pod is denied by the webhook behind its Service', async (t) => {
+    await kubectl(['create', 'namespace', 'apps']);
+    const privileged = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'bad', namespace: 'apps' },
+      spec: {
+        containers: [
+          { name: 'c', image: 'registry.example/app:1.0', securityContext: { privileged: true } },
+        ],
+      },
+    });
+    const r = await cp.kubectl(['apply', '-f', '-'], { input: privileged });
+    t.not(r.code, 0, 'a privileged Pod is refused');
+    t.match(r.stderr, 'admission webhook "validate.driftgate.io" denied the request');
+    t.match(r.stderr, 'security/disallow_privileged');
+    const latest = await kc([
+      'run',
+      'latest',
+      '-n',
+      'apps',
+      '--image=nginx:latest',
+      '--dry-run=server',
+    ]);
+    t.equal(latest.code, 0, 'a warn-level policy admits');
+    t.match(latest.stderr, 'Warning: [images/disallow_latest]', 'with a warning');
+  });
+
+  await step('a Git-managed object: a manual change denied, drift healed in-cluster', async (t) => {
+    await kubectl(['create', 'namespace', 'shop']);
+    await kubectl([
+      'create',
+      'configmap',
+      'trust',
+      '-n',
+      'shop',
+      `--from-literal=sshAllowedSigners=${trustOf(signer).sshAllowedSigners ?? ''}`,
+    ]);
+    await kubectl(['create', 'serviceaccount', 'deployer', '-n', 'shop']);
+    await kubectl([
+      'create',
+      'rolebinding',
+      'deployer',
+      '-n',
+      'shop',
+      '--clusterrole=edit',
+      '--serviceaccount=shop:deployer',
+    ]);
+    await installGitSourceApi(cp);
+    await kubectl(
+      ['apply', '-f', '-'],
+      gitSourceManifest('shop', 'app', {
+        repoURL: repo.url,
+        path: 'app',
+        interval: '10s',
+        serviceAccountName: 'deployer',
+      }),
+    );
+    await kubectl([
+      'wait',
+      '--for=condition=Ready',
+      'gitsource/app',
+      '-n',
+      'shop',
+      '--timeout=120s',
+    ]);
+    const mode = () => jsonpath(['get', 'configmap', 'settings', '-n', 'shop'], '{.data.mode}');
+    t.equal(await mode(), 'strict', 'synced from Git by the in-cluster reconciler');
+
+    const patch = ['patch', 'configmap', 'settings', '-n', 'shop', '-p', '{"data":{"mode":"lax"}}'];
+    // The webhooks poll the reconciler's desired-state index: the change is denied once they have it.
+    await waitFor(
+      'the webhook to know the object is Git-managed',
+      async () =>
+        (await cp.kubectl([...patch, '--dry-run=server'], { as: 'developer' })).code !== 0,
+      30_000,
+      250,
+    );
+    const denied = await cp.kubectl(patch, { as: 'developer' });
+    t.not(denied.code, 0, 'a manual change is denied');
+    t.match(denied.stderr, repo.url, 'naming the repository');
+    t.match(denied.stderr, 'app/settings.yaml', 'and the path');
+    const drift = await kc([...patch, '--as=ops-bot', '--as-group=system:masters']);
+    t.equal(drift.code, 0, `a change past admission (an exempt user): ${drift.stderr}`);
+    await waitFor('the drift healed', async () => (await mode()) === 'strict', 90_000, 500);
+    t.pass("the reconciler put Git's value back");
+  });
+
+  await step('the leader pod deleted: the other reconciler takes over and syncs', async (t) => {
+    const holder = () =>
+      jsonpath(['get', 'lease', `${RELEASE}-reconciler`, '-n', NS], '{.spec.holderIdentity}');
+    const leader = await holder();
+    t.match(leader, new RegExp(`^${RELEASE}-reconciler-`), 'a reconciler pod leads');
+    await kubectl(['delete', 'pod', leader, '-n', NS, '--wait=false']);
+    await waitFor('a new leader', async () => !['', leader].includes(await holder()), 90_000, 500);
+    await repo.commit({ 'app/extra.yaml': configMap('extra', { from: 'new-leader' }) }, { signer });
+    await waitFor(
+      'the next commit applied by the new leader',
+      async () => (await kc(['get', 'configmap', 'extra', '-n', 'shop'])).code === 0,
+      120_000,
+      500,
+    );
+    t.not(await holder(), leader, 'led by another pod');
+  });
+
+  await step('helm upgrade to a changed image: zero failed admission requests', async (t) => {
+    const writer = admissionWriter(cp.kubeConfig().makeApiClient(CoreV1Api), 'apps');
+    await writer.until(5);
+    const r = await helm([
+      'upgrade',
+      RELEASE,
+      chart,
+      '-n',
+      NS,
+      '--reuse-values',
+      '--wait',
+      '--timeout',
+      '240s',
+      '--set',
+      'image.tag=test-2',
+    ]);
+    t.equal(r.code, 0, `helm upgrade: ${r.stderr}`);
+    await kubectl(['rollout', 'status', `deploy/${RELEASE}-webhook`, '-n', NS, '--timeout=120s']);
+    // The old pods drain (shutdownDelaySeconds) after the rollout is complete: wait them out.
+    const images = () =>
+      jsonpath(
+        ['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/component=webhook'],
+        '{.items[*].spec.containers[0].image}',
+      );
+    await waitFor(
+      'the old webhook pods gone',
+      async () => (await images()).split(' ').length === 2,
+      60_000,
+      250,
+    );
+    t.same(
+      (await images()).split(' '),
+      [`${IMAGE}:test-2`, `${IMAGE}:test-2`],
+      'both webhook pods replaced',
+    );
+    const result = await writer.stop();
+    t.ok(result.ok >= 20, `${result.ok} writes admitted during the rollout`);
+    t.same(result.failures, [], 'no write failed');
+  });
+
+  await step(
+    "failurePolicy Fail with the webhook at zero: covered namespaces refuse, kube-system and driftgate's own do not",
+    async (t) => {
+      await kubectl(['scale', `deploy/${RELEASE}-webhook`, '-n', NS, '--replicas=0']);
+      await waitFor(
+        'no webhook endpoints',
+        async () =>
+          (await jsonpath(
+            [
+              'get',
+              'endpointslices',
+              '-n',
+              NS,
+              '-l',
+              `kubernetes.io/service-name=${RELEASE}-webhook`,
+            ],
+            '{.items[*].endpoints[*].addresses[*]}',
+          )) === '',
+        60_000,
+        250,
+      );
+      const create = (ns: string) => kc(['create', 'configmap', `while-down`, '-n', ns]);
+      const refused = await create('apps');
+      t.not(refused.code, 0, 'a covered namespace refuses the write');
+      t.match(refused.stderr, 'failed calling webhook');
+      t.equal((await create('kube-system')).code, 0, 'kube-system is never covered');
+      t.equal((await create(NS)).code, 0, "driftgate's namespace is never covered");
+    },
+  );
+
+  await step(
+    'helm uninstall succeeds with the webhook down and leaves nothing behind',
+    async (t) => {
+      const r = await helm(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '120s']);
+      t.equal(r.code, 0, `helm uninstall: ${r.stderr}`);
+      const left = await kubectl([
+        'get',
+        'clusterroles,clusterrolebindings,validatingwebhookconfigurations,mutatingwebhookconfigurations',
+        '-l',
+        `app.kubernetes.io/instance=${RELEASE}`,
+        '-o',
+        'name',
+      ]);
+      t.same(left.trim(), '', 'no cluster-scoped object left');
+      // Pods belong to ReplicaSets, which the garbage collector removes after helm returns.
+      const pods = () =>
+        kubectl([
+          'get',
+          'pods',
+          '-n',
+          NS,
+          '-l',
+          `app.kubernetes.io/instance=${RELEASE}`,
+          '-o',
+          'name',
+        ]);
+      await waitFor('the release pods gone', async () => (await pods()).trim() === '', 60_000, 500);
+      const inNs = await kubectl([
+        'get',
+        'all,configmaps,secrets,serviceaccounts,roles,rolebindings,pdb,networkpolicies,leases',
+        '-n',
+        NS,
+        '-l',
+        `app.kubernetes.io/instance=${RELEASE}`,
+        '-o',
+        'name',
+      ]);
+      t.same(inNs.trim(), '', 'nothing of the release left in its namespace');
+      t.equal(
+        (await kc(['create', 'configmap', 'after', '-n', 'apps'])).code,
+        0,
+        'writes flow again',
+      );
+    },
+  );
+});
+
+interface PodSpec {
+  nodeName?: string;
+  securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type?: string } };
+  containers: {
+    securityContext?: { readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[] } };
+  }[];
+}
