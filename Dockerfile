@@ -20,6 +20,9 @@ RUN go install -ldflags="-s -w" "github.com/open-policy-agent/opa@${OPA_VERSION}
 
 FROM node:24-bookworm-slim AS build
 ARG NODE_VERSION
+# The image's CA bundle comes from here (node's slim image has none).
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

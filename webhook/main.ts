@@ -196,14 +196,16 @@ export async function startWebhook(
     },
   });
   logger.info({ port: server.port, metricsPort: server.metricsPort }, 'webhook serving');
-  const close = async (): Promise<void> => {
-    watcher?.close();
-    live?.stop();
-    for (const f of feeds) f.close();
-    certs.close();
-    await server.close();
-    await pool.close();
-  };
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      watcher?.close();
+      live?.stop();
+      for (const f of feeds) f.close();
+      certs.close();
+      await server.close();
+      await pool.close();
+    })());
   return {
     port: server.port,
     metricsPort: server.metricsPort,

@@ -296,17 +296,59 @@ t.test('the Dockerfile: the pinned tool versions, non-root, the library inside',
       (m) => [m[1], m[2]],
     ),
   );
-  for (const tool of ['OPA_VERSION', 'KUSTOMIZE_VERSION', 'HELM_VERSION'])
+  for (const tool of ['NODE_VERSION', 'OPA_VERSION', 'KUSTOMIZE_VERSION', 'HELM_VERSION'])
     t.match(docker, `ARG ${tool}=${pins[tool]}\n`, `${tool} as tools/versions.env pins it`);
   t.match(docker, /^USER 65532:65532$/m, 'non-root (the chart runs as 65532 too)');
-  t.match(docker, 'COPY --from=tools /out/opa /out/kustomize /out/helm /usr/local/bin/');
-  t.match(docker, 'COPY --from=build /app/policies ./policies');
+  // One definition for docker build and scripts/image/build.sh: the root filesystem script, and
+  // a final stage of config only (scripts/image/dockerfile-config.mjs refuses anything else).
+  t.match(docker, 'RUN bash /rootfs.sh /rootfs /app /node/bin/node /tools');
+  t.match(docker, /FROM scratch\nCOPY --from=build \/rootfs \/\n/);
+  const config = await exec(process.execPath, [
+    join(root, 'scripts', 'image', 'dockerfile-config.mjs'),
+    join(root, 'Dockerfile'),
+  ]);
+  t.same(config.stdout.trim().split('\n'), [
+    '--config.user=65532:65532',
+    '--config.workingdir=/app',
+    '--config.env=NODE_ENV=production',
+    '--config.env=PATH=/usr/local/bin:/usr/bin',
+    '--config.entrypoint=/usr/local/bin/node',
+    '--config.entrypoint=/app/dist/cli/main.js',
+    '--config.cmd=help',
+  ]);
+  const rootfs = readFileSync(join(root, 'scripts', 'image', 'rootfs.sh'), 'utf8');
+  t.match(rootfs, '"$tools/opa" "$tools/kustomize" "$tools/helm" "$rootfs/usr/local/bin/"');
+  t.match(rootfs, '"$app/policies"', 'the Rego library inside');
   const values = parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as {
     webhook: { nodeOptions: string };
     reconciler: { nodeOptions: string };
   };
   t.equal(values.webhook.nodeOptions, WEBHOOK_NODE_OPTIONS, 'chart and benchmark agree');
   t.equal(values.reconciler.nodeOptions, RECONCILER_NODE_OPTIONS);
+});
+
+t.test('the status Service routes to the leader; every replica is scraped', async (t) => {
+  const docs = await render();
+  t.match(one(docs, 'Service', 'driftgate-reconciler'), {
+    spec: {
+      selector: { 'app.kubernetes.io/component': 'reconciler', 'driftgate.io/leader': 'true' },
+      ports: [{ name: 'http', port: 8080 }],
+    },
+  });
+  const metrics = one(docs, 'Service', 'driftgate-reconciler-metrics') as unknown as {
+    spec: { selector: Record<string, string>; ports: { name: string }[] };
+  };
+  t.equal(metrics.spec.selector['driftgate.io/leader'], undefined, 'followers too');
+  t.same(
+    metrics.spec.ports.map((p) => p.name),
+    ['metrics'],
+  );
+  t.match(one(docs, 'Role', 'driftgate-reconciler'), {
+    rules: [{}, { apiGroups: [''], resources: ['pods'], verbs: ['patch'] }],
+  });
+  t.match(one(docs, 'Deployment', 'driftgate-webhook'), {
+    spec: { strategy: { rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } },
+  });
 });
 
 t.test('the configs the chart renders are valid for the binaries', async (t) => {
@@ -337,7 +379,11 @@ t.test('the configs the chart renders are valid for the binaries', async (t) => 
   const rec = parseReconcilerConfig(data('driftgate-reconciler', 'reconciler.yaml'));
   t.match(rec, {
     statusPort: 8080,
-    leaderElection: { leaseName: 'driftgate-reconciler', leaseDurationMs: 15_000 },
+    leaderElection: {
+      leaseName: 'driftgate-reconciler',
+      leaseDurationMs: 15_000,
+      labelPod: true,
+    },
     sources: [{ name: 'prod', path: 'envs/prod' }],
     // GitSources on, tenants bound to a ServiceAccount by default.
     gitSources: { requireServiceAccount: true, crossNamespace: false },
