@@ -45,7 +45,7 @@ writeFileSync(
     watchPolicies: false,
     opaPath: toolPath('opa'),
     logLevel: 'warn',
-    tls,
+    tls: { certFile: tls.certFile, keyFile: tls.keyFile },
   }),
 );
 // Compiled JS, as the container image runs it (npm run bench:admission builds first).

@@ -122,7 +122,7 @@ async function webhook(name: string, gitState: boolean): Promise<Webhook> {
       watchPolicies: false,
       opaPath: toolPath('opa'),
       logLevel: 'warn',
-      tls,
+      tls: { certFile: tls.certFile, keyFile: tls.keyFile },
       ...(gitState
         ? {
             gitState: {

@@ -146,6 +146,14 @@ build_node() {
   # npm itself stays the machine's: only the runtime is pinned.
   find "$work/bin" -mindepth 1 ! -name node -exec rm -rf {} +
 }
+# Peers for the side-by-side benchmarks (opt-in: `npm run tools -- peers`; never in npm test).
+# Gatekeeper's manager, the version gator is; its CRDs are the CustomResourceDefinition documents
+# of the module's deploy/gatekeeper.yaml, kept beside the binary.
+build_gatekeeper() {
+  go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3@$2" gatekeeper || return 1
+  cp "$(go env GOMODCACHE)/github.com/open-policy-agent/gatekeeper/v3@$2/deploy/gatekeeper.yaml" \
+    "$1/bin/gatekeeper.yaml"
+}
 build_gator() { go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$2" gator; }
 
 install_debian() {
@@ -180,4 +188,5 @@ case $only in all|kustomize) install_tool kustomize "$KUSTOMIZE_VERSION" build_k
 case $only in all|helm) install_tool helm "$HELM_VERSION" build_helm ;; esac
 case $only in all|kwok) install_tool kwok "$KWOK_VERSION" build_kwok ;; esac
 case $only in all|gator) install_tool gator "$GATOR_VERSION" build_gator ;; esac
+case $only in peers|gatekeeper) install_tool gatekeeper "$GATEKEEPER_VERSION" build_gatekeeper ;; esac
 log "all tools ready in $cache"
