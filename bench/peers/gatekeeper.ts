@@ -77,6 +77,11 @@ export async function startGatekeeper(cp: ControlPlane, dir: string): Promise<Ga
       `--metrics-addr=127.0.0.1:${metrics}`,
       `--api-cache-dir=${join(dir, 'gatekeeper-cache')}`,
       '--shutdown-delay=0',
+      // Rego only, as driftgate: with its CEL driver on, Gatekeeper also generates
+      // ValidatingAdmissionPolicies the apiserver runs in-process (they judged driftgate's turn).
+      '--enable-k8s-native-validation=false',
+      '--default-create-vap-for-templates=false',
+      '--default-create-vap-binding-for-constraints=false',
       '--log-level=ERROR',
     ],
     {

@@ -102,7 +102,10 @@ export async function webhookHistogram(
   return buckets;
 }
 
-/** The smallest bucket bound holding quantile q of the observations (after - before). */
+/**
+ * Quantile q of the observations between two scrapes (after - before), interpolated linearly
+ * inside its bucket as Prometheus' histogram_quantile() does; in seconds.
+ */
 export function histogramQuantile(
   after: Map<number, number>,
   before: Map<number, number>,
@@ -110,6 +113,17 @@ export function histogramQuantile(
 ): number {
   const bounds = [...after.keys()].sort((a, b) => a - b);
   const count = (b: number) => (after.get(b) ?? 0) - (before.get(b) ?? 0);
-  const total = count(Infinity);
-  return bounds.find((b) => count(b) >= q * total) ?? NaN;
+  const rank = q * count(Infinity);
+  let lower = 0;
+  let below = 0;
+  for (const bound of bounds) {
+    const c = count(bound);
+    if (c >= rank) {
+      if (bound === Infinity) return lower;
+      return lower + (bound - lower) * ((rank - below) / Math.max(1, c - below));
+    }
+    lower = bound;
+    below = c;
+  }
+  return NaN;
 }
