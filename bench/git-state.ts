@@ -6,17 +6,15 @@
 // (core/desired-index.ts) so the figure does not depend on syncing 10,000 objects first.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { execOk } from '../core/exec.js';
 import { WEBHOOK_NODE_OPTIONS } from '../core/node-options.js';
-import type { DesiredIndexDoc, IndexEntry } from '../core/desired-index.js';
+import type { IndexEntry } from '../core/desired-index.js';
 import { freePort } from '../test/support/ports.js';
 import { toolPath } from '../test/support/tools.js';
-import { waitReady, writeServingCert } from './support.js';
+import { serveIndex, waitReady, writeServingCert } from './support.js';
 import { DesiredState } from '../webhook/desired-state.js';
 import { checkGit } from '../webhook/drift.js';
 
@@ -73,30 +71,8 @@ const entry = (i: number): IndexEntry => {
     ignore: [],
   };
 };
-const doc: DesiredIndexDoc = {
-  version: 1,
-  generation: 'bench',
-  sources: [
-    {
-      name: 'bench',
-      repoURL: 'https://git.example/platform',
-      revision: '0123456789abcdef0123456789abcdef01234567',
-      entries: Array.from({ length: N }, (_, i) => entry(i)),
-    },
-  ],
-};
-const body = JSON.stringify(doc);
-const feed = createServer((r, res) => {
-  if (r.url === '/v1/desired') {
-    res.setHeader('etag', '"bench"');
-    if (r.headers['if-none-match'] === '"bench"') return void res.writeHead(304).end();
-    res.setHeader('content-type', 'application/json');
-    return void res.end(body);
-  }
-  res.writeHead(404).end('{}');
-});
-await new Promise<void>((r) => feed.listen(0, '127.0.0.1', () => r()));
-const feedURL = `http://127.0.0.1:${(feed.address() as AddressInfo).port}`;
+const feed = await serveIndex(Array.from({ length: N }, (_, i) => entry(i)));
+const feedURL = feed.url;
 writeFileSync(join(work, 'token'), 'bench\n');
 
 const tls = writeServingCert(work);
@@ -252,7 +228,7 @@ console.log(
 
 // The Git check alone, in this process, over the same index (no HTTP, no policies).
 const index = new DesiredState();
-index.load(doc);
+index.load(feed.doc);
 const cfg = {
   reconciler: { username: 'x', group: 'y', gate: 'enforce' as const },
   breakGlass: { groups: new Set<string>(), maxDurationMs: 1 },

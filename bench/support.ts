@@ -1,6 +1,9 @@
 // Shared by the webhook benchmarks.
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { DesiredIndexDoc, IndexEntry } from '../core/desired-index.js';
 import { execOk } from '../core/exec.js';
 import { waitFor } from '../test/support/processes.js';
 import { createCertificate } from '../webhook/tls/pki.js';
@@ -47,4 +50,39 @@ export function waitReady(
     timeoutMs,
     200,
   );
+}
+
+/**
+ * Serve a desired-state index of `entries` (one source) at /v1/desired in the reconciler's wire
+ * format (core/desired-index.ts), with its ETag, so a webhook loads it without a reconciler.
+ */
+export async function serveIndex(
+  entries: readonly IndexEntry[],
+): Promise<{ url: string; doc: DesiredIndexDoc; close(): void }> {
+  const doc: DesiredIndexDoc = {
+    version: 1,
+    generation: 'bench',
+    sources: [
+      {
+        name: 'bench',
+        repoURL: 'https://git.example/platform',
+        revision: '0123456789abcdef0123456789abcdef01234567',
+        entries: [...entries],
+      },
+    ],
+  };
+  const body = JSON.stringify(doc);
+  const server = createServer((req, res) => {
+    if (req.url !== '/v1/desired') return void res.writeHead(404).end('{}');
+    res.setHeader('etag', '"bench"');
+    if (req.headers['if-none-match'] === '"bench"') return void res.writeHead(304).end();
+    res.setHeader('content-type', 'application/json');
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    doc,
+    close: () => server.close(),
+  };
 }

@@ -154,6 +154,33 @@ build_gatekeeper() {
   cp "$(go env GOMODCACHE)/github.com/open-policy-agent/gatekeeper/v3@$2/deploy/gatekeeper.yaml" \
     "$1/bin/gatekeeper.yaml"
 }
+# Flux's source-controller and kustomize-controller: a main package of a dependency module, built
+# from a throwaway module carrying the controller's own go.mod replace lines (a dependency's are
+# ignored), without the `=> ./api` one; the proxy refuses fluxcd/pkg/artifact v0.18.3, v0.18.0
+# builds and works. Their CRDs (config/crd/bases) are kept beside the binaries.
+build_flux() {
+  local work=$1 version=$2 name
+  mkdir -p "$work/bin" "$work/crds"
+  for name in source-controller kustomize-controller; do
+    local mod="$work/mod-$name"
+    mkdir -p "$mod"
+    {
+      printf 'module driftgate.local/flux-%s\n\ngo 1.26.0\n\n' "$name"
+      printf 'replace github.com/opencontainers/go-digest => github.com/opencontainers/go-digest v1.0.1-0.20220411205349-bde1400a84be\n'
+      printf 'replace github.com/fluxcd/pkg/artifact => github.com/fluxcd/pkg/artifact v0.18.0\n'
+      if [ "$name" = kustomize-controller ]; then
+        printf 'replace sigs.k8s.io/kustomize/api => sigs.k8s.io/kustomize/api v0.21.1\n'
+        printf 'replace sigs.k8s.io/kustomize/kyaml => sigs.k8s.io/kustomize/kyaml v0.21.1\n'
+        printf 'replace gopkg.in/yaml.v3 => gopkg.in/yaml.v3 v3.0.1\n'
+      fi
+    } >"$mod/go.mod"
+    (cd "$mod" && run_long "flux $name modules" go get "github.com/fluxcd/$name@$version" \
+      && run_long "flux $name" go build "${goflags[@]}" -o "$work/bin/$name" "github.com/fluxcd/$name") \
+      || return 1
+    cp "$(go env GOMODCACHE)/github.com/fluxcd/$name@$version"/config/crd/bases/*.yaml "$work/crds/"
+  done
+  mv "$work/crds" "$work/bin/crds"
+}
 build_gator() { go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$2" gator; }
 
 install_debian() {
@@ -189,4 +216,5 @@ case $only in all|helm) install_tool helm "$HELM_VERSION" build_helm ;; esac
 case $only in all|kwok) install_tool kwok "$KWOK_VERSION" build_kwok ;; esac
 case $only in all|gator) install_tool gator "$GATOR_VERSION" build_gator ;; esac
 case $only in peers|gatekeeper) install_tool gatekeeper "$GATEKEEPER_VERSION" build_gatekeeper ;; esac
+case $only in peers|flux) install_tool flux "$FLUX_VERSION" build_flux ;; esac
 log "all tools ready in $cache"

@@ -325,11 +325,10 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
         'name',
       ]);
       t.same(left.trim(), '', 'no cluster-scoped object left');
-      // Pods belong to ReplicaSets, which the garbage collector removes after helm returns.
-      const pods = () =>
+      const ofRelease = (kinds: string) =>
         kubectl([
           'get',
-          'pods',
+          kinds,
           '-n',
           NS,
           '-l',
@@ -337,17 +336,16 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
           '-o',
           'name',
         ]);
-      await waitFor('the release pods gone', async () => (await pods()).trim() === '', 60_000, 500);
-      const inNs = await kubectl([
-        'get',
+      // Pods belong to ReplicaSets, which the garbage collector removes after helm returns.
+      await waitFor(
+        'the release pods gone',
+        async () => (await ofRelease('pods')).trim() === '',
+        60_000,
+        500,
+      );
+      const inNs = await ofRelease(
         'all,configmaps,secrets,serviceaccounts,roles,rolebindings,pdb,networkpolicies,leases',
-        '-n',
-        NS,
-        '-l',
-        `app.kubernetes.io/instance=${RELEASE}`,
-        '-o',
-        'name',
-      ]);
+      );
       t.same(inNs.trim(), '', 'nothing of the release left in its namespace');
       t.equal(
         (await kc(['create', 'configmap', 'after', '-n', 'apps'])).code,
