@@ -130,6 +130,9 @@ const rows: Row[] = [];
           interval,
           targetNamespace: 'flux-apps',
           wait: false,
+          // Its timeout defaults to the interval: at 10,000 objects one apply takes longer, and
+          // every reconcile timed out (the objects landed, the Kustomization never got Ready).
+          timeout: '10m',
         },
       },
     ]
