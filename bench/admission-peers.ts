@@ -4,10 +4,10 @@
 // privileged-containers, host-filesystem) and driftgate's built-in equivalents
 // (images/disallow_latest, security/disallow_privileged, security/disallow_host_path), nothing
 // else loaded in either. The same workload for both (bench/peers/load.ts); figures side by side.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane } from '../test/support/control-plane.js';
+import { mustKubectl } from '../test/support/gitsources.js';
 import { waitFor } from '../test/support/processes.js';
 import { startDriftgate } from './peers/driftgate.js';
 import { loadConstraint, startGatekeeper } from './peers/gatekeeper.js';
@@ -20,24 +20,16 @@ import {
   webhookHistogram,
 } from './peers/load.js';
 import { cpuSeconds, memoryMiB } from './peers/proc.js';
+import { benchWork } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const NS = 'bench';
 const INDEX = Number(process.env.BENCH_INDEX ?? 10_000);
-const work = mkdtempSync(join(tmpdir(), 'dg-bench-peers-'));
+const { work, stops } = benchWork('dg-bench-peers-');
 const cp = await startControlPlane({ workloads: true });
-const stops: (() => void)[] = [];
-process.on('exit', () => {
-  for (const stop of stops) stop();
-  rmSync(work, { recursive: true, force: true });
-});
-const kubectl = async (args: string[], input?: string) => {
-  const r = await cp.kubectl(args, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+const kubectl = mustKubectl(cp);
 await kubectl(['create', 'namespace', NS]);
 await kubectl(['label', 'namespace', NS, 'bench=peers']);
 

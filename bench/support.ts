@@ -1,5 +1,6 @@
 // Shared by the webhook benchmarks.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -85,4 +86,18 @@ export async function serveIndex(
     doc,
     close: () => server.close(),
   };
+}
+
+/**
+ * A benchmark's temp directory and its stoppers (peer processes), both cleaned up when the
+ * process exits, however it exits.
+ */
+export function benchWork(prefix: string): { work: string; stops: (() => void)[] } {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const stops: (() => void)[] = [];
+  process.on('exit', () => {
+    for (const stop of stops) stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+  return { work, stops };
 }

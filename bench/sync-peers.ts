@@ -5,36 +5,28 @@
 // namespace, both with the same interval: first sync, steady-state CPU and RSS, and how long a
 // manual change (no admission webhook installed: it bypasses nothing) stays before it is reverted.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
 import { startControlPlane } from '../test/support/control-plane.js';
+import { mustKubectl } from '../test/support/gitsources.js';
 import { startGitServer } from '../test/support/git-server.js';
 import { freePort } from '../test/support/ports.js';
 import { waitFor } from '../test/support/processes.js';
 import { createSshSigner } from '../test/support/signing.js';
 import { startFlux } from './peers/flux.js';
 import { cpuSeconds, memoryMiB } from './peers/proc.js';
+import { benchWork } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_OBJECTS ?? 1000);
 const INTERVAL_S = Number(process.env.BENCH_INTERVAL_SECONDS ?? 30);
 const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
-const work = mkdtempSync(join(tmpdir(), 'dg-bench-sync-'));
+const { work, stops } = benchWork('dg-bench-sync-');
 const cp = await startControlPlane();
 const git = await startGitServer();
-const stops: (() => void)[] = [];
-process.on('exit', () => {
-  for (const stop of stops) stop();
-  rmSync(work, { recursive: true, force: true });
-});
-const kubectl = async (args: string[], input?: string) => {
-  const r = await cp.kubectl(args, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+const kubectl = mustKubectl(cp);
 
 const signer = await createSshSigner(join(work, 'ssh'), 'Bench', 'bench@example.com');
 const repo = await git.createRepo('bench');
