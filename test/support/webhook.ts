@@ -223,3 +223,19 @@ export function postToWebhook<T = Record<string, unknown>>(
     req.end(body);
   });
 }
+
+/** An AdmissionReview (JSON text): alice creates ConfigMap shop/c. No policy objects to it. */
+export const configMapReview = (uid: string): string =>
+  JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid,
+      operation: 'CREATE',
+      kind: { group: '', version: 'v1', kind: 'ConfigMap' },
+      namespace: 'shop',
+      name: 'c',
+      userInfo: { username: 'alice' },
+      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'shop' } },
+    },
+  });

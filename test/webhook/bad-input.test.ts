@@ -1,6 +1,11 @@
 import t from 'tap';
 import { request } from 'node:https';
-import { metricValue, postToWebhook, startTestWebhook } from '../support/webhook.js';
+import {
+  configMapReview,
+  metricValue,
+  postToWebhook,
+  startTestWebhook,
+} from '../support/webhook.js';
 
 // Straight HTTPS to the webhook (no apiserver): what a broken or hostile client can send.
 const wh = await startTestWebhook(undefined, { bodyLimitBytes: 64 * 1024 });
@@ -9,20 +14,7 @@ t.teardown(() => wh.stop());
 const post = (path: string, body: string | Buffer, contentType?: string) =>
   postToWebhook(`${wh.url}${path}`, wh.handle.caBundle(), body, contentType);
 
-const good = (uid: string) =>
-  JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      operation: 'CREATE',
-      kind: { group: '', version: 'v1', kind: 'ConfigMap' },
-      namespace: 'shop',
-      name: 'c',
-      userInfo: { username: 'alice' },
-      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'shop' } },
-    },
-  });
+const good = configMapReview;
 
 const cases = [
   { name: 'not JSON', body: '{"apiVersion": ', code: 'WEBHOOK_NOT_JSON', reason: /not JSON/ },

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Agent, request } from 'node:https';
-import { startTestWebhook } from '../support/webhook.js';
+import { configMapReview, startTestWebhook } from '../support/webhook.js';
 
 // SIGTERM in a rollout: the webhook drains (not ready, every answer closes its connection so the
 // apiserver reconnects to another pod) for shutdownDelaySeconds, then stops.
@@ -9,19 +9,7 @@ t.teardown(() => wh.stop());
 const agent = new Agent({ keepAlive: true, ca: wh.handle.caBundle() });
 t.teardown(() => agent.destroy());
 
-const review = JSON.stringify({
-  apiVersion: 'admission.k8s.io/v1',
-  kind: 'AdmissionReview',
-  request: {
-    uid: 'drain',
-    operation: 'CREATE',
-    kind: { group: '', version: 'v1', kind: 'ConfigMap' },
-    namespace: 'shop',
-    name: 'c',
-    userInfo: { username: 'alice' },
-    object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'shop' } },
-  },
-});
+const review = configMapReview('drain');
 
 interface Answer {
   status: number;
