@@ -44,6 +44,7 @@ FROM scratch
 COPY --from=build /rootfs /
 USER 65532:65532
 WORKDIR /app
-ENV NODE_ENV=production PATH=/usr/local/bin:/usr/bin
+# core/node-options.ts (IMAGE_MALLOC_ENV) says why.
+ENV NODE_ENV=production PATH=/usr/local/bin:/usr/bin MALLOC_MMAP_THRESHOLD_=65536
 ENTRYPOINT ["/usr/local/bin/node", "/app/dist/cli/main.js"]
 CMD ["help"]

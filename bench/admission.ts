@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { execOk } from '../core/exec.js';
-import { WEBHOOK_NODE_OPTIONS } from '../core/node-options.js';
+import { IMAGE_MALLOC_ENV, WEBHOOK_NODE_OPTIONS } from '../core/node-options.js';
 import { discoverPolicies, parametersData, regoFiles } from '../policies/engine/discover.js';
 import { entryModule } from '../policies/engine/entry.js';
 import { freePort } from '../test/support/ports.js';
@@ -55,7 +55,7 @@ const dg = spawn(
   // The deployed heap bounds (the chart's NODE_OPTIONS for the webhook).
   {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, NODE_OPTIONS: WEBHOOK_NODE_OPTIONS },
+    env: { ...process.env, ...IMAGE_MALLOC_ENV, NODE_OPTIONS: WEBHOOK_NODE_OPTIONS },
   },
 );
 children.push(dg);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { execOk } from '../core/exec.js';
-import { RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
+import { IMAGE_MALLOC_ENV, RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
 import { GitSource } from '../reconciler/source/git-source.js';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { startGitServer } from '../test/support/git-server.js';
@@ -164,6 +164,7 @@ async function runReconciler(
       // The deployed heap bounds (the chart's NODE_OPTIONS), so the RSS is what production sees.
       env: {
         ...process.env,
+        ...IMAGE_MALLOC_ENV,
         KUBECONFIG: cp.kubeconfigs.reconciler,
         NODE_OPTIONS: RECONCILER_NODE_OPTIONS,
       },

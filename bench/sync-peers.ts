@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
+import { IMAGE_MALLOC_ENV, RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { mustKubectl } from '../test/support/gitsources.js';
 import { startGitServer } from '../test/support/git-server.js';
@@ -176,6 +176,7 @@ const rows: Row[] = [];
     {
       env: {
         ...process.env,
+        ...IMAGE_MALLOC_ENV,
         KUBECONFIG: cp.kubeconfigs.reconciler,
         NODE_OPTIONS: RECONCILER_NODE_OPTIONS,
       },

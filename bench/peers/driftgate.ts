@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { IndexEntry } from '../../core/desired-index.js';
-import { WEBHOOK_NODE_OPTIONS } from '../../core/node-options.js';
+import { IMAGE_MALLOC_ENV, WEBHOOK_NODE_OPTIONS } from '../../core/node-options.js';
 import { freePort } from '../../test/support/ports.js';
 import { toolPath } from '../../test/support/tools.js';
 import { serveIndex, waitReady, writeServingCert } from '../support.js';
@@ -82,7 +82,7 @@ export async function startDriftgate(
     [join(root, 'dist/cli/main.js'), 'serve', '--config', join(dir, 'webhook.yaml')],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, NODE_OPTIONS: WEBHOOK_NODE_OPTIONS },
+      env: { ...process.env, ...IMAGE_MALLOC_ENV, NODE_OPTIONS: WEBHOOK_NODE_OPTIONS },
     },
   );
   await waitReady(`https://127.0.0.1:${port}/readyz`);

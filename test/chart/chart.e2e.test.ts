@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { exec } from '../../core/exec.js';
-import { RECONCILER_NODE_OPTIONS, WEBHOOK_NODE_OPTIONS } from '../../core/node-options.js';
+import {
+  IMAGE_MALLOC_ENV,
+  RECONCILER_NODE_OPTIONS,
+  WEBHOOK_NODE_OPTIONS,
+} from '../../core/node-options.js';
 import { parseReconcilerConfig } from '../../reconciler/config.js';
 import { parseWebhookConfig } from '../../webhook/config.js';
 import { startControlPlane } from '../support/control-plane.js';
@@ -312,6 +316,7 @@ t.test('the Dockerfile: the pinned tool versions, non-root, the library inside',
     '--config.workingdir=/app',
     '--config.env=NODE_ENV=production',
     '--config.env=PATH=/usr/local/bin:/usr/bin',
+    ...Object.entries(IMAGE_MALLOC_ENV).map(([k, v]) => `--config.env=${k}=${v}`),
     '--config.entrypoint=/usr/local/bin/node',
     '--config.entrypoint=/app/dist/cli/main.js',
     '--config.cmd=help',

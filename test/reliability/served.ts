@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execOk } from '../../core/exec.js';
-import { WEBHOOK_NODE_OPTIONS } from '../../core/node-options.js';
+import { IMAGE_MALLOC_ENV, WEBHOOK_NODE_OPTIONS } from '../../core/node-options.js';
 import { freePort } from '../support/ports.js';
 import { supervise, waitFor, withoutCoverage, type Supervised } from '../support/processes.js';
 import { toolPath } from '../support/tools.js';
@@ -38,8 +38,8 @@ export interface ServedWebhook {
 }
 
 /**
- * `driftgate serve` as its own process with the chart's heap bounds (WEBHOOK_NODE_OPTIONS), the
- * built-in library and a certificate for 127.0.0.1: what the fuzzer and memory checks hit, so a
+ * `driftgate serve` as its own process with the chart's heap bounds, the image's malloc settings,
+ * the built-in library and a certificate for 127.0.0.1: what the fuzzer and memory checks hit, so a
  * crash or an out-of-memory abort shows as a dead process, not a failed test runner.
  */
 export async function serveWebhook(
@@ -81,7 +81,7 @@ export async function serveWebhook(
       ...['serve', '--config', config],
     ],
     join(dir, 'webhook.log'),
-    { ...withoutCoverage(), NODE_OPTIONS: WEBHOOK_NODE_OPTIONS },
+    { ...withoutCoverage(), ...IMAGE_MALLOC_ENV, NODE_OPTIONS: WEBHOOK_NODE_OPTIONS },
   );
   const url = `https://127.0.0.1:${port}`;
   const ca = caPem;
