@@ -1,10 +1,14 @@
 // npm run bench:sync-peers — one Git repository (BENCH_OBJECTS objects, half ConfigMaps, half
 // Deployments, one file each) synced on one real control plane by Flux (its real
-// source-controller and kustomize-controller: GitRepository + Kustomization, prune on) and by
-// driftgate (the reconciler CLI, signed commit verified), one after the other, each into its own
-// namespace, both with the same interval: first sync, steady-state CPU and RSS, and how long a
-// manual change (no admission webhook installed: it bypasses nothing) stays before it is reverted.
+// source-controller and kustomize-controller: GitRepository + Kustomization, prune on), by Argo CD
+// (its real application-controller and repo-server: an Application with automated sync, prune and
+// selfHeal) and by driftgate (the reconciler CLI, signed commit verified), one after the other,
+// each into its own namespace, all with the same interval (BENCH_PEERS picks the peers): first
+// sync, steady-state CPU and RSS, how long a manual change (no admission webhook installed)
+// stays before it is reverted, and how long a pushed commit takes to be applied, polled and
+// triggered. The figures are in bench/peers/sync-measure.ts.
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -13,18 +17,24 @@ import { startControlPlane } from '../test/support/control-plane.js';
 import { mustKubectl } from '../test/support/gitsources.js';
 import { startGitServer } from '../test/support/git-server.js';
 import { freePort } from '../test/support/ports.js';
-import { waitFor } from '../test/support/processes.js';
 import { createSshSigner } from '../test/support/signing.js';
+import { ARGOCD_NAMESPACE, argoApplication, startArgoCD } from './peers/argocd.js';
 import { startFlux } from './peers/flux.js';
-import { cpuSeconds, memoryMiB } from './peers/proc.js';
+import {
+  measureSync,
+  printSyncTable,
+  type SyncBench,
+  type SyncPeer,
+  type SyncRow,
+} from './peers/sync-measure.js';
 import { benchWork } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_OBJECTS ?? 1000);
 const INTERVAL_S = Number(process.env.BENCH_INTERVAL_SECONDS ?? 30);
 const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
-// How long a manual change may stay before the bench calls it not reverted.
-const DRIFT_WAIT_S = Number(process.env.BENCH_DRIFT_WAIT_SECONDS ?? 900);
+// How long a sync, a revert or a commit may take before the bench calls it not done.
+const WAIT_S = Number(process.env.BENCH_WAIT_SECONDS ?? 900);
 const { work, stops } = benchWork('dg-bench-sync-');
 const cp = await startControlPlane();
 const git = await startGitServer();
@@ -59,51 +69,27 @@ for (let i = 0; i < N; i++) {
 }
 await repo.commit({}, { signer, message: 'bench objects' });
 
-const count = async (ns: string) =>
-  (await kubectl(['get', 'configmaps,deployments', '-n', ns, '-o', 'name']))
-    .split('\n')
-    .filter((l) => l.startsWith('configmap/cm-') || l.startsWith('deployment.apps/')).length;
+const bench: SyncBench = {
+  kubectl: (args, input) => kubectl(args, input),
+  objects: N,
+  steadySeconds: STEADY_S,
+  waitSeconds: WAIT_S,
+  async commitValue(value) {
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cm-2' },
+      data: { v: value },
+    };
+    await repo.commit({ 'apps/obj-00002.yaml': stringify(cm) }, { signer, message: value });
+  },
+};
+const want = (process.env.BENCH_PEERS ?? 'flux,argocd').split(',');
+const annotate = (what: string[], key: string, value: string) =>
+  kubectl(['annotate', ...what, `${key}=${value}`, '--overwrite']);
 
-interface Row {
-  peer: string;
-  firstSync: number;
-  cpu: number;
-  rss: number;
-  drift: number;
-}
-
-/** Steady state over STEADY_S, then one manual change: seconds until it is back. */
-async function measure(peer: string, ns: string, pids: () => number[], t0: number): Promise<Row> {
-  await waitFor(
-    `${peer}: ${N} objects in ${ns}`,
-    async () => (await count(ns)) === N,
-    600_000,
-    500,
-  );
-  const firstSync = (performance.now() - t0) / 1000;
-  console.log(`${peer}: first sync of ${N} objects in ${firstSync.toFixed(1)} s`);
-  const cpu0 = pids().reduce((s, p) => s + cpuSeconds(p), 0);
-  await new Promise((r) => setTimeout(r, STEADY_S * 1000));
-  const cpu = pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
-  const rss = pids().reduce((s, p) => s + memoryMiB(p).rss, 0);
-  await kubectl(['patch', 'configmap', 'cm-0', '-n', ns, '-p', '{"data":{"v":"manual"}}']);
-  const d0 = performance.now();
-  const reverted = await waitFor(
-    `${peer}: the manual change reverted`,
-    async () =>
-      (await kubectl(['get', 'configmap', 'cm-0', '-n', ns, '-o', 'jsonpath={.data.v}'])) === '0',
-    DRIFT_WAIT_S * 1000,
-    250,
-  ).then(
-    () => true,
-    () => false,
-  );
-  if (!reverted) return { peer, firstSync, cpu, rss, drift: Infinity };
-  return { peer, firstSync, cpu, rss, drift: (performance.now() - d0) / 1000 };
-}
-
-const rows: Row[] = [];
-{
+const rows: SyncRow[] = [];
+if (want.includes('flux')) {
   const flux = await startFlux(cp, join(work, 'flux'));
   stops.push(() => flux.stop());
   await kubectl(['create', 'namespace', 'flux-apps']);
@@ -138,20 +124,57 @@ const rows: Row[] = [];
       .map((d) => stringify(d))
       .join('---\n'),
   );
-  const pids = () => [flux.source.pid ?? 0, flux.kustomize.pid ?? 0];
-  rows.push(await measure('Flux v1.9.6 (source + kustomize controllers)', 'flux-apps', pids, t0));
+  const peer: SyncPeer = {
+    label: `Flux ${flux.version} (source + kustomize)`,
+    namespace: 'flux-apps',
+    pids: () => [flux.source.pid ?? 0, flux.kustomize.pid ?? 0],
+    // What its notification-controller's Receiver does on a push (that controller is not built).
+    trigger: async () => {
+      await annotate(
+        ['gitrepository', 'bench', '-n', 'flux-system'],
+        'reconcile.fluxcd.io/requestedAt',
+        new Date().toISOString(),
+      );
+    },
+  };
+  rows.push(await measureSync(bench, peer, t0));
   flux.stop();
+}
+if (want.includes('argocd')) {
+  const argo = await startArgoCD(cp, join(work, 'argocd'), INTERVAL_S);
+  stops.push(() => argo.stop());
+  const t0 = performance.now();
+  await kubectl(['apply', '-f', '-'], argoApplication(repo.url, 'apps', 'argo-apps'));
+  const peer: SyncPeer = {
+    label: `Argo CD ${argo.version} (controller + repo-server + redis)`,
+    namespace: 'argo-apps',
+    pids: () => [argo.controller.pid ?? 0, argo.repoServer.pid ?? 0, argo.redis.pid ?? 0],
+    // What its API server's /api/webhook does for the Applications of the pushed repository.
+    trigger: async () => {
+      await annotate(
+        ['application', 'bench', '-n', ARGOCD_NAMESPACE],
+        'argocd.argoproj.io/refresh',
+        'normal',
+      );
+    },
+  };
+  rows.push(await measureSync(bench, peer, t0));
+  argo.stop();
 }
 {
   const cfg = join(work, 'driftgate.yaml');
+  const hookSecret = 'bench-hook-secret';
+  writeFileSync(join(work, 'hook-secret'), hookSecret);
+  const statusPort = await freePort();
   writeFileSync(
     cfg,
     stringify({
       namespace: 'driftgate-system',
       cacheDir: join(work, 'dg-cache'),
       host: '127.0.0.1',
-      statusPort: await freePort(),
+      statusPort,
       metricsPort: await freePort(),
+      webhookSecretFile: join(work, 'hook-secret'),
       logLevel: 'warn',
       sources: [
         {
@@ -184,24 +207,29 @@ const rows: Row[] = [];
     },
   );
   stops.push(() => dg.kill('SIGKILL'));
-  rows.push(
-    await measure(`driftgate (Node.js ${process.version})`, 'dg-apps', () => [dg.pid ?? 0], t0),
-  );
+  const push = JSON.stringify({ repository: { url: repo.url } });
+  const peer: SyncPeer = {
+    label: `driftgate (Node.js ${process.version})`,
+    namespace: 'dg-apps',
+    pids: () => [dg.pid ?? 0],
+    // Its push webhook: POST /hooks/git, HMAC-signed.
+    trigger: async () => {
+      const sig = `sha256=${createHmac('sha256', hookSecret).update(push).digest('hex')}`;
+      const res = await fetch(`http://127.0.0.1:${statusPort}/hooks/git`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-driftgate-signature': sig },
+        body: push,
+      });
+      if (res.status !== 202) throw new Error(`POST /hooks/git: HTTP ${res.status}`);
+    },
+  };
+  rows.push(await measureSync(bench, peer, t0));
   dg.kill('SIGKILL');
 }
 
+printSyncTable(rows, bench, INTERVAL_S);
 console.log(
-  `\nsync of one Git repository, ${N} objects (half ConfigMaps, half Deployments), interval ${INTERVAL_S} s for both, one control plane`,
-);
-console.log(
-  `${'peer'.padEnd(46)} first sync   CPU over ${STEADY_S} s idle   RSS MiB   manual change reverted after`,
-);
-for (const r of rows)
-  console.log(
-    `${r.peer.padEnd(46)} ${`${r.firstSync.toFixed(1)} s`.padStart(10)}   ${`${r.cpu.toFixed(1)} s`.padStart(17)}   ${String(r.rss).padStart(7)}   ${Number.isFinite(r.drift) ? `${r.drift.toFixed(1)} s` : `not within ${DRIFT_WAIT_S} s`}`,
-  );
-console.log(
-  '(Flux corrects drift at its next Kustomization reconcile; driftgate watches what it applied)',
+  '(Flux corrects drift at its next Kustomization reconcile; Argo CD and driftgate watch what they applied. Triggered: driftgate POST /hooks/git; Flux and Argo CD the annotation their push receivers set)',
 );
 await git.stop();
 await cp.stop();

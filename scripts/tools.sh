@@ -181,6 +181,28 @@ build_flux() {
   done
   mv "$work/crds" "$work/bin/crds"
 }
+# Argo CD: the one `argocd` binary plays every role (ARGOCD_BINARY_NAME). It needs Go 1.27, the
+# other toolchain the module proxy serves; built from a throwaway module carrying argo-cd's replace
+# block without its `=> ./gitops-engine` line (that module is on the proxy at the same version).
+# core-install.yaml (CRDs, ConfigMaps, Secret) and the repo-server's git-verify-wrapper.sh are
+# kept beside the binary.
+build_argocd() {
+  local work=$1 version=$2 mod="$1/mod" src
+  mkdir -p "$work/bin" "$mod"
+  export GOTOOLCHAIN=$ARGOCD_GO_TOOLCHAIN
+  src=$(cd "$mod" && go mod download -json "github.com/argoproj/argo-cd/v3@$version" \
+    | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { log "argo-cd $version: not on the module proxy"; return 1; }
+  {
+    printf 'module driftgate.local/argocd\n\ngo %s\n\n' "$(sed -n 's/^go //p' "$src/go.mod")"
+    sed -n '/^replace (/,/^)/p' "$src/go.mod"
+  } >"$mod/go.mod"
+  (cd "$mod" && run_long "argo-cd modules" go get "github.com/argoproj/argo-cd/v3/cmd@$version" \
+    && run_long "argocd" go build "${goflags[@]}" -o "$work/bin/argocd" \
+      "github.com/argoproj/argo-cd/v3/cmd") || return 1
+  cp "$src/manifests/core-install.yaml" "$src/hack/git-verify-wrapper.sh" "$work/bin/"
+  chmod +x "$work/bin/git-verify-wrapper.sh"
+}
 build_gator() { go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$2" gator; }
 
 install_debian() {
@@ -217,4 +239,6 @@ case $only in all|kwok) install_tool kwok "$KWOK_VERSION" build_kwok ;; esac
 case $only in all|gator) install_tool gator "$GATOR_VERSION" build_gator ;; esac
 case $only in peers|gatekeeper) install_tool gatekeeper "$GATEKEEPER_VERSION" build_gatekeeper ;; esac
 case $only in peers|flux) install_tool flux "$FLUX_VERSION" build_flux ;; esac
+case $only in peers|argocd) install_tool argocd "$ARGOCD_VERSION" build_argocd ;; esac
+case $only in peers|argocd) DEBIAN_PACKAGES=$PEER_DEBIAN_PACKAGES install_debian ;; esac
 log "all tools ready in $cache"

@@ -11,6 +11,7 @@ import { waitFor } from '../../test/support/processes.js';
 import { readVersions } from '../../test/support/tools.js';
 
 export interface Flux {
+  readonly version: string;
   readonly source: ChildProcess;
   readonly kustomize: ChildProcess;
   stop(): void;
@@ -79,6 +80,7 @@ export async function startFlux(cp: ControlPlane, dir: string): Promise<Flux> {
   ]);
   const kustomize = await start('kustomize-controller', []);
   return {
+    version: readVersions().FLUX_VERSION ?? '',
     source,
     kustomize,
     stop() {

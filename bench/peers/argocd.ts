@@ -1,0 +1,184 @@
+// Argo CD (built by `npm run tools -- peers`) outside a cluster, the way its own Procfile runs it
+// for development: one `argocd` binary as repo-server and as application-controller
+// (ARGOCD_BINARY_NAME), ARGOCD_FAKE_IN_CLUSTER with KUBECONFIG, a redis-server on loopback, and
+// the CRDs, ConfigMaps and Secret of its core-install.yaml. No API server, UI or Dex: an
+// Application is created with kubectl, as a GitOps user would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import type { ControlPlane } from '../../test/support/control-plane.js';
+import { freePort } from '../../test/support/ports.js';
+import { waitFor } from '../../test/support/processes.js';
+import { readVersions } from '../../test/support/tools.js';
+
+export const ARGOCD_NAMESPACE = 'argocd';
+
+export interface ArgoCD {
+  readonly version: string;
+  readonly controller: ChildProcess;
+  readonly repoServer: ChildProcess;
+  readonly redis: ChildProcess;
+  stop(): void;
+}
+
+function binDir(version: string): string {
+  const dir = join(
+    process.env.DRIFTGATE_TOOLS_DIR ?? join(homedir(), '.cache', 'driftgate', 'tools'),
+    `argocd-${version}`,
+    'bin',
+  );
+  if (!existsSync(join(dir, 'argocd')))
+    throw new Error(`Argo CD ${version} is not built: run \`npm run tools -- peers\``);
+  return dir;
+}
+
+async function must(cp: ControlPlane, args: string[], input?: string): Promise<string> {
+  const r = await cp.kubectl(args, input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The CRDs, ConfigMaps and Secret of core-install.yaml (its Deployments would need a node). */
+function installDocs(bin: string, resyncSeconds: number): string {
+  const keep = new Set(['CustomResourceDefinition', 'ConfigMap', 'Secret']);
+  const docs = parseAllDocuments(readFileSync(join(bin, 'core-install.yaml'), 'utf8'))
+    .map((d) => d.toJS() as { kind?: string; metadata: { name: string }; data?: object })
+    .filter((d) => keep.has(d.kind ?? ''));
+  for (const d of docs)
+    if (d.kind === 'ConfigMap' && d.metadata.name === 'argocd-cm')
+      // The same polling interval as the other systems (Argo CD's default is 120 s).
+      d.data = { ...d.data, 'timeout.reconciliation': `${resyncSeconds}s` };
+  return docs.map((d) => stringify(d)).join('---\n');
+}
+
+export async function startArgoCD(
+  cp: ControlPlane,
+  dir: string,
+  resyncSeconds: number,
+): Promise<ArgoCD> {
+  const version = readVersions().ARGOCD_VERSION ?? '';
+  const bin = binDir(version);
+  await must(cp, ['create', 'namespace', ARGOCD_NAMESPACE]);
+  await must(
+    cp,
+    ['apply', '--server-side', '-n', ARGOCD_NAMESPACE, '-f', '-'],
+    installDocs(bin, resyncSeconds),
+  );
+  await must(cp, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  // The API server would create the default project on start; nothing else here does.
+  await must(
+    cp,
+    ['apply', '-f', '-'],
+    stringify({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AppProject',
+      metadata: { name: 'default', namespace: ARGOCD_NAMESPACE },
+      spec: {
+        sourceRepos: ['*'],
+        destinations: [{ server: '*', namespace: '*' }],
+        clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+      },
+    }),
+  );
+  for (const d of ['tls', 'ssh', 'gpg-keys', 'gpg-source'])
+    mkdirSync(join(dir, d), { recursive: true });
+  writeFileSync(join(dir, 'ssh', 'ssh_known_hosts'), '');
+  const log = (name: string) => openSync(join(dir, `${name}.log`), 'a');
+  const redisPort = await freePort();
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', log('redis'), log('redis')] },
+  );
+  const env = {
+    ...process.env,
+    KUBECONFIG: cp.kubeconfigs.admin,
+    ARGOCD_FAKE_IN_CLUSTER: 'true',
+    ARGOCD_TLS_DATA_PATH: join(dir, 'tls'),
+    ARGOCD_SSH_DATA_PATH: join(dir, 'ssh'),
+    ARGOCD_GNUPGHOME: join(dir, 'gpg-keys'),
+    ARGOCD_GPG_DATA_PATH: join(dir, 'gpg-source'),
+    ARGOCD_GPG_ENABLED: 'false',
+    // The repo-server runs git through hack/git-verify-wrapper.sh, kept beside the binary.
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+  };
+  const repoPort = await freePort();
+  const start = async (
+    role: string,
+    args: string[],
+    metricsPort: number,
+  ): Promise<ChildProcess> => {
+    const child = spawn(
+      join(bin, 'argocd'),
+      [...args, '--redis', `127.0.0.1:${redisPort}`, '--loglevel', 'warn'],
+      {
+        env: { ...env, ARGOCD_BINARY_NAME: `argocd-${role}` },
+        stdio: ['ignore', log(role), log(role)],
+      },
+    );
+    await waitFor(
+      `argocd ${role} metrics (log: ${join(dir, `${role}.log`)})`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`argocd ${role} exited ${child.exitCode}`);
+        return (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok;
+      },
+      90_000,
+      250,
+    );
+    return child;
+  };
+  const repoMetrics = await freePort();
+  const repoServer = await start(
+    'repo-server',
+    [
+      '--address=127.0.0.1',
+      `--port=${repoPort}`,
+      '--metrics-address=127.0.0.1',
+      `--metrics-port=${repoMetrics}`,
+      '--disable-tls',
+      '--client-ca-path=',
+    ],
+    repoMetrics,
+  );
+  const controllerMetrics = await freePort();
+  const controller = await start(
+    'application-controller',
+    [
+      `--namespace=${ARGOCD_NAMESPACE}`,
+      `--repo-server=127.0.0.1:${repoPort}`,
+      '--repo-server-plaintext',
+      `--metrics-port=${controllerMetrics}`,
+      `--app-resync=${resyncSeconds}`,
+    ],
+    controllerMetrics,
+  );
+  return {
+    version,
+    controller,
+    repoServer,
+    redis,
+    stop() {
+      for (const c of [controller, repoServer, redis]) c.kill('SIGKILL');
+    },
+  };
+}
+
+/** An Application syncing `path` of the repository into `namespace`: automated, prune, selfHeal. */
+export function argoApplication(repoURL: string, path: string, namespace: string): string {
+  return stringify({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'bench', namespace: ARGOCD_NAMESPACE },
+    spec: {
+      project: 'default',
+      source: { repoURL, path, targetRevision: 'main' },
+      destination: { server: 'https://kubernetes.default.svc', namespace },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['CreateNamespace=true'],
+      },
+    },
+  });
+}
