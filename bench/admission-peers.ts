@@ -1,5 +1,6 @@
 // npm run bench:admission-peers — Gatekeeper (its real manager) and driftgate, each in turn behind
-// the same ValidatingWebhookConfiguration (Pods in one namespace, failurePolicy Fail) on one real
+// the same ValidatingWebhookConfiguration (Pods and Deployments in one namespace, failurePolicy
+// Fail; Gatekeeper judges a Deployment's pod template through an ExpansionTemplate) on one real
 // control plane, with the same three rules: Gatekeeper's library templates (disallowedtags,
 // privileged-containers, host-filesystem) and driftgate's built-in equivalents
 // (images/disallow_latest, security/disallow_privileged, security/disallow_host_path), nothing
@@ -12,10 +13,14 @@ import { waitFor } from '../test/support/processes.js';
 import { startDriftgate } from './peers/driftgate.js';
 import { loadConstraint, startGatekeeper } from './peers/gatekeeper.js';
 import {
+  deployment,
   histogramQuantile,
-  pod,
+  OPERATIONS,
   quantile,
   runLoad,
+  sender,
+  shouldDeny,
+  UPDATED,
   VARIANTS,
   webhookHistogram,
 } from './peers/load.js';
@@ -32,12 +37,28 @@ const cp = await startControlPlane({ workloads: true });
 const kubectl = mustKubectl(cp);
 await kubectl(['create', 'namespace', NS]);
 await kubectl(['label', 'namespace', NS, 'bench=peers']);
+// The Deployment every UPDATE of the workload replaces (before any webhook: nothing judges it).
+await kubectl(['apply', '-n', NS, '-f', '-'], JSON.stringify(deployment('good', UPDATED)));
 
 // Gatekeeper, with the library's templates and one constraint each, scoped to the namespace.
 const gk = await startGatekeeper(cp, work);
 stops.push(() => gk.child.kill('SIGKILL'));
 const library = join(root, 'bench', 'fixtures', 'gatekeeper-library', 'library');
 const match = { kinds: [{ apiGroups: [''], kinds: ['Pod'] }], namespaces: [NS] };
+// Gatekeeper's way to judge a Deployment by Pod constraints: expand its template into a Pod.
+await kubectl(
+  ['apply', '-f', '-'],
+  JSON.stringify({
+    apiVersion: 'expansion.gatekeeper.sh/v1alpha1',
+    kind: 'ExpansionTemplate',
+    metadata: { name: 'expand-deployments' },
+    spec: {
+      applyTo: [{ groups: ['apps'], kinds: ['Deployment'], versions: ['v1'] }],
+      templateSource: 'spec.template',
+      generatedGVK: { kind: 'Pod', group: '', version: 'v1' },
+    },
+  }),
+);
 const constraint = (kind: string, name: string, parameters?: Record<string, unknown>) => ({
   apiVersion: 'constraints.gatekeeper.sh/v1beta1',
   kind,
@@ -83,6 +104,7 @@ stops.push(() => dgIndex.stop());
 const peers = [
   {
     name: 'gatekeeper',
+    kind: 'gatekeeper' as const,
     label: 'Gatekeeper v3.23.1',
     pid: gk.child.pid ?? 0,
     url: gk.url,
@@ -90,6 +112,7 @@ const peers = [
   },
   {
     name: 'driftgate',
+    kind: 'driftgate' as const,
     label: `driftgate (Node.js ${process.version})`,
     pid: dg.child.pid ?? 0,
     url: dg.url,
@@ -97,6 +120,7 @@ const peers = [
   },
   {
     name: 'driftgate-index',
+    kind: 'driftgate' as const,
     label: `driftgate, ${INDEX.toLocaleString('en')}-object index`,
     pid: dgIndex.child.pid ?? 0,
     url: dgIndex.url,
@@ -104,7 +128,8 @@ const peers = [
   },
 ];
 
-/** Send Pods through the apiserver to this peer only; wait until it judges them as expected. */
+const kc = cp.kubeConfig();
+/** Send the workload through the apiserver to this peer only; wait until it judges them as expected. */
 async function register(peer: (typeof peers)[number]): Promise<string> {
   const name = `${peer.name}.bench.driftgate.io`;
   await kubectl(
@@ -125,6 +150,13 @@ async function register(peer: (typeof peers)[number]): Promise<string> {
               resources: ['pods'],
               scope: 'Namespaced',
             },
+            {
+              apiGroups: ['apps'],
+              apiVersions: ['v1'],
+              operations: ['CREATE', 'UPDATE'],
+              resources: ['deployments'],
+              scope: 'Namespaced',
+            },
           ],
           namespaceSelector: { matchLabels: { bench: 'peers' } },
           failurePolicy: 'Fail',
@@ -135,19 +167,25 @@ async function register(peer: (typeof peers)[number]): Promise<string> {
       ],
     }),
   );
-  // Every variant judged as it should be, by this peer; otherwise the answer is the error.
-  const judged = async (variant: (typeof VARIANTS)[number]): Promise<void> => {
-    const r = await cp.kubectl(['create', '--dry-run=server', '-n', NS, '-f', '-'], {
-      input: JSON.stringify(pod(variant, 0)),
-    });
-    const denied = r.stderr.includes(`"${name}" denied`);
-    if (denied !== (variant !== 'good'))
-      throw new Error(`${variant}: ${r.stderr.trim() || r.stdout.trim()}`);
+  // Every variant of every operation judged as it should be, by this peer; else the error.
+  const send = sender(kc, NS);
+  const judged = async (i: number): Promise<void> => {
+    const { variant, op, send: go } = send(i);
+    const denied = await go().then(
+      () => false,
+      (e: { code?: number; body?: string }) => {
+        const message = (JSON.parse(String(e.body ?? '{}')) as { message?: string }).message;
+        if (e.code === 403 && message?.includes(`"${name}" denied`)) return true;
+        throw new Error(`${op} ${variant}: ${String(e.code)} ${String(e.body ?? e)}`);
+      },
+    );
+    if (denied !== shouldDeny(peer.kind, op, variant))
+      throw new Error(`${op} ${variant}: ${denied ? 'denied' : 'allowed'}`);
   };
   await waitFor(
     `${peer.name} judging every variant`,
     async () => {
-      for (const v of VARIANTS) await judged(v);
+      for (let i = 0; i < OPERATIONS.length * VARIANTS.length; i++) await judged(i);
       return true;
     },
     60_000,
@@ -156,8 +194,15 @@ async function register(peer: (typeof peers)[number]): Promise<string> {
   return name;
 }
 
-const kc = cp.kubeConfig();
 const rows: string[] = [];
+const figs: {
+  label: string;
+  rps: number;
+  e2eP99: number;
+  hookP99: number;
+  cpu: number;
+  rss: number;
+}[] = [];
 const verdicts: Record<string, string> = {};
 for (const peer of peers) {
   const webhook = await register(peer);
@@ -169,6 +214,14 @@ for (const peer of peers) {
   const after = await webhookHistogram(cp, webhook);
   const mem = memoryMiB(peer.pid);
   const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
+  figs.push({
+    label: peer.label,
+    rps: r.requests / r.seconds,
+    e2eP99: quantile(r.latencies, 0.99),
+    hookP99: histogramQuantile(after, before, 0.99),
+    cpu: cpu / r.requests,
+    rss: mem.rss,
+  });
   rows.push(
     [
       peer.label.padEnd(36),
@@ -182,26 +235,36 @@ for (const peer of peers) {
       String(r.errors.length).padStart(7),
     ].join(' '),
   );
-  verdicts[peer.name] = VARIANTS.map(
-    (v) => `${v}: ${r.verdicts[v].allowed} allowed / ${r.verdicts[v].denied} denied`,
-  ).join(', ');
-  const wrong = VARIANTS.filter(
-    (v) => (v === 'good' ? r.verdicts[v].denied : r.verdicts[v].allowed) > 0,
+  const combos = OPERATIONS.flatMap((op) => VARIANTS.map((v) => [op, v] as const));
+  const tallyOf = (op: string, v: string) => r.verdicts[`${op}/${v}`] ?? { allowed: 0, denied: 0 };
+  verdicts[peer.name] = combos
+    .map(([op, v]) => `${op} ${v} ${tallyOf(op, v).allowed}✓/${tallyOf(op, v).denied}✗`)
+    .join(', ');
+  const wrong = combos.filter(([op, v]) =>
+    shouldDeny(peer.kind, op, v) ? tallyOf(op, v).allowed > 0 : tallyOf(op, v).denied > 0,
   );
   if (wrong.length > 0 || r.errors.length > 0)
     verdicts[peer.name] +=
-      `  DISAGREES on ${wrong.join(', ') || 'none'}; errors: ${r.errors.slice(0, 3).join(' | ')}`;
+      `  WRONG on ${wrong.map((c) => c.join(' ')).join(', ') || 'none'}; errors: ${r.errors.slice(0, 3).join(' | ')}`;
 }
 
 console.log(
-  `\nadmission through the apiserver: ${CLIENTS} clients creating Pods (dry-run=server) for ${SECONDS} s, ` +
-    `a good Pod and three bad ones in turn; webhook scope, failurePolicy and rules identical`,
+  `\nadmission through the apiserver: ${CLIENTS} clients for ${SECONDS} s sending in turn a Pod CREATE, a Deployment CREATE and a Deployment UPDATE (dry-run=server), ` +
+    `each a good object and three bad ones; webhook scope, failurePolicy and rules identical`,
 );
 console.log(
   `${'peer'.padEnd(36)}  req/s  e2e p50    e2e p99    apiserver→webhook p50 / p99   CPU     RSS (peak) MiB  errors`,
 );
 for (const row of rows) console.log(row);
 for (const [peer, text] of Object.entries(verdicts)) console.log(`verdicts ${peer}: ${text}`);
+const [gkFig, ...dgFigs] = figs;
+if (gkFig)
+  for (const d of dgFigs) {
+    const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    console.log(
+      `${d.label} ÷ Gatekeeper: throughput ${x(d.rps, gkFig.rps)}, end-to-end p99 ${x(d.e2eP99, gkFig.e2eP99)}, webhook p99 ${x(d.hookP99, gkFig.hookP99)}, CPU per request ${x(d.cpu, gkFig.cpu)}, RSS ${x(d.rss, gkFig.rss)}`,
+    );
+  }
 console.log(
   "(apiserver→webhook: the apiserver's apiserver_admission_webhook_admission_duration_seconds, interpolated in its buckets as histogram_quantile() does)",
 );

@@ -1,7 +1,14 @@
-// The same admission workload for every peer: concurrent clients creating Pods through the real
-// apiserver (dry-run=server: admitted or denied, never stored), a good Pod and three bad ones in
-// turn; latency end to end, verdicts per variant, and the apiserver's own webhook histogram.
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+// The same admission workload for every peer: concurrent clients sending, in turn, a Pod CREATE, a
+// Deployment CREATE and a Deployment UPDATE through the real apiserver (dry-run=server: admitted
+// or denied, never stored), each as a good object and three bad ones; latency end to end,
+// verdicts per variant, and the apiserver's own webhook histogram.
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Deployment,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { ControlPlane } from '../../test/support/control-plane.js';
 
 export const VARIANTS = ['good', 'latest-tag', 'privileged', 'host-path'] as const;
@@ -25,44 +32,107 @@ export function pod(variant: Variant, i: number): V1Pod {
   };
 }
 
+/** The Deployment every UPDATE replaces (created, good, before the load; replicas 0). */
+export const UPDATED = 'd-existing';
+
+/**
+ * Whether a peer should deny this request. The Gatekeeper library's privileged-containers and
+ * host-filesystem templates skip every UPDATE (`not is_update(input.review)`: the field is
+ * immutable on a Pod), and with an ExpansionTemplate that skip covers a Deployment's template
+ * too: Gatekeeper allows an UPDATE that makes a Deployment privileged or mount a host path,
+ * driftgate denies it. Every other verdict must agree.
+ */
+export function shouldDeny(peer: 'gatekeeper' | 'driftgate', op: Operation, v: Variant): boolean {
+  if (v === 'good') return false;
+  const psp = v === 'privileged' || v === 'host-path';
+  return !(peer === 'gatekeeper' && op === 'deployment update' && psp);
+}
+
+export function deployment(variant: Variant, name: string): V1Deployment {
+  const p = pod(variant, 0);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: 'bench' } },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: { app: 'bench' } },
+      template: { metadata: { labels: { app: 'bench' } }, spec: p.spec },
+    },
+  };
+}
+
+export const OPERATIONS = ['pod create', 'deployment create', 'deployment update'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** Send request `i` of the workload: operation i mod 3, variant ⌊i/3⌋ mod 4. */
+export function sender(kc: KubeConfig, namespace: string) {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  return (i: number): { variant: Variant; op: Operation; send: () => Promise<unknown> } => {
+    const op = OPERATIONS[i % OPERATIONS.length] ?? 'pod create';
+    const variant = VARIANTS[Math.floor(i / OPERATIONS.length) % VARIANTS.length] ?? 'good';
+    const dryRun = 'All';
+    const send =
+      op === 'pod create'
+        ? () => core.createNamespacedPod({ namespace, body: pod(variant, i), dryRun })
+        : op === 'deployment create'
+          ? () =>
+              apps.createNamespacedDeployment({
+                namespace,
+                body: deployment(variant, `d-${i}`),
+                dryRun,
+              })
+          : () =>
+              apps.replaceNamespacedDeployment({
+                name: UPDATED,
+                namespace,
+                body: deployment(variant, UPDATED),
+                dryRun,
+              });
+    return { variant, op, send };
+  };
+}
+
 export interface LoadResult {
   readonly requests: number;
   readonly seconds: number;
   /** End-to-end latency of each request in ms, sorted. */
   readonly latencies: readonly number[];
   /** Per variant: how many were allowed and how many denied. */
-  readonly verdicts: Record<Variant, { allowed: number; denied: number }>;
+  /** Per operation and variant (`deployment update/privileged`): allowed and denied. */
+  readonly verdicts: Record<string, { allowed: number; denied: number }>;
   readonly errors: readonly string[];
 }
 
-/** `clients` concurrent loops for `seconds`, each creating Pods (dry-run) in turn of VARIANTS. */
+/** `clients` concurrent loops for `seconds`, each sending the workload's requests in turn. */
 export async function runLoad(
   kc: KubeConfig,
   namespace: string,
   clients: number,
   seconds: number,
 ): Promise<LoadResult> {
-  const api = kc.makeApiClient(CoreV1Api);
+  const next = sender(kc, namespace);
   const latencies: number[] = [];
   const errors: string[] = [];
-  const verdicts = Object.fromEntries(
-    VARIANTS.map((v) => [v, { allowed: 0, denied: 0 }]),
-  ) as Record<Variant, { allowed: number; denied: number }>;
+  const verdicts: Record<string, { allowed: number; denied: number }> = {};
+  const tally = (op: Operation, variant: Variant) =>
+    (verdicts[`${op}/${variant}`] ??= { allowed: 0, denied: 0 });
   const until = Date.now() + seconds * 1000;
   let n = 0;
   const client = async (): Promise<void> => {
     while (Date.now() < until) {
-      const i = n++;
-      const variant = VARIANTS[i % VARIANTS.length] ?? 'good';
+      const { variant, op, send } = next(n++);
       const t0 = performance.now();
       try {
-        await api.createNamespacedPod({ namespace, body: pod(variant, i), dryRun: 'All' });
-        verdicts[variant].allowed++;
+        await send();
+        tally(op, variant).allowed++;
       } catch (err) {
         const e = err as { code?: number; body?: string };
         if (e.code === 403 && String(e.body).includes('denied the request'))
-          verdicts[variant].denied++;
-        else errors.push(`${variant}: ${String(e.code)} ${String(e.body ?? err).slice(0, 200)}`);
+          tally(op, variant).denied++;
+        else
+          errors.push(`${op} ${variant}: ${String(e.code)} ${String(e.body ?? err).slice(0, 200)}`);
       }
       latencies.push(performance.now() - t0);
     }
