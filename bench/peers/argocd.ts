@@ -66,7 +66,15 @@ export async function startArgoCD(
     ['apply', '--server-side', '-n', ARGOCD_NAMESPACE, '-f', '-'],
     installDocs(bin, resyncSeconds),
   );
-  await must(cp, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  // Right after the apply a CRD may have no conditions yet, which `kubectl wait` calls an error.
+  await waitFor(
+    'the Argo CD CRDs established',
+    async () =>
+      (await cp.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']))
+        .code === 0,
+    90_000,
+    500,
+  );
   // The API server would create the default project on start; nothing else here does.
   await must(
     cp,
@@ -139,6 +147,8 @@ export async function startArgoCD(
       `--metrics-port=${repoMetrics}`,
       '--disable-tls',
       '--client-ca-path=',
+      // A branch is resolved to a commit again after this long (default 3 m): the interval.
+      `--revision-cache-expiration=${resyncSeconds}s`,
     ],
     repoMetrics,
   );
@@ -151,6 +161,8 @@ export async function startArgoCD(
       '--repo-server-plaintext',
       `--metrics-port=${controllerMetrics}`,
       `--app-resync=${resyncSeconds}`,
+      // Its default adds up to 60 s at random to each resync, to spread load; the others add none.
+      '--app-resync-jitter=0',
     ],
     controllerMetrics,
   );
