@@ -114,6 +114,11 @@ export const WEBHOOK_KEYS: readonly KeyDoc[] = [
       { key: 'tokenFile', doc: 'bearer token of its feed' },
       { key: 'pollInterval', default: '2s', doc: 'feed poll period' },
       {
+        key: 'maxDocumentMiB',
+        default: 48,
+        doc: 'largest feed document taken (10,000 objects: ~15); raise with the heap',
+      },
+      {
         key: 'reconciler',
         doc: "the reconciler's identity (always allowed)",
         children: [

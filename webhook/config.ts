@@ -64,6 +64,8 @@ export interface GitStateConfig {
   readonly reconcilerURL: string;
   readonly tokenFile: string;
   readonly pollIntervalMs: number;
+  /** Largest index or policy document taken from the reconciler; a larger one is refused. */
+  readonly maxDocumentBytes: number;
   readonly reconciler: GitGuardConfig['reconciler'];
   readonly breakGlass: { readonly groups: readonly string[]; readonly maxDurationMs: number };
   readonly governed: { readonly namespaces: readonly string[]; readonly mode: 'deny' | 'warn' };
@@ -86,6 +88,7 @@ function parseGitState(r: ConfigReader): GitStateConfig | undefined {
     reconcilerURL: url.replace(/\/+$/, ''),
     tokenFile: g.str('tokenFile'),
     pollIntervalMs: g.duration('pollInterval', '2s', true),
+    maxDocumentBytes: g.int('maxDocumentMiB', 48, 1, 1024) * 1024 * 1024,
     reconciler: {
       username: rec.str('username'),
       group: rec.str('group'),

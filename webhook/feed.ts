@@ -7,12 +7,34 @@ export interface FeedOptions<T> {
   /** The bearer token, read on every request (a rotated Secret applies at once). */
   readonly token: () => string;
   readonly intervalMs: number;
+  /** A larger body is refused (the last document stays), before it is parsed. */
+  readonly maxBytes: number;
   /** A new document (its ETag changed). Throwing counts as a failed fetch. */
   readonly onDocument: (doc: T) => void | Promise<void>;
   /** Every answer from the server, new or not modified. */
   readonly onContact?: () => void;
   readonly onError: (reason: string) => void;
   readonly logger: Logger;
+}
+
+/** The body as text, refused as soon as it is known to be over `max` bytes. */
+async function boundedText(res: Response, max: number): Promise<string> {
+  const tooLarge = () => new Error(`the document is over the ${max}-byte limit (maxDocumentMiB)`);
+  if (Number(res.headers.get('content-length') ?? 0) > max) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.byteLength;
+    if (size > max) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -48,7 +70,7 @@ export function followFeed<T>(o: FeedOptions<T>): { first: Promise<void>; close(
       } else if (!res.ok) {
         throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
       } else {
-        const doc = (await res.json()) as T;
+        const doc = JSON.parse(await boundedText(res, o.maxBytes)) as T;
         await o.onDocument(doc);
         etag = res.headers.get('etag') ?? undefined;
         o.onContact?.();

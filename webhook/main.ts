@@ -256,7 +256,7 @@ function gitFeeds(
   const g = cfg.gitState;
   if (!g) return [];
   const token = (): string => readFileSync(g.tokenFile, 'utf8').trim();
-  const common = { token, intervalMs: g.pollIntervalMs, logger };
+  const common = { token, intervalMs: g.pollIntervalMs, maxBytes: g.maxDocumentBytes, logger };
   return [
     followFeed<DesiredIndexDoc>({
       ...common,

@@ -150,6 +150,7 @@ t.test('gitState: defaults, and every problem listed', async (t) => {
   t.match(cfg.gitState, {
     reconcilerURL: 'http://rec:8080',
     pollIntervalMs: 2000,
+    maxDocumentBytes: 48 * 1024 * 1024,
     breakGlass: { groups: [], maxDurationMs: 4 * 3_600_000 },
     governed: { namespaces: [], mode: 'deny' },
   });
@@ -159,6 +160,7 @@ t.test('gitState: defaults, and every problem listed', async (t) => {
       gitState: {
         reconcilerURL: 'rec:8080',
         pollInterval: 'often',
+        maxDocumentMiB: 0,
         breakGlass: { groups: 'sre', maxDuration: '0s' },
         governed: { mode: 'maybe' },
       },
@@ -168,6 +170,7 @@ t.test('gitState: defaults, and every problem listed', async (t) => {
     'gitState.breakGlass.groups must be a list of strings',
     'gitState.breakGlass.maxDuration must be a duration such as 30s or 5m',
     'gitState.governed.mode must be one of deny, warn',
+    'gitState.maxDocumentMiB must be an integer from 1 to 1024',
     'gitState.pollInterval must be a duration such as 30s or 5m',
     'gitState.reconciler.group must be a non-empty string',
     'gitState.reconciler.username must be a non-empty string',

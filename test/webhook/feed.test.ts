@@ -7,7 +7,8 @@ import { waitFor } from '../support/processes.js';
 
 // The webhook's follower of the reconciler's feed, against a real HTTP server on loopback that
 // plays the reconciler's part (the reconciler itself serves it in test/e2e/git-state.e2e.test.ts).
-let mode: 'ok' | 'down' | 'missing' | 'follower' = 'ok';
+let mode: 'ok' | 'down' | 'missing' | 'follower' | 'big' | 'big-chunked' = 'ok';
+const LIMIT = 64 * 1024;
 let version = 1;
 const seen: IncomingMessage['headers'][] = [];
 const server = createServer((req, res) => {
@@ -15,6 +16,12 @@ const server = createServer((req, res) => {
   if (mode === 'down') return void res.writeHead(502).end('reconciler restarting');
   if (mode === 'missing') return void res.writeHead(404).end('{}');
   if (mode === 'follower') return void res.writeHead(503).end('{"error":"not the leader"}');
+  if (mode === 'big' || mode === 'big-chunked') {
+    const body = JSON.stringify({ version: 99, pad: 'x'.repeat(LIMIT) });
+    if (mode === 'big') res.setHeader('content-length', Buffer.byteLength(body));
+    // Chunked: the size is known only from the bytes, which stop being read past the limit.
+    return void res.end(body);
+  }
   const tag = `"v${version}"`;
   res.setHeader('etag', tag);
   if (req.headers['if-none-match'] === tag) return void res.writeHead(304).end();
@@ -34,6 +41,7 @@ t.test(
       url,
       token: () => 'tok',
       intervalMs: 20,
+      maxBytes: LIMIT,
       onDocument: (d) => void docs.push(d.version),
       onContact: () => void contacts++,
       onError: (e) => void errors.push(e),
@@ -67,6 +75,7 @@ t.test('a document the consumer refuses counts as an error and is fetched again'
     url,
     token: () => 'tok',
     intervalMs: 20,
+    maxBytes: LIMIT,
     onDocument: () => {
       calls++;
       if (calls === 1) throw new Error('did not build here');
@@ -86,6 +95,7 @@ t.test('503 (a follower replica) keeps the last document and is not an error', a
     url,
     token: () => 'tok',
     intervalMs: 20,
+    maxBytes: LIMIT,
     onDocument: () => void t.fail('no document'),
     onError: (e) => void errors.push(e),
     logger: pino({ level: 'silent' }),
@@ -104,6 +114,7 @@ t.test('404 (nothing published yet) is not an error', async (t) => {
     url,
     token: () => 'tok',
     intervalMs: 20,
+    maxBytes: LIMIT,
     onDocument: () => void t.fail('no document'),
     onContact: () => void contacts++,
     onError: (e) => void errors.push(e),
@@ -112,4 +123,37 @@ t.test('404 (nothing published yet) is not an error', async (t) => {
   t.teardown(() => f.close());
   await waitFor('polls', async () => contacts >= 2, 5000, 10);
   t.same(errors, []);
+});
+
+t.test('a document over maxBytes is refused before parsing; the last one stays', async (t) => {
+  mode = 'ok';
+  version = 7;
+  const docs: number[] = [];
+  const errors: string[] = [];
+  const f = followFeed<{ version: number }>({
+    url,
+    token: () => 'tok',
+    intervalMs: 20,
+    maxBytes: LIMIT,
+    onDocument: (d) => void docs.push(d.version),
+    onError: (e) => void errors.push(e),
+    logger: pino({ level: 'silent' }),
+  });
+  t.teardown(() => f.close());
+  await f.first;
+  for (const big of ['big', 'big-chunked'] as const) {
+    mode = big;
+    const before = errors.length;
+    await waitFor(`${big} refused`, async () => errors.length > before, 5000, 10);
+    t.equal(
+      errors.at(-1),
+      `the document is over the ${LIMIT}-byte limit (maxDocumentMiB)`,
+      `${big}: refused with the reason`,
+    );
+  }
+  t.same(docs, [7], 'nothing over the limit was taken; the last document stays');
+  mode = 'ok';
+  version = 8;
+  await waitFor('a document within the limit again', async () => docs.length === 2, 5000, 10);
+  t.same(docs, [7, 8]);
 });
