@@ -18,8 +18,9 @@ import { mustKubectl } from '../test/support/gitsources.js';
 import { startGitServer } from '../test/support/git-server.js';
 import { freePort } from '../test/support/ports.js';
 import { createSshSigner } from '../test/support/signing.js';
-import { ARGOCD_NAMESPACE, argoApplication, startArgoCD } from './peers/argocd.js';
+import { argoApplication, argoPush, startArgoCD } from './peers/argocd.js';
 import { startFlux } from './peers/flux.js';
+import { summarize } from './peers/profile.js';
 import {
   measureSync,
   printSyncTable,
@@ -35,6 +36,8 @@ const INTERVAL_S = Number(process.env.BENCH_INTERVAL_SECONDS ?? 30);
 const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
 // How long a sync, a revert or a commit may take before the bench calls it not done.
 const WAIT_S = Number(process.env.BENCH_WAIT_SECONDS ?? 900);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+let profile = '';
 const { work, stops } = benchWork('dg-bench-sync-');
 const cp = await startControlPlane();
 const git = await startGitServer();
@@ -128,7 +131,8 @@ if (want.includes('flux')) {
     label: `Flux ${flux.version} (source + kustomize)`,
     namespace: 'flux-apps',
     pids: () => [flux.source.pid ?? 0, flux.kustomize.pid ?? 0],
-    // What its notification-controller's Receiver does on a push (that controller is not built).
+    // What its notification-controller's Receiver does on a push: the module proxy refuses
+    // github.com/fluxcd/notification-controller (403), so the Receiver cannot run here.
     trigger: async () => {
       await annotate(
         ['gitrepository', 'bench', '-n', 'flux-system'],
@@ -146,17 +150,19 @@ if (want.includes('argocd')) {
   const t0 = performance.now();
   await kubectl(['apply', '-f', '-'], argoApplication(repo.url, 'apps', 'argo-apps'));
   const peer: SyncPeer = {
-    label: `Argo CD ${argo.version} (controller + repo-server + redis)`,
+    label: `Argo CD ${argo.version} (controller, repo-server, server, redis)`,
     namespace: 'argo-apps',
-    pids: () => [argo.controller.pid ?? 0, argo.repoServer.pid ?? 0, argo.redis.pid ?? 0],
-    // What its API server's /api/webhook does for the Applications of the pushed repository.
-    trigger: async () => {
-      await annotate(
-        ['application', 'bench', '-n', ARGOCD_NAMESPACE],
-        'argocd.argoproj.io/refresh',
-        'normal',
-      );
-    },
+    pids: () => [
+      argo.controller.pid ?? 0,
+      argo.repoServer.pid ?? 0,
+      argo.redis.pid ?? 0,
+      argo.server.pid ?? 0,
+    ],
+    // Its API server's push webhook, sent what GitHub sends.
+    trigger: async () =>
+      argoPush(argo.webhookURL, repo.url, (await repo.git(['rev-parse', 'HEAD'])).trim(), [
+        'apps/obj-00002.yaml',
+      ]),
   };
   rows.push(await measureSync(bench, peer, t0));
   argo.stop();
@@ -195,7 +201,14 @@ if (want.includes('argocd')) {
   const t0 = performance.now();
   const dg = spawn(
     process.execPath,
-    [join(root, 'dist/cli/main.js'), 'reconcile', '--config', cfg],
+    [
+      // BENCH_PROFILE=1: a V8 CPU profile of the whole run, summarized at the end.
+      ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profile')}`] : []),
+      join(root, 'dist/cli/main.js'),
+      'reconcile',
+      '--config',
+      cfg,
+    ],
     {
       env: {
         ...process.env,
@@ -224,12 +237,18 @@ if (want.includes('argocd')) {
     },
   };
   rows.push(await measureSync(bench, peer, t0));
-  dg.kill('SIGKILL');
+  // SIGTERM: the reconciler stops cleanly, and node writes the profile on the way out.
+  const exited = new Promise((r) => dg.once('exit', r));
+  dg.kill(PROFILE ? 'SIGTERM' : 'SIGKILL');
+  await exited;
+  if (PROFILE) profile = summarize(join(work, 'profile'), root);
 }
 
 printSyncTable(rows, bench, INTERVAL_S);
+if (profile)
+  console.log(`\ndriftgate, whole run (first sync, steady state, drift, commits): ${profile}`);
 console.log(
-  '(Flux corrects drift at its next Kustomization reconcile; Argo CD and driftgate watch what they applied. Triggered: driftgate POST /hooks/git; Flux and Argo CD the annotation their push receivers set)',
+  '(Flux corrects drift at its next Kustomization reconcile; Argo CD and driftgate watch what they applied. Triggered: driftgate POST /hooks/git and Argo CD /api/webhook, each sent a push; Flux the annotation its Receiver sets, since notification-controller cannot be built here)',
 );
 await git.stop();
 await cp.stop();

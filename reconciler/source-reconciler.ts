@@ -11,7 +11,7 @@ import type { CommitVerifier } from './verify/verifier.js';
 import { AppliedRevision, RecordedSuspension } from './sync/applied.js';
 import { applyDeclared, notWritten } from './sync/apply.js';
 import { sourceEvent, type SourceDeps, type SyncContext } from './sync/context.js';
-import { indexEntries } from './sync/declared.js';
+import { indexEntries, indexShape } from './sync/declared.js';
 import {
   apiErrorCode,
   mostUrgent,
@@ -54,8 +54,9 @@ export class SourceReconciler {
   #held = new Map<string, Rendered>();
   /** What the last applied revision declared (with what it held), for a refused prune to keep. */
   #previous = new Map<string, Rendered>();
-  /** Bumped whenever the index entries change (not only the revision). */
+  /** Bumped whenever the index entries change (not only the revision), and the shape it saw. */
   #indexGen = 0;
+  #indexShape = '';
   /** The adopted revision's sync hooks and how far they ran. */
   readonly #hooks: RevisionHooks;
   /** A head whose adoption stalled: not retried until the head moves. */
@@ -241,7 +242,9 @@ export class SourceReconciler {
       errors.push(new ReconcileError(ReconcileCode.RECONCILE_PRUNE_REFUSED, state.pruneRefused));
     const post = errors.length === 0 ? await this.#hooks.post(hooksRun, r.objects) : undefined;
     if (post) errors.push(post);
-    this.#indexGen++;
+    const shape = indexShape(this.#foreign, this.#held);
+    if (shape !== this.#indexShape) this.#indexGen++;
+    this.#indexShape = shape;
     return errors;
   }
 

@@ -1,8 +1,9 @@
 // Argo CD (built by `npm run tools -- peers`) outside a cluster, the way its own Procfile runs it
-// for development: one `argocd` binary as repo-server and as application-controller
+// for development: one `argocd` binary as repo-server, application-controller and API server
 // (ARGOCD_BINARY_NAME), ARGOCD_FAKE_IN_CLUSTER with KUBECONFIG, a redis-server on loopback, and
-// the CRDs, ConfigMaps and Secret of its core-install.yaml. No API server, UI or Dex: an
-// Application is created with kubectl, as a GitOps user would.
+// the CRDs, ConfigMaps and Secret of its core-install.yaml. The API server is there for its Git
+// push webhook (/api/webhook); no UI or Dex. An Application is created with kubectl, as a GitOps
+// user would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -20,6 +21,9 @@ export interface ArgoCD {
   readonly controller: ChildProcess;
   readonly repoServer: ChildProcess;
   readonly redis: ChildProcess;
+  readonly server: ChildProcess;
+  /** The API server's Git push webhook. */
+  readonly webhookURL: string;
   stop(): void;
 }
 
@@ -113,11 +117,7 @@ export async function startArgoCD(
     PATH: `${bin}:${process.env.PATH ?? ''}`,
   };
   const repoPort = await freePort();
-  const start = async (
-    role: string,
-    args: string[],
-    metricsPort: number,
-  ): Promise<ChildProcess> => {
+  const start = async (role: string, args: string[], ready: string): Promise<ChildProcess> => {
     const child = spawn(
       join(bin, 'argocd'),
       [...args, '--redis', `127.0.0.1:${redisPort}`, '--loglevel', 'warn'],
@@ -127,10 +127,10 @@ export async function startArgoCD(
       },
     );
     await waitFor(
-      `argocd ${role} metrics (log: ${join(dir, `${role}.log`)})`,
+      `argocd ${role} ready (log: ${join(dir, `${role}.log`)})`,
       async () => {
         if (child.exitCode !== null) throw new Error(`argocd ${role} exited ${child.exitCode}`);
-        return (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).ok;
+        return (await fetch(ready)).ok;
       },
       90_000,
       250,
@@ -150,7 +150,7 @@ export async function startArgoCD(
       // A branch is resolved to a commit again after this long (default 3 m): the interval.
       `--revision-cache-expiration=${resyncSeconds}s`,
     ],
-    repoMetrics,
+    `http://127.0.0.1:${repoMetrics}/metrics`,
   );
   const controllerMetrics = await freePort();
   const controller = await start(
@@ -164,15 +164,32 @@ export async function startArgoCD(
       // Its default adds up to 60 s at random to each resync, to spread load; the others add none.
       '--app-resync-jitter=0',
     ],
-    controllerMetrics,
+    `http://127.0.0.1:${controllerMetrics}/metrics`,
+  );
+  const serverPort = await freePort();
+  const server = await start(
+    'server',
+    [
+      `--namespace=${ARGOCD_NAMESPACE}`,
+      '--insecure',
+      '--address=127.0.0.1',
+      `--port=${serverPort}`,
+      `--metrics-port=${await freePort()}`,
+      `--repo-server=127.0.0.1:${repoPort}`,
+      '--repo-server-plaintext',
+      `--staticassets=${dir}`,
+    ],
+    `http://127.0.0.1:${serverPort}/healthz`,
   );
   return {
     version,
     controller,
     repoServer,
     redis,
+    server,
+    webhookURL: `http://127.0.0.1:${serverPort}/api/webhook`,
     stop() {
-      for (const c of [controller, repoServer, redis]) c.kill('SIGKILL');
+      for (const c of [server, controller, repoServer, redis]) c.kill('SIGKILL');
     },
   };
 }
@@ -193,4 +210,25 @@ export function argoApplication(repoURL: string, path: string, namespace: string
       },
     },
   });
+}
+
+/** A GitHub push event for `repoURL`'s main branch, as GitHub sends it to /api/webhook. */
+export async function argoPush(
+  webhookURL: string,
+  repoURL: string,
+  after: string,
+  changed: readonly string[],
+): Promise<void> {
+  const res = await fetch(webhookURL, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push' },
+    body: JSON.stringify({
+      ref: 'refs/heads/main',
+      before: '0'.repeat(40),
+      after,
+      repository: { html_url: repoURL, clone_url: repoURL, default_branch: 'main' },
+      commits: [{ id: after, added: [], removed: [], modified: changed }],
+    }),
+  });
+  if (!res.ok) throw new Error(`Argo CD /api/webhook: HTTP ${res.status} ${await res.text()}`);
 }

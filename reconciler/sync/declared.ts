@@ -43,3 +43,15 @@ export function indexEntries(cfg: SourceConfig, rendered: readonly Rendered[]): 
     };
   });
 }
+
+/**
+ * What, besides the revision, decides a source's index entries: the objects found to be someone
+ * else's and the ones a refused prune holds. Equal shapes give equal entries, so a resync that
+ * changed neither keeps the index generation (the webhooks fetch nothing). Pure.
+ */
+export function indexShape(
+  foreign: ReadonlySet<string>,
+  held: ReadonlyMap<string, unknown>,
+): string {
+  return `${[...foreign].sort().join('\n')}\0${[...held.keys()].sort().join('\n')}`;
+}

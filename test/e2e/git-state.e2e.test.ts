@@ -529,3 +529,20 @@ t.test('the feed: token required; a second webhook replica follows the same comm
     entry: { path: 'apps/web.yaml' },
   });
 });
+
+t.test(
+  'a resync that changes nothing keeps the index generation: webhooks fetch nothing',
+  async (t) => {
+    const auth = { authorization: `Bearer ${readFileSync(token, 'utf8').trim()}` };
+    const first = await fetch(`${rec.url}/v1/desired`, { headers: auth });
+    const etag = first.headers.get('etag') ?? '';
+    const { generation } = (await first.json()) as { generation: string };
+    await rec.sync('shop');
+    await rec.sync('shop');
+    const again = await fetch(`${rec.url}/v1/desired`, {
+      headers: { ...auth, 'if-none-match': etag },
+    });
+    t.equal(again.status, 304, 'not modified after two resyncs of the same commit');
+    t.equal(wh.handle.desired.generation, generation, 'the webhook keeps the same index');
+  },
+);
