@@ -27,7 +27,7 @@ import { loadPolicies } from './sync/policies.js';
 import { heldObjects, prune } from './sync/prune.js';
 import { renderCommit } from './sync/render.js';
 import { RevisionHooks } from './sync/revision-hooks.js';
-import { announce, publish, recordOutcome } from './sync/status.js';
+import { announce, coalescedPublish, publish, recordOutcome } from './sync/status.js';
 import { CommitRefused, verifyHead } from './sync/verify.js';
 
 export type { SourceDeps };
@@ -41,6 +41,8 @@ export type { DiffView };
 export class SourceReconciler {
   readonly state: SourceState;
   readonly #ctx: SyncContext;
+  /** Status and gauges after a watch-driven heal, at most once per 100 ms. */
+  readonly #publishSoon: () => void;
   /** Desired objects by refKey (heal and the index look up here). */
   #byKey = new Map<string, Rendered>();
   #reverts: RevertLog = new Map();
@@ -86,6 +88,7 @@ export class SourceReconciler {
       },
     };
     this.#applied = new AppliedRevision(this.#ctx);
+    this.#publishSoon = coalescedPublish(this.#ctx);
     this.#suspension = new RecordedSuspension(this.#ctx);
     this.#hooks = new RevisionHooks(this.#ctx);
     d.metrics.initSource(cfg.name);
@@ -305,7 +308,7 @@ export class SourceReconciler {
       : (this.#byKey.get(key) ?? this.#held.get(key));
     try {
       const result = await healObject(this.#ctx, ref, declared, this.#reverts);
-      if (result !== 'unmanaged') publish(this.#ctx);
+      if (result !== 'unmanaged') this.#publishSoon();
       return result;
     } catch (err) {
       // Said at once, not at the next resync: the drift stays and status is Failed.
