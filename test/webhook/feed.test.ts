@@ -2,7 +2,7 @@ import t from 'tap';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { followFeed } from '../../webhook/feed.js';
+import { followFeed, type FeedOptions } from '../../webhook/feed.js';
 import { waitFor } from '../support/processes.js';
 
 // The webhook's follower of the reconciler's feed, against a real HTTP server on loopback that
@@ -30,6 +30,18 @@ const server = createServer((req, res) => {
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
 t.teardown(() => server.close());
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/desired`;
+/** followFeed against this server, polling every 20 ms, with the test's size limit. */
+const follow = <T>(
+  o: Pick<FeedOptions<T>, 'onDocument' | 'onError'> & Partial<FeedOptions<T>>,
+): ReturnType<typeof followFeed<T>> =>
+  followFeed<T>({
+    url,
+    token: () => 'tok',
+    intervalMs: 20,
+    maxBytes: LIMIT,
+    logger: pino({ level: 'silent' }),
+    ...o,
+  });
 
 t.test(
   'takes a new document, skips unchanged ones, keeps the last when the server is away',
@@ -37,15 +49,10 @@ t.test(
     const docs: number[] = [];
     const errors: string[] = [];
     let contacts = 0;
-    const f = followFeed<{ version: number }>({
-      url,
-      token: () => 'tok',
-      intervalMs: 20,
-      maxBytes: LIMIT,
+    const f = follow<{ version: number }>({
       onDocument: (d) => void docs.push(d.version),
       onContact: () => void contacts++,
       onError: (e) => void errors.push(e),
-      logger: pino({ level: 'silent' }),
     });
     t.teardown(() => f.close());
     await f.first;
@@ -71,17 +78,12 @@ t.test('a document the consumer refuses counts as an error and is fetched again'
   mode = 'ok';
   let calls = 0;
   const errors: string[] = [];
-  const f = followFeed<{ version: number }>({
-    url,
-    token: () => 'tok',
-    intervalMs: 20,
-    maxBytes: LIMIT,
+  const f = follow<{ version: number }>({
     onDocument: () => {
       calls++;
       if (calls === 1) throw new Error('did not build here');
     },
     onError: (e) => void errors.push(e),
-    logger: pino({ level: 'silent' }),
   });
   t.teardown(() => f.close());
   await waitFor('a retry', async () => calls >= 2, 5000, 10);
@@ -91,14 +93,9 @@ t.test('a document the consumer refuses counts as an error and is fetched again'
 t.test('503 (a follower replica) keeps the last document and is not an error', async (t) => {
   mode = 'follower';
   const errors: string[] = [];
-  const f = followFeed({
-    url,
-    token: () => 'tok',
-    intervalMs: 20,
-    maxBytes: LIMIT,
+  const f = follow({
     onDocument: () => void t.fail('no document'),
     onError: (e) => void errors.push(e),
-    logger: pino({ level: 'silent' }),
   });
   t.teardown(() => f.close());
   const before = seen.length;
@@ -110,15 +107,10 @@ t.test('404 (nothing published yet) is not an error', async (t) => {
   mode = 'missing';
   const errors: string[] = [];
   let contacts = 0;
-  const f = followFeed({
-    url,
-    token: () => 'tok',
-    intervalMs: 20,
-    maxBytes: LIMIT,
+  const f = follow({
     onDocument: () => void t.fail('no document'),
     onContact: () => void contacts++,
     onError: (e) => void errors.push(e),
-    logger: pino({ level: 'silent' }),
   });
   t.teardown(() => f.close());
   await waitFor('polls', async () => contacts >= 2, 5000, 10);
@@ -130,14 +122,9 @@ t.test('a document over maxBytes is refused before parsing; the last one stays',
   version = 7;
   const docs: number[] = [];
   const errors: string[] = [];
-  const f = followFeed<{ version: number }>({
-    url,
-    token: () => 'tok',
-    intervalMs: 20,
-    maxBytes: LIMIT,
+  const f = follow<{ version: number }>({
     onDocument: (d) => void docs.push(d.version),
     onError: (e) => void errors.push(e),
-    logger: pino({ level: 'silent' }),
   });
   t.teardown(() => f.close());
   await f.first;
