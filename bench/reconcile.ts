@@ -1,14 +1,14 @@
 // npm run bench:reconcile — first sync of 1,000 and 10,000 objects (ConfigMaps and Deployments)
 // against the real apiserver, with time and the reconciler's peak RSS; drift-revert latency over
 // 100 manual changes; isomorphic-git against the native git CLI on a 10,000-file repo.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { execOk } from '../core/exec.js';
-import { IMAGE_MALLOC_ENV, RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
+import { RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
+import { spawnReconciler } from './support.js';
 import { GitSource } from '../reconciler/source/git-source.js';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { startGitServer } from '../test/support/git-server.js';
@@ -16,7 +16,6 @@ import { freePort } from '../test/support/ports.js';
 import { waitFor } from '../test/support/processes.js';
 import { createSshSigner } from '../test/support/signing.js';
 
-const root = join(import.meta.dirname, '..');
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const work = mkdtempSync(join(tmpdir(), 'dg-bench-rec-'));
 const cp = await startControlPlane();
@@ -157,20 +156,9 @@ async function runReconciler(
     }),
   );
   const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    [join(root, 'dist/cli/main.js'), 'reconcile', '--config', cfgFile],
-    {
-      // The deployed heap bounds (the chart's NODE_OPTIONS), so the RSS is what production sees.
-      env: {
-        ...process.env,
-        ...IMAGE_MALLOC_ENV,
-        KUBECONFIG: cp.kubeconfigs.reconciler,
-        NODE_OPTIONS: RECONCILER_NODE_OPTIONS,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  // The deployed heap bounds and malloc setting, so the RSS is what production sees.
+  const child = spawnReconciler(cfgFile, cp.kubeconfigs.reconciler);
+
   await waitFor(
     `${n} objects synced`,
     async () => {

@@ -1,13 +1,18 @@
-// Shared by the webhook benchmarks.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Shared by the benchmarks.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DesiredIndexDoc, IndexEntry } from '../core/desired-index.js';
 import { execOk } from '../core/exec.js';
+import { IMAGE_MALLOC_ENV, RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
+import { readVersions } from '../test/support/tools.js';
 import { waitFor } from '../test/support/processes.js';
 import { createCertificate } from '../webhook/tls/pki.js';
+
+const benchRoot = join(import.meta.dirname, '..');
 
 /** A serving certificate for 127.0.0.1 (from a throwaway CA) written to `dir`; the file paths. */
 export function writeServingCert(dir: string): {
@@ -100,4 +105,41 @@ export function benchWork(prefix: string): { work: string; stops: (() => void)[]
     rmSync(work, { recursive: true, force: true });
   });
   return { work, stops };
+}
+
+/**
+ * Start the compiled reconciler as it runs deployed: the chart's heap bounds and the image's
+ * malloc setting, so its CPU and RSS are what production sees. `nodeArgs` go before the script.
+ */
+export function spawnReconciler(
+  config: string,
+  kubeconfig: string,
+  nodeArgs: readonly string[] = [],
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    [...nodeArgs, join(benchRoot, 'dist/cli/main.js'), 'reconcile', '--config', config],
+    {
+      env: {
+        ...process.env,
+        ...IMAGE_MALLOC_ENV,
+        KUBECONFIG: kubeconfig,
+        NODE_OPTIONS: RECONCILER_NODE_OPTIONS,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+}
+
+/** The bin directory of a peer built by `npm run tools -- peers`; throws when `probe` is missing. */
+export function peerBin(tool: string, versionKey: string, probe: string, label: string): string {
+  const version = readVersions()[versionKey] ?? '';
+  const dir = join(
+    process.env.DRIFTGATE_TOOLS_DIR ?? join(homedir(), '.cache', 'driftgate', 'tools'),
+    `${tool}-${version}`,
+    'bin',
+  );
+  if (!existsSync(join(dir, probe)))
+    throw new Error(`${label} ${version} is not built: run \`npm run tools -- peers\``);
+  return dir;
 }

@@ -7,12 +7,10 @@
 // sync, steady-state CPU and RSS, how long a manual change (no admission webhook installed)
 // stays before it is reverted, and how long a pushed commit takes to be applied, polled and
 // triggered. The figures are in bench/peers/sync-measure.ts.
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { IMAGE_MALLOC_ENV, RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { mustKubectl } from '../test/support/gitsources.js';
 import { startGitServer } from '../test/support/git-server.js';
@@ -28,7 +26,7 @@ import {
   type SyncPeer,
   type SyncRow,
 } from './peers/sync-measure.js';
-import { benchWork } from './support.js';
+import { benchWork, spawnReconciler } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_OBJECTS ?? 1000);
@@ -199,26 +197,13 @@ if (want.includes('argocd')) {
     }),
   );
   const t0 = performance.now();
-  const dg = spawn(
-    process.execPath,
-    [
-      // BENCH_PROFILE=1: a V8 CPU profile of the whole run, summarized at the end.
-      ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profile')}`] : []),
-      join(root, 'dist/cli/main.js'),
-      'reconcile',
-      '--config',
-      cfg,
-    ],
-    {
-      env: {
-        ...process.env,
-        ...IMAGE_MALLOC_ENV,
-        KUBECONFIG: cp.kubeconfigs.reconciler,
-        NODE_OPTIONS: RECONCILER_NODE_OPTIONS,
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
+  // BENCH_PROFILE=1: a V8 CPU profile of the whole run, summarized at the end.
+  const dg = spawnReconciler(
+    cfg,
+    cp.kubeconfigs.reconciler,
+    PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profile')}`] : [],
   );
+
   stops.push(() => dg.kill('SIGKILL'));
   const push = JSON.stringify({ repository: { url: repo.url } });
   const peer: SyncPeer = {

@@ -5,14 +5,14 @@
 // push webhook (/api/webhook); no UI or Dex. An Application is created with kubectl, as a GitOps
 // user would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ControlPlane } from '../../test/support/control-plane.js';
 import { freePort } from '../../test/support/ports.js';
 import { waitFor } from '../../test/support/processes.js';
 import { readVersions } from '../../test/support/tools.js';
+import { peerBin } from '../support.js';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 
@@ -25,17 +25,6 @@ export interface ArgoCD {
   /** The API server's Git push webhook. */
   readonly webhookURL: string;
   stop(): void;
-}
-
-function binDir(version: string): string {
-  const dir = join(
-    process.env.DRIFTGATE_TOOLS_DIR ?? join(homedir(), '.cache', 'driftgate', 'tools'),
-    `argocd-${version}`,
-    'bin',
-  );
-  if (!existsSync(join(dir, 'argocd')))
-    throw new Error(`Argo CD ${version} is not built: run \`npm run tools -- peers\``);
-  return dir;
 }
 
 async function must(cp: ControlPlane, args: string[], input?: string): Promise<string> {
@@ -63,7 +52,7 @@ export async function startArgoCD(
   resyncSeconds: number,
 ): Promise<ArgoCD> {
   const version = readVersions().ARGOCD_VERSION ?? '';
-  const bin = binDir(version);
+  const bin = peerBin('argocd', 'ARGOCD_VERSION', 'argocd', 'Argo CD');
   await must(cp, ['create', 'namespace', ARGOCD_NAMESPACE]);
   await must(
     cp,

@@ -2,13 +2,13 @@
 // cluster, as their own development docs run them: KUBECONFIG, their CRDs, leader election off,
 // source-controller serving artifacts on loopback.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControlPlane } from '../../test/support/control-plane.js';
 import { freePort } from '../../test/support/ports.js';
 import { waitFor } from '../../test/support/processes.js';
 import { readVersions } from '../../test/support/tools.js';
+import { peerBin } from '../support.js';
 
 export interface Flux {
   readonly version: string;
@@ -17,17 +17,7 @@ export interface Flux {
   stop(): void;
 }
 
-function binDir(): string {
-  const version = readVersions().FLUX_VERSION ?? '';
-  const dir = join(
-    process.env.DRIFTGATE_TOOLS_DIR ?? join(homedir(), '.cache', 'driftgate', 'tools'),
-    `flux-${version}`,
-    'bin',
-  );
-  if (!existsSync(join(dir, 'kustomize-controller')))
-    throw new Error(`Flux ${version} is not built: run \`npm run tools -- peers\``);
-  return dir;
-}
+const binDir = (): string => peerBin('flux', 'FLUX_VERSION', 'kustomize-controller', 'Flux');
 
 async function must(cp: ControlPlane, args: string[]): Promise<string> {
   const r = await cp.kubectl(args);

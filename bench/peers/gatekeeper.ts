@@ -2,15 +2,13 @@
 // it for development: its CRDs, a Pod identity for its status objects (kwok "runs" the Pod), our
 // own serving certificate, and the webhook, status and generate operations.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ControlPlane } from '../../test/support/control-plane.js';
 import { freePort } from '../../test/support/ports.js';
 import { waitFor } from '../../test/support/processes.js';
-import { readVersions } from '../../test/support/tools.js';
-import { writeServingCert } from '../support.js';
+import { writeServingCert, peerBin } from '../support.js';
 
 const NS = 'gatekeeper-system';
 const POD = 'gatekeeper-bench-0';
@@ -21,17 +19,8 @@ export interface Gatekeeper {
   readonly caPem: string;
 }
 
-function binDir(): string {
-  const version = readVersions().GATEKEEPER_VERSION ?? '';
-  const dir = join(
-    process.env.DRIFTGATE_TOOLS_DIR ?? join(homedir(), '.cache', 'driftgate', 'tools'),
-    `gatekeeper-${version}`,
-    'bin',
-  );
-  if (!existsSync(join(dir, 'gatekeeper')))
-    throw new Error(`Gatekeeper ${version} is not built: run \`npm run tools -- peers\``);
-  return dir;
-}
+const binDir = (): string =>
+  peerBin('gatekeeper', 'GATEKEEPER_VERSION', 'gatekeeper', 'Gatekeeper');
 
 async function must(cp: ControlPlane, args: string[], input?: string): Promise<string> {
   const r = await cp.kubectl(args, input === undefined ? {} : { input });
