@@ -14,6 +14,7 @@ import { IMAGE_MALLOC_ENV, WEBHOOK_NODE_OPTIONS } from '../core/node-options.js'
 import type { IndexEntry } from '../core/desired-index.js';
 import { freePort } from '../test/support/ports.js';
 import { toolPath } from '../test/support/tools.js';
+import { histogramQuantile } from './peers/load.js';
 import { serveIndex, waitReady, writeServingCert } from './support.js';
 import { DesiredState } from '../webhook/desired-state.js';
 import { checkGit } from '../webhook/drift.js';
@@ -154,25 +155,6 @@ async function buckets(w: Webhook): Promise<Map<number, number>> {
   return out;
 }
 
-/** A quantile of the requests between two scrapes, interpolated in its bucket (histogram_quantile). */
-function quantile(q: number, before: Map<number, number>, after: Map<number, number>): number {
-  const les = [...after.keys()].sort((a, b) => a - b);
-  const delta = (le: number) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
-  const rank = q * delta(Infinity);
-  let prevLe = 0;
-  let prevCount = 0;
-  for (const le of les) {
-    const c = delta(le);
-    if (c >= rank) {
-      if (le === Infinity) return prevLe;
-      return prevLe + ((le - prevLe) * (rank - prevCount)) / Math.max(1, c - prevCount);
-    }
-    prevLe = le;
-    prevCount = c;
-  }
-  return NaN;
-}
-
 interface Figures {
   rps: number;
   p50: string;
@@ -207,7 +189,7 @@ async function load(name: string, w: Webhook, connections: number): Promise<Figu
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
     p50: pct('50'),
     p99: pct('99'),
-    serverP99Ms: quantile(0.99, before, after) * 1000,
+    serverP99Ms: histogramQuantile(after, before, 0.99) * 1000,
     within2ms: ((after.get(0.002) ?? 0) - (before.get(0.002) ?? 0)) / Math.max(1, n),
   };
 }

@@ -28,10 +28,8 @@ async function boundedText(res: Response, max: number): Promise<string> {
   let size = 0;
   for await (const chunk of res.body ?? []) {
     size += chunk.byteLength;
-    if (size > max) {
-      await res.body?.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
+    // Leaving the loop by the throw cancels the rest of the body.
+    if (size > max) throw tooLarge();
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
