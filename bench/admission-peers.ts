@@ -43,7 +43,7 @@ await kubectl(['apply', '-n', NS, '-f', '-'], JSON.stringify(deployment('good', 
 // Gatekeeper, with the library's templates and one constraint each, scoped to the namespace.
 const gk = await startGatekeeper(cp, work);
 stops.push(() => gk.child.kill('SIGKILL'));
-const library = join(root, 'bench', 'fixtures', 'gatekeeper-library', 'library');
+const library = join(root, 'test', 'fixtures', 'public', 'gatekeeper-library', 'library');
 const match = { kinds: [{ apiGroups: [''], kinds: ['Pod'] }], namespaces: [NS] };
 // Gatekeeper's way to judge a Deployment by Pod constraints: expand its template into a Pod.
 await kubectl(

@@ -1,10 +1,10 @@
 // npm run bench:check — `driftgate check` on the built-in library's samples, beside `gator
-// verify` on the Gatekeeper library's suites for the same nine policies (bench/fixtures), in one
+// verify` on the Gatekeeper library's suites for the same nine policies (test/fixtures/public), in one
 // run: wall time per whole command (process start to exit), min / median / max of RUNS runs.
 // driftgate is timed cold (--no-cache: opa test + opa build every time, as before the cache)
 // and warm (the built bundle remembered by content, as every check after the first).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverPolicies } from '../policies/engine/discover.js';
@@ -13,8 +13,23 @@ import { toolPath } from '../test/support/tools.js';
 const root = join(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const library = join(root, 'policies');
-const suites = join(root, 'bench', 'fixtures', 'gatekeeper-library', 'library');
 const work = mkdtempSync(join(tmpdir(), 'dg-bench-check-'));
+const gk = join(root, 'test', 'fixtures', 'public', 'gatekeeper-library', 'library');
+// The nine Gatekeeper library policies that driftgate's built-in library also has.
+const suiteDirs = [
+  'general/allowedrepos',
+  'general/containerlimits',
+  'general/containerrequests',
+  'general/disallowedtags',
+  'general/requiredlabels',
+  'general/requiredprobes',
+  'pod-security-policy/host-filesystem',
+  'pod-security-policy/privileged-containers',
+  'pod-security-policy/users',
+];
+// gator verify takes one path: the nine suites side by side in one folder.
+const suites = join(work, 'gatekeeper');
+for (const d of suiteDirs) cpSync(join(gk, d), join(suites, d), { recursive: true });
 
 // Every sample of the built-in library in one folder: what one `driftgate check` judges.
 const samples = join(work, 'samples');
@@ -31,9 +46,7 @@ for (const p of policies) {
     }
   }
 }
-const gatorCases = readdirSync(suites, { recursive: true }).filter((f) =>
-  /samples\/.*\.yaml$/.test(String(f)),
-).length;
+const gatorCases = readdirSync(suites, { recursive: true }).filter((f) => /samples\/.*\.yaml$/.test(String(f))).length;
 
 const cli = join(root, 'dist', 'cli', 'main.js');
 const opa = toolPath('opa');

@@ -77,23 +77,6 @@ function stage(root: string, files: readonly string[], into: string): void {
   }
 }
 
-/** Checks for things opa compiles but this runtime cannot evaluate (found before the build). */
-export function runtimeProblems(root: string, files: readonly string[]): string[] {
-  const problems: string[] = [];
-  for (const f of files.filter((x) => !x.endsWith('_test.rego'))) {
-    readFileSync(join(root, f), 'utf8')
-      .split('\n')
-      .forEach((line, i) => {
-        if (/sprintf\(\s*"[^"]*%q/.test(line)) {
-          problems.push(
-            `${f}:${i + 1}: sprintf "%q" is not supported by the wasm runtime; write \\"%s\\" instead`,
-          );
-        }
-      });
-  }
-  return problems;
-}
-
 /** Tool output for an error: temp paths made relative, at most 2,000 characters. */
 const clip = (text: string, work: string): string =>
   text.trim().split(`${work}/`).join('').slice(0, 2000);
@@ -135,9 +118,6 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
   const files = regoFiles(root);
   if (policies.length === 0)
     throw new PolicyBuildError(BuildStage.layout, `no <category>/<name>/policy.rego under ${root}`);
-  const unsupported = runtimeProblems(root, files);
-  if (unsupported.length > 0)
-    throw new PolicyBuildError(BuildStage.compile, unsupported.join('; '));
   const cacheDir = options.builtCacheDir;
   const key = cacheDir ? builtKey(root, files, policies, options.opaPath) : undefined;
   const cached = cacheDir && key ? readBuilt(cacheDir, key) : undefined;

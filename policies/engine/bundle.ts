@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { customBuiltins } from './builtins.js';
+import { goSprintf } from './sprintf.js';
 import { BuildStage, PolicyBuildError, type BuiltBundle } from './build.js';
 import { parametersData, type PolicyMeta } from './discover.js';
 import { policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
@@ -89,9 +91,16 @@ export function wellFormedJson(input: unknown): Uint8Array {
 }
 
 // The ESM entry re-exports loadPolicy only; the sync loader is in the CommonJS entry.
-const { loadPolicySync } = createRequire(import.meta.url)(
+const sdkRequire = createRequire(import.meta.url);
+const { loadPolicySync } = sdkRequire(
   '@open-policy-agent/opa-wasm',
 ) as typeof import('@open-policy-agent/opa-wasm');
+// The SDK looks its own JavaScript builtins up before custom ones, in this one shared object:
+// its sprintf (sprintf-js) prints a list as `[object Object]` and has no %q, so OPA's replaces it.
+const sdkBuiltins = sdkRequire(
+  join(dirname(sdkRequire.resolve('@open-policy-agent/opa-wasm')), 'builtins', 'index.js'),
+) as Record<string, unknown>;
+sdkBuiltins.sprintf = goSprintf;
 type WasmModule = Parameters<typeof loadPolicySync>[0];
 // Node's WebAssembly global (its types are not in @types/node 20).
 const wasmApi = (

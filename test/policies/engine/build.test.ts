@@ -78,12 +78,15 @@ t.test('a builtin the wasm runtime lacks is refused at build, naming it', async 
   t.match(err.message, /undefined function http\.send/);
 });
 
-t.test('sprintf %q is refused before it can fail at evaluation', async (t) => {
-  const err = await refused(t, {
-    'demo/q/policy.rego':
-      'package driftgate.demo.q\n\nimport rego.v1\n\ndeny contains sprintf("%q", ["x"]) if true\n',
+t.test('sprintf prints like OPA: %q quotes, %v writes lists and objects in Rego syntax', async (t) => {
+  const p = policyDir({
+    'demo/fmt/policy.rego':
+      'package driftgate.demo.fmt\n\nimport rego.v1\n\ndeny contains sprintf("%q must have %v; %v; %d of %s", ["x", input.request.object.want, {"b": 1, "a": ["y"]}, 3, "z"]) if true\n',
   });
-  t.match(err.message, /demo\/q\/policy\.rego:5: sprintf "%q" is not supported/);
+  t.teardown(p.cleanup);
+  const bundle = await loadBundle(await buildBundle(p.dir, { opaPath }));
+  const [o] = bundle.evaluate({ request: { object: { want: ['owner', 'team'] } } });
+  t.same(o?.ok && o.result.deny, ['"x" must have ["owner", "team"]; {"a": ["y"], "b": 1}; 3 of z']);
 });
 
 t.test('layout problems are listed together', async (t) => {
