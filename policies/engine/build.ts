@@ -22,6 +22,8 @@ import {
   type EnforcementConfig,
 } from './enforcement.js';
 import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from './discover.js';
+import { templateEntrypoint, templateSources } from './gatekeeper/compile.js';
+import { readGatekeeperTree, type GatekeeperTree } from './gatekeeper/tree.js';
 import { entryModule, policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
 import { readTarGzEntry } from './tar.js';
 
@@ -68,6 +70,12 @@ export interface BuiltBundle {
   readonly wasm: Buffer;
   readonly revision: string;
   readonly policies: readonly PolicyMeta[];
+  /** The Gatekeeper templates compiled in (each has an entrypoint: templateEntrypoint). */
+  readonly templates?: readonly {
+    readonly name: string;
+    readonly kind: string;
+    readonly file: string;
+  }[];
 }
 
 function stage(root: string, files: readonly string[], into: string): void {
@@ -89,8 +97,22 @@ function sourceHash(root: string, files: readonly string[]): string {
  * The policies under `root` with the bootstrap enforcement and the tree's own enforcement file
  * laid over them. Throws PolicyLayoutError for a bad file or one naming a policy that is not there.
  */
-export function enforcedPolicies(root: string, bootstrap: EnforcementConfig = {}): PolicyMeta[] {
-  const found = discoverPolicies(root);
+export function enforcedPolicies(
+  root: string,
+  bootstrap: EnforcementConfig = {},
+  gatekeeper: GatekeeperTree = readGatekeeperTree(root),
+): PolicyMeta[] {
+  const native = (() => {
+    try {
+      return discoverPolicies(root);
+    } catch (err) {
+      if (err instanceof PolicyLayoutError && gatekeeper.problems.length > 0)
+        throw new PolicyLayoutError([...err.problems, ...gatekeeper.problems]);
+      throw err;
+    }
+  })();
+  if (gatekeeper.problems.length > 0) throw new PolicyLayoutError([...gatekeeper.problems]);
+  const found = [...native, ...gatekeeper.policies];
   const file = join(root, ENFORCEMENT_FILE);
   if (!existsSync(file)) return applyEnforcement(found, bootstrap);
   const problems: string[] = [];
@@ -108,16 +130,22 @@ export function enforcedPolicies(root: string, bootstrap: EnforcementConfig = {}
  */
 export async function buildBundle(root: string, options: BuildOptions): Promise<BuiltBundle> {
   let policies: PolicyMeta[];
+  const gatekeeper = readGatekeeperTree(root);
   try {
-    policies = enforcedPolicies(root, options.enforcement);
+    policies = enforcedPolicies(root, options.enforcement, gatekeeper);
   } catch (err) {
     if (err instanceof PolicyLayoutError)
       throw new PolicyBuildError(BuildStage.layout, err.problems.join('; '));
     throw err;
   }
-  const files = regoFiles(root);
-  if (policies.length === 0)
-    throw new PolicyBuildError(BuildStage.layout, `no <category>/<name>/policy.rego under ${root}`);
+  const rego = regoFiles(root);
+  // The Gatekeeper YAML is source too: it is hashed into the revision and the cache key.
+  const files = [...rego, ...gatekeeper.files];
+  if (policies.length === 0 && gatekeeper.objects.templates.length === 0)
+    throw new PolicyBuildError(
+      BuildStage.layout,
+      `no <category>/<name>/policy.rego and no ConstraintTemplate under ${root}`,
+    );
   const cacheDir = options.builtCacheDir;
   const key = cacheDir ? builtKey(root, files, policies, options.opaPath) : undefined;
   const cached = cacheDir && key ? readBuilt(cacheDir, key) : undefined;
@@ -126,13 +154,32 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
   try {
     const all = join(work, 'all');
     const prod = join(work, 'prod');
-    stage(root, files, all);
+    stage(root, rego, all);
     stage(
       root,
-      files.filter((f) => !f.endsWith('_test.rego')),
+      rego.filter((f) => !f.endsWith('_test.rego')),
       prod,
     );
     const timeout = options.timeoutMs ?? 60_000;
+    const templates = gatekeeper.objects.templates;
+    if (templates.length > 0) {
+      const gk = await templateSources(
+        gatekeeper.objects,
+        policies,
+        options.opaPath,
+        work,
+        timeout,
+      );
+      if (gk.conversion !== undefined)
+        throw new PolicyBuildError(BuildStage.compile, `opa fmt --v0-v1: ${gk.conversion}`);
+      if (gk.problems.length > 0)
+        throw new PolicyBuildError(BuildStage.layout, gk.problems.join('; '));
+      for (const dir of [all, prod])
+        for (const [rel, text] of Object.entries(gk.files)) {
+          mkdirSync(dirname(join(dir, rel)), { recursive: true });
+          writeFileSync(join(dir, rel), text);
+        }
+    }
     const caps = await writeWasmCapabilities(
       options.opaPath,
       options.cacheDir ?? join(tmpdir(), 'driftgate-opa'),
@@ -151,6 +198,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
     const entrypoints = [
       RESULTS_ENTRYPOINT,
       ...policies.map((_, i) => policyEntrypoint(i)),
+      ...templates.map((t) => templateEntrypoint(t.name)),
     ].flatMap((e) => ['-e', e]);
     const built = await exec(
       options.opaPath,
@@ -161,7 +209,12 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       throw new PolicyBuildError(BuildStage.compile, clip(built.stderr + built.stdout, work));
     const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
     if (!wasm) throw new PolicyBuildError(BuildStage.compile, 'opa build wrote no policy.wasm');
-    const result = { wasm, revision: options.revision ?? sourceHash(root, files), policies };
+    const result = {
+      wasm,
+      revision: options.revision ?? sourceHash(root, files),
+      policies,
+      templates: templates.map((t) => ({ name: t.name, kind: t.kind, file: t.file })),
+    };
     if (cacheDir && key) writeBuilt(cacheDir, key, result);
     return result;
   } finally {

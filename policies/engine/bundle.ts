@@ -6,6 +6,7 @@ import { goSprintf } from './sprintf.js';
 import { BuildStage, PolicyBuildError, type BuiltBundle } from './build.js';
 import { parametersData, type PolicyMeta } from './discover.js';
 import { policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
+import { templateEntrypoint } from './gatekeeper/compile.js';
 
 /** One RFC 6902 operation as a policy emits it. */
 export interface JsonPatchOp {
@@ -39,6 +40,13 @@ export interface PolicyBundle {
   evaluate(input: unknown): PolicyOutcome[];
   /** Evaluate JSON text made by wellFormedJson(). */
   evaluateJson(json: Uint8Array): PolicyOutcome[];
+  /**
+   * Replace `data.inventory` (Gatekeeper's layout: cluster/namespace → group/version → kind →
+   * name) for the evaluations that follow.
+   */
+  setInventory(inventory: unknown): void;
+  /** A Gatekeeper template's `violation` set for Gatekeeper's input ({review, parameters}). */
+  evaluateTemplate(template: string, input: unknown): unknown[];
 }
 
 const messages = (v: unknown): string[] => {
@@ -127,13 +135,18 @@ export async function loadBundle(
   nowMs: () => number = Date.now,
 ): Promise<PolicyBundle> {
   let module: WasmModule;
+  const data: Record<string, unknown> = { ...parametersData(built.policies), inventory: {} };
+  // Memory an instance may grow to before it is replaced: what its data takes, plus the margin.
+  let keepBytes = WASM_KEEP_BYTES;
+  const memory = (w: LoadedPolicy): number => (w as unknown as WithMemory).mem.buffer.byteLength;
   const instantiate = (): LoadedPolicy => {
     const wasm = loadPolicySync(
       module,
       { initial: 5, maximum: WASM_MAX_PAGES },
       customBuiltins(nowMs),
     );
-    wasm.setData(parametersData(built.policies));
+    wasm.setData(data);
+    keepBytes = memory(wasm) + WASM_KEEP_BYTES;
     return wasm;
   };
   let wasm: LoadedPolicy;
@@ -155,8 +168,7 @@ export async function loadBundle(
         ? bytes.buffer
         : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
       const result = wasm.evaluate(buffer, entrypoint);
-      if ((wasm as unknown as WithMemory).mem.buffer.byteLength > WASM_KEEP_BYTES)
-        wasm = instantiate();
+      if (memory(wasm) > keepBytes) wasm = instantiate();
       return result;
     } catch (err) {
       wasm = instantiate();
@@ -188,5 +200,14 @@ export async function loadBundle(
     built,
     evaluate: (input) => evaluateJson(wellFormedJson(input)),
     evaluateJson,
+    setInventory(inventory) {
+      data.inventory = inventory;
+      wasm = instantiate();
+    },
+    evaluateTemplate(template, input) {
+      const rs = run(wellFormedJson(input), templateEntrypoint(template)) as { result: unknown }[];
+      const r = rs[0]?.result;
+      return Array.isArray(r) ? r : [];
+    },
   };
 }

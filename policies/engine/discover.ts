@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parse } from 'yaml';
 import { parseScope, type PolicyScope } from './scope.js';
+import type { GkMatch } from './gatekeeper/match.js';
 
 export const Enforcement = { enforce: 'enforce', warn: 'warn', dryrun: 'dryrun' } as const;
 export type Enforcement = (typeof Enforcement)[keyof typeof Enforcement];
@@ -22,6 +23,12 @@ export interface PolicyMeta {
   readonly allowExistingViolations?: boolean;
   /** Where it applies (policy.yaml `scope`; the platform's enforcementOverrides may replace it). */
   readonly scope?: PolicyScope;
+  /** Set for a Gatekeeper constraint: its kind, its template, and its `spec.match`. */
+  readonly gatekeeper?: {
+    readonly kind: string;
+    readonly template: string;
+    readonly match?: GkMatch;
+  };
 }
 
 /** A policy directory that cannot be built; `problems` lists every one found. */

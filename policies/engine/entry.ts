@@ -1,4 +1,5 @@
 import type { PolicyMeta } from './discover.js';
+import { regoRef } from './gatekeeper/compile.js';
 
 /** Package of the generated entry module (outside `driftgate.*`, so never a policy). */
 export const ENTRY_PACKAGE = 'driftgate_entry';
@@ -15,7 +16,7 @@ export const policyEntrypoint = (index: number): string => `${ENTRY_PACKAGE}/p${
 export function entryModule(policies: readonly PolicyMeta[]): string {
   const lines = [`package ${ENTRY_PACKAGE}`, '', 'import rego.v1', ''];
   policies.forEach((p, i) => {
-    const ref = ['data', 'driftgate', ...p.path].join('.');
+    const ref = regoRef('data.driftgate', p.path);
     for (const out of ['deny', 'warn', 'patch']) {
       lines.push(`default p${i}_${out} := set()`, `p${i}_${out} := ${ref}.${out}`);
     }

@@ -1,4 +1,5 @@
 import { isObject } from '../../core/object.js';
+import { gkMatches, type GkMatch, type MatchObject } from './gatekeeper/match.js';
 
 /** Where a policy applies (policy.yaml `scope`, or the platform's enforcementOverrides). */
 export interface PolicyScope {
@@ -50,10 +51,26 @@ export interface ScopeTarget {
   readonly namespace?: string | undefined;
   readonly kind: string;
   readonly labels?: Readonly<Record<string, string>> | undefined;
+  /** The API group ("" for the core group), name and generateName (Gatekeeper's match). */
+  readonly group?: string;
+  readonly name?: string;
+  readonly generateName?: string;
+  /** The old object of an UPDATE: a Gatekeeper constraint matching either applies. */
+  readonly old?: ScopeTarget;
+  /** The labels of the object's namespace, when known (Gatekeeper's namespaceSelector). */
+  readonly namespaceLabels?: Readonly<Record<string, string>>;
 }
 
+const matchObject = (t: ScopeTarget): MatchObject => ({ ...t, group: t.group ?? '', name: t.name ?? '' });
+
 /** Whether a policy applies to the target (no scope: everywhere). Pure. */
-export function inScope(p: { readonly scope?: PolicyScope }, t: ScopeTarget): boolean {
+export function inScope(
+  p: { readonly scope?: PolicyScope; readonly gatekeeper?: { readonly match?: GkMatch } },
+  t: ScopeTarget,
+): boolean {
+  const m = p.gatekeeper?.match;
+  if (m && !gkMatches(m, [t, ...(t.old ? [t.old] : [])].map(matchObject), t.namespaceLabels))
+    return false;
   const s = p.scope;
   if (!s) return true;
   const ns = t.namespace ?? '';
@@ -64,15 +81,36 @@ export function inScope(p: { readonly scope?: PolicyScope }, t: ScopeTarget): bo
   return Object.entries(want).every(([k, v]) => t.labels?.[k] === v);
 }
 
-/** The target of an object (its namespace, kind and labels). Pure. */
+/** The target of an object (its namespace, kind, group, name and labels). Pure. */
 export function targetOf(obj: unknown, namespace?: string): ScopeTarget {
   const o = isObject(obj) ? obj : {};
   const meta = isObject(o.metadata) ? o.metadata : {};
   const labels = isObject(meta.labels) ? (meta.labels as Record<string, string>) : undefined;
-  const ns = typeof meta.namespace === 'string' ? meta.namespace : namespace;
+  const ns = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : namespace;
+  const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  const slash = apiVersion.lastIndexOf('/');
   return {
     kind: String(o.kind ?? ''),
+    group: slash < 0 ? '' : apiVersion.slice(0, slash),
+    name: typeof meta.name === 'string' ? meta.name : '',
+    ...(typeof meta.generateName === 'string' ? { generateName: meta.generateName } : {}),
     ...(ns ? { namespace: ns } : {}),
     ...(labels ? { labels } : {}),
   };
+}
+
+/**
+ * The target of an admission request: its object (the old object on DELETE), with the old object
+ * of an UPDATE beside it, and the labels of its namespace when known. Pure.
+ */
+export function requestTarget(
+  request: { readonly object?: unknown; readonly oldObject?: unknown; readonly namespace?: string },
+  namespaceLabels?: Readonly<Record<string, string>>,
+): ScopeTarget {
+  const main = targetOf(request.object ?? request.oldObject, request.namespace);
+  const old =
+    isObject(request.object) && isObject(request.oldObject)
+      ? targetOf(request.oldObject, request.namespace)
+      : undefined;
+  return { ...main, ...(old ? { old } : {}), ...(namespaceLabels ? { namespaceLabels } : {}) };
 }

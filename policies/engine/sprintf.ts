@@ -39,7 +39,7 @@ const pad = (s: string, width: number | undefined, left: boolean, zero: boolean)
   if (width === undefined || s.length >= width) return s;
   if (left) return s.padEnd(width);
   if (zero && /^[+-]?\d/.test(s)) {
-    const sign = /^[+-]/.test(s) ? s[0] : '';
+    const sign = /^[+-]/.test(s) ? s.slice(0, 1) : '';
     return sign + s.slice(sign.length).padStart(width - sign.length, '0');
   }
   return s.padStart(width);
@@ -59,7 +59,9 @@ function verb(c: string, v: unknown, precision: number | undefined): string {
     case 'F':
       return typeof v === 'number' ? v.toFixed(precision ?? 6) : bad;
     case 'e':
-      return typeof v === 'number' ? v.toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2') : bad;
+      return typeof v === 'number'
+        ? v.toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2')
+        : bad;
     case 'g':
       return typeof v === 'number' ? String(v) : bad;
     case 't':
@@ -96,7 +98,12 @@ export function goSprintf(format: string, args: unknown): string {
       let s = verb(c, v, prec === undefined ? undefined : Number(prec));
       if (flags.includes('+') && typeof v === 'number' && v >= 0 && 'dfFeg'.includes(c))
         s = `+${s}`;
-      return pad(s, width === undefined ? undefined : Number(width), flags.includes('-'), flags.includes('0'));
+      return pad(
+        s,
+        width === undefined ? undefined : Number(width),
+        flags.includes('-'),
+        flags.includes('0'),
+      );
     },
   );
   if (i < args.length)

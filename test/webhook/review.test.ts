@@ -27,6 +27,8 @@ const denyAll: PolicyBundle = {
   built: { wasm: Buffer.alloc(0), revision: 'r1', policies: [policy] },
   evaluate: () => [{ policy, ok: true, result: { deny: ['no'], warn: [], patch: [] } }],
   evaluateJson: () => [{ policy, ok: true, result: { deny: ['no'], warn: [], patch: [] } }],
+  setInventory: () => {},
+  evaluateTemplate: () => [],
 };
 
 t.ok(fixtures.length >= 5, 'fixtures present');

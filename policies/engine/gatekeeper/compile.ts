@@ -1,0 +1,188 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exec } from '../../../core/exec.js';
+import type { PolicyMeta } from '../discover.js';
+import type { GkConstraint, GkObjects, GkTemplate } from './objects.js';
+
+/** Where template Rego lives in the bundle (outside `driftgate.`: never a policy of its own). */
+export const TEMPLATES_PACKAGE = 'gatekeeper_templates';
+/** Constraint policies sit at `driftgate.gatekeeper.<template>["<constraint>"]`. */
+export const GATEKEEPER_CATEGORY = 'gatekeeper';
+
+/** The entrypoint that evaluates a template's `violation` set (gator-style suites use it). */
+export const templateEntrypoint = (template: string): string =>
+  `${TEMPLATES_PACKAGE}/${template}/violation`;
+
+/** One constraint as a driftgate policy: its id is the constraint's name, as Gatekeeper prints. */
+export function constraintPolicy(c: GkConstraint, t: GkTemplate): PolicyMeta {
+  return {
+    id: c.name,
+    path: [GATEKEEPER_CATEGORY, t.name, c.name],
+    description: t.title,
+    enforcement: c.enforcement,
+    parameters: c.parameters,
+    // Gatekeeper judges every update afresh: an existing violation denies again.
+    allowExistingViolations: false,
+    gatekeeper: { kind: c.kind, template: t.name, ...(c.match ? { match: c.match } : {}) },
+  };
+}
+
+/** The constraints of `objects` as policies (each has its template: readGatekeeperObjects). */
+export function constraintPolicies(objects: GkObjects): PolicyMeta[] {
+  const byKind = new Map(objects.templates.map((t) => [t.kind, t]));
+  return objects.constraints.flatMap((c) => {
+    const t = byKind.get(c.kind);
+    return t ? [constraintPolicy(c, t)] : [];
+  });
+}
+
+/** A Rego reference to a path whose segments may not be identifiers. */
+export const regoRef = (root: string, segments: readonly string[]): string =>
+  root +
+  segments
+    .map((s) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`))
+    .join('');
+
+/** The wrapper that runs a template with Gatekeeper's input for one constraint. */
+export function constraintModule(p: PolicyMeta): string {
+  const t = p.gatekeeper?.template ?? '';
+  const pkg = regoRef('driftgate', p.path).slice('driftgate'.length);
+  return [
+    `package driftgate${pkg}`,
+    '',
+    'import rego.v1',
+    '',
+    // Gatekeeper reviews a DELETE by its old object.
+    'is_delete if input.request.operation == "DELETE"',
+    'review := object.union(input.request, {"object": input.request.oldObject}) if is_delete',
+    'review := input.request if not is_delete',
+    '',
+    'violations := vs if {',
+    `\tvs := data.${TEMPLATES_PACKAGE}.${t}.violation with input as {"review": review, "parameters": ${regoRef('data.parameters', p.path)}}`,
+    '}',
+    '',
+    'deny contains v.msg if {',
+    '\tsome v in violations',
+    '\tis_string(v.msg)',
+    '}',
+    '',
+    'deny contains sprintf("violation without a msg: %v", [v]) if {',
+    '\tsome v in violations',
+    '\tnot is_string(v.msg)',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Rego v0's chained rule bodies (`p { a } { b }`, one body per line `} {`) as separate rules with
+ * the same head, which `opa fmt --v0-v1` cannot convert by itself. Only bodies closed and opened
+ * on one line at the left margin are split; anything else is left for opa to judge.
+ */
+export function unchainBodies(text: string): string {
+  let head: string | undefined;
+  return text
+    .split('\n')
+    .map((line) => {
+      const trimmed = line.trimEnd();
+      if (trimmed === '} {' && head !== undefined) return `}\n\n${head} {`;
+      const m = /^([^\s#}].*?)\s*\{$/.exec(trimmed);
+      if (m && !/^(package|import)\b/.test(m[1]!)) head = m[1];
+      return line;
+    })
+    .join('\n');
+}
+
+const CODE_ONLY = /"(?:[^"\\\n]|\\.)*"|`[^`]*`|#.*$/gm;
+
+/**
+ * A template module (or one of its libs) moved under `gatekeeper_templates.<name>`, as Gatekeeper
+ * namespaces each template: its package, and `data.lib` references to its own libs. Other
+ * `data` references are refused (Gatekeeper allows only `data.lib` and `data.inventory`).
+ */
+export function namespaceModule(
+  text: string,
+  template: string,
+  lib: boolean,
+  where: string,
+  problems: string[],
+): string {
+  const base = `${TEMPLATES_PACKAGE}.${template}`;
+  const pkg = /^\s*package\s+([\w.]+)/m.exec(text)?.[1];
+  if (!pkg) {
+    problems.push(`${where}: no package`);
+    return text;
+  }
+  if (lib && !pkg.startsWith('lib.') && pkg !== 'lib')
+    problems.push(`${where}: a lib's package must start with lib. (found ${pkg})`);
+  const code = text.replace(CODE_ONLY, '');
+  const other = /\bdata\b(?!\.(?:lib|inventory)\b)/.exec(code);
+  if (other)
+    problems.push(`${where}: only data.lib and data.inventory may be read (Gatekeeper's rule)`);
+  return text
+    .replace(/^(\s*package\s+)[\w.]+/m, `$1${lib ? `${base}.${pkg}` : base}`)
+    .replace(/\bdata\.lib\b/g, `data.${base}.lib`);
+}
+
+export interface TemplateSources {
+  /** Relative path → module text, ready to stage beside the other Rego. */
+  readonly files: Readonly<Record<string, string>>;
+  readonly problems: readonly string[];
+  /** `opa fmt --v0-v1`'s own words when a template's Rego v0 could not be converted. */
+  readonly conversion?: string;
+}
+
+/**
+ * Every template's Rego and libs as Rego v1 modules under `gatekeeper_templates.<name>` (v0
+ * sources converted with `opa fmt --v0-v1`, all in one run), and a wrapper per constraint.
+ */
+export async function templateSources(
+  objects: GkObjects,
+  policies: readonly PolicyMeta[],
+  opaPath: string,
+  work: string,
+  timeoutMs: number,
+): Promise<TemplateSources> {
+  const problems: string[] = [];
+  const conv = join(work, 'gatekeeper-v0');
+  const modules = objects.templates.flatMap((t) =>
+    [t.rego, ...t.libs].map((text, i) => ({
+      t,
+      lib: i > 0,
+      rel: `${t.name}/${i === 0 ? 'template' : `lib${i}`}.rego`,
+      where: `${t.file}${i === 0 ? '' : ` (libs[${i - 1}])`}`,
+      text,
+    })),
+  );
+  for (const m of modules.filter((x) => !x.t.v1)) {
+    mkdirSync(join(conv, m.t.name), { recursive: true });
+    writeFileSync(join(conv, m.rel), unchainBodies(m.text));
+  }
+  if (modules.some((m) => !m.t.v1)) {
+    const r = await exec(opaPath, ['fmt', '--v0-v1', '-w', conv], {
+      timeoutMs,
+      env: { PATH: '/nonexistent', HOME: work },
+    });
+    if (r.code !== 0) {
+      const byFile = new Map(modules.map((m) => [join(conv, m.rel), m.where]));
+      let text = (r.stderr + r.stdout).trim();
+      for (const [path, where] of byFile) text = text.split(path).join(where);
+      return { files: {}, problems, conversion: text.slice(0, 2000) };
+    }
+  }
+  const files: Record<string, string> = {};
+  for (const m of modules) {
+    const v1 = m.t.v1 ? m.text : readFileSync(join(conv, m.rel), 'utf8');
+    files[`${TEMPLATES_PACKAGE}/${m.rel}`] = namespaceModule(
+      v1,
+      m.t.name,
+      m.lib,
+      m.where,
+      problems,
+    );
+  }
+  policies.forEach((p, i) => {
+    if (p.gatekeeper) files[`${TEMPLATES_PACKAGE}/constraints/c${i}.rego`] = constraintModule(p);
+  });
+  return { files, problems };
+}

@@ -1,0 +1,45 @@
+import { isObject } from '../../../core/object.js';
+
+/** Gatekeeper's `data.inventory`: cluster → apiVersion → kind → name, and the same per namespace. */
+export interface Inventory {
+  cluster: Record<string, Record<string, Record<string, unknown>>>;
+  namespace: Record<string, Record<string, Record<string, Record<string, unknown>>>>;
+}
+
+/** An empty inventory. */
+export const emptyInventory = (): Inventory => ({ cluster: {}, namespace: {} });
+
+const slot = <T>(o: Record<string, T>, k: string, make: () => T): T => {
+  const v = o[k] ?? make();
+  o[k] = v;
+  return v;
+};
+
+/** Add one object at its place (objects without apiVersion, kind or name are left out). Pure. */
+export function addToInventory(inv: Inventory, obj: unknown): void {
+  if (!isObject(obj) || !isObject(obj.metadata)) return;
+  const { apiVersion, kind } = obj;
+  const { name, namespace } = obj.metadata;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || typeof name !== 'string')
+    return;
+  const root =
+    typeof namespace === 'string' && namespace !== ''
+      ? slot<Inventory['cluster']>(inv.namespace, namespace, () => ({}))
+      : inv.cluster;
+  const byVersion = slot<Record<string, Record<string, unknown>>>(root, apiVersion, () => ({}));
+  slot<Record<string, unknown>>(byVersion, kind, () => ({}))[name] = obj;
+}
+
+/** The inventory of a list of objects. Pure. */
+export function inventoryOf(objects: Iterable<unknown>): Inventory {
+  const inv = emptyInventory();
+  for (const o of objects) addToInventory(inv, o);
+  return inv;
+}
+
+/** The labels of namespace `name` in an inventory, if it holds that Namespace. Pure. */
+export function namespaceLabels(inv: Inventory, name: string): Record<string, string> | undefined {
+  const ns = inv.cluster.v1?.Namespace?.[name];
+  if (!isObject(ns) || !isObject(ns.metadata)) return undefined;
+  return isObject(ns.metadata.labels) ? (ns.metadata.labels as Record<string, string>) : {};
+}

@@ -1,0 +1,199 @@
+import { parseAllDocuments } from 'yaml';
+import { isObject } from '../../../core/object.js';
+import { Enforcement } from '../discover.js';
+import { parseMatch, type GkMatch } from './match.js';
+
+/** Gatekeeper's API groups, as its users write them in Git. */
+export const TEMPLATE_GROUP = 'templates.gatekeeper.sh';
+export const CONSTRAINT_GROUP = 'constraints.gatekeeper.sh';
+/** The only target driftgate evaluates (Gatekeeper's admission target). */
+export const ADMISSION_TARGET = 'admission.k8s.gatekeeper.sh';
+/** The enforcement point a scoped action names for admission. */
+export const VALIDATION_POINT = 'validation.gatekeeper.sh';
+
+/** A ConstraintTemplate's Rego, as Gatekeeper users write it. */
+export interface GkTemplate {
+  /** metadata.name: the kind in lower case. */
+  readonly name: string;
+  /** The constraint kind it defines (spec.crd.spec.names.kind). */
+  readonly kind: string;
+  readonly title: string;
+  readonly rego: string;
+  readonly libs: readonly string[];
+  /** Rego v1 syntax (`source.version: v1`); otherwise v0, converted at build. */
+  readonly v1: boolean;
+  readonly file: string;
+}
+
+/** One constraint: an instance of a template's kind. */
+export interface GkConstraint {
+  readonly kind: string;
+  readonly name: string;
+  readonly match?: GkMatch;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly enforcement: Enforcement;
+  readonly file: string;
+}
+
+export interface GkObjects {
+  readonly templates: readonly GkTemplate[];
+  readonly constraints: readonly GkConstraint[];
+}
+
+const group = (apiVersion: unknown): string =>
+  typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+
+const at = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), o);
+
+/** The Rego source of the admission target: `rego`/`libs`, or a `code` entry of engine Rego. */
+function regoSource(
+  target: Record<string, unknown>,
+): { rego: string; libs: unknown; v1: boolean } | undefined {
+  const code = Array.isArray(target.code) ? target.code : [];
+  const entry = code.find((c) => isObject(c) && c.engine === 'Rego') as
+    Record<string, unknown> | undefined;
+  const src = isObject(entry?.source) ? entry.source : undefined;
+  if (typeof src?.rego === 'string')
+    return { rego: src.rego, libs: src.libs, v1: src.version === 'v1' };
+  if (typeof target.rego === 'string') return { rego: target.rego, libs: target.libs, v1: false };
+  return undefined;
+}
+
+function readTemplate(doc: Record<string, unknown>, file: string, problems: string[]) {
+  const name = at(doc, 'metadata', 'name');
+  const kind = at(doc, 'spec', 'crd', 'spec', 'names', 'kind');
+  const where = `${file}: ConstraintTemplate ${typeof name === 'string' ? name : '?'}`;
+  if (typeof kind !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(kind))
+    return void problems.push(`${where}: spec.crd.spec.names.kind must be a kind name`);
+  if (name !== kind.toLowerCase())
+    return void problems.push(
+      `${where}: metadata.name must be ${kind.toLowerCase()} (the kind in lower case)`,
+    );
+  const targets = at(doc, 'spec', 'targets');
+  const target = Array.isArray(targets)
+    ? (targets.find((t) => isObject(t) && t.target === ADMISSION_TARGET) as Record<string, unknown>)
+    : undefined;
+  const src = target ? regoSource(target) : undefined;
+  if (!src)
+    return void problems.push(
+      `${where}: no Rego for target ${ADMISSION_TARGET} (driftgate evaluates Rego, not CEL)`,
+    );
+  const libs = src.libs ?? [];
+  if (!Array.isArray(libs) || !libs.every((l) => typeof l === 'string'))
+    return void problems.push(`${where}: libs must be a list of Rego modules`);
+  const title = at(doc, 'metadata', 'annotations', 'metadata.gatekeeper.sh/title');
+  return {
+    name,
+    kind,
+    title: typeof title === 'string' ? title : kind,
+    rego: src.rego,
+    libs,
+    v1: src.v1,
+    file,
+  };
+}
+
+const ACTIONS: Readonly<Record<string, Enforcement>> = {
+  deny: Enforcement.enforce,
+  warn: Enforcement.warn,
+  dryrun: Enforcement.dryrun,
+};
+
+/** `scoped`: the actions naming Gatekeeper's validation point (or `*`); a deny wins. */
+function scopedAction(spec: Record<string, unknown>): Enforcement | undefined {
+  const scoped = Array.isArray(spec.scopedEnforcementActions) ? spec.scopedEnforcementActions : [];
+  const actions = scoped
+    .filter((s): s is Record<string, unknown> => isObject(s))
+    .filter((s) =>
+      (Array.isArray(s.enforcementPoints) ? s.enforcementPoints : []).some(
+        (p) => isObject(p) && (p.name === VALIDATION_POINT || p.name === '*'),
+      ),
+    )
+    .map((s) => ACTIONS[String(s.action).toLowerCase()]);
+  for (const a of [Enforcement.enforce, Enforcement.warn, Enforcement.dryrun])
+    if (actions.includes(a)) return a;
+  return actions.length === 0 ? Enforcement.dryrun : undefined;
+}
+
+function readConstraint(doc: Record<string, unknown>, file: string, problems: string[]) {
+  const name = at(doc, 'metadata', 'name');
+  const kind = doc.kind;
+  const where = `${file}: ${String(kind)} ${typeof name === 'string' ? name : '?'}`;
+  if (typeof name !== 'string' || name === '' || typeof kind !== 'string')
+    return void problems.push(`${where}: a constraint needs a kind and metadata.name`);
+  const spec = isObject(doc.spec) ? doc.spec : {};
+  const raw = typeof spec.enforcementAction === 'string' ? spec.enforcementAction : 'deny';
+  const enforcement = raw === 'scoped' ? scopedAction(spec) : ACTIONS[raw.toLowerCase()];
+  if (!enforcement)
+    return void problems.push(`${where}: enforcementAction must be deny, warn, dryrun or scoped`);
+  const match =
+    spec.match === undefined ? undefined : parseMatch(spec.match, `${where}: spec.match`, problems);
+  if (spec.parameters !== undefined && !isObject(spec.parameters))
+    return void problems.push(`${where}: spec.parameters must be a mapping`);
+  return {
+    kind,
+    name,
+    ...(match ? { match } : {}),
+    parameters: isObject(spec.parameters) ? spec.parameters : {},
+    enforcement,
+    file,
+  };
+}
+
+/** Whether a file of a policy tree may hold Gatekeeper objects (YAML, not driftgate's own). */
+export const isGatekeeperFile = (path: string): boolean =>
+  /\.ya?ml$/.test(path) && !/(^|\/)(policy|enforcement|suite|kustomization)\.ya?ml$/.test(path);
+
+/**
+ * The ConstraintTemplates and constraints in YAML files (path → text): other documents are
+ * skipped (samples, suites). Problems are collected: a template without Rego, a constraint of a
+ * kind no template defines, two templates of one kind, two constraints of one name. Pure.
+ */
+export function readGatekeeperObjects(
+  files: Readonly<Record<string, string>>,
+  problems: string[],
+): GkObjects {
+  const templates: GkTemplate[] = [];
+  const constraints: GkConstraint[] = [];
+  for (const [file, text] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!isGatekeeperFile(file)) continue;
+    for (const d of parseAllDocuments(text)) {
+      if (d.errors.length > 0) {
+        // Sample objects may be anything; a broken file that names Gatekeeper is refused.
+        if (text.includes('gatekeeper.sh'))
+          problems.push(`${file}: not valid YAML: ${d.errors[0]!.message.split('\n')[0]}`);
+        continue;
+      }
+      const doc: unknown = d.toJS({ maxAliasCount: 50 });
+      if (!isObject(doc)) continue;
+      const g = group(doc.apiVersion);
+      if (g === TEMPLATE_GROUP && doc.kind === 'ConstraintTemplate') {
+        const t = readTemplate(doc, file, problems);
+        if (t) templates.push(t);
+      } else if (g === CONSTRAINT_GROUP) {
+        const c = readConstraint(doc, file, problems);
+        if (c) constraints.push(c);
+      }
+    }
+  }
+  const kinds = new Map<string, GkTemplate>();
+  for (const t of templates) {
+    const seen = kinds.get(t.kind);
+    if (seen)
+      problems.push(`${t.file}: template kind ${t.kind} is already defined by ${seen.file}`);
+    kinds.set(t.kind, t);
+  }
+  const names = new Map<string, GkConstraint>();
+  for (const c of constraints) {
+    if (!kinds.has(c.kind))
+      problems.push(`${c.file}: no ConstraintTemplate defines kind ${c.kind}`);
+    const seen = names.get(c.name);
+    if (seen)
+      problems.push(
+        `${c.file}: constraint name ${c.name} is already used by ${seen.kind} in ${seen.file}`,
+      );
+    names.set(c.name, c);
+  }
+  return { templates: [...kinds.values()], constraints: [...names.values()] };
+}
