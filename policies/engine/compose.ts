@@ -1,17 +1,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { regoFiles } from './discover.js';
-import { ENFORCEMENT_FILE } from './enforcement.js';
 
 /**
- * Whether a file belongs to a policy tree: Rego, each policy's policy.yaml, and the tree's
- * enforcement file at its root.
+ * Whether a file belongs to a policy tree: Rego, and YAML (each policy's policy.yaml, the tree's
+ * enforcement file at its root, Gatekeeper's templates and constraints, and gator-style suites
+ * with their samples).
  */
 export const isPolicyFile = (path: string): boolean =>
-  path.endsWith('.rego') ||
-  path.endsWith(`${sep}policy.yaml`) ||
-  path === 'policy.yaml' ||
-  path === ENFORCEMENT_FILE;
+  path.endsWith('.rego') || path.endsWith('.yaml') || path.endsWith('.yml');
 
 /**
  * The policy files of a directory (Rego and policy.yaml), relative path → text: a built-in

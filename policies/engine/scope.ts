@@ -61,7 +61,11 @@ export interface ScopeTarget {
   readonly namespaceLabels?: Readonly<Record<string, string>>;
 }
 
-const matchObject = (t: ScopeTarget): MatchObject => ({ ...t, group: t.group ?? '', name: t.name ?? '' });
+const matchObject = (t: ScopeTarget): MatchObject => ({
+  ...t,
+  group: t.group ?? '',
+  name: t.name ?? '',
+});
 
 /** Whether a policy applies to the target (no scope: everywhere). Pure. */
 export function inScope(

@@ -1,5 +1,6 @@
 import { KeyedQueue } from '../../core/keyed-queue.js';
-import { buildBundle, PolicyBuildError, type BuildOptions } from './build.js';
+import { buildBundle, BuildStage, PolicyBuildError, type BuildOptions } from './build.js';
+import { suiteFailures } from './gatekeeper/suite.js';
 import { loadBundle, type PolicyBundle } from './bundle.js';
 
 /** What a reload did: swapped in a new bundle, or kept the last good one and why. */
@@ -53,6 +54,17 @@ export class BundleStore {
         revision === undefined ? this.options : { ...this.options, revision },
       );
       const bundle = await loadBundle(built, this.nowMs);
+      // Gatekeeper templates are tested by their own gator-style suites before they go live.
+      const failed = built.templates?.length ? suiteFailures(dir, bundle) : [];
+      if (failed.length > 0)
+        throw new PolicyBuildError(
+          BuildStage.test,
+          failed
+            .slice(0, 5)
+            .map((f) => `${f.suite} ${f.test}/${f.case}: ${f.unsupported ?? f.message ?? ''}`)
+            .join('; ')
+            .slice(0, 2000),
+        );
       await this.hooks.beforeSwap?.(bundle);
       this.#current = bundle;
       this.#lastError = undefined;

@@ -141,6 +141,9 @@ function readConstraint(doc: Record<string, unknown>, file: string, problems: st
   };
 }
 
+/** Whether a file is a gator suite by its name (suite.yaml / suite.yml). */
+export const isSuiteFile = (path: string): boolean => /(^|\/)suite\.ya?ml$/.test(path);
+
 /** Whether a file of a policy tree may hold Gatekeeper objects (YAML, not driftgate's own). */
 export const isGatekeeperFile = (path: string): boolean =>
   /\.ya?ml$/.test(path) && !/(^|\/)(policy|enforcement|suite|kustomization)\.ya?ml$/.test(path);

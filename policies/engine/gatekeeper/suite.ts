@@ -1,11 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isObject } from '../../../core/object.js';
 import type { PolicyBundle } from '../bundle.js';
 import { requestTarget, inScope } from '../scope.js';
 import { inventoryOf, namespaceLabels, emptyInventory } from './inventory.js';
-import { readGatekeeperObjects, type GkConstraint } from './objects.js';
+import { isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
+
+export { isSuiteFile };
 
 /** One case of a gator-style suite (`kind: Suite`, test.gatekeeper.sh): passed, or why not. */
 export interface CaseResult {
@@ -15,6 +17,8 @@ export interface CaseResult {
   readonly case: string;
   readonly ok: boolean;
   readonly skipped?: boolean;
+  /** Set when the test's template cannot be run here: why (the case did not run). */
+  readonly unsupported?: string;
   readonly message?: string;
 }
 
@@ -106,11 +110,12 @@ function testSubjects(
   root: string,
   dir: string,
   t: SuiteTest,
-  bundle: PolicyBundle,
-): { template: string; constraint: GkConstraint } {
+  bundle: PolicyBundle | undefined,
+): { bundle: PolicyBundle; template: string; constraint: GkConstraint } {
   const templateFile = relative(root, normalize(join(dir, t.template ?? '')));
-  const template = bundle.built.templates?.find((x) => x.file === templateFile);
-  if (!template) throw new Error(`template ${t.template} is not among the built templates`);
+  const template = bundle?.built.templates?.find((x) => x.file === templateFile);
+  if (!bundle || !template)
+    throw new Error(`template ${t.template} is not among the built templates`);
   const constraintFile = normalize(join(dir, t.constraint ?? ''));
   const problems: string[] = [];
   const texts = {
@@ -121,7 +126,7 @@ function testSubjects(
   const constraint = objects.constraints[0];
   if (problems.length > 0 || !constraint)
     throw new Error(problems.join('; ') || `${t.constraint} holds no constraint`);
-  return { template: template.name, constraint };
+  return { bundle, template: template.name, constraint };
 }
 
 /** Run one case: match, evaluate the template with Gatekeeper's input, check the assertions. */
@@ -154,7 +159,12 @@ function runCase(
 }
 
 /** Every case of one suite file; a test whose template or constraint cannot be read fails whole. */
-export function runSuite(root: string, file: string, bundle: PolicyBundle): CaseResult[] {
+export function runSuite(
+  root: string,
+  file: string,
+  bundle: PolicyBundle | undefined,
+  unsupported: ReadonlyMap<string, string> = new Map(),
+): CaseResult[] {
   const dir = dirname(join(root, file));
   const out: CaseResult[] = [];
   for (const suite of readDocs(join(root, file)).filter((d) => d.kind === 'Suite')) {
@@ -165,6 +175,11 @@ export function runSuite(root: string, file: string, bundle: PolicyBundle): Case
         void out.push({ suite: file, test, case: name, ok: true, ...r });
       if (t.skip) {
         for (const c of cases) result(c.name ?? '', { skipped: true });
+        continue;
+      }
+      const why = unsupported.get(relative(root, normalize(join(dir, t.template ?? ''))));
+      if (why !== undefined) {
+        for (const c of cases) result(c.name ?? '', { ok: false, unsupported: why });
         continue;
       }
       let subjects: ReturnType<typeof testSubjects>;
@@ -180,7 +195,7 @@ export function runSuite(root: string, file: string, bundle: PolicyBundle): Case
           continue;
         }
         try {
-          const message = runCase(bundle, dir, subjects.template, subjects.constraint, c);
+          const message = runCase(subjects.bundle, dir, subjects.template, subjects.constraint, c);
           result(c.name ?? '', message ? { ok: false, message } : {});
         } catch (err) {
           result(c.name ?? '', { ok: false, message: (err as Error).message });
@@ -191,5 +206,11 @@ export function runSuite(root: string, file: string, bundle: PolicyBundle): Case
   return out;
 }
 
-/** Whether a file is a gator suite by its name (suite.yaml / suite.yml). */
-export const isSuiteFile = (path: string): boolean => /(^|\/)suite\.ya?ml$/.test(path);
+/**
+ * The failed cases of every suite under `root`, against a built bundle: a template's own tests,
+ * run before it goes live. Skipped cases are not failures.
+ */
+export function suiteFailures(root: string, bundle: PolicyBundle): CaseResult[] {
+  const suites = (readdirSync(root, { recursive: true }) as string[]).filter(isSuiteFile).sort();
+  return suites.flatMap((s) => runSuite(root, s, bundle)).filter((r) => !r.ok && !r.skipped);
+}

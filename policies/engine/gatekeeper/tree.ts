@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, normalize, relative, sep } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { isObject } from '../../../core/object.js';
 import type { PolicyMeta } from '../discover.js';
 import { constraintPolicies } from './compile.js';
-import { isGatekeeperFile, readGatekeeperObjects, type GkObjects } from './objects.js';
+import { isGatekeeperFile, isSuiteFile, readGatekeeperObjects, type GkObjects } from './objects.js';
 
 /** A YAML file larger than this is not read for Gatekeeper objects (and said so). */
 export const MAX_GATEKEEPER_FILE = 1024 * 1024;
@@ -30,10 +32,47 @@ export interface GatekeeperTree {
   readonly problems: readonly string[];
 }
 
-/** The ConstraintTemplates and constraints under `root`, and the policies the constraints are. */
+/**
+ * The files gator-style suites under `root` name as test material (their constraints, objects
+ * and inventories): what a suite tests with is never live. Relative paths.
+ */
+export function suiteFixtures(root: string): Set<string> {
+  const out = new Set<string>();
+  const suites = (readdirSync(root, { recursive: true }) as string[]).filter(isSuiteFile);
+  for (const s of suites) {
+    const dir = dirname(join(root, s));
+    const rel = (p: unknown): void => {
+      if (typeof p === 'string') out.add(relative(root, normalize(join(dir, p))));
+    };
+    let docs: unknown[];
+    try {
+      docs = parseAllDocuments(readFileSync(join(root, s), 'utf8')).map((d) =>
+        d.toJS({ maxAliasCount: 50 }),
+      );
+    } catch {
+      continue; // the suite run reports it
+    }
+    for (const d of docs.filter(isObject)) {
+      for (const t of Array.isArray(d.tests) ? d.tests.filter(isObject) : []) {
+        rel(t.constraint);
+        for (const c of Array.isArray(t.cases) ? t.cases.filter(isObject) : []) {
+          rel(c.object);
+          for (const i of Array.isArray(c.inventory) ? c.inventory : []) rel(i);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The ConstraintTemplates and constraints under `root`, and the policies the constraints are.
+ * Files a suite tests with are left out (suiteFixtures).
+ */
 export function readGatekeeperTree(root: string): GatekeeperTree {
   const problems: string[] = [];
-  const files = gatekeeperFiles(root);
+  const fixtures = suiteFixtures(root);
+  const files = gatekeeperFiles(root).filter((f) => !fixtures.has(f));
   const texts: Record<string, string> = {};
   for (const f of files) {
     if (statSync(join(root, f)).size > MAX_GATEKEEPER_FILE) {
