@@ -94,7 +94,7 @@ t.test('scope: namespaces, excluded namespaces, kinds, object labels', async (t)
   t.ok(inScope(meta('x/y'), deploy('anywhere')), 'no scope: everywhere');
   t.strictSame(
     targetOf({ kind: 'Pod', metadata: { name: 'p' } }, 'shop'),
-    { kind: 'Pod', namespace: 'shop' },
+    { kind: 'Pod', group: '', name: 'p', namespace: 'shop' },
     "the request's namespace when the object has none",
   );
 });
