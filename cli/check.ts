@@ -15,6 +15,7 @@ import {
 } from '../reconciler/render/render.js';
 import type { TreeFile } from '../reconciler/source/git-source.js';
 import { flag } from './args.js';
+import { checkSuites, isGatekeeperObject, policyTreeWith } from './check-gatekeeper.js';
 
 /** The Kubernetes version a chart sees in `check` unless told (never Helm's own v1.20 default). */
 export const CHECK_KUBE_VERSION = 'v1.35.0';
@@ -22,6 +23,7 @@ export const CHECK_KUBE_VERSION = 'v1.35.0';
 export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
     [--kustomize <path>] [--helm <path>] [--release <name>] [--namespace <ns>] [--values <file>]
     [--kube-version <v>] [--api-versions <group/version,...>] [--no-cache]
+driftgate check <dir> --suites [--opa <path>] [--output text|json] [--no-cache]
 
 Renders <dir> as the reconciler does (a kustomization with kustomize, a chart with helm
 template, else the YAML/JSON files under it; nothing is fetched) and evaluates every object
@@ -30,7 +32,11 @@ A chart sees --kube-version (default ${CHECK_KUBE_VERSION}, the newest Kubernete
 tested with; the reconciler passes the live cluster's) and --api-versions in .Capabilities.
 Policies are tested and built once per content (remembered in $XDG_CACHE_HOME/driftgate/check;
 --no-cache builds afresh).
+Gatekeeper ConstraintTemplates and constraints among the manifests join the policies.
 Prints each violation.
+With --suites: compiles every ConstraintTemplate under <dir> and runs every gator-style
+suite.yaml under it, as gator verify does (exit 1 when a case fails, 2 when a template cannot
+be run here; each is listed with the reason).
 Exit codes: 0 nothing enforced was violated (warnings may be printed), 1 a violation of an
 enforced policy, 2 the manifests or policies could not be used (the message says which).`;
 
@@ -118,20 +124,22 @@ export async function check(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  let objects;
+  // Unchanged policies are not tested and built again: the built bundle is remembered by content.
+  const cache = args.includes('--no-cache') ? {} : { builtCacheDir: checkCacheDir() };
+  if (args.includes('--suites')) return checkSuites(dir, { opaPath, ...cache }, json);
+  let rendered;
   try {
-    objects = await render(readTree(dir), args);
+    rendered = await render(readTree(dir), args);
   } catch (err) {
     if (!(err instanceof RenderError)) throw err;
     console.error(`driftgate check: ${err.message}`);
     return 2;
   }
-  // Unchanged policies are not tested and built again: the built bundle is remembered by content.
-  const store = new BundleStore({
-    opaPath,
-    ...(args.includes('--no-cache') ? {} : { builtCacheDir: checkCacheDir() }),
-  });
-  const loaded = await store.reload(policies);
+  const gatekeeper = rendered.filter(isGatekeeperObject);
+  const objects = rendered.filter((r) => !isGatekeeperObject(r));
+  const store = new BundleStore({ opaPath, ...cache });
+  const tree = gatekeeper.length > 0 ? policyTreeWith(policies, gatekeeper) : undefined;
+  const loaded = await store.reload(tree?.dir ?? policies).finally(() => tree?.remove());
   if (!loaded.ok || !store.current) {
     const why = loaded.ok ? 'no bundle' : `${loaded.error.stage}: ${loaded.error.message}`;
     console.error(`driftgate check: the policies in ${policies} do not build (${why})`);

@@ -14,32 +14,16 @@ import { configMap, startTestReconciler, trustOf } from '../support/reconciler.j
 import { createSshSigner } from '../support/signing.js';
 import { withoutCoverage } from '../support/processes.js';
 import { toolPath } from '../support/tools.js';
+import { runCli } from '../support/run-cli.js';
 
 // The driftgate command as users run it (tsx over the sources), against real Git, a real
 // apiserver and the real opa.
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'dg-cli-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-// The subcommands run in this process (their code is what `driftgate <command>` runs); one test
-// runs the real binary for help and unknown commands.
-const run = async (
-  fn: (args: readonly string[]) => Promise<number>,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await fn(args);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-};
+// The subcommands run in this process (runCli); one test runs the real binary for help and
+// unknown commands.
+const run = runCli;
 const driftgate = async (args: string[]) => {
   const [cmd, ...rest] = args;
   if (cmd === 'check') return run(check, rest);

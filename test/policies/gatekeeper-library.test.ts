@@ -1,0 +1,93 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { check } from '../../cli/check.js';
+import { exec } from '../../core/exec.js';
+import type { CaseResult } from '../../policies/engine/gatekeeper/suite.js';
+import { runCli } from '../support/run-cli.js';
+import { toolPath } from '../support/tools.js';
+
+// The public Gatekeeper library's general and pod-security-policy templates, with their own
+// samples, constraints and suites (test/fixtures/public/gatekeeper-library, Apache-2.0): the
+// same verdicts under `driftgate check --suites` as under the real `gator verify`.
+const library = join(
+  import.meta.dirname,
+  '..',
+  'fixtures',
+  'public',
+  'gatekeeper-library',
+  'library',
+);
+
+/** Templates driftgate cannot run, and why (each is reported by check, and its cases not run). */
+const UNSUPPORTED: Readonly<Record<string, RegExp>> = {
+  // A double-quoted scalar continues at its key's indentation (line 33): Go's YAML parser
+  // accepts it; YAML 1.2 (and the yaml package driftgate reads Git with) does not.
+  'general/httpsonly/template.yaml': /not valid YAML: Missing closing "quote at line 33/,
+};
+
+/** `gator verify -v` output → suite file (relative to the library) + test/case → passed. */
+function gatorVerdicts(out: string): Map<string, boolean> {
+  const verdicts = new Map<string, boolean>();
+  let test = '';
+  let pending: [string, boolean][] = [];
+  for (const line of out.split('\n')) {
+    const run = /^=== RUN\s+(\S+)/.exec(line);
+    if (run) test = run[1]!;
+    const done = /^ {4}--- (PASS|FAIL): (\S+)/.exec(line);
+    if (done) pending.push([`${test}/${done[2]}`, done[1] === 'PASS']);
+    const suite = /^(ok|FAIL)\s+(\S+suite\.yaml)/.exec(line);
+    if (suite) {
+      const file = suite[2]!.slice(suite[2]!.lastIndexOf('/library/') + '/library/'.length);
+      for (const [name, ok] of pending) verdicts.set(`${file} ${name}`, ok);
+      pending = [];
+    }
+  }
+  return verdicts;
+}
+
+t.test('the Gatekeeper library: driftgate check --suites agrees with gator verify', async (t) => {
+  const gator = await exec(toolPath('gator'), ['verify', '-v', `${library}/...`], {
+    timeoutMs: 120_000,
+  });
+  const theirs = gatorVerdicts(gator.stdout + gator.stderr);
+  t.ok(theirs.size >= 250, `gator ran ${theirs.size} cases`);
+
+  const ran = await runCli(check, [
+    library,
+    '--suites',
+    '--output',
+    'json',
+    '--opa',
+    toolPath('opa'),
+    '--no-cache',
+  ]);
+  const report = JSON.parse(ran.stdout) as {
+    results: CaseResult[];
+    unsupported: Record<string, string>;
+  };
+  t.same(Object.keys(report.unsupported).sort(), Object.keys(UNSUPPORTED).sort(), 'unsupported');
+  for (const [file, why] of Object.entries(UNSUPPORTED))
+    t.match(report.unsupported[file], why, `${file}: the reason`);
+  t.equal(ran.code, 2, 'exit 2: a template could not be run (and nothing failed)');
+
+  const compared = report.results.filter((r) => r.unsupported === undefined && !r.skipped);
+  const differ = compared
+    .map((r) => ({ key: `${r.suite} ${r.test}/${r.case}`, ours: r.ok, message: r.message }))
+    .filter((r) => theirs.get(r.key) !== r.ours);
+  t.same(differ, [], 'every case both can run: the same verdict');
+  const keys = new Set(compared.map((r) => `${r.suite} ${r.test}/${r.case}`));
+  t.same(
+    [...theirs.keys()].filter((k) => !keys.has(k)),
+    [
+      'general/httpsonly/suite.yaml tls-required/example-allowed',
+      'general/httpsonly/suite.yaml tls-required/example-disallowed',
+      'general/httpsonly/suite.yaml tls-optional/example-allowed-tls-optional',
+      'general/httpsonly/suite.yaml tls-optional/example-disallowed-tls-optional',
+    ],
+    'every case gator ran was compared, but the unsupported template’s',
+  );
+  t.ok(
+    compared.every((r) => r.ok),
+    'and gator passes them all, so driftgate passes them all',
+  );
+});
