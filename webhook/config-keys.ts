@@ -3,6 +3,7 @@ import type { KeyDoc } from '../core/config-reader.js';
 import { DEFAULT_MAX_CONTAINERS } from './contract.js';
 import { EVAL_POOL_DEFAULTS } from './engine/pool.js';
 import { DEFAULT_BODY_LIMIT } from './review.js';
+import { DEFAULT_MAX_INVENTORY } from './live-inventory.js';
 
 /** Defaults in one place. */
 export const WEBHOOK_DEFAULTS = {
@@ -85,6 +86,19 @@ export const WEBHOOK_KEYS: readonly KeyDoc[] = [
       { key: 'generateDir', default: '/var/run/driftgate/tls', doc: 'where a generated pair goes' },
       { key: 'dnsNames', doc: 'names of a generated certificate' },
       { key: 'ipAddresses', default: '127.0.0.1', doc: 'addresses of a generated certificate' },
+    ],
+  },
+  {
+    key: 'inventory',
+    doc: "Gatekeeper's data.inventory: cluster objects of the kinds templates read",
+    children: [
+      {
+        key: 'watch',
+        default: false,
+        doc: 'follow the kinds templates ask for (needs list/watch on them)',
+      },
+      { key: 'sync', doc: 'more kinds to follow, as group/version/Kind (v1/Service)' },
+      { key: 'maxObjects', default: DEFAULT_MAX_INVENTORY, doc: 'objects kept, over all kinds' },
     ],
   },
   {

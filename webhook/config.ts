@@ -2,6 +2,8 @@ import { WEBHOOK_DEFAULTS, WEBHOOK_KEYS } from './config-keys.js';
 import type { GitGuardConfig } from './drift.js';
 import { ConfigError, ConfigReader, type KeyDoc } from '../core/config-reader.js';
 import { parseEnforcement, type EnforcementConfig } from '../policies/engine/enforcement.js';
+import type { SyncKind } from '../policies/engine/gatekeeper/inventory.js';
+import { DEFAULT_MAX_INVENTORY } from './live-inventory.js';
 
 /** Everything the webhook binary needs, parsed once at boot and frozen. */
 export interface WebhookConfig {
@@ -57,6 +59,36 @@ export interface WebhookConfig {
   readonly logLevel: string;
   /** Git-declared state from the reconciler; absent: policies only. */
   readonly gitState?: GitStateConfig;
+  /** Gatekeeper's data.inventory from the cluster. */
+  readonly inventory: InventoryConfig;
+}
+
+export interface InventoryConfig {
+  /** Follow the kinds the live templates ask for (requires-sync-data), and `sync`. */
+  readonly watch: boolean;
+  readonly sync: readonly SyncKind[];
+  readonly maxObjects: number;
+}
+
+/** `group/version/Kind` (the core group: `v1/Kind`). */
+function parseSyncKind(text: string, problems: string[]): SyncKind | undefined {
+  const parts = text.split('/');
+  const [group, version, kind] = parts.length === 2 ? ['', ...parts] : parts;
+  if (parts.length > 3 || !version || !kind || !/^[A-Z]/.test(kind)) {
+    problems.push(`inventory.sync: ${text} must be group/version/Kind (core group: v1/Kind)`);
+    return undefined;
+  }
+  return { group: group ?? '', version, kind };
+}
+
+function parseInventory(r: ConfigReader): InventoryConfig {
+  const i = r.child('inventory');
+  i.known(childKeys('inventory'));
+  return {
+    watch: i.bool('watch', false),
+    sync: i.list('sync').flatMap((s) => parseSyncKind(s, r.problems) ?? []),
+    maxObjects: i.int('maxObjects', DEFAULT_MAX_INVENTORY, 0, 1_000_000),
+  };
 }
 
 export interface GitStateConfig {
@@ -193,6 +225,7 @@ export function parseWebhookConfig(input: unknown): WebhookConfig {
     failurePolicy: r.oneOf('failurePolicy', d.failurePolicy, ['Fail', 'Ignore'] as const),
     shutdownDelaySeconds: r.int('shutdownDelaySeconds', d.shutdownDelaySeconds, 0, 120),
     logLevel: r.str('logLevel', d.logLevel),
+    inventory: parseInventory(r),
   };
   const git = parseGitState(r);
   if (git) Object.assign(cfg, { gitState: git });

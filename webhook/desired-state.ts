@@ -79,4 +79,11 @@ export class DesiredState {
     const declared = JSON.parse(s.json) as Record<string, unknown>;
     return { entry: { ...s.meta, declared }, source: s.source };
   }
+
+  /** The declared objects of these kinds (`group/kind`), for Gatekeeper's inventory. */
+  *declaredOf(kinds: ReadonlySet<string>): Iterable<Record<string, unknown>> {
+    for (const s of this.#byKey.values())
+      if (kinds.has(`${s.meta.group}/${s.meta.kind}`))
+        yield JSON.parse(s.json) as Record<string, unknown>;
+  }
 }

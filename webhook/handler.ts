@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
-import { wellFormedJson, type PolicyBundle } from '../policies/engine/bundle.js';
-import { inScope, targetOf } from '../policies/engine/scope.js';
+import {
+  wellFormedJson,
+  type PolicyBundle,
+  type PolicyOutcome,
+} from '../policies/engine/bundle.js';
+import { inScope, requestTarget } from '../policies/engine/scope.js';
 import { decide, existingViolations, type Endpoint } from './decide.js';
 import { isObject } from '../core/object.js';
 import { hostContext, type IngressRef } from '../core/ingress-hosts.js';
@@ -35,6 +39,8 @@ export interface HandlerDeps {
    * cluster), for `input.driftgate.ingressHosts`. @default none
    */
   readonly ingresses?: () => readonly Iterable<IngressRef>[];
+  /** The labels of a namespace, when known (Gatekeeper's namespaceSelector). @default none */
+  readonly namespaceLabels?: (namespace: string) => Readonly<Record<string, string>> | undefined;
   /** Who may have a GitSource apply as a ServiceAccount (SubjectAccessReview). @default none */
   readonly gitSourceCheck?: AccessCheck;
   /** What an unanswered evaluation (deadline, overload, broken engine) means. @default Fail */
@@ -164,7 +170,7 @@ export async function handleRequest(
       : errored(request.uid, `driftgate: ${why}; refused (failurePolicy Fail), retry later`);
   }
   // Policies scoped away from this object do not speak (the same scope the gate and audit use).
-  const target = targetOf(request.object ?? request.oldObject, request.namespace);
+  const target = requestTarget(request, namespaceLabelsFor(request, answer, deps));
   const outcomes = answer.outcomes.filter((o) => inScope(o.policy, target));
   let d = decide({ endpoint, outcomes });
   let existing: Set<string> | undefined;
@@ -225,6 +231,18 @@ export async function handleRequest(
     'admission decision',
   );
   return denied(request.uid, `driftgate policy: ${d.message}`, d.warnings);
+}
+
+/** The labels of the request's namespace, looked up only when a constraint selects by them. */
+function namespaceLabelsFor(
+  request: AdmissionRequest,
+  answer: { readonly outcomes: readonly PolicyOutcome[] },
+  deps: HandlerDeps,
+): Readonly<Record<string, string>> | undefined {
+  const ns = request.namespace;
+  if (!ns || !deps.namespaceLabels) return undefined;
+  const selects = answer.outcomes.some((o) => o.policy.gatekeeper?.match?.namespaceSelector);
+  return selects ? deps.namespaceLabels(ns) : undefined;
 }
 
 /** Metrics, audit log and the deny or warning for a Git verdict. */

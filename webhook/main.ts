@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { fromKubeconfig, inCluster, type KubeAccess } from './kube-access.js';
 import { accessCheck } from './gitsource-guard.js';
-import { LiveIngresses } from './live-ingresses.js';
-import type { DesiredIndexDoc, PolicyFilesDoc } from '../core/desired-index.js';
+import { inventoryFeed } from './inventory-feed.js';
+import { apiAccess, certificates, gitFeeds, liveIngresses } from './wiring.js';
 import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
 import { isolationProblems } from '../policies/engine/isolation.js';
 import { DesiredState } from './desired-state.js';
-import { followFeed } from './feed.js';
 import { BundleStore } from '../policies/engine/store.js';
 import { watchDirectory } from '../policies/engine/watch.js';
 import type { WebhookConfig } from './config.js';
@@ -17,9 +14,6 @@ import { makeExemptions } from './exemptions.js';
 import { AdmissionMetrics } from './metrics.js';
 import { EvalPool } from './engine/pool.js';
 import { startWebhookServer } from './server.js';
-import { fileCertificateSource } from './tls/file-source.js';
-import { generatedCertificateSource } from './tls/generated-source.js';
-import type { CertificateSource } from './tls/material.js';
 
 export interface WebhookHandle {
   readonly port: number;
@@ -46,29 +40,6 @@ export interface WebhookRuntime {
   readonly defaultMetrics?: boolean;
 }
 
-function certificates(
-  cfg: WebhookConfig,
-  logger: Logger,
-  nowMs: () => number,
-  metrics: AdmissionMetrics,
-): CertificateSource {
-  if (cfg.tls.mode === 'files') {
-    return fileCertificateSource({
-      ...cfg.tls,
-      onError: (err) => {
-        metrics.certReloadErrors.inc();
-        logger.warn({ reason: err.message }, 'ignoring unusable certificate files');
-      },
-    });
-  }
-  return generatedCertificateSource({
-    dir: cfg.tls.dir,
-    dnsNames: cfg.tls.dnsNames,
-    ipAddresses: cfg.tls.ipAddresses,
-    nowMs,
-  });
-}
-
 /**
  * Start the admission webhook from a parsed config: certificates, metrics, the policy bundle
  * (first load awaited; a bad first load leaves the server up but not ready), the directory
@@ -89,11 +60,27 @@ export async function startWebhook(
     logger,
     onRestart: (reason) => metrics.engineRestarts.inc({ reason }),
   });
+  // The apiserver (Ingress watch, GitSource reviews, inventory), and Git-declared state.
+  const access = apiAccess(cfg);
+  const desired = new DesiredState();
+  const inventory = inventoryFeed({
+    access: cfg.inventory.watch ? access : undefined,
+    config: cfg.inventory,
+    desired,
+    logger,
+    publish: (json, inv) => {
+      pool.setInventory(json);
+      store.current?.setInventory(inv);
+    },
+    onSize: (n) => metrics.inventoryObjects.set(n),
+    onError: () => metrics.inventoryWatchErrors.inc(),
+  });
   const store = new BundleStore(
     { opaPath: cfg.opaPath, enforcement: cfg.enforcementOverrides },
     {
       onLoaded: (b) => {
         metrics.bundleSwapped(b.revision, b.policies, nowMs());
+        inventory.bundleChanged(b);
         logger.info({ revision: b.revision, policies: b.policies.length }, 'policy bundle loaded');
       },
       // The workers get the bundle before the store swaps it in (see BundleStore.reload).
@@ -133,22 +120,22 @@ export async function startWebhook(
   const watcher = cfg.watchPolicies
     ? watchDirectory(cfg.policyDir, () => void reload())
     : undefined;
-  const desired = new DesiredState();
-  const feeds = gitFeeds(cfg, logger, metrics, desired, nowMs, async (doc) => {
-    const previous = gitPolicies;
-    gitPolicies = doc.files;
-    if (!(await reload())) {
-      gitPolicies = previous;
-      throw new Error(`policies ${doc.revision} did not build here; the last good bundle stays`);
-    }
-  });
-  // The apiserver, for the Ingress watch and GitSource reviews (no client library: heap).
-  const access =
-    cfg.watchIngresses || cfg.guardGitSources
-      ? cfg.kubeconfig
-        ? fromKubeconfig(cfg.kubeconfig)
-        : inCluster()
-      : undefined;
+  const feeds = gitFeeds(
+    cfg,
+    logger,
+    metrics,
+    desired,
+    nowMs,
+    () => inventory.indexChanged(),
+    async (doc) => {
+      const previous = gitPolicies;
+      gitPolicies = doc.files;
+      if (!(await reload())) {
+        gitPolicies = previous;
+        throw new Error(`policies ${doc.revision} did not build here; the last good bundle stays`);
+      }
+    },
+  );
   const live =
     access && cfg.watchIngresses ? await liveIngresses(access, logger, metrics) : undefined;
   const certs = certificates(cfg, logger, nowMs, metrics);
@@ -174,6 +161,7 @@ export async function startWebhook(
       failurePolicy: cfg.failurePolicy,
       maxContainersPerPod: cfg.maxContainersPerPod,
       ingresses: () => [desired.ingresses, live?.refs() ?? []],
+      namespaceLabels: (ns) => inventory.namespaceLabels(ns),
       ...(access && cfg.guardGitSources ? { gitSourceCheck: accessCheck(access) } : {}),
       ...(cfg.gitState
         ? {
@@ -201,6 +189,7 @@ export async function startWebhook(
     (closing ??= (async () => {
       watcher?.close();
       live?.stop();
+      inventory.stop();
       for (const f of feeds) f.close();
       certs.close();
       await server.close();
@@ -222,67 +211,4 @@ export async function startWebhook(
       await close();
     },
   };
-}
-
-/**
- * Start the watch of live Ingress hosts. A first list that fails is logged and retried in the
- * background: the webhook serves meanwhile, checking hosts against Git only.
- */
-async function liveIngresses(
-  access: KubeAccess,
-  logger: Logger,
-  metrics: AdmissionMetrics,
-): Promise<LiveIngresses> {
-  const live = new LiveIngresses(
-    access,
-    logger,
-    () => metrics.ingressWatchErrors.inc(),
-    (n) => metrics.liveIngresses.set(n),
-  );
-  // A first list that fails is retried in the background (start() scheduled it).
-  await live.start().catch(() => undefined);
-  return live;
-}
-
-/** Follow the reconciler's desired-state index and Git policies (when gitState is configured). */
-function gitFeeds(
-  cfg: WebhookConfig,
-  logger: Logger,
-  metrics: AdmissionMetrics,
-  desired: DesiredState,
-  nowMs: () => number,
-  onPolicies: (doc: PolicyFilesDoc) => Promise<void>,
-): { first: Promise<void>; close(): void }[] {
-  const g = cfg.gitState;
-  if (!g) return [];
-  const token = (): string => readFileSync(g.tokenFile, 'utf8').trim();
-  const common = { token, intervalMs: g.pollIntervalMs, maxBytes: g.maxDocumentBytes, logger };
-  return [
-    followFeed<DesiredIndexDoc>({
-      ...common,
-      url: `${g.reconcilerURL}/v1/desired`,
-      onDocument: (doc) => {
-        if (doc.version !== 1 || !Array.isArray(doc.sources))
-          throw new Error('the reconciler sent an index this webhook does not understand');
-        desired.load(doc);
-        metrics.indexObjects.set(desired.size);
-        logger.info(
-          { generation: doc.generation, objects: desired.size },
-          'desired-state index loaded',
-        );
-      },
-      onContact: () => {
-        metrics.indexUpdated.set(nowMs() / 1000);
-        metrics.feedContact.set({ feed: 'desired' }, nowMs() / 1000);
-      },
-      onError: () => metrics.feedErrors.inc({ feed: 'desired' }),
-    }),
-    followFeed<PolicyFilesDoc>({
-      ...common,
-      url: `${g.reconcilerURL}/v1/policies`,
-      onDocument: onPolicies,
-      onContact: () => metrics.feedContact.set({ feed: 'policies' }, nowMs() / 1000),
-      onError: () => metrics.feedErrors.inc({ feed: 'policies' }),
-    }),
-  ];
 }

@@ -107,6 +107,16 @@ export class AdmissionMetrics {
     help: 'Live Ingresses whose hosts the unique-host policy checks against.',
     registers: [this.registry],
   });
+  readonly inventoryWatchErrors = new Counter({
+    name: 'driftgate_webhook_inventory_watch_errors_total',
+    help: "Times a watch of a kind in Gatekeeper's data.inventory failed and was reopened.",
+    registers: [this.registry],
+  });
+  readonly inventoryObjects = new Gauge({
+    name: 'driftgate_webhook_inventory_objects',
+    help: "Live cluster objects in Gatekeeper's data.inventory (bounded by inventory.maxObjects).",
+    registers: [this.registry],
+  });
   readonly certExpiry = new Gauge({
     name: 'driftgate_webhook_certificate_expiry_timestamp_seconds',
     help: 'When the serving certificate expires.',

@@ -24,6 +24,7 @@ import {
 import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from './discover.js';
 import { templateEntrypoint, templateSources } from './gatekeeper/compile.js';
 import { readGatekeeperTree, type GatekeeperTree } from './gatekeeper/tree.js';
+import type { SyncKind } from './gatekeeper/inventory.js';
 import { entryModule, policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
 import { readTarGzEntry } from './tar.js';
 
@@ -66,16 +67,21 @@ export interface BuildOptions {
   readonly timeoutMs?: number;
 }
 
+/** A Gatekeeper template compiled into a bundle. */
+export interface BuiltTemplate {
+  readonly name: string;
+  readonly kind: string;
+  readonly file: string;
+  /** The kinds it reads from data.inventory. */
+  readonly sync: readonly SyncKind[];
+}
+
 export interface BuiltBundle {
   readonly wasm: Buffer;
   readonly revision: string;
   readonly policies: readonly PolicyMeta[];
   /** The Gatekeeper templates compiled in (each has an entrypoint: templateEntrypoint). */
-  readonly templates?: readonly {
-    readonly name: string;
-    readonly kind: string;
-    readonly file: string;
-  }[];
+  readonly templates?: readonly BuiltTemplate[];
 }
 
 function stage(root: string, files: readonly string[], into: string): void {
@@ -213,7 +219,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       wasm,
       revision: options.revision ?? sourceHash(root, files),
       policies,
-      templates: templates.map((t) => ({ name: t.name, kind: t.kind, file: t.file })),
+      templates: templates.map((t) => ({ name: t.name, kind: t.kind, file: t.file, sync: t.sync })),
     };
     if (cacheDir && key) writeBuilt(cacheDir, key, result);
     return result;

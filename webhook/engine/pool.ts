@@ -74,6 +74,7 @@ export class EvalPool {
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
   #bundle: PolicyBundle | undefined;
+  #inventory: Uint8Array | undefined;
   #nextId = 1;
   #closed = false;
 
@@ -90,6 +91,21 @@ export class EvalPool {
   async load(bundle: PolicyBundle): Promise<void> {
     this.#bundle = bundle;
     await Promise.all(this.#slots.filter((s) => !s.dead).map((s) => this.#send(s, bundle)));
+  }
+
+  /**
+   * Gatekeeper's data.inventory (JSON text) for every worker, now and after any restart. A worker
+   * takes it between evaluations.
+   */
+  setInventory(json: Uint8Array): void {
+    this.#inventory = json;
+    for (const s of this.#slots.filter((x) => !x.dead)) this.#postInventory(s);
+  }
+
+  #postInventory(slot: Slot): void {
+    if (!this.#inventory) return;
+    const msg: ToWorker = { type: 'inventory', json: this.#inventory };
+    slot.worker.postMessage(msg);
   }
 
   /** Evaluate JSON text (from wellFormedJson) by the live bundle. Never rejects. */
@@ -125,6 +141,7 @@ export class EvalPool {
       this.o.logger.error({ reason: err.message }, 'policy evaluation worker failed'),
     );
     worker.on('exit', () => this.#onExit(slot));
+    this.#postInventory(slot);
     if (this.#bundle) void this.#send(slot, this.#bundle).catch(() => undefined);
     return slot;
   }

@@ -4,7 +4,9 @@ import type { BuiltBundle } from '../../policies/engine/build.js';
 /** Messages from the pool to an evaluation worker. */
 export type ToWorker =
   | { readonly type: 'load'; readonly built: BuiltBundle }
-  | { readonly type: 'eval'; readonly id: number; readonly json: Uint8Array };
+  | { readonly type: 'eval'; readonly id: number; readonly json: Uint8Array }
+  /** Gatekeeper's data.inventory (JSON text), for this and every later bundle. */
+  | { readonly type: 'inventory'; readonly json: Uint8Array };
 
 /** One policy's outcome without its metadata (the pool re-attaches it by index). */
 export type WireOutcome =

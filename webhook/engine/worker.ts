@@ -10,12 +10,19 @@ import type { ToPool, ToWorker } from './protocol.js';
 const port = parentPort;
 if (!port) throw new Error('eval worker must run as a worker thread');
 let bundle: PolicyBundle | undefined;
+let inventory: unknown;
 const send = (m: ToPool): void => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
+  if (m.type === 'inventory') {
+    inventory = JSON.parse(new TextDecoder().decode(m.json));
+    bundle?.setInventory(inventory);
+    return;
+  }
   if (m.type === 'load') {
     loadBundle(m.built).then(
       (b) => {
+        if (inventory !== undefined) b.setInventory(inventory);
         bundle = b;
         send({ type: 'loaded', revision: b.revision });
       },

@@ -87,7 +87,8 @@ export function unchainBodies(text: string): string {
       const trimmed = line.trimEnd();
       if (trimmed === '} {' && head !== undefined) return `}\n\n${head} {`;
       const m = /^([^\s#}].*?)\s*\{$/.exec(trimmed);
-      if (m && !/^(package|import)\b/.test(m[1]!)) head = m[1];
+      const h = m?.[1];
+      if (h !== undefined && !/^(package|import)\b/.test(h)) head = h;
       return line;
     })
     .join('\n');

@@ -1,5 +1,38 @@
 import { isObject } from '../../../core/object.js';
 
+/** A kind a template needs in the inventory (group "" is the core group). */
+export interface SyncKind {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+}
+
+/**
+ * The kinds of a template's `metadata.gatekeeper.sh/requires-sync-data` annotation (a JSON list of
+ * requirements, each a list of alternatives `{groups, versions, kinds}`), every alternative
+ * flattened; text that is not that shape gives none. The library writes the JSON inside quotes.
+ */
+export function requiredSync(annotation: unknown): SyncKind[] {
+  if (typeof annotation !== 'string') return [];
+  let doc: unknown;
+  try {
+    doc = JSON.parse(annotation.trim().replace(/^"|"$/g, ''));
+  } catch {
+    return [];
+  }
+  const out = new Map<string, SyncKind>();
+  const list = (v: unknown): string[] =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  for (const requirement of Array.isArray(doc) ? doc : [])
+    for (const alt of Array.isArray(requirement) ? requirement : [])
+      if (isObject(alt))
+        for (const group of list(alt.groups))
+          for (const version of list(alt.versions))
+            for (const kind of list(alt.kinds))
+              out.set(`${group}/${version}/${kind}`, { group, version, kind });
+  return [...out.values()];
+}
+
 /** Gatekeeper's `data.inventory`: cluster → apiVersion → kind → name, and the same per namespace. */
 export interface Inventory {
   cluster: Record<string, Record<string, Record<string, unknown>>>;

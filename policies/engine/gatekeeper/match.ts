@@ -115,8 +115,9 @@ export function selectorMatches(
   if (!Object.entries(s.matchLabels ?? {}).every(([k, v]) => labels[k] === v)) return false;
   return (s.matchExpressions ?? []).every((e) => {
     const values = e.values ?? [];
-    if (e.operator === 'In') return has(e.key) && values.includes(labels[e.key]!);
-    if (e.operator === 'NotIn') return !has(e.key) || !values.includes(labels[e.key]!);
+    const v = labels[e.key] ?? '';
+    if (e.operator === 'In') return has(e.key) && values.includes(v);
+    if (e.operator === 'NotIn') return !has(e.key) || !values.includes(v);
     if (e.operator === 'Exists') return has(e.key);
     return !has(e.key);
   });

@@ -1,6 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { isObject } from '../../../core/object.js';
 import { Enforcement } from '../discover.js';
+import { requiredSync, type SyncKind } from './inventory.js';
 import { parseMatch, type GkMatch } from './match.js';
 
 /** Gatekeeper's API groups, as its users write them in Git. */
@@ -23,6 +24,8 @@ export interface GkTemplate {
   /** Rego v1 syntax (`source.version: v1`); otherwise v0, converted at build. */
   readonly v1: boolean;
   readonly file: string;
+  /** The kinds it reads from data.inventory (its requires-sync-data annotation). */
+  readonly sync: readonly SyncKind[];
 }
 
 /** One constraint: an instance of a template's kind. */
@@ -40,8 +43,13 @@ export interface GkObjects {
   readonly constraints: readonly GkConstraint[];
 }
 
+/** The first line of a parser's message. */
+export const firstLine = (m: string | undefined): string => (m ?? '').split('\n')[0] ?? '';
+
 const group = (apiVersion: unknown): string =>
-  typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+  typeof apiVersion === 'string' && apiVersion.includes('/')
+    ? apiVersion.slice(0, apiVersion.indexOf('/'))
+    : '';
 
 const at = (o: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), o);
@@ -83,6 +91,9 @@ function readTemplate(doc: Record<string, unknown>, file: string, problems: stri
   if (!Array.isArray(libs) || !libs.every((l) => typeof l === 'string'))
     return void problems.push(`${where}: libs must be a list of Rego modules`);
   const title = at(doc, 'metadata', 'annotations', 'metadata.gatekeeper.sh/title');
+  const sync = requiredSync(
+    at(doc, 'metadata', 'annotations', 'metadata.gatekeeper.sh/requires-sync-data'),
+  );
   return {
     name,
     kind,
@@ -91,6 +102,7 @@ function readTemplate(doc: Record<string, unknown>, file: string, problems: stri
     libs,
     v1: src.v1,
     file,
+    sync,
   };
 }
 
@@ -165,7 +177,7 @@ export function readGatekeeperObjects(
       if (d.errors.length > 0) {
         // Sample objects may be anything; a broken file that names Gatekeeper is refused.
         if (text.includes('gatekeeper.sh'))
-          problems.push(`${file}: not valid YAML: ${d.errors[0]!.message.split('\n')[0]}`);
+          problems.push(`${file}: not valid YAML: ${firstLine(d.errors[0]?.message)}`);
         continue;
       }
       const doc: unknown = d.toJS({ maxAliasCount: 50 });

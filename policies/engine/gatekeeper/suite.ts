@@ -5,7 +5,7 @@ import { isObject } from '../../../core/object.js';
 import type { PolicyBundle } from '../bundle.js';
 import { requestTarget, inScope } from '../scope.js';
 import { inventoryOf, namespaceLabels, emptyInventory } from './inventory.js';
-import { isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
+import { firstLine, isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
 
 export { isSuiteFile };
 
@@ -35,7 +35,7 @@ function readDocs(path: string): Record<string, unknown>[] {
   if (text.length > MAX_FILE) throw new Error(`${path} is larger than ${MAX_FILE} bytes`);
   return parseAllDocuments(text)
     .map((d) => {
-      if (d.errors.length > 0) throw new Error(`${path}: ${d.errors[0]!.message.split('\n')[0]}`);
+      if (d.errors.length > 0) throw new Error(`${path}: ${firstLine(d.errors[0]?.message)}`);
       return d.toJS({ maxAliasCount: 50 }) as unknown;
     })
     .filter(isObject);
@@ -65,9 +65,9 @@ function objectReview(obj: Record<string, unknown>): Record<string, unknown> {
 /** The review a case file stands for: an AdmissionReview's request, or a plain object's. */
 function caseReview(path: string): Record<string, unknown> {
   const docs = readDocs(path);
-  if (docs.length !== 1)
+  const doc = docs[0];
+  if (docs.length !== 1 || !doc)
     throw new Error(`${path} must hold exactly one object (found ${docs.length})`);
-  const doc = docs[0]!;
   if (doc.kind !== 'AdmissionReview') return objectReview(doc);
   const request = doc.request;
   if (!isObject(request) || (!isObject(request.object) && !isObject(request.oldObject)))
