@@ -13,15 +13,19 @@ export const syncKey = (k: SyncKind): string => `${k.group}/${k.version}/${k.kin
 /** Kinds never cached, whatever a template asks: their content must not leave the apiserver. */
 const NEVER_SYNCED = new Set(['/Secret']);
 
-/** An object as the inventory keeps it: without managedFields and the last-applied copy. */
-export function slim(obj: Record<string, unknown>): Record<string, unknown> {
+/**
+ * An object as the inventory keeps it: with its apiVersion and kind (a list's items carry
+ * neither), without managedFields and the last-applied copy.
+ */
+export function slim(obj: Record<string, unknown>, k: SyncKind): Record<string, unknown> {
   const meta = isObject(obj.metadata) ? { ...obj.metadata } : {};
   delete meta.managedFields;
   if (isObject(meta.annotations)) {
     const { ['kubectl.kubernetes.io/last-applied-configuration']: _, ...rest } = meta.annotations;
     meta.annotations = rest;
   }
-  return { ...obj, metadata: meta };
+  const apiVersion = k.group === '' ? k.version : `${k.group}/${k.version}`;
+  return { ...obj, apiVersion, kind: k.kind, metadata: meta };
 }
 
 const objectKey = (o: Record<string, unknown>): string => {
@@ -112,7 +116,7 @@ export class LiveInventory {
         continue;
       }
       const store: Store = { objects: new Map() };
-      const watch = new ListWatch(this.access, path, this.#sink(store), this.log);
+      const watch = new ListWatch(this.access, path, this.#sink(store, k), this.log);
       this.#followed.set(key, { watch, store });
       await watch.start().catch(() => undefined); // retried in the background
     }
@@ -123,7 +127,7 @@ export class LiveInventory {
     this.#followed.clear();
   }
 
-  #sink(f: Store) {
+  #sink(f: Store, k: SyncKind) {
     const put = (into: Map<string, Record<string, unknown>>, obj: unknown): void => {
       if (!isObject(obj)) return;
       const key = objectKey(obj);
@@ -131,7 +135,7 @@ export class LiveInventory {
         this.#dropped++;
         return;
       }
-      into.set(key, slim(obj));
+      into.set(key, slim(obj, k));
     };
     return {
       replace: (items: readonly unknown[]) => {

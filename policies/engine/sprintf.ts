@@ -5,9 +5,21 @@
  * never as `[object Object]`. opa-wasm's JavaScript sprintf (sprintf-js) is replaced by this.
  */
 
+/** The key of an object that stands for a set (the Gatekeeper templates' sprintf marks sets). */
+export const SET_MARK = '__driftgate_set__';
+
+const markedSet = (v: unknown): unknown[] | undefined => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const keys = Object.keys(v);
+  const items = (v as Record<string, unknown>)[SET_MARK];
+  return keys.length === 1 && Array.isArray(items) ? items : undefined;
+};
+
 /** A value in Rego syntax, as OPA's ast.Value String() writes it (object keys sorted). */
 export function regoText(v: unknown): string {
   if (v === null || v === undefined) return 'null';
+  const set = markedSet(v);
+  if (set) return set.length === 0 ? 'set()' : `{${set.map(regoText).join(', ')}}`;
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(regoText).join(', ')}]`;

@@ -94,6 +94,26 @@ export function unchainBodies(text: string): string {
     .join('\n');
 }
 
+/** The package of the sprintf wrapper templates call (sets marked so they print as sets). */
+export const FORMAT_PACKAGE = `${TEMPLATES_PACKAGE}.driftgate_fmt`;
+
+/**
+ * A set reaches the JavaScript sprintf as a JSON array; marked, it prints as OPA prints a set
+ * (`{"owner"}`), as Gatekeeper's messages show it (see sprintf.ts SET_MARK).
+ */
+export const FORMAT_MODULE = [
+  `package ${FORMAT_PACKAGE}`,
+  '',
+  'import rego.v1',
+  '',
+  'format(f, args) := sprintf(f, [mark(a) | some a in args])',
+  '',
+  'mark(a) := {"__driftgate_set__": [x | some x in a]} if is_set(a)',
+  '',
+  'mark(a) := a if not is_set(a)',
+  '',
+].join('\n');
+
 const CODE_ONLY = /"(?:[^"\\\n]|\\.)*"|`[^`]*`|#.*$/gm;
 
 /**
@@ -122,7 +142,8 @@ export function namespaceModule(
     problems.push(`${where}: only data.lib and data.inventory may be read (Gatekeeper's rule)`);
   return text
     .replace(/^(\s*package\s+)[\w.]+/m, `$1${lib ? `${base}.${pkg}` : base}`)
-    .replace(/\bdata\.lib\b/g, `data.${base}.lib`);
+    .replace(/\bdata\.lib\b/g, `data.${base}.lib`)
+    .replace(/(?<![\w.])sprintf\(/g, `data.${FORMAT_PACKAGE}.format(`);
 }
 
 export interface TemplateSources {
@@ -171,7 +192,9 @@ export async function templateSources(
       return { files: {}, problems, conversion: text.slice(0, 2000) };
     }
   }
-  const files: Record<string, string> = {};
+  const files: Record<string, string> = {
+    [`${TEMPLATES_PACKAGE}/driftgate_fmt.rego`]: FORMAT_MODULE,
+  };
   for (const m of modules) {
     const v1 = m.t.v1 ? m.text : readFileSync(join(conv, m.rel), 'utf8');
     files[`${TEMPLATES_PACKAGE}/${m.rel}`] = namespaceModule(

@@ -1,0 +1,194 @@
+// Gatekeeper ConstraintTemplates and constraints from signed Git, unchanged: the public library's
+// requiredlabels and uniqueingresshost templates (test/fixtures/public/gatekeeper-library) with
+// constraints beside them, synced by the reconciler and enforced by the webhook at kubectl apply
+// with Gatekeeper's messages; data.inventory from the live cluster. Real apiserver, Git, kubectl.
+import t from 'tap';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { DRIFTGATE_NAMESPACE, RECONCILER_USER } from '../support/control-plane.js';
+import { gitOpsFixture } from '../support/e2e.js';
+import { waitFor } from '../support/processes.js';
+import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { toolPath } from '../support/tools.js';
+import { metricValue, registerGitGuard, startTestWebhook } from '../support/webhook.js';
+
+const { dir, cp, git, signer } = await gitOpsFixture(t);
+const library = join(import.meta.dirname, '..', 'fixtures', 'public', 'gatekeeper-library');
+const template = (path: string) => readFileSync(join(library, 'library', path), 'utf8');
+const constraint = (kind: string, name: string, spec: Record<string, unknown>) =>
+  stringify({ apiVersion: 'constraints.gatekeeper.sh/v1beta1', kind, metadata: { name }, spec });
+const ownerLabel = (action: string) =>
+  constraint('K8sRequiredLabels', 'configmaps-need-owner', {
+    enforcementAction: action,
+    match: { kinds: [{ apiGroups: [''], kinds: ['ConfigMap'] }], namespaces: ['team-*'] },
+    parameters: { labels: [{ key: 'owner' }] },
+  });
+const ingress = (namespace: string, name: string, host: string) =>
+  JSON.stringify({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace },
+    spec: {
+      rules: [
+        {
+          host,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'web', port: { number: 80 } } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  }) + '\n';
+
+const repo = await git.createRepo('platform');
+await repo.commit(
+  {
+    'apps/settings.yaml': JSON.stringify({
+      ...JSON.parse(configMap('settings', { mode: 'strict' })),
+      metadata: { name: 'settings', labels: { owner: 'sam' } },
+    }),
+    'policies/templates/requiredlabels.yaml': template('general/requiredlabels/template.yaml'),
+    'policies/templates/uniqueingresshost.yaml': template(
+      'general/uniqueingresshost/template.yaml',
+    ),
+    'policies/constraints/owner.yaml': ownerLabel('deny'),
+    'policies/constraints/unique-hosts.yaml': constraint('K8sUniqueIngressHost', 'unique-hosts', {
+      match: { kinds: [{ apiGroups: ['networking.k8s.io'], kinds: ['Ingress'] }] },
+    }),
+  },
+  { signer },
+);
+const token = join(dir, 'state-token');
+writeFileSync(token, 'feed-t0ken\n');
+const rec = await startTestReconciler(
+  cp,
+  [
+    {
+      name: 'team',
+      repoURL: repo.url,
+      ref: 'main',
+      path: 'apps',
+      policyPath: 'policies',
+      destinationNamespace: 'team-a',
+      createNamespace: true,
+      verification: { mode: 'head', ...trustOf(signer) },
+    },
+  ],
+  { stateTokenFile: token, policies: { opaPath: toolPath('opa'), gate: 'enforce' } },
+);
+t.teardown(() => rec.stop());
+await rec.sync('team');
+
+// No local policies: the templates and constraints come from Git through the reconciler.
+const empty = join(dir, 'no-local-policies');
+mkdirSync(empty);
+const wh = await startTestWebhook(empty, {
+  kubeconfig: cp.kubeconfigs.admin,
+  inventory: { watch: true },
+  gitState: {
+    reconcilerURL: rec.url,
+    tokenFile: token,
+    pollInterval: '500ms',
+    reconciler: {
+      username: RECONCILER_USER,
+      group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
+    },
+    breakGlass: { groups: [], maxDuration: '1h' },
+    governed: { namespaces: [], mode: 'deny' },
+  },
+});
+t.teardown(() => wh.stop());
+await registerGitGuard(cp, wh.url, wh.handle.caBundle(), 'driftgate:sre');
+const alice = (args: string[], input: string) => cp.kubectl(args, { as: 'developer', input });
+const unlabelled = configMap('loose', { a: 'b' });
+
+t.test(
+  'a constraint from signed Git denies at kubectl apply with Gatekeeper’s message',
+  async (t) => {
+    t.match(await rec.status('team'), { syncStatus: 'Synced', policies: { ok: true } });
+    let r = { code: 0, stderr: '' };
+    await waitFor(
+      'the webhook to take the templates from Git',
+      async () => {
+        r = await alice(['apply', '-n', 'team-a', '-f', '-'], unlabelled);
+        return r.code !== 0;
+      },
+      30_000,
+      250,
+    );
+    t.match(
+      r.stderr,
+      'admission webhook "validate.driftgate.io" denied the request: driftgate policy: [configmaps-need-owner] you must provide labels: {"owner"}',
+    );
+    t.not((await cp.kubectl(['get', 'cm', 'loose', '-n', 'team-a'])).code, 0, 'not created');
+    const elsewhere = await alice(['apply', '-n', 'default', '-f', '-'], unlabelled);
+    t.equal(elsewhere.code, 0, `outside the constraint's namespaces: ${elsewhere.stderr}`);
+    t.ok(
+      (metricValue(await wh.metrics(), 'driftgate_policy_violations_total', {
+        policy: 'configmaps-need-owner',
+        action: 'enforce',
+      }) ?? 0) >= 1,
+      'counted like a native policy',
+    );
+  },
+);
+
+t.test('data.inventory: a host a live Ingress routes is refused to another', async (t) => {
+  await cp.kubectl(['create', 'namespace', 'web']);
+  const first = await alice(['apply', '-f', '-'], ingress('web', 'site', 'shop.example.com'));
+  t.equal(first.code, 0, first.stderr);
+  // A server-side dry run reaches admission every time (an unchanged apply would not).
+  const copy = ingress('default', 'copy', 'shop.example.com');
+  await waitFor(
+    'the inventory to hold the live Ingress',
+    async () => (await alice(['create', '--dry-run=server', '-f', '-'], copy)).code !== 0,
+    30_000,
+    250,
+  );
+  const r = await alice(['apply', '-f', '-'], copy);
+  t.not(r.code, 0, 'denied');
+  t.match(
+    r.stderr,
+    '[unique-hosts] ingress host conflicts with an existing ingress <shop.example.com>',
+  );
+  // Its own host is no conflict: an update of the Ingress that routes it is admitted.
+  const again = await cp.kubectl(['label', 'ingress', 'site', '-n', 'web', 'tier=web'], {
+    as: 'developer',
+  });
+  t.equal(again.code, 0, `the Ingress itself may change: ${again.stderr}`);
+  t.ok((metricValue(await wh.metrics(), 'driftgate_webhook_inventory_objects') ?? 0) >= 1);
+});
+
+t.test(
+  'a later commit sets enforcementAction: warn; the denial becomes a warning, no restart',
+  async (t) => {
+    await repo.commit(
+      { 'policies/constraints/owner.yaml': ownerLabel('warn') },
+      {
+        signer,
+        message: 'owner label: warn for now',
+      },
+    );
+    await rec.sync('team');
+    t.match(await rec.status('team'), { policies: { ok: true } });
+    let r = { code: -1, stderr: '' };
+    await waitFor(
+      'the webhook to take the new action',
+      async () => {
+        r = await alice(['apply', '-n', 'team-a', '-f', '-'], unlabelled);
+        return r.code === 0;
+      },
+      30_000,
+      250,
+    );
+    t.match(r.stderr, 'Warning: [configmaps-need-owner] you must provide labels: {"owner"}');
+    t.equal((await cp.kubectl(['get', 'cm', 'loose', '-n', 'team-a'])).code, 0, 'created');
+  },
+);
