@@ -137,12 +137,12 @@ export function namespaceModule(
   if (lib && !pkg.startsWith('lib.') && pkg !== 'lib')
     problems.push(`${where}: a lib's package must start with lib. (found ${pkg})`);
   const code = text.replace(CODE_ONLY, '');
-  const other = /\bdata\b(?!\.(?:lib|inventory)\b)/.exec(code);
+  const other = /(?<![\w.])data\b(?!\.(?:lib|inventory)\b)/.exec(code);
   if (other)
     problems.push(`${where}: only data.lib and data.inventory may be read (Gatekeeper's rule)`);
   return text
     .replace(/^(\s*package\s+)[\w.]+/m, `$1${lib ? `${base}.${pkg}` : base}`)
-    .replace(/\bdata\.lib\b/g, `data.${base}.lib`)
+    .replace(/(?<![\w.])data\.lib\b/g, `data.${base}.lib`)
     .replace(/(?<![\w.])sprintf\(/g, `data.${FORMAT_PACKAGE}.format(`);
 }
 

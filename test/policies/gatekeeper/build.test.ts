@@ -1,0 +1,112 @@
+import t from 'tap';
+import { stringify } from 'yaml';
+import { BundleStore } from '../../../policies/engine/store.js';
+import { GOOD_POLICY, policyDir } from '../../support/policy-dirs.js';
+import { toolPath } from '../../support/tools.js';
+
+const opaPath = toolPath('opa');
+const template = (rego: string) =>
+  stringify({
+    apiVersion: 'templates.gatekeeper.sh/v1',
+    kind: 'ConstraintTemplate',
+    metadata: { name: 'k8snodebug' },
+    spec: {
+      crd: { spec: { names: { kind: 'K8sNoDebug' } } },
+      targets: [{ target: 'admission.k8s.gatekeeper.sh', rego }],
+    },
+  });
+const NO_DEBUG = `package k8snodebug
+
+violation[{"msg": msg}] {
+  input.review.object.data.debug == input.parameters.value
+  msg := sprintf("debug is %v", [input.parameters.value])
+}
+`;
+const constraint = stringify({
+  apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+  kind: 'K8sNoDebug',
+  metadata: { name: 'no-debug' },
+  spec: { parameters: { value: 'on' } },
+});
+const suite = (want: string) =>
+  stringify({
+    kind: 'Suite',
+    apiVersion: 'test.gatekeeper.sh/v1alpha1',
+    tests: [
+      {
+        name: 'no-debug',
+        template: 'template.yaml',
+        constraint: 'samples/constraint.yaml',
+        cases: [
+          { name: 'debug-on', object: 'samples/cm.yaml', assertions: [{ violations: want }] },
+        ],
+      },
+    ],
+  });
+const files = (want: string) => ({
+  'gk/template.yaml': template(NO_DEBUG),
+  'gk/constraint.yaml': constraint,
+  'gk/suite.yaml': suite(want),
+  'gk/samples/constraint.yaml': constraint,
+  'gk/samples/cm.yaml': stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'x' },
+    data: { debug: 'on' },
+  }),
+});
+
+t.test(
+  "a template's suite runs before it goes live; a failing one keeps the last good",
+  async (t) => {
+    const p = policyDir({ ...GOOD_POLICY, ...files('yes') });
+    t.teardown(p.cleanup);
+    const store = new BundleStore({ opaPath });
+    const first = await store.reload(p.dir);
+    t.match(first, { ok: true, policies: 2 }, 'the native policy and the live constraint');
+    t.same(
+      store.current?.policies.map((x) => x.id),
+      ['demo/no_forbidden', 'no-debug'],
+      'the suite’s own constraint file is test material, not a policy',
+    );
+    const [, gk] =
+      store.current?.evaluate({
+        request: { operation: 'CREATE', object: { kind: 'ConfigMap', data: { debug: 'on' } } },
+      }) ?? [];
+    t.same(gk?.ok && gk.result.deny, ['debug is on']);
+    p.write(files('no'));
+    const second = await store.reload(p.dir);
+    t.equal(second.ok, false);
+    t.match(second, {
+      error: {
+        stage: 'test',
+        message: /gk\/suite\.yaml no-debug\/debug-on: got 1 violations but want none/,
+      },
+      kept: first.ok ? first.revision : '',
+    });
+  },
+);
+
+t.test(
+  'a template that reads other data, or whose v0 cannot be converted, is refused',
+  async (t) => {
+    const reads = policyDir({
+      't.yaml': template('package k8snodebug\n\nviolation[{"msg": "x"}] { data.parameters.x }\n'),
+    });
+    t.teardown(reads.cleanup);
+    const r1 = await new BundleStore({ opaPath }).reload(reads.dir);
+    t.match(r1, {
+      ok: false,
+      error: {
+        stage: 'layout',
+        message: /t\.yaml: only data\.lib and data\.inventory may be read/,
+      },
+    });
+    const broken = policyDir({
+      't.yaml': template('package k8snodebug\n\nviolation[{"msg": msg}] {\n'),
+    });
+    t.teardown(broken.cleanup);
+    const r2 = await new BundleStore({ opaPath }).reload(broken.dir);
+    t.match(r2, { ok: false, error: { stage: 'compile', message: /opa fmt --v0-v1: .*t\.yaml/s } });
+  },
+);
