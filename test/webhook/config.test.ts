@@ -178,3 +178,40 @@ t.test('gitState: defaults, and every problem listed', async (t) => {
     'gitState.tokenFile must be a non-empty string',
   ]);
 });
+
+t.test(
+  "inventory: Gatekeeper's data.inventory, off by default; kinds as group/version/Kind",
+  async (t) => {
+    t.same(parseWebhookConfig({}).inventory, { watch: false, sync: [], maxObjects: 20_000 });
+    t.same(
+      parseWebhookConfig({
+        inventory: {
+          watch: true,
+          sync: ['v1/Service', 'networking.k8s.io/v1/Ingress'],
+          maxObjects: 5,
+        },
+      }).inventory,
+      {
+        watch: true,
+        sync: [
+          { group: '', version: 'v1', kind: 'Service' },
+          { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' },
+        ],
+        maxObjects: 5,
+      },
+    );
+    const err = (() => {
+      try {
+        parseWebhookConfig({ inventory: { sync: ['services', 'a/b/c/D'], colour: 1 } });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      return undefined;
+    })();
+    t.same(err?.problems, [
+      'unknown key inventory.colour',
+      'inventory.sync: services must be group/version/Kind (core group: v1/Kind)',
+      'inventory.sync: a/b/c/D must be group/version/Kind (core group: v1/Kind)',
+    ]);
+  },
+);
