@@ -169,15 +169,27 @@ t.test(
       (one(docs, 'ClusterRole', 'driftgate-webhook') as unknown as { rules: unknown[] }).rules,
       [
         { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['list', 'watch'] },
+        // Gatekeeper's data.inventory: the kinds webhook.inventory.rules names, read-only.
+        { apiGroups: [''], resources: ['namespaces', 'services'], verbs: ['list', 'watch'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['list', 'watch'] },
         {
           apiGroups: ['authorization.k8s.io'],
           resources: ['subjectaccessreviews'],
           verbs: ['create'],
         },
       ],
-      'the webhook may only read Ingresses and ask access reviews',
+      'the webhook may only read Ingresses, the inventory kinds, and ask access reviews',
     );
-    const noWatch = await render(['webhook.watchIngresses=false', 'webhook.guardGitSources=false']);
+    t.strictSame(
+      (whCfg as { inventory: unknown }).inventory,
+      { watch: true, sync: [], maxObjects: 20000 },
+      "the webhook's inventory config",
+    );
+    const noWatch = await render([
+      'webhook.watchIngresses=false',
+      'webhook.guardGitSources=false',
+      'webhook.inventory.enabled=false',
+    ]);
     t.match(one(noWatch, 'Deployment', 'driftgate-webhook'), {
       spec: { template: { spec: { automountServiceAccountToken: false } } },
     });
