@@ -3,6 +3,7 @@ import type { IngressInventory } from './ingress-inventory.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { findings } from '../policies/engine/findings.js';
 import { objectInput } from '../policies/engine/findings.js';
+import { emptyInventory, inventoryOf } from '../policies/engine/gatekeeper/inventory.js';
 import { apiErrorMessage, type Cluster } from './cluster.js';
 import { SOURCE_LABEL } from './cluster.js';
 
@@ -60,47 +61,56 @@ export async function runAudit(
   let scanned = 0;
   await o.ingresses?.refresh();
   const inventories = o.ingresses?.forAudit() ?? [];
+  // Every kind listed first: the audited objects are also Gatekeeper's data.inventory (as its
+  // audit reads the synced cluster), set for one synchronous pass and cleared after it.
+  const listed: { kind: string; items: Record<string, unknown>[] }[] = [];
   for (const k of o.kinds) {
     const [apiVersion, kind] = split(k);
-    let items;
     try {
-      items = await cluster.list(apiVersion, kind);
+      listed.push({ kind, items: await cluster.list(apiVersion, kind) });
     } catch (err) {
       errors.push(`${k}: ${apiErrorMessage(err)}`);
-      continue;
     }
-    for (const obj of items) {
-      const meta = (obj.metadata ?? {}) as {
-        name?: string;
-        namespace?: string;
-        labels?: Record<string, string>;
-      };
-      if (meta.namespace && o.skipNamespaces.has(meta.namespace)) continue;
-      scanned++;
-      const source = meta.labels?.[SOURCE_LABEL];
-      const found = findings(
-        bundle.evaluate(
-          objectInput(
-            obj,
-            { username: o.identity },
-            { managed: source !== undefined, audit: true, ...hostContext(obj, inventories) },
+  }
+  const templates = (bundle.built.templates?.length ?? 0) > 0;
+  if (templates) bundle.setInventory(inventoryOf(listed.flatMap((l) => l.items)));
+  try {
+    for (const { kind, items } of listed) {
+      for (const obj of items) {
+        const meta = (obj.metadata ?? {}) as {
+          name?: string;
+          namespace?: string;
+          labels?: Record<string, string>;
+        };
+        if (meta.namespace && o.skipNamespaces.has(meta.namespace)) continue;
+        scanned++;
+        const source = meta.labels?.[SOURCE_LABEL];
+        const found = findings(
+          bundle.evaluate(
+            objectInput(
+              obj,
+              { username: o.identity },
+              { managed: source !== undefined, audit: true, ...hostContext(obj, inventories) },
+            ),
           ),
-        ),
-        obj,
-      );
-      for (const f of found) {
-        const key = `${f.policy}|${f.action}`;
-        const t = totals.get(key) ?? { policy: f.policy, action: f.action, count: 0 };
-        t.count++;
-        totals.set(key, t);
-        if (violations.length < MAX_REPORTED)
-          violations.push({
-            object: `${kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`,
-            ...f,
-            ...(source ? { source } : {}),
-          });
+          obj,
+        );
+        for (const f of found) {
+          const key = `${f.policy}|${f.action}`;
+          const t = totals.get(key) ?? { policy: f.policy, action: f.action, count: 0 };
+          t.count++;
+          totals.set(key, t);
+          if (violations.length < MAX_REPORTED)
+            violations.push({
+              object: `${kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`,
+              ...f,
+              ...(source ? { source } : {}),
+            });
+        }
       }
     }
+  } finally {
+    if (templates) bundle.setInventory(emptyInventory());
   }
   const all = [...totals.values()].sort((a, b) => a.policy.localeCompare(b.policy));
   const count = all.reduce((n, t) => n + t.count, 0);

@@ -47,6 +47,14 @@ const ingress = (namespace: string, name: string, host: string) =>
     },
   }) + '\n';
 
+// Before driftgate: two Ingresses that already share a host (for the audit).
+await cp.kubectl(['create', 'namespace', 'legacy']);
+for (const name of ['a', 'b']) {
+  const r = await cp.kubectl(['apply', '-f', '-'], {
+    input: ingress('legacy', name, 'old.example.com'),
+  });
+  if (r.code !== 0) throw new Error(r.stderr);
+}
 const repo = await git.createRepo('platform');
 await repo.commit(
   {
@@ -81,7 +89,14 @@ const rec = await startTestReconciler(
       verification: { mode: 'head', ...trustOf(signer) },
     },
   ],
-  { stateTokenFile: token, policies: { opaPath: toolPath('opa'), gate: 'enforce' } },
+  {
+    stateTokenFile: token,
+    policies: {
+      opaPath: toolPath('opa'),
+      gate: 'enforce',
+      audit: { kinds: ['networking.k8s.io/v1/Ingress'] },
+    },
+  },
 );
 t.teardown(() => rec.stop());
 await rec.sync('team');
@@ -164,6 +179,30 @@ t.test('data.inventory: a host a live Ingress routes is refused to another', asy
   });
   t.equal(again.code, 0, `the Ingress itself may change: ${again.stderr}`);
   t.ok((metricValue(await wh.metrics(), 'driftgate_webhook_inventory_objects') ?? 0) >= 1);
+});
+
+t.test("the audit: Gatekeeper's data.inventory is the audited cluster", async (t) => {
+  const audit = (await (await rec.control('/audit')).json()) as {
+    violations: { object: string; policy: string; action: string; message: string }[];
+  };
+  t.strictSame(
+    audit.violations
+      .filter((v) => v.policy === 'unique-hosts')
+      .map((v) => [v.object, v.action, v.message])
+      .sort(),
+    [
+      [
+        'Ingress legacy/a',
+        'enforce',
+        'ingress host conflicts with an existing ingress <old.example.com>',
+      ],
+      [
+        'Ingress legacy/b',
+        'enforce',
+        'ingress host conflicts with an existing ingress <old.example.com>',
+      ],
+    ],
+  );
 });
 
 t.test(
