@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isObject } from '../../../core/object.js';
 import type { PolicyBundle } from '../bundle.js';
@@ -29,10 +29,29 @@ interface Assertion {
 
 const MAX_FILE = 1024 * 1024;
 
+/** Suites run at most this many cases, and stop starting cases after this long. */
+export const MAX_CASES = 5_000;
+export const SUITES_BUDGET_MS = 60_000;
+
+/**
+ * The file a suite names, resolved from the suite's folder and confined to the tree: a path
+ * from Git never reads outside it (`../`, absolute paths and symlinks out are refused).
+ */
+export function inTree(root: string, dir: string, rel: unknown): string {
+  if (typeof rel !== 'string' || rel === '')
+    throw new Error('a suite names a file by an empty path');
+  const base = realpathSync(root);
+  const full = resolve(dir, rel);
+  const real = existsSync(full) ? realpathSync(full) : full;
+  if (real !== base && !real.startsWith(base + sep))
+    throw new Error(`${rel} is outside the policy tree`);
+  return full;
+}
+
 function readDocs(path: string): Record<string, unknown>[] {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  if (statSync(path).size > MAX_FILE) throw new Error(`${path} is larger than ${MAX_FILE} bytes`);
   const text = readFileSync(path, 'utf8');
-  if (text.length > MAX_FILE) throw new Error(`${path} is larger than ${MAX_FILE} bytes`);
   return parseAllDocuments(text)
     .map((d) => {
       if (d.errors.length > 0) throw new Error(`${path}: ${firstLine(d.errors[0]?.message)}`);
@@ -112,11 +131,11 @@ function testSubjects(
   t: SuiteTest,
   bundle: PolicyBundle | undefined,
 ): { bundle: PolicyBundle; template: string; constraint: GkConstraint } {
-  const templateFile = relative(root, normalize(join(dir, t.template ?? '')));
+  const templateFile = relative(root, inTree(root, dir, t.template));
   const template = bundle?.built.templates?.find((x) => x.file === templateFile);
   if (!bundle || !template)
     throw new Error(`template ${t.template} is not among the built templates`);
-  const constraintFile = normalize(join(dir, t.constraint ?? ''));
+  const constraintFile = inTree(root, dir, t.constraint);
   const problems: string[] = [];
   const texts = {
     [templateFile]: readFileSync(join(root, templateFile), 'utf8'),
@@ -132,13 +151,14 @@ function testSubjects(
 /** Run one case: match, evaluate the template with Gatekeeper's input, check the assertions. */
 function runCase(
   bundle: PolicyBundle,
+  root: string,
   dir: string,
   template: string,
   constraint: GkConstraint,
   c: NonNullable<SuiteTest['cases']>[number],
 ): string | undefined {
-  const review = caseReview(join(dir, c.object ?? ''));
-  const inventory = inventoryOf((c.inventory ?? []).flatMap((f) => readDocs(join(dir, f))));
+  const review = caseReview(inTree(root, dir, c.object));
+  const inventory = inventoryOf((c.inventory ?? []).flatMap((f) => readDocs(inTree(root, dir, f))));
   const namespace = typeof review.namespace === 'string' ? review.namespace : '';
   const target = requestTarget(review, namespaceLabels(inventory, namespace));
   let messages: string[] = [];
@@ -158,51 +178,101 @@ function runCase(
     : undefined;
 }
 
+/** What suites may still spend: cases, and a deadline (ms since the epoch). */
+export interface SuiteBudget {
+  cases: number;
+  readonly deadline: number;
+}
+
+const newBudget = (): SuiteBudget => ({
+  cases: MAX_CASES,
+  deadline: Date.now() + SUITES_BUDGET_MS,
+});
+
+interface TestRun {
+  readonly root: string;
+  readonly dir: string;
+  readonly bundle: PolicyBundle | undefined;
+  readonly unsupported: ReadonlyMap<string, string>;
+  readonly budget: SuiteBudget;
+  readonly result: (test: string, name: string, r: Partial<CaseResult>) => void;
+}
+
+/** One test of a suite: every case, or each one's reason when the test cannot run. */
+function runTest(run: TestRun, t: SuiteTest): void {
+  const { root, dir, budget } = run;
+  const test = t.name ?? '';
+  const cases = t.cases ?? [];
+  const all = (r: Partial<CaseResult>): void => {
+    for (const c of cases) run.result(test, c.name ?? '', r);
+  };
+  if (t.skip) return all({ skipped: true });
+  const why = run.unsupported.get(relative(root, resolve(dir, String(t.template ?? ''))));
+  if (why !== undefined) return all({ ok: false, unsupported: why });
+  let subjects: ReturnType<typeof testSubjects>;
+  try {
+    subjects = testSubjects(root, dir, t, run.bundle);
+  } catch (err) {
+    return all({ ok: false, message: (err as Error).message });
+  }
+  for (const c of cases) {
+    const name = c.name ?? '';
+    if (c.skip) {
+      run.result(test, name, { skipped: true });
+      continue;
+    }
+    if (budget.cases-- <= 0 || Date.now() > budget.deadline) {
+      const limits = `${MAX_CASES} cases, ${SUITES_BUDGET_MS / 1000} s`;
+      run.result(test, name, {
+        ok: false,
+        message: `not run: the suites' budget (${limits}) is spent`,
+      });
+      continue;
+    }
+    try {
+      const message = runCase(
+        subjects.bundle,
+        root,
+        dir,
+        subjects.template,
+        subjects.constraint,
+        c,
+      );
+      run.result(test, name, message ? { ok: false, message } : {});
+    } catch (err) {
+      run.result(test, name, { ok: false, message: (err as Error).message });
+    }
+  }
+}
+
 /** Every case of one suite file; a test whose template or constraint cannot be read fails whole. */
 export function runSuite(
   root: string,
   file: string,
   bundle: PolicyBundle | undefined,
   unsupported: ReadonlyMap<string, string> = new Map(),
+  budget: SuiteBudget = newBudget(),
 ): CaseResult[] {
-  const dir = dirname(join(root, file));
   const out: CaseResult[] = [];
-  for (const suite of readDocs(join(root, file)).filter((d) => d.kind === 'Suite')) {
-    for (const t of (Array.isArray(suite.tests) ? suite.tests : []) as SuiteTest[]) {
-      const test = t.name ?? '';
-      const cases = t.cases ?? [];
-      const result = (name: string, r: Partial<CaseResult>): void =>
-        void out.push({ suite: file, test, case: name, ok: true, ...r });
-      if (t.skip) {
-        for (const c of cases) result(c.name ?? '', { skipped: true });
-        continue;
-      }
-      const why = unsupported.get(relative(root, normalize(join(dir, t.template ?? ''))));
-      if (why !== undefined) {
-        for (const c of cases) result(c.name ?? '', { ok: false, unsupported: why });
-        continue;
-      }
-      let subjects: ReturnType<typeof testSubjects>;
-      try {
-        subjects = testSubjects(root, dir, t, bundle);
-      } catch (err) {
-        for (const c of cases) result(c.name ?? '', { ok: false, message: (err as Error).message });
-        continue;
-      }
-      for (const c of cases) {
-        if (c.skip) {
-          result(c.name ?? '', { skipped: true });
-          continue;
-        }
-        try {
-          const message = runCase(subjects.bundle, dir, subjects.template, subjects.constraint, c);
-          result(c.name ?? '', message ? { ok: false, message } : {});
-        } catch (err) {
-          result(c.name ?? '', { ok: false, message: (err as Error).message });
-        }
-      }
-    }
+  const result = (test: string, name: string, r: Partial<CaseResult>): void =>
+    void out.push({ suite: file, test, case: name, ok: true, ...r });
+  let docs: Record<string, unknown>[];
+  try {
+    docs = readDocs(join(root, file));
+  } catch (err) {
+    result('', '', { ok: false, message: (err as Error).message });
+    return out;
   }
+  const run: TestRun = {
+    root,
+    dir: dirname(join(root, file)),
+    bundle,
+    unsupported,
+    budget,
+    result,
+  };
+  for (const suite of docs.filter((d) => d.kind === 'Suite'))
+    for (const t of (Array.isArray(suite.tests) ? suite.tests : []) as SuiteTest[]) runTest(run, t);
   return out;
 }
 
@@ -212,5 +282,8 @@ export function runSuite(
  */
 export function suiteFailures(root: string, bundle: PolicyBundle): CaseResult[] {
   const suites = (readdirSync(root, { recursive: true }) as string[]).filter(isSuiteFile).sort();
-  return suites.flatMap((s) => runSuite(root, s, bundle)).filter((r) => !r.ok && !r.skipped);
+  const budget = newBudget();
+  return suites
+    .flatMap((s) => runSuite(root, s, bundle, new Map(), budget))
+    .filter((r) => !r.ok && !r.skipped);
 }

@@ -4,7 +4,13 @@ import { parseAllDocuments } from 'yaml';
 import { isObject } from '../../../core/object.js';
 import type { PolicyMeta } from '../discover.js';
 import { constraintPolicies } from './compile.js';
-import { isGatekeeperFile, isSuiteFile, readGatekeeperObjects, type GkObjects } from './objects.js';
+import {
+  firstLine,
+  isGatekeeperFile,
+  isSuiteFile,
+  readGatekeeperObjects,
+  type GkObjects,
+} from './objects.js';
 
 /** A YAML file larger than this is not read for Gatekeeper objects (and said so). */
 export const MAX_GATEKEEPER_FILE = 1024 * 1024;
@@ -36,7 +42,7 @@ export interface GatekeeperTree {
  * The files gator-style suites under `root` name as test material (their constraints, objects
  * and inventories): what a suite tests with is never live. Relative paths.
  */
-export function suiteFixtures(root: string): Set<string> {
+export function suiteFixtures(root: string, problems: string[]): Set<string> {
   const out = new Set<string>();
   const suites = (readdirSync(root, { recursive: true }) as string[]).filter(isSuiteFile);
   for (const s of suites) {
@@ -44,14 +50,18 @@ export function suiteFixtures(root: string): Set<string> {
     const rel = (p: unknown): void => {
       if (typeof p === 'string') out.add(relative(root, normalize(join(dir, p))));
     };
-    let docs: unknown[];
-    try {
-      docs = parseAllDocuments(readFileSync(join(root, s), 'utf8')).map((d) =>
-        d.toJS({ maxAliasCount: 50 }),
-      );
-    } catch {
-      continue; // the suite run reports it
+    if (statSync(join(root, s)).size > MAX_GATEKEEPER_FILE) {
+      problems.push(`${s}: larger than ${MAX_GATEKEEPER_FILE} bytes, not read`);
+      continue;
     }
+    const parsed = parseAllDocuments(readFileSync(join(root, s), 'utf8'));
+    const broken = parsed.find((d) => d.errors.length > 0);
+    if (broken) {
+      // Unread, its fixtures could pass for live constraints: the tree is refused instead.
+      problems.push(`${s}: not valid YAML: ${firstLine(broken.errors[0]?.message)}`);
+      continue;
+    }
+    const docs = parsed.map((d) => d.toJS({ maxAliasCount: 50 }) as unknown);
     for (const d of docs.filter(isObject)) {
       for (const t of Array.isArray(d.tests) ? d.tests.filter(isObject) : []) {
         rel(t.constraint);
@@ -71,7 +81,7 @@ export function suiteFixtures(root: string): Set<string> {
  */
 export function readGatekeeperTree(root: string): GatekeeperTree {
   const problems: string[] = [];
-  const fixtures = suiteFixtures(root);
+  const fixtures = suiteFixtures(root, problems);
   const files = gatekeeperFiles(root).filter((f) => !fixtures.has(f));
   const texts: Record<string, string> = {};
   for (const f of files) {

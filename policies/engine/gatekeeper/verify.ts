@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildBundle, PolicyBuildError } from '../build.js';
 import { loadBundle, type PolicyBundle } from '../bundle.js';
 import { readGatekeeperObjects } from './objects.js';
-import { isSuiteFile, runSuite, type CaseResult } from './suite.js';
+import { isSuiteFile, MAX_CASES, runSuite, SUITES_BUDGET_MS, type CaseResult } from './suite.js';
 import { gatekeeperFiles } from './tree.js';
 
 export interface VerifyReport {
@@ -77,6 +77,7 @@ export async function verifySuites(root: string, o: VerifyOptions): Promise<Veri
   const suites = (readdirSync(root, { recursive: true }) as string[])
     .filter((f) => isSuiteFile(f))
     .sort();
-  const results = suites.flatMap((s) => runSuite(root, s, bundle, unsupported));
+  const budget = { cases: MAX_CASES, deadline: Date.now() + SUITES_BUDGET_MS };
+  const results = suites.flatMap((s) => runSuite(root, s, bundle, unsupported, budget));
   return { results, unsupported };
 }

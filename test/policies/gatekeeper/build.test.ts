@@ -110,3 +110,48 @@ t.test(
     t.match(r2, { ok: false, error: { stage: 'compile', message: /opa fmt --v0-v1: .*t\.yaml/s } });
   },
 );
+
+t.test(
+  'a suite from Git reads nothing outside the tree, and a broken one refuses the commit',
+  async (t) => {
+    const escape = stringify({
+      kind: 'Suite',
+      apiVersion: 'test.gatekeeper.sh/v1alpha1',
+      tests: [
+        {
+          name: 'peek',
+          template: 'template.yaml',
+          constraint: 'samples/constraint.yaml',
+          cases: [
+            {
+              name: 'up',
+              object: '../../../../../../../../etc/hostname',
+              assertions: [{ violations: 'no' }],
+            },
+            { name: 'abs', object: '/etc/hostname', assertions: [{ violations: 'no' }] },
+          ],
+        },
+      ],
+    });
+    const p = policyDir({ ...files('yes'), 'gk/suite.yaml': escape });
+    t.teardown(p.cleanup);
+    const r = await new BundleStore({ opaPath }).reload(p.dir);
+    t.match(r, {
+      ok: false,
+      error: {
+        stage: 'test',
+        message:
+          'gk/suite.yaml peek/up: ../../../../../../../../etc/hostname is outside the policy tree; gk/suite.yaml peek/abs: /etc/hostname is outside the policy tree',
+      },
+    });
+    p.write({ 'gk/suite.yaml': 'tests: [unclosed\n' });
+    const broken = await new BundleStore({ opaPath }).reload(p.dir);
+    t.match(broken, {
+      ok: false,
+      error: {
+        stage: 'layout',
+        message: /^policy layout failed: gk\/suite\.yaml: not valid YAML: /,
+      },
+    });
+  },
+);
