@@ -4,7 +4,15 @@
 // driftgate is timed cold (--no-cache: opa test + opa build every time, as before the cache)
 // and warm (the built bundle remembered by content, as every check after the first).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverPolicies } from '../policies/engine/discover.js';
@@ -46,7 +54,9 @@ for (const p of policies) {
     }
   }
 }
-const gatorCases = readdirSync(suites, { recursive: true }).filter((f) => /samples\/.*\.yaml$/.test(String(f))).length;
+const gatorCases = readdirSync(suites, { recursive: true }).filter((f) =>
+  /samples\/.*\.yaml$/.test(String(f)),
+).length;
 
 const cli = join(root, 'dist', 'cli', 'main.js');
 const opa = toolPath('opa');

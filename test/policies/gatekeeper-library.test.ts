@@ -32,12 +32,12 @@ function gatorVerdicts(out: string): Map<string, boolean> {
   let pending: [string, boolean][] = [];
   for (const line of out.split('\n')) {
     const run = /^=== RUN\s+(\S+)/.exec(line);
-    if (run) test = run[1]!;
+    if (run?.[1]) test = run[1];
     const done = /^ {4}--- (PASS|FAIL): (\S+)/.exec(line);
     if (done) pending.push([`${test}/${done[2]}`, done[1] === 'PASS']);
-    const suite = /^(ok|FAIL)\s+(\S+suite\.yaml)/.exec(line);
-    if (suite) {
-      const file = suite[2]!.slice(suite[2]!.lastIndexOf('/library/') + '/library/'.length);
+    const path = /^(?:ok|FAIL)\s+(\S+suite\.yaml)/.exec(line)?.[1];
+    if (path) {
+      const file = path.slice(path.lastIndexOf('/library/') + '/library/'.length);
       for (const [name, ok] of pending) verdicts.set(`${file} ${name}`, ok);
       pending = [];
     }

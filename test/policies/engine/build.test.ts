@@ -78,16 +78,21 @@ t.test('a builtin the wasm runtime lacks is refused at build, naming it', async 
   t.match(err.message, /undefined function http\.send/);
 });
 
-t.test('sprintf prints like OPA: %q quotes, %v writes lists and objects in Rego syntax', async (t) => {
-  const p = policyDir({
-    'demo/fmt/policy.rego':
-      'package driftgate.demo.fmt\n\nimport rego.v1\n\ndeny contains sprintf("%q must have %v; %v; %d of %s", ["x", input.request.object.want, {"b": 1, "a": ["y"]}, 3, "z"]) if true\n',
-  });
-  t.teardown(p.cleanup);
-  const bundle = await loadBundle(await buildBundle(p.dir, { opaPath }));
-  const [o] = bundle.evaluate({ request: { object: { want: ['owner', 'team'] } } });
-  t.same(o?.ok && o.result.deny, ['"x" must have ["owner", "team"]; {"a": ["y"], "b": 1}; 3 of z']);
-});
+t.test(
+  'sprintf prints like OPA: %q quotes, %v writes lists and objects in Rego syntax',
+  async (t) => {
+    const p = policyDir({
+      'demo/fmt/policy.rego':
+        'package driftgate.demo.fmt\n\nimport rego.v1\n\ndeny contains sprintf("%q must have %v; %v; %d of %s", ["x", input.request.object.want, {"b": 1, "a": ["y"]}, 3, "z"]) if true\n',
+    });
+    t.teardown(p.cleanup);
+    const bundle = await loadBundle(await buildBundle(p.dir, { opaPath }));
+    const [o] = bundle.evaluate({ request: { object: { want: ['owner', 'team'] } } });
+    t.same(o?.ok && o.result.deny, [
+      '"x" must have ["owner", "team"]; {"a": ["y"], "b": 1}; 3 of z',
+    ]);
+  },
+);
 
 t.test('layout problems are listed together', async (t) => {
   const err = await refused(t, {
