@@ -1,10 +1,6 @@
 import type { Logger } from 'pino';
-import {
-  wellFormedJson,
-  type PolicyBundle,
-  type PolicyOutcome,
-} from '../policies/engine/bundle.js';
-import { inScope, requestTarget } from '../policies/engine/scope.js';
+import { wellFormedJson, type PolicyBundle } from '../policies/engine/bundle.js';
+import { inScope, requestTarget, selectsNamespaces } from '../policies/engine/scope.js';
 import { decide, existingViolations, type Endpoint } from './decide.js';
 import { isObject } from '../core/object.js';
 import { hostContext, type IngressRef } from '../core/ingress-hosts.js';
@@ -170,7 +166,12 @@ export async function handleRequest(
       : errored(request.uid, `driftgate: ${why}; refused (failurePolicy Fail), retry later`);
   }
   // Policies scoped away from this object do not speak (the same scope the gate and audit use).
-  const target = requestTarget(request, namespaceLabelsFor(request, answer, deps));
+  const ns = request.namespace;
+  const labels =
+    ns && deps.namespaceLabels && selectsNamespaces(answer.outcomes)
+      ? deps.namespaceLabels(ns)
+      : undefined;
+  const target = requestTarget(request, labels);
   const outcomes = answer.outcomes.filter((o) => inScope(o.policy, target));
   let d = decide({ endpoint, outcomes });
   let existing: Set<string> | undefined;
@@ -231,18 +232,6 @@ export async function handleRequest(
     'admission decision',
   );
   return denied(request.uid, `driftgate policy: ${d.message}`, d.warnings);
-}
-
-/** The labels of the request's namespace, looked up only when a constraint selects by them. */
-function namespaceLabelsFor(
-  request: AdmissionRequest,
-  answer: { readonly outcomes: readonly PolicyOutcome[] },
-  deps: HandlerDeps,
-): Readonly<Record<string, string>> | undefined {
-  const ns = request.namespace;
-  if (!ns || !deps.namespaceLabels) return undefined;
-  const selects = answer.outcomes.some((o) => o.policy.gatekeeper?.match?.namespaceSelector);
-  return selects ? deps.namespaceLabels(ns) : undefined;
 }
 
 /** Metrics, audit log and the deny or warning for a Git verdict. */

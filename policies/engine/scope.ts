@@ -118,3 +118,8 @@ export function requestTarget(
       : undefined;
   return { ...main, ...(old ? { old } : {}), ...(namespaceLabels ? { namespaceLabels } : {}) };
 }
+
+/** Whether any of these policies selects by namespace labels (worth looking them up). */
+export const selectsNamespaces = (
+  outcomes: readonly { readonly policy: { readonly gatekeeper?: { readonly match?: GkMatch } } }[],
+): boolean => outcomes.some((o) => o.policy.gatekeeper?.match?.namespaceSelector !== undefined);
