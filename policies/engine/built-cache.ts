@@ -14,6 +14,9 @@ export function hashFiles(h: Hash, root: string, files: readonly string[]): Hash
   return h;
 }
 
+/** Changes whenever driftgate compiles the same sources differently. */
+export const BUILD_FORMAT = 'gatekeeper-1';
+
 /**
  * Built bundles remembered by content (`driftgate check`): the same Rego files, the same policy
  * metadata (actions, scopes, parameters) and the same opa binary build the same tested wasm, so
@@ -31,7 +34,8 @@ export function builtKey(
       .update('\0')
       .update(readFileSync(join(root, f)))
       .update('\0');
-  h.update(JSON.stringify(policies)).update('\0').update(opaPath);
+  // The format of what driftgate compiles (entry module, Gatekeeper wrappers): a new one rebuilds.
+  h.update(JSON.stringify(policies)).update('\0').update(BUILD_FORMAT).update('\0').update(opaPath);
   try {
     const s = statSync(opaPath);
     h.update(`\0${s.size}\0${s.mtimeMs}`);
@@ -61,7 +65,11 @@ export function writeBuilt(dir: string, key: string, built: BuiltBundle): void {
   writeFileSync(join(dir, `${key}.wasm${tmp}`), built.wasm);
   writeFileSync(
     join(dir, `${key}.json${tmp}`),
-    JSON.stringify({ revision: built.revision, policies: built.policies }),
+    JSON.stringify({
+      revision: built.revision,
+      policies: built.policies,
+      ...(built.templates ? { templates: built.templates } : {}),
+    }),
   );
   renameSync(join(dir, `${key}.wasm${tmp}`), join(dir, `${key}.wasm`));
   renameSync(join(dir, `${key}.json${tmp}`), join(dir, `${key}.json`));

@@ -46,3 +46,41 @@ t.test('the key covers the Rego, the metadata and the opa binary', async (t) => 
   p.write({ 'demo/no_forbidden/extra.rego': 'package driftgate.demo.no_forbidden\n' });
   t.not(key(), withParams);
 });
+
+t.test(
+  'a remembered bundle keeps its Gatekeeper templates (their suites run from them)',
+  async (t) => {
+    const template = [
+      'apiVersion: templates.gatekeeper.sh/v1',
+      'kind: ConstraintTemplate',
+      'metadata: { name: k8sx }',
+      'spec:',
+      '  crd: { spec: { names: { kind: K8sX } } }',
+      '  targets:',
+      '    - target: admission.k8s.gatekeeper.sh',
+      '      rego: |',
+      '        package k8sx',
+      '        violation[{"msg": "x"}] { input.review.object.x }',
+      '',
+    ].join('\n');
+    const p = policyDir({ 'x/template.yaml': template });
+    const cache = mkdtempSync(join(tmpdir(), 'dg-built-'));
+    t.teardown(() => {
+      p.cleanup();
+      rmSync(cache, { recursive: true, force: true });
+    });
+    const first = await buildBundle(p.dir, { opaPath, builtCacheDir: cache });
+    t.strictSame(first.templates, [
+      { name: 'k8sx', kind: 'K8sX', file: 'x/template.yaml', sync: [] },
+    ]);
+    const again = await buildBundle(p.dir, { opaPath, builtCacheDir: cache, timeoutMs: 1 });
+    t.strictSame(again.templates, first.templates);
+    p.write({
+      'x/template.yaml': template.replace('input.review.object.x', 'input.review.object.y'),
+    });
+    await t.rejects(
+      buildBundle(p.dir, { opaPath, builtCacheDir: cache, timeoutMs: 1 }),
+      'a changed template is a different bundle',
+    );
+  },
+);
