@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { regoFiles } from './discover.js';
+import { gatekeeperFiles } from './gatekeeper/tree.js';
 
 /**
  * Whether a file belongs to a policy tree: Rego, and YAML (each policy's policy.yaml, the tree's
@@ -11,12 +12,13 @@ export const isPolicyFile = (path: string): boolean =>
   path.endsWith('.rego') || path.endsWith('.yaml') || path.endsWith('.yml');
 
 /**
- * The policy files of a directory (Rego and policy.yaml), relative path → text: a built-in
- * library. Its enforcement file, if any, is not read: the platform's word comes from the chart
- * (bootstrap) and from Git.
+ * The policy files of a directory (Rego, policy.yaml, Gatekeeper templates and constraints,
+ * suites and their samples), relative path → text: a built-in library. Its enforcement file, if
+ * any, is not read: the platform's word comes from the chart (bootstrap) and from Git.
  */
 export function readPolicyFiles(root: string): Record<string, string> {
   const out: Record<string, string> = {};
+  for (const f of gatekeeperFiles(root, true)) out[f] = readFileSync(join(root, f), 'utf8');
   for (const f of regoFiles(root)) {
     out[f] = readFileSync(join(root, f), 'utf8');
     const meta = join(dirname(f), 'policy.yaml');

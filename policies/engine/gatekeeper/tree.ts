@@ -15,16 +15,21 @@ import {
 /** A YAML file larger than this is not read for Gatekeeper objects (and said so). */
 export const MAX_GATEKEEPER_FILE = 1024 * 1024;
 
-/** Every file under `root` that may hold Gatekeeper objects, relative paths, sorted. */
-export function gatekeeperFiles(root: string): string[] {
+/**
+ * Every file under `root` that may hold Gatekeeper objects (and, with `suites`, the suite files),
+ * relative paths, sorted.
+ */
+export function gatekeeperFiles(root: string, suites = false): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir).sort()) {
       if (e.startsWith('.') || e === 'node_modules') continue;
       const full = join(dir, e);
       if (statSync(full).isDirectory()) walk(full);
-      else if (isGatekeeperFile(relative(root, full).split(sep).join('/')))
-        out.push(relative(root, full));
+      else {
+        const rel = relative(root, full).split(sep).join('/');
+        if (isGatekeeperFile(rel) || (suites && isSuiteFile(rel))) out.push(relative(root, full));
+      }
     }
   };
   walk(root);
