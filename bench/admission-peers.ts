@@ -4,8 +4,9 @@
 // control plane, with the same three rules: Gatekeeper's library templates (disallowedtags,
 // privileged-containers, host-filesystem) and driftgate's built-in equivalents
 // (images/disallow_latest, security/disallow_privileged, security/disallow_host_path), nothing
-// else loaded in either. The same workload for both (bench/peers/load.ts); figures side by side.
-import { cpSync } from 'node:fs';
+// else loaded in either; and a driftgate running Gatekeeper's three templates and constraints
+// unchanged. The same workload for all (bench/peers/load.ts); figures side by side.
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { mustKubectl } from '../test/support/gitsources.js';
@@ -65,21 +66,30 @@ const constraint = (kind: string, name: string, parameters?: Record<string, unkn
   metadata: { name },
   spec: { match, ...(parameters ? { parameters } : {}) },
 });
-await loadConstraint(
-  cp,
-  join(library, 'general', 'disallowedtags', 'template.yaml'),
-  constraint('K8sDisallowedTags', 'no-latest', { tags: ['latest'] }),
-);
-await loadConstraint(
-  cp,
-  join(library, 'pod-security-policy', 'privileged-containers', 'template.yaml'),
-  constraint('K8sPSPPrivilegedContainer', 'no-privileged'),
-);
-await loadConstraint(
-  cp,
-  join(library, 'pod-security-policy', 'host-filesystem', 'template.yaml'),
-  constraint('K8sPSPHostFilesystem', 'no-host-paths'),
-);
+// The three templates and their constraints: loaded into Gatekeeper, and (unchanged) into a
+// driftgate whose only policies they are.
+const gatekeeperPolicies: [string, Record<string, unknown>][] = [
+  [
+    'general/disallowedtags/template.yaml',
+    constraint('K8sDisallowedTags', 'no-latest', { tags: ['latest'] }),
+  ],
+  [
+    'pod-security-policy/privileged-containers/template.yaml',
+    constraint('K8sPSPPrivilegedContainer', 'no-privileged'),
+  ],
+  [
+    'pod-security-policy/host-filesystem/template.yaml',
+    constraint('K8sPSPHostFilesystem', 'no-host-paths'),
+  ],
+];
+const gkPolicyDir = join(work, 'gatekeeper-policies');
+for (const [file, c] of gatekeeperPolicies) {
+  await loadConstraint(cp, join(library, file), c);
+  const name = String((c.metadata as { name: string }).name);
+  mkdirSync(join(gkPolicyDir, name), { recursive: true });
+  cpSync(join(library, file), join(gkPolicyDir, name, 'template.yaml'));
+  writeFileSync(join(gkPolicyDir, name, 'constraint.yaml'), JSON.stringify(c));
+}
 
 // driftgate's webhook (compiled, the chart's heap bounds) with the same three policies only.
 const policyDir = join(work, 'policies');
@@ -101,6 +111,11 @@ stops.push(() => dg.stop());
 const dgIndex = await startDriftgate(join(work, 'driftgate-index'), policyDir, enforce, INDEX);
 stops.push(() => dgIndex.stop());
 
+// driftgate with the Gatekeeper templates and constraints, unchanged (no expansion: a Pod
+// constraint does not judge a Deployment's template there).
+const dgGatekeeper = await startDriftgate(join(work, 'driftgate-gk'), gkPolicyDir, {});
+stops.push(() => dgGatekeeper.stop());
+
 const peers = [
   {
     name: 'gatekeeper',
@@ -117,6 +132,14 @@ const peers = [
     pid: dg.child.pid ?? 0,
     url: dg.url,
     caPem: dg.caPem,
+  },
+  {
+    name: 'driftgate-gk',
+    kind: 'driftgate-gatekeeper' as const,
+    label: 'driftgate, the Gatekeeper templates',
+    pid: dgGatekeeper.child.pid ?? 0,
+    url: dgGatekeeper.url,
+    caPem: dgGatekeeper.caPem,
   },
   {
     name: 'driftgate-index',

@@ -42,8 +42,14 @@ export const UPDATED = 'd-existing';
  * too: Gatekeeper allows an UPDATE that makes a Deployment privileged or mount a host path,
  * driftgate denies it. Every other verdict must agree.
  */
-export function shouldDeny(peer: 'gatekeeper' | 'driftgate', op: Operation, v: Variant): boolean {
+export function shouldDeny(
+  peer: 'gatekeeper' | 'driftgate' | 'driftgate-gatekeeper',
+  op: Operation,
+  v: Variant,
+): boolean {
   if (v === 'good') return false;
+  // driftgate running the Gatekeeper templates: Pod constraints judge Pods only (no expansion).
+  if (peer === 'driftgate-gatekeeper') return op === 'pod create';
   const psp = v === 'privileged' || v === 'host-path';
   return !(peer === 'gatekeeper' && op === 'deployment update' && psp);
 }
