@@ -3,7 +3,7 @@ import type { IngressInventory } from './ingress-inventory.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { findings } from '../policies/engine/findings.js';
 import { objectInput } from '../policies/engine/findings.js';
-import { emptyInventory, inventoryOf } from '../policies/engine/gatekeeper/inventory.js';
+import { inventoryOf } from '../policies/engine/gatekeeper/inventory.js';
 import { apiErrorMessage, type Cluster } from './cluster.js';
 import { SOURCE_LABEL } from './cluster.js';
 
@@ -73,6 +73,7 @@ export async function runAudit(
     }
   }
   const templates = (bundle.built.templates?.length ?? 0) > 0;
+  const before = bundle.inventory;
   if (templates) bundle.setInventory(inventoryOf(listed.flatMap((l) => l.items)));
   try {
     for (const { kind, items } of listed) {
@@ -110,7 +111,8 @@ export async function runAudit(
       }
     }
   } finally {
-    if (templates) bundle.setInventory(emptyInventory());
+    // The gate's inventory back, before anything else can evaluate.
+    if (templates) bundle.setInventory(before);
   }
   const all = [...totals.values()].sort((a, b) => a.policy.localeCompare(b.policy));
   const count = all.reduce((n, t) => n + t.count, 0);

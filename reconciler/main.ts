@@ -9,6 +9,7 @@ import {
 import { LeaderElector } from './leader.js';
 import { labelLeader } from './leader-label.js';
 import { IngressInventory } from './ingress-inventory.js';
+import { GateInventory } from './gate-inventory.js';
 import { PolicyHub } from './policy-hub.js';
 import { pino, type Logger } from 'pino';
 import { kubeCluster, type Cluster } from './cluster.js';
@@ -81,6 +82,8 @@ export async function startReconciler(
   const sources: SourceReconciler[] = [];
   // Ingress hosts are checked against every source's desired state and the live cluster.
   const ingresses = new IngressInventory(cluster, () => late.runtime?.desiredIndex(), logger);
+  // Gatekeeper templates' data.inventory for the gate: the live cluster and every desired state.
+  const gateInventory = new GateInventory(cluster, () => late.runtime?.desiredIndex(), logger);
   const factory = sourceFactory({
     cfg,
     kubeConfig: deps.cluster ? undefined : clientKc,
@@ -90,6 +93,7 @@ export async function startReconciler(
     hub,
     identity,
     ingresses,
+    gateInventory,
     onBreakGlass: (source, ref, at) => late.runtime?.breakGlassSeen(source, ref, at),
   });
   for (const s of cfg.sources) sources.push(await factory.make(s));

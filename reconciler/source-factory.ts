@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { kubeCluster, type Cluster } from './cluster.js';
 import type { ReconcilerConfig, SourceConfig } from './config.js';
 import type { IngressInventory } from './ingress-inventory.js';
+import type { GateInventory } from './gate-inventory.js';
 import { impersonating } from './kubeconfig.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import type { ObjectRef } from './objects.js';
@@ -46,6 +47,7 @@ export interface SourceFactoryOptions {
   readonly hub: PolicyHub;
   readonly identity: string;
   readonly ingresses: IngressInventory;
+  readonly gateInventory?: GateInventory;
   readonly onBreakGlass: (source: string, ref: ObjectRef, expiresMs: number) => void;
 }
 
@@ -89,6 +91,7 @@ export function sourceFactory(o: SourceFactoryOptions): {
       // The gate judges as whoever applies.
       identity: s.impersonate ?? o.identity,
       ingresses: o.ingresses,
+      ...(o.gateInventory ? { gateInventory: o.gateInventory } : {}),
       onBreakGlass: (ref, at) => o.onBreakGlass(s.name, ref, at),
     });
   };

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { isObject } from '../core/object.js';
-import type { SyncKind } from '../policies/engine/gatekeeper/inventory.js';
+import { slim, type SyncKind } from '../policies/engine/gatekeeper/inventory.js';
 import { kubeJson, type KubeAccess } from './kube-access.js';
 import { ListWatch, MAX_WATCH_BODY } from './list-watch.js';
 
@@ -12,21 +12,6 @@ export const syncKey = (k: SyncKind): string => `${k.group}/${k.version}/${k.kin
 
 /** Kinds never cached, whatever a template asks: their content must not leave the apiserver. */
 const NEVER_SYNCED = new Set(['/Secret']);
-
-/**
- * An object as the inventory keeps it: with its apiVersion and kind (a list's items carry
- * neither), without managedFields and the last-applied copy.
- */
-export function slim(obj: Record<string, unknown>, k: SyncKind): Record<string, unknown> {
-  const meta = isObject(obj.metadata) ? { ...obj.metadata } : {};
-  delete meta.managedFields;
-  if (isObject(meta.annotations)) {
-    const { ['kubectl.kubernetes.io/last-applied-configuration']: _, ...rest } = meta.annotations;
-    meta.annotations = rest;
-  }
-  const apiVersion = k.group === '' ? k.version : `${k.group}/${k.version}`;
-  return { ...obj, apiVersion, kind: k.kind, metadata: meta };
-}
 
 const objectKey = (o: Record<string, unknown>): string => {
   const meta = isObject(o.metadata) ? o.metadata : {};

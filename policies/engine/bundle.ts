@@ -45,6 +45,8 @@ export interface PolicyBundle {
    * name) for the evaluations that follow.
    */
   setInventory(inventory: unknown): void;
+  /** The data.inventory evaluations see now. */
+  readonly inventory: unknown;
   /** A Gatekeeper template's `violation` set for Gatekeeper's input ({review, parameters}). */
   evaluateTemplate(template: string, input: unknown): unknown[];
 }
@@ -203,6 +205,9 @@ export async function loadBundle(
     setInventory(inventory) {
       data.inventory = inventory;
       wasm = instantiate();
+    },
+    get inventory() {
+      return data.inventory;
     },
     evaluateTemplate(template, input) {
       const rs = run(wellFormedJson(input), templateEntrypoint(template)) as { result: unknown }[];

@@ -104,7 +104,8 @@ const ownIngresses = new WeakMap<SyncContext, readonly IngressRef[]>();
 export function gateFindings(ctx: SyncContext, obj: K8sObject, path: string): Finding[] {
   const bundle = ctx.d.policies?.current;
   if (!bundle) return [];
-  const at = `${ctx.state.revision ?? ''}|${bundle.revision}|${ctx.d.ingresses?.version ?? 0}`;
+  const inventories = `${ctx.d.ingresses?.version ?? 0}|${ctx.d.gateInventory?.version ?? 0}`;
+  const at = `${ctx.state.revision ?? ''}|${bundle.revision}|${inventories}`;
   let memo = gateMemo.get(ctx);
   if (memo?.at !== at) gateMemo.set(ctx, (memo = { at, byObject: new Map() }));
   // A hook with only a generateName has no identity to remember it by.
@@ -188,6 +189,9 @@ export async function applyDeclared(
   const ingresses = ingressRefs(desired.map((r) => r.object));
   ownIngresses.set(ctx, ingresses);
   if (ingresses.length > 0) await ctx.d.ingresses?.refresh();
+  // Gatekeeper templates' data.inventory: the live cluster and every desired state, now.
+  const bundle = ctx.d.policies?.current;
+  if (bundle && (ctx.d.gate ?? 'off') !== 'off') await ctx.d.gateInventory?.refresh(bundle);
   const objects = new Map<string, ObjectStatus>();
   const plans: ObjectPlan[] = [];
   const violations: PolicyGateViolation[] = [];

@@ -1,4 +1,5 @@
 import type { IngressInventory } from '../ingress-inventory.js';
+import type { GateInventory } from '../gate-inventory.js';
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster.js';
 import type { GateMode, SourceConfig } from '../config.js';
@@ -29,6 +30,8 @@ export interface SourceDeps {
   readonly identity?: string;
   /** The Ingresses an Ingress's hosts are checked against (absent: none). */
   readonly ingresses?: IngressInventory;
+  /** Gatekeeper's data.inventory for the gate (absent: empty). */
+  readonly gateInventory?: GateInventory;
   /** Called when an object's break-glass is seen, with its expiry: heal it then. */
   readonly onBreakGlass?: (ref: ObjectRef, expiresMs: number) => void;
 }

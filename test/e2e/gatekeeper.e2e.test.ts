@@ -181,6 +181,30 @@ t.test('data.inventory: a host a live Ingress routes is refused to another', asy
   t.ok((metricValue(await wh.metrics(), 'driftgate_webhook_inventory_objects') ?? 0) >= 1);
 });
 
+t.test(
+  'the pre-apply gate: a Git-declared Ingress on a host a live one routes is held',
+  async (t) => {
+    await repo.commit(
+      { 'apps/shop.yaml': ingress('team-a', 'shop', 'shop.example.com') },
+      { signer, message: 'shop ingress' },
+    );
+    await rec.sync('team');
+    t.match(await rec.status('team'), {
+      syncStatus: 'Failed',
+      policyViolations: [
+        {
+          object: 'Ingress team-a/shop',
+          policy: 'unique-hosts',
+          action: 'enforce',
+          message: 'ingress host conflicts with an existing ingress <shop.example.com>',
+          applied: false,
+        },
+      ],
+    });
+    t.not((await cp.kubectl(['get', 'ingress', 'shop', '-n', 'team-a'])).code, 0, 'not applied');
+  },
+);
+
 t.test("the audit: Gatekeeper's data.inventory is the audited cluster", async (t) => {
   const audit = (await (await rec.control('/audit')).json()) as {
     violations: { object: string; policy: string; action: string; message: string }[];

@@ -8,7 +8,7 @@ import { DesiredState } from '../../webhook/desired-state.js';
 import { makeExemptions } from '../../webhook/exemptions.js';
 import { handleRequest } from '../../webhook/handler.js';
 import { inventoryFeed, syncSet } from '../../webhook/inventory-feed.js';
-import { slim } from '../../webhook/live-inventory.js';
+import { slim } from '../../policies/engine/gatekeeper/inventory.js';
 import { AdmissionMetrics } from '../../webhook/metrics.js';
 import type { AdmissionRequest } from '../../webhook/types.js';
 import { policyDir } from '../support/policy-dirs.js';

@@ -28,6 +28,7 @@ const denyAll: PolicyBundle = {
   evaluate: () => [{ policy, ok: true, result: { deny: ['no'], warn: [], patch: [] } }],
   evaluateJson: () => [{ policy, ok: true, result: { deny: ['no'], warn: [], patch: [] } }],
   setInventory: () => {},
+  inventory: {},
   evaluateTemplate: () => [],
 };
 

@@ -76,3 +76,18 @@ export function namespaceLabels(inv: Inventory, name: string): Record<string, st
   if (!isObject(ns) || !isObject(ns.metadata)) return undefined;
   return isObject(ns.metadata.labels) ? (ns.metadata.labels as Record<string, string>) : {};
 }
+
+/**
+ * An object as the inventory keeps it: with its apiVersion and kind (a list's items carry
+ * neither), without managedFields and the last-applied copy.
+ */
+export function slim(obj: Record<string, unknown>, k: SyncKind): Record<string, unknown> {
+  const meta = isObject(obj.metadata) ? { ...obj.metadata } : {};
+  delete meta.managedFields;
+  if (isObject(meta.annotations)) {
+    const { ['kubectl.kubernetes.io/last-applied-configuration']: _, ...rest } = meta.annotations;
+    meta.annotations = rest;
+  }
+  const apiVersion = k.group === '' ? k.version : `${k.group}/${k.version}`;
+  return { ...obj, apiVersion, kind: k.kind, metadata: meta };
+}

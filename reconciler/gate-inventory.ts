@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { DesiredIndexDoc } from '../core/desired-index.js';
+import type { PolicyBundle } from '../policies/engine/bundle.js';
+import {
+  addToInventory,
+  emptyInventory,
+  slim,
+  type SyncKind,
+} from '../policies/engine/gatekeeper/inventory.js';
+import { apiErrorMessage, type Cluster } from './cluster.js';
+
+/** @default the most live objects the gate's inventory lists (over all kinds). */
+export const MAX_GATE_INVENTORY = 20_000;
+
+const NAMESPACES: SyncKind = { group: '', version: 'v1', kind: 'Namespace' };
+const apiVersionOf = (k: SyncKind): string => (k.group ? `${k.group}/${k.version}` : k.version);
+
+/**
+ * Gatekeeper's data.inventory for the pre-apply gate: the live objects of the kinds the live
+ * templates name (and Namespaces), and what every source's desired state declares of them,
+ * laid into the bundle. `version` changes when it did, so the gate judges again.
+ */
+export class GateInventory {
+  #version = 0;
+  #last = '';
+  #bundle: PolicyBundle | undefined;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly desired: () => DesiredIndexDoc | undefined,
+    private readonly log: Logger,
+    private readonly maxObjects = MAX_GATE_INVENTORY,
+  ) {}
+
+  get version(): number {
+    return this.#version;
+  }
+
+  /** List the synced kinds now and lay them into `bundle`. A failed list is logged and skipped. */
+  async refresh(bundle: PolicyBundle): Promise<void> {
+    const templates = bundle.built.templates ?? [];
+    if (templates.length === 0) return;
+    const kinds = new Map<string, SyncKind>();
+    for (const k of [NAMESPACES, ...templates.flatMap((t) => t.sync)])
+      kinds.set(`${k.group}/${k.kind}`, k);
+    const inv = emptyInventory();
+    for (const s of this.desired()?.sources ?? [])
+      for (const e of s.entries)
+        if (kinds.has(`${e.group}/${e.kind}`)) addToInventory(inv, e.declared);
+    let left = this.maxObjects;
+    for (const k of kinds.values()) {
+      try {
+        const items = await this.cluster.list(apiVersionOf(k), k.kind);
+        for (const o of items.slice(0, Math.max(0, left))) addToInventory(inv, slim(o, k));
+        left -= items.length;
+      } catch (err) {
+        this.log.debug(
+          { kind: k.kind, reason: apiErrorMessage(err) },
+          'gate inventory: not listed',
+        );
+      }
+    }
+    const text = JSON.stringify(inv);
+    if (text === this.#last && bundle === this.#bundle) return;
+    this.#last = text;
+    this.#bundle = bundle;
+    this.#version++;
+    bundle.setInventory(inv);
+  }
+}
