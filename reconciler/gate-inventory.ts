@@ -3,7 +3,9 @@ import type { DesiredIndexDoc } from '../core/desired-index.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import {
   addToInventory,
+  apiVersionOf,
   emptyInventory,
+  NAMESPACE_KIND,
   slim,
   type SyncKind,
 } from '../policies/engine/gatekeeper/inventory.js';
@@ -11,9 +13,6 @@ import { apiErrorMessage, type Cluster } from './cluster.js';
 
 /** @default the most live objects the gate's inventory lists (over all kinds). */
 export const MAX_GATE_INVENTORY = 20_000;
-
-const NAMESPACES: SyncKind = { group: '', version: 'v1', kind: 'Namespace' };
-const apiVersionOf = (k: SyncKind): string => (k.group ? `${k.group}/${k.version}` : k.version);
 
 /**
  * Gatekeeper's data.inventory for the pre-apply gate: the live objects of the kinds the live
@@ -41,7 +40,7 @@ export class GateInventory {
     const templates = bundle.built.templates ?? [];
     if (templates.length === 0) return;
     const kinds = new Map<string, SyncKind>();
-    for (const k of [NAMESPACES, ...templates.flatMap((t) => t.sync)])
+    for (const k of [NAMESPACE_KIND, ...templates.flatMap((t) => t.sync)])
       kinds.set(`${k.group}/${k.kind}`, k);
     const inv = emptyInventory();
     for (const s of this.desired()?.sources ?? [])

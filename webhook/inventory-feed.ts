@@ -3,6 +3,7 @@ import type { PolicyBundle } from '../policies/engine/bundle.js';
 import {
   addToInventory,
   emptyInventory,
+  NAMESPACE_KIND,
   type SyncKind,
 } from '../policies/engine/gatekeeper/inventory.js';
 import type { DesiredState } from './desired-state.js';
@@ -13,8 +14,6 @@ import type { InventoryConfig } from './config.js';
 /** Changes are gathered this long before the inventory is rebuilt and sent to the engine. */
 export const INVENTORY_SETTLE_MS = 500;
 
-const NAMESPACES: SyncKind = { group: '', version: 'v1', kind: 'Namespace' };
-
 /**
  * The kinds to follow for a bundle: none without Gatekeeper templates; otherwise what its
  * templates ask for, the configured ones, and Namespaces (namespaceSelector). Pure.
@@ -23,7 +22,7 @@ export function syncSet(bundle: PolicyBundle | undefined, extra: readonly SyncKi
   const templates = bundle?.built.templates ?? [];
   if (templates.length === 0) return [];
   const all = new Map<string, SyncKind>();
-  for (const k of [NAMESPACES, ...extra, ...templates.flatMap((t) => t.sync)])
+  for (const k of [NAMESPACE_KIND, ...extra, ...templates.flatMap((t) => t.sync)])
     all.set(syncKey(k), k);
   return [...all.values()];
 }

@@ -6,12 +6,16 @@ import t from 'tap';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DRIFTGATE_NAMESPACE, RECONCILER_USER } from '../support/control-plane.js';
-import { gitOpsFixture } from '../support/e2e.js';
+import { gitOpsFixture, ingress } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
 import { toolPath } from '../support/tools.js';
-import { metricValue, registerGitGuard, startTestWebhook } from '../support/webhook.js';
+import {
+  followReconciler,
+  metricValue,
+  registerGitGuard,
+  startTestWebhook,
+} from '../support/webhook.js';
 
 const { dir, cp, git, signer } = await gitOpsFixture(t);
 const library = join(import.meta.dirname, '..', 'fixtures', 'public', 'gatekeeper-library');
@@ -24,28 +28,6 @@ const ownerLabel = (action: string) =>
     match: { kinds: [{ apiGroups: [''], kinds: ['ConfigMap'] }], namespaces: ['team-*'] },
     parameters: { labels: [{ key: 'owner' }] },
   });
-const ingress = (namespace: string, name: string, host: string) =>
-  JSON.stringify({
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name, namespace },
-    spec: {
-      rules: [
-        {
-          host,
-          http: {
-            paths: [
-              {
-                path: '/',
-                pathType: 'Prefix',
-                backend: { service: { name: 'web', port: { number: 80 } } },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  }) + '\n';
 
 // Before driftgate: two Ingresses that already share a host (for the audit).
 await cp.kubectl(['create', 'namespace', 'legacy']);
@@ -107,17 +89,7 @@ mkdirSync(empty);
 const wh = await startTestWebhook(empty, {
   kubeconfig: cp.kubeconfigs.admin,
   inventory: { watch: true },
-  gitState: {
-    reconcilerURL: rec.url,
-    tokenFile: token,
-    pollInterval: '500ms',
-    reconciler: {
-      username: RECONCILER_USER,
-      group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
-    },
-    breakGlass: { groups: [], maxDuration: '1h' },
-    governed: { namespaces: [], mode: 'deny' },
-  },
+  gitState: followReconciler(rec.url, token),
 });
 t.teardown(() => wh.stop());
 await registerGitGuard(cp, wh.url, wh.handle.caBundle(), 'driftgate:sre');

@@ -16,6 +16,7 @@ import {
 } from '../support/gitsources.js';
 import { diff } from '../../cli/diff.js';
 import { sourceAction, sourcesStatus } from '../../cli/sources.js';
+import { runCli } from '../support/run-cli.js';
 
 const { cp, git, signer } = await gitOpsFixture(t);
 const admin = (args: string[], input?: string) =>
@@ -296,17 +297,8 @@ t.test('control routes: a Kubernetes token that RBAC allows, nothing else', asyn
 
 t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC deciding', async (t) => {
   const run = async (fn: () => Promise<number>) => {
-    const out: string[] = [];
-    const log = console.log;
-    const error = console.error;
-    console.log = (...a: unknown[]) => void out.push(a.join(' '));
-    console.error = (...a: unknown[]) => void out.push(a.join(' '));
-    try {
-      return { code: await fn(), out: out.join('\n') };
-    } finally {
-      console.log = log;
-      console.error = error;
-    }
+    const r = await runCli(fn, []);
+    return { code: r.code, out: [r.stdout, r.stderr].filter(Boolean).join('\n') };
   };
   const asAdmin = ['--kubeconfig', cp.kubeconfigs.admin];
   const asDev = ['--kubeconfig', cp.kubeconfigs.developer];

@@ -4,12 +4,12 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DRIFTGATE_NAMESPACE, RECONCILER_USER } from '../support/control-plane.js';
-import { gitOpsFixture } from '../support/e2e.js';
+import { gitOpsFixture, ingress } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
 import { startTestReconciler, trustOf } from '../support/reconciler.js';
 import { toolPath } from '../support/tools.js';
 import {
+  followReconciler,
   LIBRARY_DIR,
   metricValue,
   registerGitGuard,
@@ -17,28 +17,6 @@ import {
 } from '../support/webhook.js';
 
 const { dir, cp, git, signer } = await gitOpsFixture(t);
-const ingress = (namespace: string, name: string, host: string) =>
-  JSON.stringify({
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name, namespace },
-    spec: {
-      rules: [
-        {
-          host,
-          http: {
-            paths: [
-              {
-                path: '/',
-                pathType: 'Prefix',
-                backend: { service: { name: 'web', port: { number: 80 } } },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  }) + '\n';
 const admin = (args: string[], input?: string) =>
   cp.kubectl(args, input === undefined ? {} : { input });
 const alice = (args: string[], input: string) => cp.kubectl(args, { as: 'developer', input });
@@ -87,17 +65,7 @@ const wh = await startTestWebhook(LIBRARY_DIR, {
   enforcementOverrides: RAISED,
   watchIngresses: true,
   kubeconfig: cp.kubeconfigs.admin,
-  gitState: {
-    reconcilerURL: rec.url,
-    tokenFile: token,
-    pollInterval: '500ms',
-    reconciler: {
-      username: RECONCILER_USER,
-      group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
-    },
-    breakGlass: { groups: [], maxDuration: '1h' },
-    governed: { namespaces: [], mode: 'deny' },
-  },
+  gitState: followReconciler(rec.url, token),
 });
 t.teardown(() => wh.stop());
 await wh.handle.gitStateFetched;

@@ -35,3 +35,27 @@ export async function gitOpsFixture(t: Test, o: FixtureOptions = {}): Promise<Gi
   const signer = await createSshSigner(join(dir, 'ssh'), name, email);
   return { dir, cp, git, signer };
 }
+
+/** An Ingress manifest routing `host` to Service web:80 (JSON, one line). */
+export const ingress = (namespace: string, name: string, host: string): string =>
+  JSON.stringify({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace },
+    spec: {
+      rules: [
+        {
+          host,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'web', port: { number: 80 } } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  }) + '\n';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseWebhookConfig } from '../../webhook/config.js';
 import { startWebhook, type WebhookHandle } from '../../webhook/main.js';
-import type { ControlPlane } from './control-plane.js';
+import { DRIFTGATE_NAMESPACE, RECONCILER_USER, type ControlPlane } from './control-plane.js';
 import { toolPath } from './tools.js';
 
 export const LIBRARY_DIR = join(import.meta.dirname, '..', '..', 'policies');
@@ -239,3 +239,16 @@ export const configMapReview = (uid: string): string =>
       object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'shop' } },
     },
   });
+
+/** The webhook's gitState following a test reconciler: no break-glass groups, nothing governed. */
+export const followReconciler = (reconcilerURL: string, tokenFile: string) => ({
+  reconcilerURL,
+  tokenFile,
+  pollInterval: '500ms',
+  reconciler: {
+    username: RECONCILER_USER,
+    group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
+  },
+  breakGlass: { groups: [], maxDuration: '1h' },
+  governed: { namespaces: [], mode: 'deny' },
+});

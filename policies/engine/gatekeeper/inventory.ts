@@ -33,6 +33,13 @@ export function requiredSync(annotation: unknown): SyncKind[] {
   return [...out.values()];
 }
 
+/** Namespaces: always in the inventory when templates are live (namespaceSelector). */
+export const NAMESPACE_KIND: SyncKind = { group: '', version: 'v1', kind: 'Namespace' };
+
+/** A kind's apiVersion (`v1` for the core group). */
+export const apiVersionOf = (k: SyncKind): string =>
+  k.group ? `${k.group}/${k.version}` : k.version;
+
 /** Gatekeeper's `data.inventory`: cluster → apiVersion → kind → name, and the same per namespace. */
 export interface Inventory {
   cluster: Record<string, Record<string, Record<string, unknown>>>;
@@ -88,6 +95,5 @@ export function slim(obj: Record<string, unknown>, k: SyncKind): Record<string, 
     const { ['kubectl.kubernetes.io/last-applied-configuration']: _, ...rest } = meta.annotations;
     meta.annotations = rest;
   }
-  const apiVersion = k.group === '' ? k.version : `${k.group}/${k.version}`;
-  return { ...obj, apiVersion, kind: k.kind, metadata: meta };
+  return { ...obj, apiVersion: apiVersionOf(k), kind: k.kind, metadata: meta };
 }
