@@ -3,7 +3,7 @@ import type { IngressInventory } from './ingress-inventory.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { findings } from '../policies/engine/findings.js';
 import { objectInput } from '../policies/engine/findings.js';
-import { inventoryOf } from '../policies/engine/gatekeeper/inventory.js';
+import { inventoryOf, MAX_INVENTORY_BYTES, slim } from '../policies/engine/gatekeeper/inventory.js';
 import { apiErrorMessage, type Cluster } from './cluster.js';
 import { SOURCE_LABEL } from './cluster.js';
 
@@ -42,6 +42,35 @@ export interface AuditOptions {
   readonly ingresses?: IngressInventory;
 }
 
+/** Lay the audited objects into the bundle as data.inventory; false (and why) when it cannot. */
+function auditInventory(
+  bundle: PolicyBundle,
+  listed: readonly { items: readonly Record<string, unknown>[] }[],
+  errors: string[],
+): boolean {
+  const inv = inventoryOf(listed.flatMap((l) => l.items.map((o) => slimLive(o))));
+  try {
+    if (JSON.stringify(inv).length > MAX_INVENTORY_BYTES)
+      throw new Error('larger than the engine holds');
+    bundle.setInventory(inv);
+    return true;
+  } catch (err) {
+    errors.push(`data.inventory: ${(err as Error).message}; templates that read it saw the gate's`);
+    return false;
+  }
+}
+
+/** An object as the inventory keeps it (without managedFields), with its own kind. */
+const slimLive = (o: Record<string, unknown>): Record<string, unknown> => {
+  const apiVersion = String(o.apiVersion ?? '');
+  const slash = apiVersion.lastIndexOf('/');
+  return slim(o, {
+    group: slash < 0 ? '' : apiVersion.slice(0, slash),
+    version: apiVersion.slice(slash + 1),
+    kind: String(o.kind ?? ''),
+  });
+};
+
 const split = (k: string): [string, string] => {
   const i = k.lastIndexOf('/');
   return [k.slice(0, i), k.slice(i + 1)];
@@ -72,9 +101,9 @@ export async function runAudit(
       errors.push(`${k}: ${apiErrorMessage(err)}`);
     }
   }
-  const templates = (bundle.built.templates?.length ?? 0) > 0;
   const before = bundle.inventory;
-  if (templates) bundle.setInventory(inventoryOf(listed.flatMap((l) => l.items)));
+  const templates =
+    (bundle.built.templates?.length ?? 0) > 0 && auditInventory(bundle, listed, errors);
   try {
     for (const { kind, items } of listed) {
       for (const obj of items) {

@@ -5,6 +5,7 @@ import {
   addToInventory,
   apiVersionOf,
   emptyInventory,
+  MAX_INVENTORY_BYTES,
   NAMESPACE_KIND,
   slim,
   type SyncKind,
@@ -12,7 +13,7 @@ import {
 import { apiErrorMessage, type Cluster } from './cluster.js';
 
 /** @default the most live objects the gate's inventory lists (over all kinds). */
-export const MAX_GATE_INVENTORY = 20_000;
+export const MAX_GATE_INVENTORY = 5_000;
 
 /**
  * Gatekeeper's data.inventory for the pre-apply gate: the live objects of the kinds the live
@@ -61,9 +62,18 @@ export class GateInventory {
     }
     const text = JSON.stringify(inv);
     if (text === this.#last && bundle === this.#bundle) return;
+    if (text.length > MAX_INVENTORY_BYTES) {
+      this.log.warn({ bytes: text.length }, 'gate inventory too large; the last one stays');
+      return;
+    }
+    try {
+      bundle.setInventory(inv);
+    } catch (err) {
+      this.log.warn({ reason: String(err) }, 'gate inventory refused; the last one stays');
+      return;
+    }
     this.#last = text;
     this.#bundle = bundle;
     this.#version++;
-    bundle.setInventory(inv);
   }
 }

@@ -3,6 +3,7 @@ import type { PolicyBundle } from '../policies/engine/bundle.js';
 import {
   addToInventory,
   emptyInventory,
+  MAX_INVENTORY_BYTES,
   NAMESPACE_KIND,
   type SyncKind,
 } from '../policies/engine/gatekeeper/inventory.js';
@@ -50,6 +51,8 @@ export function inventoryFeed(o: {
   readonly publish: (json: Uint8Array, inventory: unknown) => void;
   readonly onSize?: (objects: number) => void;
   readonly onError?: () => void;
+  /** @default MAX_INVENTORY_BYTES */
+  readonly maxBytes?: number;
 }): InventoryFeed {
   let timer: NodeJS.Timeout | undefined;
   let kinds = new Set<string>();
@@ -59,7 +62,16 @@ export function inventoryFeed(o: {
     for (const obj of o.desired.declaredOf(kinds)) addToInventory(inv, obj);
     for (const obj of live?.objects() ?? []) addToInventory(inv, obj);
     o.onSize?.(live?.size ?? 0);
-    o.publish(new TextEncoder().encode(JSON.stringify(inv)), inv);
+    const json = new TextEncoder().encode(JSON.stringify(inv));
+    if (json.byteLength > (o.maxBytes ?? MAX_INVENTORY_BYTES)) {
+      o.logger.warn(
+        { bytes: json.byteLength, max: o.maxBytes ?? MAX_INVENTORY_BYTES },
+        'inventory too large for the engine; the last one stays (lower inventory.maxObjects or the synced kinds)',
+      );
+      o.onError?.();
+      return;
+    }
+    o.publish(json, inv);
   };
   const schedule = (): void => {
     timer ??= setTimeout(rebuild, INVENTORY_SETTLE_MS);

@@ -4,8 +4,11 @@ import { slim, type SyncKind } from '../policies/engine/gatekeeper/inventory.js'
 import { kubeJson, type KubeAccess } from './kube-access.js';
 import { ListWatch, MAX_WATCH_BODY } from './list-watch.js';
 
-/** @default the most cluster objects kept for Gatekeeper's data.inventory (over all kinds). */
-export const DEFAULT_MAX_INVENTORY = 20_000;
+/**
+ * @default the most cluster objects kept for Gatekeeper's data.inventory (over all kinds): about
+ * what fits in MAX_INVENTORY_BYTES at ~600 bytes an object.
+ */
+export const DEFAULT_MAX_INVENTORY = 5_000;
 
 /** A kind's key in a sync set: group/version/kind. */
 export const syncKey = (k: SyncKind): string => `${k.group}/${k.version}/${k.kind}`;
@@ -82,8 +85,18 @@ export class LiveInventory {
     return isObject(meta.labels) ? (meta.labels as Record<string, string>) : {};
   }
 
-  /** Follow exactly these kinds: watches start for new ones and stop for those no longer asked. */
-  async follow(kinds: readonly SyncKind[]): Promise<void> {
+  #following: Promise<void> = Promise.resolve();
+
+  /**
+   * Follow exactly these kinds: watches start for new ones and stop for those no longer asked.
+   * Calls run one after another (two bundles in a row never start one kind twice).
+   */
+  follow(kinds: readonly SyncKind[]): Promise<void> {
+    this.#following = this.#following.then(() => this.#follow(kinds));
+    return this.#following;
+  }
+
+  async #follow(kinds: readonly SyncKind[]): Promise<void> {
     const want = new Map(
       kinds.filter((k) => !NEVER_SYNCED.has(`${k.group}/${k.kind}`)).map((k) => [syncKey(k), k]),
     );

@@ -42,7 +42,8 @@ export interface PolicyBundle {
   evaluateJson(json: Uint8Array): PolicyOutcome[];
   /**
    * Replace `data.inventory` (Gatekeeper's layout: cluster/namespace → group/version → kind →
-   * name) for the evaluations that follow.
+   * name) for the evaluations that follow. Throws when the instance cannot hold it (the last
+   * inventory stays).
    */
   setInventory(inventory: unknown): void;
   /** The data.inventory evaluations see now. */
@@ -203,8 +204,16 @@ export async function loadBundle(
     evaluate: (input) => evaluateJson(wellFormedJson(input)),
     evaluateJson,
     setInventory(inventory) {
+      const before = data.inventory;
       data.inventory = inventory;
-      wasm = instantiate();
+      try {
+        wasm = instantiate();
+      } catch (err) {
+        // Too large for the instance's memory: the last inventory stays, and the caller is told.
+        data.inventory = before;
+        wasm = instantiate();
+        throw new Error(`inventory refused: ${errorText(err)}`, { cause: err });
+      }
     },
     get inventory() {
       return data.inventory;

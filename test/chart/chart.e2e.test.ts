@@ -182,7 +182,7 @@ t.test(
     );
     t.strictSame(
       (whCfg as { inventory: unknown }).inventory,
-      { watch: true, sync: [], maxObjects: 20000 },
+      { watch: true, sync: [], maxObjects: 5000 },
       "the webhook's inventory config",
     );
     const noWatch = await render([

@@ -123,3 +123,23 @@ t.test(
     await inv.refresh(none);
   },
 );
+
+t.test('an inventory the bundle refuses is not counted as laid in', async (t) => {
+  const refusing = {
+    built: bundle.built,
+    setInventory: () => {
+      throw new Error('inventory refused: opa_malloc: failed');
+    },
+  } as unknown as PolicyBundle;
+  const inv = new GateInventory(cluster, () => declared, pino({ level: 'silent' }));
+  await inv.refresh(refusing);
+  t.equal(inv.version, 0, 'the gate keeps judging with what it had');
+  const big = Array.from({ length: 3000 }, (_, i) => ({
+    ...svc(`s${i}`),
+    spec: { selector: { app: 'x'.repeat(1200) } },
+  }));
+  services = big;
+  const sized = new GateInventory(cluster, () => declared, pino({ level: 'silent' }));
+  await sized.refresh(bundle);
+  t.equal(sized.version, 0, 'over 3 MiB: not laid in');
+});

@@ -182,7 +182,7 @@ t.test('gitState: defaults, and every problem listed', async (t) => {
 t.test(
   "inventory: Gatekeeper's data.inventory, off by default; kinds as group/version/Kind",
   async (t) => {
-    t.same(parseWebhookConfig({}).inventory, { watch: false, sync: [], maxObjects: 20_000 });
+    t.same(parseWebhookConfig({}).inventory, { watch: false, sync: [], maxObjects: 5_000 });
     t.same(
       parseWebhookConfig({
         inventory: {

@@ -194,3 +194,43 @@ t.test('what the inventory keeps of an object', async (t) => {
     },
   );
 });
+
+t.test('an inventory too large for the engine is refused; the last one stays', async (t) => {
+  const small = { cluster: {}, namespace: { shop: { v1: { ConfigMap: { settings: {} } } } } };
+  bundle.setInventory(small);
+  const huge = {
+    cluster: {},
+    namespace: {
+      big: {
+        v1: {
+          ConfigMap: Object.fromEntries(
+            Array.from({ length: 40_000 }, (_, i) => [`c${i}`, { data: { v: 'x'.repeat(200) } }]),
+          ),
+        },
+      },
+    },
+  };
+  t.throws(() => bundle.setInventory(huge), /^inventory refused: /);
+  t.same(bundle.inventory, small, 'the last inventory stays');
+  t.equal(
+    (await answer(cm('live'))).status?.message,
+    'driftgate policy: [unique-names] name taken in shop',
+    'and evaluation goes on with it',
+  );
+  // The webhook's feed does not even send one over its bound.
+  let refused: () => void = () => {};
+  const said = new Promise<void>((resolve) => (refused = resolve));
+  const feed = inventoryFeed({
+    access: undefined,
+    config: parseWebhookConfig({}).inventory,
+    desired: new DesiredState(),
+    logger: pino({ level: 'silent' }),
+    publish: () => t.fail('not published'),
+    onError: () => refused(),
+    maxBytes: 10,
+  });
+  t.teardown(() => feed.stop());
+  feed.bundleChanged(bundle);
+  await said;
+  t.pass('over maxBytes: counted as an error, not published');
+});

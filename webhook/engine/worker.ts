@@ -15,14 +15,24 @@ const send = (m: ToPool): void => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'inventory') {
-    inventory = JSON.parse(new TextDecoder().decode(m.json));
-    bundle?.setInventory(inventory);
+    const next: unknown = JSON.parse(new TextDecoder().decode(m.json));
+    try {
+      bundle?.setInventory(next);
+      inventory = next;
+    } catch {
+      // Refused (too large): this worker keeps the last inventory; the feed bounds what it sends.
+    }
     return;
   }
   if (m.type === 'load') {
     loadBundle(m.built).then(
       (b) => {
-        if (inventory !== undefined) b.setInventory(inventory);
+        if (inventory !== undefined)
+          try {
+            b.setInventory(inventory);
+          } catch {
+            // kept empty: the same inventory was accepted before, by a bundle with less data
+          }
         bundle = b;
         send({ type: 'loaded', revision: b.revision });
       },
