@@ -97,8 +97,22 @@ function caseReview(path: string): Record<string, unknown> {
     : request;
 }
 
+/**
+ * An assertion's message pattern, compiled. gator's Go regexp runs in linear time; JavaScript's
+ * backtracks, so a pattern from Git that could backtrack without end (a quantified group holding
+ * a quantifier, or a back-reference) or longer than 500 characters is refused. Throws.
+ */
+export function messagePattern(pattern: string): RegExp {
+  if (pattern.length > 500) throw new Error('a message pattern longer than 500 characters');
+  if (/\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{?]/.test(pattern) || /\\[1-9]/.test(pattern))
+    throw new Error(
+      `message pattern ${JSON.stringify(pattern)} could backtrack without end (nested quantifiers or back-references are refused)`,
+    );
+  return new RegExp(pattern);
+}
+
 function checkAssertion(a: Assertion, messages: readonly string[]): string | undefined {
-  const re = a.message === undefined ? undefined : new RegExp(a.message);
+  const re = a.message === undefined ? undefined : messagePattern(a.message);
   const matching = messages.filter((m) => !re || re.test(m)).length;
   const want = a.violations ?? 'yes';
   const containing = a.message === undefined ? '' : ` containing "${a.message}"`;

@@ -11,6 +11,7 @@ import {
   namespaceLabels,
   requiredSync,
 } from '../../../policies/engine/gatekeeper/inventory.js';
+import { messagePattern } from '../../../policies/engine/gatekeeper/suite.js';
 
 t.test('v0 chained bodies become rules with the same head (opa fmt cannot)', async (t) => {
   const v0 = [
@@ -152,4 +153,16 @@ t.test('requires-sync-data and the inventory layout', async (t) => {
   t.same(namespaceLabels(inv, 'shop'), { env: 'prod' });
   t.same(namespaceLabels(inv, 'bare'), {});
   t.equal(namespaceLabels(inv, 'nowhere'), undefined);
+});
+
+t.test('suite message patterns: what could backtrack without end is refused', async (t) => {
+  t.ok(
+    messagePattern("Seccomp profile 'unconfined' is not allowed").test(
+      "Seccomp profile 'unconfined' is not allowed for x",
+    ),
+  );
+  t.ok(messagePattern('^container <(\\w+)> has').test('container <nginx> has an invalid image'));
+  for (const bad of ['(a+)+$', '(x*)*y', '(\\w+\\s?)+$', '(a{1,9}){2,}', '(.)\\1'])
+    t.throws(() => messagePattern(bad), /could backtrack without end/, bad);
+  t.throws(() => messagePattern('x'.repeat(501)), /longer than 500 characters/);
 });
