@@ -50,7 +50,7 @@ interface Followed {
  */
 export class LiveInventory {
   #followed = new Map<string, Followed>();
-  #dropped = 0;
+  #full = false;
 
   constructor(
     private readonly access: KubeAccess,
@@ -61,11 +61,6 @@ export class LiveInventory {
       readonly onError?: () => void;
     },
   ) {}
-
-  /** Objects left out since start because the inventory was full. */
-  get dropped(): number {
-    return this.#dropped;
-  }
 
   get size(): number {
     let n = 0;
@@ -130,7 +125,12 @@ export class LiveInventory {
       if (!isObject(obj)) return;
       const key = objectKey(obj);
       if (!into.has(key) && this.size >= this.o.maxObjects) {
-        this.#dropped++;
+        if (!this.#full)
+          this.log.warn(
+            { maxObjects: this.o.maxObjects },
+            'inventory full: objects past inventory.maxObjects are left out',
+          );
+        this.#full = true;
         return;
       }
       into.set(key, slim(obj, k));

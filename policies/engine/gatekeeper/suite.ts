@@ -7,8 +7,6 @@ import { requestTarget, inScope } from '../scope.js';
 import { inventoryOf, namespaceLabels, emptyInventory } from './inventory.js';
 import { firstLine, isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
 
-export { isSuiteFile };
-
 /** One case of a gator-style suite (`kind: Suite`, test.gatekeeper.sh): passed, or why not. */
 export interface CaseResult {
   /** The suite file, relative to the root the suites were found under. */

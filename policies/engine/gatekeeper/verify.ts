@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBundle, PolicyBuildError } from '../build.js';
 import { loadBundle, type PolicyBundle } from '../bundle.js';
-import { readGatekeeperObjects } from './objects.js';
-import { isSuiteFile, MAX_CASES, runSuite, SUITES_BUDGET_MS, type CaseResult } from './suite.js';
+import { isSuiteFile, readGatekeeperObjects } from './objects.js';
+import { MAX_CASES, runSuite, SUITES_BUDGET_MS, type CaseResult } from './suite.js';
 import { gatekeeperFiles } from './tree.js';
 
 export interface VerifyReport {
