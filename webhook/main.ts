@@ -78,6 +78,8 @@ export async function startWebhook(
   const store = new BundleStore(
     { opaPath: cfg.opaPath, enforcement: cfg.enforcementOverrides },
     {
+      // Fed by the reconciler, which ran the templates' suites; alone, the webhook runs them.
+      runSuites: cfg.gitState === undefined,
       onLoaded: (b) => {
         metrics.bundleSwapped(b.revision, b.policies, nowMs());
         inventory.bundleChanged(b);

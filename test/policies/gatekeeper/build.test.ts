@@ -155,3 +155,16 @@ t.test(
     });
   },
 );
+
+t.test(
+  'a store told not to run suites (a webhook the reconciler feeds) loads without them',
+  async (t) => {
+    const p = policyDir(files('no'));
+    t.teardown(p.cleanup);
+    t.match(await new BundleStore({ opaPath }).reload(p.dir), {
+      ok: false,
+      error: { stage: 'test' },
+    });
+    t.match(await new BundleStore({ opaPath }, { runSuites: false }).reload(p.dir), { ok: true });
+  },
+);
