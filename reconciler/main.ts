@@ -1,18 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  AuthenticationV1Api,
-  KubernetesObjectApi,
-  type KubeConfig,
-  type V1APIResource,
-} from '@kubernetes/client-node';
+import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector } from './leader.js';
 import { labelLeader } from './leader-label.js';
 import { IngressInventory } from './ingress-inventory.js';
 import { GateInventory } from './gate-inventory.js';
 import { PolicyHub } from './policy-hub.js';
 import { pino, type Logger } from 'pino';
-import { kubeCluster, type Cluster } from './cluster.js';
+import type { Cluster } from './cluster.js';
+import { clusterOver } from './kube/cluster.js';
+import { kubeHttp } from './kube/http.js';
+import { KubeObjects } from './kube/objects.js';
 import { sharedAgentCopy } from './kubeconfig.js';
 import type { ReconcilerConfig } from './config.js';
 import { ReconcilerMetrics } from './metrics.js';
@@ -66,7 +64,9 @@ export async function startReconciler(
   const logger = deps.logger ?? pino({ level: cfg.logLevel, base: { component: 'reconciler' } });
   const metrics = new ReconcilerMetrics({ defaultMetrics: deps.defaultMetrics ?? true });
   const clientKc = sharedAgentCopy(deps.kubeConfig);
-  const cluster = deps.cluster ?? kubeCluster(clientKc);
+  // One discovery for the reconciler's own reads, writes and watches.
+  const objects = new KubeObjects(kubeHttp(clientKc));
+  const cluster = deps.cluster ?? clusterOver(objects);
   const hub = new PolicyHub({
     opaPath: cfg.policies.opaPath,
     ...(cfg.policies.dir ? { builtinDir: cfg.policies.dir } : {}),
@@ -97,16 +97,11 @@ export async function startReconciler(
     onBreakGlass: (source, ref, at) => late.runtime?.breakGlassSeen(source, ref, at),
   });
   for (const s of cfg.sources) sources.push(await factory.make(s));
-  const objects = KubernetesObjectApi.makeApiClient(clientKc);
-  const discover = (apiVersion: string, kind: string): Promise<V1APIResource | undefined> =>
-    (
-      objects as unknown as { resource(a: string, k: string): Promise<V1APIResource | undefined> }
-    ).resource(apiVersion, kind);
   const runtime = new ReconcilerRuntime({
     logger,
     metrics,
     sources,
-    watch: kubeWatch(deps.kubeConfig, discover),
+    watch: kubeWatch(objects),
     onReconciled: (name) => {
       if (late.gitSources?.owns(name)) late.gitSources.changed(name);
     },

@@ -17,7 +17,8 @@ import type { SourceReconciler } from './source-reconciler.js';
 import { retryDelay } from './runtime/retry.js';
 
 export { backoffMs, KeyedQueue };
-export { kubeWatch, retryDelay } from './runtime/retry.js';
+export { retryDelay } from './runtime/retry.js';
+export { kubeWatch } from './kube/watch.js';
 
 /** First and longest wait before an object still Progressing is looked at again. */
 const PROGRESS_FIRST_MS = 2_000;

@@ -14,6 +14,7 @@ export function writesAs(base: Cluster, writer: Cluster): Cluster {
     delete: (ref) => writer.delete(ref),
     capabilities: () => base.capabilities(),
     scopeOf: (apiVersion, kind) => base.scopeOf(apiVersion, kind),
+    served: (apiVersion, kind) => base.served(apiVersion, kind),
     removeAnnotations: (ref, keys) => writer.removeAnnotations(ref, keys),
     list: (apiVersion, kind, namespace) => base.list(apiVersion, kind, namespace),
     ensureNamespace: (name) => writer.ensureNamespace(name),

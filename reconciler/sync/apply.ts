@@ -14,63 +14,15 @@ import { applyOrder, waveOf, waves } from '../order.js';
 import type { Rendered } from '../render/render.js';
 import type { ObjectStatus, PolicyGateViolation } from '../source-state.js';
 import type { RefusedObject } from '../tenancy.js';
-import { pollUntil, type SyncContext } from './context.js';
+import type { SyncContext } from './context.js';
 import { ignoredPaths, prepared } from './declared.js';
 import { apiErrorCode, ReconcileCode, ReconcileError } from './errors.js';
+import { establish } from './establish.js';
 import { LiveReader } from './live.js';
 import { applyOrReplace } from './replace.js';
 import { Action, planObject, writes, type ObjectPlan } from './plan.js';
 
 const APPLY_CONCURRENCY = 16;
-/** How long a new CRD may take to be Established before its custom resources are tried anyway. */
-export const ESTABLISH_TIMEOUT_MS = 30_000;
-const ESTABLISH_POLL_MS = 200;
-
-const isEstablished = (live: unknown): boolean =>
-  (
-    (live as { status?: { conditions?: { type?: string; status?: string }[] } } | undefined)?.status
-      ?.conditions ?? []
-  ).some((c) => c.type === 'Established' && c.status === 'True');
-
-/**
- * Wait until every CRD written so far is Established (its kinds served), so the custom
- * resources of the next wave do not meet a 404. Returns a waiting error past the timeout.
- */
-async function establish(
-  ctx: SyncContext,
-  plans: readonly ObjectPlan[],
-  done: Set<string>,
-  objects: ReadonlyMap<string, ObjectStatus>,
-): Promise<ReconcileError | undefined> {
-  const crds = plans.filter(
-    (p) =>
-      p.ref.kind === 'CustomResourceDefinition' && writes(p.action) && !done.has(refKey(p.ref)),
-  );
-  if (crds.length === 0) return undefined;
-  const deadline = ctx.now() + ESTABLISH_TIMEOUT_MS;
-  for (const p of crds) {
-    const live = await pollUntil(
-      ctx,
-      async () => {
-        const got = await ctx.d.cluster.get(p.ref);
-        return isEstablished(got) ? got : undefined;
-      },
-      deadline,
-      ESTABLISH_POLL_MS,
-    );
-    if (!live)
-      return new ReconcileError(
-        ReconcileCode.RECONCILE_KIND_NOT_SERVED,
-        `${refText(p.ref)} is not Established after ${ESTABLISH_TIMEOUT_MS / 1000}s`,
-      );
-    done.add(refKey(p.ref));
-    // Its status as it is now, not as the apply answered (before it was Established).
-    const status = objects.get(refKey(p.ref));
-    if (status) status.health = assessHealth(p.ref.kind, live).status;
-  }
-  return undefined;
-}
-
 /** What the apply stage did: per object its status, and what went wrong. */
 export interface ApplyResult {
   readonly objects: Map<string, ObjectStatus>;
@@ -199,9 +151,10 @@ export async function applyDeclared(
   const refused: RefusedObject[] = [];
   const errors: ReconcileError[] = [];
   const crdsReady = new Set<string>();
+  const failed = new Set<string>();
   for (const wave of waves(applyOrder(desired))) {
     // CRDs written in an earlier wave must serve their kinds before the custom resources go.
-    const established = await establish(ctx, plans, crdsReady, objects);
+    const established = await establish(ctx, plans, crdsReady, objects, failed);
     if (established) errors.push(established);
     // Sync hooks of earlier waves run first; a failed one stops the sync here.
     const hook = await beforeWave(waveOf((wave[0] as Rendered).object));
@@ -247,6 +200,7 @@ export async function applyDeclared(
           // What the apiserver kept: a field its schema prunes is not in sync, say so now.
           drift = declaredDiff(p.declared, current, ignoredPaths(ctx.cfg, r.object));
         } catch (err) {
+          failed.add(key);
           metrics.applyErrors.inc({ source });
           const why = apiErrorMessage(err);
           errors.push(

@@ -1,5 +1,5 @@
-import { ApiException } from '@kubernetes/client-node';
 import { apiErrorMessage } from '../cluster.js';
+import { serverMessageOf, statusOf } from '../kube/errors.js';
 
 /**
  * Stable error codes of the reconciler. Each code equals its key (a test checks), so status,
@@ -82,19 +82,19 @@ export function typed(err: unknown, fallback: ReconcileCode): ReconcileError {
 
 /** The code an API server error means for the object it was about. */
 export function apiErrorCode(err: unknown): ReconcileCode {
-  if (!(err instanceof ApiException)) {
+  const code = statusOf(err);
+  if (!code) {
     const msg = err instanceof Error ? err.message : '';
     return /Unrecognized API version and kind|does not serve/.test(msg)
       ? ReconcileCode.RECONCILE_KIND_NOT_SERVED
       : ReconcileCode.RECONCILE_API_UNAVAILABLE;
   }
-  if (err.code === 403) return ReconcileCode.RECONCILE_FORBIDDEN;
+  if (code === 403) return ReconcileCode.RECONCILE_FORBIDDEN;
   // Server-side apply answers 500 for an object its schema cannot type: Git must change.
-  if (err.code === 500 && /failed to create typed patch object/.test(String(err.body)))
+  if (code === 500 && /failed to create typed patch object/.test(serverMessageOf(err)))
     return ReconcileCode.RECONCILE_OBJECT_INVALID;
-  if (err.code === 404) return ReconcileCode.RECONCILE_KIND_NOT_SERVED;
-  if (err.code === 409 || err.code === 429 || err.code >= 500)
-    return ReconcileCode.RECONCILE_API_UNAVAILABLE;
+  if (code === 404) return ReconcileCode.RECONCILE_KIND_NOT_SERVED;
+  if (code === 409 || code === 429 || code >= 500) return ReconcileCode.RECONCILE_API_UNAVAILABLE;
   return ReconcileCode.RECONCILE_OBJECT_INVALID;
 }
 

@@ -15,7 +15,10 @@ export class LiveReader {
   #listed = new Map<string, Live | null>();
   constructor(private readonly cluster: Cluster) {}
 
-  /** LIST the groups of `desired` with many objects outside `known`. Throws API errors. */
+  /**
+   * LIST the groups of `desired` with many objects outside `known`, of kinds the cluster serves
+   * now. Throws API errors.
+   */
   async prefetch(desired: readonly Rendered[], known: ReadonlySet<string>): Promise<void> {
     const groups = new Map<string, ObjectRef[]>();
     for (const r of desired) {
@@ -29,6 +32,8 @@ export class LiveReader {
     for (const refs of groups.values()) {
       const first = refs[0] as ObjectRef;
       if (refs.length < LIST_THRESHOLD) continue;
+      // A kind whose CRD is in this same sync is not served yet: never LIST it (GETs come later).
+      if (!(await this.cluster.served(first.apiVersion, first.kind))) continue;
       const live = await this.cluster.list(first.apiVersion, first.kind, first.namespace);
       const byName = new Map(live.map((o) => [(o.metadata as { name?: string })?.name, o]));
       for (const ref of refs) this.#listed.set(refKey(ref), byName.get(ref.name) ?? null);

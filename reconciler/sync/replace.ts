@@ -1,5 +1,5 @@
-import { ApiException } from '@kubernetes/client-node';
 import { apiErrorMessage } from '../cluster.js';
+import { serverMessageOf, statusOf } from '../kube/errors.js';
 import { refOf, refText, type K8sObject } from '../objects.js';
 import { pollUntil, type SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
@@ -20,7 +20,7 @@ export function replaceAllowed(o: K8sObject): boolean {
 
 /** Whether the apiserver refused a change because it touches an immutable field. */
 export const immutableChange = (err: unknown): boolean =>
-  err instanceof ApiException && err.code === 422 && /field is immutable/.test(String(err.body));
+  statusOf(err) === 422 && /field is immutable/.test(serverMessageOf(err));
 
 /**
  * Server-side apply; when the change hits an immutable field and the object opted in

@@ -83,9 +83,17 @@ export class FakeCluster implements Cluster {
     return structuredClone(next);
   }
 
-  async delete(ref: ObjectRef): Promise<void> {
+  /** Delete; an object with finalizers stays, marked with a deletionTimestamp, as it does live. */
+  async delete(ref: ObjectRef): Promise<Live | undefined> {
     this.calls.push({ op: 'delete', what: refKey(ref) });
+    const o = this.objects.get(refKey(ref));
+    const meta = (o?.metadata ?? {}) as { finalizers?: string[]; deletionTimestamp?: string };
+    if (o && (meta.finalizers?.length ?? 0) > 0) {
+      meta.deletionTimestamp ??= '2026-01-01T00:00:00Z';
+      return structuredClone(o);
+    }
     this.objects.delete(refKey(ref));
+    return undefined;
   }
 
   async capabilities() {
@@ -96,6 +104,10 @@ export class FakeCluster implements Cluster {
     if (this.unserved.has(kind))
       throw new Error(`the cluster does not serve ${apiVersion} ${kind}`);
     return { namespaced: !this.clusterScoped.has(kind), resource: `${kind.toLowerCase()}s` };
+  }
+
+  async served(_apiVersion: string, kind: string): Promise<boolean> {
+    return !this.unserved.has(kind);
   }
 
   async removeAnnotations(ref: ObjectRef, keys: readonly string[]): Promise<void> {
