@@ -168,3 +168,69 @@ export function formatDiff(diffs: readonly FieldDiff[], max = 5): string {
   if (diffs.length > max) lines.push(`… and ${diffs.length - max} more`);
   return lines.join('; ');
 }
+
+/**
+ * `declared`'s shape with `predicted`'s values: what the apiserver would store for each declared
+ * field (a server-side dry-run apply's answer; mutating webhooks and defaulting included). A
+ * field the answer lacks becomes undefined (the apiserver drops it; applying cannot change
+ * that). Keyed lists match by their merge key, other lists by position. Pure.
+ */
+export function projected(declared: unknown, predicted: unknown, path = ''): unknown {
+  if (isObject(declared)) {
+    if (!isObject(predicted)) return predicted;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(declared))
+      out[k] = projected(v, predicted[k], `${path}/${escape(k)}`);
+    return out;
+  }
+  if (Array.isArray(declared)) {
+    if (!Array.isArray(predicted)) return predicted;
+    const key = mergeKey(path, declared);
+    if (key) {
+      // An item the answer lacks is left out: the apiserver drops it, applying cannot add it.
+      const out: unknown[] = [];
+      for (const item of declared as Record<string, unknown>[]) {
+        const match = predicted.find((p) => isObject(p) && p[key] === item[key]);
+        if (match !== undefined)
+          out.push(projected(item, match, `${path}/${escape(String(item[key]))}`));
+      }
+      return out;
+    }
+    if (declared.length !== predicted.length) return predicted;
+    return declared.map((d, i) => projected(d, predicted[i], `${path}/${i}`));
+  }
+  return predicted;
+}
+
+/**
+ * Drift as the apiserver sees it: the declared fields whose stored value would change if
+ * `declared` were applied now (`predicted`, the dry-run's answer), against `live`. Empty when
+ * applying would change nothing, whatever a client-side comparison guessed. Pure.
+ */
+export function confirmedDiff(
+  declared: Record<string, unknown>,
+  predicted: Record<string, unknown>,
+  live: Record<string, unknown> | undefined,
+  ignore: readonly string[] = [],
+): FieldDiff[] {
+  const shaped = projected(declared, predicted) as Record<string, unknown>;
+  return declaredDiff(shaped, live, ignore).map((d) => ({
+    ...d,
+    declared: valueAt(declared, d.path) ?? d.declared,
+  }));
+}
+
+/** The value at a diff path of `obj` (keyed list segments by their merge key), or undefined. */
+function valueAt(obj: unknown, pointer: string): unknown {
+  let node: unknown = obj;
+  let path = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) {
+      const key = mergeKey(path, node);
+      node = key ? node.find((x) => isObject(x) && x[key] === part) : node[Number(part)];
+    } else node = isObject(node) ? node[part] : undefined;
+    path = `${path}/${raw}`;
+  }
+  return node;
+}

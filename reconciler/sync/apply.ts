@@ -21,6 +21,7 @@ import { establish } from './establish.js';
 import { LiveReader } from './live.js';
 import { applyOrReplace } from './replace.js';
 import { Action, planObject, writes, type ObjectPlan } from './plan.js';
+import { predict } from './predict.js';
 
 const APPLY_CONCURRENCY = 16;
 /** What the apply stage did: per object its status, and what went wrong. */
@@ -107,7 +108,7 @@ export async function planDeclared(
   const declared = prepared(ctx.cfg, r.object);
   const ref = refOf(declared);
   const current = await live.get(ref);
-  const plan = planObject({
+  const input = {
     declared,
     path: r.path,
     live: current,
@@ -119,7 +120,13 @@ export async function planDeclared(
     suspended: ctx.state.suspended,
     gate: ctx.d.gate ?? 'off',
     evaluate: () => gateFindings(ctx, declared, r.path),
-  });
+  };
+  let plan = planObject(input);
+  // A client-side difference is confirmed by the apiserver before anything acts on it.
+  if (plan.drift.length > 0 && current && plan.action !== Action.foreign) {
+    const predicted = await predict(ctx, declared);
+    if (predicted) plan = planObject({ ...input, predicted });
+  }
   return { plan, declared, live: current };
 }
 

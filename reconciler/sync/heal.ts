@@ -1,5 +1,5 @@
 import { BREAK_GLASS, BREAK_GLASS_EXPIRES, breakGlassOf } from '../../core/desired-index.js';
-import { declaredDiff, formatDiff } from '../../core/diff.js';
+import { confirmedDiff, declaredDiff, formatDiff } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
 import { assessHealth } from '../health.js';
 import { refKey, refOf, refText, type ObjectRef } from '../objects.js';
@@ -7,6 +7,7 @@ import type { Rendered } from '../render/render.js';
 import { sourceEvent, type SyncContext } from './context.js';
 import { ignoredPaths, prepared } from './declared.js';
 import { activeBreakGlass } from './plan.js';
+import { predict } from './predict.js';
 
 /** Reverts of one object within this window count towards a fight. */
 export const FIGHT_WINDOW_MS = 60_000;
@@ -31,7 +32,13 @@ export async function healObject(
   const key = refKey(ref);
   const obj = prepared(ctx.cfg, declared.object);
   const live = await ctx.d.cluster.get(refOf(obj));
-  const drift = declaredDiff(obj, live, ignoredPaths(ctx.cfg, declared.object));
+  const ignore = ignoredPaths(ctx.cfg, declared.object);
+  let drift = declaredDiff(obj, live, ignore);
+  // Confirmed by the apiserver (a dry-run apply) before it counts, is reverted or fights.
+  if (drift.length > 0 && live) {
+    const predicted = await predict(ctx, obj);
+    if (predicted) drift = confirmedDiff(obj, predicted, live, ignore);
+  }
   const status = ctx.state.objects.get(key);
   const glass = activeBreakGlass(live, ctx.now());
   if (glass) ctx.d.onBreakGlass?.(ref, glass.expiresMs);

@@ -1,5 +1,5 @@
 import { breakGlassActive, breakGlassOf } from '../../core/desired-index.js';
-import { declaredDiff, type FieldDiff } from '../../core/diff.js';
+import { confirmedDiff, declaredDiff, type FieldDiff } from '../../core/diff.js';
 import type { Finding } from '../../policies/engine/findings.js';
 import type { GateMode } from '../config.js';
 import { refOf, type K8sObject, type ObjectRef } from '../objects.js';
@@ -51,6 +51,11 @@ export interface ObjectPlanInput {
   readonly gate: GateMode;
   /** The object's policy findings (dryrun ones left out); called only when it would be written. */
   readonly evaluate: () => readonly Finding[];
+  /**
+   * The apiserver's answer to a server-side dry-run apply of `declared`: when given, drift is
+   * what applying would change (confirmedDiff), not the client-side guess.
+   */
+  readonly predicted?: Readonly<Record<string, unknown>>;
 }
 
 export interface ObjectPlan {
@@ -91,7 +96,9 @@ export function planObject(i: ObjectPlanInput): ObjectPlan {
   if (foreign) return { ...base, action: Action.foreign, drift: [], findings: [], reason: foreign };
   const glass = activeBreakGlass(i.live, i.now);
   const withGlass = glass ? { breakGlass: glass } : {};
-  const drift = declaredDiff(i.declared, i.live, i.ignore);
+  const drift = i.predicted
+    ? confirmedDiff(i.declared, i.predicted, i.live, i.ignore)
+    : declaredDiff(i.declared, i.live, i.ignore);
   // Findings of every declared object, in sync or not: status reports them for the revision.
   const findings = i.gate === 'off' ? [] : i.evaluate();
   if (drift.length === 0) return { ...base, ...withGlass, action: Action.none, drift, findings };

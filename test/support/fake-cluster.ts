@@ -23,7 +23,8 @@ function merge(live: unknown, declared: unknown): unknown {
 }
 
 export interface FakeCall {
-  readonly op: 'get' | 'apply' | 'create' | 'delete' | 'list' | 'event' | 'writeInventory';
+  readonly op:
+    'get' | 'apply' | 'dry-run' | 'create' | 'delete' | 'list' | 'event' | 'writeInventory';
   readonly what: string;
 }
 
@@ -56,13 +57,13 @@ export class FakeCluster implements Cluster {
     return o ? structuredClone(o) : undefined;
   }
 
-  async apply(obj: K8sObject): Promise<Live> {
+  async apply(obj: K8sObject, opts: { dryRun?: boolean } = {}): Promise<Live> {
     const key = refKey(refOf(obj));
-    this.calls.push({ op: 'apply', what: key });
+    this.calls.push({ op: opts.dryRun ? 'dry-run' : 'apply', what: key });
     const err = this.applyErrors.get(key);
     if (err) throw err;
     const next = this.onApply(merge(this.objects.get(key), obj) as Live);
-    this.objects.set(key, next);
+    if (!opts.dryRun) this.objects.set(key, next);
     return structuredClone(next);
   }
 

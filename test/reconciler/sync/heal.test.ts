@@ -143,3 +143,38 @@ t.test('a watch event re-reads health, with or without drift', async (t) => {
   t.equal(ctx.state.objects.get(refKey(ref))?.health, 'Healthy');
   t.equal(ctx.state.objects.get(refKey(ref))?.healthMessage, undefined);
 });
+
+t.test('a field a mutating webhook sets is no drift: no revert, no fight', async (t) => {
+  // The fake apiserver stands in for a mutating webhook that rewrites data.mode on every write
+  // (the e2e runs a real one): the dry-run apply answers what would be stored.
+  const cluster = new FakeCluster([configMap('web', { mode: 'mutated' }, { labels: ours })]);
+  cluster.onApply = (o) => ({ ...o, data: { ...(o.data as object), mode: 'mutated' } });
+  const ctx = stageContext(cluster, { now: NOW });
+  const reverts: RevertLog = new Map();
+  for (let i = 0; i < 5; i++)
+    t.equal(await healObject(ctx, ref, { object: declared, path: 'web.yaml' }, reverts), 'in-sync');
+  t.strictSame(cluster.did('apply'), []);
+  t.equal(cluster.did('dry-run').length, 5);
+  t.equal(ctx.state.fighting.size, 0);
+});
+
+t.test('a manual change is still reverted when the dry-run confirms it', async (t) => {
+  const cluster = new FakeCluster([configMap('web', { mode: 'debug' }, { labels: ours })]);
+  const ctx = stageContext(cluster, { now: NOW });
+  t.equal(
+    await healObject(ctx, ref, { object: declared, path: 'web.yaml' }, new Map()),
+    'reverted',
+  );
+  t.strictSame(cluster.did('dry-run'), [refKey(ref)]);
+  t.equal((cluster.objects.get(refKey(ref)) as { data: { mode: string } }).data.mode, 'strict');
+});
+
+t.test('a failed dry-run keeps the client-side comparison', async (t) => {
+  const cluster = new FakeCluster([configMap('web', { mode: 'debug' }, { labels: ours })]);
+  const ctx = stageContext(cluster, { now: NOW, cfg: sourceConfig({ selfHeal: false }) });
+  cluster.applyErrors.set(refKey(ref), new Error('webhook unavailable'));
+  t.equal(
+    await healObject(ctx, ref, { object: declared, path: 'web.yaml' }, new Map()),
+    'reported',
+  );
+});
