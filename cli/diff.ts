@@ -125,6 +125,7 @@ export async function diff(args: readonly string[]): Promise<number> {
         ref: s.ref,
         cacheDir: cache,
         ...(a ? { auth: a } : {}),
+        timeoutMs: s.timeoutMs,
       });
       const rec = new SourceReconciler(s, git, await CommitVerifier.create(s.verification.trust), {
         cluster,

@@ -26,6 +26,8 @@ export interface SourceConfig {
   readonly path: string;
   readonly destinationNamespace: string;
   readonly intervalMs: number;
+  /** Deadline of each Git network call (ls-remote, fetch), like Flux's spec.timeout. */
+  readonly timeoutMs: number;
   readonly prune: boolean;
   readonly selfHeal: boolean;
   readonly createNamespace: boolean;

@@ -74,6 +74,7 @@ export function sourceFactory(o: SourceFactoryOptions): {
       ref: s.ref,
       cacheDir: join(o.cfg.cacheDir, 'git'),
       ...(a ? { auth: a } : {}),
+      timeoutMs: s.timeoutMs,
     });
     const verifier = await CommitVerifier.create(s.verification.trust);
     return new SourceReconciler(s, git, verifier, {

@@ -118,6 +118,7 @@ export function sourceFromGitSource(
     ...(spec.ref !== undefined ? { ref: spec.ref } : {}),
     ...(spec.path !== undefined ? { path: spec.path } : {}),
     ...(spec.interval !== undefined ? { interval: spec.interval } : {}),
+    ...(spec.timeout !== undefined ? { timeout: spec.timeout } : {}),
     // A tenant's policies add to the platform's; its enforcement.yaml reaches only its own.
     ...(spec.policyPath !== undefined
       ? { policyPath: spec.policyPath, policyEnforcement: 'own' }

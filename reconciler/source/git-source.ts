@@ -19,6 +19,8 @@ export interface GitSourceOptions {
   /** Parent directory for the bare object-store caches. */
   readonly cacheDir: string;
   readonly auth?: () => GitAuth | undefined;
+  /** Deadline of each network call (ls-remote, fetch). @default 60_000 */
+  readonly timeoutMs?: number;
 }
 
 /** A file read from a commit's tree. */
@@ -35,6 +37,37 @@ const storeLocks = new KeyedQueue();
 const underLock = <T>(key: string, task: () => Promise<T>): Promise<T> => storeLocks.run(key, task);
 
 /**
+ * Run one network call with a deadline: its requests get an AbortSignal, and the call is
+ * given up at the deadline even if the library does not notice the abort (a remote that
+ * accepts and never answers must not hold the source's queue or the store's lock).
+ */
+export async function withDeadline<T>(
+  ms: number,
+  what: string,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const ctl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new Error(`${what}: no answer within ${Math.round(ms / 1000)}s`);
+      ctl.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([call(ctl.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** isomorphic-git's Node client with every request bound to `signal`. */
+const httpWith = (signal: AbortSignal): typeof http => ({
+  request: (req) => http.request({ ...req, signal }),
+});
+
+/**
  * A Git remote read with isomorphic-git into a bare cache directory: never a worktree; files
  * come from the object store, and a re-read after a new commit skips every subtree whose oid did
  * not change. Network errors throw (the caller keeps state and retries with backoff).
@@ -46,6 +79,10 @@ export class GitSource {
 
   constructor(private readonly o: GitSourceOptions) {
     this.gitdir = join(o.cacheDir, createHash('sha256').update(o.url).digest('hex').slice(0, 16));
+  }
+
+  get #timeout(): number {
+    return this.o.timeoutMs ?? 60_000;
   }
 
   #onAuth = () => {
@@ -63,13 +100,15 @@ export class GitSource {
   /** The commit the ref points at on the remote (ls-remote; cheap). */
   async remoteHead(): Promise<string> {
     if (isCommitId(this.o.ref)) return this.o.ref;
-    const refs = await git.listServerRefs({
-      http,
-      url: this.o.url,
-      onAuth: this.#onAuth,
-      prefix: 'refs/',
-      peelTags: true,
-    });
+    const refs = await withDeadline(this.#timeout, `ls-remote ${this.o.url}`, (signal) =>
+      git.listServerRefs({
+        http: httpWith(signal),
+        url: this.o.url,
+        onAuth: this.#onAuth,
+        prefix: 'refs/',
+        peelTags: true,
+      }),
+    );
     const want = [`refs/heads/${this.o.ref}`, `refs/tags/${this.o.ref}`, this.o.ref];
     for (const name of want) {
       const r = refs.find((x) => x.ref === name);
@@ -90,16 +129,18 @@ export class GitSource {
   ): Promise<{ commit: string; fetched: boolean }> {
     await this.#init();
     if (head === have || (await this.#hasCommit(head))) return { commit: head, fetched: false };
-    await git.fetch({
-      fs,
-      http,
-      gitdir: this.gitdir,
-      url: this.o.url,
-      onAuth: this.#onAuth,
-      singleBranch: true,
-      tags: false,
-      ...(isCommitId(this.o.ref) ? {} : { ref: this.o.ref }),
-    });
+    await withDeadline(this.#timeout, `fetch ${this.o.url}`, (signal) =>
+      git.fetch({
+        fs,
+        http: httpWith(signal),
+        gitdir: this.gitdir,
+        url: this.o.url,
+        onAuth: this.#onAuth,
+        singleBranch: true,
+        tags: false,
+        ...(isCommitId(this.o.ref) ? {} : { ref: this.o.ref }),
+      }),
+    );
     if (!(await this.#hasCommit(head)))
       throw new Error(`commit ${head} not found after fetching ${this.o.url}`);
     return { commit: head, fetched: true };
