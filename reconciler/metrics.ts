@@ -217,6 +217,22 @@ export class ReconcilerMetrics {
     this.sourceInfo.set({ source, repo, path, sync_status: sync, health_status: health }, 1);
   }
 
+  /**
+   * Delete every series of a removed source (a GitSource deleted): its gauges must not report a
+   * source that no longer exists, and its counters must not grow the series count forever.
+   */
+  async forgetSource(source: string): Promise<void> {
+    this.#appliedRevision.delete(source);
+    for (const m of this.registry.getMetricsAsArray() as unknown as Metric[]) {
+      const series = (await m.get()).values;
+      for (const v of series) {
+        if (v.labels.source !== source) continue;
+        const { le: _le, quantile: _q, ...labels } = v.labels as Record<string, string | number>;
+        m.remove(labels);
+      }
+    }
+  }
+
   #appliedRevision = new Map<string, string>();
   /** One applied-revision series per source: replaces that source's, never another's. */
   setAppliedRevision(source: string, revision: string): void {
@@ -226,4 +242,10 @@ export class ReconcilerMetrics {
     this.#appliedRevision.set(source, revision);
     this.lastAppliedRevision.set({ source, revision }, 1);
   }
+}
+
+/** What forgetSource needs of a prom-client metric. */
+interface Metric {
+  get(): Promise<{ values: { labels: Record<string, string | number> }[] }>;
+  remove(labels: Record<string, string | number>): void;
 }

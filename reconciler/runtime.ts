@@ -26,8 +26,18 @@ const PROGRESS_MAX_MS = 30_000;
 /** Objects per source followed that way at most (each costs a GET per look). */
 const PROGRESS_MAX_OBJECTS = 100;
 
+/**
+ * An interval spread by ±10 % (`random` in [0, 1)), so sources started together do not resync
+ * together for ever (Flux and controller-runtime jitter their requeues the same way). Pure.
+ */
+export const jittered = (ms: number, random: () => number): number =>
+  Math.round(ms * (0.9 + 0.2 * random()));
+
 /** A break-glass heal runs this long after the expiry, so the apiserver's clock has passed it. */
 const GLASS_GRACE_MS = 250;
+
+/** An object as a watch event carried it (live undefined: deleted). */
+type Observed = { readonly live: Record<string, unknown> | undefined };
 
 /** The sources as the runtime drives them (SourceReconciler; tests may pass fakes). */
 export type RuntimeSource = Pick<
@@ -42,6 +52,8 @@ export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
   readonly watch: OpenWatch;
   /** @default realClock */
   readonly clock?: Clock;
+  /** Interval jitter. @default Math.random */
+  readonly random?: () => number;
   /** After every reconcile or heal of a source, whatever its outcome (GitSource status). */
   readonly onReconciled?: (name: string) => void;
   /** Audit: the cluster to list, the policies, and which kinds and namespaces. */
@@ -64,9 +76,11 @@ export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
 export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   readonly queue: KeyedQueue;
   readonly #clock: Clock;
+  readonly #random: () => number;
   readonly #timers: KeyedTimers;
   readonly #watches: KindWatches;
   #failures = new Map<string, number>();
+  readonly #pendingHeals = new Map<string, Observed | undefined>();
   #byName: Map<string, S>;
   #tried = new Set<string>();
   #started: boolean;
@@ -75,6 +89,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
 
   constructor(private readonly o: RuntimeOptions<S>) {
     this.#clock = o.clock ?? realClock;
+    this.#random = o.random ?? Math.random;
     this.#timers = new KeyedTimers(this.#clock);
     this.queue = new KeyedQueue((n) => o.metrics.queueDepth.set(n));
     this.#byName = new Map(o.sources.map((s) => [s.cfg.name, s]));
@@ -83,7 +98,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
       open: o.watch,
       clock: this.#clock,
       logger: o.logger,
-      onChange: (apiVersion, kind, obj) => this.#changed(apiVersion, kind, obj),
+      onChange: (apiVersion, kind, obj, phase) => this.#changed(apiVersion, kind, obj, phase),
       onGap: (apiVersion, kind) => this.#resyncAfterGap(apiVersion, kind),
     });
   }
@@ -107,13 +122,21 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
    * stop; the new one reconciles at once (after the old one's reconcile in flight, if any).
    */
   putSource(s: S): void {
-    this.removeSource(s.cfg.name);
+    this.#drop(s.cfg.name);
     this.#byName.set(s.cfg.name, s);
     if (this.#started) this.#schedule(s, 0);
   }
 
-  /** Stop driving a source (its objects stay; the caller prunes them if it must). */
+  /**
+   * Stop driving a source (its objects stay; the caller prunes them if it must) and delete its
+   * metric series.
+   */
   removeSource(name: string): void {
+    this.#drop(name);
+    void this.o.metrics.forgetSource(name);
+  }
+
+  #drop(name: string): void {
     this.#timers.cancel(`source|${name}`);
     this.#byName.delete(name);
     this.#tried.delete(name);
@@ -236,7 +259,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
       this.reconcileNow(name).then(
         () => {
           this.#failures.set(name, 0);
-          if (current()) this.#schedule(s, s.cfg.intervalMs);
+          if (current()) this.#schedule(s, jittered(s.cfg.intervalMs, this.#random));
         },
         (err: unknown) => {
           const n = this.#failures.get(name) ?? 0;
@@ -255,7 +278,12 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     }
   }
 
-  #changed(apiVersion: string, kind: string, obj: WatchedObject): void {
+  #changed(
+    apiVersion: string,
+    kind: string,
+    obj: WatchedObject,
+    phase: 'MODIFIED' | 'DELETED',
+  ): void {
     const source = obj.metadata?.labels?.[SOURCE_LABEL] ?? '';
     if (!this.#byName.has(source) || !obj.metadata?.name) return;
     const ref: ObjectRef = {
@@ -264,14 +292,28 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
       name: obj.metadata.name,
       ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
     };
-    this.#heal(source, ref, 'self-heal failed; the next resync retries');
+    // The event carried the object: the heal compares it without reading it again.
+    const live = phase === 'DELETED' ? undefined : (obj as Record<string, unknown>);
+    this.#heal(source, ref, 'self-heal failed; the next resync retries', { live });
   }
 
-  #heal(source: string, ref: ObjectRef, onError: string): void {
+  /**
+   * Heal one object, at most one pending per object: events that come while a heal waits only
+   * replace what it will compare (the newest object seen). Without `observed`, the heal reads it.
+   */
+  #heal(source: string, ref: ObjectRef, onError: string, observed?: Observed): void {
     const s = this.#byName.get(source);
     if (!s) return;
+    const key = `${source}|${refKey(ref)}`;
+    const waiting = this.#pendingHeals.has(key);
+    this.#pendingHeals.set(key, observed);
+    if (waiting) return;
     void this.queue
-      .run(source, () => s.heal(ref))
+      .run(source, () => {
+        const seen = this.#pendingHeals.get(key);
+        this.#pendingHeals.delete(key);
+        return s.heal(ref, seen);
+      })
       .then(() => this.o.onReconciled?.(source))
       .catch((err: unknown) =>
         this.o.logger.warn({ source, reason: (err as Error).message }, onError),

@@ -301,13 +301,16 @@ export class SourceReconciler {
    * Check one object after a watch event: revert drift (selfHeal on, not suspended, not
    * fighting), or only report it. Returns what it did; throws API errors.
    */
-  async heal(ref: Parameters<typeof healObject>[1]): Promise<HealResult> {
+  async heal(
+    ref: Parameters<typeof healObject>[1],
+    observed?: Parameters<typeof healObject>[4],
+  ): Promise<HealResult> {
     const key = refKey(ref);
     const declared = this.#foreign.has(key)
       ? undefined
       : (this.#byKey.get(key) ?? this.#held.get(key));
     try {
-      const result = await healObject(this.#ctx, ref, declared, this.#reverts);
+      const result = await healObject(this.#ctx, ref, declared, this.#reverts, observed);
       if (result !== 'unmanaged') this.#publishSoon();
       return result;
     } catch (err) {

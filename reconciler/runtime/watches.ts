@@ -24,8 +24,13 @@ export interface WatchesOptions {
   readonly open: OpenWatch;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** A MODIFIED or DELETED object of a watched kind. */
-  readonly onChange: (apiVersion: string, kind: string, obj: WatchedObject) => void;
+  /** A MODIFIED or DELETED object of a watched kind (the event's object, as it then was). */
+  readonly onChange: (
+    apiVersion: string,
+    kind: string,
+    obj: WatchedObject,
+    phase: 'MODIFIED' | 'DELETED',
+  ) => void;
   /** A watch came back after a gap: changes made meanwhile were never seen. */
   readonly onGap: (apiVersion: string, kind: string) => void;
 }
@@ -68,7 +73,8 @@ export class KindWatches {
         apiVersion,
         kind,
         (phase, obj) => {
-          if (phase === 'MODIFIED' || phase === 'DELETED') this.o.onChange(apiVersion, kind, obj);
+          if (phase === 'MODIFIED' || phase === 'DELETED')
+            this.o.onChange(apiVersion, kind, obj, phase);
         },
         () => {
           ended = true;

@@ -19,7 +19,8 @@ export type RevertLog = Map<string, number[]>;
 
 /**
  * Check one object after a watch event: count drift, revert it (selfHeal on, not suspended,
- * not break-glassed, not fighting), or only report it. Returns what it did; throws API errors
+ * not break-glassed, not fighting), or only report it; `observed` is the object a watch event
+ * carried. Returns what it did; throws API errors
  * (the next resync retries).
  */
 export async function healObject(
@@ -27,11 +28,13 @@ export async function healObject(
   ref: ObjectRef,
   declared: Rendered | undefined,
   reverts: RevertLog,
+  observed?: { readonly live: Record<string, unknown> | undefined },
 ): Promise<HealResult> {
   if (!declared) return 'unmanaged';
   const key = refKey(ref);
   const obj = prepared(ctx.cfg, declared.object);
-  const live = await ctx.d.cluster.get(refOf(obj));
+  // The watch event's object when it carried one (no second read), else the live one now.
+  const live = observed ? observed.live : await ctx.d.cluster.get(refOf(obj));
   const ignore = ignoredPaths(ctx.cfg, declared.object);
   let drift = declaredDiff(obj, live, ignore);
   // Confirmed by the apiserver (a dry-run apply) before it counts, is reverted or fights.

@@ -21,7 +21,7 @@ function fakeSource(name: string, outcomes: Outcome[]) {
   });
   const state = emptyState(name);
   state.desired = [{ object: configMap('web', {}), path: 'web.yaml' }];
-  const log = { reconciles: 0, heals: [] as string[] };
+  const log = { reconciles: 0, heals: [] as string[], observed: [] as unknown[] };
   const src: RuntimeSource = {
     cfg,
     state,
@@ -30,8 +30,9 @@ function fakeSource(name: string, outcomes: Outcome[]) {
       const o = outcomes.shift() ?? 'ok';
       if (o !== 'ok') throw o;
     },
-    async heal(ref: ObjectRef) {
+    async heal(ref: ObjectRef, observed?: { live: Record<string, unknown> | undefined }) {
       log.heals.push(`${ref.namespace}/${ref.name}`);
+      log.observed.push(observed);
       return 'in-sync' as const;
     },
     indexSource: () => undefined,
@@ -42,8 +43,9 @@ function fakeSource(name: string, outcomes: Outcome[]) {
   return { src, log };
 }
 
-function runtime(sources: RuntimeSource[]) {
+function runtime(sources: RuntimeSource[], random = () => 0.5) {
   const clock = new FakeClock();
+  const metrics = new ReconcilerMetrics({ defaultMetrics: false });
   const events: Parameters<OpenWatch>[2][] = [];
   const watch: OpenWatch = async (_a, _k, onEvent) => {
     events.push(onEvent);
@@ -51,12 +53,13 @@ function runtime(sources: RuntimeSource[]) {
   };
   const rt = new ReconcilerRuntime({
     logger: pino({ level: 'silent' }),
-    metrics: new ReconcilerMetrics({ defaultMetrics: false }),
+    metrics,
     sources,
     watch,
     clock,
+    random,
   });
-  return { rt, clock, events };
+  return { rt, clock, events, metrics };
 }
 
 const err = (code: ReconcileCode, retryAfterMs?: number) =>
@@ -180,3 +183,67 @@ t.test(
     rt.stop();
   },
 );
+
+t.test('intervals are spread by ±10 %', async (t) => {
+  for (const [r, want] of [
+    [0, 162_000],
+    [0.5, 180_000],
+    [0.75, 189_000],
+  ] as const) {
+    const { src, log } = fakeSource('shop', []);
+    const { rt, clock } = runtime([src], () => r);
+    rt.start();
+    await clock.advance(0);
+    await clock.advance(want - 1);
+    t.equal(log.reconciles, 1, `random ${r}: not before ${want} ms`);
+    await clock.advance(1);
+    t.equal(log.reconciles, 2, `random ${r}: at ${want} ms`);
+    rt.stop();
+  }
+});
+
+t.test(
+  'events while a heal waits make one heal, with the newest object the events carried',
+  async (t) => {
+    const { src, log } = fakeSource('shop', []);
+    const { rt, events } = runtime([src]);
+    await rt.reconcileNow('shop');
+    const labels = { 'driftgate.io/source': 'shop' };
+    const at = (v: string) => ({
+      metadata: { name: 'web', namespace: 'shop', labels },
+      data: { v },
+    });
+    // The queue is busy: three events for one object wait behind it as one heal.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const busy = rt.queue.run('shop', () => gate);
+    events[0]?.('MODIFIED', at('1'));
+    events[0]?.('MODIFIED', at('2'));
+    events[0]?.('DELETED', at('3'));
+    release();
+    await busy;
+    await rt.queue.run('shop', async () => undefined);
+    t.strictSame(log.heals, ['shop/web'], 'one heal');
+    t.strictSame(log.observed, [{ live: undefined }], 'the newest event: deleted');
+    events[0]?.('MODIFIED', at('4'));
+    await rt.queue.run('shop', async () => undefined);
+    t.strictSame(log.observed[1], { live: at('4') }, 'a later event heals again with its object');
+    rt.stop();
+  },
+);
+
+t.test('a removed source leaves no metric series; a replaced one keeps them', async (t) => {
+  const { src } = fakeSource('shop', []);
+  const { rt, metrics } = runtime([src]);
+  metrics.initSource('shop');
+  metrics.initSource('other');
+  metrics.setAppliedRevision('shop', 'abc');
+  rt.putSource(src);
+  t.match(await metrics.registry.metrics(), /source="shop"/, 'kept on replace');
+  rt.removeSource('shop');
+  await new Promise((r) => setImmediate(r));
+  const text = await metrics.registry.metrics();
+  t.notMatch(text, /source="shop"/);
+  t.match(text, /driftgate_reconciler_fights_total\{source="other"\} 0/);
+  rt.stop();
+});
