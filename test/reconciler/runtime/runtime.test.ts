@@ -244,6 +244,6 @@ t.test('a removed source leaves no metric series; a replaced one keeps them', as
   await new Promise((r) => setImmediate(r));
   const text = await metrics.registry.metrics();
   t.notMatch(text, /source="shop"/);
-  t.match(text, /driftgate_reconciler_fights_total\{source="other"\} 0/);
+  t.match(text, /driftgate_fights_total\{source="other"\} 0/);
   rt.stop();
 });
