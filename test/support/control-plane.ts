@@ -37,6 +37,8 @@ export interface ControlPlaneOptions {
    * this one, so pods reach it through the kubernetes Service. @default loopback only
    */
   readonly nodeIP?: string;
+  /** More kube-apiserver flags (feature gates, runtime-config) for a test that needs them. */
+  readonly apiServerArgs?: readonly string[];
 }
 
 export interface KubectlResult {
@@ -301,6 +303,7 @@ async function boot(
     '--profiling=false',
     '--tls-min-version=VersionTLS12',
     '--v=1',
+    ...(options.apiServerArgs ?? []),
   ];
   const apiLog = join(dir, 'kube-apiserver.log');
   const startApi = async (): Promise<Supervised> => {
