@@ -234,3 +234,16 @@ function valueAt(obj: unknown, pointer: string): unknown {
   }
   return node;
 }
+
+/**
+ * Declared fields the apiserver would not store at all (`predicted` lacks them: a field its
+ * schema prunes, or one a webhook removes). Applying cannot change them, so nothing acts on
+ * them, but status shows them: Git says something the cluster does not hold. Pure.
+ */
+export function notKept(
+  declared: Record<string, unknown>,
+  predicted: Record<string, unknown>,
+  ignore: readonly string[] = [],
+): FieldDiff[] {
+  return declaredDiff(declared, predicted, ignore).filter((d) => d.live === undefined);
+}

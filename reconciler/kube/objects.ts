@@ -51,8 +51,9 @@ export class KubeObjects {
     return `${groupVersionPath(ref.apiVersion)}${ns}/${r.resource}/${encodeURIComponent(ref.name)}`;
   }
 
-  /** The live object, or undefined when it does not exist. */
+  /** The live object, or undefined when it does not exist (its kind not served included). */
   async get(ref: ObjectRef): Promise<Live | undefined> {
+    if (!(await this.discovery.resourceOf(ref.apiVersion, ref.kind))) return undefined;
     try {
       return await this.http.json({ method: 'GET', path: await this.#path(ref) });
     } catch (err) {

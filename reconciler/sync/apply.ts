@@ -1,6 +1,6 @@
 import { hostContext, ingressRefs, type IngressRef } from '../../core/ingress-hosts.js';
 import { breakGlassOf } from '../../core/desired-index.js';
-import { declaredDiff } from '../../core/diff.js';
+import { notKept } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
 import {
   findings as findingsOf,
@@ -204,8 +204,9 @@ export async function applyDeclared(
       if (writes(plan.action)) {
         try {
           current = await applyOrReplace(ctx, p.declared);
-          // What the apiserver kept: a field its schema prunes is not in sync, say so now.
-          drift = declaredDiff(p.declared, current, ignoredPaths(ctx.cfg, r.object));
+          // What the apiserver stored is its truth (a webhook's or defaulting's value is no
+          // drift), but a declared field it did not keep at all is not in sync: say so now.
+          drift = notKept(p.declared, current, ignoredPaths(ctx.cfg, r.object));
         } catch (err) {
           failed.add(key);
           metrics.applyErrors.inc({ source });

@@ -1,5 +1,11 @@
 import { BREAK_GLASS, BREAK_GLASS_EXPIRES, breakGlassOf } from '../../core/desired-index.js';
-import { confirmedDiff, declaredDiff, formatDiff } from '../../core/diff.js';
+import {
+  confirmedDiff,
+  declaredDiff,
+  formatDiff,
+  notKept,
+  type FieldDiff,
+} from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
 import { assessHealth } from '../health.js';
 import { refKey, refOf, refText, type ObjectRef } from '../objects.js';
@@ -37,10 +43,15 @@ export async function healObject(
   const live = observed ? observed.live : await ctx.d.cluster.get(refOf(obj));
   const ignore = ignoredPaths(ctx.cfg, declared.object);
   let drift = declaredDiff(obj, live, ignore);
-  // Confirmed by the apiserver (a dry-run apply) before it counts, is reverted or fights.
+  let dropped: FieldDiff[] = [];
+  // Confirmed by the apiserver (a dry-run apply) before it counts, is reverted or fights; what
+  // it would not store at all is shown, never reverted.
   if (drift.length > 0 && live) {
     const predicted = await predict(ctx, obj);
-    if (predicted) drift = confirmedDiff(obj, predicted, live, ignore);
+    if (predicted) {
+      drift = confirmedDiff(obj, predicted, live, ignore);
+      dropped = notKept(obj, predicted, ignore);
+    }
   }
   const status = ctx.state.objects.get(key);
   const glass = activeBreakGlass(live, ctx.now());
@@ -57,7 +68,7 @@ export async function healObject(
     status.breakGlassExpired = expired;
   }
   if (drift.length === 0) {
-    if (status) status.drift = [];
+    if (status) status.drift = shownDiffs(ref.kind, dropped);
     if (expired) await clearBreakGlass(ctx, ref);
     if (status) status.breakGlassExpired = false;
     return 'in-sync';

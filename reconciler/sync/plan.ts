@@ -1,5 +1,5 @@
 import { breakGlassActive, breakGlassOf } from '../../core/desired-index.js';
-import { confirmedDiff, declaredDiff, type FieldDiff } from '../../core/diff.js';
+import { confirmedDiff, declaredDiff, notKept, type FieldDiff } from '../../core/diff.js';
 import type { Finding } from '../../policies/engine/findings.js';
 import type { GateMode } from '../config.js';
 import { refOf, type K8sObject, type ObjectRef } from '../objects.js';
@@ -96,12 +96,15 @@ export function planObject(i: ObjectPlanInput): ObjectPlan {
   if (foreign) return { ...base, action: Action.foreign, drift: [], findings: [], reason: foreign };
   const glass = activeBreakGlass(i.live, i.now);
   const withGlass = glass ? { breakGlass: glass } : {};
-  const drift = i.predicted
+  // With the apiserver's answer, only what applying would change is acted on; fields it would
+  // not store at all are shown as drift but never written again and again.
+  const changes = i.predicted
     ? confirmedDiff(i.declared, i.predicted, i.live, i.ignore)
     : declaredDiff(i.declared, i.live, i.ignore);
+  const drift = i.predicted ? [...changes, ...notKept(i.declared, i.predicted, i.ignore)] : changes;
   // Findings of every declared object, in sync or not: status reports them for the revision.
   const findings = i.gate === 'off' ? [] : i.evaluate();
-  if (drift.length === 0) return { ...base, ...withGlass, action: Action.none, drift, findings };
+  if (changes.length === 0) return { ...base, ...withGlass, action: Action.none, drift, findings };
   if (i.suspended) return { ...base, ...withGlass, action: Action.suspended, drift, findings };
   const held = i.gate === 'enforce' && findings.some((f) => f.action === 'enforce');
   const action = held

@@ -1,0 +1,269 @@
+// Drift is what the apiserver says, not a client-side guess; CRDs and their objects sync in one
+// source at any count. Against the real apiserver, with a real mutating admission webhook (a
+// small HTTPS server the apiserver calls, standing in for a policy engine or sidecar injector
+// that sets a field Git also declares).
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { stringify } from 'yaml';
+import { diff } from '../../cli/diff.js';
+import { createCertificate, CertUsage } from '../../webhook/tls/pki.js';
+import { gitOpsFixture } from '../support/e2e.js';
+import { waitFor } from '../support/processes.js';
+import { startTestReconciler, trustOf } from '../support/reconciler.js';
+import { runCli } from '../support/run-cli.js';
+
+const { cp, git, signer, dir } = await gitOpsFixture(t);
+
+// The mutating webhook: every labelled ConfigMap's data.mode becomes "mutated".
+const tls = createCertificate({
+  commonName: '127.0.0.1',
+  usage: CertUsage.server,
+  ipAddresses: ['127.0.0.1'],
+  issuer: cp.ca,
+});
+let mutations = 0;
+const hook = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+  let body = '';
+  req.on('data', (c: Buffer) => (body += c.toString()));
+  req.on('end', () => {
+    const review = JSON.parse(body) as { request: { uid: string; object?: { data?: object } } };
+    const hasData = review.request.object?.data !== undefined;
+    const patch = [
+      {
+        op: 'add',
+        path: hasData ? '/data/mode' : '/data',
+        value: hasData ? 'mutated' : { mode: 'mutated' },
+      },
+    ];
+    mutations++;
+    res.setHeader('content-type', 'application/json');
+    res.end(
+      JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        response: {
+          uid: review.request.uid,
+          allowed: true,
+          patchType: 'JSONPatch',
+          patch: Buffer.from(JSON.stringify(patch)).toString('base64'),
+        },
+      }),
+    );
+  });
+});
+await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+t.teardown(() => hook.close());
+const registered = await cp.kubectl(['apply', '-f', '-'], {
+  input: JSON.stringify({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: 'sets-mode' },
+    webhooks: [
+      {
+        name: 'sets-mode.example.com',
+        clientConfig: {
+          url: `https://127.0.0.1:${(hook.address() as AddressInfo).port}/mutate`,
+          caBundle: Buffer.from(cp.ca.certPem).toString('base64'),
+        },
+        rules: [
+          {
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: ['configmaps'],
+          },
+        ],
+        objectSelector: { matchLabels: { 'mutate-me': 'yes' } },
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+      },
+    ],
+  }),
+});
+if (registered.code !== 0) throw new Error(registered.stderr);
+
+const yaml = (o: unknown): string => `${JSON.stringify(o)}\n`;
+const gadgets = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'gadgets.truth.example.com' },
+  spec: {
+    group: 'truth.example.com',
+    scope: 'Namespaced',
+    names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        },
+      },
+    ],
+  },
+};
+const GADGETS = 25;
+const repo = await git.createRepo('truth');
+await repo.commit(
+  {
+    'mutated/cm.yaml': yaml({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'tuned', labels: { 'mutate-me': 'yes' } },
+      data: { mode: 'declared', other: 'x' },
+    }),
+    'crds/crd.yaml': yaml(gadgets),
+    'crds/gadgets.yaml': Array.from({ length: GADGETS }, (_, i) =>
+      yaml({
+        apiVersion: 'truth.example.com/v1',
+        kind: 'Gadget',
+        metadata: { name: `g-${i}` },
+        spec: { n: i },
+      }),
+    ).join('---\n'),
+    'badcrd/crd.yaml': yaml({
+      ...gadgets,
+      metadata: { name: 'widgets.truth.example.com' },
+      spec: {
+        ...gadgets.spec,
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { $ref: '#/x' } } } },
+          },
+        ],
+      },
+    }),
+    'badcrd/widget.yaml': yaml({
+      apiVersion: 'truth.example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w' },
+    }),
+  },
+  { signer },
+);
+const source = (name: string) => ({
+  name,
+  repoURL: repo.url,
+  path: name,
+  destinationNamespace: name,
+  createNamespace: true,
+  clusterScopedKinds: ['apiextensions.k8s.io/CustomResourceDefinition'],
+  verification: { mode: 'head', ...trustOf(signer) },
+});
+const rec = await startTestReconciler(
+  cp,
+  [source('mutated'), source('crds'), source('badcrd')],
+  {},
+  { autoStart: true },
+);
+t.teardown(() => rec.stop());
+
+/** Wait until a source is Synced; on timeout, say what its status holds. */
+async function synced(name: string): Promise<void> {
+  let last = '';
+  await waitFor(
+    `${name} Synced`,
+    async () => {
+      const s = await rec.status(name);
+      last = JSON.stringify({ sync: s.syncStatus, errors: s.errors, drifted: s.drifted });
+      return s.syncStatus === 'Synced';
+    },
+    90_000,
+    250,
+  ).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}: ${last}`);
+  });
+}
+
+const counted = async (name: string, src: string): Promise<number> =>
+  (await rec.metrics())
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) && l.includes(`source="${src}"`))
+    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+const mode = async (key: string): Promise<string> =>
+  (await cp.kubectl(['get', 'cm', 'tuned', '-n', 'mutated', '-o', `jsonpath={.data.${key}}`]))
+    .stdout;
+
+t.test(
+  'a field a mutating webhook sets: no phantom drift, no fight, in three resyncs',
+  async (t) => {
+    await synced('mutated');
+    t.equal(await mode('mode'), 'mutated', 'the webhook did set it');
+    t.ok(mutations > 0);
+    for (let i = 0; i < 3; i++) await rec.sync('mutated');
+    const s = await rec.status('mutated');
+    t.strictSame([s.syncStatus, s.drifted, s.errors], ['Synced', [], []]);
+    t.equal(await counted('driftgate_self_heal_total', 'mutated'), 0);
+    t.equal(await counted('driftgate_fights_total', 'mutated'), 0);
+    t.equal(await counted('driftgate_drift_detected_total', 'mutated'), 0);
+  },
+);
+
+t.test('a real manual change is still reverted, once, and no fight follows', async (t) => {
+  const r = await cp.kubectl([
+    'patch',
+    'cm',
+    'tuned',
+    '-n',
+    'mutated',
+    '-p',
+    '{"data":{"other":"manual"}}',
+  ]);
+  t.equal(r.code, 0, r.stderr);
+  await waitFor('reverted', async () => (await mode('other')) === 'x', 60_000, 250);
+  await waitFor(
+    'heal counted',
+    async () => (await counted('driftgate_self_heal_total', 'mutated')) === 1,
+    30_000,
+    250,
+  );
+  for (let i = 0; i < 3; i++) await rec.sync('mutated');
+  t.equal(await counted('driftgate_self_heal_total', 'mutated'), 1);
+  t.equal(await counted('driftgate_fights_total', 'mutated'), 0);
+  t.equal(await mode('mode'), 'mutated');
+});
+
+t.test('driftgate diff shows the dry-run result: nothing to change', async (t) => {
+  const cfgFile = join(dir, 'reconciler.yaml');
+  writeFileSync(
+    cfgFile,
+    stringify({ namespace: 'driftgate-system', sources: [source('mutated')] }),
+  );
+  process.env.KUBECONFIG = cp.kubeconfigs.reconciler;
+  const out = await runCli(diff, ['--config', cfgFile]);
+  t.equal(out.code, 0, `${out.stdout}\n${out.stderr}`);
+  t.notMatch(out.stdout, /update ConfigMap/);
+});
+
+t.test(`a CRD and ${GADGETS} of its objects in one namespace sync in one pass`, async (t) => {
+  await synced('crds');
+  const got = await cp.kubectl(['get', 'gadgets', '-n', 'crds', '-o', 'name']);
+  t.equal(got.stdout.trim().split('\n').length, GADGETS);
+  t.strictSame((await rec.status('crds')).errors, []);
+});
+
+t.test('a CRD the apiserver refuses is reported in its words, not as a wait', async (t) => {
+  let messages = '';
+  await waitFor(
+    'badcrd reported',
+    async () => {
+      const s = await rec.status('badcrd');
+      messages = (s.errors as { message: string }[]).map((e) => e.message).join('\n');
+      return /\$ref is not supported/.test(messages);
+    },
+    90_000,
+    250,
+  ).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}: ${messages}`);
+  });
+  t.notMatch(messages, /not Established/);
+});
