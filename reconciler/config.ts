@@ -34,6 +34,11 @@ export interface SourceConfig {
   readonly suspend: boolean;
   readonly allowForcePush: boolean;
   readonly maxPruneFraction: number;
+  /**
+   * Delete a CRD Git no longer declares. Off: deleting a CRD deletes every object of its kind in
+   * the cluster, other sources' and people's included, so it is kept and said so.
+   */
+  readonly pruneCRDs: boolean;
   readonly retry: RetryConfig;
   readonly ignoreDifferences: readonly IgnoreDifference[];
   /** More namespaces it may write in besides destinationNamespace ("*": any). */

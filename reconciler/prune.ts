@@ -20,7 +20,15 @@ export interface PruneInput {
   readonly liveAnnotations: ReadonlyMap<string, Readonly<Record<string, string>> | undefined>;
   /** Refuse when more than this fraction of the inventory would go. @default 0.5 */
   readonly maxFraction?: number;
+  /** Delete CustomResourceDefinitions gone from Git too. @default false */
+  readonly pruneCRDs?: boolean;
 }
+
+/** Why a CRD gone from Git stays (the source did not opt in with pruneCRDs). */
+export const CRD_KEPT =
+  'a CustomResourceDefinition is not pruned: deleting it deletes every object of its kind in the cluster (set pruneCRDs to delete it)';
+const isCrd = (r: ObjectRef): boolean =>
+  r.kind === 'CustomResourceDefinition' && r.apiVersion.startsWith('apiextensions.k8s.io/');
 
 /**
  * Plan a prune. Pure. Only inventory objects gone from Git are candidates; an empty render
@@ -32,25 +40,32 @@ export function planPrune({
   desired,
   liveAnnotations,
   maxFraction = 0.5,
+  pruneCRDs = false,
 }: PruneInput): PrunePlan {
   const want = new Set(desired.map(refKey));
-  const gone = inventory.filter((r) => !want.has(refKey(r)));
-  if (gone.length === 0) return { delete: [], kept: [] };
+  const missing = inventory.filter((r) => !want.has(refKey(r)));
+  // CRDs are kept unless the source opted in, and do not count towards the prune's share.
+  const crds = pruneCRDs ? [] : missing.filter(isCrd);
+  const gone = pruneCRDs ? missing : missing.filter((r) => !isCrd(r));
+  const keptCrds = crds
+    .filter((ref) => liveAnnotations.get(refKey(ref)) !== undefined)
+    .map((ref) => ({ ref, reason: CRD_KEPT }));
+  if (gone.length === 0) return { delete: [], kept: keptCrds };
   // A refused prune keeps every candidate, each with the reason (diff shows them as refused).
   const refuse = (refused: string): PrunePlan => ({
     delete: [],
-    kept: gone.map((ref) => ({ ref, reason: `prune refused: ${refused}` })),
+    kept: [...gone.map((ref) => ({ ref, reason: `prune refused: ${refused}` })), ...keptCrds],
     refused,
   });
   if (desired.length === 0)
     return refuse(`the commit renders no objects; refusing to prune all ${inventory.length}`);
-  const fraction = gone.length / inventory.length;
+  const fraction = gone.length / (inventory.length - crds.length);
   if (fraction > maxFraction)
     return refuse(
       `pruning ${gone.length} of ${inventory.length} objects (${Math.round(fraction * 100)}%) is over the ${Math.round(maxFraction * 100)}% limit`,
     );
   const del: ObjectRef[] = [];
-  const kept: { ref: ObjectRef; reason: string }[] = [];
+  const kept: { ref: ObjectRef; reason: string }[] = [...keptCrds];
   for (const ref of gone) {
     const key = refKey(ref);
     if (!liveAnnotations.has(key)) continue;

@@ -46,6 +46,8 @@ export interface SourceState {
   pruneRefused?: string;
   /** Objects a refused prune left live (`Kind ns/name`): still guarded and healed. */
   pruneHeld?: readonly string[];
+  /** CRDs gone from Git and kept (pruneCRDs off): `Kind name`. */
+  crdsKept?: readonly string[];
   /** The policy path's last build: the revision that went live, or why it did not. */
   policies?: { readonly revision: string; readonly ok: boolean; readonly error?: string };
   /** Declared objects this source may not write (outside its scope, or someone else's). */

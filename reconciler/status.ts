@@ -19,6 +19,7 @@ export function statusView(s: SourceState): object {
     verification: s.verification ?? null,
     pruneRefused: s.pruneRefused ?? null,
     pruneHeld: s.pruneHeld ?? [],
+    crdsKept: s.crdsKept ?? [],
     refused: s.refused,
     objects: objects.length,
     drifted: objects

@@ -125,6 +125,7 @@ export function sourceFromGitSource(
       : {}),
     destinationNamespace: destination,
     prune: spec.prune ?? true,
+    ...(spec.pruneCRDs !== undefined ? { pruneCRDs: spec.pruneCRDs } : {}),
     selfHeal: spec.selfHeal ?? true,
     suspend: spec.suspend ?? false,
     // With a ServiceAccount its RBAC decides what may be written; without one the source stays

@@ -1,5 +1,5 @@
 import { isObject, refKey, refText, type ObjectRef } from '../objects.js';
-import { planPrune, type PrunePlan } from '../prune.js';
+import { CRD_KEPT, planPrune, type PrunePlan } from '../prune.js';
 import type { Rendered } from '../render/render.js';
 import { ownershipProblem } from '../tenancy.js';
 import { sourceEvent, type SyncContext } from './context.js';
@@ -42,6 +42,7 @@ export async function planPruneLive(
     desired,
     liveAnnotations: annotations,
     maxFraction: ctx.cfg.maxPruneFraction,
+    pruneCRDs: ctx.cfg.pruneCRDs,
   });
   return {
     inventory,
@@ -69,10 +70,12 @@ export function nextInventory(
 ): ObjectRef[] {
   const want = new Set(desired.map(refKey));
   const notOurs = new Set(plan.kept.filter((k) => k.reason === NOT_OURS).map((k) => refKey(k.ref)));
+  // A CRD kept on purpose stays in the inventory: every sync keeps saying so in status.
+  const crds = new Set(plan.kept.filter((k) => k.reason === CRD_KEPT).map((k) => refKey(k.ref)));
   const keep =
     plan.refused || !pruneEnabled
       ? inventory.filter((r) => !want.has(refKey(r)) && !notOurs.has(refKey(r)))
-      : [];
+      : inventory.filter((r) => crds.has(refKey(r)));
   return [...desired, ...keep];
 }
 
@@ -92,6 +95,16 @@ export async function prune(ctx: SyncContext, desired: readonly ObjectRef[]): Pr
     await sourceEvent(ctx, 'Warning', 'PruneRefused', plan.refused);
   }
   for (const k of plan.kept) ctx.log.info({ object: refText(k.ref), reason: k.reason }, 'kept');
+  // Said once per CRD (an event), and in status for as long as it stays.
+  const crds = plan.kept.filter((k) => k.reason === CRD_KEPT).map((k) => refText(k.ref));
+  for (const c of crds.filter((c) => !(ctx.state.crdsKept ?? []).includes(c)))
+    await sourceEvent(
+      ctx,
+      'Warning',
+      'CRDKept',
+      `${c} is no longer in Git and was kept: ${CRD_KEPT}`,
+    );
+  ctx.state.crdsKept = crds;
   for (const ref of plan.delete) {
     await cluster.delete(ref);
     metrics.pruned.inc({ source });

@@ -118,6 +118,7 @@ await repo.commit(
       data: { mode: 'declared', other: 'x' },
     }),
     'crds/crd.yaml': yaml(gadgets),
+    'crds/cm.yaml': yaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stays' } }),
     'crds/gadgets.yaml': Array.from({ length: GADGETS }, (_, i) =>
       yaml({
         apiVersion: 'truth.example.com/v1',
@@ -266,4 +267,50 @@ t.test('a CRD the apiserver refuses is reported in its words, not as a wait', as
     throw new Error(`${(e as Error).message}: ${messages}`);
   });
   t.notMatch(messages, /not Established/);
+});
+
+t.test('a CRD removed from Git is kept, with every object of its kind, and said so', async (t) => {
+  const made = await cp.kubectl(['create', 'namespace', 'elsewhere']);
+  t.equal(made.code, 0, made.stderr);
+  const mine = await cp.kubectl(['apply', '-f', '-'], {
+    input: yaml({
+      apiVersion: 'truth.example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'mine', namespace: 'elsewhere' },
+    }),
+  });
+  t.equal(mine.code, 0, mine.stderr);
+  await repo.commit({ 'crds/crd.yaml': null }, { signer });
+  await rec.sync('crds');
+  const s = await rec.status('crds');
+  t.strictSame(s.crdsKept, [
+    'apiextensions.k8s.io/CustomResourceDefinition gadgets.truth.example.com',
+  ]);
+  t.strictSame(s.errors, []);
+  const crd = await cp.kubectl(['get', 'crd', 'gadgets.truth.example.com', '-o', 'name']);
+  t.equal(crd.code, 0, 'the CRD is still there');
+  const others = await cp.kubectl(['get', 'gadget', 'mine', '-n', 'elsewhere', '-o', 'name']);
+  t.equal(others.stdout.trim(), 'gadget.truth.example.com/mine', "a user's object of its kind too");
+  const ev = await cp.kubectl([
+    'get',
+    'events',
+    '-A',
+    '--field-selector',
+    'reason=CRDKept',
+    '-o',
+    'jsonpath={.items[*].message}',
+  ]);
+  t.match(ev.stdout, /gadgets\.truth\.example\.com is no longer in Git and was kept/);
+  await rec.sync('crds');
+  const again = await cp.kubectl([
+    'get',
+    'events',
+    '-A',
+    '--field-selector',
+    'reason=CRDKept',
+    '-o',
+    'name',
+  ]);
+  t.equal(again.stdout.trim().split('\n').length, 1, 'said once, not at every sync');
+  t.strictSame((await rec.status('crds')).crdsKept, s.crdsKept, 'status keeps saying it');
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { refKey } from '../../reconciler/objects.js';
-import { planPrune } from '../../reconciler/prune.js';
+import { CRD_KEPT, planPrune } from '../../reconciler/prune.js';
 
 const cm = (name: string, ns = 'a') => ({
   apiVersion: 'v1',
@@ -49,6 +49,7 @@ t.test('planPrune', async (t) => {
     inventory: [ns, crd, cm('z'), cm('keep')],
     desired: [cm('keep')],
     maxFraction: 1,
+    pruneCRDs: true,
     liveAnnotations: live({ [refKey(ns)]: {}, [refKey(crd)]: {}, [refKey(cm('z'))]: {} }),
   });
   t.same(
@@ -88,3 +89,28 @@ t.test(
     );
   },
 );
+
+t.test('a CRD gone from Git is kept unless the source opts in, and does not count', async (t) => {
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    name: 'w',
+  };
+  const live = new Map([
+    [refKey(crd), {}],
+    [refKey(cm('z')), {}],
+  ]);
+  const base = { inventory: [crd, cm('z'), cm('a')], desired: [cm('a')], liveAnnotations: live };
+  const kept = planPrune({ ...base, maxFraction: 0.5 });
+  t.strictSame(kept.delete, [cm('z')], 'the CRD is not in the 50% share: 1 of 2 may go');
+  t.strictSame(kept.kept, [{ ref: crd, reason: CRD_KEPT }]);
+  t.equal(kept.refused, undefined);
+  const opted = planPrune({ ...base, maxFraction: 1, pruneCRDs: true });
+  t.strictSame(opted.delete, [cm('z'), crd]);
+  t.strictSame(opted.kept, []);
+  const refused = planPrune({ ...base, desired: [], maxFraction: 1 });
+  t.match(refused.refused, /renders no objects/);
+  t.strictSame(refused.delete, []);
+  const gone = planPrune({ ...base, liveAnnotations: new Map([[refKey(crd), undefined]]) });
+  t.strictSame(gone.kept, [], 'a CRD already gone is not reported as kept');
+});
