@@ -131,6 +131,12 @@ const builtIn = (apiVersion: unknown): boolean => {
 function customResource(o: Obj): HealthStatus {
   if (!isObject(o.status))
     return { status: Health.Unknown, message: 'no status: is its controller running?' };
+  // kstatus reads the generation first: conditions written for an older spec say nothing yet.
+  if (o.status.observedGeneration !== undefined && stale(o))
+    return {
+      status: Health.Progressing,
+      message: 'waiting for the controller to observe the new spec',
+    };
   const stalled = condition(o, 'Stalled');
   if (stalled?.status === 'True')
     return {
@@ -147,6 +153,25 @@ function customResource(o: Obj): HealthStatus {
       message: 'waiting for the controller to observe the new spec',
     };
   return { status: Health.Healthy };
+}
+
+/** An aggregated API (Argo CD's check): Available, or still on its way with the reason. */
+function apiService(o: Obj): HealthStatus {
+  const available = condition(o, 'Available');
+  if (available?.status === 'True') return { status: Health.Healthy };
+  return {
+    status: Health.Progressing,
+    message: String(available?.message ?? available?.reason ?? 'waiting to be Available'),
+  };
+}
+
+/** A LoadBalancer Service is Healthy once it has an address (Argo CD, kstatus). */
+function service(o: Obj): HealthStatus {
+  if (get(o, 'spec', 'type') !== 'LoadBalancer') return { status: Health.Healthy };
+  const ingress = get(o, 'status', 'loadBalancer', 'ingress');
+  return Array.isArray(ingress) && ingress.length > 0
+    ? { status: Health.Healthy }
+    : { status: Health.Progressing, message: 'waiting for a load balancer address' };
 }
 
 function crd(o: Obj): HealthStatus {
@@ -175,6 +200,10 @@ export function assessHealth(kind: string, live: Obj | undefined): HealthStatus 
       return pvc(live);
     case 'CustomResourceDefinition':
       return crd(live);
+    case 'APIService':
+      return apiService(live);
+    case 'Service':
+      return service(live);
     default:
       return builtIn(live.apiVersion) ? byReadyCondition(live) : customResource(live);
   }

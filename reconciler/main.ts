@@ -105,6 +105,9 @@ export async function startReconciler(
     onReconciled: (name) => {
       if (late.gitSources?.owns(name)) late.gitSources.changed(name);
     },
+    onReconcileStart: async (name) => {
+      if (late.gitSources?.owns(name)) await late.gitSources.publish(name, true);
+    },
     audit: {
       cluster,
       hub,

@@ -56,6 +56,8 @@ export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
   readonly random?: () => number;
   /** After every reconcile or heal of a source, whatever its outcome (GitSource status). */
   readonly onReconciled?: (name: string) => void;
+  /** Just before a reconcile runs (GitSource status: Reconciling=True); its errors are ignored. */
+  readonly onReconcileStart?: (name: string) => Promise<void>;
   /** Audit: the cluster to list, the policies, and which kinds and namespaces. */
   readonly audit?: {
     readonly cluster: Cluster;
@@ -211,7 +213,10 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     const s = this.#byName.get(name);
     if (!s) return Promise.reject(new Error(`no source named ${name}`));
     return this.queue
-      .run(name, () => s.reconcile())
+      .run(name, async () => {
+        await this.o.onReconcileStart?.(name).catch(() => undefined);
+        return s.reconcile();
+      })
       .finally(() => {
         this.#tried.add(name);
         this.o.onReconciled?.(name);

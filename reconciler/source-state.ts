@@ -46,6 +46,8 @@ export interface SourceState {
   pruneRefused?: string;
   /** Objects a refused prune left live (`Kind ns/name`): still guarded and healed. */
   pruneHeld?: readonly string[];
+  /** Pruned objects finalizers still hold: `Kind ns/name: Terminating, held by <finalizers>`. */
+  terminating?: readonly string[];
   /** CRDs gone from Git and kept (pruneCRDs off): `Kind name`. */
   crdsKept?: readonly string[];
   /** The policy path's last build: the revision that went live, or why it did not. */

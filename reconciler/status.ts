@@ -20,6 +20,7 @@ export function statusView(s: SourceState): object {
     pruneRefused: s.pruneRefused ?? null,
     pruneHeld: s.pruneHeld ?? [],
     crdsKept: s.crdsKept ?? [],
+    terminating: s.terminating ?? [],
     refused: s.refused,
     objects: objects.length,
     drifted: objects

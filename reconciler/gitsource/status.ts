@@ -12,10 +12,29 @@ export interface Condition {
 type Draft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
 const MAX_MESSAGE = 2000;
+
+/**
+ * A condition reason in metav1.Condition's form (CamelCase, `^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$`,
+ * at most 1024): RECONCILE_FORBIDDEN → ReconcileForbidden, unknown-key → UnknownKey. Pure.
+ */
+export function conditionReason(text: string): string {
+  const camel = text
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) =>
+      w === w.toUpperCase() || w === w.toLowerCase()
+        ? w[0]?.toUpperCase() + w.slice(1).toLowerCase()
+        : w[0]?.toUpperCase() + w.slice(1),
+    )
+    .join('')
+    .replace(/^[0-9]+/, '');
+  return (camel || 'Unknown').slice(0, 1024);
+}
+
 const cond = (type: string, ok: boolean | undefined, reason: string, message = ''): Draft => ({
   type,
   status: ok === undefined ? 'Unknown' : ok ? 'True' : 'False',
-  reason,
+  reason: conditionReason(reason),
   message: message.slice(0, MAX_MESSAGE),
 });
 

@@ -6,6 +6,11 @@ import { sourceEvent, type SyncContext } from './context.js';
 
 export const NOT_OURS = 'no longer labelled for this source';
 
+const finalizersOf = (o: Record<string, unknown> | undefined): string[] => {
+  const meta = o && isObject(o.metadata) ? o.metadata : {};
+  return Array.isArray(meta.finalizers) ? meta.finalizers.map(String) : [];
+};
+
 /** A prune plan and the inventory it was made from. */
 export interface PruneResult {
   readonly inventory: readonly ObjectRef[];
@@ -105,12 +110,22 @@ export async function prune(ctx: SyncContext, desired: readonly ObjectRef[]): Pr
       `${c} is no longer in Git and was kept: ${CRD_KEPT}`,
     );
   ctx.state.crdsKept = crds;
+  const terminating: ObjectRef[] = [];
+  const held: string[] = [];
   for (const ref of plan.delete) {
-    await cluster.delete(ref);
+    const left = await cluster.delete(ref);
+    // Still there with a deletionTimestamp: finalizers hold it. Not done: say which, look again.
+    const finalizers = finalizersOf(left);
+    if (left && finalizers.length > 0) {
+      terminating.push(ref);
+      held.push(`${refText(ref)}: Terminating, held by ${finalizers.join(', ')}`);
+      continue;
+    }
     metrics.pruned.inc({ source });
     ctx.log.info({ object: refText(ref) }, 'pruned');
   }
-  const inventory = nextInventory(desired, result, ctx.cfg.prune);
+  ctx.state.terminating = held;
+  const inventory = [...nextInventory(desired, result, ctx.cfg.prune), ...terminating];
   await cluster.writeInventory(ctx.d.namespace, source, inventory);
   if (!plan.refused) return [];
   const want = new Set(desired.map(refKey));

@@ -246,6 +246,69 @@ const table: {
     want: 'Healthy',
   },
   {
+    // kstatus reads the generation first: Ready=True written for generation 2 says nothing of 3.
+    name: 'a custom resource Ready for an older generation',
+    kind: 'Widget',
+    live: {
+      apiVersion: 'example.com/v1',
+      metadata: { generation: 3 },
+      status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] },
+    },
+    want: 'Progressing',
+    message: /observe the new spec/,
+  },
+  {
+    name: 'an APIService Available',
+    kind: 'APIService',
+    live: {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      status: { conditions: [{ type: 'Available', status: 'True' }] },
+    },
+    want: 'Healthy',
+  },
+  {
+    name: 'an APIService not Available (its backend down)',
+    kind: 'APIService',
+    live: {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      status: {
+        conditions: [
+          {
+            type: 'Available',
+            status: 'False',
+            reason: 'MissingEndpoints',
+            message: 'endpoints for service/metrics-server in "kube-system" have no addresses',
+          },
+        ],
+      },
+    },
+    want: 'Progressing',
+    message: /no addresses/,
+  },
+  {
+    name: 'a LoadBalancer Service without an address',
+    kind: 'Service',
+    live: { apiVersion: 'v1', spec: { type: 'LoadBalancer' }, status: { loadBalancer: {} } },
+    want: 'Progressing',
+    message: /load balancer address/,
+  },
+  {
+    name: 'a LoadBalancer Service with an address',
+    kind: 'Service',
+    live: {
+      apiVersion: 'v1',
+      spec: { type: 'LoadBalancer' },
+      status: { loadBalancer: { ingress: [{ ip: '10.0.0.9' }] } },
+    },
+    want: 'Healthy',
+  },
+  {
+    name: 'a ClusterIP Service',
+    kind: 'Service',
+    live: { apiVersion: 'v1', spec: {} },
+    want: 'Healthy',
+  },
+  {
     name: 'a CRD established',
     kind: 'CustomResourceDefinition',
     live: { status: { conditions: [{ type: 'Established', status: 'True' }] } },

@@ -224,6 +224,7 @@ export function configMap(
     namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    finalizers?: string[];
   } = {},
 ): K8sObject {
   return {
@@ -234,6 +235,7 @@ export function configMap(
       namespace: meta.namespace ?? 'shop',
       ...(meta.labels ? { labels: meta.labels } : {}),
       ...(meta.annotations ? { annotations: meta.annotations } : {}),
+      ...(meta.finalizers ? { finalizers: meta.finalizers } : {}),
     },
     data,
   };

@@ -6,6 +6,7 @@ import {
   type GitSourceObject,
 } from '../../../reconciler/gitsource/spec.js';
 import {
+  conditionReason,
   draftConditions,
   gitSourceStatus,
   withTransitions,
@@ -146,11 +147,11 @@ t.test(
       {
         type: 'Ready',
         status: 'False',
-        reason: 'RECONCILE_COMMIT_REFUSED',
+        reason: 'ReconcileCommitRefused',
         message: 'unsigned head',
       },
       {},
-      { type: 'Stalled', status: 'True' },
+      { type: 'Stalled', status: 'True', reason: 'ReconcileCommitRefused' },
     ]);
     const st = gitSourceStatus(s, { generation: 4, previous: [], now: 'n' });
     t.match(st, {
@@ -179,4 +180,24 @@ t.test('credentials from spec.secretRef: token, or username and password', async
     'credentials Secret git-creds not found in team-a',
   ]);
   t.equal(sourceFromGitSource(gs({}), TRUST, OPEN).source?.secretAuth, undefined);
+});
+
+t.test("condition reasons are CamelCase, within metav1.Condition's pattern", async (t) => {
+  const pattern = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+  for (const [given, want] of [
+    ['RECONCILE_FORBIDDEN', 'ReconcileForbidden'],
+    ['unknown-key', 'UnknownKey'],
+    ['rewritten-history', 'RewrittenHistory'],
+    ['OutOfSync', 'OutOfSync'],
+    ['NotYetFetched', 'NotYetFetched'],
+    ['', 'Unknown'],
+    ['9 lives', 'Lives'],
+  ] as const) {
+    t.equal(conditionReason(given), want, given);
+    t.match(conditionReason(given), pattern);
+  }
+  const s = initialState('x');
+  s.verification = { commit: 'abc', ok: false, reason: 'unknown-key' };
+  const verified = draftConditions(s, false).find((c) => c.type === 'Verified');
+  t.equal(verified?.reason, 'UnknownKey');
 });
