@@ -29,7 +29,17 @@ const relay = createServer((client) => {
   sockets.add(client);
   client.on('close', () => sockets.delete(client));
   client.on('error', () => undefined);
-  if (hang) return; // accepted, and never a byte back
+  if (hang) {
+    client.once('data', () => {
+      client.write(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/x-git-upload-pack-advertisement\r\n' +
+          'transfer-encoding: chunked\r\n\r\n4\r\nffff\r\n',
+      );
+      const drip = setInterval(() => client.write('1\r\na\r\n'), 1000);
+      client.on('close', () => clearInterval(drip));
+    });
+    return;
+  }
   const upstream = connect(git.port, '127.0.0.1');
   sockets.add(upstream);
   upstream.on('close', () => sockets.delete(upstream));
