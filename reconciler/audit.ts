@@ -6,6 +6,7 @@ import { objectInput } from '../policies/engine/findings.js';
 import { inventoryOf, MAX_INVENTORY_BYTES, slim } from '../policies/engine/gatekeeper/inventory.js';
 import { apiErrorMessage, type Cluster } from './cluster.js';
 import { SOURCE_LABEL } from './cluster.js';
+import type { ReconcilerMetrics } from './metrics.js';
 
 export interface AuditViolation {
   readonly object: string;
@@ -155,4 +156,20 @@ export async function runAudit(
     truncated: count > violations.length,
     errors,
   };
+}
+
+/** The audit's metrics: every live policy's series (0 when clean), the last run and its length. */
+export function publishAudit(
+  m: ReconcilerMetrics,
+  bundle: { readonly policies: readonly { readonly id: string }[] },
+  report: AuditReport,
+): void {
+  m.auditViolations.reset();
+  for (const p of bundle.policies)
+    for (const action of ['enforce', 'warn', 'dryrun'])
+      m.auditViolations.set({ policy: p.id, action }, 0);
+  for (const t of report.totals)
+    m.auditViolations.set({ policy: t.policy, action: t.action }, t.count);
+  m.auditLastRun.set(Date.parse(report.finishedAt) / 1000);
+  m.auditDuration.set(report.durationMs / 1000);
 }

@@ -4,40 +4,25 @@ import type { Logger } from 'pino';
 import { backoffMs } from '../core/backoff.js';
 import type { DesiredIndexDoc, IndexSource } from '../core/desired-index.js';
 import { KeyedQueue } from '../core/keyed-queue.js';
-import { runAudit, type AuditReport } from './audit.js';
+import { publishAudit, runAudit, type AuditReport } from './audit.js';
 import type { Cluster } from './cluster.js';
 import { SOURCE_LABEL } from './cluster.js';
 import type { PolicyConfig } from './config.js';
 import type { ReconcilerMetrics } from './metrics.js';
-import { refKey, type ObjectRef } from './objects.js';
+import type { ObjectRef } from './objects.js';
 import type { PolicyHub } from './policy-hub.js';
 import { KeyedTimers, realClock, type Clock } from './runtime/clock.js';
+import { Heals } from './runtime/heals.js';
 import { KindWatches, type OpenWatch, type WatchedObject } from './runtime/watches.js';
 import type { SourceReconciler } from './source-reconciler.js';
-import { retryDelay } from './runtime/retry.js';
+import { jittered, retryDelay } from './runtime/retry.js';
 
 export { backoffMs, KeyedQueue };
-export { retryDelay } from './runtime/retry.js';
+export { jittered, retryDelay } from './runtime/retry.js';
 export { kubeWatch } from './kube/watch.js';
-
-/** First and longest wait before an object still Progressing is looked at again. */
-const PROGRESS_FIRST_MS = 2_000;
-const PROGRESS_MAX_MS = 30_000;
-/** Objects per source followed that way at most (each costs a GET per look). */
-const PROGRESS_MAX_OBJECTS = 100;
-
-/**
- * An interval spread by ±10 % (`random` in [0, 1)), so sources started together do not resync
- * together for ever (Flux and controller-runtime jitter their requeues the same way). Pure.
- */
-export const jittered = (ms: number, random: () => number): number =>
-  Math.round(ms * (0.9 + 0.2 * random()));
 
 /** A break-glass heal runs this long after the expiry, so the apiserver's clock has passed it. */
 const GLASS_GRACE_MS = 250;
-
-/** An object as a watch event carried it (live undefined: deleted). */
-type Observed = { readonly live: Record<string, unknown> | undefined };
 
 /** The sources as the runtime drives them (SourceReconciler; tests may pass fakes). */
 export type RuntimeSource = Pick<
@@ -82,7 +67,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   readonly #timers: KeyedTimers;
   readonly #watches: KindWatches;
   #failures = new Map<string, number>();
-  readonly #pendingHeals = new Map<string, Observed | undefined>();
+  readonly #heals: Heals;
   #byName: Map<string, S>;
   #tried = new Set<string>();
   #started: boolean;
@@ -96,6 +81,13 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     this.queue = new KeyedQueue((n) => o.metrics.queueDepth.set(n));
     this.#byName = new Map(o.sources.map((s) => [s.cfg.name, s]));
     this.#started = false;
+    this.#heals = new Heals({
+      queue: this.queue,
+      timers: this.#timers,
+      logger: o.logger,
+      source: (name) => this.#byName.get(name),
+      onHealed: (name) => this.o.onReconciled?.(name),
+    });
     this.#watches = new KindWatches({
       open: o.watch,
       clock: this.#clock,
@@ -173,15 +165,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
       identity: a.identity,
       ...(a.ingresses ? { ingresses: a.ingresses } : {}),
     });
-    const m = this.o.metrics;
-    m.auditViolations.reset();
-    for (const p of bundle.policies)
-      for (const action of ['enforce', 'warn', 'dryrun'])
-        m.auditViolations.set({ policy: p.id, action }, 0);
-    for (const t of report.totals)
-      m.auditViolations.set({ policy: t.policy, action: t.action }, t.count);
-    m.auditLastRun.set(Date.parse(report.finishedAt) / 1000);
-    m.auditDuration.set(report.durationMs / 1000);
+    publishAudit(this.o.metrics, bundle, report);
     this.#audit = report;
     const violations = report.totals.reduce((n, t) => n + t.count, 0);
     this.o.logger.info({ scanned: report.objectsScanned, violations }, 'audit finished');
@@ -204,7 +188,11 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   breakGlassSeen(source: string, ref: ObjectRef, expiresMs: number): void {
     const key = `glass|${source}|${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
     this.#timers.at(key, expiresMs + GLASS_GRACE_MS, () =>
-      this.#heal(source, ref, 'heal after break-glass expiry failed; the next resync retries'),
+      this.#heals.heal(
+        source,
+        ref,
+        'heal after break-glass expiry failed; the next resync retries',
+      ),
     );
   }
 
@@ -222,32 +210,9 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
         this.o.onReconciled?.(name);
       })
       .then(() => {
-        this.#followProgress(s, PROGRESS_FIRST_MS);
+        this.#heals.followProgress(s);
         return this.#ensureWatches(s);
       });
-  }
-
-  // Objects still Progressing are looked at again soon (a watch event may have come before the
-  // watch did), backing off to PROGRESS_MAX_MS, until they settle or the next resync.
-  #followProgress(s: RuntimeSource, delay: number): void {
-    // Bounded: a source with many stuck objects leaves the rest to watches and resyncs.
-    const progressing = [...s.state.objects.values()].filter((o) => o.health === 'Progressing');
-    for (const o of progressing.slice(0, PROGRESS_MAX_OBJECTS)) this.#follow(s, o.ref, delay);
-  }
-
-  #follow(s: RuntimeSource, ref: ObjectRef, delay: number): void {
-    const key = `progress|${s.cfg.name}|${refKey(ref)}`;
-    if (this.#timers.due(key) !== undefined) return;
-    this.#timers.after(key, delay, () => {
-      void this.queue
-        .run(s.cfg.name, () => s.heal(ref))
-        .then(() => {
-          this.o.onReconciled?.(s.cfg.name);
-          if (s.state.objects.get(refKey(ref))?.health === 'Progressing')
-            this.#follow(s, ref, Math.min(delay * 2, PROGRESS_MAX_MS));
-        })
-        .catch(() => undefined);
-    });
   }
 
   /** Whether every source has been reconciled at least once (successfully or not). */
@@ -299,30 +264,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     };
     // The event carried the object: the heal compares it without reading it again.
     const live = phase === 'DELETED' ? undefined : (obj as Record<string, unknown>);
-    this.#heal(source, ref, 'self-heal failed; the next resync retries', { live });
-  }
-
-  /**
-   * Heal one object, at most one pending per object: events that come while a heal waits only
-   * replace what it will compare (the newest object seen). Without `observed`, the heal reads it.
-   */
-  #heal(source: string, ref: ObjectRef, onError: string, observed?: Observed): void {
-    const s = this.#byName.get(source);
-    if (!s) return;
-    const key = `${source}|${refKey(ref)}`;
-    const waiting = this.#pendingHeals.has(key);
-    this.#pendingHeals.set(key, observed);
-    if (waiting) return;
-    void this.queue
-      .run(source, () => {
-        const seen = this.#pendingHeals.get(key);
-        this.#pendingHeals.delete(key);
-        return s.heal(ref, seen);
-      })
-      .then(() => this.o.onReconciled?.(source))
-      .catch((err: unknown) =>
-        this.o.logger.warn({ source, reason: (err as Error).message }, onError),
-      );
+    this.#heals.heal(source, ref, 'self-heal failed; the next resync retries', { live });
   }
 
   /**

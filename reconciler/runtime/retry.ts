@@ -17,3 +17,10 @@ export function retryDelay(
   const r = cfg.retry;
   return n < r.limit ? backoffMs(n, r.backoffMs, r.factor, r.maxMs) : cfg.intervalMs;
 }
+
+/**
+ * An interval spread by ±10 % (`random` in [0, 1)), so sources started together do not resync
+ * together for ever (Flux and controller-runtime jitter their requeues the same way). Pure.
+ */
+export const jittered = (ms: number, random: () => number): number =>
+  Math.round(ms * (0.9 + 0.2 * random()));
