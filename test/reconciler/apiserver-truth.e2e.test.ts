@@ -4,7 +4,7 @@
 // that sets a field Git also declares).
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
@@ -14,6 +14,7 @@ import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
 import { startTestReconciler, trustOf } from '../support/reconciler.js';
 import { runCli } from '../support/run-cli.js';
+import { followReconciler, registerGitGuard, startTestWebhook } from '../support/webhook.js';
 
 const { cp, git, signer, dir } = await gitOpsFixture(t);
 
@@ -160,10 +161,12 @@ const source = (name: string) => ({
   clusterScopedKinds: ['apiextensions.k8s.io/CustomResourceDefinition'],
   verification: { mode: 'head', ...trustOf(signer) },
 });
+const token = join(dir, 'state-token');
+writeFileSync(token, 'feed-t0ken\n');
 const rec = await startTestReconciler(
   cp,
   [source('mutated'), source('crds'), source('badcrd')],
-  {},
+  { stateTokenFile: token },
   { autoStart: true },
 );
 t.teardown(() => rec.stop());
@@ -314,3 +317,39 @@ t.test('a CRD removed from Git is kept, with every object of its kind, and said 
   t.equal(again.stdout.trim().split('\n').length, 1, 'said once, not at every sync');
   t.strictSame((await rec.status('crds')).crdsKept, s.crdsKept, 'status keeps saying it');
 });
+
+t.test(
+  'at admission, the mutated field counts as nothing; a real change is denied alone',
+  async (t) => {
+    // driftgate's webhook, following the reconciler, now guards what Git declares.
+    const empty = join(dir, 'no-local-policies');
+    mkdirSync(empty);
+    const wh = await startTestWebhook(empty, { gitState: followReconciler(rec.url, token) });
+    t.teardown(() => wh.stop());
+    await registerGitGuard(cp, wh.url, wh.handle.caBundle(), 'driftgate:sre');
+    const alice = (args: string[]) => cp.kubectl(args, { as: 'developer' });
+    let denied = { code: 0, stderr: '' };
+    await waitFor(
+      'the Git guard to know the source',
+      async () => {
+        denied = await alice([
+          'patch',
+          'cm',
+          'tuned',
+          '-n',
+          'mutated',
+          '-p',
+          '{"data":{"other":"manual"}}',
+        ]);
+        return denied.code !== 0;
+      },
+      30_000,
+      250,
+    );
+    t.match(denied.stderr, /\/data\/other/);
+    t.notMatch(denied.stderr, /\/data\/mode/, 'the field the mutating webhook sets is not named');
+    const labelled = await alice(['label', 'cm', 'tuned', '-n', 'mutated', 'team=shop']);
+    t.equal(labelled.code, 0, `a change Git does not declare is let through: ${labelled.stderr}`);
+    t.equal(await mode('other'), 'x');
+  },
+);
