@@ -20,7 +20,10 @@ export function admissionWriter(api: CoreV1Api, namespace: string) {
         });
         ok++;
       } catch (err) {
-        failures.push(`load-${i}: ${(err as Error).message.split('\n')[0] ?? ''}`);
+        // The apiserver's own message (which webhook, what failed), not only the status line.
+        const body = (err as { body?: unknown }).body;
+        const said = typeof body === 'string' ? (/"message":"([^"]*)"/.exec(body)?.[1] ?? '') : '';
+        failures.push(`load-${i}: ${(err as Error).message.split('\n')[0] ?? ''} ${said}`.trim());
       }
       await new Promise((r) => setTimeout(r, 50));
     }

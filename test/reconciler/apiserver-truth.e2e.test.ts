@@ -120,6 +120,11 @@ await repo.commit(
     }),
     'crds/crd.yaml': yaml(gadgets),
     'crds/cm.yaml': yaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stays' } }),
+    'crds/held.yaml': yaml({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'held', finalizers: ['example.com/hold'] },
+    }),
     'crds/gadgets.yaml': Array.from({ length: GADGETS }, (_, i) =>
       yaml({
         apiVersion: 'truth.example.com/v1',
@@ -318,6 +323,40 @@ t.test('a CRD removed from Git is kept, with every object of its kind, and said 
   t.strictSame((await rec.status('crds')).crdsKept, s.crdsKept, 'status keeps saying it');
 });
 
+t.test('a prune a finalizer holds is Terminating with its name, until it lets go', async (t) => {
+  await repo.commit({ 'crds/held.yaml': null }, { signer });
+  await rec.sync('crds');
+  let s = await rec.status('crds');
+  t.strictSame(s.terminating, ['ConfigMap crds/held: Terminating, held by example.com/hold']);
+  const live = await cp.kubectl([
+    'get',
+    'cm',
+    'held',
+    '-n',
+    'crds',
+    '-o',
+    'jsonpath={.metadata.deletionTimestamp}',
+  ]);
+  t.not(live.stdout, '', 'the apiserver marked it for deletion');
+  t.equal(await counted('driftgate_prune_total', 'crds'), 0, 'not counted as pruned');
+  const freed = await cp.kubectl([
+    'patch',
+    'cm',
+    'held',
+    '-n',
+    'crds',
+    '--type=merge',
+    '-p',
+    '{"metadata":{"finalizers":null}}',
+  ]);
+  t.equal(freed.code, 0, freed.stderr);
+  await rec.sync('crds');
+  s = await rec.status('crds');
+  t.strictSame(s.terminating, []);
+  t.equal(await counted('driftgate_prune_total', 'crds'), 0, 'it went by itself');
+});
+
+// Last: the Git guard stays registered (failurePolicy Fail) until the control plane goes.
 t.test(
   'at admission, the mutated field counts as nothing; a real change is denied alone',
   async (t) => {

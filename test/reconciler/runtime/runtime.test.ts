@@ -247,3 +247,27 @@ t.test('a removed source leaves no metric series; a replaced one keeps them', as
   t.match(text, /driftgate_fights_total\{source="other"\} 0/);
   rt.stop();
 });
+
+t.test('a reconcile is announced before it runs (GitSource Reconciling=True)', async (t) => {
+  const { src, log } = fakeSource('shop', []);
+  const order: string[] = [];
+  const rt = new ReconcilerRuntime({
+    logger: pino({ level: 'silent' }),
+    metrics: new ReconcilerMetrics({ defaultMetrics: false }),
+    sources: [src],
+    watch: async () => ({ abort: () => undefined }),
+    clock: new FakeClock(),
+    onReconcileStart: async (name) => {
+      order.push(`start ${name} after ${log.reconciles}`);
+      throw new Error('status write failed');
+    },
+    onReconciled: (name) => order.push(`done ${name} after ${log.reconciles}`),
+  });
+  await rt.reconcileNow('shop');
+  t.strictSame(
+    order,
+    ['start shop after 0', 'done shop after 1'],
+    'a failed announce does not stop it',
+  );
+  rt.stop();
+});
