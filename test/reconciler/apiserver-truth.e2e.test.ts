@@ -12,7 +12,7 @@ import { diff } from '../../cli/diff.js';
 import { createCertificate, CertUsage } from '../../webhook/tls/pki.js';
 import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
-import { startTestReconciler, trustOf } from '../support/reconciler.js';
+import { sourceCount, startTestReconciler, trustOf } from '../support/reconciler.js';
 import { runCli } from '../support/run-cli.js';
 import { followReconciler, registerGitGuard, startTestWebhook } from '../support/webhook.js';
 
@@ -194,10 +194,7 @@ async function synced(name: string): Promise<void> {
 }
 
 const counted = async (name: string, src: string): Promise<number> =>
-  (await rec.metrics())
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) && l.includes(`source="${src}"`))
-    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+  sourceCount(await rec.metrics(), name, src);
 const mode = async (key: string): Promise<string> =>
   (await cp.kubectl(['get', 'cm', 'tuned', '-n', 'mutated', '-o', `jsonpath={.data.${key}}`]))
     .stdout;

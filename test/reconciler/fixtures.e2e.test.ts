@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import t from 'tap';
 import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
-import { startTestReconciler, trustOf } from '../support/reconciler.js';
+import { sourceCount, startTestReconciler, trustOf } from '../support/reconciler.js';
 import { toolPath } from '../support/tools.js';
 import { LIBRARY_DIR } from '../support/webhook.js';
 
@@ -194,11 +194,7 @@ async function settle(name: string): Promise<void> {
 }
 
 /** The sum of a counter's series for one source. */
-const counted = (metrics: string, name: string, source: string): number =>
-  metrics
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) && l.includes(`source="${source}"`))
-    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+const counted = sourceCount;
 
 const kubectlGet = async (args: string[], jsonpath: string) =>
   cp.kubectl(['get', ...args, '-o', `jsonpath=${jsonpath}`]);

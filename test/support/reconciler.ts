@@ -98,3 +98,10 @@ export const configMap = (
     metadata: { name, ...(Object.keys(annotations).length ? { annotations } : {}) },
     data,
   }) + '\n';
+
+/** The sum of a counter's series for one source, in a Prometheus text exposition. */
+export const sourceCount = (metrics: string, name: string, source: string): number =>
+  metrics
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) && l.includes(`source="${source}"`))
+    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
