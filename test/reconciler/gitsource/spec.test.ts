@@ -42,8 +42,6 @@ t.test('a plain GitSource: its namespace, namespaced kinds only, events on itsel
     intervalMs: 60_000,
     prune: true,
     selfHeal: true,
-    allowedNamespaces: [],
-    clusterScopedKinds: [],
     verification: { mode: 'head', trust: { sshAllowedSigners: TRUST.sshAllowedSigners } },
     eventTarget: {
       apiVersion: 'driftgate.io/v1alpha1',
@@ -54,6 +52,12 @@ t.test('a plain GitSource: its namespace, namespaced kinds only, events on itsel
     },
   });
   t.equal(source?.impersonate, undefined);
+  // Exact: t.match would take any array for [] (the tenancy bound must be empty, not just an array).
+  t.strictSame(
+    [source?.allowedNamespaces, source?.clusterScopedKinds],
+    [[], []],
+    'its own namespace only, no cluster-scoped kind',
+  );
 });
 
 t.test('with a ServiceAccount: applies as it, its RBAC bounds the rest', async (t) => {
@@ -64,11 +68,10 @@ t.test('with a ServiceAccount: applies as it, its RBAC bounds the rest', async (
   });
   t.match(source, {
     impersonate: 'system:serviceaccount:team-a:deployer',
-    allowedNamespaces: ['*'],
-    clusterScopedKinds: ['*'],
     policyPath: 'policies',
     policyEnforcement: 'own',
   });
+  t.strictSame([source?.allowedNamespaces, source?.clusterScopedKinds], [['*'], ['*']]);
   t.equal(impersonationOf(obj), 'system:serviceaccount:team-a:deployer');
   t.equal(impersonationOf(gs({})), undefined);
 });
