@@ -100,7 +100,9 @@ export function kubeHttp(kc: KubeConfig): KubeHttp {
       headers: {},
     };
     await kc.applyToHTTPSOptions(opts as never);
-    if (!stream && !server().startsWith('http:')) opts.agent = pooled(opts as AgentOptions);
+    // A cluster behind a proxy keeps client-node's proxy agent.
+    const direct = !kc.getCurrentCluster()?.proxyUrl && !server().startsWith('http:');
+    if (!stream && direct) opts.agent = pooled(opts as AgentOptions);
     opts.headers.accept = 'application/json';
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     if (body !== undefined) {

@@ -1,5 +1,5 @@
 import { isObject } from '../../core/object.js';
-import type { K8sObject, ObjectRef } from '../objects.js';
+import { refOf, type K8sObject, type ObjectRef } from '../objects.js';
 import { Discovery, groupVersionPath, type Resource } from './discovery.js';
 import { isNotFound } from './errors.js';
 import type { KubeHttp } from './http.js';
@@ -66,7 +66,7 @@ export class KubeObjects {
   async apply(obj: K8sObject, o: { dryRun?: boolean; fieldManager?: string } = {}): Promise<Live> {
     return this.http.json({
       method: 'PATCH',
-      path: await this.#path(refOfObject(obj)),
+      path: await this.#path(refOf(obj)),
       query: {
         fieldManager: o.fieldManager ?? FIELD_MANAGER,
         force: true,
@@ -159,10 +159,3 @@ export class KubeObjects {
     return out;
   }
 }
-
-export const refOfObject = (o: K8sObject): ObjectRef => ({
-  apiVersion: o.apiVersion,
-  kind: o.kind,
-  name: o.metadata.name,
-  ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
-});

@@ -61,6 +61,8 @@ export function kubeWatch(objects: KubeObjects, o: KubeWatchOptions = {}): OpenW
         {
           method: 'GET',
           path,
+          // One event is one object: etcd holds at most 1.5 MiB, so a longer line is refused.
+          maxBytes: 16 * 1024 * 1024,
           query: {
             watch: 1,
             labelSelector: selector,
