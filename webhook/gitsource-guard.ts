@@ -31,16 +31,59 @@ export const accessCheck =
     return isObject(r.status) && r.status.allowed === true;
   };
 
-const serviceAccountOf = (obj: unknown): string | undefined => {
-  const spec = isObject(obj) && isObject(obj.spec) ? obj.spec : undefined;
-  return typeof spec?.serviceAccountName === 'string' ? spec.serviceAccountName : undefined;
-};
+const specOf = (obj: unknown): Record<string, unknown> =>
+  isObject(obj) && isObject(obj.spec) ? obj.spec : {};
+const nameAt = (v: unknown): string | undefined =>
+  isObject(v) && typeof v.name === 'string' ? v.name : undefined;
+
+/** Spec keys that change neither what is applied nor with which credentials. */
+const SCHEDULE_KEYS = new Set(['suspend', 'interval', 'timeout']);
+const applying = (spec: Record<string, unknown>): string =>
+  JSON.stringify(
+    Object.entries(spec)
+      .filter(([k]) => !SCHEDULE_KEYS.has(k))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+
+/** What a GitSource spec borrows: its ServiceAccount, credentials Secret and trust ConfigMap. */
+function borrowed(spec: Record<string, unknown>): {
+  attrs: { verb: string; resource: string; name: string };
+  code: string;
+  what: string;
+}[] {
+  const out = [];
+  const sa = typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : undefined;
+  if (sa)
+    out.push({
+      attrs: { verb: 'impersonate', resource: 'serviceaccounts', name: sa },
+      code: 'WEBHOOK_GITSOURCE_SERVICEACCOUNT',
+      what: `impersonate ServiceAccount`,
+    });
+  const secret = nameAt(spec.secretRef);
+  if (secret)
+    out.push({
+      attrs: { verb: 'get', resource: 'secrets', name: secret },
+      code: 'WEBHOOK_GITSOURCE_SECRET',
+      what: 'read Secret',
+    });
+  const trust = isObject(spec.verification) ? nameAt(spec.verification.configMapRef) : undefined;
+  if (trust)
+    out.push({
+      attrs: { verb: 'get', resource: 'configmaps', name: trust },
+      code: 'WEBHOOK_GITSOURCE_CONFIGMAP',
+      what: 'read ConfigMap',
+    });
+  return out;
+}
 
 /**
- * A GitSource applies as its serviceAccountName: naming one must not give its author more than
- * they have. Whoever creates a GitSource, or changes its ServiceAccount, must be allowed to
- * impersonate that ServiceAccount (Kubernetes' own `edit` and `admin` roles are; a role that
- * only grants GitSources is not). Returns why the request is refused, or undefined.
+ * A GitSource applies as its serviceAccountName, with its secretRef's credentials, trusting its
+ * ConfigMap: naming them must not give its author more than they have. Whoever creates a
+ * GitSource, or changes anything that decides what it applies or with which credentials (every
+ * spec key but suspend, interval and timeout), must be allowed to impersonate that
+ * ServiceAccount and to read that Secret and ConfigMap (Kubernetes' own `edit` and `admin` roles
+ * are; a role that only grants GitSources is not). Editing another's GitSource is naming its
+ * ServiceAccount anew. Returns why the request is refused, or undefined.
  */
 export async function gitSourceRefusal(
   req: AdmissionRequest,
@@ -48,19 +91,17 @@ export async function gitSourceRefusal(
 ): Promise<string | undefined> {
   if (req.kind.group !== 'driftgate.io' || req.kind.kind !== 'GitSource') return undefined;
   if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return undefined;
-  const sa = serviceAccountOf(req.object);
-  if (!sa || (req.operation === 'UPDATE' && serviceAccountOf(req.oldObject) === sa))
+  const spec = specOf(req.object);
+  if (req.operation === 'UPDATE' && applying(specOf(req.oldObject)) === applying(spec))
     return undefined;
   const namespace = req.namespace ?? '';
-  const ok = await check(req.userInfo, {
-    verb: 'impersonate',
-    resource: 'serviceaccounts',
-    namespace,
-    name: sa,
-  });
-  return ok
-    ? undefined
-    : `WEBHOOK_GITSOURCE_SERVICEACCOUNT: ${req.userInfo.username ?? 'this user'} may not impersonate ServiceAccount ${namespace}/${sa}, so may not have a GitSource apply as it; ask for impersonate on it, or name one you may use`;
+  const who = req.userInfo.username ?? 'this user';
+  for (const b of borrowed(spec)) {
+    const ok = await check(req.userInfo, { ...b.attrs, namespace });
+    if (!ok)
+      return `${b.code}: ${who} may not ${b.what} ${namespace}/${b.attrs.name}, so may not have a GitSource use it; ask for ${b.attrs.verb} on it, or name one you may use`;
+  }
+  return undefined;
 }
 
 /**

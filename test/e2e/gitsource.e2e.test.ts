@@ -433,6 +433,82 @@ t.test(
     ]);
     const allowed = await asAlice({ serviceAccountName: 'deployer' });
     t.equal(allowed.code, 0, allowed.stderr);
+
+    // Finding 3: editing someone else's GitSource keeps its ServiceAccount and so borrows it.
+    await must(['create', 'serviceaccount', 'platform-deployer', '-n', 'team-c']);
+    await must(
+      ['apply', '-f', '-'],
+      gitSource('team-c', 'platform', { serviceAccountName: 'platform-deployer', suspend: true }),
+    );
+    const edit = (spec: string) =>
+      cp.kubectl(
+        [
+          'patch',
+          'gitsource',
+          'platform',
+          '-n',
+          'team-c',
+          '--dry-run=server',
+          '--type=merge',
+          '-p',
+          `{"spec":${spec}}`,
+        ],
+        { as: 'developer' },
+      );
+    const borrowed = await edit('{"repoURL":"https://git.example/alice/own"}');
+    t.not(borrowed.code, 0, 'a new repoURL under a ServiceAccount she may not impersonate');
+    t.match(
+      borrowed.stderr,
+      `WEBHOOK_GITSOURCE_SERVICEACCOUNT: ${DEVELOPER_USER} may not impersonate ServiceAccount team-c/platform-deployer`,
+    );
+    for (const spec of [
+      '{"path":"elsewhere"}',
+      '{"verification":{"configMapRef":{"name":"trust"},"mode":"all"}}',
+      '{"policyPath":"policies"}',
+    ])
+      t.not((await edit(spec)).code, 0, `refused: ${spec}`);
+    const paused = await edit('{"suspend":false,"interval":"5m"}');
+    t.equal(paused.code, 0, `scheduling keys borrow nothing (${paused.stderr})`);
+
+    // Finding 10: a Secret of the namespace its author cannot read is not theirs to send. Bob
+    // may edit GitSources and read the trust ConfigMap, but no Secret.
+    await must([
+      'create',
+      'secret',
+      'generic',
+      'creds',
+      '-n',
+      'team-c',
+      '--from-literal=token=not-bobs',
+    ]);
+    await must([
+      'create',
+      'role',
+      'read-trust',
+      '-n',
+      'team-c',
+      '--verb=get',
+      '--resource=configmaps',
+    ]);
+    for (const role of ['gs-edit', 'read-trust'])
+      await must([
+        'create',
+        'rolebinding',
+        `${role}-bob`,
+        '-n',
+        'team-c',
+        `--role=${role}`,
+        '--user=bob',
+      ]);
+    const asBob = (spec: Record<string, unknown>) =>
+      cp.kubectl(['apply', '--dry-run=server', '--as=bob', '-f', '-'], {
+        input: gitSource('team-c', 'bobs', spec),
+      });
+    const own = await asBob({});
+    t.equal(own.code, 0, `his own GitSource, no Secret named (${own.stderr})`);
+    const deputy = await asBob({ secretRef: { name: 'creds' } });
+    t.not(deputy.code, 0, 'a secretRef he may not read');
+    t.match(deputy.stderr, 'WEBHOOK_GITSOURCE_SECRET: bob may not read Secret team-c/creds');
   },
 );
 

@@ -65,6 +65,64 @@ t.test('who may name which ServiceAccount', async (t) => {
   );
 });
 
+t.test(
+  'editing what a GitSource applies borrows its ServiceAccount, Secret and ConfigMap anew',
+  async (t) => {
+    const withSpec = (spec: Record<string, unknown>) => ({
+      ...gs('deployer'),
+      spec: { ...gs('deployer').spec, ...spec },
+    });
+    const update = (spec: Record<string, unknown>) =>
+      req({ operation: 'UPDATE', oldObject: gs('deployer'), object: withSpec(spec) });
+    for (const spec of [
+      { repoURL: 'https://git.example/mine' },
+      { ref: 'other' },
+      { path: 'elsewhere' },
+      { policyPath: 'policies' },
+      { destinationNamespace: 'team-2' },
+    ])
+      t.match(
+        await gitSourceRefusal(update(spec), allows(false)),
+        /^WEBHOOK_GITSOURCE_SERVICEACCOUNT: alice may not impersonate ServiceAccount team\/deployer/,
+        `keeping the ServiceAccount while changing ${Object.keys(spec)[0]}`,
+      );
+    for (const spec of [{ suspend: true }, { interval: '5m' }, { timeout: '30s' }])
+      t.equal(
+        await gitSourceRefusal(update(spec), allows(false)),
+        undefined,
+        `${Object.keys(spec)[0]} changes only when it runs`,
+      );
+    asked.length = 0;
+    const secret = withSpec({ secretRef: { name: 'creds' } });
+    t.match(
+      await gitSourceRefusal(req({ object: secret }), async (_u, a) => a.resource !== 'secrets'),
+      /^WEBHOOK_GITSOURCE_SECRET: alice may not read Secret team\/creds/,
+    );
+    const trust = withSpec({ verification: { configMapRef: { name: 'keys' } } });
+    t.match(
+      await gitSourceRefusal(req({ object: trust }), async (_u, a) => a.resource !== 'configmaps'),
+      /^WEBHOOK_GITSOURCE_CONFIGMAP: alice may not read ConfigMap team\/keys/,
+    );
+    await gitSourceRefusal(
+      req({
+        object: withSpec({
+          secretRef: { name: 'creds' },
+          verification: { configMapRef: { name: 'keys' } },
+        }),
+      }),
+      allows(true),
+    );
+    t.strictSame(asked, [
+      [
+        'alice',
+        { verb: 'impersonate', resource: 'serviceaccounts', name: 'deployer', namespace: 'team' },
+      ],
+      ['alice', { verb: 'get', resource: 'secrets', name: 'creds', namespace: 'team' }],
+      ['alice', { verb: 'get', resource: 'configmaps', name: 'keys', namespace: 'team' }],
+    ]);
+  },
+);
+
 t.test('the apiserver cannot answer: failurePolicy decides', async (t) => {
   const down: AccessCheck = async () => {
     throw new Error('connect ECONNREFUSED');
