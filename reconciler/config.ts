@@ -67,6 +67,11 @@ export interface SourceConfig {
    * source carries) or `all` (any policy: the platform's policy repository). @default own
    */
   readonly policyEnforcement?: 'own' | 'all';
+  /**
+   * A tenant's policies speak only inside these namespaces (a GitSource: its own namespace and its
+   * destination); undefined for the platform's sources, whose policies speak cluster-wide.
+   */
+  readonly policyNamespaces?: readonly string[];
   /** Git credentials read from a GitSource's Secret (never logged, never in status). */
   readonly secretAuth?: { readonly username: string; readonly password: string };
   /** Apply as this user (impersonation: a GitSource's serviceAccountName). */

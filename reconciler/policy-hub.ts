@@ -7,6 +7,7 @@ import { combineEnforcement, type SourcePolicies } from '../policies/engine/enfo
 import { ENFORCEMENT_FILE } from '../policies/engine/enforcement.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { BundleStore } from '../policies/engine/store.js';
+import { TENANCY_FILE, tenancyText } from '../policies/engine/tenancy.js';
 import type { EnforcementConfig } from '../policies/engine/enforcement.js';
 
 export interface PolicyHubOptions {
@@ -73,12 +74,23 @@ export class PolicyHub {
     const isolation = [
       ...enforcement.problems,
       ...isolationProblems(this.#builtin, enforcement.files),
+      ...[...enforcement.files]
+        .filter(([, files]) => files[TENANCY_FILE] !== undefined)
+        .map(([name]) => `source ${name}: ${TENANCY_FILE} is the platform's file, not a source's`),
     ];
     if (isolation.length > 0) return { ok: false, error: `layout: ${isolation.join('; ')}` };
     const git: Record<string, string> = {};
     for (const name of [...enforcement.files.keys()].sort())
       Object.assign(git, enforcement.files.get(name));
     if (enforcement.text !== undefined) git[ENFORCEMENT_FILE] = enforcement.text;
+    const tenants = [...next]
+      .filter(([, s]) => s.namespaces !== undefined)
+      .map(([source, s]) => ({
+        source,
+        namespaces: s.namespaces ?? [],
+        files: Object.keys(enforcement.files.get(source) ?? {}),
+      }));
+    if (tenants.length > 0) git[TENANCY_FILE] = tenancyText(tenants);
     const revision = createHash('sha256')
       .update(JSON.stringify([this.#builtin, git]))
       .digest('hex')

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { exec } from '../../core/exec.js';
 import { builtKey, hashFiles, readBuilt, writeBuilt } from './built-cache.js';
 import { writeWasmCapabilities } from './capabilities.js';
+import { boundPolicies, parseTenancy, TENANCY_FILE } from './tenancy.js';
 import {
   applyEnforcement,
   ENFORCEMENT_FILE,
@@ -118,10 +119,13 @@ export function enforcedPolicies(
     }
   })();
   if (gatekeeper.problems.length > 0) throw new PolicyLayoutError([...gatekeeper.problems]);
-  const found = [...native, ...gatekeeper.policies];
-  const file = join(root, ENFORCEMENT_FILE);
-  if (!existsSync(file)) return applyEnforcement(found, bootstrap);
   const problems: string[] = [];
+  const tenancy = join(root, TENANCY_FILE);
+  const tenants = existsSync(tenancy) ? parseTenancy(readFileSync(tenancy, 'utf8'), problems) : [];
+  const found = boundPolicies([...native, ...gatekeeper.policies], tenants, gatekeeper.objects);
+  const file = join(root, ENFORCEMENT_FILE);
+  if (problems.length > 0) throw new PolicyLayoutError(problems);
+  if (!existsSync(file)) return applyEnforcement(found, bootstrap);
   const inGit = parseEnforcementFile(readFileSync(file, 'utf8'), ENFORCEMENT_FILE, problems);
   for (const id of unknownPolicyIds(inGit, found))
     problems.push(`${ENFORCEMENT_FILE}: ${id} is not a policy here`);

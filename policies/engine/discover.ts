@@ -23,6 +23,11 @@ export interface PolicyMeta {
   readonly allowExistingViolations?: boolean;
   /** Where it applies (policy.yaml `scope`; the platform's enforcementOverrides may replace it). */
   readonly scope?: PolicyScope;
+  /**
+   * Set for a tenant's policy (a GitSource's policyPath): it speaks only about namespaced objects
+   * in these namespaces, whatever its own scope or match says (tenancy.ts).
+   */
+  readonly tenant?: { readonly source: string; readonly namespaces: readonly string[] };
   /** Set for a Gatekeeper constraint: its kind, its template, and its `spec.match`. */
   readonly gatekeeper?: {
     readonly kind: string;

@@ -15,6 +15,11 @@ export interface SourcePolicies {
    * the built-in library's included (the platform's policy repository). @default own
    */
   readonly enforcement?: 'own' | 'all';
+  /**
+   * A tenant's policies (a GitSource's policyPath) speak only inside these namespaces; undefined
+   * for the platform's, which speak cluster-wide.
+   */
+  readonly namespaces?: readonly string[];
 }
 
 /** The policy ids a source's files carry (`<category>/<name>/policy.rego`). */

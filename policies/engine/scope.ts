@@ -67,11 +67,29 @@ const matchObject = (t: ScopeTarget): MatchObject => ({
   name: t.name ?? '',
 });
 
+/**
+ * Whether a tenant's policy may speak about the target: a namespaced object in one of its
+ * namespaces (an UPDATE's old object too). A Namespace is cluster-scoped, though the apiserver
+ * names it as its own request namespace. Pure.
+ */
+function withinTenant(namespaces: readonly string[], t: ScopeTarget): boolean {
+  const inside = (x: ScopeTarget): boolean =>
+    !(x.kind === 'Namespace' && !x.group) &&
+    x.namespace !== undefined &&
+    namespaces.includes(x.namespace);
+  return inside(t) && (!t.old || inside(t.old));
+}
+
 /** Whether a policy applies to the target (no scope: everywhere). Pure. */
 export function inScope(
-  p: { readonly scope?: PolicyScope; readonly gatekeeper?: { readonly match?: GkMatch } },
+  p: {
+    readonly scope?: PolicyScope;
+    readonly gatekeeper?: { readonly match?: GkMatch };
+    readonly tenant?: { readonly namespaces: readonly string[] };
+  },
   t: ScopeTarget,
 ): boolean {
+  if (p.tenant && !withinTenant(p.tenant.namespaces, t)) return false;
   const m = p.gatekeeper?.match;
   if (m && !gkMatches(m, [t, ...(t.old ? [t.old] : [])].map(matchObject), t.namespaceLabels))
     return false;

@@ -165,6 +165,7 @@ export function sourceFromGitSource(
       ...parsed,
       name,
       ...(sa ? { impersonate: `system:serviceaccount:${ns}:${sa}` } : {}),
+      ...(parsed.policyPath ? { policyNamespaces: [...new Set([ns, destination])] } : {}),
       ...(auth ? { secretAuth: auth } : {}),
       eventTarget: {
         apiVersion: GITSOURCE.apiVersion,

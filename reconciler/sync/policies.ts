@@ -19,6 +19,7 @@ export async function loadPolicies(ctx: SyncContext, head: string): Promise<void
   const r = await hub.update(ctx.cfg.name, {
     files,
     enforcement: ctx.cfg.policyEnforcement ?? 'own',
+    ...(ctx.cfg.policyNamespaces ? { namespaces: ctx.cfg.policyNamespaces } : {}),
   });
   ctx.state.policies = r.ok
     ? { revision: head, ok: true }

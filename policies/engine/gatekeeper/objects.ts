@@ -158,7 +158,8 @@ export const isSuiteFile = (path: string): boolean => /(^|\/)suite\.ya?ml$/.test
 
 /** Whether a file of a policy tree may hold Gatekeeper objects (YAML, not driftgate's own). */
 export const isGatekeeperFile = (path: string): boolean =>
-  /\.ya?ml$/.test(path) && !/(^|\/)(policy|enforcement|suite|kustomization)\.ya?ml$/.test(path);
+  /\.ya?ml$/.test(path) &&
+  !/(^|\/)(policy|enforcement|tenancy|suite|kustomization)\.ya?ml$/.test(path);
 
 /**
  * The ConstraintTemplates and constraints in YAML files (path → text): other documents are

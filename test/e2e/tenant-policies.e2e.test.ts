@@ -1,0 +1,152 @@
+// Tenancy in the policy plane (issue 26), through the real apiserver: a tenant's GitSource
+// carries policies (policyPath) that deny and mutate. They speak inside the tenant's namespaces
+// and nowhere else, at admission (the webhook follows the reconciler's bundle) and in the
+// reconciler's pre-apply gate. Real apiserver, Git server, kubectl, opa.
+import t from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { gitOpsFixture } from '../support/e2e.js';
+import { waitFor } from '../support/processes.js';
+import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { toolPath } from '../support/tools.js';
+import { followReconciler, registerWebhooks, startTestWebhook } from '../support/webhook.js';
+import {
+  gitSourceManifest,
+  installGitSourceApi,
+  mustKubectl,
+  trustingNamespace,
+} from '../support/gitsources.js';
+
+const { dir, cp, git, signer } = await gitOpsFixture(t);
+const must = mustKubectl(cp);
+await installGitSourceApi(cp);
+for (const ns of ['team-a', 'team-b']) {
+  await trustingNamespace(cp, ns, signer);
+  // No controller-manager here: the ServiceAccount admission plugin wants one for Pods.
+  await must(['create', 'serviceaccount', 'default', '-n', ns]);
+}
+
+const debugCm = (name: string) =>
+  JSON.stringify({
+    ...JSON.parse(configMap(name, { v: '1' })),
+    metadata: { name, labels: { debug: 'true' } },
+  });
+const rego = (pkg: string, body: string) =>
+  `package driftgate.${pkg}\n\nimport rego.v1\n\nobj := input.request.object\n\n${body}\n`;
+const tenantRepo = await git.createRepo('team-a-policies');
+await tenantRepo.commit(
+  {
+    'app/plain.yaml': configMap('plain', { v: '1' }),
+    'policies/teama/no_debug/policy.rego': rego(
+      'teama.no_debug',
+      'deny contains "team-a keeps no debug ConfigMaps" if {\n\tobj.kind == "ConfigMap"\n\tobj.metadata.labels.debug == "true"\n}',
+    ),
+    'policies/teama/pin_image/policy.rego': rego(
+      'teama.pin_image',
+      'patch contains {"op": "replace", "path": "/spec/containers/0/image", "value": "registry.team-a.example/pinned:1"} if obj.kind == "Pod"',
+    ),
+  },
+  { signer },
+);
+// The platform's own source writes a debug ConfigMap into team-b through the pre-apply gate.
+const platformRepo = await git.createRepo('platform');
+await platformRepo.commit({ 'b/debug.yaml': debugCm('platform-debug') }, { signer });
+
+const token = join(dir, 'state-token');
+writeFileSync(token, 'feed-t0ken\n');
+const rec = await startTestReconciler(
+  cp,
+  [
+    {
+      name: 'platform',
+      repoURL: platformRepo.url,
+      ref: 'main',
+      path: 'b',
+      destinationNamespace: 'team-b',
+      verification: { mode: 'head', ...trustOf(signer) },
+    },
+  ],
+  {
+    stateTokenFile: token,
+    gitSources: { enabled: true },
+    policies: { opaPath: toolPath('opa'), gate: 'enforce' },
+  },
+  { autoStart: true },
+);
+t.teardown(() => rec.stop());
+await must(
+  ['apply', '-f', '-'],
+  gitSourceManifest('team-a', 'policies', {
+    repoURL: tenantRepo.url,
+    path: 'app',
+    policyPath: 'policies',
+    interval: '1h',
+  }),
+);
+const empty = join(dir, 'no-local-policies');
+mkdirSync(empty);
+const wh = await startTestWebhook(empty, {
+  kubeconfig: cp.kubeconfigs.admin,
+  gitState: followReconciler(rec.url, token),
+});
+t.teardown(() => wh.stop());
+await registerWebhooks(cp, wh.url, wh.handle.caBundle());
+const alice = (args: string[], input: string) => cp.kubectl(args, { as: 'developer', input });
+const pod = (name: string) =>
+  stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+  });
+
+t.test("a tenant's policy denies and mutates in its namespace only (finding 2)", async (t) => {
+  let r = { code: 0, stderr: '' };
+  await waitFor(
+    "the webhook to take the tenant's policies from the reconciler",
+    async () => {
+      r = await alice(['create', '--dry-run=server', '-n', 'team-a', '-f', '-'], debugCm('mine'));
+      return r.code !== 0;
+    },
+    60_000,
+    250,
+  );
+  t.match(r.stderr, 'team-a keeps no debug ConfigMaps', 'live in its own namespace');
+  const other = await alice(['apply', '-n', 'team-b', '-f', '-'], debugCm('theirs'));
+  t.equal(other.code, 0, `another team's ConfigMap is not the tenant's to judge: ${other.stderr}`);
+
+  const created = await alice(['create', '-n', 'team-b', '-f', '-'], pod('web'));
+  t.equal(created.code, 0, created.stderr);
+  t.equal(
+    await must(['get', 'pod', 'web', '-n', 'team-b', '-o', 'jsonpath={.spec.containers[0].image}']),
+    'registry.example/app:1',
+    "another team's Pod keeps its image",
+  );
+  const own = await alice(['create', '-n', 'team-a', '-f', '-'], pod('web'));
+  t.equal(own.code, 0, own.stderr);
+  t.equal(
+    await must(['get', 'pod', 'web', '-n', 'team-a', '-o', 'jsonpath={.spec.containers[0].image}']),
+    'registry.team-a.example/pinned:1',
+    "the tenant's own Pod is mutated",
+  );
+});
+
+t.test("the platform's gate does not use a tenant's policy outside its namespaces", async (t) => {
+  // A new commit after the tenant's policies are live: the gate judges what it applies.
+  await platformRepo.commit({ 'b/debug2.yaml': debugCm('platform-debug-2') }, { signer });
+  await rec.sync('platform');
+  t.match(await rec.status('platform'), { syncStatus: 'Synced', policyViolations: [] });
+  t.equal(
+    await must([
+      'get',
+      'configmap',
+      'platform-debug-2',
+      '-n',
+      'team-b',
+      '-o',
+      'jsonpath={.metadata.name}',
+    ]),
+    'platform-debug-2',
+  );
+});

@@ -1,0 +1,153 @@
+// A tenant's policies speak only inside its namespaces: the bound compiled into the bundle's
+// policy list (tenancy.yaml, written by the policy hub only) and the scope every reader applies.
+// The hub test builds with the real opa.
+import t from 'tap';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import type { PolicyMeta } from '../../policies/engine/discover.js';
+import { enforcedPolicies } from '../../policies/engine/build.js';
+import { inScope, requestTarget, targetOf } from '../../policies/engine/scope.js';
+import { parseTenancy, tenancyText } from '../../policies/engine/tenancy.js';
+import { PolicyHub } from '../../reconciler/policy-hub.js';
+import { toolPath } from '../support/tools.js';
+
+const meta = (extra: Partial<PolicyMeta> = {}): PolicyMeta => ({
+  id: 'team/no_debug',
+  path: ['team', 'no_debug'],
+  description: '',
+  enforcement: 'enforce',
+  parameters: {},
+  ...extra,
+});
+const cm = (namespace?: string) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'x', ...(namespace ? { namespace } : {}) },
+});
+
+t.test('a tenant policy speaks about namespaced objects in its namespaces only', async (t) => {
+  const p = meta({ tenant: { source: 'team-a.web', namespaces: ['team-a', 'team-a-dev'] } });
+  t.equal(inScope(p, targetOf(cm('team-a'))), true);
+  t.equal(inScope(p, targetOf(cm('team-a-dev'))), true);
+  t.equal(inScope(p, targetOf(cm('team-b'))), false, "another team's namespace");
+  t.equal(inScope(p, targetOf(cm())), false, 'no namespace: cluster-scoped');
+  const clusterRole = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'x' },
+  };
+  t.equal(inScope(p, targetOf(clusterRole)), false);
+  // The apiserver names a Namespace as its own request namespace.
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } };
+  t.equal(inScope(p, requestTarget({ object: ns, namespace: 'team-a' })), false, 'a Namespace');
+  t.equal(
+    inScope(
+      p,
+      requestTarget({ object: cm('team-a'), oldObject: cm('team-b'), namespace: 'team-a' }),
+    ),
+    false,
+    'an update whose old object is outside',
+  );
+  t.equal(inScope(meta(), targetOf(cm('team-b'))), true, "the platform's: everywhere");
+  const widened = meta({
+    tenant: { source: 's', namespaces: ['team-a'] },
+    scope: { namespaces: ['team-b'] },
+    gatekeeper: { kind: 'K', template: 'k', match: { namespaces: ['team-b'] } },
+  });
+  t.equal(
+    inScope(widened, targetOf(cm('team-b'))),
+    false,
+    'its own scope and match cannot widen it',
+  );
+});
+
+t.test(
+  'the tenancy file binds native policies, constraints and constraints on a tenant template',
+  async (t) => {
+    const template = (kind: string) =>
+      stringify({
+        apiVersion: 'templates.gatekeeper.sh/v1',
+        kind: 'ConstraintTemplate',
+        metadata: { name: kind.toLowerCase() },
+        spec: {
+          crd: { spec: { names: { kind } } },
+          targets: [
+            {
+              target: 'admission.k8s.gatekeeper.sh',
+              rego: 'package x\nviolation[{"msg": "no"}] { false }\n',
+            },
+          ],
+        },
+      });
+    const constraint = (kind: string, name: string) =>
+      stringify({ apiVersion: 'constraints.gatekeeper.sh/v1beta1', kind, metadata: { name } });
+    const dir = t.testdir({
+      team: { no_debug: { 'policy.rego': 'package driftgate.team.no_debug\n' } },
+      platform: { labels: { 'policy.rego': 'package driftgate.platform.labels\n' } },
+      'tenant-template.yaml': template('TenantRule'),
+      'platform-template.yaml': template('PlatformRule'),
+      'tenant-constraint.yaml': constraint('PlatformRule', 'tenant-uses-platform'),
+      'platform-constraint.yaml': constraint('TenantRule', 'platform-uses-tenant'),
+      'platform-own.yaml': constraint('PlatformRule', 'platform-own'),
+      'tenancy.yaml': tenancyText([
+        {
+          source: 'team-a.web',
+          namespaces: ['team-a'],
+          files: ['team/no_debug/policy.rego', 'tenant-template.yaml', 'tenant-constraint.yaml'],
+        },
+      ]),
+    });
+    const bound = Object.fromEntries(enforcedPolicies(dir).map((p) => [p.id, p.tenant]));
+    const a = { source: 'team-a.web', namespaces: ['team-a'] };
+    t.strictSame(bound, {
+      'team/no_debug': a,
+      'platform/labels': undefined,
+      'tenant-uses-platform': a,
+      'platform-uses-tenant': a,
+      'platform-own': undefined,
+    });
+    const problems: string[] = [];
+    t.strictSame(parseTenancy('tenants: [{ source: x }]', problems), []);
+    t.strictSame(problems, ['tenancy.yaml: must be tenants: [{ source, namespaces, files }]']);
+  },
+);
+
+t.test('the hub: a tenant policy is bound; a source may not write the tenancy file', async (t) => {
+  const hub = new PolicyHub({
+    opaPath: toolPath('opa'),
+    workDir: t.testdir(),
+    logger: pino({ level: 'silent' }),
+  });
+  const policy = (pkg: string) =>
+    `package driftgate.${pkg}\n\nimport rego.v1\n\ndeny contains "no" if false\n`;
+  t.strictSame(
+    await hub.update('platform', { files: { 'base/labels/policy.rego': policy('base.labels') } }),
+    { ok: true },
+  );
+  t.strictSame(
+    await hub.update('team-a.web', {
+      files: { 'team/no_debug/policy.rego': policy('team.no_debug') },
+      namespaces: ['team-a'],
+    }),
+    { ok: true },
+  );
+  t.strictSame(
+    hub.current?.policies.map((p) => [p.id, p.tenant]),
+    [
+      ['base/labels', undefined],
+      ['team/no_debug', { source: 'team-a.web', namespaces: ['team-a'] }],
+    ],
+  );
+  t.match(hub.served?.files['tenancy.yaml'], 'team/no_debug/policy.rego', 'served to webhooks');
+  const forged = await hub.update('team-b.web', {
+    files: {
+      'teamb/x/policy.rego': policy('teamb.x'),
+      'tenancy.yaml': tenancyText([]),
+    },
+    namespaces: ['team-b'],
+  });
+  t.strictSame(forged, {
+    ok: false,
+    error: "layout: source team-b.web: tenancy.yaml is the platform's file, not a source's",
+  });
+});
