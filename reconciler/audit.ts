@@ -3,7 +3,13 @@ import type { IngressInventory } from './ingress-inventory.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { findings } from '../policies/engine/findings.js';
 import { objectInput } from '../policies/engine/findings.js';
-import { inventoryOf, MAX_INVENTORY_BYTES, slim } from '../policies/engine/gatekeeper/inventory.js';
+import {
+  inventoryOf,
+  isNeverSynced,
+  MAX_INVENTORY_BYTES,
+  slim,
+} from '../policies/engine/gatekeeper/inventory.js';
+import { groupOf } from './objects.js';
 import { apiErrorMessage, type Cluster } from './cluster.js';
 import { SOURCE_LABEL } from './cluster.js';
 import type { ReconcilerMetrics } from './metrics.js';
@@ -49,7 +55,9 @@ function auditInventory(
   listed: readonly { items: readonly Record<string, unknown>[] }[],
   errors: string[],
 ): boolean {
-  const inv = inventoryOf(listed.flatMap((l) => l.items.map((o) => slimLive(o))));
+  const inv = inventoryOf(
+    listed.flatMap((l) => l.items.map((o) => slimLive(o)).filter((o) => !neverSynced(o))),
+  );
   try {
     if (JSON.stringify(inv).length > MAX_INVENTORY_BYTES)
       throw new Error('larger than the engine holds');
@@ -60,6 +68,9 @@ function auditInventory(
     return false;
   }
 }
+
+const neverSynced = (o: Record<string, unknown>): boolean =>
+  isNeverSynced({ group: groupOf(String(o.apiVersion)), kind: String(o.kind) });
 
 /** An object as the inventory keeps it (without managedFields), with its own kind. */
 const slimLive = (o: Record<string, unknown>): Record<string, unknown> => {

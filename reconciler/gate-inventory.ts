@@ -5,6 +5,7 @@ import {
   addToInventory,
   apiVersionOf,
   emptyInventory,
+  isNeverSynced,
   MAX_INVENTORY_BYTES,
   NAMESPACE_KIND,
   slim,
@@ -42,7 +43,7 @@ export class GateInventory {
     if (templates.length === 0) return;
     const kinds = new Map<string, SyncKind>();
     for (const k of [NAMESPACE_KIND, ...templates.flatMap((t) => t.sync)])
-      kinds.set(`${k.group}/${k.kind}`, k);
+      if (!isNeverSynced(k)) kinds.set(`${k.group}/${k.kind}`, k);
     const inv = emptyInventory();
     for (const s of this.desired()?.sources ?? [])
       for (const e of s.entries)

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { isObject } from '../core/object.js';
-import { slim, type SyncKind } from '../policies/engine/gatekeeper/inventory.js';
+import { isNeverSynced, slim, type SyncKind } from '../policies/engine/gatekeeper/inventory.js';
 import { kubeJson, type KubeAccess } from './kube-access.js';
 import { ListWatch, MAX_WATCH_BODY } from './list-watch.js';
 
@@ -12,9 +12,6 @@ export const DEFAULT_MAX_INVENTORY = 5_000;
 
 /** A kind's key in a sync set: group/version/kind. */
 export const syncKey = (k: SyncKind): string => `${k.group}/${k.version}/${k.kind}`;
-
-/** Kinds never cached, whatever a template asks: their content must not leave the apiserver. */
-const NEVER_SYNCED = new Set(['/Secret']);
 
 const objectKey = (o: Record<string, unknown>): string => {
   const meta = isObject(o.metadata) ? o.metadata : {};
@@ -92,9 +89,7 @@ export class LiveInventory {
   }
 
   async #follow(kinds: readonly SyncKind[]): Promise<void> {
-    const want = new Map(
-      kinds.filter((k) => !NEVER_SYNCED.has(`${k.group}/${k.kind}`)).map((k) => [syncKey(k), k]),
-    );
+    const want = new Map(kinds.filter((k) => !isNeverSynced(k)).map((k) => [syncKey(k), k]));
     for (const [key, f] of this.#followed)
       if (!want.has(key)) {
         f.watch.stop();

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { exec } from '../../core/exec.js';
 import { builtKey, hashFiles, readBuilt, writeBuilt } from './built-cache.js';
 import { writeWasmCapabilities } from './capabilities.js';
-import { boundPolicies, parseTenancy, TENANCY_FILE } from './tenancy.js';
+import { boundPolicies, readTenancy, templateBounds, type TenantBound } from './tenancy.js';
 import {
   applyEnforcement,
   ENFORCEMENT_FILE,
@@ -75,6 +75,8 @@ export interface BuiltTemplate {
   readonly file: string;
   /** The kinds it reads from data.inventory. */
   readonly sync: readonly SyncKind[];
+  /** A tenant's template: it reads the tenant's view of data.inventory (tenantView). */
+  readonly tenant?: TenantBound;
 }
 
 export interface BuiltBundle {
@@ -120,8 +122,7 @@ export function enforcedPolicies(
   })();
   if (gatekeeper.problems.length > 0) throw new PolicyLayoutError([...gatekeeper.problems]);
   const problems: string[] = [];
-  const tenancy = join(root, TENANCY_FILE);
-  const tenants = existsSync(tenancy) ? parseTenancy(readFileSync(tenancy, 'utf8'), problems) : [];
+  const tenants = readTenancy(root, problems);
   const found = boundPolicies([...native, ...gatekeeper.policies], tenants, gatekeeper.objects);
   const file = join(root, ENFORCEMENT_FILE);
   if (problems.length > 0) throw new PolicyLayoutError(problems);
@@ -172,6 +173,8 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
     );
     const timeout = options.timeoutMs ?? 60_000;
     const templates = gatekeeper.objects.templates;
+    // Read again here: enforcedPolicies has already refused a broken tenancy file.
+    const bounds = templateBounds(gatekeeper.objects, readTenancy(root, []));
     if (templates.length > 0) {
       const gk = await templateSources(
         gatekeeper.objects,
@@ -179,6 +182,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
         options.opaPath,
         work,
         timeout,
+        (name) => bounds.get(name)?.source,
       );
       if (gk.conversion !== undefined)
         throw new PolicyBuildError(BuildStage.compile, `opa fmt --v0-v1: ${gk.conversion}`);
@@ -223,7 +227,16 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       wasm,
       revision: options.revision ?? sourceHash(root, files),
       policies,
-      templates: templates.map((t) => ({ name: t.name, kind: t.kind, file: t.file, sync: t.sync })),
+      templates: templates.map((t) => {
+        const tenant = bounds.get(t.name);
+        return {
+          name: t.name,
+          kind: t.kind,
+          file: t.file,
+          sync: t.sync,
+          ...(tenant ? { tenant } : {}),
+        };
+      }),
     };
     if (cacheDir && key) writeBuilt(cacheDir, key, result);
     return result;

@@ -7,6 +7,8 @@ import { BuildStage, PolicyBuildError, type BuiltBundle } from './build.js';
 import { parametersData, type PolicyMeta } from './discover.js';
 import { policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
 import { templateEntrypoint } from './gatekeeper/compile.js';
+import { TENANT_INVENTORIES, tenantView, type Inventory } from './gatekeeper/inventory.js';
+import { isObject } from '../../core/object.js';
 
 /** One RFC 6902 operation as a policy emits it. */
 export interface JsonPatchOp {
@@ -138,7 +140,22 @@ export async function loadBundle(
   nowMs: () => number = Date.now,
 ): Promise<PolicyBundle> {
   let module: WasmModule;
-  const data: Record<string, unknown> = { ...parametersData(built.policies), inventory: {} };
+  const data: Record<string, unknown> = {
+    ...parametersData(built.policies),
+    inventory: {},
+    [TENANT_INVENTORIES]: {},
+  };
+  // Each tenant template's view of the inventory, under its source (compile.ts reads it there).
+  const tenants = new Map(
+    (built.templates ?? []).flatMap((t) => (t.tenant ? [[t.tenant.source, t.tenant]] : [])),
+  );
+  const tenantViews = (inventory: unknown): Record<string, Inventory> => {
+    const out: Record<string, Inventory> = {};
+    const inv = inventory as Inventory;
+    if (!isObject(inv) || !isObject(inv.cluster) || !isObject(inv.namespace)) return out;
+    for (const [source, b] of tenants) out[source] = tenantView(inv, b.namespaces);
+    return out;
+  };
   // Memory an instance may grow to before it is replaced: what its data takes, plus the margin.
   let keepBytes = WASM_KEEP_BYTES;
   const memory = (w: LoadedPolicy): number => (w as unknown as WithMemory).mem.buffer.byteLength;
@@ -204,13 +221,14 @@ export async function loadBundle(
     evaluate: (input) => evaluateJson(wellFormedJson(input)),
     evaluateJson,
     setInventory(inventory) {
-      const before = data.inventory;
+      const before = [data.inventory, data[TENANT_INVENTORIES]];
       data.inventory = inventory;
+      data[TENANT_INVENTORIES] = tenantViews(inventory);
       try {
         wasm = instantiate();
       } catch (err) {
         // Too large for the instance's memory: the last inventory stays, and the caller is told.
-        data.inventory = before;
+        [data.inventory, data[TENANT_INVENTORIES]] = before;
         wasm = instantiate();
         throw new Error(`inventory refused: ${errorText(err)}`, { cause: err });
       }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { isObject } from '../../core/object.js';
@@ -30,6 +31,12 @@ export const tenancyText = (tenants: readonly TenantFiles[]): string =>
 const strings = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((x) => typeof x === 'string');
 
+/** The tenancy file at the root of a policy tree, if any; problems are collected. */
+export function readTenancy(root: string, problems: string[]): TenantFiles[] {
+  const file = join(root, TENANCY_FILE);
+  return existsSync(file) ? parseTenancy(readFileSync(file, 'utf8'), problems) : [];
+}
+
 /** Read a tenancy file; problems are collected. Pure. */
 export function parseTenancy(text: string, problems: string[]): TenantFiles[] {
   let doc: unknown;
@@ -60,6 +67,19 @@ function boundOf(
   if (!first) return undefined;
   const namespaces = first.namespaces.filter((ns) => rest.every((t) => t.namespaces.includes(ns)));
   return { source: first.source, namespaces };
+}
+
+/** Each tenant template's bound (its file is a tenant's), by template name. Pure. */
+export function templateBounds(
+  gatekeeper: GkObjects,
+  tenants: readonly TenantFiles[],
+): Map<string, TenantBound> {
+  const out = new Map<string, TenantBound>();
+  for (const t of gatekeeper.templates) {
+    const bound = boundOf([t.file], tenants);
+    if (bound) out.set(t.name, bound);
+  }
+  return out;
 }
 
 /**

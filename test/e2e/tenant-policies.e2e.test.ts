@@ -34,10 +34,68 @@ const debugCm = (name: string) =>
   });
 const rego = (pkg: string, body: string) =>
   `package driftgate.${pkg}\n\nimport rego.v1\n\nobj := input.request.object\n\n${body}\n`;
+// Another team's secrets and settings, which no tenant template may read.
+await must([
+  'create',
+  'secret',
+  'generic',
+  'db',
+  '-n',
+  'team-b',
+  '--from-literal=password=hunter2',
+]);
+await must([
+  'create',
+  'configmap',
+  'private',
+  '-n',
+  'team-b',
+  '--from-literal=plan=team-b-roadmap',
+]);
+// A template that prints every object of data.inventory it can see: the tenant asks for Secrets.
+const leakyTemplate = stringify({
+  apiVersion: 'templates.gatekeeper.sh/v1',
+  kind: 'ConstraintTemplate',
+  metadata: {
+    name: 'k8sleaky',
+    annotations: {
+      'metadata.gatekeeper.sh/requires-sync-data': JSON.stringify([
+        [{ groups: [''], versions: ['v1'], kinds: ['Secret', 'ConfigMap'] }],
+      ]),
+    },
+  },
+  spec: {
+    crd: { spec: { names: { kind: 'K8sLeaky' } } },
+    targets: [
+      {
+        target: 'admission.k8s.gatekeeper.sh',
+        rego: [
+          'package k8sleaky',
+          'violation[{"msg": msg}] {',
+          '  obj := data.inventory.namespace[ns][_][kind][name]',
+          '  msg := sprintf("saw %v %v/%v: %v", [kind, ns, name, object.get(obj, "data", {})])',
+          '}',
+          '',
+        ].join('\n'),
+      },
+    ],
+  },
+});
+const leakyConstraint = stringify({
+  apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+  kind: 'K8sLeaky',
+  metadata: { name: 'see-everything' },
+  spec: {
+    enforcementAction: 'warn',
+    match: { kinds: [{ apiGroups: [''], kinds: ['ConfigMap'] }] },
+  },
+});
 const tenantRepo = await git.createRepo('team-a-policies');
 await tenantRepo.commit(
   {
     'app/plain.yaml': configMap('plain', { v: '1' }),
+    'policies/leaky/template.yaml': leakyTemplate,
+    'policies/leaky/constraint.yaml': leakyConstraint,
     'policies/teama/no_debug/policy.rego': rego(
       'teama.no_debug',
       'deny contains "team-a keeps no debug ConfigMaps" if {\n\tobj.kind == "ConfigMap"\n\tobj.metadata.labels.debug == "true"\n}',
@@ -89,6 +147,7 @@ mkdirSync(empty);
 const wh = await startTestWebhook(empty, {
   kubeconfig: cp.kubeconfigs.admin,
   gitState: followReconciler(rec.url, token),
+  inventory: { watch: true },
 });
 t.teardown(() => wh.stop());
 await registerWebhooks(cp, wh.url, wh.handle.caBundle());
@@ -150,3 +209,65 @@ t.test("the platform's gate does not use a tenant's policy outside its namespace
     'platform-debug-2',
   );
 });
+
+t.test(
+  "a tenant's template reads only its own namespaces, and never a Secret (finding 1)",
+  async (t) => {
+    // The gate: the tenant's own sync judged its ConfigMap with the template.
+    await must([
+      'annotate',
+      'gitsource',
+      'policies',
+      '-n',
+      'team-a',
+      `driftgate.io/requested-at=${Date.now()}`,
+    ]);
+    let status = '';
+    await waitFor(
+      "the tenant's template to judge its ConfigMap in the gate",
+      async () => {
+        status = await must([
+          'get',
+          'gitsource',
+          'policies',
+          '-n',
+          'team-a',
+          '-o',
+          'jsonpath={.status}',
+        ]);
+        return status.includes('see-everything');
+      },
+      60_000,
+      250,
+    );
+    const served = JSON.stringify(await rec.status('team-a.policies'));
+    for (const [where, text] of [
+      ['GitSource status', status],
+      ['GET /status', served],
+    ] as const) {
+      t.match(
+        text,
+        /saw ConfigMap team-a\/plain/,
+        `${where}: the template ran on its own namespace`,
+      );
+      t.notMatch(text, /hunter2|team-b/, `${where}: nothing of team-b, no Secret`);
+    }
+    // Admission: the webhook's inventory, the same view.
+    let warned = '';
+    await waitFor(
+      "the webhook to warn with the tenant's template",
+      async () => {
+        const r = await alice(
+          ['create', '--dry-run=server', '-n', 'team-a', '-f', '-'],
+          configMap('probe', { v: '1' }),
+        );
+        warned = r.stderr;
+        return r.code === 0 && warned.includes('see-everything');
+      },
+      60_000,
+      250,
+    );
+    t.match(warned, /saw ConfigMap team-a\/plain/);
+    t.notMatch(warned, /hunter2|team-b/, 'nothing of team-b at admission');
+  },
+);

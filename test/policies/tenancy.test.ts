@@ -10,6 +10,7 @@ import { inScope, requestTarget, targetOf } from '../../policies/engine/scope.js
 import { parseTenancy, tenancyText } from '../../policies/engine/tenancy.js';
 import { PolicyHub } from '../../reconciler/policy-hub.js';
 import { toolPath } from '../support/tools.js';
+import { inventoryOf, tenantView } from '../../policies/engine/gatekeeper/inventory.js';
 
 const meta = (extra: Partial<PolicyMeta> = {}): PolicyMeta => ({
   id: 'team/no_debug',
@@ -151,3 +152,21 @@ t.test('the hub: a tenant policy is bound; a source may not write the tenancy fi
     error: "layout: source team-b.web: tenancy.yaml is the platform's file, not a source's",
   });
 });
+
+t.test(
+  "a tenant's view of the inventory: its namespaces and their Namespace objects",
+  async (t) => {
+    const inv = inventoryOf([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'team-a' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'team-b' } },
+    ]);
+    t.strictSame(tenantView(inv, ['team-a', 'absent']), {
+      cluster: { v1: { Namespace: { 'team-a': inv.cluster.v1?.Namespace?.['team-a'] } } },
+      namespace: { 'team-a': inv.namespace['team-a'] },
+    });
+    t.strictSame(tenantView(inv, []), { cluster: {}, namespace: {} });
+  },
+);

@@ -143,3 +143,52 @@ t.test('an inventory the bundle refuses is not counted as laid in', async (t) =>
   await sized.refresh(bundle);
   t.equal(sized.version, 0, 'over 3 MiB: not laid in');
 });
+
+t.test('a template asking for Secrets gets none: no Secret is ever listed', async (t) => {
+  const listed: string[] = [];
+  const recording = {
+    list: async (_apiVersion: string, kind: string) => {
+      listed.push(kind);
+      return [];
+    },
+  } as unknown as Cluster;
+  const secretive = {
+    built: {
+      templates: [
+        {
+          name: 'leaky',
+          kind: 'Leaky',
+          file: 'l.yaml',
+          sync: [
+            { group: '', version: 'v1', kind: 'Secret' },
+            { group: '', version: 'v1', kind: 'ConfigMap' },
+          ],
+        },
+      ],
+    },
+    setInventory: () => undefined,
+  } as unknown as PolicyBundle;
+  const withSecret = {
+    ...declared,
+    sources: [
+      {
+        ...declared.sources[0],
+        entries: [
+          {
+            group: '',
+            resource: 'secrets',
+            kind: 'Secret',
+            namespace: 'shop',
+            name: 'db',
+            path: 's.yaml',
+            declared: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' } },
+            ignore: [],
+          },
+        ],
+      },
+    ],
+  };
+  const inv = new GateInventory(recording, () => withSecret as never, pino({ level: 'silent' }));
+  await inv.refresh(secretive);
+  t.strictSame(listed, ['Namespace', 'ConfigMap']);
+});

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { exec } from '../../../core/exec.js';
 import type { PolicyMeta } from '../discover.js';
 import type { GkConstraint, GkObjects, GkTemplate } from './objects.js';
+import { TENANT_INVENTORIES } from './inventory.js';
 
 /** Where template Rego lives in the bundle (outside `driftgate.`: never a policy of its own). */
 export const TEMPLATES_PACKAGE = 'gatekeeper_templates';
@@ -119,7 +120,8 @@ const CODE_ONLY = /"(?:[^"\\\n]|\\.)*"|`[^`]*`|#.*$/gm;
 /**
  * A template module (or one of its libs) moved under `gatekeeper_templates.<name>`, as Gatekeeper
  * namespaces each template: its package, and `data.lib` references to its own libs. Other
- * `data` references are refused (Gatekeeper allows only `data.lib` and `data.inventory`).
+ * `data` references are refused (Gatekeeper allows only `data.lib` and `data.inventory`). A
+ * tenant's template reads the tenant's view of the inventory instead (`tenantView`).
  */
 export function namespaceModule(
   text: string,
@@ -127,6 +129,7 @@ export function namespaceModule(
   lib: boolean,
   where: string,
   problems: string[],
+  tenant?: string,
 ): string {
   const base = `${TEMPLATES_PACKAGE}.${template}`;
   const pkg = /^\s*package\s+([\w.]+)/m.exec(text)?.[1];
@@ -143,6 +146,10 @@ export function namespaceModule(
   return text
     .replace(/^(\s*package\s+)[\w.]+/m, `$1${lib ? `${base}.${pkg}` : base}`)
     .replace(/(?<![\w.])data\.lib\b/g, `data.${base}.lib`)
+    .replace(
+      /(?<![\w.])data\.inventory\b/g,
+      tenant === undefined ? 'data.inventory' : regoRef(`data.${TENANT_INVENTORIES}`, [tenant]),
+    )
     .replace(/(?<![\w.])sprintf\(/g, `data.${FORMAT_PACKAGE}.format(`);
 }
 
@@ -164,6 +171,7 @@ export async function templateSources(
   opaPath: string,
   work: string,
   timeoutMs: number,
+  tenantOf: (template: string) => string | undefined = () => undefined,
 ): Promise<TemplateSources> {
   const problems: string[] = [];
   const conv = join(work, 'gatekeeper-v0');
@@ -203,6 +211,7 @@ export async function templateSources(
       m.lib,
       m.where,
       problems,
+      tenantOf(m.t.name),
     );
   }
   policies.forEach((p, i) => {

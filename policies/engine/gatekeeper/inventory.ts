@@ -52,6 +52,13 @@ export interface Inventory {
   namespace: Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 }
 
+/**
+ * Kinds no inventory ever holds, whatever a template asks (gate, audit and webhook alike): their
+ * content must not reach a policy's messages, status or /status.
+ */
+export const isNeverSynced = (k: { readonly group: string; readonly kind: string }): boolean =>
+  k.group === '' && k.kind === 'Secret';
+
 /** An empty inventory. */
 export const emptyInventory = (): Inventory => ({ cluster: {}, namespace: {} });
 
@@ -102,4 +109,24 @@ export function slim(obj: Record<string, unknown>, k: SyncKind): Record<string, 
     meta.annotations = rest;
   }
   return { ...obj, apiVersion: apiVersionOf(k), kind: k.kind, metadata: meta };
+}
+
+/** Where a tenant's templates read data.inventory from (its view of the inventory). */
+export const TENANT_INVENTORIES = 'tenant_inventories';
+
+/**
+ * A tenant's view of an inventory: the namespaced objects of its namespaces and those Namespaces
+ * themselves; nothing of other namespaces, no other cluster-scoped object. Pure.
+ */
+export function tenantView(inv: Inventory, namespaces: readonly string[]): Inventory {
+  const out = emptyInventory();
+  const all = inv.cluster.v1?.Namespace ?? {};
+  for (const ns of namespaces) {
+    const objects = inv.namespace[ns];
+    if (objects) out.namespace[ns] = objects;
+    const own = all[ns];
+    if (own !== undefined)
+      out.cluster.v1 = { Namespace: { ...out.cluster.v1?.Namespace, [ns]: own } };
+  }
+  return out;
 }

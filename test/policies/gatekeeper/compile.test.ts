@@ -166,3 +166,14 @@ t.test('suite message patterns: what could backtrack without end is refused', as
     t.throws(() => messagePattern(bad), /could backtrack without end/, bad);
   t.throws(() => messagePattern('x'.repeat(501)), /longer than 500 characters/);
 });
+
+t.test("a tenant's template reads the tenant's view of data.inventory", async (t) => {
+  const problems: string[] = [];
+  const rego = 'package x\n\nviolation contains {"msg": "m"} if data.inventory.namespace[_]\n';
+  t.match(
+    namespaceModule(rego, 'k', false, 'k.yaml', problems, 'team-a.web'),
+    'violation contains {"msg": "m"} if data.tenant_inventories["team-a.web"].namespace[_]',
+  );
+  t.match(namespaceModule(rego, 'k', false, 'k.yaml', problems), 'if data.inventory.namespace[_]');
+  t.strictSame(problems, []);
+});
