@@ -67,6 +67,13 @@ const show = (v: unknown): string => {
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 };
 
+/**
+ * The namespace an object lives in: none for a Namespace, though the apiserver sends a
+ * Namespace's own name as request.namespace.
+ */
+const namespaceOf = (req: AdmissionRequest): string | undefined =>
+  req.resource?.group === '' && req.resource.resource === 'namespaces' ? undefined : req.namespace;
+
 function objectName(req: AdmissionRequest): string | undefined {
   const meta = (req.object?.metadata ?? req.oldObject?.metadata) as { name?: string } | undefined;
   return req.name || meta?.name;
@@ -177,7 +184,7 @@ export function checkGit(
   if (isReconciler(req, cfg)) return { kind: 'unmanaged' };
   const name = objectName(req);
   const res = req.resource;
-  const d = name && res ? index.find(res.group, res.resource, req.namespace, name) : undefined;
+  const d = name && res ? index.find(res.group, res.resource, namespaceOf(req), name) : undefined;
   // A tenant source applies as its ServiceAccount: those writes of its own objects are its sync.
   if (d?.source.applier !== undefined && d.source.applier === user) return { kind: 'unmanaged' };
   if (!d) return governed(req, cfg, name);
@@ -234,12 +241,13 @@ function governed(
   cfg: GitGuardConfig,
   name: string | undefined,
 ): GitVerdict {
-  if (req.operation !== 'CREATE' || req.subResource || !req.namespace) return { kind: 'unmanaged' };
-  if (!cfg.governed.namespaces.has(req.namespace)) return { kind: 'unmanaged' };
-  const meta = (req.object?.metadata ?? {}) as { ownerReferences?: unknown[] };
+  const ns = namespaceOf(req);
+  if (req.operation !== 'CREATE' || req.subResource || !ns) return { kind: 'unmanaged' };
+  if (!cfg.governed.namespaces.has(ns)) return { kind: 'unmanaged' };
+  // Controllers and operators (system: identities) make objects Git does not list. An owner
+  // reference is no such sign: anyone may write one.
   const user = req.userInfo.username ?? '';
-  if ((meta.ownerReferences?.length ?? 0) > 0 || user.startsWith('system:'))
-    return { kind: 'unmanaged' };
+  if (user.startsWith('system:')) return { kind: 'unmanaged' };
   return {
     kind: 'governed',
     mode: cfg.governed.mode,

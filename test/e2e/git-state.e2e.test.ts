@@ -7,6 +7,8 @@ import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
 import { toolPath } from '../support/tools.js';
 import { metricValue, registerGitGuard, startTestWebhook } from '../support/webhook.js';
+import { stringify } from 'yaml';
+import { mustKubectl } from '../support/gitsources.js';
 
 // The whole loop for real: a signed Git repo on a real Git server, the reconciler syncing it into
 // a real kube-apiserver, and the webhook (fed by the reconciler's desired-state index and Git
@@ -61,6 +63,15 @@ await repo.commit(
   {
     'apps/web.yaml': web(3),
     'apps/settings.yaml': configMap('settings', { mode: 'strict' }),
+    // A Namespace Git declares, with its Pod Security level.
+    'apps/namespace.yaml': JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'shop-extra',
+        labels: { 'pod-security.kubernetes.io/enforce': 'restricted' },
+      },
+    }),
     'scaled/web.yaml': web(2),
     ...noTmp,
   },
@@ -80,6 +91,7 @@ const rec = await startTestReconciler(
       policyPath: 'policies',
       destinationNamespace: 'shop',
       createNamespace: true,
+      clusterScopedKinds: ['Namespace'],
       verification: { mode: 'head', ...trustOf(signer) },
     },
     {
@@ -209,7 +221,110 @@ t.test('governed namespace: creating an object Git does not declare is denied', 
   const r = await alice(['create', 'configmap', 'adhoc', '-n', 'shop', '--from-literal=a=b']);
   t.not(r.code, 0);
   t.match(r.stderr, 'namespace shop is governed by Git: ConfigMap shop/adhoc is not declared');
+  // Issue 26 finding 11: an owner reference is anyone's to write; it is no pass.
+  const forged = await alice(
+    ['create', '-n', 'shop', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'adhoc-owned',
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            name: 'web-1',
+            uid: '00000000-0000-0000-0000-000000000001',
+            controller: true,
+          },
+        ],
+      },
+      data: { a: 'b' },
+    }),
+  );
+  t.not(forged.code, 0, 'a forged owner reference does not let an undeclared object in');
+  t.match(forged.stderr, 'ConfigMap shop/adhoc-owned is not declared');
 });
+
+t.test(
+  'a Namespace Git declares is guarded: no relabel, no delete (issue 26 finding 7)',
+  async (t) => {
+    await mustKubectl(cp)(
+      ['apply', '-f', '-'],
+      stringify({
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'driftgate-namespaces' },
+        webhooks: [
+          {
+            name: 'namespaces.driftgate.io',
+            clientConfig: {
+              url: `${wh.url}/validate`,
+              caBundle: Buffer.from(wh.handle.caBundle()).toString('base64'),
+            },
+            rules: [
+              {
+                apiGroups: [''],
+                apiVersions: ['v1'],
+                operations: ['CREATE', 'UPDATE', 'DELETE'],
+                resources: ['namespaces'],
+                scope: 'Cluster',
+              },
+            ],
+            admissionReviewVersions: ['v1'],
+            sideEffects: 'None',
+            failurePolicy: 'Fail',
+          },
+        ],
+      }),
+    );
+    t.teardown(() =>
+      cp.kubectl(['delete', 'validatingwebhookconfiguration', 'driftgate-namespaces']),
+    );
+    // Someone who may update and delete namespaces, outside the break-glass group.
+    await mustKubectl(cp)([
+      'create',
+      'clusterrole',
+      'ns-admin',
+      '--verb=get,list,update,patch,delete',
+      '--resource=namespaces',
+    ]);
+    await mustKubectl(cp)([
+      'create',
+      'clusterrolebinding',
+      'ns-admin',
+      '--clusterrole=ns-admin',
+      '--user=nina',
+    ]);
+    const nina = (args: string[]) => cp.kubectl([...args, '--as=nina']);
+    let relabel = { code: 0, stderr: '' };
+    await waitFor(
+      'the webhook to guard the Namespace',
+      async () => {
+        relabel = await nina([
+          'label',
+          'namespace',
+          'shop-extra',
+          'pod-security.kubernetes.io/enforce=privileged',
+          '--overwrite',
+          '--dry-run=server',
+        ]);
+        return relabel.code !== 0;
+      },
+      30_000,
+      250,
+    );
+    t.match(
+      relabel.stderr,
+      '/metadata/labels/pod-security.kubernetes.io~1enforce (Git: "restricted", request: "privileged")',
+    );
+    const del = await nina(['delete', 'namespace', 'shop-extra', '--dry-run=server']);
+    t.not(del.code, 0, 'deleting a Namespace Git declares');
+    t.match(del.stderr, 'deleting it departs from Git');
+    const other = await nina(['label', 'namespace', 'shop-extra', 'team=shop', '--dry-run=server']);
+    t.equal(other.code, 0, `a label Git does not declare stays editable: ${other.stderr}`);
+  },
+);
 
 t.test(
   'break-glass: only the allowed group; the change goes through, then is reverted',

@@ -235,9 +235,13 @@ t.test('governed namespaces: creates of undeclared objects by people', async (t)
   });
   t.match(create({ namespace: 'other' }), { kind: 'unmanaged' });
   t.match(
-    create({ object: { metadata: { name: 'adhoc', ownerReferences: [{ kind: 'ReplicaSet' }] } } }),
-    { kind: 'unmanaged' },
-    'objects made by controllers',
+    create({
+      object: {
+        metadata: { name: 'adhoc', ownerReferences: [{ kind: 'ReplicaSet', controller: true }] },
+      },
+    }),
+    { kind: 'governed', mode: 'deny' },
+    'an owner reference anyone may write is no pass',
   );
   t.match(create({ userInfo: { username: 'system:serviceaccount:kube-system:x' } }), {
     kind: 'unmanaged',
@@ -358,3 +362,55 @@ t.test(
     t.equal(as('system:serviceaccount:shop:other').kind, 'denied');
   },
 );
+
+t.test('a Namespace Git declares is guarded like any other object', async (t) => {
+  const ns = (labels: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'team-a', labels },
+  });
+  const withNs = sourceIndex([
+    {
+      group: '',
+      resource: 'namespaces',
+      kind: 'Namespace',
+      name: 'team-a',
+      path: 'ns.yaml',
+      declared: ns({ 'pod-security.kubernetes.io/enforce': 'restricted' }),
+      ignore: [],
+    },
+  ]);
+  const nsReq = (r: Partial<AdmissionRequest>) =>
+    req({
+      kind: { group: '', version: 'v1', kind: 'Namespace' },
+      resource: { group: '', version: 'v1', resource: 'namespaces' },
+      name: 'team-a',
+      // The apiserver sends a Namespace's own name as its request namespace.
+      namespace: 'team-a',
+      object: ns({ 'pod-security.kubernetes.io/enforce': 'privileged' }),
+      oldObject: ns({ 'pod-security.kubernetes.io/enforce': 'restricted' }),
+      ...r,
+    });
+  t.match(checkGit(nsReq({}), withNs, cfg, NOW), {
+    kind: 'denied',
+    fields: ['/metadata/labels/pod-security.kubernetes.io~1enforce'],
+  });
+  t.match(checkGit(nsReq({ operation: 'DELETE', object: null }), withNs, cfg, NOW), {
+    kind: 'denied',
+    message: /deleting it departs from Git/,
+  });
+  const governedNs = {
+    ...cfg,
+    governed: { namespaces: new Set(['team-b']), mode: 'deny' as const },
+  };
+  t.match(
+    checkGit(
+      nsReq({ operation: 'CREATE', name: 'team-b', namespace: 'team-b', oldObject: null }),
+      withNs,
+      governedNs,
+      NOW,
+    ),
+    { kind: 'unmanaged' },
+    'a Namespace is not inside the governed namespace it names',
+  );
+});
