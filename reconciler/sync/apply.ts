@@ -203,7 +203,7 @@ export async function applyDeclared(
       let drift = plan.drift;
       if (writes(plan.action)) {
         try {
-          current = await applyOrReplace(ctx, p.declared);
+          current = await applyOrReplace(ctx, p.declared, applied.has(key));
           // What the apiserver stored is its truth (a webhook's or defaulting's value is no
           // drift), but a declared field it did not keep at all is not in sync: say so now.
           drift = notKept(p.declared, current, ignoredPaths(ctx.cfg, r.object));

@@ -1,6 +1,7 @@
 import { apiErrorMessage } from '../cluster.js';
 import { serverMessageOf, statusOf } from '../kube/errors.js';
 import { refOf, refText, type K8sObject } from '../objects.js';
+import { ownershipProblem } from '../tenancy.js';
 import { pollUntil, type SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 
@@ -25,11 +26,14 @@ export const immutableChange = (err: unknown): boolean =>
 /**
  * Server-side apply; when the change hits an immutable field and the object opted in
  * (`Replace=true`), delete it, wait until it is gone and create it again. Without the opt-in,
- * throws RECONCILE_OBJECT_INVALID saying how to opt in. Other errors are thrown as they are.
+ * throws RECONCILE_OBJECT_INVALID saying how to opt in. Only an object this source owns is ever
+ * deleted: in its inventory (`appliedBefore`) and, as it is now, labelled with this source;
+ * otherwise RECONCILE_OBJECT_INVALID and nothing deleted. Other errors are thrown as they are.
  */
 export async function applyOrReplace(
   ctx: SyncContext,
   declared: K8sObject,
+  appliedBefore: boolean,
 ): Promise<Record<string, unknown>> {
   const { cluster } = ctx.d;
   try {
@@ -41,6 +45,15 @@ export async function applyOrReplace(
       throw new ReconcileError(
         ReconcileCode.RECONCILE_OBJECT_INVALID,
         `apply ${name}: ${apiErrorMessage(err)} (to delete and recreate it on such changes, annotate it ${SYNC_OPTIONS}: Replace=true)`,
+        { cause: err },
+      );
+    const notOurs = appliedBefore
+      ? ownershipProblem(await cluster.get(refOf(declared)), ctx.cfg.name)
+      : "it is not in this source's inventory";
+    if (notOurs)
+      throw new ReconcileError(
+        ReconcileCode.RECONCILE_OBJECT_INVALID,
+        `apply ${name}: ${apiErrorMessage(err)}; not replaced: ${notOurs}`,
         { cause: err },
       );
     ctx.log.warn({ object: name }, 'immutable field changed; replacing the object');

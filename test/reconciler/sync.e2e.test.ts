@@ -461,6 +461,38 @@ t.test('a Job template change: replaced when opted in, otherwise says how', asyn
     st.lastError,
     /^apply batch\/Job jobs\/keep: HTTP 422: .*field is immutable.*annotate it driftgate\.io\/sync-options: Replace=true\)$/,
   );
+
+  // Issue 26 finding 12: relabelled to another source, it is that source's: never deleted here.
+  const relabel = await cp.kubectl([
+    'label',
+    'job',
+    'replace',
+    '-n',
+    'jobs',
+    'driftgate.io/source=other',
+    '--overwrite',
+  ]);
+  t.equal(relabel.code, 0, relabel.stderr);
+  const owned = await uid('replace');
+  await repo.commit(
+    {
+      'jobs/replace.yaml': job('replace', 'migrate:3', {
+        'driftgate.io/sync-options': 'Replace=true',
+      }),
+    },
+    { signer },
+  );
+  await rec.sync('jobs');
+  t.equal(await uid('replace'), owned, "another source's Job is not deleted");
+  const errors = (await rec.status('jobs')).errors as { message: string }[];
+  t.ok(
+    errors.some((e) =>
+      /^apply batch\/Job jobs\/replace: HTTP 422: .*field is immutable; not replaced: it exists and belongs to source other$/.test(
+        e.message,
+      ),
+    ),
+    JSON.stringify(errors),
+  );
 });
 
 t.test('a commit that does not render applies nothing and says why', async (t) => {

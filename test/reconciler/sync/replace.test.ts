@@ -4,10 +4,15 @@ import { refKey, refOf, type K8sObject } from '../../../reconciler/objects.js';
 import { applyOrReplace, replaceAllowed } from '../../../reconciler/sync/replace.js';
 import { FakeCluster, stageContext } from '../../support/fake-cluster.js';
 
-const job = (image: string, annotations?: Record<string, string>): K8sObject => ({
+const job = (image: string, annotations?: Record<string, string>, owner = 'shop'): K8sObject => ({
   apiVersion: 'batch/v1',
   kind: 'Job',
-  metadata: { name: 'migrate', namespace: 'shop', ...(annotations ? { annotations } : {}) },
+  metadata: {
+    name: 'migrate',
+    namespace: 'shop',
+    labels: { 'driftgate.io/source': owner },
+    ...(annotations ? { annotations } : {}),
+  },
   spec: { template: { spec: { containers: [{ name: 'm', image }] } } },
 });
 const key = refKey(refOf(job('x')));
@@ -48,7 +53,7 @@ t.test('an immutable change with the opt-in: deleted, waited for, created again'
   const opt = { 'driftgate.io/sync-options': 'Replace=true' };
   const cluster = new JobCluster([job('v1', opt)]);
   const ctx = stageContext(cluster, { deps: { sleep: async () => undefined } });
-  const live = (await applyOrReplace(ctx, job('v2', opt))) as K8sObject;
+  const live = (await applyOrReplace(ctx, job('v2', opt), true)) as K8sObject;
   t.strictSame(cluster.did('delete'), [key]);
   t.strictSame(cluster.did('apply'), [key, key], 'refused once, then created');
   t.match(live, { spec: { template: { spec: { containers: [{ image: 'v2' }] } } } });
@@ -57,7 +62,7 @@ t.test('an immutable change with the opt-in: deleted, waited for, created again'
 t.test('without the opt-in: refused, stalled, and the message says how to opt in', async (t) => {
   const cluster = new JobCluster([job('v1')]);
   const ctx = stageContext(cluster);
-  const err = (await applyOrReplace(ctx, job('v2')).catch((e: unknown) => e)) as {
+  const err = (await applyOrReplace(ctx, job('v2'), true).catch((e: unknown) => e)) as {
     code: string;
     next: string;
     message: string;
@@ -75,5 +80,30 @@ t.test('other errors pass through untouched', async (t) => {
   const cluster = new FakeCluster();
   cluster.applyErrors.set(key, new ApiException(503, 'x', '{}', {}));
   const ctx = stageContext(cluster);
-  await t.rejects(applyOrReplace(ctx, job('v1')), { code: 503 });
+  await t.rejects(applyOrReplace(ctx, job('v1'), true), { code: 503 });
+});
+
+t.test('Replace deletes only what this source owns: its inventory and its label', async (t) => {
+  const opt = { 'driftgate.io/sync-options': 'Replace=true' };
+  for (const [why, live, inInventory, reason] of [
+    [
+      'relabelled to another source',
+      job('v1', opt, 'other'),
+      true,
+      'it exists and belongs to source other',
+    ],
+    ['not in the inventory', job('v1', opt), false, "it is not in this source's inventory"],
+  ] as const) {
+    const cluster = new JobCluster([live]);
+    const ctx = stageContext(cluster, { deps: { sleep: async () => undefined } });
+    const err = (await applyOrReplace(ctx, job('v2', opt), inInventory).catch(
+      (e: unknown) => e,
+    )) as {
+      code: string;
+      message: string;
+    };
+    t.equal(err.code, 'RECONCILE_OBJECT_INVALID', why);
+    t.match(err.message, `field is immutable; not replaced: ${reason}`, why);
+    t.strictSame(cluster.did('delete'), [], `${why}: nothing deleted`);
+  }
 });
