@@ -106,18 +106,51 @@ interface Found {
   readonly value: string;
 }
 
-function loadedStrings(node: unknown, out: Found[], field: string): void {
-  if (isAlias(node)) return;
-  if (isScalar(node)) {
-    if (typeof node.value === 'string') out.push({ field, value: node.value.trim() });
-  } else if (isSeq(node)) {
-    for (const item of node.items) loadedStrings(item, out, field);
-  } else if (isMap(node)) {
-    for (const pair of node.items) {
-      const k = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!INLINE.has(k)) loadedStrings(pair.value, out, field);
-    }
+type YamlDoc = ReturnType<typeof parseAllDocuments>[number] & { errors: unknown[] };
+
+/** A node with its aliases followed (kustomize's YAML reader expands them too). */
+const resolved = (node: unknown, doc: YamlDoc): unknown =>
+  isAlias(node) ? node.resolve(doc as Parameters<typeof node.resolve>[0]) : node;
+
+/** A mapping key's text, through an alias. */
+const keyText = (key: unknown, doc: YamlDoc): string => {
+  const k = resolved(key, doc);
+  return isScalar(k) ? String(k.value) : '';
+};
+
+function loadedStrings(
+  node: unknown,
+  out: Found[],
+  field: string,
+  doc: YamlDoc,
+  seen = new Set<unknown>(),
+): void {
+  const n = resolved(node, doc);
+  // A node reached twice (an alias of an anchor already walked, or a cycle) says nothing new.
+  if (seen.has(n)) return;
+  seen.add(n);
+  if (isScalar(n)) {
+    if (typeof n.value === 'string') out.push({ field, value: n.value.trim() });
+  } else if (isSeq(n)) {
+    for (const item of n.items) loadedStrings(item, out, field, doc, seen);
+  } else if (isMap(n)) {
+    for (const pair of n.items)
+      if (!INLINE.has(keyText(pair.key, doc))) loadedStrings(pair.value, out, field, doc, seen);
   }
+}
+
+/** A mapping's fields through aliases and merge keys (`<<: *base`), as kustomize reads them. */
+function topPairs(node: unknown, doc: YamlDoc, depth = 0): [string, unknown][] {
+  const n = resolved(node, doc);
+  if (!isMap(n) || depth > 10) return [];
+  return n.items.flatMap((p): [string, unknown][] => {
+    const k = keyText(p.key, doc);
+    if (k !== '<<') return [[k, p.value]];
+    const v = resolved(p.value, doc);
+    return isSeq(v)
+      ? v.items.flatMap((i) => topPairs(i, doc, depth + 1))
+      : topPairs(v, doc, depth + 1);
+  });
 }
 
 const KUSTOMIZATION_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -161,11 +194,8 @@ export function kustomizeScope(
     if (!path || !f || f.content.length > maxFileBytes) continue;
     const strings: Found[] = [];
     for (const doc of parseAllDocuments(f.content.toString('utf8'))) {
-      if (!isMap(doc.contents)) continue;
-      for (const pair of doc.contents.items) {
-        const field = isScalar(pair.key) ? String(pair.key.value) : '';
-        if (LOADED.has(field)) loadedStrings(pair.value, strings, field);
-      }
+      for (const [field, value] of topPairs(doc.contents, doc as YamlDoc))
+        if (LOADED.has(field)) loadedStrings(value, strings, field, doc as YamlDoc);
     }
     for (const { field, value } of strings) {
       if (value.includes('\n')) continue; // an inline document

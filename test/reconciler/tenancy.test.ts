@@ -101,6 +101,41 @@ t.same(kustomizeScope(remote, 'k').remote, [
   'k/kustomization.yaml: patches names http://a.example/p.yaml',
 ]);
 
+t.test(
+  'a remote resource behind a YAML alias, anchor or merge key is found (issue 26 finding 13)',
+  async (t) => {
+    const k = (text: string) =>
+      kustomizeScope(tree({ 'k/kustomization.yaml': text, 'k/cm.yaml': 'a: b\n' }), 'k').remote;
+    t.strictSame(
+      k(
+        'x-hidden: &remote https://evil.example/steal.yaml\nresources:\n  - cm.yaml\n  - *remote\n',
+      ),
+      ['k/kustomization.yaml: resources names https://evil.example/steal.yaml'],
+      'an alias in a list',
+    );
+    t.strictSame(
+      k('x-list: &list [github.com/org/repo//base?ref=v1]\nresources: *list\n'),
+      ['k/kustomization.yaml: resources names github.com/org/repo//base?ref=v1'],
+      'the whole list an alias',
+    );
+    t.strictSame(
+      k('x-base: &base\n  resources: [https://evil.example/a.yaml]\n<<: *base\n'),
+      ['k/kustomization.yaml: resources names https://evil.example/a.yaml'],
+      'a merge key',
+    );
+    t.strictSame(
+      k('x-key: &field resources\n*field : [https://evil.example/b.yaml]\n'),
+      ['k/kustomization.yaml: resources names https://evil.example/b.yaml'],
+      'the field name an alias',
+    );
+    t.strictSame(
+      k('x: &a [cm.yaml]\nresources: *a\ncomponents: []\n'),
+      [],
+      'a local file through an alias',
+    );
+  },
+);
+
 t.test('plain YAML: an alias bomb is refused as it is parsed, naming the file', async (t) => {
   const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]'];
   for (let i = 1; i < 9; i++)

@@ -55,6 +55,8 @@ await repo.commit(
     'remote-http/kustomization.yaml': `resources:\n  - ${baitURL}/cm.yaml\n`,
     'remote-git/kustomization.yaml': `resources:\n  - ${other.url}//base?ref=main\n`,
     'remote-host/kustomization.yaml': 'resources:\n  - github.com/example/repo//base?ref=v1\n',
+    // Issue 26 finding 13: the URL anchored in a field kustomize does not load, named by alias.
+    'remote-alias/kustomization.yaml': `commonAnnotations:\n  note: &r ${baitURL}/alias.yaml\nresources:\n  - *r\n`,
     'bomb/kustomization.yaml': `resources: [cm.yaml]\n`,
     'bomb/cm.yaml': `${laughs.join('\n')}\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: lol }\n`,
     'huge/cm.yaml': configMap('huge', { blob: 'x'.repeat(6 * 1024 * 1024) }),
@@ -120,6 +122,7 @@ const rec = await startTestReconciler(
     src('remote-http', 'remote-http'),
     src('remote-git', 'remote-git'),
     src('remote-host', 'remote-host'),
+    src('remote-alias', 'remote-alias'),
     src('bomb', 'bomb'),
     src('huge', 'huge'),
     src('chart', 'chart'),
@@ -136,7 +139,7 @@ const exists = (ns: string, name: string, kind = 'configmap') =>
   cp.kubectl(['-n', ns, 'get', kind, name]).then((r) => r.code === 0);
 
 t.test('finding 7: nothing outside the signed commit is fetched or applied', async (t) => {
-  for (const name of ['remote-http', 'remote-git', 'remote-host']) {
+  for (const name of ['remote-http', 'remote-git', 'remote-host', 'remote-alias']) {
     await rec.sync(name);
     const s = await rec.status(name);
     t.match(
