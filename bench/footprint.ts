@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { execOk } from '../core/exec.js';
 import { RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
-import { benchWork, spawnReconciler } from './support.js';
+import { benchControlTokenFile, benchStatus, benchWork, spawnReconciler } from './support.js';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { startGitServer } from '../test/support/git-server.js';
 import { freePort } from '../test/support/ports.js';
@@ -110,6 +110,7 @@ async function reconciler(
       host: '127.0.0.1',
       statusPort: port,
       metricsPort: await freePort(),
+      controlTokenFile: benchControlTokenFile(work),
       logLevel: 'warn',
       sources,
     }),
@@ -120,11 +121,11 @@ async function reconciler(
   return { port, pid: child.pid ?? 0, stop };
 }
 const status = async (port: number, source: string) =>
-  (await (await fetch(`http://127.0.0.1:${port}/status/${source}`)).json()) as {
+  benchStatus<{
     syncStatus: string;
     objects: number;
     lastError: string | null;
-  };
+  }>(port, source);
 const procStatus = (pid: number, key: string): number =>
   Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 const cpuSeconds = (pid: number): number => {

@@ -8,7 +8,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { execOk } from '../core/exec.js';
 import { RECONCILER_NODE_OPTIONS } from '../core/node-options.js';
-import { spawnReconciler } from './support.js';
+import { benchControlTokenFile, benchStatus, spawnReconciler } from './support.js';
 import { GitSource } from '../reconciler/source/git-source.js';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { startGitServer } from '../test/support/git-server.js';
@@ -138,6 +138,7 @@ async function runReconciler(
       host: '127.0.0.1',
       statusPort: port,
       metricsPort: await freePort(),
+      controlTokenFile: benchControlTokenFile(work),
       logLevel: 'warn',
       sources: [
         {
@@ -162,10 +163,7 @@ async function runReconciler(
   await waitFor(
     `${n} objects synced`,
     async () => {
-      const st = (await (await fetch(`http://127.0.0.1:${port}/status/${ns}`)).json()) as {
-        syncStatus: string;
-        objects: number;
-      };
+      const st = await benchStatus<{ syncStatus: string; objects: number }>(port, ns);
       return st.syncStatus === 'Synced' && st.objects === n;
     },
     600_000,

@@ -143,3 +143,21 @@ export function peerBin(tool: string, versionKey: string, probe: string, label: 
     throw new Error(`${label} ${version} is not built: run \`npm run tools -- peers\``);
   return dir;
 }
+
+/** The control token a bench reconciler is started with (its config's controlTokenFile). */
+export const BENCH_CONTROL_TOKEN = 'bench-control-t0ken';
+
+/** Write the bench control token under `dir`; returns the file for `controlTokenFile`. */
+export function benchControlTokenFile(dir: string): string {
+  const file = `${dir}/control-token`;
+  writeFileSync(file, `${BENCH_CONTROL_TOKEN}\n`);
+  return file;
+}
+
+/** GET /status/<source> of a bench reconciler (status is authenticated). */
+export async function benchStatus<T>(port: number, source: string): Promise<T> {
+  const r = await fetch(`http://127.0.0.1:${port}/status/${source}`, {
+    headers: { authorization: `Bearer ${BENCH_CONTROL_TOKEN}` },
+  });
+  return (await r.json()) as T;
+}

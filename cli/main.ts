@@ -18,7 +18,9 @@ const USAGE = `driftgate <command> [options]
 Commands:
   serve --config <file>      run the admission webhook (HTTPS) and its metrics endpoint
   reconcile --config <file>  run the reconciler (Git → cluster), its status API and metrics
-  status [--url <url>]       print every source's status from a running reconciler
+  status [--url <url>] [--token-file <file>]
+                            print every source's status from a running reconciler (its control
+                            token, or a Kubernetes token: DRIFTGATE_TOKEN)
   status -n <ns> | -A        GitSources and their conditions, through the kubeconfig
   suspend|resume <gitsource> set a GitSource's spec.suspend (-n <namespace>)
   sync <gitsource>           ask for a sync now (-n <namespace>)
@@ -111,6 +113,10 @@ async function status(args: readonly string[]): Promise<number> {
   if (['-n', '--namespace', '-A', '--all-namespaces'].some((f) => args.includes(f)))
     return sourcesStatus(args);
   const url = flag(args, '--url') ?? process.env.DRIFTGATE_STATUS_URL ?? 'http://127.0.0.1:8080';
+  // Status is authenticated: the reconciler's control token, or a Kubernetes token (RBAC decides
+  // which sources it shows: those whose GitSource it may get).
+  const tokenFile = flag(args, '--token-file');
+  const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : process.env.DRIFTGATE_TOKEN;
   let sources: {
     name: string;
     syncStatus: string;
@@ -120,7 +126,17 @@ async function status(args: readonly string[]): Promise<number> {
     drifted: { object: string; diff: string }[];
   }[];
   try {
-    sources = (await (await fetch(`${url}/status`)).json()) as typeof sources;
+    const r = await fetch(`${url}/status`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    if (!r.ok) {
+      const why = ((await r.json().catch(() => ({}))) as { error?: string }).error;
+      console.error(
+        `driftgate status: the reconciler at ${url} answered ${r.status}${why ? `: ${why}` : ''} (pass --token-file or set DRIFTGATE_TOKEN)`,
+      );
+      return 1;
+    }
+    sources = (await r.json()) as typeof sources;
   } catch (err) {
     console.error(
       `driftgate status: cannot reach the reconciler at ${url} (${(err as Error).message}); pass --url or set DRIFTGATE_STATUS_URL`,

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import {
   AuthenticationV1Api,
   AuthorizationV1Api,
   type KubeConfig,
   type V1ResourceAttributes,
+  type V1UserInfo,
 } from '@kubernetes/client-node';
 
 /** What a control request asks to do, as Kubernetes RBAC attributes. */
@@ -12,52 +14,99 @@ export type ControlAttributes =
 
 export type ControlVerdict =
   | { readonly ok: true; readonly user: string }
-  | { readonly ok: false; readonly code: 401 | 403; readonly reason: string };
+  | { readonly ok: false; readonly code: 401 | 403 | 429; readonly reason: string };
 
 /** Who may use a control route: TokenReview, then SubjectAccessReview (kube-rbac-proxy's way). */
 export type ControlAuth = (token: string, attrs: ControlAttributes) => Promise<ControlVerdict>;
 
 const CACHE_MS = 10_000;
 const CACHE_MAX = 1000;
+/**
+ * TokenReviews of tokens not in the cache, per second and in one burst: a flood of bogus tokens
+ * costs the apiserver at most this, and is answered 429 past it.
+ */
+export const REVIEWS_PER_SECOND = 5;
+export const REVIEW_BURST = 20;
+
+/** A bounded map whose entries live CACHE_MS. */
+function ttlCache<T>(now: () => number) {
+  const m = new Map<string, { at: number; value: T }>();
+  return {
+    get(k: string): T | undefined {
+      const hit = m.get(k);
+      return hit && now() - hit.at < CACHE_MS ? hit.value : undefined;
+    },
+    set(k: string, value: T): void {
+      if (m.size >= CACHE_MAX) m.clear();
+      m.set(k, { at: now(), value });
+    },
+  };
+}
+
+/** A token bucket: `take()` is false once the burst is spent until it refills. */
+function bucket(perSecond: number, burst: number, now: () => number) {
+  let tokens = burst;
+  let at = now();
+  return (): boolean => {
+    const t = now();
+    tokens = Math.min(burst, tokens + ((t - at) / 1000) * perSecond);
+    at = t;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
 
 /**
- * Kubernetes authentication and authorization for the control routes: the bearer token is
+ * Kubernetes authentication and authorization for the reconciler's routes: the bearer token is
  * reviewed (TokenReview), then the user is checked for the route's attributes
- * (SubjectAccessReview). Answers are cached for 10 s per token and attributes (bounded).
+ * (SubjectAccessReview). A token's review, failed or not, is cached for 10 s (by its hash), and
+ * so is each verdict; reviews of unknown tokens are rate-limited (REVIEWS_PER_SECOND).
  */
 export function kubernetesControlAuth(kc: KubeConfig, now: () => number = Date.now): ControlAuth {
   const authn = kc.makeApiClient(AuthenticationV1Api);
   const authz = kc.makeApiClient(AuthorizationV1Api);
-  const cache = new Map<string, { at: number; verdict: ControlVerdict }>();
+  const users = ttlCache<V1UserInfo | null>(now);
+  const verdicts = ttlCache<ControlVerdict>(now);
+  const mayReview = bucket(REVIEWS_PER_SECOND, REVIEW_BURST, now);
   return async (token, attrs) => {
-    const key = `${token}\n${JSON.stringify(attrs)}`;
-    const hit = cache.get(key);
-    if (hit && now() - hit.at < CACHE_MS) return hit.verdict;
-    const verdict = await review(authn, authz, token, attrs);
-    if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(key, { at: now(), verdict });
+    const id = createHash('sha256').update(token).digest('hex');
+    const key = `${id}\n${JSON.stringify(attrs)}`;
+    const hit = verdicts.get(key);
+    if (hit) return hit;
+    let user = users.get(id);
+    if (user === undefined) {
+      if (!mayReview())
+        return { ok: false, code: 429, reason: 'too many unknown tokens; try again in a second' };
+      user = await authenticate(authn, token);
+      users.set(id, user);
+    }
+    const verdict: ControlVerdict = user?.username
+      ? await authorize(authz, user, attrs)
+      : { ok: false, code: 401, reason: 'the bearer token is not a valid Kubernetes token' };
+    verdicts.set(key, verdict);
     return verdict;
   };
 }
 
-async function review(
-  authn: AuthenticationV1Api,
-  authz: AuthorizationV1Api,
-  token: string,
-  attrs: ControlAttributes,
-): Promise<ControlVerdict> {
+async function authenticate(authn: AuthenticationV1Api, token: string): Promise<V1UserInfo | null> {
   const tr = await authn.createTokenReview({
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
   });
-  const u = tr.status?.user;
-  if (!tr.status?.authenticated || !u?.username)
-    return { ok: false, code: 401, reason: 'the bearer token is not a valid Kubernetes token' };
+  return tr.status?.authenticated && tr.status.user?.username ? tr.status.user : null;
+}
+
+async function authorize(
+  authz: AuthorizationV1Api,
+  u: V1UserInfo,
+  attrs: ControlAttributes,
+): Promise<ControlVerdict> {
   const sar = await authz.createSubjectAccessReview({
     body: {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SubjectAccessReview',
       spec: {
-        user: u.username,
+        user: u.username as string,
         ...(u.groups ? { groups: u.groups } : {}),
         ...(u.uid ? { uid: u.uid } : {}),
         ...(u.extra ? { extra: u.extra } : {}),
@@ -73,7 +122,7 @@ async function review(
       code: 403,
       reason: `${u.username} may not ${describe(attrs)}${sar.status?.reason ? `: ${sar.status.reason}` : ''}`,
     };
-  return { ok: true, user: u.username };
+  return { ok: true, user: u.username as string };
 }
 
 const describe = (a: ControlAttributes): string =>
@@ -81,26 +130,40 @@ const describe = (a: ControlAttributes): string =>
     ? `${a.resource.verb} ${a.resource.resource}${a.resource.subresource ? `/${a.resource.subresource}` : ''} ${a.resource.namespace ?? ''}/${a.resource.name ?? ''}`
     : `${a.nonResource.verb} ${a.nonResource.path}`;
 
-/**
- * The RBAC attributes of a control route. A source `namespace.name` is a GitSource (patch it);
- * a source from the config file is a GitSource name in driftgate's namespace, for RBAC only.
- */
-export function controlAttributes(
-  path: string,
+/** The RBAC attributes of a source: its GitSource, or a GitSource name in driftgate's namespace. */
+export function sourceAttributes(
+  source: string,
+  verb: string,
   driftgateNamespace: string,
-): ControlAttributes | undefined {
-  if (path === '/audit') return { nonResource: { path: '/audit', verb: 'post' } };
-  const m = /^\/sources\/([^/]+)\/(suspend|resume|sync)$/.exec(path);
-  if (!m) return undefined;
-  const source = m[1] as string;
+): ControlAttributes {
   const dot = source.indexOf('.');
   return {
     resource: {
       group: 'driftgate.io',
       resource: 'gitsources',
-      verb: 'patch',
+      verb,
       namespace: dot > 0 ? source.slice(0, dot) : driftgateNamespace,
       name: dot > 0 ? source.slice(dot + 1) : source,
     },
   };
+}
+
+/**
+ * The RBAC attributes of a route. A source `namespace.name` is a GitSource (patch it to control
+ * it, get it to read its status); a source from the config file is a GitSource name in
+ * driftgate's namespace, for RBAC only. The audit is a non-resource URL (get to read, post to run).
+ */
+export function controlAttributes(
+  path: string,
+  driftgateNamespace: string,
+  method = 'POST',
+): ControlAttributes | undefined {
+  if (path === '/audit')
+    return { nonResource: { path: '/audit', verb: method === 'GET' ? 'get' : 'post' } };
+  if (method === 'GET') {
+    const s = /^\/status\/([^/]+)$/.exec(path);
+    return s ? sourceAttributes(s[1] as string, 'get', driftgateNamespace) : undefined;
+  }
+  const m = /^\/sources\/([^/]+)\/(suspend|resume|sync)$/.exec(path);
+  return m ? sourceAttributes(m[1] as string, 'patch', driftgateNamespace) : undefined;
 }

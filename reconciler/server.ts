@@ -1,18 +1,16 @@
 import { BodyTooLarge, readLimitedBody } from '../core/body.js';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listen, metricsServer } from '../core/http.js';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
-import { controlAttributes, type ControlAuth } from './control-auth.js';
+import type { ControlAuth } from './control-auth.js';
+import { controlDenied, readableSources, safeEqual } from './server-auth.js';
 import type { Registry } from 'prom-client';
 import type { ReconcilerRuntime } from './runtime.js';
 import { statusView } from './status.js';
 
 const MAX_HOOK_BODY = 1024 * 1024;
-
-const safeEqual = (a: string, b: string): boolean =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
  * Check a push webhook's authenticity: GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) or
@@ -79,35 +77,6 @@ export interface StatusServerOptions {
   readonly logger: Logger;
 }
 
-/**
- * Why a control request is refused (401: no valid credentials, 403: not allowed), or undefined.
- * The control token (the CLI's) or a Kubernetes token that RBAC allows for the route.
- */
-async function controlDenied(
-  o: StatusServerOptions,
-  req: IncomingMessage,
-  path: string,
-): Promise<{ code: 401 | 403 | 503; reason: string } | undefined> {
-  const header = String(req.headers.authorization ?? '');
-  const bearer = /^Bearer (\S+)$/.exec(header)?.[1];
-  if (!bearer) return { code: 401, reason: 'bearer token missing' };
-  const token = o.controlToken?.();
-  if (token && safeEqual(header, `Bearer ${token}`)) return undefined;
-  if (!o.controlAuth) return { code: 401, reason: 'bearer token wrong' };
-  const attrs = controlAttributes(path, o.namespace ?? 'driftgate-system');
-  if (!attrs) return { code: 403, reason: 'not a control route' };
-  const v = await o.controlAuth(bearer, attrs).catch((err: unknown) => ({
-    ok: false as const,
-    code: 503 as const,
-    reason: `cannot review the token now: ${(err as Error).message.slice(0, 200)}`,
-  }));
-  if (v.ok) {
-    o.logger.info({ user: v.user, path }, 'control request');
-    return undefined;
-  }
-  return { code: v.code, reason: v.reason };
-}
-
 /** Serve a document with an ETag; 304 when the client has it; gzip when accepted. */
 function feed(req: IncomingMessage, res: ServerResponse, etag: string, body: () => string): void {
   const tag = `"${etag}"`;
@@ -122,6 +91,11 @@ function feed(req: IncomingMessage, res: ServerResponse, etag: string, body: () 
     res.setHeader('content-encoding', 'gzip');
     res.end(gzipSync(body()));
   } else res.end(body());
+}
+
+function deny(res: ServerResponse, d: { code: number; reason: string }): void {
+  if (d.code === 429) res.setHeader('retry-after', '1');
+  json(res, d.code, { error: d.reason });
 }
 
 function json(res: ServerResponse, code: number, body: unknown): void {
@@ -164,27 +138,34 @@ export async function startStatusServer(
         return feed(req, res, doc.revision, () => JSON.stringify(doc));
       }
     }
-    const control = req.method === 'POST' && (url.pathname === '/audit' || parts[0] === 'sources');
-    if (control) {
-      // Suspending a source or forcing a sync changes what is enforced: authenticated only.
+    const guarded =
+      url.pathname === '/audit' ||
+      (req.method === 'POST' && parts[0] === 'sources') ||
+      (req.method === 'GET' && parts[0] === 'status' && parts.length === 2);
+    if (guarded) {
+      // Control changes what is enforced; status and the audit tell what other teams run and
+      // what their objects say: authenticated (and authorized) only.
       const denied = await controlDenied(o, req, url.pathname);
-      if (denied) return json(res, denied.code, { error: denied.reason });
+      if (denied) return deny(res, denied);
     }
     if (url.pathname === '/audit') {
       const report = req.method === 'POST' ? await o.runtime.auditNow() : o.runtime.lastAudit;
       if (!report) return json(res, 404, { error: 'no audit has run (no policies loaded yet?)' });
       return json(res, 200, report);
     }
-    if (req.method === 'GET' && parts[0] === 'status') {
-      const list = o.runtime.sources.filter((s) => !parts[1] || s.cfg.name === parts[1]);
-      if (parts[1] && list.length === 0)
-        return json(res, 404, { error: `no source named ${parts[1]}` });
+    if (req.method === 'GET' && parts[0] === 'status' && parts.length <= 2) {
+      if (parts[1]) {
+        const s = o.runtime.source(parts[1]);
+        if (!s) return json(res, 404, { error: `no source named ${parts[1]}` });
+        return json(res, 200, statusView(s.state));
+      }
+      // Every source the caller may get (its GitSource), and only those.
+      const list = await readableSources(o, req, o.runtime.sources);
+      if ('code' in list) return deny(res, list);
       return json(
         res,
         200,
-        parts[1]
-          ? statusView((list[0] as (typeof list)[0]).state)
-          : list.map((s) => statusView(s.state)),
+        list.map((s) => statusView(s.state)),
       );
     }
     if (req.method === 'POST' && parts[0] === 'sources' && parts[1] && parts[2]) {

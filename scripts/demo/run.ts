@@ -150,7 +150,11 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     cleanups.push(() => rec.close());
     const statusURL = `http://127.0.0.1:${rec.port}`;
     const status = async (name: string) =>
-      (await (await fetch(`${statusURL}/status/${name}`)).json()) as Record<string, unknown>;
+      (await (
+        await fetch(`${statusURL}/status/${name}`, {
+          headers: { authorization: `Bearer ${readFileSync(controlToken, 'utf8').trim()}` },
+        })
+      ).json()) as Record<string, unknown>;
     for (const env of ['dev', 'prod']) {
       const ns = `shop-${env}`;
       await cp.kubectl(['create', 'namespace', ns]);
@@ -163,7 +167,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
         `--from-literal=sshAllowedSigners=${trust.sshAllowedSigners}`,
       ]);
       const applied = await cp.kubectl(['apply', '-f', '-'], {
-        input: gitSource(env, env === 'prod' ? { policyPath: 'policies' } : {}),
+        input: gitSource(env, env === 'dev' ? { policyPath: 'policies' } : {}),
       });
       say(`kubectl apply: ${applied.stdout.trim() || applied.stderr.trim()}`);
     }
@@ -257,7 +261,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     say(scaled.code !== 0 ? '→ denied: Git declares 3 replicas.' : '→ unexpectedly allowed!');
 
     step(
-      'Policies: an image tagged :latest (built-in library), a debug ConfigMap (policy from Git)',
+      "Policies: an image tagged :latest (built-in library), a debug ConfigMap (policy from the dev GitSource's policyPath: a tenant's policies speak in its own namespaces only)",
     );
     const latest = await alice(
       ['apply', '-n', 'shop-dev', '-f', '-'],
@@ -317,7 +321,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
 
     step('Where to look');
     say(
-      `status:              curl ${statusURL}/status   (or: npx tsx cli/main.ts status --url ${statusURL})`,
+      `status:              curl -H "Authorization: Bearer $(cat ${controlToken})" ${statusURL}/status   (or: npx tsx cli/main.ts status --url ${statusURL} --token-file ${controlToken})`,
     );
     say(`reconciler metrics:  curl http://127.0.0.1:${rec.metricsPort}/metrics | grep ^driftgate_`);
     say(`webhook metrics:     curl http://127.0.0.1:${wh.metricsPort}/metrics | grep ^driftgate_`);

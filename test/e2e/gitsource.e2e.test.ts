@@ -295,6 +295,84 @@ t.test('control routes: a Kubernetes token that RBAC allows, nothing else', asyn
   t.equal(await cond('team-a', 'web', 'Ready'), 'True/Succeeded', 'nothing changed');
 });
 
+t.test(
+  'status and the audit: authenticated, and filtered to what RBAC lets the caller get (issue 26 findings 9, 14)',
+  async (t) => {
+    await must([
+      'create',
+      'role',
+      'gitsource-read',
+      '-n',
+      'team-a',
+      '--verb=get',
+      '--resource=gitsources.driftgate.io',
+    ]);
+    await must([
+      'create',
+      'rolebinding',
+      'gitsource-read',
+      '-n',
+      'team-a',
+      '--role=gitsource-read',
+      '--serviceaccount=team-a:ops',
+    ]);
+    const token = async (sa: string) =>
+      (await must(['create', 'token', sa, '-n', 'team-a'])).trim();
+    const get = (path: string, bearer?: string) =>
+      fetch(`${rec.url}${path}`, bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {});
+    const ops = await token('ops');
+    const viewer = await token('viewer');
+    t.equal((await get('/status')).status, 401, 'no credentials');
+    t.equal((await get('/audit')).status, 401, 'no credentials for the audit report');
+    const seen = (await (await get('/status', ops)).json()) as { name: string }[];
+    t.strictSame(
+      seen.map((s) => s.name),
+      ['team-a.web'],
+      "only the GitSources it may get, not team-b's",
+    );
+    t.equal((await get('/status/team-b.tenant', ops)).status, 403, "another team's source");
+    t.equal((await get('/status/team-a.web', ops)).status, 200);
+    t.strictSame(await (await get('/status', viewer)).json(), [], 'no grant, nothing shown');
+    t.equal(
+      (await get('/audit', ops)).status,
+      403,
+      "the audit report is the platform's (get /audit)",
+    );
+
+    // A flood of bogus tokens costs the apiserver a bounded number of TokenReviews.
+    const reviews = async () =>
+      (await must(['get', '--raw', '/metrics']))
+        .split('\n')
+        .filter(
+          (l) => l.startsWith('apiserver_request_total{') && l.includes('resource="tokenreviews"'),
+        )
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    const before = await reviews();
+    const t0 = Date.now();
+    const codes: number[] = [];
+    for (let batch = 0; batch < 10; batch++)
+      codes.push(
+        ...(await Promise.all(
+          Array.from(
+            { length: 30 },
+            async (_, i) => (await get('/status', `bogus-${batch}-${i}`)).status,
+          ),
+        )),
+      );
+    const seconds = (Date.now() - t0) / 1000;
+    const made = (await reviews()) - before;
+    t.ok(
+      codes.every((c) => c === 401 || c === 429),
+      'each refused',
+    );
+    t.ok(codes.includes(429), 'past the burst: 429 without asking the apiserver');
+    t.ok(
+      made <= 20 + Math.ceil(5 * seconds) + 1,
+      `${made} TokenReviews for 300 bogus tokens in ${seconds.toFixed(1)}s`,
+    );
+  },
+);
+
 t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC deciding', async (t) => {
   const run = async (fn: () => Promise<number>) => {
     const r = await runCli(fn, []);

@@ -81,6 +81,8 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
         .map((c) => new Promise((r) => c.once('exit', r).kill('SIGTERM'))),
     ),
   );
+  const tokenFile = join(dir, 'control-token');
+  writeFileSync(tokenFile, 'leader-control-t0ken\n');
   const replica = async (name: string) => {
     const port = await freePort();
     const cfg = join(dir, `${name}.yaml`);
@@ -92,6 +94,7 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
         host: '127.0.0.1',
         statusPort: port,
         metricsPort: await freePort(),
+        controlTokenFile: tokenFile,
         logLevel: 'error',
         leaderElection: { enabled: true, identity: name, leaseDuration: '3s', renewEvery: '1s' },
         gitSources: { enabled: true },
@@ -127,7 +130,9 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
     child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
     const get = async (path: string) => {
       try {
-        return await fetch(`http://127.0.0.1:${port}${path}`);
+        return await fetch(`http://127.0.0.1:${port}${path}`, {
+          headers: { authorization: 'Bearer leader-control-t0ken' },
+        });
       } catch {
         return undefined;
       }

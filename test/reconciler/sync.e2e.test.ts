@@ -590,7 +590,7 @@ t.test('API server restarted: the reconciler recovers without a restart of its o
 });
 
 t.test('HTTP control: status, suspend and resume, and an authenticated push webhook', async (t) => {
-  const all = (await (await fetch(`${rec.url}/status`)).json()) as { name: string }[];
+  const all = (await (await rec.get('/status')).json()) as { name: string }[];
   t.same(all.map((s) => s.name).sort(), [
     'apps',
     'broken',
@@ -603,7 +603,14 @@ t.test('HTTP control: status, suspend and resume, and an authenticated push webh
     'prune',
     'report',
   ]);
-  t.equal((await fetch(`${rec.url}/status/nope`)).status, 404);
+  t.equal((await fetch(`${rec.url}/status/report`)).status, 401, 'status needs a bearer token');
+  t.equal((await fetch(`${rec.url}/status`)).status, 401);
+  t.equal(
+    (await fetch(`${rec.url}/audit`, { headers: { authorization: 'Bearer nope' } })).status,
+    401,
+    'so does the audit report',
+  );
+  t.equal((await rec.control('/status/nope')).status, 404, 'POST is not a status route');
   const anonymous = await fetch(`${rec.url}/sources/report/suspend`, { method: 'POST' });
   t.equal(anonymous.status, 401, 'control without the bearer token is refused');
   const wrong = await fetch(`${rec.url}/audit`, {

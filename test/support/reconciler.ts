@@ -17,6 +17,8 @@ export interface TestReconciler {
   sync(name: string): Promise<void>;
   metrics(): Promise<string>;
   status(name: string): Promise<Record<string, unknown>>;
+  /** GET a route with the control token (`/status`, `/audit`). */
+  get(path: string): Promise<Response>;
   /** POST a control route (`/sources/<n>/suspend`, `/audit`…) with the control token. */
   control(path: string): Promise<Response>;
   readonly url: string;
@@ -72,6 +74,8 @@ export async function startTestReconciler(
       return s;
     },
     sync: (name) => handle.runtime.reconcileNow(name),
+    get: (path) =>
+      fetch(`${base}${path}`, { headers: { authorization: `Bearer ${controlToken}` } }),
     control: (path) =>
       fetch(`${base}${path}`, {
         method: 'POST',
@@ -79,7 +83,11 @@ export async function startTestReconciler(
       }),
     metrics: async () => (await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`)).text(),
     status: async (name) =>
-      (await (await fetch(`${base}/status/${name}`)).json()) as Record<string, unknown>,
+      (await (
+        await fetch(`${base}/status/${name}`, {
+          headers: { authorization: `Bearer ${controlToken}` },
+        })
+      ).json()) as Record<string, unknown>,
     async stop() {
       await handle.close();
       rmSync(cache, { recursive: true, force: true });
