@@ -38,6 +38,11 @@ export interface DesiredIndexDoc {
   /** Changes whenever any source's revision changes: the HTTP ETag. */
   readonly generation: string;
   readonly sources: readonly IndexSource[];
+  /**
+   * Sources the reconciler runs whose entries it does not know yet (started, neither synced nor
+   * restored): a webhook keeps what it last had for them rather than dropping their guard.
+   */
+  readonly pending?: readonly string[];
 }
 
 /** The Rego of the policy paths, as last built and tested by the reconciler (`GET /v1/policies`). */

@@ -40,6 +40,10 @@ export interface Cluster {
   ensureNamespace(name: string): Promise<void>;
   readInventory(namespace: string, source: string): Promise<ObjectRef[]>;
   writeInventory(namespace: string, source: string, refs: readonly ObjectRef[]): Promise<void>;
+  /** The entries a source last guarded (its index entries, kept across restarts), if recorded. */
+  readGuard(namespace: string, source: string): Promise<unknown>;
+  /** Record them (gzip in a ConfigMap in driftgate's namespace); false when too large to keep. */
+  writeGuard(namespace: string, source: string, doc: unknown): Promise<boolean>;
   /** The revision last applied in full, as recorded on the inventory (undefined: none). */
   appliedRevision(namespace: string, source: string): Promise<string | undefined>;
   recordAppliedRevision(namespace: string, source: string, revision: string): Promise<void>;

@@ -12,6 +12,7 @@ import {
   type SyncKind,
 } from '../policies/engine/gatekeeper/inventory.js';
 import { apiErrorMessage, type Cluster } from './cluster.js';
+import { groupOf } from './objects.js';
 
 /** @default the most live objects the gate's inventory lists (over all kinds). */
 export const MAX_GATE_INVENTORY = 5_000;
@@ -37,8 +38,12 @@ export class GateInventory {
     return this.#version;
   }
 
-  /** List the synced kinds now and lay them into `bundle`. A failed list is logged and skipped. */
-  async refresh(bundle: PolicyBundle): Promise<void> {
+  /**
+   * List the synced kinds now and lay them into `bundle`, with what the sources own of their
+   * desired state and `own`: the declared objects of the source being synced (its commit's
+   * objects see each other before they are applied). A failed list is logged and skipped.
+   */
+  async refresh(bundle: PolicyBundle, own: readonly unknown[] = []): Promise<void> {
     const templates = bundle.built.templates ?? [];
     if (templates.length === 0) return;
     const kinds = new Map<string, SyncKind>();
@@ -48,6 +53,11 @@ export class GateInventory {
     for (const s of this.desired()?.sources ?? [])
       for (const e of s.entries)
         if (kinds.has(`${e.group}/${e.kind}`)) addToInventory(inv, e.declared);
+    for (const o of own) {
+      const t = o as { apiVersion?: unknown; kind?: unknown };
+      if (kinds.has(`${groupOf(String(t.apiVersion ?? ''))}/${String(t.kind)}`))
+        addToInventory(inv, o);
+    }
     let left = this.maxObjects;
     for (const k of kinds.values()) {
       try {

@@ -69,7 +69,6 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   #failures = new Map<string, number>();
   readonly #heals: Heals;
   #byName: Map<string, S>;
-  #tried = new Set<string>();
   #started: boolean;
   #index: { doc: DesiredIndexDoc; key: string } | undefined;
   #audit: AuditReport | undefined;
@@ -133,7 +132,6 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   #drop(name: string): void {
     this.#timers.cancel(`source|${name}`);
     this.#byName.delete(name);
-    this.#tried.delete(name);
     this.#failures.delete(name);
   }
 
@@ -176,11 +174,15 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   desiredIndex(): DesiredIndexDoc {
     const key = this.sources.map((s) => `${s.cfg.name}@${s.indexKey}`).join(',');
     if (this.#index?.key === key) return this.#index.doc;
-    const sources = this.sources
-      .map((s) => s.indexSource())
-      .filter((x): x is IndexSource => x !== undefined);
+    const sources: IndexSource[] = [];
+    const pending: string[] = [];
+    for (const s of this.sources) {
+      const entries = s.indexSource();
+      if (entries) sources.push(entries);
+      else pending.push(s.cfg.name);
+    }
     const generation = createHash('sha256').update(key).digest('hex').slice(0, 20);
-    this.#index = { key, doc: { version: 1, generation, sources } };
+    this.#index = { key, doc: { version: 1, generation, sources, pending } };
     return this.#index.doc;
   }
 
@@ -206,18 +208,12 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
         return s.reconcile();
       })
       .finally(() => {
-        this.#tried.add(name);
         this.o.onReconciled?.(name);
       })
       .then(() => {
         this.#heals.followProgress(s);
         return this.#ensureWatches(s);
       });
-  }
-
-  /** Whether every source has been reconciled at least once (successfully or not). */
-  everySourceTried(): boolean {
-    return this.sources.every((s) => this.#tried.has(s.cfg.name));
   }
 
   // Reconcile a source after `delay`, then again by its interval or by what its error says.

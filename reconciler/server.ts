@@ -124,10 +124,10 @@ export async function startStatusServer(
       if (!token) return json(res, 403, { error: 'the state feed is off: set stateTokenFile' });
       if (!safeEqual(String(req.headers.authorization ?? ''), `Bearer ${token}`))
         return json(res, 401, { error: 'bearer token missing or wrong' });
-      // A follower, or a leader that has not tried every source yet, has no complete index: a
-      // webhook must keep its last one rather than load a partial one.
-      if (!(o.ready?.() ?? true) || !o.runtime.everySourceTried())
-        return json(res, 503, { error: 'not the leader, or the first sync is still running' });
+      // A follower has no index. A leader serves each source's entries as soon as they are known
+      // (synced, or restored from the last run); the ones not known yet are listed as pending,
+      // and a webhook keeps what it had for them.
+      if (!(o.ready?.() ?? true)) return json(res, 503, { error: 'not the leader' });
       if (parts[1] === 'desired') {
         const doc = o.runtime.desiredIndex();
         return feed(req, res, doc.generation, () => JSON.stringify(doc));

@@ -12,6 +12,7 @@ import { AppliedRevision, RecordedSuspension } from './sync/applied.js';
 import { applyDeclared, notWritten } from './sync/apply.js';
 import { sourceEvent, type SourceDeps, type SyncContext } from './sync/context.js';
 import { indexEntries, indexShape } from './sync/declared.js';
+import { SourceGuard } from './sync/guard.js';
 import {
   apiErrorCode,
   mostUrgent,
@@ -66,6 +67,8 @@ export class SourceReconciler {
   readonly #suspension: RecordedSuspension;
   /** The last error an event was recorded for. */
   #announced: string | undefined;
+  /** What this source's index entries may guard, and their record across restarts. */
+  readonly #guard: SourceGuard;
 
   constructor(
     readonly cfg: SourceConfig,
@@ -91,6 +94,8 @@ export class SourceReconciler {
     this.#publishSoon = coalescedPublish(this.#ctx);
     this.#suspension = new RecordedSuspension(this.#ctx);
     this.#hooks = new RevisionHooks(this.#ctx);
+    this.#guard = new SourceGuard(cfg.name, d.cluster, d.namespace, this.#ctx.log);
+    void this.#guard.restore().then((found) => found && this.#indexGen++);
     d.metrics.initSource(cfg.name);
   }
 
@@ -154,6 +159,7 @@ export class SourceReconciler {
         await this.#applied.record(revision);
       stop();
       publish(ctx);
+      await this.#guard.record(this.indexSource(), this.indexKey);
     }
     const urgent = mostUrgent([...adopt, ...converge]);
     if (urgent && urgent.next !== Next.stalled) throw urgent;
@@ -223,6 +229,8 @@ export class SourceReconciler {
     if (cfg.createNamespace && !state.suspended)
       await cluster.ensureNamespace(cfg.destinationNamespace);
     const applied = new Set((await cluster.readInventory(this.d.namespace, cfg.name)).map(refKey));
+    this.#guard.sawInventory(applied);
+    this.#reshape();
     const hooksRun = this.#applied.isNew(state.revision) && !state.suspended;
     const pre = await this.#hooks.pre(hooksRun);
     if (pre) return [pre];
@@ -235,6 +243,7 @@ export class SourceReconciler {
     );
     stopApply();
     this.#foreign = r.foreign;
+    this.#guard.applied(r.written);
     state.objects = r.objects;
     state.policyViolations = [...r.violations];
     state.refused = [...this.#outOfScope, ...r.refused];
@@ -245,10 +254,15 @@ export class SourceReconciler {
       errors.push(new ReconcileError(ReconcileCode.RECONCILE_PRUNE_REFUSED, state.pruneRefused));
     const post = errors.length === 0 ? await this.#hooks.post(hooksRun, r.objects) : undefined;
     if (post) errors.push(post);
-    const shape = indexShape(this.#foreign, this.#held);
+    this.#reshape();
+    return errors;
+  }
+
+  // A new index generation when what the entries guard changed.
+  #reshape(): void {
+    const shape = `${indexShape(this.#foreign, this.#held)}\0${this.#guard.shape}`;
     if (shape !== this.#indexShape) this.#indexGen++;
     this.#indexShape = shape;
-    return errors;
   }
 
   // Keep guarding what a refused prune left live, as the last applied revision declared it.
@@ -280,9 +294,13 @@ export class SourceReconciler {
     return diffView(head, signer, await planSync(ctx, rendered, refused));
   }
 
-  /** This source's entries for the webhooks' desired-state index; undefined before a first verified commit. */
+  /**
+   * This source's entries for the webhooks' desired-state index: what it owns of its verified
+   * commit (SourceGuard). Before a sync has read its inventory, what the last run recorded;
+   * undefined when there is neither.
+   */
   indexSource(): IndexSource | undefined {
-    if (!this.state.revision) return undefined;
+    if (!this.state.revision || !this.#guard.known) return this.#guard.restored;
     return {
       name: this.cfg.name,
       repoURL: this.repo,
@@ -290,9 +308,10 @@ export class SourceReconciler {
       ...(this.cfg.impersonate ? { applier: this.cfg.impersonate } : {}),
       entries: indexEntries(
         this.cfg,
-        [...this.state.desired, ...this.#held.values()].filter(
-          (r) => !this.#foreign.has(refKey(refOf(r.object))),
-        ),
+        [
+          ...this.state.desired.filter((r) => this.#guard.guards(refKey(refOf(r.object)))),
+          ...this.#held.values(),
+        ].filter((r) => !this.#foreign.has(refKey(refOf(r.object)))),
       ),
     };
   }

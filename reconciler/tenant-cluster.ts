@@ -20,6 +20,8 @@ export function writesAs(base: Cluster, writer: Cluster): Cluster {
     ensureNamespace: (name) => writer.ensureNamespace(name),
     readInventory: (ns, source) => base.readInventory(ns, source),
     writeInventory: (ns, source, refs) => base.writeInventory(ns, source, refs),
+    readGuard: (ns, source) => base.readGuard(ns, source),
+    writeGuard: (ns, source, doc) => base.writeGuard(ns, source, doc),
     appliedRevision: (ns, source) => base.appliedRevision(ns, source),
     recordAppliedRevision: (ns, source, rev) => base.recordAppliedRevision(ns, source, rev),
     suspendedNote: (ns, source) => base.suspendedNote(ns, source),

@@ -41,10 +41,20 @@ export class DesiredState {
     return this.#byKey.size;
   }
 
-  /** Swap in a new index. Entries without a resource name cannot be looked up and are skipped. */
+  /**
+   * Swap in a new index. Entries without a resource name cannot be looked up and are skipped. A
+   * source the reconciler lists as pending (not known yet since it started) keeps the entries
+   * this copy had for it, so a reconciler restart or a slow first sync drops no guard.
+   */
   load(doc: DesiredIndexDoc): void {
     const next = new Map<string, Stored>();
     const ingresses: IngressRef[] = [];
+    const pending = new Set(doc.pending ?? []);
+    for (const s of doc.sources) pending.delete(s.name);
+    if (pending.size > 0)
+      for (const [k, s] of this.#byKey) if (pending.has(s.source.name)) next.set(k, s);
+    for (const ingress of this.#ingresses)
+      if (ingress.source !== undefined && pending.has(ingress.source)) ingresses.push(ingress);
     for (const s of doc.sources) {
       const source = {
         name: s.name,

@@ -75,6 +75,8 @@ export function clusterOver(objects: KubeObjects): Cluster {
     },
     readInventory: (namespace, source) => inventories.read(namespace, source),
     writeInventory: (namespace, source, refs) => inventories.write(namespace, source, refs),
+    readGuard: (namespace, source) => inventories.readGuard(namespace, source),
+    writeGuard: (namespace, source, doc) => inventories.writeGuard(namespace, source, doc),
     appliedRevision: (namespace, source) => inventories.note(namespace, source, APPLIED_REVISION),
     recordAppliedRevision: (namespace, source, revision) =>
       inventories.setNote(namespace, source, APPLIED_REVISION, revision),

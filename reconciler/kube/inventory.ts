@@ -10,6 +10,11 @@ export const APPLIED_REVISION = 'driftgate.io/applied-revision';
 export const SUSPENDED = 'driftgate.io/suspended';
 
 const inventoryName = (source: string): string => `driftgate-inventory-${source}`;
+const guardName = (source: string): string => `driftgate-guard-${source}`;
+/** A guard record's gzip past this is not kept (a ConfigMap holds at most 1 MiB). */
+export const MAX_GUARD_GZIP = 900 * 1024;
+/** A guard record's JSON past this is not read back. */
+const MAX_GUARD_JSON = 64 * 1024 * 1024;
 const ref = (namespace: string, source: string): ObjectRef => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
@@ -48,6 +53,32 @@ export class Inventories {
       metadata: { name: inventoryName(source), namespace, labels: { [SOURCE_LABEL]: source } },
       binaryData: { 'objects.json.gz': gzipSync(JSON.stringify(sorted)).toString('base64') },
     });
+  }
+
+  /** A source's last guard entries (undefined: none recorded, or unreadable). */
+  async readGuard(namespace: string, source: string): Promise<unknown> {
+    const cm = await this.objects.get({ ...ref(namespace, source), name: guardName(source) });
+    const packed = isObject(cm?.binaryData) ? cm.binaryData['index.json.gz'] : undefined;
+    if (typeof packed !== 'string') return undefined;
+    try {
+      const text = gunzipSync(Buffer.from(packed, 'base64'), { maxOutputLength: MAX_GUARD_JSON });
+      return JSON.parse(text.toString()) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Record a source's guard entries; false (nothing written) past MAX_GUARD_GZIP. */
+  async writeGuard(namespace: string, source: string, doc: unknown): Promise<boolean> {
+    const packed = gzipSync(JSON.stringify(doc));
+    if (packed.length > MAX_GUARD_GZIP) return false;
+    await this.objects.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: guardName(source), namespace, labels: { [SOURCE_LABEL]: source } },
+      binaryData: { 'index.json.gz': packed.toString('base64') },
+    });
+    return true;
   }
 
   /** An annotation of the inventory (undefined: no inventory, or no such note). */

@@ -33,6 +33,8 @@ export interface ApplyResult {
   readonly foreign: ReadonlySet<string>;
   readonly refused: readonly RefusedObject[];
   readonly errors: readonly ReconcileError[];
+  /** Objects this source wrote, or found live, in sync and its own: what its entries may guard. */
+  readonly written: ReadonlySet<string>;
 }
 
 /** Run `fn` over `items`, at most `limit` at a time. */
@@ -150,7 +152,11 @@ export async function applyDeclared(
   if (ingresses.length > 0) await ctx.d.ingresses?.refresh();
   // Gatekeeper templates' data.inventory: the live cluster and every desired state, now.
   const bundle = ctx.d.policies?.current;
-  if (bundle && (ctx.d.gate ?? 'off') !== 'off') await ctx.d.gateInventory?.refresh(bundle);
+  if (bundle && (ctx.d.gate ?? 'off') !== 'off')
+    await ctx.d.gateInventory?.refresh(
+      bundle,
+      desired.map((r) => prepared(ctx.cfg, r.object)),
+    );
   const objects = new Map<string, ObjectStatus>();
   const plans: ObjectPlan[] = [];
   const violations: PolicyGateViolation[] = [];
@@ -159,13 +165,15 @@ export async function applyDeclared(
   const errors: ReconcileError[] = [];
   const crdsReady = new Set<string>();
   const failed = new Set<string>();
+  const written = new Set<string>();
   for (const wave of waves(applyOrder(desired))) {
     // CRDs written in an earlier wave must serve their kinds before the custom resources go.
     const established = await establish(ctx, plans, crdsReady, objects, failed);
     if (established) errors.push(established);
     // Sync hooks of earlier waves run first; a failed one stops the sync here.
     const hook = await beforeWave(waveOf((wave[0] as Rendered).object));
-    if (hook) return { objects, plans, violations, foreign, refused, errors: [...errors, hook] };
+    if (hook)
+      return { objects, plans, violations, foreign, refused, written, errors: [...errors, hook] };
     await mapLimit(wave, APPLY_CONCURRENCY, async (r) => {
       const p = await planDeclared(ctx, r, live, applied);
       const { plan } = p;
@@ -219,6 +227,7 @@ export async function applyDeclared(
           ctx.log.error({ object: name, reason: why }, 'apply failed');
         }
       }
+      if (!failed.has(key) && current !== undefined) written.add(key);
       const h = assessHealth(plan.ref.kind, current);
       objects.set(key, {
         ref: plan.ref,
@@ -240,6 +249,7 @@ export async function applyDeclared(
     violations,
     foreign,
     refused,
+    written,
     errors: hook ? [...errors, hook] : errors,
   };
 }

@@ -235,7 +235,7 @@ t.test(
           '-o',
           'jsonpath={.status}',
         ]);
-        return status.includes('see-everything');
+        return status.includes('saw ConfigMap team-a/plain');
       },
       60_000,
       250,

@@ -192,3 +192,28 @@ t.test('a template asking for Secrets gets none: no Secret is ever listed', asyn
   await inv.refresh(secretive);
   t.strictSame(listed, ['Namespace', 'ConfigMap']);
 });
+
+t.test(
+  "the synced source's own declared objects see each other before they are applied",
+  async (t) => {
+    const laid: unknown[] = [];
+    const recording = {
+      ...bundle,
+      setInventory: (inv: unknown) => void laid.push(inv),
+    } as PolicyBundle;
+    const none = { list: async () => [] } as unknown as Cluster;
+    const inv = new GateInventory(none, () => undefined, pino({ level: 'silent' }));
+    const mine = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'new', namespace: 'shop' },
+    };
+    const other = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'shop' },
+    };
+    await inv.refresh(recording, [mine, other]);
+    t.strictSame(laid, [{ cluster: {}, namespace: { shop: { v1: { Service: { new: mine } } } } }]);
+  },
+);

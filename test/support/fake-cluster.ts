@@ -130,6 +130,17 @@ export class FakeCluster implements Cluster {
 
   async ensureNamespace(): Promise<void> {}
 
+  readonly guards = new Map<string, unknown>();
+
+  async readGuard(_namespace: string, source: string): Promise<unknown> {
+    return this.guards.get(source);
+  }
+
+  async writeGuard(_namespace: string, source: string, doc: unknown): Promise<boolean> {
+    this.guards.set(source, JSON.parse(JSON.stringify(doc)));
+    return true;
+  }
+
   async readInventory(_namespace: string, source: string): Promise<ObjectRef[]> {
     return [...(this.inventories.get(source) ?? [])];
   }

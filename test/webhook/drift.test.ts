@@ -414,3 +414,12 @@ t.test('a Namespace Git declares is guarded like any other object', async (t) =>
     'a Namespace is not inside the governed namespace it names',
   );
 });
+
+t.test('a pending source keeps the entries this webhook had for it', async (t) => {
+  const i = sourceIndex([webEntry]);
+  i.load({ version: 1, generation: 'g2', sources: [], pending: ['shop'] });
+  t.ok(i.find('apps', 'deployments', 'shop', 'web'), 'the reconciler restarted: still guarded');
+  t.equal(i.generation, 'g2');
+  i.load({ version: 1, generation: 'g3', sources: [] });
+  t.equal(i.find('apps', 'deployments', 'shop', 'web'), undefined, 'gone once no longer pending');
+});
