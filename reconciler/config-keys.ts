@@ -94,6 +94,11 @@ export const RECONCILER_KEYS: readonly KeyDoc[] = [
         default: false,
         doc: 'a GitSource may send objects outside its own namespace',
       },
+      {
+        key: 'allowPrivateNetworks',
+        default: true,
+        doc: 'a GitSource repoURL may be at a private or loopback address (link-local and metadata addresses never)',
+      },
     ],
   },
   { key: 'sources', doc: 'a list of Git sources', children: SOURCE_KEYS },

@@ -72,6 +72,11 @@ export interface SourceConfig {
    * destination); undefined for the platform's sources, whose policies speak cluster-wide.
    */
   readonly policyNamespaces?: readonly string[];
+  /**
+   * Whether the repoURL may be at a private or loopback address (link-local and metadata
+   * addresses never may). @default true; a GitSource's comes from gitSources.allowPrivateNetworks
+   */
+  readonly privateNetworks?: boolean;
   /** Git credentials read from a GitSource's Secret (never logged, never in status). */
   readonly secretAuth?: { readonly username: string; readonly password: string };
   /** Apply as this user (impersonation: a GitSource's serviceAccountName). */
@@ -201,6 +206,7 @@ function gitSources(r: ConfigReader): Pick<ReconcilerConfig, 'gitSources'> {
     gitSources: {
       requireServiceAccount: g.bool('requireServiceAccount', false),
       crossNamespace: g.bool('crossNamespace', false),
+      allowPrivateNetworks: g.bool('allowPrivateNetworks', true),
     },
   };
 }

@@ -75,6 +75,7 @@ export function sourceFactory(o: SourceFactoryOptions): {
       cacheDir: join(o.cfg.cacheDir, 'git'),
       ...(a ? { auth: a } : {}),
       timeoutMs: s.timeoutMs,
+      remote: { privateNetworks: s.privateNetworks ?? true },
     });
     const verifier = await CommitVerifier.create(s.verification.trust);
     return new SourceReconciler(s, git, verifier, {

@@ -23,6 +23,8 @@ export interface TenancyRules {
   readonly requireServiceAccount: boolean;
   /** A GitSource may send objects to a namespace other than its own. */
   readonly crossNamespace: boolean;
+  /** A repoURL may be at a private or loopback address. @default true */
+  readonly allowPrivateNetworks?: boolean;
 }
 
 export interface GitSourceObject {
@@ -166,6 +168,7 @@ export function sourceFromGitSource(
       name,
       ...(sa ? { impersonate: `system:serviceaccount:${ns}:${sa}` } : {}),
       ...(parsed.policyPath ? { policyNamespaces: [...new Set([ns, destination])] } : {}),
+      ...(rules.allowPrivateNetworks === false ? { privateNetworks: false } : {}),
       ...(auth ? { secretAuth: auth } : {}),
       eventTarget: {
         apiVersion: GITSOURCE.apiVersion,

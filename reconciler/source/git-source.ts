@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { repoPath } from '../../core/paths.js';
+import { guardedAgent, RemoteRefused, urlProblem, type RemotePolicy } from './net-guard.js';
 
 /** Credentials for the Git remote; read when needed, never logged. */
 export interface GitAuth {
@@ -21,6 +22,8 @@ export interface GitSourceOptions {
   readonly auth?: () => GitAuth | undefined;
   /** Deadline of each network call (ls-remote, fetch). @default 60_000 */
   readonly timeoutMs?: number;
+  /** Which addresses the remote may be at. @default private networks allowed */
+  readonly remote?: RemotePolicy;
 }
 
 /** A file read from a commit's tree. */
@@ -62,9 +65,21 @@ export async function withDeadline<T>(
   }
 }
 
-/** isomorphic-git's Node client with every request bound to `signal`. */
-const httpWith = (signal: AbortSignal): typeof http => ({
-  request: (req) => http.request({ ...req, signal }),
+/** Agents that dial only what a remote policy allows, by protocol. */
+type Agents = Readonly<Record<'http:' | 'https:', ReturnType<typeof guardedAgent>>>;
+
+/**
+ * isomorphic-git's Node client with every request bound to `signal` and sent through the
+ * guarded agents: a refused address (an IP literal in the URL, any address a name resolves to,
+ * the peer actually reached) fails the request before anything is sent.
+ */
+const httpWith = (signal: AbortSignal, agents: Agents, policy: RemotePolicy): typeof http => ({
+  request: async (req) => {
+    const bad = urlProblem(req.url, policy);
+    if (bad) throw new RemoteRefused(bad);
+    const protocol = new URL(req.url).protocol === 'https:' ? 'https:' : 'http:';
+    return http.request({ ...req, signal, agent: agents[protocol] });
+  },
 });
 
 /**
@@ -77,8 +92,16 @@ export class GitSource {
   /** Per path prefix: the previous read's tree oids and files. */
   #cache = new Map<string, { treeOids: Map<string, string>; files: Map<string, TreeFile> }>();
 
+  readonly #policy: RemotePolicy;
+  readonly #agents: Agents;
+
   constructor(private readonly o: GitSourceOptions) {
     this.gitdir = join(o.cacheDir, createHash('sha256').update(o.url).digest('hex').slice(0, 16));
+    this.#policy = o.remote ?? { privateNetworks: true };
+    this.#agents = {
+      'http:': guardedAgent('http:', this.#policy),
+      'https:': guardedAgent('https:', this.#policy),
+    };
   }
 
   get #timeout(): number {
@@ -102,7 +125,7 @@ export class GitSource {
     if (isCommitId(this.o.ref)) return this.o.ref;
     const refs = await withDeadline(this.#timeout, `ls-remote ${this.o.url}`, (signal) =>
       git.listServerRefs({
-        http: httpWith(signal),
+        http: httpWith(signal, this.#agents, this.#policy),
         url: this.o.url,
         onAuth: this.#onAuth,
         prefix: 'refs/',
@@ -132,7 +155,7 @@ export class GitSource {
     await withDeadline(this.#timeout, `fetch ${this.o.url}`, (signal) =>
       git.fetch({
         fs,
-        http: httpWith(signal),
+        http: httpWith(signal, this.#agents, this.#policy),
         gitdir: this.gitdir,
         url: this.o.url,
         onAuth: this.#onAuth,

@@ -19,7 +19,7 @@ export async function fetchHead(ctx: SyncContext): Promise<string> {
     return commit;
   } catch (err) {
     metrics.fetches.inc({ source, result: 'failure' });
-    const why = redactURLsIn(apiErrorMessage(err).split(ctx.cfg.repoURL).join(ctx.repo));
+    const why = redactURLsIn(gitErrorMessage(err).split(ctx.cfg.repoURL).join(ctx.repo));
     throw new ReconcileError(
       ReconcileCode.RECONCILE_GIT_UNAVAILABLE,
       `git fetch of ${ctx.repo} failed: ${why}`,
@@ -27,6 +27,23 @@ export async function fetchHead(ctx: SyncContext): Promise<string> {
   } finally {
     stop();
   }
+}
+
+/**
+ * A Git client error fit for status: a remote's answer body never (an internal service behind a
+ * repoURL would have it quoted), its status code and a bounded reason phrase only. Pure.
+ */
+export function gitErrorMessage(err: unknown): string {
+  const e = err as { code?: unknown; data?: { statusCode?: unknown; statusMessage?: unknown } };
+  if (e?.code === 'SmartHttpError')
+    return 'the remote did not answer as a Git server (smart HTTP); its answer is not shown';
+  if (e?.code === 'HttpError') {
+    const phrase = String(e.data?.statusMessage ?? '')
+      .replace(/[^\x20-\x7e]/g, '')
+      .slice(0, 64);
+    return `HTTP ${String(e.data?.statusCode ?? '?')}${phrase ? ` ${phrase}` : ''}`;
+  }
+  return apiErrorMessage(err);
 }
 
 /** When a commit was made (its committer time, epoch ms); undefined when it does not say. */
