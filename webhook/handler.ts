@@ -17,6 +17,11 @@ import type { AdmissionRequest, AdmissionResponse } from './types.js';
 export interface HandlerDeps {
   /** The live bundle (read once per request: a reload mid-request cannot mix bundles). */
   readonly bundle: () => PolicyBundle | undefined;
+  /**
+   * Whether policies are configured (local or from Git): while none is live, requests are
+   * refused (WEBHOOK_NO_POLICIES), never allowed unchecked. @default no policies configured
+   */
+  readonly policiesExpected?: () => boolean;
   readonly exemptions: Exemptions;
   readonly metrics: AdmissionMetrics;
   readonly logger: Logger;
@@ -132,6 +137,17 @@ export async function handleRequest(
     );
   }
   const bundle = deps.bundle();
+  if (!bundle && deps.policiesExpected?.()) {
+    // Policies are configured but none is live (the first build is running, or failed): a
+    // write is refused, never let through unchecked.
+    count(AdmissionDecision.error);
+    metrics.unanswered.inc({ reason: 'no-bundle' });
+    log.warn({ decision: 'error' }, 'no policy bundle loaded: refused');
+    return errored(
+      request.uid,
+      'driftgate: WEBHOOK_NO_POLICIES: no policy bundle is live yet (the first build is running, or it failed: see the webhook log); refused rather than unchecked, retry later',
+    );
+  }
   if (!bundle) {
     count(AdmissionDecision.error);
     log.warn({ decision: 'allowed' }, 'no policy bundle loaded');

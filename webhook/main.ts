@@ -1,11 +1,8 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { accessCheck } from './gitsource-guard.js';
 import { inventoryFeed } from './inventory-feed.js';
 import { apiAccess, certificates, gitFeeds, liveIngresses } from './wiring.js';
-import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
-import { isolationProblems } from '../policies/engine/isolation.js';
+import { PolicyTree } from './policy-tree.js';
 import { DesiredState } from './desired-state.js';
 import { BundleStore } from '../policies/engine/store.js';
 import { watchDirectory } from '../policies/engine/watch.js';
@@ -26,6 +23,8 @@ export interface WebhookHandle {
   readonly gitStateFetched: Promise<void>;
   /** PEM CA bundle for caBundle (generated mode; cert-manager's ca.crt in file mode). */
   caBundle(): string;
+  /** Policy files left out of the live bundle because they broke its build. */
+  refusedPolicies(): readonly string[];
   close(): Promise<void>;
   /**
    * Leave gracefully (SIGTERM): not ready and `Connection: close` for `delayMs` while the
@@ -97,27 +96,8 @@ export async function startWebhook(
     },
     nowMs,
   );
-  // The live bundle is the local library plus the Git policies the reconciler serves (which it
-  // has already built and tested): composed into a fresh tree for every build.
-  let gitPolicies: Readonly<Record<string, string>> = {};
-  const reload = async (): Promise<boolean> => {
-    let tree;
-    try {
-      const local = readPolicyFiles(cfg.policyDir);
-      // The reconciler checked this; a webhook never lets Git files reach into its own library.
-      const isolation = isolationProblems(local, new Map([['git', gitPolicies]]));
-      if (isolation.length > 0) throw new Error(isolation.join('; '));
-      tree = composePolicyTree(join(tmpdir(), 'driftgate-webhook-policies'), [local, gitPolicies]);
-    } catch (err) {
-      logger.error({ reason: (err as Error).message }, 'cannot compose the policy tree');
-      return false;
-    }
-    try {
-      return (await store.reload(tree.dir)).ok;
-    } finally {
-      tree.remove();
-    }
-  };
+  const tree = new PolicyTree(cfg.policyDir, store, logger);
+  const reload = (): Promise<boolean> => tree.reload();
   await reload();
   const watcher = cfg.watchPolicies
     ? watchDirectory(cfg.policyDir, () => void reload())
@@ -130,12 +110,8 @@ export async function startWebhook(
     nowMs,
     () => inventory.indexChanged(),
     async (doc) => {
-      const previous = gitPolicies;
-      gitPolicies = doc.files;
-      if (!(await reload())) {
-        gitPolicies = previous;
+      if (!(await tree.setGit(doc.files)))
         throw new Error(`policies ${doc.revision} did not build here; the last good bundle stays`);
-      }
     },
   );
   const live =
@@ -155,6 +131,7 @@ export async function startWebhook(
     logger,
     deps: {
       bundle: () => store.current,
+      policiesExpected: () => tree.expected,
       exemptions: makeExemptions(cfg.namespace, cfg.exemptions),
       metrics,
       logger,
@@ -205,6 +182,7 @@ export async function startWebhook(
     desired,
     gitStateFetched: Promise.all(feeds.map((f) => f.first)).then(() => undefined),
     caBundle: () => certs.current().caBundlePem,
+    refusedPolicies: () => tree.refused,
     close,
     async shutdown(delayMs) {
       server.drain();
