@@ -1,6 +1,6 @@
 import { hostContext } from '../core/ingress-hosts.js';
 import type { IngressInventory } from './ingress-inventory.js';
-import type { PolicyBundle } from '../policies/engine/bundle.js';
+import { loadBundle, type PolicyBundle } from '../policies/engine/bundle.js';
 import { findings } from '../policies/engine/findings.js';
 import { objectInput } from '../policies/engine/findings.js';
 import {
@@ -64,7 +64,7 @@ function auditInventory(
     bundle.setInventory(inv);
     return true;
   } catch (err) {
-    errors.push(`data.inventory: ${(err as Error).message}; templates that read it saw the gate's`);
+    errors.push(`data.inventory: ${(err as Error).message}; templates that read it saw none`);
     return false;
   }
 }
@@ -88,12 +88,17 @@ const split = (k: string): [string, string] => {
   return [k.slice(0, i), k.slice(i + 1)];
 };
 
-/** List every object of the audited kinds and evaluate it against the live policies. */
+/**
+ * List every object of the audited kinds and evaluate it against the live policies, on an
+ * instance of its own (the audit's inventory never meets the gate's) that yields to the event
+ * loop between objects: health checks, watches and syncs go on while it runs.
+ */
 export async function runAudit(
   cluster: Cluster,
-  bundle: PolicyBundle,
+  live: PolicyBundle,
   o: AuditOptions,
 ): Promise<AuditReport> {
+  const bundle = await loadBundle(live.built);
   const now = o.now ?? Date.now;
   const t0 = now();
   const violations: AuditViolation[] = [];
@@ -113,47 +118,41 @@ export async function runAudit(
       errors.push(`${k}: ${apiErrorMessage(err)}`);
     }
   }
-  const before = bundle.inventory;
-  const templates =
-    (bundle.built.templates?.length ?? 0) > 0 && auditInventory(bundle, listed, errors);
-  try {
-    for (const { kind, items } of listed) {
-      for (const obj of items) {
-        const meta = (obj.metadata ?? {}) as {
-          name?: string;
-          namespace?: string;
-          labels?: Record<string, string>;
-        };
-        if (meta.namespace && o.skipNamespaces.has(meta.namespace)) continue;
-        scanned++;
-        const source = meta.labels?.[SOURCE_LABEL];
-        const found = findings(
-          bundle.evaluate(
-            objectInput(
-              obj,
-              { username: o.identity },
-              { managed: source !== undefined, audit: true, ...hostContext(obj, inventories) },
-            ),
+  if ((bundle.built.templates?.length ?? 0) > 0) auditInventory(bundle, listed, errors);
+  for (const { kind, items } of listed) {
+    for (const obj of items) {
+      await new Promise<void>((r) => setImmediate(r));
+      const meta = (obj.metadata ?? {}) as {
+        name?: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+      };
+      if (meta.namespace && o.skipNamespaces.has(meta.namespace)) continue;
+      scanned++;
+      const source = meta.labels?.[SOURCE_LABEL];
+      const found = findings(
+        bundle.evaluate(
+          objectInput(
+            obj,
+            { username: o.identity },
+            { managed: source !== undefined, audit: true, ...hostContext(obj, inventories) },
           ),
-          obj,
-        );
-        for (const f of found) {
-          const key = `${f.policy}|${f.action}`;
-          const t = totals.get(key) ?? { policy: f.policy, action: f.action, count: 0 };
-          t.count++;
-          totals.set(key, t);
-          if (violations.length < MAX_REPORTED)
-            violations.push({
-              object: `${kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`,
-              ...f,
-              ...(source ? { source } : {}),
-            });
-        }
+        ),
+        obj,
+      );
+      for (const f of found) {
+        const key = `${f.policy}|${f.action}`;
+        const t = totals.get(key) ?? { policy: f.policy, action: f.action, count: 0 };
+        t.count++;
+        totals.set(key, t);
+        if (violations.length < MAX_REPORTED)
+          violations.push({
+            object: `${kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`,
+            ...f,
+            ...(source ? { source } : {}),
+          });
       }
     }
-  } finally {
-    // The gate's inventory back, before anything else can evaluate.
-    if (templates) bundle.setInventory(before);
   }
   const all = [...totals.values()].sort((a, b) => a.policy.localeCompare(b.policy));
   const count = all.reduce((n, t) => n + t.count, 0);
