@@ -105,7 +105,7 @@ t.test(
       'the webhook to take the templates from Git',
       async () => {
         r = await alice(['apply', '-n', 'team-a', '-f', '-'], unlabelled);
-        return r.code !== 0;
+        return r.code !== 0 && r.stderr.includes('configmaps-need-owner');
       },
       30_000,
       250,
@@ -135,7 +135,10 @@ t.test('data.inventory: a host a live Ingress routes is refused to another', asy
   const copy = ingress('default', 'copy', 'shop.example.com');
   await waitFor(
     'the inventory to hold the live Ingress',
-    async () => (await alice(['create', '--dry-run=server', '-f', '-'], copy)).code !== 0,
+    async () =>
+      (await alice(['create', '--dry-run=server', '-f', '-'], copy)).stderr.includes(
+        '[unique-hosts]',
+      ),
     30_000,
     250,
   );

@@ -144,7 +144,10 @@ const replicas = async () =>
 
 await waitFor(
   'the webhook to guard Git-declared state',
-  async () => (await alice(['scale', 'deploy/web', '-n', 'shop', '--replicas=1'])).code !== 0,
+  async () =>
+    (await alice(['scale', 'deploy/web', '-n', 'shop', '--replicas=1'])).stderr.includes(
+      'is managed from Git',
+    ),
   30_000,
   250,
 );
@@ -309,7 +312,7 @@ t.test(
           '--overwrite',
           '--dry-run=server',
         ]);
-        return relabel.code !== 0;
+        return relabel.code !== 0 && relabel.stderr.includes('Git: "restricted"');
       },
       30_000,
       250,

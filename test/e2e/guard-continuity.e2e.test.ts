@@ -167,7 +167,7 @@ const scaleDenied = async (what: string) => {
     what,
     async () => {
       r = await alice(['scale', 'deploy/web', '-n', 'fast', '--replicas=3', '--dry-run=server']);
-      return r.code !== 0;
+      return r.code !== 0 && r.stderr.includes('is managed from Git');
     },
     60_000,
     250,

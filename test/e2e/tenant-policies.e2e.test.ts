@@ -166,7 +166,7 @@ t.test("a tenant's policy denies and mutates in its namespace only (finding 2)",
     "the webhook to take the tenant's policies from the reconciler",
     async () => {
       r = await alice(['create', '--dry-run=server', '-n', 'team-a', '-f', '-'], debugCm('mine'));
-      return r.code !== 0;
+      return r.code !== 0 && r.stderr.includes('team-a keeps no debug ConfigMaps');
     },
     60_000,
     250,

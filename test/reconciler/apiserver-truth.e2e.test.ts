@@ -377,7 +377,7 @@ t.test(
           '-p',
           '{"data":{"other":"manual"}}',
         ]);
-        return denied.code !== 0;
+        return denied.code !== 0 && denied.stderr.includes('/data/other');
       },
       30_000,
       250,
