@@ -262,7 +262,7 @@ t.test(
           configMap('probe', { v: '1' }),
         );
         warned = r.stderr;
-        return r.code === 0 && warned.includes('see-everything');
+        return r.code === 0 && warned.includes('saw ConfigMap team-a/plain');
       },
       60_000,
       250,
