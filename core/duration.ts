@@ -1,6 +1,8 @@
 /** Parse "30s", "5m", "1h30m", "250ms" into milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  // As Go's time.ParseDuration: a bare 0 is a duration.
+  if (text === '0') return 0;
   if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
   let total = 0;
   for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))

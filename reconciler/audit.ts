@@ -1,8 +1,14 @@
 import { hostContext } from '../core/ingress-hosts.js';
 import type { IngressInventory } from './ingress-inventory.js';
-import { loadBundle, type PolicyBundle } from '../policies/engine/bundle.js';
-import { findings } from '../policies/engine/findings.js';
-import { objectInput } from '../policies/engine/findings.js';
+import type { Logger } from 'pino';
+import {
+  wellFormedJson,
+  type PolicyBundle,
+  type PolicyOutcome,
+} from '../policies/engine/bundle.js';
+import { findings, objectInput } from '../policies/engine/findings.js';
+import { EvalPool } from '../policies/engine/pool/pool.js';
+import { AuditBudget } from './audit-budget.js';
 import {
   inventoryOf,
   isNeverSynced,
@@ -47,26 +53,30 @@ export interface AuditOptions {
   readonly now?: () => number;
   /** What Ingress hosts are checked against (refreshed before the audit). */
   readonly ingresses?: IngressInventory;
+  /** Deadline of one object's evaluation; past it the worker is replaced. @default 2000 */
+  readonly evaluationTimeoutMs?: number;
+  /** What each tenant's policies may cost one run beyond the platform's (AuditBudget). */
+  readonly tenantBudgetMs?: number;
+  readonly logger: Logger;
 }
+
+export const AUDIT_DEFAULTS = { evaluationTimeoutMs: 2000, tenantBudgetMs: 30_000 } as const;
+/** Errors kept in a report; the rest are counted. */
+const MAX_ERRORS = 100;
 
 /** Lay the audited objects into the bundle as data.inventory; false (and why) when it cannot. */
 function auditInventory(
-  bundle: PolicyBundle,
+  pool: EvalPool,
   listed: readonly { items: readonly Record<string, unknown>[] }[],
   errors: string[],
-): boolean {
+): void {
   const inv = inventoryOf(
     listed.flatMap((l) => l.items.map((o) => slimLive(o)).filter((o) => !neverSynced(o))),
   );
-  try {
-    if (JSON.stringify(inv).length > MAX_INVENTORY_BYTES)
-      throw new Error('larger than the engine holds');
-    bundle.setInventory(inv);
-    return true;
-  } catch (err) {
-    errors.push(`data.inventory: ${(err as Error).message}; templates that read it saw none`);
-    return false;
-  }
+  const json = new TextEncoder().encode(JSON.stringify(inv));
+  if (json.length > MAX_INVENTORY_BYTES)
+    errors.push('data.inventory: larger than the engine holds; templates that read it saw none');
+  else pool.setInventory(json);
 }
 
 const neverSynced = (o: Record<string, unknown>): boolean =>
@@ -88,17 +98,102 @@ const split = (k: string): [string, string] => {
   return [k.slice(0, i), k.slice(i + 1)];
 };
 
+/** Judges one object at a time in a worker of its own, within the deadline and the budget. */
+class Judge {
+  constructor(
+    private readonly pool: EvalPool,
+    private readonly budget: AuditBudget,
+    private readonly o: AuditOptions,
+    private readonly errors: string[],
+  ) {}
+
+  /** The object's outcomes, or undefined (and why, in errors) when it could not be judged. */
+  async outcomes(
+    obj: Record<string, unknown>,
+    name: string,
+    driftgate: Record<string, unknown>,
+  ): Promise<PolicyOutcome[] | undefined> {
+    const ns = (obj.metadata as { namespace?: string } | undefined)?.namespace;
+    for (;;) {
+      const skip = this.budget.skip(ns);
+      const input = objectInput(
+        obj,
+        { username: this.o.identity },
+        skip.length > 0
+          ? { ...driftgate, skip_tenants: Object.fromEntries(skip.map((t) => [t, true])) }
+          : driftgate,
+      );
+      const t0 = performance.now();
+      const answer = await this.pool.evaluate(wellFormedJson(input));
+      const timedOut = answer.kind === 'timeout';
+      const newly = this.budget.charge(ns, performance.now() - t0, timedOut, name);
+      if (answer.kind === 'ok') return answer.outcomes;
+      // Missed the deadline with a tenant's policies in: judge it again without them.
+      if (timedOut && newly.length > 0) continue;
+      this.errors.push(
+        `${name}: not audited: ${
+          timedOut
+            ? `its evaluation exceeded the ${this.o.evaluationTimeoutMs ?? AUDIT_DEFAULTS.evaluationTimeoutMs} ms deadline`
+            : answer.kind === 'overloaded'
+              ? 'the evaluation worker is busy'
+              : answer.reason
+        }`,
+      );
+      return undefined;
+    }
+  }
+}
+
+/** List every audited kind; what could not be listed goes to errors. */
+async function listAll(
+  cluster: Cluster,
+  kinds: readonly string[],
+  errors: string[],
+): Promise<{ kind: string; items: Record<string, unknown>[] }[]> {
+  const listed: { kind: string; items: Record<string, unknown>[] }[] = [];
+  for (const k of kinds) {
+    const [apiVersion, kind] = split(k);
+    try {
+      listed.push({ kind, items: await cluster.list(apiVersion, kind) });
+    } catch (err) {
+      errors.push(`${k}: ${apiErrorMessage(err)}`);
+    }
+  }
+  return listed;
+}
+
 /**
- * List every object of the audited kinds and evaluate it against the live policies, on an
- * instance of its own (the audit's inventory never meets the gate's) that yields to the event
- * loop between objects: health checks, watches and syncs go on while it runs.
+ * List every object of the audited kinds and evaluate it against the live policies in a worker
+ * thread of the audit's own (its inventory never meets the gate's; a runaway evaluation stalls
+ * neither health checks, watches nor syncs): each object within a deadline, each tenant's
+ * policies within a budget (AuditBudget).
  */
 export async function runAudit(
   cluster: Cluster,
   live: PolicyBundle,
   o: AuditOptions,
 ): Promise<AuditReport> {
-  const bundle = await loadBundle(live.built);
+  const deadline = o.evaluationTimeoutMs ?? AUDIT_DEFAULTS.evaluationTimeoutMs;
+  const pool = new EvalPool({
+    size: 1,
+    timeoutMs: deadline,
+    maxQueue: 1,
+    heapMb: 64,
+    logger: o.logger,
+  });
+  try {
+    return await audit(cluster, live, o, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function audit(
+  cluster: Cluster,
+  live: PolicyBundle,
+  o: AuditOptions,
+  pool: EvalPool,
+): Promise<AuditReport> {
   const now = o.now ?? Date.now;
   const t0 = now();
   const violations: AuditViolation[] = [];
@@ -108,20 +203,18 @@ export async function runAudit(
   await o.ingresses?.refresh();
   const inventories = o.ingresses?.forAudit() ?? [];
   // Every kind listed first: the audited objects are also Gatekeeper's data.inventory (as its
-  // audit reads the synced cluster), set for one synchronous pass and cleared after it.
-  const listed: { kind: string; items: Record<string, unknown>[] }[] = [];
-  for (const k of o.kinds) {
-    const [apiVersion, kind] = split(k);
-    try {
-      listed.push({ kind, items: await cluster.list(apiVersion, kind) });
-    } catch (err) {
-      errors.push(`${k}: ${apiErrorMessage(err)}`);
-    }
-  }
-  if ((bundle.built.templates?.length ?? 0) > 0) auditInventory(bundle, listed, errors);
+  // audit reads the synced cluster).
+  const listed = await listAll(cluster, o.kinds, errors);
+  if ((live.built.templates?.length ?? 0) > 0) auditInventory(pool, listed, errors);
+  await pool.load(live);
+  const budget = new AuditBudget(
+    live.policies,
+    o.tenantBudgetMs ?? AUDIT_DEFAULTS.tenantBudgetMs,
+    o.evaluationTimeoutMs ?? AUDIT_DEFAULTS.evaluationTimeoutMs,
+  );
+  const judge = new Judge(pool, budget, o, errors);
   for (const { kind, items } of listed) {
     for (const obj of items) {
-      await new Promise<void>((r) => setImmediate(r));
       const meta = (obj.metadata ?? {}) as {
         name?: string;
         namespace?: string;
@@ -130,41 +223,37 @@ export async function runAudit(
       if (meta.namespace && o.skipNamespaces.has(meta.namespace)) continue;
       scanned++;
       const source = meta.labels?.[SOURCE_LABEL];
-      const found = findings(
-        bundle.evaluate(
-          objectInput(
-            obj,
-            { username: o.identity },
-            { managed: source !== undefined, audit: true, ...hostContext(obj, inventories) },
-          ),
-        ),
-        obj,
-      );
-      for (const f of found) {
+      const name = `${kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`;
+      const outcomes = await judge.outcomes(obj, name, {
+        managed: source !== undefined,
+        audit: true,
+        ...hostContext(obj, inventories),
+      });
+      for (const f of outcomes ? findings(outcomes, obj) : []) {
         const key = `${f.policy}|${f.action}`;
         const t = totals.get(key) ?? { policy: f.policy, action: f.action, count: 0 };
         t.count++;
         totals.set(key, t);
         if (violations.length < MAX_REPORTED)
-          violations.push({
-            object: `${kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`,
-            ...f,
-            ...(source ? { source } : {}),
-          });
+          violations.push({ object: name, ...f, ...(source ? { source } : {}) });
       }
     }
   }
   const all = [...totals.values()].sort((a, b) => a.policy.localeCompare(b.policy));
   const count = all.reduce((n, t) => n + t.count, 0);
+  const problems = [...budget.report(), ...errors];
   return {
     finishedAt: new Date(now()).toISOString(),
     durationMs: now() - t0,
-    policyRevision: bundle.revision,
+    policyRevision: live.revision,
     objectsScanned: scanned,
     totals: all,
     violations,
     truncated: count > violations.length,
-    errors,
+    errors:
+      problems.length > MAX_ERRORS
+        ? [...problems.slice(0, MAX_ERRORS), `… and ${problems.length - MAX_ERRORS} more`]
+        : problems,
   };
 }
 

@@ -11,7 +11,13 @@ export const RECONCILER_DEFAULTS = {
   kustomizePath: 'kustomize',
   helmPath: 'helm',
   logLevel: 'info',
-  policies: { opaPath: 'opa', gate: 'enforce', auditInterval: '5m' },
+  policies: {
+    opaPath: 'opa',
+    gate: 'enforce',
+    auditInterval: '5m',
+    auditEvaluationTimeout: '2s',
+    auditTenantBudget: '30s',
+  },
   leaderElection: {
     leaseName: 'driftgate-reconciler',
     leaseDuration: '15s',
@@ -58,6 +64,16 @@ export const RECONCILER_KEYS: readonly KeyDoc[] = [
           {
             key: 'excludedNamespaces',
             doc: 'never audited (kube-system and driftgate are always skipped)',
+          },
+          {
+            key: 'evaluationTimeout',
+            default: D.policies.auditEvaluationTimeout,
+            doc: "one object's evaluation; past it the object is reported, not judged",
+          },
+          {
+            key: 'tenantBudget',
+            default: D.policies.auditTenantBudget,
+            doc: "what a tenant's policies may cost one run; past it they are skipped",
           },
         ],
       },

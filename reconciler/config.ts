@@ -102,6 +102,10 @@ export interface PolicyConfig {
     readonly kinds: readonly string[];
     /** Namespaces never audited (kube-system and driftgate's own are always skipped). */
     readonly excludedNamespaces: readonly string[];
+    /** Deadline of one object's evaluation. */
+    readonly evaluationTimeoutMs: number;
+    /** What one tenant's policies may cost one run beyond the platform's (AuditBudget). */
+    readonly tenantBudgetMs: number;
   };
 }
 
@@ -236,6 +240,12 @@ function policyConfig(r: ConfigReader): PolicyConfig {
       intervalMs: audit.duration('interval', D.policies.auditInterval),
       kinds,
       excludedNamespaces: audit.list('excludedNamespaces'),
+      evaluationTimeoutMs: audit.duration(
+        'evaluationTimeout',
+        D.policies.auditEvaluationTimeout,
+        true,
+      ),
+      tenantBudgetMs: audit.duration('tenantBudget', D.policies.auditTenantBudget, true),
     },
   };
 }

@@ -161,6 +161,9 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
       kinds: a.config.kinds,
       skipNamespaces: a.skipNamespaces,
       identity: a.identity,
+      evaluationTimeoutMs: a.config.evaluationTimeoutMs,
+      tenantBudgetMs: a.config.tenantBudgetMs,
+      logger: this.o.logger,
       ...(a.ingresses ? { ingresses: a.ingresses } : {}),
     });
     publishAudit(this.o.metrics, bundle, report);

@@ -1,7 +1,7 @@
 // The webhook config's keys and defaults (help text and unknown-key checks come from here).
 import type { KeyDoc } from '../core/config-reader.js';
 import { DEFAULT_MAX_CONTAINERS } from './contract.js';
-import { EVAL_POOL_DEFAULTS } from './engine/pool.js';
+import { EVAL_POOL_DEFAULTS } from '../policies/engine/pool/pool.js';
 import { DEFAULT_BODY_LIMIT } from './review.js';
 import { DEFAULT_MAX_INVENTORY } from './live-inventory.js';
 

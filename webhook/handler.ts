@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
-import { wellFormedJson, type PolicyBundle } from '../policies/engine/bundle.js';
+import type { PolicyBundle } from '../policies/engine/bundle.js';
 import { inScope, requestTarget, selectsNamespaces } from '../policies/engine/scope.js';
 import { decide, existingViolations, type Endpoint } from './decide.js';
 import { isObject } from '../core/object.js';
-import { hostContext, type IngressRef } from '../core/ingress-hosts.js';
+import type { IngressRef } from '../core/ingress-hosts.js';
 import type { DesiredState } from './desired-state.js';
 import { DEFAULT_MAX_CONTAINERS, widestPod } from './contract.js';
 import { checkGit, gateJudged, type GitGuardConfig, type GitVerdict } from './drift.js';
 import { exemptReason, type Exemptions } from './exemptions.js';
 import { gitSourceAnswer, type AccessCheck } from './gitsource-guard.js';
 import { AdmissionDecision, type AdmissionMetrics } from './metrics.js';
-import type { EngineAnswer } from './engine/pool.js';
+import type { EngineAnswer } from '../policies/engine/pool/pool.js';
+import type { TenantBreaker } from './tenant-breaker.js';
+import { evaluator } from './evaluate.js';
 import { allowed, denied, errored } from './responses.js';
 import type { AdmissionRequest, AdmissionResponse } from './types.js';
 
@@ -46,6 +48,8 @@ export interface HandlerDeps {
   readonly gitSourceCheck?: AccessCheck;
   /** What an unanswered evaluation (deadline, overload, broken engine) means. @default Fail */
   readonly failurePolicy?: FailurePolicy;
+  /** Suspends a tenant's policies after they missed the deadline. @default none */
+  readonly tenantBreaker?: TenantBreaker;
 }
 
 export const FailurePolicy = { Fail: 'Fail', Ignore: 'Ignore' } as const;
@@ -56,30 +60,6 @@ const unanswered: Record<Exclude<EngineAnswer['kind'], 'ok'>, string> = {
   overloaded: 'WEBHOOK_OVERLOADED: too many evaluations are waiting',
   unavailable: 'WEBHOOK_ENGINE_UNAVAILABLE: the policy engine is restarting',
 };
-
-/** The Rego input: the AdmissionRequest plus driftgate's context about the object. */
-export function policyInput(
-  request: AdmissionRequest,
-  verdict?: GitVerdict,
-  ingresses: readonly Iterable<IngressRef>[] = [],
-): object {
-  const d = verdict && 'declared' in verdict ? verdict.declared : undefined;
-  const hosts = hostContext(request.object, ingresses);
-  return {
-    request,
-    driftgate: d
-      ? {
-          managed: true,
-          source: d.source.name,
-          repoURL: d.source.repoURL,
-          path: d.entry.path,
-          commit: d.source.revision,
-          breakGlass: verdict?.kind === 'allowed' && verdict.breakGlass !== undefined,
-          ...hosts,
-        }
-      : { managed: false, ...hosts },
-  };
-}
 
 const objectRef = (r: AdmissionRequest): string =>
   `${r.kind.group ? `${r.kind.group}/` : ''}${r.kind.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name ?? ''}`.trim();
@@ -158,15 +138,12 @@ export async function handleRequest(
         : [],
     );
   }
-  const evaluate = async (r: AdmissionRequest): Promise<EngineAnswer> => {
-    const stop = metrics.evaluation.startTimer();
-    const json = wellFormedJson(policyInput(r, verdict, deps.ingresses?.()));
-    const a: EngineAnswer = deps.evaluate
-      ? await deps.evaluate(json)
-      : { kind: 'ok', revision: bundle.revision, outcomes: bundle.evaluateJson(json) };
-    stop();
-    return a;
-  };
+  const evaluate = evaluator(request, bundle, {
+    deps,
+    log,
+    warnings: gitWarnings,
+    ...(verdict ? { verdict } : {}),
+  });
   const answer = await evaluate(request);
   if (answer.kind !== 'ok') {
     const why = unanswered[answer.kind];

@@ -9,7 +9,8 @@ import { watchDirectory } from '../policies/engine/watch.js';
 import type { WebhookConfig } from './config.js';
 import { makeExemptions } from './exemptions.js';
 import { AdmissionMetrics } from './metrics.js';
-import { EvalPool } from './engine/pool.js';
+import { EvalPool } from '../policies/engine/pool/pool.js';
+import { TenantBreaker } from './tenant-breaker.js';
 import { startWebhookServer } from './server.js';
 
 export interface WebhookHandle {
@@ -137,6 +138,7 @@ export async function startWebhook(
       logger,
       nowMs,
       evaluate: (json) => pool.evaluate(json),
+      tenantBreaker: new TenantBreaker(nowMs),
       failurePolicy: cfg.failurePolicy,
       maxContainersPerPod: cfg.maxContainersPerPod,
       ingresses: () => [desired.ingresses, live?.refs() ?? []],

@@ -107,3 +107,22 @@ export function boundPolicies(
     return tenant ? { ...p, tenant } : p;
   });
 }
+
+const byNamespace = new WeakMap<readonly PolicyMeta[], Map<string, string[]>>();
+
+/** The tenants whose policies speak in namespace `ns` (none without one), memoised per list. */
+export function tenantsIn(policies: readonly PolicyMeta[], ns: string | undefined): string[] {
+  if (!ns) return [];
+  let map = byNamespace.get(policies);
+  if (!map) {
+    map = new Map();
+    for (const { tenant } of policies)
+      for (const n of tenant?.namespaces ?? []) {
+        const list = map.get(n) ?? [];
+        if (tenant && !list.includes(tenant.source)) list.push(tenant.source);
+        map.set(n, list);
+      }
+    byNamespace.set(policies, map);
+  }
+  return map.get(ns) ?? [];
+}

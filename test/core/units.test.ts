@@ -12,6 +12,8 @@ t.test('quantities, durations, backoff', async (t) => {
   t.equal(parseDuration('1h30m'), 5_400_000);
   t.equal(parseDuration('250ms'), 250);
   t.equal(parseDuration('5 minutes'), undefined);
+  t.equal(parseDuration('0'), 0, 'a bare 0, as Go reads it');
+  t.equal(parseDuration('00'), undefined);
   t.same(
     [0, 1, 2, 3, 10].map((n) => backoffMs(n, 1000, 2, 5000)),
     [1000, 2000, 4000, 5000, 5000],

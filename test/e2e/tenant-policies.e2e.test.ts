@@ -100,6 +100,11 @@ await tenantRepo.commit(
       'teama.no_debug',
       'deny contains "team-a keeps no debug ConfigMaps" if {\n\tobj.kind == "ConfigMap"\n\tobj.metadata.labels.debug == "true"\n}',
     ),
+    // Runaway for what is labelled slow (finding 5): about 10^8 steps, far past any deadline.
+    'policies/teama/slow/policy.rego': rego(
+      'teama.slow',
+      'deny contains "slow" if {\n\tobj.metadata.labels.slow == "yes"\n\txs := numbers.range(1, 15000)\n\tsome a in xs\n\tsome b in xs\n\ta > b\n\tb > a\n}',
+    ),
     'policies/teama/pin_image/policy.rego': rego(
       'teama.pin_image',
       'patch contains {"op": "replace", "path": "/spec/containers/0/image", "value": "registry.team-a.example/pinned:1"} if obj.kind == "Pod"',
@@ -107,6 +112,11 @@ await tenantRepo.commit(
   },
   { signer },
 );
+// Labelled slow before any webhook judges them: the tenant's runaway policy speaks in team-a only.
+for (const ns of ['team-a', 'team-b'])
+  await must(['create', 'configmap', 'slow', '-n', ns, '--from-literal=v=1']).then(() =>
+    must(['label', 'configmap', 'slow', '-n', ns, 'slow=yes']),
+  );
 // The platform's own source writes a debug ConfigMap into team-b through the pre-apply gate.
 const platformRepo = await git.createRepo('platform');
 await platformRepo.commit({ 'b/debug.yaml': debugCm('platform-debug') }, { signer });
@@ -128,7 +138,11 @@ const rec = await startTestReconciler(
   {
     stateTokenFile: token,
     gitSources: { enabled: true },
-    policies: { opaPath: toolPath('opa'), gate: 'enforce' },
+    policies: {
+      opaPath: toolPath('opa'),
+      gate: 'enforce',
+      audit: { interval: '0', kinds: ['v1/ConfigMap'], evaluationTimeout: '1s' },
+    },
   },
   { autoStart: true },
 );
@@ -269,5 +283,87 @@ t.test(
     );
     t.match(warned, /saw ConfigMap team-a\/plain/);
     t.notMatch(warned, /hunter2|team-b/, 'nothing of team-b at admission');
+  },
+);
+
+t.test(
+  "a tenant's runaway policy costs the audit one deadline, off the event loop (finding 5)",
+  async (t) => {
+    // Health probes all along the audit: the evaluation runs in a worker thread of its own.
+    let auditing = true;
+    const probes: number[] = [];
+    const probing = (async () => {
+      while (auditing) {
+        const r = await fetch(`${rec.url}/healthz`, { signal: AbortSignal.timeout(10_000) }).catch(
+          () => undefined,
+        );
+        probes.push(r?.status ?? 0);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const res = await rec.control('/audit');
+    auditing = false;
+    await probing;
+    t.equal(res.status, 200);
+    const report = (await res.json()) as {
+      objectsScanned: number;
+      violations: { object: string; policy: string; message: string }[];
+      errors: string[];
+    };
+    t.ok(probes.length > 0);
+    t.same(
+      probes.filter((s) => s !== 200),
+      [],
+      `every /healthz probe answered during the audit (${probes.length})`,
+    );
+    // Listed by name: 'slow' and every ConfigMap after it were judged without the tenant.
+    const names = (await must(['get', 'configmaps', '-n', 'team-a', '-o', 'name'])).split('\n');
+    const after = names.filter((n) => n.replace('configmap/', '') >= 'slow').length;
+    t.same(report.errors, [
+      `tenant team-a.policies: its policies were skipped for the rest of this audit (an evaluation of ConfigMap team-a/slow in its namespaces exceeded the 1000 ms deadline); ${after} objects in its namespaces were judged by the platform's policies alone`,
+    ]);
+    const seen = report.violations.map((v) => `${v.object}: ${v.message}`);
+    t.ok(
+      seen.some((v) => v.startsWith('ConfigMap team-a/plain: saw ConfigMap team-a/plain')),
+      "the tenant's template judged its objects before the deadline was missed",
+    );
+    t.same(
+      seen.filter((v) => v.startsWith('ConfigMap team-a/slow') || v.endsWith(': slow')),
+      [],
+      'the runaway object was judged without the tenant, and nothing said "slow"',
+    );
+    t.ok(report.objectsScanned >= 3, 'team-b was audited as usual');
+  },
+);
+
+t.test(
+  "admission: a tenant's runaway policy is suspended after one deadline (finding 5)",
+  async (t) => {
+    const slowCm = (name: string) =>
+      JSON.stringify({
+        ...JSON.parse(configMap(name, { v: '1' })),
+        metadata: { name, labels: { slow: 'yes' } },
+      });
+    const first = await alice(
+      ['create', '--dry-run=server', '-n', 'team-a', '-f', '-'],
+      slowCm('s1'),
+    );
+    t.equal(first.code, 0, first.stderr);
+    t.match(
+      first.stderr,
+      /^Warning: driftgate: policies of team-a\.policies suspended here for 60s after a missed deadline; only the platform's judged$/m,
+    );
+    const next = await alice(
+      ['create', '--dry-run=server', '-n', 'team-a', '-f', '-'],
+      debugCm('d2'),
+    );
+    t.equal(next.code, 0, `team-a's own rule is suspended with the rest: ${next.stderr}`);
+    t.match(next.stderr, /policies of team-a\.policies suspended here/);
+    const other = await alice(
+      ['create', '--dry-run=server', '-n', 'team-b', '-f', '-'],
+      slowCm('s2'),
+    );
+    t.equal(other.code, 0, other.stderr);
+    t.same(other.stderr, '', 'another namespace: no tenant policy, no warning, no delay');
   },
 );

@@ -1,10 +1,10 @@
 /**
  * One policy-evaluation worker thread: holds its own wasm instance of the live bundle and answers
- * evaluations posted by the pool (webhook/engine/pool.ts). Runs nothing else, so a runaway
+ * evaluations posted by the pool (pool.ts). Runs nothing else, so a runaway
  * evaluation stalls only this thread, which the pool terminates at the request's deadline.
  */
 import { parentPort } from 'node:worker_threads';
-import { loadBundle, type PolicyBundle } from '../../policies/engine/bundle.js';
+import { loadBundle, type PolicyBundle } from '../bundle.js';
 import type { ToPool, ToWorker } from './protocol.js';
 
 const port = parentPort;

@@ -1,5 +1,5 @@
-import type { PolicyResult } from '../../policies/engine/bundle.js';
-import type { BuiltBundle } from '../../policies/engine/build.js';
+import type { PolicyResult } from '../bundle.js';
+import type { BuiltBundle } from '../build.js';
 
 /** Messages from the pool to an evaluation worker. */
 export type ToWorker =

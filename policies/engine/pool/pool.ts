@@ -1,8 +1,8 @@
-import { backoffMs } from '../../core/backoff.js';
+import { backoffMs } from '../../../core/backoff.js';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { PolicyBundle, PolicyOutcome } from '../../policies/engine/bundle.js';
-import type { PolicyMeta } from '../../policies/engine/discover.js';
+import type { PolicyBundle, PolicyOutcome } from '../bundle.js';
+import type { PolicyMeta } from '../discover.js';
 import type { ToPool, ToWorker } from './protocol.js';
 
 /** What an evaluation came to: outcomes, or why there are none (the caller applies failurePolicy). */

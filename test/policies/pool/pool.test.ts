@@ -2,7 +2,7 @@ import t from 'tap';
 import { pino } from 'pino';
 import { buildBundle } from '../../../policies/engine/build.js';
 import { loadBundle, wellFormedJson } from '../../../policies/engine/bundle.js';
-import { EvalPool } from '../../../webhook/engine/pool.js';
+import { EvalPool } from '../../../policies/engine/pool/pool.js';
 import { policyDir } from '../../support/policy-dirs.js';
 import { toolPath } from '../../support/tools.js';
 import { waitFor } from '../../support/processes.js';
