@@ -85,3 +85,20 @@ export const breakGlassActive = (bg: BreakGlass | undefined, nowMs: number): boo
   bg.reason.trim() !== '' &&
   Number.isFinite(bg.expiresMs) &&
   bg.expiresMs > nowMs;
+
+const isStrings = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** Whether `v` is shaped like an IndexEntry (e.g. one read back from the cluster). Pure. */
+export function isIndexEntry(v: unknown): v is IndexEntry {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const e = v as Record<string, unknown>;
+  return (
+    ['group', 'resource', 'kind', 'name', 'path'].every((k) => typeof e[k] === 'string') &&
+    (e.namespace === undefined || typeof e.namespace === 'string') &&
+    typeof e.declared === 'object' &&
+    e.declared !== null &&
+    !Array.isArray(e.declared) &&
+    isStrings(e.ignore)
+  );
+}

@@ -138,7 +138,12 @@ export async function startWebhook(
       logger,
       nowMs,
       evaluate: (json) => pool.evaluate(json),
-      tenantBreaker: new TenantBreaker(nowMs),
+      tenantBreaker: new TenantBreaker({
+        now: nowMs,
+        // A tenant never holds every worker; its turn waits at most one deadline.
+        maxInFlight: Math.max(1, cfg.evaluationWorkers - 1),
+        waitMs: cfg.evaluationTimeoutMs,
+      }),
       failurePolicy: cfg.failurePolicy,
       maxContainersPerPod: cfg.maxContainersPerPod,
       ingresses: () => [desired.ingresses, live?.refs() ?? []],

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { IndexSource } from '../../core/desired-index.js';
+import { isIndexEntry, type IndexSource } from '../../core/desired-index.js';
 import { isObject } from '../../core/object.js';
 import { apiErrorMessage, type Cluster } from '../cluster.js';
 
@@ -39,8 +39,11 @@ export class SourceGuard {
     try {
       const doc = await this.cluster.readGuard(this.namespace, this.name);
       if (this.#known || !isIndexSource(doc, this.name)) return false;
-      this.#restored = doc;
-      this.log.info({ entries: doc.entries.length }, 'last guarded entries restored');
+      // Entry by entry: a malformed one is dropped, never handed to the webhooks.
+      const entries = doc.entries.filter(isIndexEntry);
+      this.#restored = { ...doc, entries };
+      const dropped = doc.entries.length - entries.length;
+      this.log.info({ entries: entries.length, dropped }, 'last guarded entries restored');
       return true;
     } catch (err) {
       this.log.warn({ reason: apiErrorMessage(err) }, 'last guarded entries not read');

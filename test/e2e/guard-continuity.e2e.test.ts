@@ -3,7 +3,7 @@
 // off no other source's guard; a reconciler and webhook restarted while Git is unreachable guard
 // from what the last run recorded in the cluster; and an object a tenant's RBAC refused guards
 // nothing, so its real owner may create it. Real apiserver, Git server, kubectl, webhook.
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { gitRelay } from '../support/git-relay.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -47,53 +47,12 @@ await repo.commit(
   { signer },
 );
 
-/** A TCP relay to the Git server that can be switched to drip (accept, then a byte a second). */
-function relay() {
-  const r = {
-    hang: false,
-    url: '',
-    /** Drip from now on, and cut the connections open now (a kept-alive one would still pass). */
-    stall() {
-      r.hang = true;
-      for (const s of sockets) s.destroy();
-    },
-  };
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => undefined);
-    if (r.hang) {
-      client.once('data', () => {
-        client.write(
-          'HTTP/1.1 200 OK\r\ncontent-type: application/x-git-upload-pack-advertisement\r\n' +
-            'transfer-encoding: chunked\r\n\r\n4\r\nffff\r\n',
-        );
-        const drip = setInterval(() => client.write('1\r\na\r\n'), 1000);
-        client.on('close', () => clearInterval(drip));
-      });
-      return;
-    }
-    const upstream = connect(git.port, '127.0.0.1');
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => client.destroy());
-    client.pipe(upstream).pipe(client);
-  });
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return new Promise<typeof r>((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      r.url = repo.url.replace(`:${git.port}/`, `:${port}/`);
-      resolve(r);
-    }),
-  );
-}
-const fastGit = await relay();
-const slowGit = await relay();
+const fastGit = await gitRelay(git.port, repo.url);
+const slowGit = await gitRelay(git.port, repo.url);
+t.teardown(() => {
+  fastGit.close();
+  slowGit.close();
+});
 slowGit.hang = true;
 
 // A tenant GitSource applying as a ServiceAccount that may write ConfigMaps in team-b only.

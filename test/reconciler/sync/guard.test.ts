@@ -56,3 +56,30 @@ t.test('the last run: restored before a sync, recorded after, only when changed'
   await big.record(doc('c1'), 'k1');
   t.pass('too large: warned, nothing thrown');
 });
+
+t.test('a restored record is taken entry by entry: malformed entries are dropped', async (t) => {
+  const cluster = new FakeCluster();
+  const good = {
+    group: 'apps',
+    resource: 'deployments',
+    kind: 'Deployment',
+    namespace: 'shop',
+    name: 'web',
+    path: 'web.yaml',
+    declared: { spec: { replicas: 2 } },
+    ignore: [],
+  };
+  const bad = [
+    null,
+    'web',
+    { ...good, name: 7 },
+    { ...good, namespace: ['shop'] },
+    { ...good, declared: [] },
+    { ...good, ignore: [1] },
+    { ...good, kind: undefined },
+  ];
+  cluster.guards.set('shop', { ...doc('c1'), entries: [bad[0], good, ...bad.slice(1)] });
+  const g = new SourceGuard('shop', cluster, 'dg', log);
+  t.equal(await g.restore(), true);
+  t.strictSame(g.restored, { ...doc('c1'), entries: [good] });
+});
