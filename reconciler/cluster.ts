@@ -35,6 +35,8 @@ export interface Cluster {
   served(apiVersion: string, kind: string): Promise<boolean>;
   /** Remove annotations with a merge patch (fields another manager owns, e.g. break-glass). */
   removeAnnotations(ref: ObjectRef, keys: readonly string[]): Promise<void>;
+  /** Remove one finalizer (absent object or finalizer: nothing to do). */
+  removeFinalizer(ref: ObjectRef, finalizer: string): Promise<void>;
   /** Every object of a kind in the cluster (or in one namespace), in pages. */
   list(apiVersion: string, kind: string, namespace?: string): Promise<Live[]>;
   ensureNamespace(name: string): Promise<void>;

@@ -33,7 +33,61 @@ export interface HookObject extends Rendered {
   readonly phases: readonly HookPhase[];
   readonly deletePolicies: readonly DeletePolicy[];
   readonly wave: number;
+  /**
+   * When its delete policy is applied: after its whole phase (Helm), or after the whole sync
+   * operation (Argo CD), so hooks that others of the phase need (ServiceAccounts, RBAC) stay.
+   */
+  readonly deleteAfter: 'phase' | 'operation';
 }
+
+/**
+ * Helm's install order (pkg/releaseutil/kind_sorter.go): within a weight, hooks run kind by kind
+ * in this order, unknown kinds last, so a Job's ServiceAccount and RBAC exist before the Job.
+ */
+const INSTALL_ORDER = [
+  'PriorityClass',
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodSecurityPolicy',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'SecretList',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleList',
+  'ClusterRoleBinding',
+  'ClusterRoleBindingList',
+  'Role',
+  'RoleList',
+  'RoleBinding',
+  'RoleBindingList',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
+  'APIService',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+];
+const KIND_RANK = new Map(INSTALL_ORDER.map((k, i) => [k, i]));
+
+/** A kind's place in Helm's install order (unknown kinds after every known one). */
+export const installRank = (kind: string): number => KIND_RANK.get(kind) ?? INSTALL_ORDER.length;
 
 // Helm's hooks as Argo CD maps them; delete, rollback and test hooks are never run by a sync.
 const HELM_PHASE: Record<string, HookPhase | 'skip'> = {
@@ -96,6 +150,7 @@ export function hookOf(
     // No policy given: the one Argo CD and Helm both assume.
     deletePolicies: policies.length > 0 ? policies : [DeletePolicy.BeforeHookCreation],
     wave: !argo && Number.isFinite(weight) ? weight : waveOf(o),
+    deleteAfter: argo ? 'operation' : 'phase',
   };
 }
 
@@ -141,6 +196,28 @@ export function phaseWaves(hooks: readonly HookObject[], phase: HookPhase): Hook
   for (const h of hooks.filter((x) => x.phases.includes(phase)))
     byWave.set(h.wave, [...(byWave.get(h.wave) ?? []), h]);
   return [...byWave.entries()].sort(([a], [b]) => a - b).map(([, hs]) => hs);
+}
+
+/**
+ * One wave's hooks in the steps they run in: kind by kind in Helm's install order, then by name;
+ * the hooks of one step run together, a step starts when the one before has finished. Pure.
+ */
+export function waveSteps(wave: readonly HookObject[]): HookObject[][] {
+  const name = (h: HookObject): string =>
+    h.object.metadata.name ?? String(h.object.metadata.generateName ?? '');
+  const sorted = [...wave].sort(
+    (a, b) =>
+      installRank(a.object.kind) - installRank(b.object.kind) ||
+      a.object.kind.localeCompare(b.object.kind) ||
+      name(a).localeCompare(name(b)),
+  );
+  const steps: HookObject[][] = [];
+  for (const h of sorted) {
+    const last = steps[steps.length - 1];
+    if (last && (last[0] as HookObject).object.kind === h.object.kind) last.push(h);
+    else steps.push([h]);
+  }
+  return steps;
 }
 
 /** A hook's name for status and events (its generateName prefix until it is created). */

@@ -95,6 +95,11 @@ export async function startReconciler(
     ingresses,
     gateInventory,
     onBreakGlass: (source, ref, at) => late.runtime?.breakGlassSeen(source, ref, at),
+    // A GitSource's status names the hook that runs while it runs.
+    onProgress: (source) => {
+      if (late.gitSources?.owns(source))
+        void late.gitSources.publish(source, true).catch(() => undefined);
+    },
   });
   for (const s of cfg.sources) sources.push(await factory.make(s));
   const runtime = new ReconcilerRuntime({

@@ -49,6 +49,8 @@ export interface SourceFactoryOptions {
   readonly ingresses: IngressInventory;
   readonly gateInventory?: GateInventory;
   readonly onBreakGlass: (source: string, ref: ObjectRef, expiresMs: number) => void;
+  /** A source's sync made progress worth showing (a hook started). */
+  readonly onProgress?: (source: string) => void;
 }
 
 /** How sources are built from their config (the file's, or a GitSource's). */
@@ -95,6 +97,7 @@ export function sourceFactory(o: SourceFactoryOptions): {
       ingresses: o.ingresses,
       ...(o.gateInventory ? { gateInventory: o.gateInventory } : {}),
       onBreakGlass: (ref, at) => o.onBreakGlass(s.name, ref, at),
+      ...(o.onProgress ? { onProgress: () => o.onProgress?.(s.name) } : {}),
     });
   };
   return { make, writerOf };

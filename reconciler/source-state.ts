@@ -62,6 +62,8 @@ export interface SourceState {
   }[];
   /** The sync hooks run for the revision being applied (empty when none ran). */
   hooks: readonly HookReport[];
+  /** The hook running now, while one runs. */
+  runningHook?: { readonly phase: string; readonly object: string };
   /** Desired objects the pre-apply policy gate flagged at the current revision. */
   policyViolations: PolicyGateViolation[];
 }

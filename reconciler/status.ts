@@ -34,6 +34,7 @@ export function statusView(s: SourceState): object {
       o.breakGlass ? [{ object: refText(o.ref), path: o.path, ...o.breakGlass }] : [],
     ),
     hooks: s.hooks,
+    runningHook: s.runningHook ?? null,
     policies: s.policies ?? null,
     policyViolations: s.policyViolations,
   };

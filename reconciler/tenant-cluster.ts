@@ -16,6 +16,7 @@ export function writesAs(base: Cluster, writer: Cluster): Cluster {
     scopeOf: (apiVersion, kind) => base.scopeOf(apiVersion, kind),
     served: (apiVersion, kind) => base.served(apiVersion, kind),
     removeAnnotations: (ref, keys) => writer.removeAnnotations(ref, keys),
+    removeFinalizer: (ref, finalizer) => writer.removeFinalizer(ref, finalizer),
     list: (apiVersion, kind, namespace) => base.list(apiVersion, kind, namespace),
     ensureNamespace: (name) => writer.ensureNamespace(name),
     readInventory: (ns, source) => base.readInventory(ns, source),

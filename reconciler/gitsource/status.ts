@@ -62,26 +62,33 @@ export function draftConditions(s: SourceState, reconciling: boolean): Draft[] {
     s.health === 'Unknown' ? undefined : s.health === 'Healthy',
     s.health,
   );
+  const hook = s.runningHook
+    ? `${s.runningHook.phase} hook ${s.runningHook.object} is running`
+    : undefined;
   const ready = s.suspended
     ? cond('Ready', false, 'Suspended', 'spec.suspend is true: nothing is synced or healed')
-    : stalled
-      ? cond('Ready', false, stalled.code, stalled.message)
-      : cond(
-          'Ready',
-          reconciling && s.syncStatus === 'Unknown'
-            ? undefined
-            : v?.ok === true && s.syncStatus === 'Synced' && s.health === 'Healthy',
-          s.syncStatus === 'Synced' && s.health === 'Healthy'
-            ? 'Succeeded'
-            : s.syncStatus === 'Synced'
-              ? s.health
-              : s.syncStatus,
-          s.lastError ??
-            (s.syncStatus === 'Synced' ? `revision ${s.revision ?? ''} applied and healthy` : ''),
-        );
+    : hook
+      ? cond('Ready', undefined, 'HookRunning', hook)
+      : stalled
+        ? cond('Ready', false, stalled.code, stalled.message)
+        : cond(
+            'Ready',
+            reconciling && s.syncStatus === 'Unknown'
+              ? undefined
+              : v?.ok === true && s.syncStatus === 'Synced' && s.health === 'Healthy',
+            s.syncStatus === 'Synced' && s.health === 'Healthy'
+              ? 'Succeeded'
+              : s.syncStatus === 'Synced'
+                ? s.health
+                : s.syncStatus,
+            s.lastError ??
+              (s.syncStatus === 'Synced' ? `revision ${s.revision ?? ''} applied and healthy` : ''),
+          );
   return [
     ready,
-    cond('Reconciling', reconciling, reconciling ? 'Progressing' : 'Idle'),
+    hook
+      ? cond('Reconciling', true, 'HookRunning', hook)
+      : cond('Reconciling', reconciling, reconciling ? 'Progressing' : 'Idle'),
     cond('Stalled', stalled !== undefined, stalled?.code ?? 'NotStalled', stalled?.message ?? ''),
     verified,
     synced,

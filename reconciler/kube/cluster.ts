@@ -61,6 +61,27 @@ export function clusterOver(objects: KubeObjects): Cluster {
         metadata: { annotations: Object.fromEntries(keys.map((k) => [k, null])) },
       });
     },
+    async removeFinalizer(ref, finalizer) {
+      // The whole list is replaced under the object's resourceVersion: a concurrent change of
+      // the finalizers is not lost (409, read again).
+      for (let attempt = 0; ; attempt++) {
+        const live = await objects.get(ref);
+        const meta = (live?.metadata ?? {}) as { finalizers?: string[]; resourceVersion?: string };
+        if (!meta.finalizers?.includes(finalizer)) return;
+        try {
+          await objects.mergePatch(ref, {
+            metadata: {
+              finalizers: meta.finalizers.filter((f) => f !== finalizer),
+              resourceVersion: meta.resourceVersion,
+            },
+          });
+          return;
+        } catch (err) {
+          if (statusOf(err) === 404) return;
+          if (statusOf(err) !== 409 || attempt >= 4) throw err;
+        }
+      }
+    },
     list: (apiVersion, kind, namespace) =>
       objects.list(apiVersion, kind, namespace ? { namespace } : {}),
     async ensureNamespace(name) {

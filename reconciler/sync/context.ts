@@ -34,6 +34,8 @@ export interface SourceDeps {
   readonly gateInventory?: GateInventory;
   /** Called when an object's break-glass is seen, with its expiry: heal it then. */
   readonly onBreakGlass?: (ref: ObjectRef, expiresMs: number) => void;
+  /** Called when the sync's progress changes mid-reconcile (a hook starts): publish status. */
+  readonly onProgress?: () => void;
 }
 
 /** One source's stages share this: its config, its adapters, its state and a clock. */

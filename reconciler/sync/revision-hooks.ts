@@ -2,20 +2,24 @@ import { HookPhase, phaseWaves, type HookObject } from '../hooks.js';
 import type { ObjectStatus } from '../source-state.js';
 import type { SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
-import { awaitHealthy, runPhase, type HookReport } from './hooks.js';
+import { deleteByPolicy, runPhase, type RanHook } from './hook-run.js';
+import { awaitHealthy, type HookReport } from './hooks.js';
 
 /**
  * The hooks of one revision, run once while that revision is first applied (Argo CD's phases):
  * PreSync before anything is applied, Sync hooks between the waves by their own wave, PostSync
  * once every synced object is Healthy, SyncFail when a hook failed. A revision applied in full
  * before (a resync, a restart) runs none. A failed hook stalls the revision: nothing more of it
- * is applied until the head moves.
+ * is applied until the head moves. Argo CD's hooks are deleted by their policy once the whole
+ * sync is over (PostSync done, or the sync failed); Helm's after their own phase (runPhase).
  */
 export class RevisionHooks {
   #revision: string | undefined;
   #hooks: readonly HookObject[] = [];
   #ran = new Set<string>();
   #failed: ReconcileError | undefined;
+  /** Argo CD hooks that ran, deleted by their policy when the operation ends. */
+  #afterOperation: RanHook[] = [];
 
   constructor(private readonly ctx: SyncContext) {}
 
@@ -46,11 +50,11 @@ export class RevisionHooks {
     if (this.#failed) return this.#failed;
     if (this.#ran.has(key)) return undefined;
     this.#ran.add(key);
-    const got = await runPhase(this.ctx, this.#hooks, phase, wanted);
-    this.#report(got);
+    const got = await this.#phase(phase, wanted);
     const failed = got.find((r) => r.status === 'Failed');
     if (!failed) return undefined;
-    this.#report(await runPhase(this.ctx, this.#hooks, HookPhase.SyncFail));
+    await this.#phase(HookPhase.SyncFail);
+    await this.#operationOver();
     this.#failed = new ReconcileError(
       ReconcileCode.RECONCILE_HOOK_FAILED,
       `${failed.phase} hook ${failed.object} failed: ${failed.message}; the sync of ${this.#revision?.slice(0, 12)} stopped`,
@@ -58,9 +62,17 @@ export class RevisionHooks {
     return this.#failed;
   }
 
-  // What ran for the current revision, in status.
-  #report(got: readonly HookReport[]): void {
-    this.ctx.state.hooks = [...this.ctx.state.hooks, ...got];
+  // Run a phase; what ran goes to status, Argo CD's hooks wait for the operation's end.
+  async #phase(phase: HookPhase, wanted?: (wave: number) => boolean): Promise<HookReport[]> {
+    const { reports, afterOperation } = await runPhase(this.ctx, this.#hooks, phase, wanted);
+    this.ctx.state.hooks = [...this.ctx.state.hooks, ...reports];
+    this.#afterOperation.push(...afterOperation);
+    return reports;
+  }
+
+  async #operationOver(): Promise<void> {
+    const ran = this.#afterOperation.splice(0);
+    await deleteByPolicy(this.ctx, ran);
   }
 
   /** PreSync hooks; an error means apply nothing of this revision. */
@@ -87,8 +99,13 @@ export class RevisionHooks {
     objects: ReadonlyMap<string, ObjectStatus>,
   ): Promise<ReconcileError | undefined> {
     if (!this.#active(isNew) || this.#ran.has('post')) return this.#failed;
-    if (!this.#hooks.some((h) => h.phases.includes(HookPhase.PostSync))) return undefined;
-    const waiting = await awaitHealthy(this.ctx, objects);
-    return waiting ?? this.#run(HookPhase.PostSync, 'post');
+    if (this.#hooks.some((h) => h.phases.includes(HookPhase.PostSync))) {
+      const waiting = await awaitHealthy(this.ctx, objects);
+      if (waiting) return waiting;
+      const failed = await this.#run(HookPhase.PostSync, 'post');
+      if (failed) return failed;
+    }
+    await this.#operationOver();
+    return undefined;
   }
 }

@@ -24,7 +24,15 @@ function merge(live: unknown, declared: unknown): unknown {
 
 export interface FakeCall {
   readonly op:
-    'get' | 'apply' | 'dry-run' | 'create' | 'delete' | 'list' | 'event' | 'writeInventory';
+    | 'get'
+    | 'apply'
+    | 'dry-run'
+    | 'create'
+    | 'delete'
+    | 'list'
+    | 'event'
+    | 'writeInventory'
+    | 'unfinalize';
   readonly what: string;
 }
 
@@ -116,6 +124,15 @@ export class FakeCluster implements Cluster {
       metadata?: { annotations?: Record<string, string> };
     };
     for (const k of keys) delete o?.metadata?.annotations?.[k];
+  }
+
+  async removeFinalizer(ref: ObjectRef, finalizer: string): Promise<void> {
+    this.calls.push({ op: 'unfinalize', what: refKey(ref) });
+    const o = this.objects.get(refKey(ref));
+    const meta = (o?.metadata ?? {}) as { finalizers?: string[]; deletionTimestamp?: string };
+    if (!meta.finalizers?.includes(finalizer)) return;
+    meta.finalizers = meta.finalizers.filter((f) => f !== finalizer);
+    if (meta.finalizers.length === 0 && meta.deletionTimestamp) this.objects.delete(refKey(ref));
   }
 
   async list(apiVersion: string, kind: string, namespace?: string): Promise<Live[]> {

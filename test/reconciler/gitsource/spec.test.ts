@@ -117,6 +117,21 @@ t.test(
       { type: 'Stalled', status: 'False' },
       { type: 'Verified', status: 'Unknown', reason: 'NotYetFetched' },
     ]);
+    // A hook runs (issue 27): Ready and Reconciling say which, not the last commit's error.
+    s.lastError = 'an earlier commit failed';
+    s.runningHook = { phase: 'PreSync', object: 'batch/Job team-a/migrate' };
+    const message = 'PreSync hook batch/Job team-a/migrate is running';
+    t.strictSame(
+      draftConditions(s, true)
+        .slice(0, 2)
+        .map((c) => [c.type, c.status, c.reason, c.message]),
+      [
+        ['Ready', 'Unknown', 'HookRunning', message],
+        ['Reconciling', 'True', 'HookRunning', message],
+      ],
+    );
+    delete s.runningHook;
+    delete s.lastError;
     Object.assign(s, {
       revision: 'abc',
       signer: 'ssh:sam@example.com',

@@ -1,27 +1,11 @@
 // Sync hooks (Argo CD's annotations, Helm's mapped): what each annotation means, and the order
 // a sync runs them in, over the in-memory cluster (a Job "completes" when the fake stores it).
 // The same content runs against the real apiserver, controller-manager and kwok in fixtures.e2e.
-import { pino } from 'pino';
 import t from 'tap';
 import { stringify } from 'yaml';
 import { hookOf, splitHooks } from '../../../reconciler/hooks.js';
-import { ReconcilerMetrics } from '../../../reconciler/metrics.js';
 import type { K8sObject } from '../../../reconciler/objects.js';
-import { SourceReconciler } from '../../../reconciler/source-reconciler.js';
-import { FakeCluster, sourceConfig } from '../../support/fake-cluster.js';
-import { FakeGit } from '../../support/fake-git.js';
-
-const obj = (
-  kind: string,
-  name: string,
-  annotations: Record<string, string> = {},
-  extra: Record<string, unknown> = {},
-): K8sObject => ({
-  apiVersion: kind === 'Job' ? 'batch/v1' : kind === 'Deployment' ? 'apps/v1' : 'v1',
-  kind,
-  metadata: { ...(name.endsWith('-') ? { generateName: name } : { name }), annotations } as never,
-  ...extra,
-});
+import { obj, setup, type Live } from '../../support/hook-harness.js';
 
 t.test('hook annotations: Argo CD phases, Helm mapped like Argo CD, defaults', async (t) => {
   const h = (a: Record<string, string>) => hookOf(obj('Job', 'j', a));
@@ -30,6 +14,7 @@ t.test('hook annotations: Argo CD phases, Helm mapped like Argo CD, defaults', a
     phases: ['PreSync'],
     deletePolicies: ['BeforeHookCreation'],
     wave: 0,
+    deleteAfter: 'operation',
   });
   t.strictSame(
     h({
@@ -37,7 +22,12 @@ t.test('hook annotations: Argo CD phases, Helm mapped like Argo CD, defaults', a
       'argocd.argoproj.io/sync-wave': '3',
       'argocd.argoproj.io/hook-delete-policy': 'HookSucceeded,HookFailed',
     }),
-    { phases: ['Sync'], deletePolicies: ['HookSucceeded', 'HookFailed'], wave: 3 },
+    {
+      phases: ['Sync'],
+      deletePolicies: ['HookSucceeded', 'HookFailed'],
+      wave: 3,
+      deleteAfter: 'operation',
+    },
   );
   t.strictSame(
     h({
@@ -45,19 +35,25 @@ t.test('hook annotations: Argo CD phases, Helm mapped like Argo CD, defaults', a
       'helm.sh/hook-weight': '-5',
       'helm.sh/hook-delete-policy': 'hook-succeeded',
     }),
-    { phases: ['PreSync'], deletePolicies: ['HookSucceeded'], wave: -5 },
+    { phases: ['PreSync'], deletePolicies: ['HookSucceeded'], wave: -5, deleteAfter: 'phase' },
   );
   t.strictSame(h({ 'helm.sh/hook': 'post-install' }), {
     phases: ['PostSync'],
     deletePolicies: ['BeforeHookCreation'],
     wave: 0,
+    deleteAfter: 'phase',
   });
   t.strictSame(h({ 'helm.sh/hook': 'test' }), { skip: true }, 'Helm tests never run');
   t.strictSame(h({ 'helm.sh/hook': 'pre-delete' }), { skip: true });
   t.strictSame(h({ 'argocd.argoproj.io/hook': 'Skip' }), { skip: true });
   t.strictSame(
     h({ 'argocd.argoproj.io/hook': 'PostSync', 'helm.sh/hook': 'pre-install' }),
-    { phases: ['PostSync'], deletePolicies: ['BeforeHookCreation'], wave: 0 },
+    {
+      phases: ['PostSync'],
+      deletePolicies: ['BeforeHookCreation'],
+      wave: 0,
+      deleteAfter: 'operation',
+    },
     "Argo CD's annotation wins",
   );
   t.throws(() => h({ 'argocd.argoproj.io/hook': 'Presync' }), /unknown hook "Presync"/);
@@ -99,52 +95,6 @@ t.test('split: hooks apart, Skip dropped, generateName outside a hook refused al
     },
   ]);
 });
-
-type Live = Record<string, unknown>;
-const complete = (o: Live, fail: ReadonlySet<string>): Live => {
-  const m = o.metadata as { name: string; generateName?: string };
-  const failed = fail.has(m.name) || fail.has(m.generateName ?? '');
-  return {
-    ...o,
-    status: { conditions: [{ type: failed ? 'Failed' : 'Complete', status: 'True' }] },
-  };
-};
-
-function setup(opts: { fail?: string[]; ready?: () => boolean } = {}) {
-  const git = new FakeGit();
-  const cluster = new FakeCluster();
-  const fail = new Set(opts.fail ?? []);
-  cluster.onApply = (o) => {
-    if (o.kind === 'Job') return complete(o, fail);
-    if (o.kind !== 'Deployment') return o;
-    const n = opts.ready?.() === false ? 0 : 1;
-    return { ...o, status: { replicas: 1, updatedReplicas: 1, availableReplicas: n } };
-  };
-  let clock = 1_000_000;
-  const rec = new SourceReconciler(
-    sourceConfig({ path: 'app' }),
-    git as never,
-    {
-      verify: async () => ({ ok: true, kind: 'ssh', signer: 'sam@example.com' }),
-    } as never,
-    {
-      cluster,
-      metrics: new ReconcilerMetrics({ defaultMetrics: false }),
-      logger: pino({ level: 'silent' }),
-      tools: { kustomizePath: 'kustomize', helmPath: 'helm' },
-      namespace: 'driftgate-system',
-      now: () => clock,
-      sleep: async (ms) => {
-        clock += ms;
-      },
-    },
-  );
-  const writes = () =>
-    cluster.calls
-      .filter((c) => c.op === 'apply' || c.op === 'create' || c.op === 'delete')
-      .map((c) => `${c.op} ${c.what.split('/').slice(1).join('/')}`);
-  return { git, cluster, rec, writes };
-}
 
 const app = (extra: K8sObject[] = []) => ({
   'app/all.yaml': [
