@@ -1,8 +1,10 @@
 // `driftgate check <dir>`: evaluate manifests against the policies offline (CI), like gator test
 // or the kyverno CLI. Exit 0: no enforced violation; 1: at least one; 2: unusable input.
+import { requiredTool } from './tools.js';
+import { resolveTool } from '../core/tool-path.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
 import { hostContext, ingressRefs } from '../core/ingress-hosts.js';
 import { BundleStore } from '../policies/engine/store.js';
@@ -66,23 +68,25 @@ function readTree(root: string): Map<string, TreeFile> {
   return out;
 }
 
-/** Whether a command can be run: a path that exists, or a name found on PATH. */
-function onPath(cmd: string): boolean {
-  if (cmd.includes('/')) return existsSync(cmd);
-  return (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, cmd)));
-}
-
 /** Render a folder as the reconciler renders a source path. Throws RenderError. */
 async function render(files: Map<string, TreeFile>, args: readonly string[]): Promise<Rendered[]> {
   const kind = detectRenderer(files, '');
   if (kind === 'plain') return renderPlain(files);
-  const tools = {
-    kustomizePath: flag(args, '--kustomize') ?? 'kustomize',
-    helmPath: flag(args, '--helm') ?? 'helm',
+  // Only the tool this folder needs, found once (on PATH, as a shell would).
+  const tool = (setting: string, value: string): string => {
+    try {
+      return resolveTool(setting, value);
+    } catch (err) {
+      throw new RenderError((err as Error).message);
+    }
   };
-  const tool = kind === 'kustomize' ? tools.kustomizePath : tools.helmPath;
-  if (!onPath(tool))
-    throw new RenderError(`${kind} not found (${tool}); install it or pass --${kind} <path>`);
+  const tools =
+    kind === 'kustomize'
+      ? {
+          kustomizePath: tool('--kustomize', flag(args, '--kustomize') ?? 'kustomize'),
+          helmPath: '',
+        }
+      : { kustomizePath: '', helmPath: tool('--helm', flag(args, '--helm') ?? 'helm') };
   const values = flag(args, '--values');
   return renderWithTool(kind, files, '', tools, {
     releaseName: flag(args, '--release') ?? 'release',
@@ -117,13 +121,9 @@ export async function check(args: readonly string[]): Promise<number> {
     console.error('driftgate check: no policy directory: pass --policies <dir>');
     return 2;
   }
-  const opaPath = flag(args, '--opa') ?? 'opa';
-  if (!onPath(opaPath)) {
-    console.error(
-      `driftgate check: opa not found (${opaPath}); install it or pass --opa <path> (policies are built with it)`,
-    );
-    return 2;
-  }
+  // Policies are built with opa: found once, then run by its path.
+  const opaPath = requiredTool('check', '--opa', flag(args, '--opa') ?? 'opa');
+  if (!opaPath) return 2;
   // Unchanged policies are not tested and built again: the built bundle is remembered by content.
   const cache = args.includes('--no-cache') ? {} : { builtCacheDir: checkCacheDir() };
   if (args.includes('--suites')) return checkSuites(dir, { opaPath, ...cache }, json);

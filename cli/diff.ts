@@ -1,4 +1,5 @@
 // `driftgate diff --config <reconciler.yaml>`: Git (verified, rendered) against the live cluster.
+import { withTools } from './tools.js';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +113,8 @@ export async function diff(args: readonly string[]): Promise<number> {
     console.error(`driftgate diff: ${cfg}`);
     return 2;
   }
+  const tools = withTools('diff', cfg);
+  if (!tools) return 2;
   const { sources } = cfg;
   const local = flag(args, '--local');
   const cluster = kubeCluster(sharedAgentCopy(kc));
@@ -131,7 +134,7 @@ export async function diff(args: readonly string[]): Promise<number> {
         cluster,
         metrics: new ReconcilerMetrics({ defaultMetrics: false }),
         logger: pino({ level: 'silent' }),
-        tools: { kustomizePath: cfg.kustomizePath, helmPath: cfg.helmPath },
+        tools: { kustomizePath: tools.kustomizePath, helmPath: tools.helmPath },
         namespace: cfg.namespace,
       });
       try {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The driftgate command: the one composition root that reads argv and the environment.
+import { requiredTool, withTools } from './tools.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { flag } from './args.js';
@@ -56,7 +57,10 @@ async function serve(args: readonly string[]): Promise<number> {
       return 2;
     }
   }
-  const cfg = parseWebhookConfig(raw);
+  const parsed = parseWebhookConfig(raw);
+  const opaPath = requiredTool('serve', 'opaPath', parsed.opaPath);
+  if (!opaPath) return 2;
+  const cfg = { ...parsed, opaPath };
   // Loaded per command: the webhook process never loads the reconciler or client-node.
   const { startWebhook } = await import('../webhook/main.js');
   const wh = await startWebhook(cfg);
@@ -92,7 +96,11 @@ async function reconcile(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  const cfg = parseReconcilerConfig(raw, readConfigInputs(configFiles(raw)));
+  const cfg = withTools(
+    'reconcile',
+    parseReconcilerConfig(raw, readConfigInputs(configFiles(raw))),
+  );
+  if (!cfg) return 2;
   const { KubeConfig } = await import('@kubernetes/client-node');
   const { startReconciler } = await import('../reconciler/main.js');
   const kc = new KubeConfig();
