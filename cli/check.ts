@@ -1,35 +1,30 @@
 // `driftgate check <dir>`: evaluate manifests against the policies offline (CI), like gator test
 // or the kyverno CLI. Exit 0: no enforced violation; 1: at least one; 2: unusable input.
 import { requiredTool } from './tools.js';
-import { resolveTool } from '../core/tool-path.js';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { CHECK_KUBE_VERSION, renderFolder } from './check-render.js';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
 import { hostContext, ingressRefs } from '../core/ingress-hosts.js';
 import { BundleStore } from '../policies/engine/store.js';
-import {
-  detectRenderer,
-  renderPlain,
-  RenderError,
-  renderWithTool,
-  type Rendered,
-} from '../reconciler/render/render.js';
-import type { TreeFile } from '../reconciler/source/git-source.js';
+import { RenderError } from '../reconciler/render/render.js';
 import { flag } from './args.js';
 import { checkSuites, isGatekeeperObject, policyTreeWith } from './check-gatekeeper.js';
 
-/** The Kubernetes version a chart sees in `check` unless told (never Helm's own v1.20 default). */
-export const CHECK_KUBE_VERSION = 'v1.35.0';
+export { CHECK_KUBE_VERSION };
 
 export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
     [--kustomize <path>] [--helm <path>] [--release <name>] [--namespace <ns>] [--values <file>]
+    [--root <dir>]
     [--kube-version <v>] [--api-versions <group/version,...>] [--no-cache]
 driftgate check <dir> --suites [--opa <path>] [--output text|json] [--no-cache]
 
 Renders <dir> as the reconciler does (a kustomization with kustomize, a chart with helm
 template, else the YAML/JSON files under it; nothing is fetched) and evaluates every object
-against the policies (default: the built-in library) as the webhook would on CREATE.
+against the policies (default: the built-in library) as the webhook would on CREATE of a
+Git-managed object. A kustomization may reach its bases inside --root (default: the Git work
+tree holding <dir>, else <dir>). --values is read relative to the working directory.
 A chart sees --kube-version (default ${CHECK_KUBE_VERSION}, the newest Kubernetes driftgate is
 tested with; the reconciler passes the live cluster's) and --api-versions in .Capabilities.
 Policies are tested and built once per content (remembered in $XDG_CACHE_HOME/driftgate/check;
@@ -52,51 +47,6 @@ export function libraryDir(from = import.meta.dirname): string | undefined {
   for (let d = from; d !== dirname(d); d = dirname(d))
     if (existsSync(join(d, 'policies', 'lib', 'pods.rego'))) return join(d, 'policies');
   return undefined;
-}
-
-function readTree(root: string): Map<string, TreeFile> {
-  const out = new Map<string, TreeFile>();
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir).sort()) {
-      const full = join(dir, e);
-      if (e.startsWith('.')) continue;
-      if (statSync(full).isDirectory()) walk(full);
-      else out.set(relative(root, full), { oid: '', content: readFileSync(full) });
-    }
-  };
-  walk(root);
-  return out;
-}
-
-/** Render a folder as the reconciler renders a source path. Throws RenderError. */
-async function render(files: Map<string, TreeFile>, args: readonly string[]): Promise<Rendered[]> {
-  const kind = detectRenderer(files, '');
-  if (kind === 'plain') return renderPlain(files);
-  // Only the tool this folder needs, found once (on PATH, as a shell would).
-  const tool = (setting: string, value: string): string => {
-    try {
-      return resolveTool(setting, value);
-    } catch (err) {
-      throw new RenderError((err as Error).message);
-    }
-  };
-  const tools =
-    kind === 'kustomize'
-      ? {
-          kustomizePath: tool('--kustomize', flag(args, '--kustomize') ?? 'kustomize'),
-          helmPath: '',
-        }
-      : { kustomizePath: '', helmPath: tool('--helm', flag(args, '--helm') ?? 'helm') };
-  const values = flag(args, '--values');
-  return renderWithTool(kind, files, '', tools, {
-    releaseName: flag(args, '--release') ?? 'release',
-    namespace: flag(args, '--namespace') ?? 'default',
-    valuesFiles: values ? [values] : [],
-    capabilities: {
-      kubeVersion: flag(args, '--kube-version') ?? CHECK_KUBE_VERSION,
-      apiVersions: (flag(args, '--api-versions') ?? '').split(',').filter((v) => v !== ''),
-    },
-  });
 }
 
 export interface CheckedObject {
@@ -129,7 +79,7 @@ export async function check(args: readonly string[]): Promise<number> {
   if (args.includes('--suites')) return checkSuites(dir, { opaPath, ...cache }, json);
   let rendered;
   try {
-    rendered = await render(readTree(dir), args);
+    rendered = await renderFolder(dir, args);
   } catch (err) {
     if (!(err instanceof RenderError)) throw err;
     console.error(`driftgate check: ${err.message}`);
@@ -159,7 +109,13 @@ export async function check(args: readonly string[]): Promise<number> {
           objectInput(
             r.object,
             { username: 'driftgate-check' },
-            { managed: false, ...hostContext(r.object, [ingresses]) },
+            // Everything check sees is headed for Git: judged as a Git-managed object.
+            {
+              managed: true,
+              namespaceManaged: true,
+              path: r.path,
+              ...hostContext(r.object, [ingresses]),
+            },
           ),
         ),
         r.object,

@@ -113,8 +113,7 @@ export async function diff(args: readonly string[]): Promise<number> {
     console.error(`driftgate diff: ${cfg}`);
     return 2;
   }
-  const tools = withTools('diff', cfg);
-  if (!tools) return 2;
+  const tools = withTools('diff', cfg, false);
   const { sources } = cfg;
   const local = flag(args, '--local');
   const cluster = kubeCluster(sharedAgentCopy(kc));

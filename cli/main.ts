@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The driftgate command: the one composition root that reads argv and the environment.
-import { requiredTool, withTools } from './tools.js';
+import { optionalTool, withTools } from './tools.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { flag } from './args.js';
@@ -58,9 +58,9 @@ async function serve(args: readonly string[]): Promise<number> {
     }
   }
   const parsed = parseWebhookConfig(raw);
-  const opaPath = requiredTool('serve', 'opaPath', parsed.opaPath);
-  if (!opaPath) return 2;
-  const cfg = { ...parsed, opaPath };
+  // Found once on PATH; without it, policies do not build (the webhook says so, and refuses
+  // writes while policies are configured and none is live).
+  const cfg = { ...parsed, opaPath: optionalTool('serve', 'opaPath', parsed.opaPath) };
   // Loaded per command: the webhook process never loads the reconciler or client-node.
   const { startWebhook } = await import('../webhook/main.js');
   const wh = await startWebhook(cfg);

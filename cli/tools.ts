@@ -19,25 +19,31 @@ export function optionalTool(command: string, setting: string, value: string): s
   try {
     return resolveTool(setting, value);
   } catch (err) {
-    console.error(`driftgate ${command}: ${(err as Error).message} (sources that need it fail)`);
+    console.error(`driftgate ${command}: ${(err as Error).message} (what needs it fails)`);
     return value;
   }
 }
 
-/** The reconciler's tools found once: opa (policies are always built), helm and kustomize. */
+/**
+ * The reconciler's tools found once: helm and kustomize, and opa unless `withOpa` is false (diff
+ * builds no policies). Each may be missing: only what needs it fails, with that reason.
+ */
 export function withTools<
   T extends Pick<ReconcilerConfig, 'helmPath' | 'kustomizePath'> & {
     readonly policies?: ReconcilerConfig['policies'];
   },
->(command: string, cfg: T): T | undefined {
-  const opaPath = cfg.policies
-    ? requiredTool(command, 'policies.opaPath', cfg.policies.opaPath)
-    : undefined;
-  if (cfg.policies && !opaPath) return undefined;
+>(command: string, cfg: T, withOpa = true): T {
   return {
     ...cfg,
     helmPath: optionalTool(command, 'helmPath', cfg.helmPath),
     kustomizePath: optionalTool(command, 'kustomizePath', cfg.kustomizePath),
-    ...(cfg.policies && opaPath ? { policies: { ...cfg.policies, opaPath } } : {}),
+    ...(cfg.policies && withOpa
+      ? {
+          policies: {
+            ...cfg.policies,
+            opaPath: optionalTool(command, 'policies.opaPath', cfg.policies.opaPath),
+          },
+        }
+      : {}),
   };
 }

@@ -122,8 +122,10 @@ export const SOURCE_KEYS: readonly KeyDoc[] = [
     doc: 'for a chart path',
     children: [
       { key: 'releaseName', doc: 'default: the source name' },
+      { key: 'namespace', doc: 'the release namespace (default: destinationNamespace)' },
       { key: 'valuesFiles', doc: 'values files in the chart folder' },
       { key: 'values', doc: 'inline values (a mapping), applied over the values files' },
+      { key: 'skipCRDs', default: false, doc: "leave out the chart's crds/ folder" },
     ],
   },
 ];
@@ -266,8 +268,10 @@ export function parseSource(
       ? {
           helm: {
             releaseName: helm.optStr('releaseName') ?? name,
+            ...(helm.optStr('namespace') ? { namespace: helm.optStr('namespace') as string } : {}),
             valuesFiles: helm.list('valuesFiles'),
             ...inlineValues(helm),
+            skipCRDs: helm.bool('skipCRDs', false),
           },
         }
       : {}),

@@ -54,9 +54,18 @@ export interface SourceConfig {
   readonly verification: { readonly mode: 'head' | 'strict'; readonly trust: TrustConfig };
   readonly helm?: {
     readonly releaseName: string;
+    /** The release namespace (default: destinationNamespace). */
+    readonly namespace?: string;
     readonly valuesFiles: readonly string[];
+    /**
+     * A GitSource's spec.helm.valuesFrom, as read from its ConfigMaps and Secrets (mappings, in
+     * order), over the values files. Never shown.
+     */
+    readonly valuesFrom?: readonly Readonly<Record<string, unknown>>[];
     /** Inline values, applied last (over the values files), like Flux's spec.values. */
     readonly values?: Readonly<Record<string, unknown>>;
+    /** Leave out the chart's crds/ folder. */
+    readonly skipCRDs: boolean;
   };
   /** Reverts of one object within a minute past which driftgate stops and reports a fight. */
   readonly fightThreshold: number;

@@ -45,7 +45,10 @@ const applying = (spec: Record<string, unknown>): string =>
       .sort(([a], [b]) => a.localeCompare(b)),
   );
 
-/** What a GitSource spec borrows: its ServiceAccount, credentials Secret and trust ConfigMap. */
+/**
+ * What a GitSource spec borrows: its ServiceAccount, credentials Secret, trust ConfigMap and the
+ * ConfigMaps and Secrets its chart takes values from.
+ */
 function borrowed(spec: Record<string, unknown>): {
   attrs: { verb: string; resource: string; name: string };
   code: string;
@@ -73,6 +76,18 @@ function borrowed(spec: Record<string, unknown>): {
       code: 'WEBHOOK_GITSOURCE_CONFIGMAP',
       what: 'read ConfigMap',
     });
+  // A chart's values from ConfigMaps and Secrets: read by the reconciler, so asked of the author.
+  const helm = isObject(spec.helm) ? spec.helm : {};
+  for (const r of Array.isArray(helm.valuesFrom) ? helm.valuesFrom : []) {
+    const name = nameAt(r);
+    if (!name || !isObject(r)) continue;
+    const secretRef = r.kind === 'Secret';
+    out.push({
+      attrs: { verb: 'get', resource: secretRef ? 'secrets' : 'configmaps', name },
+      code: secretRef ? 'WEBHOOK_GITSOURCE_SECRET' : 'WEBHOOK_GITSOURCE_CONFIGMAP',
+      what: secretRef ? 'read Secret' : 'read ConfigMap',
+    });
+  }
   return out;
 }
 

@@ -23,7 +23,7 @@ import {
   type GitSourceObject,
   type TenancyRules,
 } from './spec.js';
-import { readData } from './inputs.js';
+import { readInputs } from './inputs.js';
 import { gitSourceStatus, invalidSpecStatus, type Condition } from './status.js';
 
 /** The runtime as the controller drives it. */
@@ -184,15 +184,14 @@ export class GitSourceController {
       return;
     }
     await this.#finalizer(obj, spec.deletionPolicy === 'Delete');
-    const trust = await readData(
-      this.o.cluster,
+    const inputs = await readInputs(this.o.cluster, obj, spec);
+    const { source, problems } = sourceFromGitSource(
       obj,
-      spec.verification,
-      'configMapRef',
-      'ConfigMap',
+      inputs.trust,
+      this.o.rules,
+      inputs.secret,
+      inputs.helmValues,
     );
-    const secret = await readData(this.o.cluster, obj, spec, 'secretRef', 'Secret');
-    const { source, problems } = sourceFromGitSource(obj, trust, this.o.rules, secret);
     if (!source) {
       // A bad spec stalls; the source that ran before keeps running on its last good spec.
       this.#known.set(name, { ...(prev ?? {}), obj, problems });

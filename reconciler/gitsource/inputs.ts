@@ -1,6 +1,7 @@
 import { isObject } from '../../core/object.js';
 import type { Cluster } from '../cluster.js';
 import type { GitSourceObject } from './spec.js';
+import { readValuesFrom, valuesRefs } from './values-from.js';
 
 /**
  * The data of the ConfigMap or Secret that `holder[refKey].name` names in the GitSource's
@@ -29,4 +30,25 @@ export async function readData(
   return Object.fromEntries(
     Object.entries(data).flatMap(([k, x]) => (typeof x === 'string' ? [[k, decode(x)]] : [])),
   );
+}
+
+/** Everything a GitSource's spec refers to: trust ConfigMap, credentials Secret, chart values. */
+export async function readInputs(
+  cluster: Cluster,
+  obj: GitSourceObject,
+  spec: Record<string, unknown>,
+): Promise<{
+  trust: Record<string, string> | undefined;
+  secret: Record<string, string> | undefined;
+  helmValues: { values: Record<string, unknown>[]; problems: string[] };
+}> {
+  const trust = await readData(cluster, obj, spec.verification, 'configMapRef', 'ConfigMap');
+  const secret = await readData(cluster, obj, spec, 'secretRef', 'Secret');
+  const problems: string[] = [];
+  const read = await readValuesFrom(cluster, obj, valuesRefs(spec, problems));
+  return {
+    trust,
+    secret,
+    helmValues: { values: read.values, problems: [...problems, ...read.problems] },
+  };
 }

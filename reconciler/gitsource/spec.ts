@@ -74,6 +74,12 @@ function credentialsOf(
   return undefined;
 }
 
+/** spec.helm without valuesFrom (read by the controller, given as data). */
+function helmSpec(spec: Record<string, unknown>): Record<string, unknown> {
+  const helm = isObject(spec.helm) ? spec.helm : {};
+  return Object.fromEntries(Object.entries(helm).filter(([k]) => k !== 'valuesFrom'));
+}
+
 /** The trust material a verification ConfigMap holds. */
 export type TrustData = Readonly<Record<string, string>>;
 
@@ -86,8 +92,15 @@ export function sourceFromGitSource(
   trust: TrustData | undefined,
   rules: TenancyRules,
   secret?: TrustData,
+  helmValues: {
+    readonly values: readonly Record<string, unknown>[];
+    readonly problems: string[];
+  } = {
+    values: [],
+    problems: [],
+  },
 ): { readonly source?: SourceConfig; readonly problems: string[] } {
-  const problems: string[] = [];
+  const problems: string[] = [...helmValues.problems];
   const spec = isObject(o.spec) ? o.spec : {};
   const ns = o.metadata.namespace;
   const name = sourceNameOf(o);
@@ -126,6 +139,8 @@ export function sourceFromGitSource(
       ? { policyPath: spec.policyPath, policyEnforcement: 'own' }
       : {}),
     destinationNamespace: destination,
+    // A chart's release is the GitSource's own name (not the source name, which holds a dot).
+    helm: { ...helmSpec(spec), releaseName: helmSpec(spec).releaseName ?? o.metadata.name },
     prune: spec.prune ?? true,
     ...(spec.pruneCRDs !== undefined ? { pruneCRDs: spec.pruneCRDs } : {}),
     selfHeal: spec.selfHeal ?? true,
@@ -170,6 +185,9 @@ export function sourceFromGitSource(
       ...(parsed.policyPath ? { policyNamespaces: [...new Set([ns, destination])] } : {}),
       ...(rules.allowPrivateNetworks === false ? { privateNetworks: false } : {}),
       ...(auth ? { secretAuth: auth } : {}),
+      ...(parsed.helm && helmValues.values.length > 0
+        ? { helm: { ...parsed.helm, valuesFrom: helmValues.values } }
+        : {}),
       eventTarget: {
         apiVersion: GITSOURCE.apiVersion,
         kind: GITSOURCE.kind,

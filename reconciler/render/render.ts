@@ -76,8 +76,12 @@ export interface HelmOptions {
   readonly releaseName: string;
   readonly namespace: string;
   readonly valuesFiles?: readonly string[];
-  /** Inline values from the source's config, applied over the values files. */
+  /** Values read from ConfigMaps and Secrets, in order, over the values files. */
+  readonly valuesFrom?: readonly Readonly<Record<string, unknown>>[];
+  /** Inline values from the source's config, applied over everything else. */
   readonly values?: Readonly<Record<string, unknown>>;
+  /** Leave out the chart's crds/ folder. */
+  readonly skipCRDs?: boolean;
   /** The cluster's version and API group/versions, for `.Capabilities` (as Argo CD and Flux pass them). */
   readonly capabilities?: ClusterCapabilities;
 }
@@ -105,7 +109,7 @@ export function helmArgs(
     chartDir,
     '--namespace',
     h.namespace,
-    '--include-crds',
+    ...(h.skipCRDs ? ['--skip-crds'] : ['--include-crds']),
     '--skip-tests',
     ...(c ? ['--kube-version', c.kubeVersion] : []),
     ...(c && c.apiVersions.length > 0 ? ['--api-versions', c.apiVersions.join(',')] : []),
@@ -129,10 +133,15 @@ export function detectRenderer(files: ReadonlyMap<string, TreeFile>, path: strin
 export function parseManifests(text: string, path: string): Rendered[] {
   const out: Rendered[] = [];
   for (const doc of parseAllDocuments(text)) {
+    // helm template heads each document with `# Source: <chart>/<file>`: errors name that file.
+    const head =
+      doc.commentBefore ?? (doc.contents as { commentBefore?: string } | null)?.commentBefore;
+    const source = /^ ?Source: (\S+)/.exec(head ?? '')?.[1];
+    const where = source ? `${path ? `${path}: ` : ''}${source}` : path;
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new RenderError(
-        `${path}:${e?.linePos?.[0]?.line ?? '?'}: ${e?.message.split('\n')[0]}`,
+        `${where}:${e?.linePos?.[0]?.line ?? '?'}: ${e?.message.split('\n')[0]}`,
       );
     }
     let value: unknown;
@@ -156,7 +165,7 @@ export function parseManifests(text: string, path: string): Rendered[] {
         !isObject(item.metadata) ||
         (typeof item.metadata.name !== 'string' && typeof item.metadata.generateName !== 'string')
       ) {
-        throw new RenderError(`${path}: a document lacks apiVersion, kind or metadata.name`);
+        throw new RenderError(`${where}: a document lacks apiVersion, kind or metadata.name`);
       }
       out.push({ object: item as unknown as K8sObject, path });
     }
@@ -217,7 +226,7 @@ async function runTool(
     const missing = /missing in charts\/ directory: ([^\n]+)/.exec(r.stderr)?.[1];
     if (missing)
       throw new RenderError(
-        `${name} failed for ${path}: chart dependencies missing from charts/: ${missing.trim()}. Nothing is fetched at render time: run "helm dependency build" and commit the charts/ folder`,
+        `${name} failed for ${path}: chart dependencies missing from charts/: ${missing.trim()}. Nothing is fetched at render time: run "helm dependency build" and commit the charts/ folder (many charts' own .gitignore lists charts/*, which makes git add skip it silently: use git add -f)`,
       );
     const why = r.stderr.trim().split(cwd).join('.').slice(0, 2000);
     throw new RenderError(`${name} failed for ${path}: ${why || `exit ${r.code}`}`);
@@ -263,11 +272,12 @@ export async function renderWithTool(
       );
     const h = helm ?? { releaseName: 'release', namespace: 'default' };
     const values = (h.valuesFiles ?? []).map((v) => join(dir, path, v));
-    if (h.values) {
-      // Outside the chart folder: it is not part of the chart, and a chart file cannot shadow it.
-      writeFileSync(join(dir, '.driftgate-values.json'), JSON.stringify(h.values));
-      values.push(join(dir, '.driftgate-values.json'));
-    }
+    // Outside the chart folder: not part of the chart, and no chart file can shadow them.
+    const extra = [...(h.valuesFrom ?? []), ...(h.values ? [h.values] : [])];
+    extra.forEach((v, i) => {
+      writeFileSync(join(dir, `.driftgate-values-${i}.json`), JSON.stringify(v));
+      values.push(join(dir, `.driftgate-values-${i}.json`));
+    });
     return await runTool(
       'helm',
       { cmd: tools.helmPath, prlimitPath: tools.prlimitPath },

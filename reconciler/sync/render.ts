@@ -46,9 +46,11 @@ export async function renderCommit(ctx: SyncContext, head: string): Promise<Rend
             ctx.d.tools,
             {
               releaseName: cfg.helm?.releaseName ?? cfg.name,
-              namespace: cfg.destinationNamespace,
+              namespace: cfg.helm?.namespace ?? cfg.destinationNamespace,
               valuesFiles: cfg.helm?.valuesFiles ?? [],
+              ...(cfg.helm?.valuesFrom ? { valuesFrom: cfg.helm.valuesFrom } : {}),
               ...(cfg.helm?.values ? { values: cfg.helm.values } : {}),
+              ...(cfg.helm?.skipCRDs ? { skipCRDs: true } : {}),
               ...(kind === 'helm' ? { capabilities: await capabilitiesOf(ctx) } : {}),
             },
           );

@@ -68,7 +68,7 @@ t.test('resolveTool: a path is kept, a name is found, a non-executable is refuse
   });
 });
 
-t.test('serve and reconcile: their configured tools found once at start', async (t) => {
+t.test('serve, reconcile and diff: their configured tools found once at start', async (t) => {
   const saved = process.env.PATH;
   process.env.PATH = bin;
   const errors: string[] = [];
@@ -87,9 +87,13 @@ t.test('serve and reconcile: their configured tools found once at start', async 
       policies: { opaPath: join(bin, 'opa') },
     });
     process.env.PATH = join(dir, 'empty');
-    t.equal(withTools('reconcile', cfg), undefined, 'no opa: the reconciler does not start');
-    t.strictSame(withTools('diff', { helmPath: 'helm', kustomizePath: '/abs/kustomize' }), {
-      helmPath: 'helm',
+    t.strictSame(
+      withTools('reconcile', cfg),
+      cfg,
+      'none found: the names kept (only what needs one fails)',
+    );
+    t.strictSame(withTools('diff', { ...cfg, kustomizePath: '/abs/kustomize' }, false), {
+      ...cfg,
       kustomizePath: '/abs/kustomize',
     });
   } finally {
@@ -97,8 +101,10 @@ t.test('serve and reconcile: their configured tools found once at start', async 
     console.error = error;
   }
   t.strictSame(errors, [
-    'driftgate reconcile: policies.opaPath: "opa" was not found on PATH; install it (https://www.openpolicyagent.org/docs/latest/#running-opa) or set policies.opaPath to its absolute path',
-    'driftgate diff: helmPath: "helm" was not found on PATH; install it (https://helm.sh/docs/intro/install/) or set helmPath to its absolute path (sources that need it fail)',
-    'driftgate diff: kustomizePath: /abs/kustomize is not an executable file (sources that need it fail)',
+    'driftgate reconcile: helmPath: "helm" was not found on PATH; install it (https://helm.sh/docs/intro/install/) or set helmPath to its absolute path (what needs it fails)',
+    'driftgate reconcile: kustomizePath: "kustomize" was not found on PATH; install it (https://kubectl.docs.kubernetes.io/installation/kustomize/) or set kustomizePath to its absolute path (what needs it fails)',
+    'driftgate reconcile: policies.opaPath: "opa" was not found on PATH; install it (https://www.openpolicyagent.org/docs/latest/#running-opa) or set policies.opaPath to its absolute path (what needs it fails)',
+    'driftgate diff: helmPath: "helm" was not found on PATH; install it (https://helm.sh/docs/intro/install/) or set helmPath to its absolute path (what needs it fails)',
+    'driftgate diff: kustomizePath: /abs/kustomize is not an executable file (what needs it fails)',
   ]);
 });

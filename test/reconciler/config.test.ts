@@ -136,6 +136,7 @@ t.test('trust material and credentials can come from files', async (t) => {
     releaseName: 'a',
     valuesFiles: ['values-prod.yaml'],
     values: { replicaCount: 2 },
+    skipCRDs: false,
   });
   const bad = structuredClone(raw);
   (bad.sources[0] as { helm: { values: unknown } }).helm.values = ['replicaCount=2'];

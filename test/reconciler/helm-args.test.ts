@@ -29,4 +29,9 @@ t.test('helm template: CRDs in, tests out, the live cluster’s capabilities', a
     ['template', 'r', '/c', '--namespace', 'n', '--include-crds', '--skip-tests'],
     'no capabilities known: helm decides',
   );
+  t.strictSame(
+    helmArgs('/c', [], { releaseName: 'r', namespace: 'n', skipCRDs: true }),
+    ['template', 'r', '/c', '--namespace', 'n', '--skip-crds', '--skip-tests'],
+    "skipCRDs: the chart's crds/ left out",
+  );
 });

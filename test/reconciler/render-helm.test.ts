@@ -45,7 +45,7 @@ t.test('a dependency missing from charts/ is a clear error: nothing is fetched',
   t.ok(err instanceof RenderError);
   t.equal(
     (err as Error).message,
-    'helm failed for argocd-example-apps/helm-dependency: chart dependencies missing from charts/: wordpress. Nothing is fetched at render time: run "helm dependency build" and commit the charts/ folder',
+    'helm failed for argocd-example-apps/helm-dependency: chart dependencies missing from charts/: wordpress. Nothing is fetched at render time: run "helm dependency build" and commit the charts/ folder (many charts\' own .gitignore lists charts/*, which makes git add skip it silently: use git add -f)',
   );
 });
 

@@ -143,3 +143,31 @@ t.test('the apiserver cannot answer: failurePolicy decides', async (t) => {
   t.equal(ignore.allowed, true);
   t.match(ignore.warnings, [/WEBHOOK_GITSOURCE_CHECK_FAILED.*allowed \(failurePolicy Ignore\)/]);
 });
+
+t.test("a chart's valuesFrom: its author must read each ConfigMap and Secret", async (t) => {
+  const withValues = {
+    ...gs(),
+    spec: {
+      ...gs().spec,
+      helm: {
+        valuesFrom: [
+          { kind: 'ConfigMap', name: 'shared-values' },
+          { kind: 'Secret', name: 'db-values' },
+        ],
+      },
+    },
+  };
+  const seen: unknown[] = [];
+  const onlyConfigMaps: AccessCheck = async (_user, attrs) => {
+    seen.push([attrs.verb, attrs.resource, attrs.name]);
+    return attrs.resource === 'configmaps';
+  };
+  t.equal(
+    await gitSourceRefusal(req({ object: withValues }), onlyConfigMaps),
+    'WEBHOOK_GITSOURCE_SECRET: alice may not read Secret team/db-values, so may not have a GitSource use it; ask for get on it, or name one you may use',
+  );
+  t.strictSame(seen, [
+    ['get', 'configmaps', 'shared-values'],
+    ['get', 'secrets', 'db-values'],
+  ]);
+});

@@ -1,0 +1,124 @@
+// A GitSource renders a chart (issue 27 finding 4): the vendored public podinfo chart (see
+// test/fixtures/public/SOURCES.md) with spec.helm: the release named after the GitSource (not
+// its `namespace.name` source name), inline values and values from a Secret, whose content never
+// reaches status. Real apiserver, Git server, helm, kubectl.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import t from 'tap';
+import { gitOpsFixture } from '../support/e2e.js';
+import { waitFor } from '../support/processes.js';
+import { startTestReconciler } from '../support/reconciler.js';
+import {
+  gitSourceManifest,
+  installGitSourceApi,
+  mustKubectl,
+  trustingNamespace,
+} from '../support/gitsources.js';
+
+const ROOT = 'test/fixtures/public/podinfo';
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) Object.assign(out, tree(p));
+    else out[relative(ROOT, p)] = readFileSync(p, 'utf8');
+  }
+  return out;
+}
+
+const { cp, git, signer } = await gitOpsFixture(t);
+const must = mustKubectl(cp);
+await installGitSourceApi(cp);
+await trustingNamespace(cp, 'team-a', signer);
+const repo = await git.createRepo('podinfo');
+await repo.commit(tree(ROOT), { signer });
+const secretValues = 'ui:\n  message: hello-from-a-secret\n';
+await must([
+  'create',
+  'secret',
+  'generic',
+  'podinfo-values',
+  '-n',
+  'team-a',
+  `--from-literal=values.yaml=${secretValues}`,
+]);
+const rec = await startTestReconciler(
+  cp,
+  [],
+  { gitSources: { enabled: true } },
+  { autoStart: true },
+);
+t.teardown(() => rec.stop());
+
+const deployment = (jsonpath: string) =>
+  must(['get', 'deployment', 'podinfo', '-n', 'team-a', '-o', `jsonpath=${jsonpath}`]);
+
+t.test('a chart with its release name, inline values and values from a Secret', async (t) => {
+  await must(
+    ['apply', '-f', '-'],
+    gitSourceManifest('team-a', 'podinfo', {
+      repoURL: repo.url,
+      path: 'charts/podinfo',
+      interval: '1h',
+      helm: {
+        values: { replicaCount: 2 },
+        valuesFrom: [{ kind: 'Secret', name: 'podinfo-values' }],
+      },
+    }),
+  );
+  const waited = await cp.kubectl([
+    'wait',
+    '--for=condition=Ready',
+    'gitsource/podinfo',
+    '-n',
+    'team-a',
+    '--timeout=90s',
+  ]);
+  t.equal(waited.code, 0, waited.stderr);
+  // The release is the GitSource's name: Service and Deployment are "podinfo", valid names.
+  t.equal(
+    await must(['get', 'service', 'podinfo', '-n', 'team-a', '-o', 'name']),
+    'service/podinfo',
+  );
+  t.equal(await deployment('{.spec.replicas}'), '2', 'inline values');
+  t.match(
+    await deployment('{.spec.template.spec.containers[0].env}'),
+    /"name":"PODINFO_UI_MESSAGE","value":"hello-from-a-secret"/,
+    'values from the Secret',
+  );
+  const status = await must(['get', 'gitsource', 'podinfo', '-n', 'team-a', '-o', 'json']);
+  t.notMatch(status, /hello-from-a-secret/, 'the Secret content is in no status');
+});
+
+t.test('a valuesFrom that cannot be read stalls the GitSource, naming it', async (t) => {
+  await must(
+    ['apply', '-f', '-'],
+    gitSourceManifest('team-a', 'broken', {
+      repoURL: repo.url,
+      path: 'charts/podinfo',
+      interval: '1h',
+      helm: { valuesFrom: [{ kind: 'ConfigMap', name: 'nowhere' }] },
+    }),
+  );
+  let message = '';
+  await waitFor(
+    'the GitSource to say why',
+    async () => {
+      message = await must([
+        'get',
+        'gitsource',
+        'broken',
+        '-n',
+        'team-a',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
+      ]);
+      return message !== '';
+    },
+    60_000,
+    250,
+  );
+  t.match(message, 'spec.helm.valuesFrom: ConfigMap team-a/nowhere key values.yaml: not found');
+  const none = await cp.kubectl(['get', 'deployment', 'broken', '-n', 'team-a']);
+  t.not(none.code, 0, 'nothing applied');
+});
