@@ -40,11 +40,16 @@ export function checkRoot(dir: string, given?: string): string {
   return resolve(dir);
 }
 
-/** `--values FILE`, read relative to the working directory: a YAML mapping. */
-function valuesFile(file: string): Record<string, unknown> {
+/**
+ * `--values FILE`: read relative to the working directory, as helm reads it (a file of that name
+ * in the chart folder is taken when there is none there, as check did before). A YAML mapping.
+ */
+function valuesFile(file: string, chart: string): Record<string, unknown> {
+  const inChart = join(chart, file);
+  const at = !existsSync(resolve(file)) && existsSync(inChart) ? inChart : resolve(file);
   let doc: unknown;
   try {
-    doc = parse(readFileSync(resolve(file), 'utf8'), { maxAliasCount: 0 });
+    doc = parse(readFileSync(at, 'utf8'), { maxAliasCount: 0 });
   } catch (err) {
     throw new RenderError(`--values ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -83,7 +88,7 @@ export async function renderFolder(dir: string, args: readonly string[]): Promis
   return renderWithTool(kind, here, '', tools, {
     releaseName: flag(args, '--release') ?? 'release',
     namespace: flag(args, '--namespace') ?? 'default',
-    ...(values ? { valuesFrom: [valuesFile(values)] } : {}),
+    ...(values ? { valuesFrom: [valuesFile(values, dir)] } : {}),
     capabilities: {
       kubeVersion: flag(args, '--kube-version') ?? CHECK_KUBE_VERSION,
       apiVersions: (flag(args, '--api-versions') ?? '').split(',').filter((v) => v !== ''),

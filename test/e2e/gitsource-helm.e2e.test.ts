@@ -68,7 +68,8 @@ t.test('a chart with its release name, inline values and values from a Secret', 
   );
   const waited = await cp.kubectl([
     'wait',
-    '--for=condition=Ready',
+    // No controller-manager here: the Deployment never becomes Healthy, so Synced, not Ready.
+    '--for=condition=Synced',
     'gitsource/podinfo',
     '-n',
     'team-a',
@@ -77,7 +78,7 @@ t.test('a chart with its release name, inline values and values from a Secret', 
   t.equal(waited.code, 0, waited.stderr);
   // The release is the GitSource's name: Service and Deployment are "podinfo", valid names.
   t.equal(
-    await must(['get', 'service', 'podinfo', '-n', 'team-a', '-o', 'name']),
+    (await must(['get', 'service', 'podinfo', '-n', 'team-a', '-o', 'name'])).trim(),
     'service/podinfo',
   );
   t.equal(await deployment('{.spec.replicas}'), '2', 'inline values');
