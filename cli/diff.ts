@@ -1,5 +1,6 @@
 // `driftgate diff --config <reconciler.yaml>`: Git (verified, rendered) against the live cluster.
 import { withTools } from './tools.js';
+import { diffWiring } from './diff-wiring.js';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,11 +24,14 @@ import { CommitVerifier } from '../reconciler/verify/verifier.js';
 import { flag } from './args.js';
 
 export const DIFF_USAGE = `driftgate diff --config <reconciler.yaml> [--source <name>] [--local <dir>]
-driftgate diff --gitsource <name> [-n <namespace>] [--local <dir>]
+driftgate diff --gitsource <name> [-n <namespace>] [--local <dir>] [--policies <dir>] [--gate <mode>]
 
 For each source (or the one named): fetches the head of its ref, verifies its signature,
 renders it, and prints what a sync would create, update and prune in the cluster (KUBECONFIG),
 as a unified diff per object (live -, Git +; a new object in full). Changes nothing.
+Planned as the sync plans: dry-run writes as the source's ServiceAccount, and the pre-apply gate
+over the config's policies (or --policies; --gate enforce|warn|off, default the config's or
+enforce) says which objects it would hold ("held").
   --gitsource    a GitSource (read with its trust ConfigMap through the kubeconfig)
   --local <dir>  a working copy of the repository: preview its files (the source's path under
                  <dir>) instead of the head, uncommitted changes included, not verified
@@ -49,7 +53,9 @@ export function localTree(dir: string): Pick<GitSource, 'readTree'> {
   return { readTree: async (_commit, prefix) => walk(prefix.replace(/^\.?\/?$/, ''), new Map()) };
 }
 
-type Settings = Pick<ReconcilerConfig, 'kustomizePath' | 'helmPath' | 'namespace' | 'sources'>;
+type Settings = Pick<ReconcilerConfig, 'kustomizePath' | 'helmPath' | 'namespace' | 'sources'> & {
+  readonly policies?: ReconcilerConfig['policies'];
+};
 
 /** The sources to compare: the config file's, or one GitSource read through the kubeconfig. */
 async function sourcesOf(args: readonly string[], kc: KubeConfig): Promise<Settings | string> {
@@ -120,6 +126,7 @@ export async function diff(args: readonly string[]): Promise<number> {
   const cache = mkdtempSync(join(tmpdir(), 'driftgate-diff-'));
   let worst = 0;
   try {
+    const wiring = await diffWiring(cfg, args, kc, cluster, cache);
     for (const s of sources) {
       const a = gitAuth(s);
       const git = new GitSource({
@@ -130,17 +137,23 @@ export async function diff(args: readonly string[]): Promise<number> {
         timeoutMs: s.timeoutMs,
       });
       const rec = new SourceReconciler(s, git, await CommitVerifier.create(s.verification.trust), {
-        cluster,
+        cluster: wiring.clusterOf(s),
         metrics: new ReconcilerMetrics({ defaultMetrics: false }),
         logger: pino({ level: 'silent' }),
         tools: { kustomizePath: tools.kustomizePath, helmPath: tools.helmPath },
         namespace: cfg.namespace,
+        // The gate judges as whoever applies, as in the sync.
+        identity: s.impersonate ?? 'driftgate-diff',
+        gate: wiring.gate,
+        ...(wiring.policies ? { policies: wiring.policies } : {}),
       });
       try {
         const p = await rec.plan(local ? localTree(local) : undefined);
         console.log(`source ${s.name}: ${p.revision.slice(0, 12)} signed by ${p.signer}`);
         for (const c of p.changes)
-          console.log(`  ${c.action} ${c.object} (${c.path})\n${c.diff.replace(/^/gm, '      ')}`);
+          console.log(
+            `  ${c.action} ${c.object} (${c.path})${c.heldBy ? `: the gate holds it: ${c.heldBy.join('; ')}` : ''}\n${c.diff.replace(/^/gm, '      ')}`,
+          );
         for (const r of p.plan.refused)
           console.log(`  refused ${r.object} (${r.path}): ${r.reason}`);
         for (const r of p.prune) console.log(`  prune  ${r} (no longer in Git)`);

@@ -17,7 +17,14 @@ export interface DiffView {
   readonly signer: string;
   readonly plan: SyncPlan;
   /** Objects the sync would write or leave drifted, with what it would do. */
-  readonly changes: { object: string; path: string; action: Action; diff: string }[];
+  readonly changes: {
+    object: string;
+    path: string;
+    action: Action;
+    diff: string;
+    /** Why the gate would hold it (`[policy] message`), for a held object. */
+    heldBy?: string[];
+  }[];
   readonly prune: string[];
   /** Gone from Git but kept (a refused prune, an opt-out, not this source's), with why. */
   readonly kept: { object: string; reason: string }[];
@@ -67,6 +74,13 @@ export function diffView(revision: string, signer: string, plan: SyncPlan): Diff
         object: refText(o.ref),
         path: o.path,
         action: o.action,
+        ...(o.action === Action.held
+          ? {
+              heldBy: o.findings
+                .filter((f) => f.action === 'enforce')
+                .map((f) => `[${f.policy}] ${f.message}`),
+            }
+          : {}),
         // A new object is shown whole (Secret values as digests); a changed one by its fields.
         diff: unifiedDiff(
           `${refText(o.ref)} (${o.path})`,

@@ -259,4 +259,27 @@ t.test('verify and diff against real Git and a real apiserver', async (t) => {
   const none = await driftgate(['diff', '--config', cfgFile, '--source', 'other']);
   t.equal(none.code, 2);
   t.match(none.stderr, 'no source named other');
+
+  // With the platform's policies the gate runs as in the sync: what it would hold says "held".
+  const policies = policyDir(GOOD_POLICY);
+  t.teardown(policies.cleanup);
+  const gated = join(dir, 'gated.yaml');
+  writeFileSync(
+    gated,
+    stringify({
+      namespace: 'driftgate-system',
+      policies: { dir: policies.dir, opaPath: opa, gate: 'enforce' },
+      sources: [source],
+    }),
+  );
+  writeFileSync(join(work, 'app', 'a.yaml'), configMap('a', { forbidden: 'yes' }));
+  writeFileSync(join(work, 'app', 'b.yaml'), configMap('b', { v: '2' }));
+  const held = await driftgate(['diff', '--config', gated, '--local', work]);
+  t.equal(held.code, 1, held.stderr);
+  t.match(
+    held.stdout,
+    '  held ConfigMap cli/a (app/a.yaml): the gate holds it: [demo/no_forbidden] key forbidden is not allowed',
+  );
+  const ungated = await driftgate(['diff', '--config', cfgFile, '--local', work]);
+  t.match(ungated.stdout, '  update ConfigMap cli/a (app/a.yaml)', 'without policies: an update');
 });
