@@ -3,12 +3,16 @@
 // real tools, symlinked into a bin folder that is the whole PATH; no --opa/--helm/--kustomize.
 import t from 'tap';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import { check } from '../../cli/check.js';
 import { requiredTool, withTools } from '../../cli/tools.js';
 import { resolveTool } from '../../core/tool-path.js';
 import { GOOD_POLICY, policyDir } from '../support/policy-dirs.js';
 import { configMap } from '../support/reconciler.js';
+import { freePort } from '../support/ports.js';
+import { supervise, waitFor, withoutCoverage } from '../support/processes.js';
 import { runCli } from '../support/run-cli.js';
 import { toolPath } from '../support/tools.js';
 
@@ -107,4 +111,49 @@ t.test('serve, reconcile and diff: their configured tools found once at start', 
     'driftgate diff: helmPath: "helm" was not found on PATH; install it (https://helm.sh/docs/intro/install/) or set helmPath to its absolute path (what needs it fails)',
     'driftgate diff: kustomizePath: /abs/kustomize is not an executable file (what needs it fails)',
   ]);
+});
+
+t.test('driftgate serve with opaPath: opa becomes ready with opa only on PATH', async (t) => {
+  const port = await freePort();
+  const cfg = join(dir, 'webhook.yaml');
+  writeFileSync(
+    cfg,
+    stringify({
+      port,
+      metricsPort: await freePort(),
+      policyDir: policies.dir,
+      tls: { generateDir: join(dir, 'tls'), dnsNames: ['localhost'] },
+    }),
+  );
+  const root = join(import.meta.dirname, '..', '..');
+  const serve = supervise(
+    'serve',
+    process.execPath,
+    [
+      join(root, 'node_modules/tsx/dist/cli.mjs'),
+      join(root, 'cli/main.ts'),
+      'serve',
+      '--config',
+      cfg,
+    ],
+    join(dir, 'serve.log'),
+    // opa, helm and kustomize only where a user would have them: nothing else on PATH.
+    { ...withoutCoverage(), PATH: bin },
+  );
+  t.teardown(() => serve.stop());
+  await waitFor(
+    'the webhook ready (its policies built with opa from PATH)',
+    async () => {
+      const r = await new Promise<number>((resolve, reject) =>
+        httpsGet(`https://127.0.0.1:${port}/readyz`, { rejectUnauthorized: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject),
+      );
+      return r === 200;
+    },
+    90_000,
+    250,
+  );
+  t.pass('ready');
 });
