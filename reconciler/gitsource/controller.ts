@@ -23,7 +23,7 @@ import {
   type GitSourceObject,
   type TenancyRules,
 } from './spec.js';
-import { readInputs } from './inputs.js';
+import { readInputs, ValuesReaders } from './inputs.js';
 import { gitSourceStatus, invalidSpecStatus, type Condition } from './status.js';
 
 /** The runtime as the controller drives it. */
@@ -71,10 +71,12 @@ export class GitSourceController {
   readonly #pending = new Set<string>();
   readonly #api: CustomObjectsApi;
   #informer: ReturnType<typeof makeInformer<KubernetesObject>> | undefined;
+  readonly #readers: ValuesReaders;
   #stopped = false;
 
   constructor(private readonly o: GitSourceControllerOptions) {
     this.#api = o.kc.makeApiClient(CustomObjectsApi);
+    this.#readers = new ValuesReaders(o.kc, o.cluster);
   }
 
   /** Whether a source name is a GitSource's (the runtime reports every reconcile). */
@@ -184,7 +186,7 @@ export class GitSourceController {
       return;
     }
     await this.#finalizer(obj, spec.deletionPolicy === 'Delete');
-    const inputs = await readInputs(this.o.cluster, obj, spec);
+    const inputs = await readInputs(this.o.cluster, obj, spec, this.#readers.of(obj));
     const { source, problems } = sourceFromGitSource(
       obj,
       inputs.trust,

@@ -1,6 +1,8 @@
 import { isObject } from '../../core/object.js';
-import type { Cluster } from '../cluster.js';
-import type { GitSourceObject } from './spec.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeCluster, type Cluster } from '../cluster.js';
+import { impersonating, sharedAgentCopy } from '../kubeconfig.js';
+import { impersonationOf, type GitSourceObject } from './spec.js';
 import { readValuesFrom, valuesRefs } from './values-from.js';
 
 /**
@@ -37,6 +39,8 @@ export async function readInputs(
   cluster: Cluster,
   obj: GitSourceObject,
   spec: Record<string, unknown>,
+  /** Who reads the chart's values: the GitSource's ServiceAccount, when it names one. */
+  valuesReader: Cluster = cluster,
 ): Promise<{
   trust: Record<string, string> | undefined;
   secret: Record<string, string> | undefined;
@@ -45,10 +49,31 @@ export async function readInputs(
   const trust = await readData(cluster, obj, spec.verification, 'configMapRef', 'ConfigMap');
   const secret = await readData(cluster, obj, spec, 'secretRef', 'Secret');
   const problems: string[] = [];
-  const read = await readValuesFrom(cluster, obj, valuesRefs(spec, problems));
+  const read = await readValuesFrom(valuesReader, obj, valuesRefs(spec, problems));
   return {
     trust,
     secret,
     helmValues: { values: read.values, problems: [...problems, ...read.problems] },
   };
+}
+
+/** Who reads a GitSource's chart values: its ServiceAccount when it names one (impersonated). */
+export class ValuesReaders {
+  readonly #byUser = new Map<string, Cluster>();
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly base: Cluster,
+  ) {}
+
+  of(obj: GitSourceObject): Cluster {
+    const user = impersonationOf(obj);
+    if (!user) return this.base;
+    let r = this.#byUser.get(user);
+    if (!r) {
+      r = kubeCluster(impersonating(sharedAgentCopy(this.kc), user));
+      this.#byUser.set(user, r);
+    }
+    return r;
+  }
 }

@@ -123,3 +123,59 @@ t.test('a valuesFrom that cannot be read stalls the GitSource, naming it', async
   const none = await cp.kubectl(['get', 'deployment', 'broken', '-n', 'team-a']);
   t.not(none.code, 0, 'nothing applied');
 });
+
+t.test("valuesFrom is read as the GitSource's ServiceAccount", async (t) => {
+  // A ServiceAccount that may write the chart's kinds but not read Secrets.
+  await must(['create', 'serviceaccount', 'no-secrets', '-n', 'team-a']);
+  await must([
+    'create',
+    'role',
+    'chart-writer',
+    '-n',
+    'team-a',
+    '--verb=get,list,watch,create,update,patch,delete',
+    '--resource=configmaps,services,deployments,horizontalpodautoscalers',
+  ]);
+  await must([
+    'create',
+    'rolebinding',
+    'chart-writer',
+    '-n',
+    'team-a',
+    '--role=chart-writer',
+    '--serviceaccount=team-a:no-secrets',
+  ]);
+  await must(
+    ['apply', '-f', '-'],
+    gitSourceManifest('team-a', 'borrowing', {
+      repoURL: repo.url,
+      path: 'charts/podinfo',
+      interval: '1h',
+      serviceAccountName: 'no-secrets',
+      helm: { valuesFrom: [{ kind: 'Secret', name: 'podinfo-values' }] },
+    }),
+  );
+  let message = '';
+  await waitFor(
+    'the GitSource to say its ServiceAccount may not read the Secret',
+    async () => {
+      message = await must([
+        'get',
+        'gitsource',
+        'borrowing',
+        '-n',
+        'team-a',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
+      ]);
+      return message !== '';
+    },
+    60_000,
+    250,
+  );
+  t.match(
+    message,
+    /spec\.helm\.valuesFrom: Secret team-a\/podinfo-values key values\.yaml: .*forbidden/i,
+  );
+  t.notMatch(message, /hello-from-a-secret/);
+});
