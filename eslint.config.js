@@ -2,6 +2,32 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const PRODUCT_RULES = [
+  { group: ['**/webhook/**'], message: 'reconciler/ shares with webhook/ only through core/' },
+  { group: ['**/test/**'], message: 'product code does not import the tests' },
+];
+/** What a lower layer never imports: the runtime, the composition root, the server. */
+const ABOVE_CONFIG = [
+  '**/runtime.js',
+  '**/runtime/**',
+  '**/main.js',
+  '**/server/**',
+  '**/source-reconciler.js',
+  '**/source-factory.js',
+];
+/** Per layer, the reconciler's own rules plus what that layer may not import. */
+const reconcilerLayers = (layers) =>
+  layers.map(({ files, ignores, forbid, why }) => ({
+    files,
+    ...(ignores ? { ignores } : {}),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...PRODUCT_RULES, { group: forbid, message: why }] },
+      ],
+    },
+  }));
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.tap/', 'coverage/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
@@ -51,6 +77,31 @@ export default tseslint.config(
       ],
     },
   },
+  // The reconciler's layers (ARCHITECTURE.md): the server is composed only by main.ts; config/
+  // is a leaf; policy/ sits below the sync and the runtime; sync/ below the runtime.
+  ...reconcilerLayers([
+    {
+      files: ['reconciler/**/*.ts'],
+      ignores: ['reconciler/main.ts', 'reconciler/server/**'],
+      forbid: ['**/server/**'],
+      why: 'only main.ts composes the status server',
+    },
+    {
+      files: ['reconciler/config/**/*.ts'],
+      forbid: [...ABOVE_CONFIG, '**/policy/**', '**/sync/**', '**/gitsource/**'],
+      why: 'config/ is a leaf: it reads configuration and depends on no stage',
+    },
+    {
+      files: ['reconciler/policy/**/*.ts'],
+      forbid: [...ABOVE_CONFIG, '**/sync/**', '**/gitsource/**'],
+      why: 'policy/ sits below the sync, the runtime and the GitSource controller',
+    },
+    {
+      files: ['reconciler/sync/**/*.ts'],
+      forbid: ABOVE_CONFIG,
+      why: 'sync/ sits below the runtime and the composition root',
+    },
+  ]),
   {
     files: ['cli/**/*.ts'],
     rules: {

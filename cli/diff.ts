@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { kubeCluster } from '../reconciler/cluster.js';
-import { configFiles, readConfigInputs } from '../reconciler/config-inputs.js';
-import { parseReconcilerConfig, type ReconcilerConfig } from '../reconciler/config.js';
+import { configFiles, readConfigInputs } from '../reconciler/config/inputs.js';
+import { type ReconcilerConfig } from '../reconciler/config/config.js';
+import { parseReconcilerConfig } from '../reconciler/config/parse.js';
 import {
   GITSOURCE,
   sourceFromGitSource,

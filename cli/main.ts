@@ -5,13 +5,10 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { flag } from './args.js';
 import { sourceAction, sourcesStatus } from './sources.js';
-import { configFiles, readConfigInputs } from '../reconciler/config-inputs.js';
+import { configFiles, readConfigInputs } from '../reconciler/config/inputs.js';
 import { usage } from '../core/config-reader.js';
-import {
-  parseReconcilerConfig,
-  RECONCILER_KEYS,
-  ReconcilerConfigError,
-} from '../reconciler/config.js';
+import { parseReconcilerConfig, ReconcilerConfigError } from '../reconciler/config/parse.js';
+import { RECONCILER_KEYS } from '../reconciler/config/keys.js';
 import { ConfigError, parseWebhookConfig, WEBHOOK_KEYS } from '../webhook/config.js';
 
 const USAGE = `driftgate <command> [options]

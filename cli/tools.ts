@@ -1,4 +1,4 @@
-import type { ReconcilerConfig } from '../reconciler/config.js';
+import type { ReconcilerConfig } from '../reconciler/config/config.js';
 import { resolveTool } from '../core/tool-path.js';
 
 /** A tool the command cannot do without, resolved once (PATH); undefined after printing why. */

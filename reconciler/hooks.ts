@@ -28,6 +28,14 @@ export const DeletePolicy = {
 } as const;
 export type DeletePolicy = (typeof DeletePolicy)[keyof typeof DeletePolicy];
 
+/** What one hook's run came to, in status. */
+export interface HookReport {
+  readonly phase: HookPhase;
+  readonly object: string;
+  readonly status: 'Succeeded' | 'Failed';
+  readonly message?: string;
+}
+
 /** A declared hook: run in its phases, never part of the inventory, the index or drift. */
 export interface HookObject extends Rendered {
   readonly phases: readonly HookPhase[];

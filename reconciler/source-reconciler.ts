@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { IndexSource } from '../core/desired-index.js';
 import { redactURL } from '../core/secrets.js';
-import type { SourceConfig } from './config.js';
+import type { SourceConfig } from './config/config.js';
 import { refKey, refOf, refText, type ObjectRef } from './objects.js';
 import type { Rendered } from './render/render.js';
 import type { GitSource } from './source/git-source.js';

@@ -5,7 +5,7 @@ import type { ObjectRef } from './objects.js';
 import type { Rendered } from './render/render.js';
 import type { RefusedObject } from './tenancy.js';
 import type { Next, ReconcileCode } from './sync/errors.js';
-import type { HookReport } from './sync/hooks.js';
+import type { HookReport } from './hooks.js';
 
 export interface ObjectStatus {
   readonly ref: ObjectRef;

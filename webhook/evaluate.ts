@@ -4,8 +4,17 @@ import { wellFormedJson, type PolicyBundle } from '../policies/engine/bundle.js'
 import type { EngineAnswer } from '../policies/engine/pool/pool.js';
 import { tenantsIn } from '../policies/engine/tenancy.js';
 import type { GitVerdict } from './drift.js';
-import type { HandlerDeps } from './handler.js';
+import type { AdmissionMetrics } from './metrics.js';
+import type { TenantBreaker } from './tenant-breaker.js';
 import { suspendedWarning } from './tenant-breaker.js';
+
+/** What evaluating needs of the handler's deps (HandlerDeps has these). */
+export interface EvalDeps {
+  readonly metrics: AdmissionMetrics;
+  readonly evaluate?: (json: Uint8Array) => Promise<EngineAnswer>;
+  readonly ingresses?: () => readonly Iterable<IngressRef>[];
+  readonly tenantBreaker?: TenantBreaker;
+}
 import type { AdmissionRequest } from './types.js';
 
 /** The Rego input: the AdmissionRequest plus driftgate's context about the object. */
@@ -46,7 +55,7 @@ export function evaluator(
   request: AdmissionRequest,
   bundle: PolicyBundle,
   o: {
-    readonly deps: HandlerDeps;
+    readonly deps: EvalDeps;
     readonly log: Logger;
     readonly verdict?: GitVerdict;
     /** Where the suspension warning goes (once per request). */

@@ -46,7 +46,7 @@ export function entryModule(policies: readonly PolicyMeta[]): string {
         `p${i}_inside if {`,
         '	not namespace_object',
         `	request_namespace in ${JSON.stringify(p.tenant.namespaces)}`,
-        // The audit sets it for a tenant past its evaluation budget (reconciler/audit-budget.ts).
+        // The audit sets it for a tenant past its evaluation budget (reconciler/policy/audit-budget.ts).
         `	not input.driftgate.skip_tenants[${JSON.stringify(p.tenant.source)}]`,
         '}',
       );

@@ -11,7 +11,7 @@ import { backoffMs } from '../../core/backoff.js';
 import { KeyedQueue } from '../../core/keyed-queue.js';
 import { isObject } from '../../core/object.js';
 import { apiErrorMessage, SOURCE_LABEL, type Cluster } from '../cluster.js';
-import type { SourceConfig } from '../config.js';
+import type { SourceConfig, TenancyRules } from '../config/config.js';
 import type { SourceReconciler } from '../source-reconciler.js';
 import {
   CLEANUP_FINALIZER,
@@ -21,7 +21,6 @@ import {
   sourceFromGitSource,
   sourceNameOf,
   type GitSourceObject,
-  type TenancyRules,
 } from './spec.js';
 import { readInputs, ValuesReaders } from './inputs.js';
 import { gitSourceStatus, invalidSpecStatus, type Condition } from './status.js';

@@ -1,7 +1,7 @@
 import { ConfigReader } from '../../core/config-reader.js';
 import { isObject } from '../../core/object.js';
-import type { SourceConfig } from '../config.js';
-import { parseSource } from '../config-source.js';
+import type { SourceConfig, TenancyRules } from '../config/config.js';
+import { parseSource } from '../config/source.js';
 
 /** The GitSource custom resource (charts/driftgate/crds). */
 export const GITSOURCE = {
@@ -16,16 +16,6 @@ export const GITSOURCE = {
 export const CLEANUP_FINALIZER = 'driftgate.io/cleanup';
 /** Annotate with any new value (e.g. a timestamp) to sync now, like Flux's requestedAt. */
 export const REQUESTED_AT = 'driftgate.io/requested-at';
-
-/** The platform's rules for GitSources (reconciler config `gitSources`). */
-export interface TenancyRules {
-  /** Every GitSource must name a serviceAccountName (Flux's --default-service-account spirit). */
-  readonly requireServiceAccount: boolean;
-  /** A GitSource may send objects to a namespace other than its own. */
-  readonly crossNamespace: boolean;
-  /** A repoURL may be at a private or loopback address. @default true */
-  readonly allowPrivateNetworks?: boolean;
-}
 
 export interface GitSourceObject {
   readonly metadata: {

@@ -1,5 +1,5 @@
 import { backoffMs } from '../../core/backoff.js';
-import type { SourceConfig } from '../config.js';
+import type { SourceConfig } from '../config/config.js';
 import { Next, ReconcileError } from '../sync/errors.js';
 
 /**

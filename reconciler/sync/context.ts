@@ -1,11 +1,11 @@
-import type { IngressInventory } from '../ingress-inventory.js';
-import type { GateInventory } from '../gate-inventory.js';
+import type { IngressInventory } from '../policy/ingress-inventory.js';
+import type { GateInventory } from '../policy/gate-inventory.js';
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster.js';
-import type { GateMode, SourceConfig } from '../config.js';
+import type { GateMode, SourceConfig } from '../config/config.js';
 import type { ReconcilerMetrics } from '../metrics.js';
 import type { ObjectRef } from '../objects.js';
-import type { PolicyHub } from '../policy-hub.js';
+import type { PolicyHub } from '../policy/hub.js';
 import type { RenderTools } from '../render/render.js';
 import type { GitSource } from '../source/git-source.js';
 import type { SourceState } from '../source-state.js';

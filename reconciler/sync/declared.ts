@@ -1,6 +1,6 @@
 import { SOURCE_LABEL } from '../../core/labels.js';
 import { withoutPaths } from '../../core/diff.js';
-import type { SourceConfig } from '../config.js';
+import type { SourceConfig } from '../config/config.js';
 import type { IndexEntry } from '../../core/desired-index.js';
 import { sealSecret } from '../../core/secrets.js';
 import { groupOf, type K8sObject } from '../objects.js';

@@ -7,11 +7,12 @@ import {
   phaseWaves,
   waveSteps,
   type HookObject,
+  type HookReport,
 } from '../hooks.js';
 import { isObject, refOf, refText, type K8sObject, type ObjectRef } from '../objects.js';
 import { gateFindings, mapLimit } from './apply.js';
 import { pollUntil, sourceEvent, type SyncContext } from './context.js';
-import { HOOK_TIMEOUT_MS, hookOutcome, POLL_MS, type HookReport } from './hooks.js';
+import { HOOK_TIMEOUT_MS, hookOutcome, POLL_MS } from './hooks.js';
 
 /**
  * Keeps a created hook until driftgate has read how it ended (a Job with

@@ -1,5 +1,4 @@
 import { assessHealth, Health } from '../health.js';
-import type { HookPhase } from '../hooks.js';
 import { isObject, refText } from '../objects.js';
 import type { ObjectStatus } from '../source-state.js';
 import { pollUntil, type SyncContext } from './context.js';
@@ -12,13 +11,6 @@ export const POST_SYNC_INLINE_WAIT_MS = 10_000;
 /** The retry while PostSync waits for health. */
 export const POST_SYNC_RETRY_MS = 2_000;
 export const POLL_MS = 500;
-
-export interface HookReport {
-  readonly phase: HookPhase;
-  readonly object: string;
-  readonly status: 'Succeeded' | 'Failed';
-  readonly message?: string;
-}
 
 type Outcome = { done: boolean; failed?: string };
 

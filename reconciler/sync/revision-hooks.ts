@@ -1,9 +1,9 @@
-import { HookPhase, phaseWaves, type HookObject } from '../hooks.js';
+import { HookPhase, phaseWaves, type HookObject, type HookReport } from '../hooks.js';
 import type { ObjectStatus } from '../source-state.js';
 import type { SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 import { deleteByPolicy, runPhase, type RanHook } from './hook-run.js';
-import { awaitHealthy, type HookReport } from './hooks.js';
+import { awaitHealthy } from './hooks.js';
 
 /**
  * The hooks of one revision, run once while that revision is first applied (Argo CD's phases):

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
-import { parseReconcilerConfig } from '../../reconciler/config.js';
+import { parseReconcilerConfig } from '../../reconciler/config/parse.js';
 import { startReconciler } from '../../reconciler/main.js';
 import { parseWebhookConfig } from '../../webhook/config.js';
 import { startWebhook } from '../../webhook/main.js';

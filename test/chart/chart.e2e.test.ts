@@ -8,7 +8,7 @@ import {
   RECONCILER_NODE_OPTIONS,
   WEBHOOK_NODE_OPTIONS,
 } from '../../core/node-options.js';
-import { parseReconcilerConfig } from '../../reconciler/config.js';
+import { parseReconcilerConfig } from '../../reconciler/config/parse.js';
 import { parseWebhookConfig } from '../../webhook/config.js';
 import { startControlPlane } from '../support/control-plane.js';
 import { toolPath } from '../support/tools.js';

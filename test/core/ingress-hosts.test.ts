@@ -9,7 +9,7 @@ import {
   MAX_HOSTS,
   refOfIngress,
 } from '../../core/ingress-hosts.js';
-import { IngressInventory } from '../../reconciler/ingress-inventory.js';
+import { IngressInventory } from '../../reconciler/policy/ingress-inventory.js';
 import { FakeCluster } from '../support/fake-cluster.js';
 
 const must = (obj: unknown) => {

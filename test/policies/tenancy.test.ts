@@ -8,7 +8,7 @@ import type { PolicyMeta } from '../../policies/engine/discover.js';
 import { enforcedPolicies } from '../../policies/engine/build.js';
 import { inScope, requestTarget, targetOf } from '../../policies/engine/scope.js';
 import { parseTenancy, tenancyText } from '../../policies/engine/tenancy.js';
-import { PolicyHub } from '../../reconciler/policy-hub.js';
+import { PolicyHub } from '../../reconciler/policy/hub.js';
 import { toolPath } from '../support/tools.js';
 import { inventoryOf, tenantView } from '../../policies/engine/gatekeeper/inventory.js';
 

@@ -5,8 +5,8 @@
 import { pino } from 'pino';
 import { isObject } from '../../core/object.js';
 import type { Cluster, Scope } from '../../reconciler/cluster.js';
-import type { SourceConfig } from '../../reconciler/config.js';
-import { parseReconcilerConfig } from '../../reconciler/config.js';
+import type { SourceConfig } from '../../reconciler/config/config.js';
+import { parseReconcilerConfig } from '../../reconciler/config/parse.js';
 import { ReconcilerMetrics } from '../../reconciler/metrics.js';
 import { refKey, refOf, type K8sObject, type ObjectRef } from '../../reconciler/objects.js';
 import { initialState, type SourceState } from '../../reconciler/source-state.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { parseReconcilerConfig } from '../../reconciler/config.js';
+import { parseReconcilerConfig } from '../../reconciler/config/parse.js';
 import { startReconciler, type ReconcilerHandle } from '../../reconciler/main.js';
 import type { SourceReconciler } from '../../reconciler/source-reconciler.js';
 import type { TrustConfig } from '../../reconciler/verify/verifier.js';

@@ -1,6 +1,6 @@
-import { ConfigReader, type KeyDoc } from '../core/config-reader.js';
+import { ConfigReader, type KeyDoc } from '../../core/config-reader.js';
 import type { ConfigInputs, SourceConfig } from './config.js';
-import type { TrustConfig } from './verify/verifier.js';
+import type { TrustConfig } from '../verify/verifier.js';
 
 /** A source's defaults, in one place. */
 export const SOURCE_DEFAULTS = {

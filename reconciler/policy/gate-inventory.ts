@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { DesiredIndexDoc } from '../core/desired-index.js';
-import type { PolicyBundle } from '../policies/engine/bundle.js';
+import type { DesiredIndexDoc } from '../../core/desired-index.js';
+import type { PolicyBundle } from '../../policies/engine/bundle.js';
 import {
   addToInventory,
   apiVersionOf,
@@ -10,9 +10,9 @@ import {
   NAMESPACE_KIND,
   slim,
   type SyncKind,
-} from '../policies/engine/gatekeeper/inventory.js';
-import { apiErrorMessage, type Cluster } from './cluster.js';
-import { groupOf } from './objects.js';
+} from '../../policies/engine/gatekeeper/inventory.js';
+import { apiErrorMessage, type Cluster } from '../cluster.js';
+import { groupOf } from '../objects.js';
 
 /** @default the most live objects the gate's inventory lists (over all kinds). */
 export const MAX_GATE_INVENTORY = 5_000;

@@ -1,6 +1,6 @@
 // The RBAC attributes each control route is checked for (SubjectAccessReview).
 import t from 'tap';
-import { controlAttributes } from '../../reconciler/control-auth.js';
+import { controlAttributes } from '../../../reconciler/server/control-auth.js';
 
 t.test('routes map to GitSource patch or the audit URL', async (t) => {
   t.strictSame(controlAttributes('/sources/team-a.web/sync', 'driftgate-system'), {

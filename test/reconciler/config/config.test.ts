@@ -2,13 +2,10 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  parseReconcilerConfig,
-  RECONCILER_DEFAULTS,
-  ReconcilerConfigError,
-} from '../../reconciler/config.js';
-import { configFiles, readConfigInputs } from '../../reconciler/config-inputs.js';
-import { hookAuthentic, hookRepos } from '../../reconciler/server.js';
+import { parseReconcilerConfig, ReconcilerConfigError } from '../../../reconciler/config/parse.js';
+import { RECONCILER_DEFAULTS } from '../../../reconciler/config/keys.js';
+import { configFiles, readConfigInputs } from '../../../reconciler/config/inputs.js';
+import { hookAuthentic, hookRepos } from '../../../reconciler/server/server.js';
 import { createHmac } from 'node:crypto';
 
 const ssh = 'alice@example.com namespaces="git" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGW8\n';

@@ -1,5 +1,5 @@
-import type { PolicyMeta } from '../policies/engine/discover.js';
-import { tenantsIn } from '../policies/engine/tenancy.js';
+import type { PolicyMeta } from '../../policies/engine/discover.js';
+import { tenantsIn } from '../../policies/engine/tenancy.js';
 
 /**
  * What each tenant's policies may cost one audit run. An evaluation in a namespace where tenant

@@ -1,13 +1,13 @@
-import { BodyTooLarge, readLimitedBody } from '../core/body.js';
+import { BodyTooLarge, readLimitedBody } from '../../core/body.js';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listen, metricsServer } from '../core/http.js';
+import { closeServer, listen, metricsServer } from '../../core/http.js';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { ControlAuth } from './control-auth.js';
-import { controlDenied, readableSources, safeEqual } from './server-auth.js';
+import { controlDenied, readableSources, safeEqual } from './auth.js';
 import type { Registry } from 'prom-client';
-import type { ReconcilerRuntime } from './runtime.js';
+import type { ReconcilerRuntime } from '../runtime.js';
 import { statusView } from './status.js';
 
 const MAX_HOOK_BODY = 1024 * 1024;

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { pino } from 'pino';
-import type { PolicyBundle } from '../../policies/engine/bundle.js';
-import type { Cluster } from '../../reconciler/cluster.js';
-import { GateInventory } from '../../reconciler/gate-inventory.js';
+import type { PolicyBundle } from '../../../policies/engine/bundle.js';
+import type { Cluster } from '../../../reconciler/cluster.js';
+import { GateInventory } from '../../../reconciler/policy/gate-inventory.js';
 
 // The gate's inventory with a stand-in cluster (only `list` is used; the real apiserver runs in
 // test/e2e/gatekeeper.e2e.test.ts) and a bundle that records what it is given.

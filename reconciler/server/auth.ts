@@ -1,7 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { controlAttributes, sourceAttributes } from './control-auth.js';
 import { timingSafeEqual } from 'node:crypto';
-import type { StatusServerOptions } from './server.js';
+import type { Logger } from 'pino';
+import type { ControlAuth } from './control-auth.js';
+
+/** What the checks need of the server's options (AuthOptions has these). */
+export interface AuthOptions {
+  readonly controlToken?: () => string | undefined;
+  readonly controlAuth?: ControlAuth;
+  readonly namespace?: string;
+  readonly logger: Logger;
+}
 
 /** Constant-time string equality (tokens, signatures). */
 export const safeEqual = (a: string, b: string): boolean =>
@@ -15,7 +24,7 @@ export interface Refusal {
 const bearerOf = (req: IncomingMessage): string | undefined =>
   /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
 
-const isControlToken = (o: StatusServerOptions, req: IncomingMessage): boolean => {
+const isControlToken = (o: AuthOptions, req: IncomingMessage): boolean => {
   const token = o.controlToken?.();
   return (
     token !== undefined && safeEqual(String(req.headers.authorization ?? ''), `Bearer ${token}`)
@@ -33,7 +42,7 @@ const unavailable = (err: unknown): Refusal => ({
  * that RBAC allows for the route (controlAttributes).
  */
 export async function controlDenied(
-  o: StatusServerOptions,
+  o: AuthOptions,
   req: IncomingMessage,
   path: string,
 ): Promise<Refusal | undefined> {
@@ -57,7 +66,7 @@ export async function controlDenied(
  * driftgate's namespace). A refusal when the token is missing, invalid or cannot be reviewed.
  */
 export async function readableSources<S extends { readonly cfg: { readonly name: string } }>(
-  o: StatusServerOptions,
+  o: AuthOptions,
   req: IncomingMessage,
   sources: readonly S[],
 ): Promise<S[] | Refusal> {

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { PolicyFilesDoc } from '../core/desired-index.js';
-import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
-import { isolationProblems } from '../policies/engine/isolation.js';
-import { combineEnforcement, type SourcePolicies } from '../policies/engine/enforcement-sources.js';
-import { ENFORCEMENT_FILE } from '../policies/engine/enforcement.js';
-import type { PolicyBundle } from '../policies/engine/bundle.js';
-import { BundleStore } from '../policies/engine/store.js';
-import { TENANCY_FILE, tenancyText } from '../policies/engine/tenancy.js';
-import type { EnforcementConfig } from '../policies/engine/enforcement.js';
+import type { PolicyFilesDoc } from '../../core/desired-index.js';
+import { composePolicyTree, readPolicyFiles } from '../../policies/engine/compose.js';
+import { isolationProblems } from '../../policies/engine/isolation.js';
+import {
+  combineEnforcement,
+  type SourcePolicies,
+} from '../../policies/engine/enforcement-sources.js';
+import { ENFORCEMENT_FILE } from '../../policies/engine/enforcement.js';
+import type { PolicyBundle } from '../../policies/engine/bundle.js';
+import { BundleStore } from '../../policies/engine/store.js';
+import { TENANCY_FILE, tenancyText } from '../../policies/engine/tenancy.js';
+import type { EnforcementConfig } from '../../policies/engine/enforcement.js';
 
 export interface PolicyHubOptions {
   readonly opaPath: string;

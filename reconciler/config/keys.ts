@@ -1,5 +1,5 @@
-import type { KeyDoc } from '../core/config-reader.js';
-import { SOURCE_KEYS } from './config-source.js';
+import type { KeyDoc } from '../../core/config-reader.js';
+import { SOURCE_KEYS } from './source.js';
 
 /** The reconciler's defaults, in one place. */
 export const RECONCILER_DEFAULTS = {

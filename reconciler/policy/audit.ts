@@ -1,24 +1,24 @@
-import { hostContext } from '../core/ingress-hosts.js';
+import { hostContext } from '../../core/ingress-hosts.js';
 import type { IngressInventory } from './ingress-inventory.js';
 import type { Logger } from 'pino';
 import {
   wellFormedJson,
   type PolicyBundle,
   type PolicyOutcome,
-} from '../policies/engine/bundle.js';
-import { findings, objectInput } from '../policies/engine/findings.js';
-import { EvalPool } from '../policies/engine/pool/pool.js';
+} from '../../policies/engine/bundle.js';
+import { findings, objectInput } from '../../policies/engine/findings.js';
+import { EvalPool } from '../../policies/engine/pool/pool.js';
 import { AuditBudget } from './audit-budget.js';
 import {
   inventoryOf,
   isNeverSynced,
   MAX_INVENTORY_BYTES,
   slim,
-} from '../policies/engine/gatekeeper/inventory.js';
-import { groupOf } from './objects.js';
-import { apiErrorMessage, type Cluster } from './cluster.js';
-import { SOURCE_LABEL } from './cluster.js';
-import type { ReconcilerMetrics } from './metrics.js';
+} from '../../policies/engine/gatekeeper/inventory.js';
+import { groupOf } from '../objects.js';
+import { apiErrorMessage, type Cluster } from '../cluster.js';
+import { SOURCE_LABEL } from '../cluster.js';
+import type { ReconcilerMetrics } from '../metrics.js';
 
 export interface AuditViolation {
   readonly object: string;

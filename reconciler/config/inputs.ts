@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isObject } from '../core/object.js';
+import { isObject } from '../../core/object.js';
 import type { ConfigInputs } from './config.js';
 
 const strings = (v: unknown): string[] =>

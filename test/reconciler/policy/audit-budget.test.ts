@@ -1,6 +1,6 @@
 import t from 'tap';
-import type { PolicyMeta } from '../../policies/engine/discover.js';
-import { AuditBudget } from '../../reconciler/audit-budget.js';
+import type { PolicyMeta } from '../../../policies/engine/discover.js';
+import { AuditBudget } from '../../../reconciler/policy/audit-budget.js';
 
 // What each tenant's policies may cost one audit run (issue 26 finding 5): pure, times given.
 const policy = (id: string, tenant?: { source: string; namespaces: string[] }): PolicyMeta => ({

@@ -1,0 +1,35 @@
+// The reconciler's layers hold by lint (issue 28): a probe import that breaks one is refused by
+// the project's own ESLint config; the same import where the layers allow it passes.
+import t from 'tap';
+import { ESLint } from 'eslint';
+
+const eslint = new ESLint({ cwd: new URL('../..', import.meta.url).pathname });
+const lint = async (filePath: string, code: string): Promise<string[]> => {
+  const [r] = await eslint.lintText(code, { filePath });
+  return (r?.messages ?? []).map((m) => m.message);
+};
+const probe = (spec: string) => `import * as probe from '${spec}';\nexport const p = probe;\n`;
+
+t.test('a lower layer importing a higher one is refused', async (t) => {
+  t.match(await lint('reconciler/config/probe.ts', probe('../policy/hub.js')), [
+    /config\/ is a leaf/,
+  ]);
+  t.match(await lint('reconciler/policy/probe.ts', probe('../sync/apply.js')), [
+    /policy\/ sits below the sync/,
+  ]);
+  t.match(await lint('reconciler/sync/probe.ts', probe('../runtime.js')), [
+    /sync\/ sits below the runtime/,
+  ]);
+  t.match(await lint('reconciler/gitsource/probe.ts', probe('../server/server.js')), [
+    /only main.ts composes the status server/,
+  ]);
+  t.match(await lint('webhook/probe.ts', probe('../reconciler/objects.js')), [
+    /webhook\/ shares with reconciler\/ only through core\//,
+  ]);
+});
+
+t.test('the direction the layers allow passes', async (t) => {
+  t.same(await lint('reconciler/sync/probe.ts', probe('../policy/hub.js')), []);
+  t.same(await lint('reconciler/main.ts', probe('./server/server.js')), []);
+  t.same(await lint('reconciler/policy/probe.ts', probe('../config/config.js')), []);
+});
