@@ -41,6 +41,25 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // No re-export shims: a name is imported from the module that defines it.
+  {
+    files: [
+      'core/**/*.ts',
+      'policies/**/*.ts',
+      'webhook/**/*.ts',
+      'reconciler/**/*.ts',
+      'cli/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportNamedDeclaration[source], ExportAllDeclaration',
+          message: 'no re-exports: import the name from the module that defines it',
+        },
+      ],
+    },
+  },
   // The two binaries share only through core/ (and the policy engine); product code never
   // imports the tests. The demo (scripts/demo/) is not product code: it drives the test harness.
   {

@@ -12,8 +12,6 @@ import { RenderError } from '../reconciler/render/render.js';
 import { flag } from './args.js';
 import { checkSuites, isGatekeeperObject, policyTreeWith } from './check-gatekeeper.js';
 
-export { CHECK_KUBE_VERSION };
-
 export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
     [--kustomize <path>] [--helm <path>] [--release <name>] [--namespace <ns>] [--values <file>]
     [--root <dir>]

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { kubeCluster, type Cluster } from '../reconciler/cluster.js';
+import { type Cluster } from '../reconciler/cluster.js';
+import { kubeCluster } from '../reconciler/kube/cluster.js';
 import type { GateMode, ReconcilerConfig, SourceConfig } from '../reconciler/config/config.js';
 import { impersonating, sharedAgentCopy } from '../reconciler/kubeconfig.js';
 import { PolicyHub } from '../reconciler/policy/hub.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { parse } from 'yaml';
-import { kubeCluster } from '../reconciler/cluster.js';
+import { kubeCluster } from '../reconciler/kube/cluster.js';
 import { configFiles, readConfigInputs } from '../reconciler/config/inputs.js';
 import { type ReconcilerConfig } from '../reconciler/config/config.js';
 import { parseReconcilerConfig } from '../reconciler/config/parse.js';
@@ -17,7 +17,7 @@ import {
 } from '../reconciler/gitsource/spec.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { sharedAgentCopy } from '../reconciler/kubeconfig.js';
-import { gitAuth } from '../reconciler/main.js';
+import { gitAuth } from '../reconciler/source-factory.js';
 import { ReconcilerMetrics } from '../reconciler/metrics.js';
 import { SourceReconciler } from '../reconciler/source-reconciler.js';
 import { GitSource, type TreeFile } from '../reconciler/source/git-source.js';

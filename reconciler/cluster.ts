@@ -1,12 +1,6 @@
-import { SOURCE_LABEL } from '../core/labels.js';
 import { serverMessageOf, statusOf } from './kube/errors.js';
 import type { K8sObject, ObjectRef } from './objects.js';
 import type { ClusterCapabilities } from './render/render.js';
-
-export { FIELD_MANAGER } from './kube/objects.js';
-export { APPLIED_REVISION, SUSPENDED } from './kube/inventory.js';
-export { kubeCluster } from './kube/cluster.js';
-export { SOURCE_LABEL };
 
 type Live = Record<string, unknown>;
 

@@ -14,13 +14,13 @@ import { KubeObjects } from './kube/objects.js';
 import { sharedAgentCopy } from './kubeconfig.js';
 import type { ReconcilerConfig } from './config/config.js';
 import { ReconcilerMetrics } from './metrics.js';
-import { kubeWatch, ReconcilerRuntime } from './runtime.js';
+import { ReconcilerRuntime } from './runtime.js';
+import { kubeWatch } from './kube/watch.js';
 import { startStatusServer } from './server/server.js';
 import { kubernetesControlAuth } from './server/control-auth.js';
 import type { SourceReconciler } from './source-reconciler.js';
 import { sourceFactory } from './source-factory.js';
 import { GitSourceController } from './gitsource/controller.js';
-export { gitAuth } from './source-factory.js';
 
 export interface ReconcilerHandle {
   readonly runtime: ReconcilerRuntime;

@@ -39,5 +39,3 @@ export const refText = (r: ObjectRef): string => {
   const g = groupOf(r.apiVersion);
   return `${g ? `${g}/` : ''}${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 };
-
-export { isObject } from '../core/object.js';

@@ -6,7 +6,7 @@ import type { DesiredIndexDoc, IndexSource } from '../core/desired-index.js';
 import { KeyedQueue } from '../core/keyed-queue.js';
 import { publishAudit, runAudit, type AuditReport } from './policy/audit.js';
 import type { Cluster } from './cluster.js';
-import { SOURCE_LABEL } from './cluster.js';
+import { SOURCE_LABEL } from '../core/labels.js';
 import type { PolicyConfig } from './config/config.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import type { ObjectRef } from './objects.js';
@@ -18,8 +18,6 @@ import type { SourceReconciler } from './source-reconciler.js';
 import { jittered, retryDelay } from './runtime/retry.js';
 
 export { backoffMs, KeyedQueue };
-export { jittered, retryDelay } from './runtime/retry.js';
-export { kubeWatch } from './kube/watch.js';
 
 /** A break-glass heal runs this long after the expiry, so the apiserver's clock has passed it. */
 const GLASS_GRACE_MS = 250;

@@ -31,9 +31,6 @@ import { RevisionHooks } from './sync/revision-hooks.js';
 import { announce, coalescedPublish, publish, recordOutcome } from './sync/status.js';
 import { CommitRefused, verifyHead } from './sync/verify.js';
 
-export type { SourceDeps };
-export type { DiffView };
-
 /**
  * One source: a fixed shell over the stages in `sync/` (fetch → verify → render → policies →
  * plan/apply → prune → status). Holds the source's state; callers serialise calls (the runtime's

@@ -1,5 +1,6 @@
-import { SOURCE_LABEL } from './cluster.js';
-import { groupOf, isObject, type K8sObject } from './objects.js';
+import { SOURCE_LABEL } from '../core/labels.js';
+import { groupOf, type K8sObject } from './objects.js';
+import { isObject } from '../core/object.js';
 
 /** Where a source may write beyond its destination namespace (platform configuration). */
 export interface TenantScope {

@@ -1,4 +1,5 @@
-import type { AdmissionResponse, JsonPatchOp } from './types.js';
+import type { JsonPatchOp } from '../policies/engine/bundle.js';
+import type { AdmissionResponse } from './types.js';
 
 /** Kubernetes shows at most this much of a warning comfortably; longer ones are cut. */
 export const WARNING_MAX = 120;

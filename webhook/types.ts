@@ -1,5 +1,3 @@
-import type { JsonPatchOp } from '../policies/engine/bundle.js';
-
 export const Operation = {
   CREATE: 'CREATE',
   UPDATE: 'UPDATE',
@@ -49,5 +47,3 @@ export interface AdmissionResponse {
   readonly patchType?: 'JSONPatch';
   readonly patch?: string;
 }
-
-export type { JsonPatchOp };

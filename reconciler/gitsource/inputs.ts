@@ -1,6 +1,7 @@
 import { isObject } from '../../core/object.js';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { kubeCluster, type Cluster } from '../cluster.js';
+import { type Cluster } from '../cluster.js';
+import { kubeCluster } from '../kube/cluster.js';
 import { impersonating, sharedAgentCopy } from '../kubeconfig.js';
 import { impersonationOf, type GitSourceObject } from './spec.js';
 import { readValuesFrom, valuesRefs } from './values-from.js';

@@ -17,7 +17,7 @@ import {
 } from '../../policies/engine/gatekeeper/inventory.js';
 import { groupOf } from '../objects.js';
 import { apiErrorMessage, type Cluster } from '../cluster.js';
-import { SOURCE_LABEL } from '../cluster.js';
+import { SOURCE_LABEL } from '../../core/labels.js';
 import type { ReconcilerMetrics } from '../metrics.js';
 
 export interface AuditViolation {

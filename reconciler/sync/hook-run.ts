@@ -9,7 +9,8 @@ import {
   type HookObject,
   type HookReport,
 } from '../hooks.js';
-import { isObject, refOf, refText, type K8sObject, type ObjectRef } from '../objects.js';
+import { refOf, refText, type K8sObject, type ObjectRef } from '../objects.js';
+import { isObject } from '../../core/object.js';
 import { gateFindings, mapLimit } from './apply.js';
 import { pollUntil, sourceEvent, type SyncContext } from './context.js';
 import { HOOK_TIMEOUT_MS, hookOutcome, POLL_MS } from './hooks.js';

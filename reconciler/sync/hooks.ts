@@ -1,5 +1,6 @@
 import { assessHealth, Health } from '../health.js';
-import { isObject, refText } from '../objects.js';
+import { refText } from '../objects.js';
+import { isObject } from '../../core/object.js';
 import type { ObjectStatus } from '../source-state.js';
 import { pollUntil, type SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';

@@ -1,4 +1,5 @@
-import { isObject, refKey, refText, type ObjectRef } from '../objects.js';
+import { refKey, refText, type ObjectRef } from '../objects.js';
+import { isObject } from '../../core/object.js';
 import { CRD_KEPT, planPrune, type PrunePlan } from '../prune.js';
 import type { Rendered } from '../render/render.js';
 import { ownershipProblem } from '../tenancy.js';

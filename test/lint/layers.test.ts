@@ -33,3 +33,10 @@ t.test('the direction the layers allow passes', async (t) => {
   t.same(await lint('reconciler/main.ts', probe('./server/server.js')), []);
   t.same(await lint('reconciler/policy/probe.ts', probe('../config/config.js')), []);
 });
+
+t.test('no re-export shims in product code', async (t) => {
+  t.match(await lint('reconciler/probe.ts', "export { refKey } from './objects.js';\n"), [
+    /no re-exports/,
+  ]);
+  t.match(await lint('core/probe.ts', "export * from './object.js';\n"), [/no re-exports/]);
+});

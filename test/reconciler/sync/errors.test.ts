@@ -8,7 +8,7 @@ import {
   typed,
   WAIT_MS,
 } from '../../../reconciler/sync/errors.js';
-import { retryDelay } from '../../../reconciler/runtime.js';
+import { retryDelay } from '../../../reconciler/runtime/retry.js';
 
 t.test('every reconcile error code equals its key', async (t) => {
   for (const [k, v] of Object.entries(ReconcileCode)) t.equal(v, k);
