@@ -97,7 +97,8 @@ export default tseslint.config(
     },
   },
   // The reconciler's layers (ARCHITECTURE.md): the server is composed only by main.ts; config/
-  // is a leaf; policy/ sits below the sync and the runtime; sync/ below the runtime.
+  // is a leaf; policy/ sits below the sync and the runtime; sync/ below the runtime; kube/ is
+  // the adapter under all of them.
   ...reconcilerLayers([
     {
       files: ['reconciler/**/*.ts'],
@@ -119,6 +120,19 @@ export default tseslint.config(
       files: ['reconciler/sync/**/*.ts'],
       forbid: ABOVE_CONFIG,
       why: 'sync/ sits below the runtime and the composition root',
+    },
+    {
+      files: ['reconciler/kube/**/*.ts'],
+      // It implements the runtime's watch port (runtime/watches.ts), and nothing else above it.
+      forbid: [
+        ...ABOVE_CONFIG.filter((p) => p !== '**/runtime/**'),
+        '**/runtime/runtime.js',
+        '**/policy/**',
+        '**/sync/**',
+        '**/gitsource/**',
+        '**/config/**',
+      ],
+      why: 'kube/ is the Kubernetes adapter: it knows no stage, policy or configuration',
     },
   ]),
   {

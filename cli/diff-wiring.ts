@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { type Cluster } from '../reconciler/cluster.js';
+import { type Cluster } from '../reconciler/kube/port.js';
 import { kubeCluster } from '../reconciler/kube/cluster.js';
 import type { GateMode, ReconcilerConfig, SourceConfig } from '../reconciler/config/config.js';
-import { impersonating, sharedAgentCopy } from '../reconciler/kubeconfig.js';
+import { impersonating, sharedAgentCopy } from '../reconciler/kube/kubeconfig.js';
 import { PolicyHub } from '../reconciler/policy/hub.js';
-import { writesAs } from '../reconciler/tenant-cluster.js';
+import { writesAs } from '../reconciler/kube/writes-as.js';
 import { flag } from './args.js';
 import { optionalTool } from './tools.js';
 

@@ -16,7 +16,7 @@ import {
   type GitSourceObject,
 } from '../reconciler/gitsource/spec.js';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { sharedAgentCopy } from '../reconciler/kubeconfig.js';
+import { sharedAgentCopy } from '../reconciler/kube/kubeconfig.js';
 import { gitAuth } from '../reconciler/source-factory.js';
 import { ReconcilerMetrics } from '../reconciler/metrics.js';
 import { SourceReconciler } from '../reconciler/source-reconciler.js';

@@ -2,18 +2,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { type Cluster } from './cluster.js';
+import { type Cluster } from './kube/port.js';
 import { kubeCluster } from './kube/cluster.js';
 import type { ReconcilerConfig, SourceConfig } from './config/config.js';
 import type { IngressInventory } from './policy/ingress-inventory.js';
 import type { GateInventory } from './policy/gate-inventory.js';
-import { impersonating } from './kubeconfig.js';
+import { impersonating } from './kube/kubeconfig.js';
 import type { ReconcilerMetrics } from './metrics.js';
-import type { ObjectRef } from './objects.js';
+import type { ObjectRef } from './model/objects.js';
 import type { PolicyHub } from './policy/hub.js';
 import { SourceReconciler } from './source-reconciler.js';
 import { GitSource, type GitAuth } from './source/git-source.js';
-import { writesAs } from './tenant-cluster.js';
+import { writesAs } from './kube/writes-as.js';
 import { CommitVerifier } from './verify/verifier.js';
 
 /** util-linux prlimit (in the image and on Debian): hard memory limits for renderers. */

@@ -1,4 +1,4 @@
-import type { ObjectRef } from '../objects.js';
+import type { ObjectRef } from '../model/objects.js';
 import type { EnforcementConfig } from '../../policies/engine/enforcement.js';
 import type { TrustConfig } from '../verify/verifier.js';
 

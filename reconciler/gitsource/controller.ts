@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { backoffMs } from '../../core/backoff.js';
 import { KeyedQueue } from '../../core/keyed-queue.js';
 import { isObject } from '../../core/object.js';
-import { apiErrorMessage, type Cluster } from '../cluster.js';
+import { apiErrorMessage, type Cluster } from '../kube/port.js';
 import { SOURCE_LABEL } from '../../core/labels.js';
 import type { SourceConfig, TenancyRules } from '../config/config.js';
 import type { SourceReconciler } from '../source-reconciler.js';

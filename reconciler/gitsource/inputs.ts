@@ -1,8 +1,8 @@
 import { isObject } from '../../core/object.js';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type Cluster } from '../cluster.js';
+import { type Cluster } from '../kube/port.js';
 import { kubeCluster } from '../kube/cluster.js';
-import { impersonating, sharedAgentCopy } from '../kubeconfig.js';
+import { impersonating, sharedAgentCopy } from '../kube/kubeconfig.js';
 import { impersonationOf, type GitSourceObject } from './spec.js';
 import { readValuesFrom, valuesRefs } from './values-from.js';
 

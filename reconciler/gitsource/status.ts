@@ -1,4 +1,4 @@
-import type { SourceState } from '../source-state.js';
+import type { SourceState } from '../model/source-state.js';
 
 export interface Condition {
   readonly type: string;

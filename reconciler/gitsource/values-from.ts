@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { isObject } from '../../core/object.js';
-import { apiErrorMessage, type Cluster } from '../cluster.js';
+import { apiErrorMessage, type Cluster } from '../kube/port.js';
 import type { GitSourceObject } from './spec.js';
 
 /** A spec.helm.valuesFrom entry. */

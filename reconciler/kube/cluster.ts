@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isObject } from '../../core/object.js';
-import type { Cluster } from '../cluster.js';
+import type { Cluster } from './port.js';
 import type { ClusterCapabilities } from '../render/render.js';
 import { recordEvent } from './events.js';
 import { statusOf } from './errors.js';

@@ -1,5 +1,5 @@
 import { isObject } from '../../core/object.js';
-import { groupOf } from '../objects.js';
+import { groupOf } from '../model/objects.js';
 import { isNotFound } from './errors.js';
 import type { KubeHttp } from './http.js';
 

@@ -1,4 +1,4 @@
-import type { ObjectRef } from '../objects.js';
+import type { ObjectRef } from '../model/objects.js';
 import type { KubeHttp } from './http.js';
 
 /**

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { SOURCE_LABEL } from '../../core/labels.js';
 import { isObject } from '../../core/object.js';
-import { refKey, type ObjectRef } from '../objects.js';
+import { refKey, type ObjectRef } from '../model/objects.js';
 import type { KubeObjects } from './objects.js';
 
 /** On the inventory: the revision last applied in full (a merge patch, apart from the apply). */

@@ -1,5 +1,5 @@
 import { isObject } from '../../core/object.js';
-import { refOf, type K8sObject, type ObjectRef } from '../objects.js';
+import { refOf, type K8sObject, type ObjectRef } from '../model/objects.js';
 import { Discovery, groupVersionPath, type Resource } from './discovery.js';
 import { isNotFound } from './errors.js';
 import type { KubeHttp } from './http.js';

@@ -15,8 +15,8 @@ import {
   MAX_INVENTORY_BYTES,
   slim,
 } from '../../policies/engine/gatekeeper/inventory.js';
-import { groupOf } from '../objects.js';
-import { apiErrorMessage, type Cluster } from '../cluster.js';
+import { groupOf } from '../model/objects.js';
+import { apiErrorMessage, type Cluster } from '../kube/port.js';
 import { SOURCE_LABEL } from '../../core/labels.js';
 import type { ReconcilerMetrics } from '../metrics.js';
 

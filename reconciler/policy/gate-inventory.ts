@@ -11,8 +11,8 @@ import {
   slim,
   type SyncKind,
 } from '../../policies/engine/gatekeeper/inventory.js';
-import { apiErrorMessage, type Cluster } from '../cluster.js';
-import { groupOf } from '../objects.js';
+import { apiErrorMessage, type Cluster } from '../kube/port.js';
+import { groupOf } from '../model/objects.js';
 
 /** @default the most live objects the gate's inventory lists (over all kinds). */
 export const MAX_GATE_INVENTORY = 5_000;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { exec } from '../../core/exec.js';
-import { type K8sObject } from '../objects.js';
+import { type K8sObject } from '../model/objects.js';
 import { isObject } from '../../core/object.js';
 import type { TreeFile } from '../source/git-source.js';
 import {

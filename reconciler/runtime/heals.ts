@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { KeyedQueue } from '../../core/keyed-queue.js';
-import { refKey, type ObjectRef } from '../objects.js';
-import type { SourceState } from '../source-state.js';
+import { refKey, type ObjectRef } from '../model/objects.js';
+import type { SourceState } from '../model/source-state.js';
 import type { HealResult } from '../sync/heal.js';
 import type { KeyedTimers } from './clock.js';
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ControlAuth } from './control-auth.js';
 import { controlDenied, readableSources, safeEqual } from './auth.js';
 import type { Registry } from 'prom-client';
-import type { ReconcilerRuntime } from '../runtime.js';
+import type { ReconcilerRuntime } from '../runtime/runtime.js';
 import { statusView } from './status.js';
 
 const MAX_HOOK_BODY = 1024 * 1024;

@@ -1,6 +1,6 @@
-import type { SourceState } from '../source-state.js';
+import type { SourceState } from '../model/source-state.js';
 import { formatDiff } from '../../core/diff.js';
-import { refText } from '../objects.js';
+import { refText } from '../model/objects.js';
 
 /** The JSON a source's status is served as (and `driftgate status` prints). Pure. */
 export function statusView(s: SourceState): object {

@@ -7,13 +7,13 @@ import {
   objectInput,
   type Finding,
 } from '../../policies/engine/findings.js';
-import { apiErrorMessage } from '../cluster.js';
-import { assessHealth } from '../health.js';
-import { refKey, refOf, refText, type K8sObject } from '../objects.js';
-import { applyOrder, waveOf, waves } from '../order.js';
+import { apiErrorMessage } from '../kube/port.js';
+import { assessHealth } from '../model/health.js';
+import { refKey, refOf, refText, type K8sObject } from '../model/objects.js';
+import { applyOrder, waveOf, waves } from '../model/order.js';
 import type { Rendered } from '../render/render.js';
-import type { ObjectStatus, PolicyGateViolation } from '../source-state.js';
-import type { RefusedObject } from '../tenancy.js';
+import type { ObjectStatus, PolicyGateViolation } from '../model/source-state.js';
+import type { RefusedObject } from '../model/scope.js';
 import type { SyncContext } from './context.js';
 import { ignoredPaths, prepared } from './declared.js';
 import { apiErrorCode, ReconcileCode, ReconcileError } from './errors.js';

@@ -1,16 +1,16 @@
 import type { IngressInventory } from '../policy/ingress-inventory.js';
 import type { GateInventory } from '../policy/gate-inventory.js';
 import type { Logger } from 'pino';
-import type { Cluster } from '../cluster.js';
+import type { Cluster } from '../kube/port.js';
 import type { GateMode, SourceConfig } from '../config/config.js';
 import type { ReconcilerMetrics } from '../metrics.js';
-import type { ObjectRef } from '../objects.js';
+import type { ObjectRef } from '../model/objects.js';
 import type { PolicyHub } from '../policy/hub.js';
 import type { RenderTools } from '../render/render.js';
 import type { GitSource } from '../source/git-source.js';
-import type { SourceState } from '../source-state.js';
+import type { SourceState } from '../model/source-state.js';
 import type { CommitVerifier } from '../verify/verifier.js';
-import { apiErrorMessage } from '../cluster.js';
+import { apiErrorMessage } from '../kube/port.js';
 
 /** What a source's stages are given; built by the shell (source-reconciler.ts). */
 export interface SourceDeps {

@@ -3,7 +3,7 @@ import { withoutPaths } from '../../core/diff.js';
 import type { SourceConfig } from '../config/config.js';
 import type { IndexEntry } from '../../core/desired-index.js';
 import { sealSecret } from '../../core/secrets.js';
-import { groupOf, type K8sObject } from '../objects.js';
+import { groupOf, type K8sObject } from '../model/objects.js';
 import type { Rendered } from '../render/render.js';
 
 /** The JSON pointers a source ignores on an object (its ignoreDifferences for that kind). Pure. */

@@ -1,10 +1,10 @@
 import type { FieldDiff } from '../../core/diff.js';
 import { sealSecret, shownDiffs } from '../../core/secrets.js';
 import { stringify } from 'yaml';
-import { refKey, refOf, refText } from '../objects.js';
-import { applyOrder } from '../order.js';
+import { refKey, refOf, refText } from '../model/objects.js';
+import { applyOrder } from '../model/order.js';
 import type { Rendered } from '../render/render.js';
-import type { RefusedObject } from '../tenancy.js';
+import type { RefusedObject } from '../model/scope.js';
 import { planDeclared } from './apply.js';
 import type { SyncContext } from './context.js';
 import { LiveReader } from './live.js';

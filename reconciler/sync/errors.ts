@@ -1,4 +1,4 @@
-import { apiErrorMessage } from '../cluster.js';
+import { apiErrorMessage } from '../kube/port.js';
 import { serverMessageOf, statusOf } from '../kube/errors.js';
 
 /**

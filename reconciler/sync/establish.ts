@@ -1,6 +1,6 @@
-import { assessHealth } from '../health.js';
-import { refKey, refText } from '../objects.js';
-import type { ObjectStatus } from '../source-state.js';
+import { assessHealth } from '../model/health.js';
+import { refKey, refText } from '../model/objects.js';
+import type { ObjectStatus } from '../model/source-state.js';
 import { pollUntil, type SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 import { writes, type ObjectPlan } from './plan.js';

@@ -7,8 +7,8 @@ import {
   type FieldDiff,
 } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
-import { assessHealth } from '../health.js';
-import { refKey, refOf, refText, type ObjectRef } from '../objects.js';
+import { assessHealth } from '../model/health.js';
+import { refKey, refOf, refText, type ObjectRef } from '../model/objects.js';
 import type { Rendered } from '../render/render.js';
 import { sourceEvent, type SyncContext } from './context.js';
 import { ignoredPaths, prepared } from './declared.js';

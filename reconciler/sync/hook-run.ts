@@ -1,4 +1,4 @@
-import { apiErrorMessage } from '../cluster.js';
+import { apiErrorMessage } from '../kube/port.js';
 import {
   DeletePolicy,
   HOOK_LABEL,
@@ -8,8 +8,8 @@ import {
   waveSteps,
   type HookObject,
   type HookReport,
-} from '../hooks.js';
-import { refOf, refText, type K8sObject, type ObjectRef } from '../objects.js';
+} from '../model/hook-annotations.js';
+import { refOf, refText, type K8sObject, type ObjectRef } from '../model/objects.js';
 import { isObject } from '../../core/object.js';
 import { gateFindings, mapLimit } from './apply.js';
 import { pollUntil, sourceEvent, type SyncContext } from './context.js';

@@ -1,7 +1,7 @@
-import { assessHealth, Health } from '../health.js';
-import { refText } from '../objects.js';
+import { assessHealth, Health } from '../model/health.js';
+import { refText } from '../model/objects.js';
 import { isObject } from '../../core/object.js';
-import type { ObjectStatus } from '../source-state.js';
+import type { ObjectStatus } from '../model/source-state.js';
 import { pollUntil, type SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 

@@ -1,5 +1,5 @@
-import type { Cluster } from '../cluster.js';
-import { refKey, refOf, type ObjectRef } from '../objects.js';
+import type { Cluster } from '../kube/port.js';
+import { refKey, refOf, type ObjectRef } from '../model/objects.js';
 import type { Rendered } from '../render/render.js';
 
 type Live = Record<string, unknown>;

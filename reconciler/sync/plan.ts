@@ -2,9 +2,9 @@ import { breakGlassActive, breakGlassOf } from '../../core/desired-index.js';
 import { confirmedDiff, declaredDiff, notKept, type FieldDiff } from '../../core/diff.js';
 import type { Finding } from '../../policies/engine/findings.js';
 import type { GateMode } from '../config/config.js';
-import { refOf, type K8sObject, type ObjectRef } from '../objects.js';
-import type { PrunePlan } from '../prune.js';
-import { ownershipProblem, type RefusedObject } from '../tenancy.js';
+import { refOf, type K8sObject, type ObjectRef } from '../model/objects.js';
+import type { PrunePlan } from '../model/prune-plan.js';
+import { ownershipProblem, type RefusedObject } from '../model/scope.js';
 
 /** What a sync does with one declared object. */
 export const Action = {

@@ -1,5 +1,5 @@
-import { apiErrorMessage } from '../cluster.js';
-import { refOf, refText, type K8sObject } from '../objects.js';
+import { apiErrorMessage } from '../kube/port.js';
+import { refOf, refText, type K8sObject } from '../model/objects.js';
 import type { SyncContext } from './context.js';
 
 /**

@@ -1,8 +1,8 @@
-import { refKey, refText, type ObjectRef } from '../objects.js';
+import { refKey, refText, type ObjectRef } from '../model/objects.js';
 import { isObject } from '../../core/object.js';
-import { CRD_KEPT, planPrune, type PrunePlan } from '../prune.js';
+import { CRD_KEPT, planPrune, type PrunePlan } from '../model/prune-plan.js';
 import type { Rendered } from '../render/render.js';
-import { ownershipProblem } from '../tenancy.js';
+import { ownershipProblem } from '../model/scope.js';
 import { sourceEvent, type SyncContext } from './context.js';
 
 export const NOT_OURS = 'no longer labelled for this source';

@@ -1,5 +1,5 @@
 import { repoPath } from '../../core/paths.js';
-import { groupOf, refOf, refText } from '../objects.js';
+import { groupOf, refOf, refText } from '../model/objects.js';
 import {
   detectRenderer,
   renderPlain,
@@ -8,9 +8,9 @@ import {
   type ClusterCapabilities,
   type Rendered,
 } from '../render/render.js';
-import { apiErrorMessage } from '../cluster.js';
-import { splitHooks, type HookObject } from '../hooks.js';
-import { placementProblem, type RefusedObject } from '../tenancy.js';
+import { apiErrorMessage } from '../kube/port.js';
+import { splitHooks, type HookObject } from '../model/hook-annotations.js';
+import { placementProblem, type RefusedObject } from '../model/scope.js';
 import type { SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 

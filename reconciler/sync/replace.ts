@@ -1,7 +1,7 @@
-import { apiErrorMessage } from '../cluster.js';
+import { apiErrorMessage } from '../kube/port.js';
 import { serverMessageOf, statusOf } from '../kube/errors.js';
-import { refOf, refText, type K8sObject } from '../objects.js';
-import { ownershipProblem } from '../tenancy.js';
+import { refOf, refText, type K8sObject } from '../model/objects.js';
+import { ownershipProblem } from '../model/scope.js';
 import { pollUntil, type SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 

@@ -1,5 +1,10 @@
-import { HookPhase, phaseWaves, type HookObject, type HookReport } from '../hooks.js';
-import type { ObjectStatus } from '../source-state.js';
+import {
+  HookPhase,
+  phaseWaves,
+  type HookObject,
+  type HookReport,
+} from '../model/hook-annotations.js';
+import type { ObjectStatus } from '../model/source-state.js';
 import type { SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 import { deleteByPolicy, runPhase, type RanHook } from './hook-run.js';

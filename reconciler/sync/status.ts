@@ -1,6 +1,6 @@
-import { aggregateHealth } from '../health.js';
+import { aggregateHealth } from '../model/health.js';
 import { SyncStatus } from '../metrics.js';
-import type { SourceState } from '../source-state.js';
+import type { SourceState } from '../model/source-state.js';
 import { sourceEvent, type SyncContext } from './context.js';
 import { mostUrgent, ReconcileCode, type ReconcileError } from './errors.js';
 

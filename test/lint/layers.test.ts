@@ -40,3 +40,10 @@ t.test('no re-export shims in product code', async (t) => {
   ]);
   t.match(await lint('core/probe.ts', "export * from './object.js';\n"), [/no re-exports/]);
 });
+
+t.test('kube/ is the adapter under every stage', async (t) => {
+  t.match(await lint('reconciler/kube/probe.ts', probe('../sync/apply.js')), [
+    /kube\/ is the Kubernetes adapter/,
+  ]);
+  t.same(await lint('reconciler/kube/probe.ts', probe('../model/objects.js')), []);
+});

@@ -1,6 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import t from 'tap';
-import { apiErrorMessage } from '../../reconciler/cluster.js';
+import { apiErrorMessage } from '../../reconciler/kube/port.js';
 
 t.test('API errors are one readable line, never the response headers', async (t) => {
   const body = JSON.stringify({

@@ -8,7 +8,7 @@
 // read back raw with kubectl holds every field Git declares; three resyncs find no drift.
 import t from 'tap';
 import { declaredDiff, formatDiff } from '../../core/diff.js';
-import { groupOf, refOf, refText } from '../../reconciler/objects.js';
+import { groupOf, refOf, refText } from '../../reconciler/model/objects.js';
 import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
 import { sourceCount, startTestReconciler, trustOf } from '../support/reconciler.js';

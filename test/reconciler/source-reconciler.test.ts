@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { stringify } from 'yaml';
 import t from 'tap';
 import { ReconcilerMetrics } from '../../reconciler/metrics.js';
-import { refOf, type K8sObject } from '../../reconciler/objects.js';
+import { refOf, type K8sObject } from '../../reconciler/model/objects.js';
 import { SourceReconciler } from '../../reconciler/source-reconciler.js';
 import type { Verdict } from '../../reconciler/verify/verifier.js';
 import { configMap, FakeCluster, sourceConfig } from '../support/fake-cluster.js';

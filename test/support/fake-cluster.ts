@@ -4,12 +4,12 @@
 // table of dozens of stage cases against a real apiserver would take minutes, not milliseconds.
 import { pino } from 'pino';
 import { isObject } from '../../core/object.js';
-import type { Cluster, Scope } from '../../reconciler/cluster.js';
+import type { Cluster, Scope } from '../../reconciler/kube/port.js';
 import type { SourceConfig } from '../../reconciler/config/config.js';
 import { parseReconcilerConfig } from '../../reconciler/config/parse.js';
 import { ReconcilerMetrics } from '../../reconciler/metrics.js';
-import { refKey, refOf, type K8sObject, type ObjectRef } from '../../reconciler/objects.js';
-import { initialState, type SourceState } from '../../reconciler/source-state.js';
+import { refKey, refOf, type K8sObject, type ObjectRef } from '../../reconciler/model/objects.js';
+import { initialState, type SourceState } from '../../reconciler/model/source-state.js';
 import type { SourceDeps, SyncContext } from '../../reconciler/sync/context.js';
 
 type Live = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // A sync over the in-memory cluster with hooks: a Job "completes" (or fails, by name) when the
 // fake stores it; a Deployment is ready unless `ready` says not. For the hook tests.
 import { pino } from 'pino';
-import type { K8sObject } from '../../reconciler/objects.js';
+import type { K8sObject } from '../../reconciler/model/objects.js';
 import { ReconcilerMetrics } from '../../reconciler/metrics.js';
 import { SourceReconciler } from '../../reconciler/source-reconciler.js';
 import { FakeCluster, sourceConfig } from './fake-cluster.js';

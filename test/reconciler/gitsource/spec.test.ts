@@ -11,7 +11,7 @@ import {
   gitSourceStatus,
   withTransitions,
 } from '../../../reconciler/gitsource/status.js';
-import { initialState } from '../../../reconciler/source-state.js';
+import { initialState } from '../../../reconciler/model/source-state.js';
 
 const gs = (
   spec: Record<string, unknown>,

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { pino } from 'pino';
 import type { PolicyBundle } from '../../../policies/engine/bundle.js';
-import type { Cluster } from '../../../reconciler/cluster.js';
+import type { Cluster } from '../../../reconciler/kube/port.js';
 import { GateInventory } from '../../../reconciler/policy/gate-inventory.js';
 
 // The gate's inventory with a stand-in cluster (only `list` is used; the real apiserver runs in

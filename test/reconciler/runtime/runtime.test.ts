@@ -4,8 +4,8 @@
 import { pino } from 'pino';
 import t from 'tap';
 import { ReconcilerMetrics } from '../../../reconciler/metrics.js';
-import type { ObjectRef } from '../../../reconciler/objects.js';
-import { ReconcilerRuntime, type RuntimeSource } from '../../../reconciler/runtime.js';
+import type { ObjectRef } from '../../../reconciler/model/objects.js';
+import { ReconcilerRuntime, type RuntimeSource } from '../../../reconciler/runtime/runtime.js';
 import type { OpenWatch } from '../../../reconciler/runtime/watches.js';
 import { ReconcileCode, ReconcileError } from '../../../reconciler/sync/errors.js';
 import { FakeClock } from '../../support/fake-clock.js';

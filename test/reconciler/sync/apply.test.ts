@@ -2,7 +2,7 @@ import { ApiException } from '@kubernetes/client-node';
 import t from 'tap';
 import { SOURCE_LABEL } from '../../../core/labels.js';
 import type { PolicyHub } from '../../../reconciler/policy/hub.js';
-import { refKey, refOf, type K8sObject } from '../../../reconciler/objects.js';
+import { refKey, refOf, type K8sObject } from '../../../reconciler/model/objects.js';
 import { applyDeclared } from '../../../reconciler/sync/apply.js';
 import { configMap, FakeCluster, stageContext } from '../../support/fake-cluster.js';
 

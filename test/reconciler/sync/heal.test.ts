@@ -1,6 +1,6 @@
 import t from 'tap';
 import { SOURCE_LABEL } from '../../../core/labels.js';
-import { refKey, refOf, type K8sObject } from '../../../reconciler/objects.js';
+import { refKey, refOf, type K8sObject } from '../../../reconciler/model/objects.js';
 import { healObject, type HealResult, type RevertLog } from '../../../reconciler/sync/heal.js';
 import { configMap, FakeCluster, sourceConfig, stageContext } from '../../support/fake-cluster.js';
 

@@ -4,8 +4,8 @@
 // real apiserver, controller-manager and kwok run a public chart's hooks in hooks.e2e.
 import t from 'tap';
 import { stringify } from 'yaml';
-import type { K8sObject } from '../../../reconciler/objects.js';
-import { refKey, refOf } from '../../../reconciler/objects.js';
+import type { K8sObject } from '../../../reconciler/model/objects.js';
+import { refKey, refOf } from '../../../reconciler/model/objects.js';
 import { obj, setup } from '../../support/hook-harness.js';
 
 const helm = (weight: number, policy = 'hook-succeeded,before-hook-creation') => ({

@@ -3,8 +3,8 @@
 // The same content runs against the real apiserver, controller-manager and kwok in fixtures.e2e.
 import t from 'tap';
 import { stringify } from 'yaml';
-import { hookOf, splitHooks } from '../../../reconciler/hooks.js';
-import type { K8sObject } from '../../../reconciler/objects.js';
+import { hookOf, splitHooks } from '../../../reconciler/model/hook-annotations.js';
+import type { K8sObject } from '../../../reconciler/model/objects.js';
 import { obj, setup, type Live } from '../../support/hook-harness.js';
 
 t.test('hook annotations: Argo CD phases, Helm mapped like Argo CD, defaults', async (t) => {

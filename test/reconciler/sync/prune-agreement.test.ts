@@ -2,7 +2,7 @@
 // the sync then deletes (or refuses), over the same fake cluster.
 import t from 'tap';
 import { SOURCE_LABEL } from '../../../core/labels.js';
-import { refKey, refOf, type K8sObject } from '../../../reconciler/objects.js';
+import { refKey, refOf, type K8sObject } from '../../../reconciler/model/objects.js';
 import { applyDeclared } from '../../../reconciler/sync/apply.js';
 import { planSync } from '../../../reconciler/sync/diff.js';
 import { prune } from '../../../reconciler/sync/prune.js';

@@ -2,7 +2,7 @@
 // CRDs gone from Git. The real apiserver's finalizers: test/reconciler/apiserver-truth.e2e.test.ts.
 import t from 'tap';
 import { SOURCE_LABEL } from '../../../core/labels.js';
-import { refKey, refOf } from '../../../reconciler/objects.js';
+import { refKey, refOf } from '../../../reconciler/model/objects.js';
 import { prune } from '../../../reconciler/sync/prune.js';
 import { configMap, FakeCluster, stageContext } from '../../support/fake-cluster.js';
 

@@ -1,6 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import t from 'tap';
-import { refKey, refOf, type K8sObject } from '../../../reconciler/objects.js';
+import { refKey, refOf, type K8sObject } from '../../../reconciler/model/objects.js';
 import { applyOrReplace, replaceAllowed } from '../../../reconciler/sync/replace.js';
 import { FakeCluster, stageContext } from '../../support/fake-cluster.js';
 

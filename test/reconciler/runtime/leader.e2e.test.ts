@@ -5,19 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { pino } from 'pino';
-import { LeaderElector, leaseDecision } from '../../reconciler/leader.js';
-import { DRIFTGATE_NAMESPACE, startControlPlane } from '../support/control-plane.js';
-import { startGitServer } from '../support/git-server.js';
-import { freePort } from '../support/ports.js';
-import { waitFor, withoutCoverage } from '../support/processes.js';
-import { configMap, trustOf } from '../support/reconciler.js';
-import { createSshSigner } from '../support/signing.js';
+import { LeaderElector, leaseDecision } from '../../../reconciler/runtime/leader.js';
+import { DRIFTGATE_NAMESPACE, startControlPlane } from '../../support/control-plane.js';
+import { startGitServer } from '../../support/git-server.js';
+import { freePort } from '../../support/ports.js';
+import { waitFor, withoutCoverage } from '../../support/processes.js';
+import { configMap, trustOf } from '../../support/reconciler.js';
+import { createSshSigner } from '../../support/signing.js';
 import {
   gitSourceManifest,
   installGitSourceApi,
   mustKubectl,
   trustingNamespace,
-} from '../support/gitsources.js';
+} from '../../support/gitsources.js';
 
 t.test(
   'lease decisions: create, renew, follow, take over only after an observed expiry',
@@ -71,7 +71,7 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
       ])
     ).stdout;
 
-  const root = join(import.meta.dirname, '..', '..');
+  const root = join(import.meta.dirname, '..', '..', '..');
   const children: ChildProcess[] = [];
   // SIGTERM at the end: the CLI shuts down cleanly (releasing the lease, writing coverage).
   t.teardown(() =>

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { pino } from 'pino';
-import { labelLeader, LEADER_LABEL } from '../../reconciler/leader-label.js';
-import { DRIFTGATE_NAMESPACE, startControlPlane } from '../support/control-plane.js';
-import { mustKubectl } from '../support/gitsources.js';
+import { labelLeader, LEADER_LABEL } from '../../../reconciler/runtime/leader-label.js';
+import { DRIFTGATE_NAMESPACE, startControlPlane } from '../../support/control-plane.js';
+import { mustKubectl } from '../../support/gitsources.js';
 
 // The leading reconciler pod labels itself (the chart's status Service selects the label, so the
 // webhooks' feed reaches the leader only). Real apiserver; the pod is only an object here.

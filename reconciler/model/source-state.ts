@@ -1,11 +1,11 @@
-import type { FieldDiff } from '../core/diff.js';
+import type { FieldDiff } from '../../core/diff.js';
 import { Health } from './health.js';
-import { SyncStatus } from './metrics.js';
+import { SyncStatus } from '../metrics.js';
 import type { ObjectRef } from './objects.js';
-import type { Rendered } from './render/render.js';
-import type { RefusedObject } from './tenancy.js';
-import type { Next, ReconcileCode } from './sync/errors.js';
-import type { HookReport } from './hooks.js';
+import type { Rendered } from '../render/render.js';
+import type { RefusedObject } from './scope.js';
+import type { Next, ReconcileCode } from '../sync/errors.js';
+import type { HookReport } from './hook-annotations.js';
 
 export interface ObjectStatus {
   readonly ref: ObjectRef;

@@ -1,4 +1,4 @@
-import type { Cluster } from './cluster.js';
+import type { Cluster } from './port.js';
 
 /**
  * A cluster whose writes go as another identity (a GitSource's ServiceAccount, impersonated)

@@ -1,21 +1,21 @@
-import type { IngressInventory } from './policy/ingress-inventory.js';
+import type { IngressInventory } from '../policy/ingress-inventory.js';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { backoffMs } from '../core/backoff.js';
-import type { DesiredIndexDoc, IndexSource } from '../core/desired-index.js';
-import { KeyedQueue } from '../core/keyed-queue.js';
-import { publishAudit, runAudit, type AuditReport } from './policy/audit.js';
-import type { Cluster } from './cluster.js';
-import { SOURCE_LABEL } from '../core/labels.js';
-import type { PolicyConfig } from './config/config.js';
-import type { ReconcilerMetrics } from './metrics.js';
-import type { ObjectRef } from './objects.js';
-import type { PolicyHub } from './policy/hub.js';
-import { KeyedTimers, realClock, type Clock } from './runtime/clock.js';
-import { Heals } from './runtime/heals.js';
-import { KindWatches, type OpenWatch, type WatchedObject } from './runtime/watches.js';
-import type { SourceReconciler } from './source-reconciler.js';
-import { jittered, retryDelay } from './runtime/retry.js';
+import { backoffMs } from '../../core/backoff.js';
+import type { DesiredIndexDoc, IndexSource } from '../../core/desired-index.js';
+import { KeyedQueue } from '../../core/keyed-queue.js';
+import { publishAudit, runAudit, type AuditReport } from '../policy/audit.js';
+import type { Cluster } from '../kube/port.js';
+import { SOURCE_LABEL } from '../../core/labels.js';
+import type { PolicyConfig } from '../config/config.js';
+import type { ReconcilerMetrics } from '../metrics.js';
+import type { ObjectRef } from '../model/objects.js';
+import type { PolicyHub } from '../policy/hub.js';
+import { KeyedTimers, realClock, type Clock } from './clock.js';
+import { Heals } from './heals.js';
+import { KindWatches, type OpenWatch, type WatchedObject } from './watches.js';
+import type { SourceReconciler } from '../source-reconciler.js';
+import { jittered, retryDelay } from './retry.js';
 
 export { backoffMs, KeyedQueue };
 

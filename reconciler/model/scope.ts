@@ -1,6 +1,6 @@
-import { SOURCE_LABEL } from '../core/labels.js';
+import { SOURCE_LABEL } from '../../core/labels.js';
 import { groupOf, type K8sObject } from './objects.js';
-import { isObject } from '../core/object.js';
+import { isObject } from '../../core/object.js';
 
 /** Where a source may write beyond its destination namespace (platform configuration). */
 export interface TenantScope {

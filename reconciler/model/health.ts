@@ -1,4 +1,4 @@
-import { isObject } from '../core/object.js';
+import { isObject } from '../../core/object.js';
 
 export const Health = {
   Healthy: 'Healthy',

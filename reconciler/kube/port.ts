@@ -1,6 +1,6 @@
-import { serverMessageOf, statusOf } from './kube/errors.js';
-import type { K8sObject, ObjectRef } from './objects.js';
-import type { ClusterCapabilities } from './render/render.js';
+import { serverMessageOf, statusOf } from './errors.js';
+import type { K8sObject, ObjectRef } from '../model/objects.js';
+import type { ClusterCapabilities } from '../render/render.js';
 
 type Live = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { refText } from '../../reconciler/objects.js';
-import { applyOrder, waves } from '../../reconciler/order.js';
+import { refText } from '../../../reconciler/model/objects.js';
+import { applyOrder, waves } from '../../../reconciler/model/order.js';
 
 t.test('apply order: namespaces, CRDs, then sync waves', async (t) => {
   const o = (kind: string, name: string, wave?: string) => ({

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { aggregateHealth, assessHealth } from '../../reconciler/health.js';
+import { aggregateHealth, assessHealth } from '../../../reconciler/model/health.js';
 
 const deploy = (spec: object, status: object, meta: object = { generation: 1 }) => ({
   metadata: meta,

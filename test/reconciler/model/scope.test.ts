@@ -1,8 +1,8 @@
 import t from 'tap';
-import { ownershipProblem, placementProblem } from '../../reconciler/tenancy.js';
-import { kustomizeScope } from '../../reconciler/render/guard.js';
-import { renderPlain } from '../../reconciler/render/render.js';
-import type { TreeFile } from '../../reconciler/source/git-source.js';
+import { ownershipProblem, placementProblem } from '../../../reconciler/model/scope.js';
+import { kustomizeScope } from '../../../reconciler/render/guard.js';
+import { renderPlain } from '../../../reconciler/render/render.js';
+import type { TreeFile } from '../../../reconciler/source/git-source.js';
 
 const scope = {
   destinationNamespace: 'team-a',

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { refKey } from '../../reconciler/objects.js';
-import { CRD_KEPT, planPrune } from '../../reconciler/prune.js';
+import { refKey } from '../../../reconciler/model/objects.js';
+import { CRD_KEPT, planPrune } from '../../../reconciler/model/prune-plan.js';
 
 const cm = (name: string, ns = 'a') => ({
   apiVersion: 'v1',
