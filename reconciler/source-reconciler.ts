@@ -4,13 +4,18 @@ import { redactURL } from '../core/secrets.js';
 import type { SourceConfig } from './config/config.js';
 import { refKey, refOf, refText, type ObjectRef } from './model/objects.js';
 import type { Rendered } from './render/render.js';
-import type { GitSource } from './source/git-source.js';
 import { initialState, type SourceState } from './model/source-state.js';
 import type { RefusedObject } from './model/scope.js';
 import type { CommitVerifier } from './verify/verifier.js';
 import { AppliedRevision, RecordedSuspension } from './sync/applied.js';
 import { applyDeclared, notWritten } from './sync/apply.js';
-import { sourceEvent, type SourceDeps, type SyncContext } from './sync/context.js';
+import {
+  localPort,
+  sourceEvent,
+  type GitPort,
+  type SourceDeps,
+  type SyncContext,
+} from './sync/context.js';
 import { indexEntries, indexShape } from './sync/declared.js';
 import { SourceGuard } from './sync/guard.js';
 import {
@@ -69,7 +74,7 @@ export class SourceReconciler {
 
   constructor(
     readonly cfg: SourceConfig,
-    git: GitSource,
+    git: GitPort,
     verifier: CommitVerifier,
     private readonly d: SourceDeps,
   ) {
@@ -283,8 +288,8 @@ export class SourceReconciler {
    * diff`). Throws a ReconcileError when the head is refused, does not render, or Git or the
    * API is down.
    */
-  async plan(local?: Pick<GitSource, 'readTree'>): Promise<DiffView> {
-    const ctx = local ? { ...this.#ctx, git: local as GitSource } : this.#ctx;
+  async plan(local?: Pick<GitPort, 'readTree'>): Promise<DiffView> {
+    const ctx = local ? { ...this.#ctx, git: localPort(local) } : this.#ctx;
     const head = local ? 'local' : await fetchHead(ctx);
     const signer = local ? 'nobody (local files, not verified)' : await verifyHead(ctx, head);
     const { rendered, refused } = await renderCommit(ctx, head);

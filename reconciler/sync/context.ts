@@ -7,7 +7,7 @@ import type { ReconcilerMetrics } from '../metrics.js';
 import type { ObjectRef } from '../model/objects.js';
 import type { PolicyHub } from '../policy/hub.js';
 import type { RenderTools } from '../render/render.js';
-import type { GitSource } from '../source/git-source.js';
+import type { TreeFile } from '../source/git-source.js';
 import type { SourceState } from '../model/source-state.js';
 import type { CommitVerifier } from '../verify/verifier.js';
 import { apiErrorMessage } from '../kube/port.js';
@@ -38,10 +38,19 @@ export interface SourceDeps {
   readonly onProgress?: () => void;
 }
 
+/** What the stages need of a Git source (source/git-source.ts implements it). */
+export interface GitPort {
+  fetch(have?: string): Promise<{ commit: string; fetched: boolean }>;
+  rawCommit(oid: string): Promise<Buffer>;
+  parents(oid: string): Promise<string[]>;
+  descendsFrom(oid: string, ancestor: string): Promise<boolean>;
+  readTree(commit: string, path: string): Promise<Map<string, TreeFile>>;
+}
+
 /** One source's stages share this: its config, its adapters, its state and a clock. */
 export interface SyncContext {
   readonly cfg: SourceConfig;
-  readonly git: GitSource;
+  readonly git: GitPort;
   readonly verifier: CommitVerifier;
   readonly d: SourceDeps;
   readonly state: SourceState;
@@ -89,4 +98,17 @@ export async function pollUntil<T>(
     if (ctx.now() >= deadline) return undefined;
     await sleep(stepMs);
   }
+}
+
+/** A working copy as a Git source for a plan: its files, and no history (never asked for). */
+export function localPort(local: Pick<GitPort, 'readTree'>): GitPort {
+  const none = (): Promise<never> =>
+    Promise.reject(new Error('a local working copy has no history'));
+  return {
+    readTree: (commit, path) => local.readTree(commit, path),
+    fetch: none,
+    rawCommit: none,
+    parents: none,
+    descendsFrom: none,
+  };
 }
