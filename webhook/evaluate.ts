@@ -80,7 +80,7 @@ export function evaluator(
     const judged = await breaker.judge(tenants, (s) => once(r, s));
     if (judged.skipped.length > 0 && !warned) {
       warned = true;
-      o.warnings.push(suspendedWarning(judged.skipped));
+      o.warnings.push(suspendedWarning(judged.skipped, breaker.suspensionMs));
     }
     if (judged.tripped.length > 0)
       log.warn({ tenants: judged.tripped }, 'tenant policies missed the deadline: suspended');

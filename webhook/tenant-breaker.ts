@@ -42,6 +42,11 @@ export class TenantBreaker {
     this.#waitMs = o.waitMs ?? 2000;
   }
 
+  /** How long a suspension lasts. */
+  get suspensionMs(): number {
+    return this.#suspensionMs;
+  }
+
   /** The tenants of `tenants` whose policies are suspended now. */
   suspended(tenants: readonly string[]): string[] {
     const at = this.#now();
@@ -120,6 +125,6 @@ export class TenantBreaker {
  * The warning a request judged without some tenants' policies carries (the apiserver cuts
  * warnings at 120 characters: what matters comes first).
  */
-export const suspendedWarning = (skipped: readonly string[]): string =>
-  `driftgate: policies of ${skipped.join(', ')} suspended here for ${TENANT_SUSPENSION_MS / 1000}s ` +
+export const suspendedWarning = (skipped: readonly string[], suspensionMs: number): string =>
+  `driftgate: policies of ${skipped.join(', ')} suspended here for ${suspensionMs / 1000}s ` +
   "after a missed deadline; only the platform's judged";

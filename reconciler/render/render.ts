@@ -137,7 +137,8 @@ export function parseManifests(text: string, path: string): Rendered[] {
     // helm template heads each document with `# Source: <chart>/<file>`: errors name that file.
     const head =
       doc.commentBefore ?? (doc.contents as { commentBefore?: string } | null)?.commentBefore;
-    const source = /^ ?Source: (\S+)/.exec(head ?? '')?.[1];
+    // A chart names its own files: bounded before it reaches an error (and status).
+    const source = /^ ?Source: (\S{1,256})/.exec(head ?? '')?.[1];
     const where = source ? `${path ? `${path}: ` : ''}${source}` : path;
     if (doc.errors.length > 0) {
       const e = doc.errors[0];

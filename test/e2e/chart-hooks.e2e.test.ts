@@ -6,28 +6,16 @@
 // Install and two upgrades through the real reconciler, apiserver, controller-manager (Job and
 // TTL controllers), scheduler and a kwok node: zero FailedCreate, every hook Succeeded and gone
 // after, and the status naming the hook that runs meanwhile.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import t from 'tap';
 import { gitOpsFixture } from '../support/e2e.js';
+import { fixtureTree } from '../support/fixture-tree.js';
 import { waitFor } from '../support/processes.js';
 import { startTestReconciler, trustOf } from '../support/reconciler.js';
 
-const ROOT = 'test/fixtures/public/ingress-nginx';
-const CHART = 'charts/ingress-nginx';
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) Object.assign(out, tree(p));
-    else out[relative(ROOT, p)] = readFileSync(p, 'utf8');
-  }
-  return out;
-}
-
+const CHART = 'ingress-nginx/charts/ingress-nginx';
 const { cp, git, signer } = await gitOpsFixture(t, { controlPlane: { workloads: true } });
 const repo = await git.createRepo('ingress-nginx');
-const files = tree(ROOT);
+const files = fixtureTree(['ingress-nginx']);
 await repo.commit(files, { signer });
 const rec = await startTestReconciler(cp, [
   {

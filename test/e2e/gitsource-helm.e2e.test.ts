@@ -2,10 +2,9 @@
 // test/fixtures/public/SOURCES.md) with spec.helm: the release named after the GitSource (not
 // its `namespace.name` source name), inline values and values from a Secret, whose content never
 // reaches status. Real apiserver, Git server, helm, kubectl.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import t from 'tap';
 import { gitOpsFixture } from '../support/e2e.js';
+import { fixtureTree } from '../support/fixture-tree.js';
 import { waitFor } from '../support/processes.js';
 import { startTestReconciler } from '../support/reconciler.js';
 import {
@@ -15,23 +14,12 @@ import {
   trustingNamespace,
 } from '../support/gitsources.js';
 
-const ROOT = 'test/fixtures/public/podinfo';
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) Object.assign(out, tree(p));
-    else out[relative(ROOT, p)] = readFileSync(p, 'utf8');
-  }
-  return out;
-}
-
 const { cp, git, signer } = await gitOpsFixture(t);
 const must = mustKubectl(cp);
 await installGitSourceApi(cp);
 await trustingNamespace(cp, 'team-a', signer);
 const repo = await git.createRepo('podinfo');
-await repo.commit(tree(ROOT), { signer });
+await repo.commit(fixtureTree(['podinfo']), { signer });
 const secretValues = 'ui:\n  message: hello-from-a-secret\n';
 await must([
   'create',
@@ -50,6 +38,29 @@ const rec = await startTestReconciler(
 );
 t.teardown(() => rec.stop());
 
+/** A GitSource's Ready message, once it has one (why it is not ready). */
+async function readyMessage(name: string): Promise<string> {
+  let message = '';
+  await waitFor(
+    `GitSource ${name} to say why it is not ready`,
+    async () => {
+      message = await must([
+        'get',
+        'gitsource',
+        name,
+        '-n',
+        'team-a',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
+      ]);
+      return message !== '';
+    },
+    60_000,
+    250,
+  );
+  return message;
+}
+
 const deployment = (jsonpath: string) =>
   must(['get', 'deployment', 'podinfo', '-n', 'team-a', '-o', `jsonpath=${jsonpath}`]);
 
@@ -58,7 +69,7 @@ t.test('a chart with its release name, inline values and values from a Secret', 
     ['apply', '-f', '-'],
     gitSourceManifest('team-a', 'podinfo', {
       repoURL: repo.url,
-      path: 'charts/podinfo',
+      path: 'podinfo/charts/podinfo',
       interval: '1h',
       helm: {
         values: { replicaCount: 2 },
@@ -96,29 +107,12 @@ t.test('a valuesFrom that cannot be read stalls the GitSource, naming it', async
     ['apply', '-f', '-'],
     gitSourceManifest('team-a', 'broken', {
       repoURL: repo.url,
-      path: 'charts/podinfo',
+      path: 'podinfo/charts/podinfo',
       interval: '1h',
       helm: { valuesFrom: [{ kind: 'ConfigMap', name: 'nowhere' }] },
     }),
   );
-  let message = '';
-  await waitFor(
-    'the GitSource to say why',
-    async () => {
-      message = await must([
-        'get',
-        'gitsource',
-        'broken',
-        '-n',
-        'team-a',
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
-      ]);
-      return message !== '';
-    },
-    60_000,
-    250,
-  );
+  const message = await readyMessage('broken');
   t.match(message, 'spec.helm.valuesFrom: ConfigMap team-a/nowhere key values.yaml: not found');
   const none = await cp.kubectl(['get', 'deployment', 'broken', '-n', 'team-a']);
   t.not(none.code, 0, 'nothing applied');
@@ -149,30 +143,13 @@ t.test("valuesFrom is read as the GitSource's ServiceAccount", async (t) => {
     ['apply', '-f', '-'],
     gitSourceManifest('team-a', 'borrowing', {
       repoURL: repo.url,
-      path: 'charts/podinfo',
+      path: 'podinfo/charts/podinfo',
       interval: '1h',
       serviceAccountName: 'no-secrets',
       helm: { valuesFrom: [{ kind: 'Secret', name: 'podinfo-values' }] },
     }),
   );
-  let message = '';
-  await waitFor(
-    'the GitSource to say its ServiceAccount may not read the Secret',
-    async () => {
-      message = await must([
-        'get',
-        'gitsource',
-        'borrowing',
-        '-n',
-        'team-a',
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
-      ]);
-      return message !== '';
-    },
-    60_000,
-    250,
-  );
+  const message = await readyMessage('borrowing');
   t.match(
     message,
     /spec\.helm\.valuesFrom: Secret team-a\/podinfo-values key values\.yaml: .*forbidden/i,

@@ -12,7 +12,7 @@ import { groupOf, refOf, refText } from '../../reconciler/model/objects.js';
 import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
 import { sourceCount, startTestReconciler, trustOf } from '../support/reconciler.js';
-import { fixtureTree } from './fixture-tree.js';
+import { fixtureTree } from '../support/fixture-tree.js';
 
 interface App {
   readonly name: string;
