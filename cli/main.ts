@@ -6,10 +6,11 @@ import { parse } from 'yaml';
 import { flag } from './args.js';
 import { sourceAction, sourcesStatus } from './sources.js';
 import { configFiles, readConfigInputs } from '../reconciler/config/inputs.js';
-import { usage } from '../core/config-reader.js';
+import { usage } from '../core/schema/help.js';
 import { parseReconcilerConfig, ReconcilerConfigError } from '../reconciler/config/parse.js';
-import { RECONCILER_KEYS } from '../reconciler/config/keys.js';
-import { ConfigError, parseWebhookConfig, WEBHOOK_KEYS } from '../webhook/config.js';
+import { ReconcilerConfigSchema } from '../reconciler/config/schema.js';
+import { ConfigError, parseWebhookConfig } from '../webhook/config.js';
+import { WebhookConfigSchema } from '../webhook/config-schema.js';
 
 const USAGE = `driftgate <command> [options]
 
@@ -35,7 +36,7 @@ const SERVE_USAGE = `driftgate serve --config <file>
 
 Runs the admission webhook. The config file is YAML; every key is optional (defaults in
 parentheses); unknown keys are refused:
-${usage(WEBHOOK_KEYS)}`;
+${usage(WebhookConfigSchema)}`;
 
 async function serve(args: readonly string[]): Promise<number> {
   if (args.includes('--help')) {
@@ -76,7 +77,7 @@ const RECONCILE_USAGE = `driftgate reconcile --config <file>
 
 Runs the reconciler. The cluster comes from KUBECONFIG or the in-cluster ServiceAccount.
 The config file is YAML (defaults in parentheses); unknown keys are refused:
-${usage(RECONCILER_KEYS)}`;
+${usage(ReconcilerConfigSchema)}`;
 
 async function reconcile(args: readonly string[]): Promise<number> {
   const file = flag(args, '--config');

@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ConfigReader } from '../core/config-reader.js';
 import { parseTrust } from '../reconciler/config/source.js';
 import { readConfigInputs, trustFiles } from '../reconciler/config/inputs.js';
 import { isObject } from '../core/object.js';
@@ -37,7 +36,7 @@ export async function verify(args: readonly string[]): Promise<number> {
   }
   const problems: string[] = [];
   const inputs = readConfigInputs(isObject(raw) ? trustFiles(raw) : []);
-  const trusted = parseTrust(ConfigReader.of(raw, file, problems), inputs);
+  const trusted = parseTrust(raw, file, problems, inputs);
   if (problems.length > 0) {
     console.error(`driftgate verify: ${problems.join('; ')}`);
     return 2;

@@ -1,9 +1,11 @@
-import { WEBHOOK_DEFAULTS, WEBHOOK_KEYS } from './config-keys.js';
+import type { Static } from '@sinclair/typebox';
+import { WebhookConfigSchema } from './config-schema.js';
 import type { GitGuardConfig } from './drift.js';
-import { ConfigError, ConfigReader, type KeyDoc } from '../core/config-reader.js';
+import { ConfigError } from '../core/schema/problems.js';
+import { parseDuration } from '../core/duration.js';
+import { readSchema } from '../core/schema/check.js';
 import { parseEnforcement, type EnforcementConfig } from '../policies/engine/enforcement.js';
 import type { SyncKind } from '../policies/engine/gatekeeper/inventory.js';
-import { DEFAULT_MAX_INVENTORY } from './live-inventory.js';
 
 /** Everything the webhook binary needs, parsed once at boot and frozen. */
 export interface WebhookConfig {
@@ -70,27 +72,6 @@ export interface InventoryConfig {
   readonly maxObjects: number;
 }
 
-/** `group/version/Kind` (the core group: `v1/Kind`). */
-function parseSyncKind(text: string, problems: string[]): SyncKind | undefined {
-  const parts = text.split('/');
-  const [group, version, kind] = parts.length === 2 ? ['', ...parts] : parts;
-  if (parts.length > 3 || !version || !kind || !/^[A-Z]/.test(kind)) {
-    problems.push(`inventory.sync: ${text} must be group/version/Kind (core group: v1/Kind)`);
-    return undefined;
-  }
-  return { group: group ?? '', version, kind };
-}
-
-function parseInventory(r: ConfigReader): InventoryConfig {
-  const i = r.child('inventory');
-  i.known(childKeys('inventory'));
-  return {
-    watch: i.bool('watch', false),
-    sync: i.list('sync').flatMap((s) => parseSyncKind(s, r.problems) ?? []),
-    maxObjects: i.int('maxObjects', DEFAULT_MAX_INVENTORY, 0, 1_000_000),
-  };
-}
-
 export interface GitStateConfig {
   /** The reconciler's status URL, e.g. http://driftgate-reconciler.driftgate-system:8080 */
   readonly reconcilerURL: string;
@@ -101,40 +82,6 @@ export interface GitStateConfig {
   readonly reconciler: GitGuardConfig['reconciler'];
   readonly breakGlass: { readonly groups: readonly string[]; readonly maxDurationMs: number };
   readonly governed: { readonly namespaces: readonly string[]; readonly mode: 'deny' | 'warn' };
-}
-
-function parseGitState(r: ConfigReader): GitStateConfig | undefined {
-  if (!r.has('gitState')) return undefined;
-  const g = r.child('gitState');
-  g.known(childKeys('gitState'));
-  const rec = g.child('reconciler');
-  rec.known(childKeys('reconciler', childKeys('gitState')));
-  const bg = g.child('breakGlass');
-  bg.known(childKeys('breakGlass', childKeys('gitState')));
-  const gov = g.child('governed');
-  gov.known(childKeys('governed', childKeys('gitState')));
-  const url = g.str('reconcilerURL');
-  if (url && !/^https?:\/\//.test(url))
-    r.problems.push('gitState.reconcilerURL must be http(s)://');
-  return {
-    reconcilerURL: url.replace(/\/+$/, ''),
-    tokenFile: g.str('tokenFile'),
-    pollIntervalMs: g.duration('pollInterval', '2s', true),
-    maxDocumentBytes: g.int('maxDocumentMiB', 48, 1, 1024) * 1024 * 1024,
-    reconciler: {
-      username: rec.str('username'),
-      group: rec.str('group'),
-      gate: rec.oneOf('gate', 'enforce', ['enforce', 'warn', 'off'] as const),
-    },
-    breakGlass: {
-      groups: bg.list('groups'),
-      maxDurationMs: bg.duration('maxDuration', '4h', true),
-    },
-    governed: {
-      namespaces: gov.list('namespaces'),
-      mode: gov.oneOf('mode', 'deny', ['deny', 'warn'] as const),
-    },
-  };
 }
 
 export type TlsConfig =
@@ -153,82 +100,64 @@ export type TlsConfig =
 
 export { ConfigError };
 
-export { WEBHOOK_DEFAULTS, WEBHOOK_KEYS };
+type Raw = Static<typeof WebhookConfigSchema>;
 
-const childKeys = (key: string, of: readonly KeyDoc[] = WEBHOOK_KEYS): readonly KeyDoc[] =>
-  of.find((k) => k.key === key)?.children ?? [];
+/** `group/version/Kind` (the core group: `v1/Kind`); the schema checked its form. */
+function syncKind(text: string): SyncKind {
+  const parts = text.split('/');
+  const [group, version, kind] = parts.length === 2 ? ['', ...parts] : parts;
+  return { group: group ?? '', version: version ?? '', kind: kind ?? '' };
+}
 
-function parseTls(r: ConfigReader): TlsConfig {
-  const tls = r.child('tls');
-  tls.known(childKeys('tls'));
-  if (tls.has('certFile') || tls.has('keyFile')) {
-    if (typeof tls.raw.certFile !== 'string' || typeof tls.raw.keyFile !== 'string')
-      r.problems.push('tls.certFile and tls.keyFile go together');
-    const caFile = tls.optStr('caFile');
-    return {
-      mode: 'files',
-      certFile: String(tls.raw.certFile),
-      keyFile: String(tls.raw.keyFile),
-      ...(caFile ? { caFile } : {}),
-    };
-  }
+function gitState(g: NonNullable<Raw['gitState']>, problems: string[]): GitStateConfig {
+  const positive = (v: string | 0, at: string) => {
+    const ms = parseDuration(String(v)) ?? 0;
+    if (ms <= 0) problems.push(`gitState.${at} must be a duration such as 30s or 5m`);
+    return ms;
+  };
   return {
-    mode: 'generate',
-    dir: tls.optStr('generateDir') ?? '/var/run/driftgate/tls',
-    dnsNames: tls.list('dnsNames'),
-    ipAddresses: tls.list('ipAddresses', ['127.0.0.1']),
+    reconcilerURL: g.reconcilerURL.replace(/\/+$/, ''),
+    tokenFile: g.tokenFile,
+    pollIntervalMs: positive(g.pollInterval, 'pollInterval'),
+    maxDocumentBytes: g.maxDocumentMiB * 1024 * 1024,
+    reconciler: g.reconciler,
+    breakGlass: {
+      groups: g.breakGlass.groups,
+      maxDurationMs: positive(g.breakGlass.maxDuration, 'breakGlass.maxDuration'),
+    },
+    governed: g.governed,
   };
 }
 
+function tls(t: Raw['tls'], problems: string[]): TlsConfig {
+  if (t.certFile !== undefined || t.keyFile !== undefined) {
+    if (t.certFile === undefined || t.keyFile === undefined)
+      problems.push('tls.certFile and tls.keyFile go together');
+    return {
+      mode: 'files',
+      certFile: String(t.certFile),
+      keyFile: String(t.keyFile),
+      ...(t.caFile ? { caFile: t.caFile } : {}),
+    };
+  }
+  return { mode: 'generate', dir: t.generateDir, dnsNames: t.dnsNames, ipAddresses: t.ipAddresses };
+}
+
 /**
- * Validate a raw config (from YAML) against the defaults. Throws ConfigError listing every
- * problem; the result is frozen.
+ * Validate a raw config (from YAML) against WebhookConfigSchema. Throws ConfigError listing
+ * every problem; the result is frozen.
  */
 export function parseWebhookConfig(input: unknown): WebhookConfig {
-  const r = ConfigReader.of(input);
-  r.known(WEBHOOK_KEYS);
-  const ex = r.child('exemptions');
-  ex.known(childKeys('exemptions'));
-  const overrides = parseEnforcement(
-    r.raw.enforcementOverrides,
-    'enforcementOverrides',
-    r.problems,
-  );
-  const d = WEBHOOK_DEFAULTS;
+  const problems: string[] = [];
+  const r = readSchema(WebhookConfigSchema, input, '', problems);
+  const { gitState: git, tls: t, inventory, enforcementOverrides, ...plain } = r;
   const cfg: WebhookConfig = {
-    host: r.str('host', d.host),
-    port: r.int('port', d.port, 0, 65535),
-    metricsHost: r.str('metricsHost', d.metricsHost),
-    metricsPort: r.int('metricsPort', d.metricsPort, 0, 65535),
-    namespace: r.str('namespace', d.namespace),
-    policyDir: r.str('policyDir', d.policyDir),
-    watchPolicies: r.bool('watchPolicies', d.watchPolicies),
-    watchIngresses: r.bool('watchIngresses', d.watchIngresses),
-    guardGitSources: r.bool('guardGitSources', d.guardGitSources),
-    ...(r.optStr('kubeconfig') ? { kubeconfig: r.optStr('kubeconfig') as string } : {}),
-    opaPath: r.str('opaPath', d.opaPath),
-    tls: parseTls(r),
-    exemptions: {
-      namespaces: ex.list('namespaces'),
-      users: ex.list('users'),
-      groups: ex.list('groups'),
-      serviceAccounts: ex.list('serviceAccounts'),
-      controllerCreated: ex.bool('controllerCreated', true),
-    },
-    enforcementOverrides: overrides,
-    bodyLimitBytes: r.int('bodyLimitBytes', d.bodyLimitBytes, 1024, 64 * 1024 * 1024),
-    bodyBudgetBytes: r.int('bodyBudgetBytes', d.bodyBudgetBytes, 1024 * 1024, 1024 ** 3),
-    maxConnections: r.int('maxConnections', d.maxConnections, 1, 100_000),
-    maxContainersPerPod: r.int('maxContainersPerPod', d.maxContainersPerPod, 1, 10_000),
-    evaluationWorkers: r.int('evaluationWorkers', d.evaluationWorkers, 1, 32),
-    evaluationTimeoutMs: r.int('evaluationTimeoutMs', d.evaluationTimeoutMs, 50, 30_000),
-    failurePolicy: r.oneOf('failurePolicy', d.failurePolicy, ['Fail', 'Ignore'] as const),
-    shutdownDelaySeconds: r.int('shutdownDelaySeconds', d.shutdownDelaySeconds, 0, 120),
-    logLevel: r.str('logLevel', d.logLevel),
-    inventory: parseInventory(r),
+    ...plain,
+    tls: tls(t, problems),
+    inventory: { ...inventory, sync: inventory.sync.map(syncKind) },
+    enforcementOverrides: parseEnforcement(enforcementOverrides, 'enforcementOverrides', problems),
+    ...(git ? { gitState: gitState(git, problems) } : {}),
   };
-  const git = parseGitState(r);
-  if (git) Object.assign(cfg, { gitState: git });
-  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(cfg);
 }

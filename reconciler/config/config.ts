@@ -124,18 +124,6 @@ export interface PolicyConfig {
   };
 }
 
-export const DEFAULT_AUDIT_KINDS = [
-  'v1/Pod',
-  'v1/Service',
-  'v1/ConfigMap',
-  'apps/v1/Deployment',
-  'apps/v1/StatefulSet',
-  'apps/v1/DaemonSet',
-  'batch/v1/Job',
-  'batch/v1/CronJob',
-  'networking.k8s.io/v1/Ingress',
-] as const;
-
 export interface ReconcilerConfig {
   readonly namespace: string;
   readonly cacheDir: string;

@@ -1,13 +1,12 @@
-import { RECONCILER_DEFAULTS, RECONCILER_KEYS } from './keys.js';
+import type { Static } from '@sinclair/typebox';
+import { ConfigError } from '../../core/schema/problems.js';
+import { parseDuration } from '../../core/duration.js';
+import { readSchema } from '../../core/schema/check.js';
+import { isObject } from '../../core/object.js';
 import { parseEnforcement } from '../../policies/engine/enforcement.js';
-import { ConfigError, ConfigReader, type KeyDoc } from '../../core/config-reader.js';
-import { parseSource } from './source.js';
-import {
-  DEFAULT_AUDIT_KINDS,
-  type ConfigInputs,
-  type PolicyConfig,
-  type ReconcilerConfig,
-} from './config.js';
+import type { ConfigInputs, PolicyConfig, ReconcilerConfig } from './config.js';
+import { ReconcilerConfigSchema } from './schema.js';
+import { sourceOf } from './source.js';
 
 /** A reconciler config that cannot be used; `problems` lists every problem at once. */
 export class ReconcilerConfigError extends ConfigError {
@@ -17,119 +16,92 @@ export class ReconcilerConfigError extends ConfigError {
   }
 }
 
-const D = RECONCILER_DEFAULTS;
+type Raw = Static<typeof ReconcilerConfigSchema>;
 
-const childKeys = (key: string, of: readonly KeyDoc[] = RECONCILER_KEYS): readonly KeyDoc[] =>
-  of.find((k) => k.key === key)?.children ?? [];
+const ms = (d: string | 0): number => parseDuration(String(d)) ?? 0;
+
+/** Milliseconds of a duration that must be longer than 0. */
+function positive(d: string | 0, at: string, problems: string[]): number {
+  const v = ms(d);
+  if (v <= 0) problems.push(`${at} must be a duration such as 30s or 5m`);
+  return v;
+}
 
 function leaderElection(
-  r: ConfigReader,
+  le: Raw['leaderElection'],
   inputs: ConfigInputs,
+  problems: string[],
 ): Pick<ReconcilerConfig, 'leaderElection'> {
-  const le = r.child('leaderElection');
-  le.known(childKeys('leaderElection'));
-  if (le.raw.enabled !== true) return {};
-  const leaseDurationMs = le.duration('leaseDuration', D.leaderElection.leaseDuration, true);
-  const renewEveryMs = le.duration('renewEvery', D.leaderElection.renewEvery, true);
+  if (!le.enabled) return {};
+  const leaseDurationMs = positive(le.leaseDuration, 'leaderElection.leaseDuration', problems);
+  const renewEveryMs = positive(le.renewEvery, 'leaderElection.renewEvery', problems);
   if (renewEveryMs >= leaseDurationMs)
-    r.problems.push('leaderElection.renewEvery must be shorter than leaderElection.leaseDuration');
+    problems.push('leaderElection.renewEvery must be shorter than leaderElection.leaseDuration');
   return {
     leaderElection: {
-      leaseName: le.str('leaseName', D.leaderElection.leaseName),
-      identity: le.optStr('identity') ?? inputs.identity ?? D.leaderElection.identity,
+      leaseName: le.leaseName,
+      identity: le.identity ?? inputs.identity ?? 'driftgate-reconciler',
       leaseDurationMs,
       renewEveryMs,
-      labelPod: le.bool('labelPod', false),
+      labelPod: le.labelPod,
     },
   };
 }
 
-function gitSources(r: ConfigReader): Pick<ReconcilerConfig, 'gitSources'> {
-  const g = r.child('gitSources');
-  g.known(childKeys('gitSources'));
-  if (g.raw.enabled !== true) return {};
+function policyConfig(p: Raw['policies'], problems: string[]): PolicyConfig {
+  const a = p.audit;
   return {
-    gitSources: {
-      requireServiceAccount: g.bool('requireServiceAccount', false),
-      crossNamespace: g.bool('crossNamespace', false),
-      allowPrivateNetworks: g.bool('allowPrivateNetworks', true),
-    },
-  };
-}
-
-function policyConfig(r: ConfigReader): PolicyConfig {
-  const p = r.child('policies');
-  p.known(childKeys('policies'));
-  const audit = p.child('audit');
-  audit.known(childKeys('audit', childKeys('policies')));
-  const kinds = audit.list('kinds', DEFAULT_AUDIT_KINDS);
-  for (const k of kinds)
-    if (!/^([a-z0-9.-]+\/)?v[0-9a-z]+\/[A-Z]\w*$/.test(k))
-      r.problems.push(
-        `policies.audit.kinds: ${k} must be apiVersion/Kind, e.g. apps/v1/Deployment`,
-      );
-  const dir = p.optStr('dir');
-  return {
-    opaPath: p.str('opaPath', D.policies.opaPath),
-    ...(dir ? { dir } : {}),
-    gate: p.oneOf('gate', D.policies.gate, ['enforce', 'warn', 'off'] as const),
+    opaPath: p.opaPath,
+    ...(p.dir ? { dir: p.dir } : {}),
+    gate: p.gate,
     enforcementOverrides: parseEnforcement(
-      p.raw.enforcementOverrides,
-      p.at('enforcementOverrides'),
-      r.problems,
+      p.enforcementOverrides,
+      'policies.enforcementOverrides',
+      problems,
     ),
     audit: {
-      intervalMs: audit.duration('interval', D.policies.auditInterval),
-      kinds,
-      excludedNamespaces: audit.list('excludedNamespaces'),
-      evaluationTimeoutMs: audit.duration(
-        'evaluationTimeout',
-        D.policies.auditEvaluationTimeout,
-        true,
+      intervalMs: ms(a.interval),
+      kinds: a.kinds,
+      excludedNamespaces: a.excludedNamespaces,
+      evaluationTimeoutMs: positive(
+        a.evaluationTimeout,
+        'policies.audit.evaluationTimeout',
+        problems,
       ),
-      tenantBudgetMs: audit.duration('tenantBudget', D.policies.auditTenantBudget, true),
+      tenantBudgetMs: positive(a.tenantBudget, 'policies.audit.tenantBudget', problems),
     },
   };
+}
+
+/** ` (name)` of the i-th source as written, for messages (the schema walk labels the same way). */
+function labelOf(input: unknown, i: number): string {
+  const list = isObject(input) && Array.isArray(input.sources) ? input.sources : [];
+  const name: unknown = isObject(list[i]) ? list[i].name : undefined;
+  return typeof name === 'string' ? ` (${name})` : '';
 }
 
 /**
- * Validate the reconciler config (parsed YAML). Pure: files it names come already read in
- * `inputs` (see configFiles / readConfigInputs). Throws ReconcilerConfigError listing every
- * problem, unknown keys with a suggestion; the result is frozen.
+ * Validate the reconciler config (parsed YAML) against ReconcilerConfigSchema. Pure: files it
+ * names come already read in `inputs` (see configFiles / readConfigInputs). Throws
+ * ReconcilerConfigError listing every problem, unknown keys with a suggestion; the result is frozen.
  */
 export function parseReconcilerConfig(input: unknown, inputs: ConfigInputs = {}): ReconcilerConfig {
-  const r = ConfigReader.of(input);
-  r.known(RECONCILER_KEYS);
+  const problems: string[] = [];
+  const raw = readSchema(ReconcilerConfigSchema, input, '', problems);
   const names = new Set<string>();
+  const { sources: listed, policies, leaderElection: le, gitSources: g, ...plain } = raw;
   // No sources is a valid start (admission policies and the audit only): the chart's default.
-  if (r.has('sources') && !Array.isArray(r.raw.sources))
-    r.problems.push('sources must be a list of sources');
-  const sources = (Array.isArray(r.raw.sources) ? r.raw.sources : []).map((s, i) => {
-    const name = (s as { name?: unknown } | null)?.name;
-    const where = `sources[${i}]${typeof name === 'string' ? ` (${name})` : ''}`;
-    return parseSource(ConfigReader.of(s, where, r.problems), names, inputs);
-  });
-  const optional = (k: 'webhookSecretFile' | 'stateTokenFile' | 'controlTokenFile') => {
-    const v = r.optStr(k);
-    return v ? { [k]: v } : {};
-  };
+  const sources = listed.map((s, i) =>
+    sourceOf(s, `sources[${i}]${labelOf(input, i)}`, problems, names, inputs),
+  );
+  const { enabled, ...rules } = g;
   const cfg: ReconcilerConfig = {
-    namespace: r.str('namespace', D.namespace),
-    cacheDir: r.str('cacheDir', D.cacheDir),
-    host: r.str('host', D.host),
-    statusPort: r.int('statusPort', D.statusPort, 0, 65535),
-    metricsPort: r.int('metricsPort', D.metricsPort, 0, 65535),
-    kustomizePath: r.str('kustomizePath', D.kustomizePath),
-    helmPath: r.str('helmPath', D.helmPath),
-    logLevel: r.str('logLevel', D.logLevel),
-    ...optional('webhookSecretFile'),
-    ...optional('stateTokenFile'),
-    ...optional('controlTokenFile'),
-    policies: policyConfig(r),
-    ...leaderElection(r, inputs),
-    ...gitSources(r),
+    ...plain,
+    policies: policyConfig(policies, problems),
+    ...leaderElection(le, inputs, problems),
+    ...(enabled ? { gitSources: rules } : {}),
     sources,
   };
-  if (r.problems.length > 0) throw new ReconcilerConfigError(r.problems);
+  if (problems.length > 0) throw new ReconcilerConfigError(problems);
   return Object.freeze(cfg);
 }

@@ -1,4 +1,3 @@
-import { ConfigReader } from '../../core/config-reader.js';
 import { isObject } from '../../core/object.js';
 import type { SourceConfig, TenancyRules } from '../config/config.js';
 import { parseSource } from '../config/source.js';
@@ -161,11 +160,7 @@ export function sourceFromGitSource(
         : {}),
     },
   };
-  const parsed = parseSource(
-    ConfigReader.of(raw, `GitSource ${ns}/${o.metadata.name}`, problems),
-    new Set(),
-    {},
-  );
+  const parsed = parseSource(raw, `GitSource ${ns}/${o.metadata.name}`, problems, new Set(), {});
   if (problems.length > 0) return { problems };
   return {
     source: {

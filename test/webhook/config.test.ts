@@ -1,12 +1,14 @@
 import t from 'tap';
-import { ConfigError, parseWebhookConfig, WEBHOOK_DEFAULTS } from '../../webhook/config.js';
+import { ConfigError, parseWebhookConfig } from '../../webhook/config.js';
+import { WebhookConfigSchema } from '../../webhook/config-schema.js';
 import { WebhookError } from '../../webhook/errors.js';
 import { exemptReason, makeExemptions } from '../../webhook/exemptions.js';
 import type { AdmissionRequest } from '../../webhook/types.js';
 
 t.test('defaults fill an empty config, and the result is frozen', async (t) => {
   const cfg = parseWebhookConfig({});
-  t.equal(cfg.port, WEBHOOK_DEFAULTS.port);
+  t.equal(cfg.port, WebhookConfigSchema.properties.port.default);
+  t.equal(cfg.port, 9443);
   t.equal(cfg.namespace, 'driftgate-system');
   t.match(cfg.tls, { mode: 'generate', ipAddresses: ['127.0.0.1'] });
   t.ok(Object.isFrozen(cfg));

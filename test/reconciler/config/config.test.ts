@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseReconcilerConfig, ReconcilerConfigError } from '../../../reconciler/config/parse.js';
-import { RECONCILER_DEFAULTS } from '../../../reconciler/config/keys.js';
+import { ReconcilerConfigSchema as S } from '../../../reconciler/config/schema.js';
 import { configFiles, readConfigInputs } from '../../../reconciler/config/inputs.js';
 import { hookAuthentic, hookRepos } from '../../../reconciler/server/server.js';
 import { createHmac } from 'node:crypto';
@@ -70,7 +70,8 @@ t.test('every problem is listed at once', async (t) => {
     'interval must be a duration',
     'maxPruneFraction must be a number in (0, 1]',
     'verification.mode must be one of head, strict',
-    'ignoreDifferences[0] needs kind and jsonPointers starting with /',
+    'ignoreDifferences[0].kind must be a non-empty string',
+    'ignoreDifferences[0].jsonPointers: spec must start with /',
     'no trusted signers',
     'name is used twice',
     'openpgp[0] needs publicKey or publicKeyFile',
@@ -97,10 +98,11 @@ t.test('policies: gate and audit defaults, and their problems', async (t) => {
       policies: { gate: 'sometimes', audit: { interval: 'hourly', kinds: ['Deployment'] } },
     }),
   ) as ReconcilerConfigError;
+  // In the schema's order: the gate, then the audit's keys.
   t.same(err.problems, [
-    'policies.audit.kinds: Deployment must be apiVersion/Kind, e.g. apps/v1/Deployment',
     'policies.gate must be one of enforce, warn, off',
     'policies.audit.interval must be a duration such as 30s or 5m',
+    'policies.audit.kinds: Deployment must be apiVersion/Kind, e.g. apps/v1/Deployment',
   ]);
 });
 
@@ -200,9 +202,10 @@ t.test('unknown keys are refused at every level, with the closest known key', as
 
 t.test('defaults live in one object the parser and --help both use', async (t) => {
   const cfg = parseReconcilerConfig({});
-  t.equal(cfg.statusPort, RECONCILER_DEFAULTS.statusPort);
-  t.equal(cfg.namespace, RECONCILER_DEFAULTS.namespace);
-  t.equal(cfg.policies.gate, RECONCILER_DEFAULTS.policies.gate);
+  t.equal(cfg.statusPort, S.properties.statusPort.default);
+  t.equal(cfg.statusPort, 8080);
+  t.equal(cfg.namespace, 'driftgate-system');
+  t.equal(cfg.policies.gate, 'enforce');
   const le = parseReconcilerConfig({ leaderElection: { enabled: true } }, { identity: 'pod-7' });
   t.equal(le.leaderElection?.identity, 'pod-7', 'identity from the inputs, not process.env');
 });

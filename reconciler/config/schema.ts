@@ -1,0 +1,132 @@
+// The reconciler config, one schema: parsing, `driftgate reconcile --help` and the chart's values
+// schema read it.
+import { Type } from '@sinclair/typebox';
+import { Bool, Duration, Int, Mapping, OneOf, Str, Strings } from '../../core/schema/keywords.js';
+import { EnforcementOverridesSchema } from '../../policies/engine/enforcement-schema.js';
+import { SourceSchema } from './source-schema.js';
+
+const Optional = Type.Optional;
+
+export const DEFAULT_AUDIT_KINDS = [
+  'v1/Pod',
+  'v1/Service',
+  'v1/ConfigMap',
+  'apps/v1/Deployment',
+  'apps/v1/StatefulSet',
+  'apps/v1/DaemonSet',
+  'batch/v1/Job',
+  'batch/v1/CronJob',
+  'networking.k8s.io/v1/Ingress',
+];
+
+export const GateMode = OneOf(['enforce', 'warn', 'off'], {
+  description: 'enforce, warn or off',
+  default: 'enforce',
+});
+
+export const AuditSchema = Mapping(
+  {
+    interval: Duration({ description: '0 turns it off', default: '5m' }, true),
+    kinds: Strings(
+      { description: 'apiVersion/Kind to list', default: DEFAULT_AUDIT_KINDS },
+      {
+        pattern: '^([a-z0-9.-]+/)?v[0-9a-z]+/[A-Z]\\w*$',
+        errorMessage: 'must be apiVersion/Kind, e.g. apps/v1/Deployment',
+      },
+    ),
+    excludedNamespaces: Strings({
+      description: 'never audited (kube-system and driftgate are always skipped)',
+      default: [],
+    }),
+    evaluationTimeout: Duration({
+      description: "one object's evaluation; past it the object is reported, not judged",
+      default: '2s',
+    }),
+    tenantBudget: Duration({
+      description: "what a tenant's policies may cost one run; past it they are skipped",
+      default: '30s',
+    }),
+  },
+  { description: 'periodic audit of existing objects', default: {} },
+);
+
+export const LeaderElectionSchema = Mapping(
+  {
+    enabled: Bool({ description: 'turn it on', default: false }),
+    leaseName: Str({ description: 'the Lease', default: 'driftgate-reconciler' }),
+    identity: Optional(Str({ description: 'default: the pod name' })),
+    leaseDuration: Duration({ description: 'lease length', default: '15s' }),
+    renewEvery: Duration({ description: 'renew period', default: '5s' }),
+    labelPod: Bool({
+      description: 'label the leading pod driftgate.io/leader=true (its Service routes to it)',
+      default: false,
+    }),
+  },
+  { description: 'only the Lease holder reconciles', default: {} },
+);
+
+export const GitSourcesRulesSchema = Mapping(
+  {
+    enabled: Bool({ description: 'watch GitSources (the chart installs the CRD)', default: false }),
+    requireServiceAccount: Bool({
+      description: 'every GitSource must apply as a serviceAccountName',
+      default: false,
+    }),
+    crossNamespace: Bool({
+      description: 'a GitSource may send objects outside its own namespace',
+      default: false,
+    }),
+    allowPrivateNetworks: Bool({
+      description:
+        'a GitSource repoURL may be at a private or loopback address (link-local and metadata addresses never)',
+      default: true,
+    }),
+  },
+  { description: 'GitSource objects (CRD) as sources, and the rules for tenants', default: {} },
+);
+
+/** Every key of the reconciler config. */
+export const ReconcilerConfigSchema = Mapping(
+  {
+    namespace: Str({
+      description: "driftgate's namespace (inventories, events)",
+      default: 'driftgate-system',
+    }),
+    cacheDir: Str({ description: 'Git object stores', default: '/var/cache/driftgate' }),
+    host: Str({ description: 'listen address', default: '0.0.0.0' }),
+    statusPort: Int(0, 65535, { description: 'status, control and push-hook API', default: 8080 }),
+    metricsPort: Int(0, 65535, { description: 'Prometheus metrics', default: 9091 }),
+    kustomizePath: Str({ description: 'kustomize binary', default: 'kustomize' }),
+    helmPath: Str({ description: 'helm binary', default: 'helm' }),
+    logLevel: Str({ description: 'pino level', default: 'info' }),
+    webhookSecretFile: Optional(Str({ description: 'HMAC secret of the Git push hook' })),
+    stateTokenFile: Optional(
+      Str({ description: "bearer token of the webhooks' feed (GET /v1/desired, /v1/policies)" }),
+    ),
+    controlTokenFile: Optional(
+      Str({ description: 'bearer token of the control routes (unset: control off)' }),
+    ),
+    sources: Type.Array(SourceSchema, {
+      description: 'a list of Git sources',
+      default: [],
+      itemLabel: 'name',
+      errorMessage: 'must be a list of sources',
+    }),
+    policies: Mapping(
+      {
+        opaPath: Str({ description: 'opa binary', default: 'opa' }),
+        dir: Optional(Str({ description: 'the built-in policy library' })),
+        gate: GateMode,
+        enforcementOverrides: Optional(EnforcementOverridesSchema),
+        audit: AuditSchema,
+      },
+      {
+        description: 'Rego policies: the built-in library, the pre-apply gate, the audit',
+        default: {},
+      },
+    ),
+    leaderElection: LeaderElectionSchema,
+    gitSources: GitSourcesRulesSchema,
+  },
+  { description: 'the reconciler configuration' },
+);
