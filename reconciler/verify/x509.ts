@@ -1,13 +1,6 @@
-import { webcrypto, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import * as pkijs from 'pkijs';
-
-pkijs.setEngine(
-  'node',
-  new pkijs.CryptoEngine({
-    name: 'node',
-    crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'],
-  }),
-);
+import { pemBody, readCertificate, toArrayBuffer } from '../../core/x509.js';
 
 export type X509Check =
   | {
@@ -18,23 +11,15 @@ export type X509Check =
     }
   | { readonly ok: false; readonly reason: 'unknown-key' | 'bad-signature' };
 
-const pemBody = (pem: string, label: string): Buffer | undefined => {
-  const m = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(pem);
-  return m?.[1] ? Buffer.from(m[1].replace(/\s+/g, ''), 'base64') : undefined;
-};
-
-const toArrayBuffer = (b: Buffer): ArrayBuffer =>
-  b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-
-function pkijsCert(pem: string): pkijs.Certificate {
-  const der = pemBody(pem, 'CERTIFICATE');
-  if (!der) throw new Error('trusted X.509 CA is not a PEM certificate');
-  return pkijs.Certificate.fromBER(toArrayBuffer(der));
-}
-
 /** Parse trusted CA certificates once. Throws naming the problem. */
 export function readTrustedCas(pems: readonly string[]): pkijs.Certificate[] {
-  return pems.map(pkijsCert);
+  return pems.map((pem) => {
+    try {
+      return readCertificate(pem);
+    } catch {
+      throw new Error('trusted X.509 CA is not a PEM certificate');
+    }
+  });
 }
 
 /**

@@ -47,3 +47,8 @@ t.test('kube/ is the adapter under every stage', async (t) => {
   ]);
   t.same(await lint('reconciler/kube/probe.ts', probe('../model/objects.js')), []);
 });
+
+t.test('one X.509 stack: node-forge stays out of product code', async (t) => {
+  t.match(await lint('webhook/tls/probe.ts', probe('node-forge')), [/one X.509 stack/]);
+  t.same(await lint('test/support/probe.ts', probe('node-forge')), []);
+});

@@ -1,11 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createCertificate,
-  sha1Fingerprint,
-  toPkcs12,
-  type CertifiedKey,
-} from '../../webhook/tls/pki.js';
+import { createCertificate, type CertifiedKey } from '../../webhook/tls/pki.js';
+import { sha1Fingerprint, toPkcs12 } from './pkcs12.js';
 import { execOk } from '../../core/exec.js';
 
 export const SignatureKind = { ssh: 'ssh', openpgp: 'openpgp', x509: 'x509' } as const;

@@ -62,7 +62,7 @@ export function rotationStep(
 }
 
 /**
- * Self-generated CA and serving certificate (node-forge), kept in `dir`, rotated well before
+ * Self-generated CA and serving certificate (pkijs), kept in `dir`, rotated well before
  * expiry. ca-bundle.crt in `dir` is what the chart or test harness puts in caBundle.
  */
 export function generatedCertificateSource(

@@ -1,7 +1,10 @@
-import forge from 'node-forge';
-import { randomBytes } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { isIP } from 'node:net';
+import * as pkijs from 'pkijs';
+import { readCertificate, toArrayBuffer, toPem } from '../../core/x509.js';
 
-/** A certificate and its private key, both PEM. */
+/** A certificate and its private key, both PEM (the key PKCS#8). */
 export interface CertifiedKey {
   readonly certPem: string;
   readonly keyPem: string;
@@ -39,106 +42,152 @@ export interface CertificateOptions {
 }
 
 const HOUR_MS = 3_600_000;
+const OID = {
+  commonName: '2.5.4.3',
+  organization: '2.5.4.10',
+  sha256WithRSA: '1.2.840.113549.1.1.11',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  subjectKeyId: '2.5.29.14',
+  authorityKeyId: '2.5.29.35',
+  subjectAltName: '2.5.29.17',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  emailProtection: '1.3.6.1.5.5.7.3.4',
+} as const;
 
-/**
- * Create an RSA key and an X.509 certificate for it, signed by `issuer` or self-signed.
- * Key generation uses Node's native crypto through node-forge, so it is fast. Throws only on
- * malformed issuer PEM; not worth retrying.
- */
-export function createCertificate(options: CertificateOptions): CertifiedKey {
-  const keys = forge.pki.rsa.generateKeyPair({ bits: options.keyBits ?? 2048, e: 0x10001 });
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  // A positive serial: the top bit cleared so DER does not read it as negative.
-  cert.serialNumber = '0' + randomBytes(16).toString('hex').slice(1);
-  const notBefore = options.notBefore ?? new Date(Date.now() - HOUR_MS);
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = new Date(
-    notBefore.getTime() + (options.validityDays ?? 365) * 24 * HOUR_MS,
+const attribute = (type: string, value: string) =>
+  new pkijs.AttributeTypeAndValue({ type, value: new asn1js.Utf8String({ value }) });
+
+const extension = (extnID: string, critical: boolean, der: ArrayBuffer) =>
+  new pkijs.Extension({ extnID, critical, extnValue: der });
+
+const schemaDer = (v: { toSchema(): asn1js.AsnType }) => v.toSchema().toBER(false);
+
+/** SHA-1 of the subjectPublicKey bits (RFC 5280's key identifier, method 1). */
+const keyId = (cert: pkijs.Certificate): ArrayBuffer =>
+  toArrayBuffer(
+    createHash('sha1')
+      .update(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)
+      .digest(),
   );
-  const subject = subjectAttributes(options);
-  cert.setSubject(subject);
-  const issuer = options.issuer;
-  const issuerCert = issuer ? forge.pki.certificateFromPem(issuer.certPem) : undefined;
-  cert.setIssuer(issuerCert ? issuerCert.subject.attributes : subject);
-  cert.setExtensions(extensionsFor(options, issuerCert));
-  const signingKey = issuer ? forge.pki.privateKeyFromPem(issuer.keyPem) : keys.privateKey;
-  cert.sign(signingKey, forge.md.sha256.create());
-  return {
-    certPem: forge.pki.certificateToPem(cert),
-    keyPem: forge.pki.privateKeyToPem(keys.privateKey),
-  };
+
+/** keyUsage bits: digitalSignature (0), keyEncipherment (2), keyCertSign (5), cRLSign (6). */
+function keyUsage(isCA: boolean): asn1js.BitString {
+  const bits = isCA ? 0b1000_0110 : 0b1010_0000;
+  return new asn1js.BitString({
+    valueHex: new Uint8Array([bits]).buffer,
+    unusedBits: isCA ? 1 : 5,
+  });
 }
 
-function subjectAttributes(options: CertificateOptions): forge.pki.CertificateField[] {
+/** The bytes of an IPv4 or IPv6 address. */
+function ipBytes(a: string): Uint8Array {
+  if (isIP(a) === 4) return Uint8Array.from(a.split('.').map(Number));
+  const [head = '', tail = ''] = a.split('::');
+  const groups = (x: string) => (x ? x.split(':') : []);
+  const fill = 8 - groups(head).length - groups(tail).length;
+  const all = [
+    ...groups(head),
+    ...Array<string>(a.includes('::') ? fill : 0).fill('0'),
+    ...groups(tail),
+  ];
+  return Uint8Array.from(Buffer.from(all.map((g) => g.padStart(4, '0')).join(''), 'hex'));
+}
+
+function altNames(o: CertificateOptions): pkijs.GeneralName[] {
   return [
-    { name: 'commonName', value: options.commonName },
-    ...(options.organizations ?? []).map((o) => ({ name: 'organizationName', value: o })),
+    ...(o.dnsNames ?? []).map((value) => new pkijs.GeneralName({ type: 2, value })),
+    ...(o.ipAddresses ?? []).map(
+      (a) =>
+        new pkijs.GeneralName({
+          type: 7,
+          value: new asn1js.OctetString({ valueHex: toArrayBuffer(ipBytes(a)) }),
+        }),
+    ),
+    ...(o.emails ?? []).map((value) => new pkijs.GeneralName({ type: 1, value })),
   ];
 }
 
-function extensionsFor(
-  options: CertificateOptions,
-  issuerCert: forge.pki.Certificate | undefined,
-): object[] {
-  const isCA = options.usage === CertUsage.ca;
-  const extensions: object[] = [
-    { name: 'basicConstraints', cA: isCA, critical: true },
-    isCA
-      ? {
-          name: 'keyUsage',
-          keyCertSign: true,
-          cRLSign: true,
-          digitalSignature: true,
-          critical: true,
-        }
-      : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
+function extensionsFor(o: CertificateOptions, cert: pkijs.Certificate, issuer?: pkijs.Certificate) {
+  const isCA = o.usage === CertUsage.ca;
+  const purpose = { server: OID.serverAuth, client: OID.clientAuth, signing: OID.emailProtection };
+  const names = altNames(o);
+  return [
+    extension(OID.basicConstraints, true, schemaDer(new pkijs.BasicConstraints({ cA: isCA }))),
+    extension(OID.keyUsage, true, keyUsage(isCA).toBER(false)),
+    extension(
+      OID.subjectKeyId,
+      false,
+      new asn1js.OctetString({ valueHex: keyId(cert) }).toBER(false),
+    ),
+    ...(issuer
+      ? [
+          extension(
+            OID.authorityKeyId,
+            false,
+            schemaDer(
+              new pkijs.AuthorityKeyIdentifier({
+                keyIdentifier: new asn1js.OctetString({ valueHex: keyId(issuer) }),
+              }),
+            ),
+          ),
+        ]
+      : []),
+    ...(o.usage === CertUsage.ca
+      ? []
+      : [
+          extension(
+            OID.extKeyUsage,
+            false,
+            schemaDer(new pkijs.ExtKeyUsage({ keyPurposes: [purpose[o.usage]] })),
+          ),
+        ]),
+    ...(names.length > 0
+      ? [extension(OID.subjectAltName, false, schemaDer(new pkijs.AltName({ altNames: names })))]
+      : []),
   ];
-  if (issuerCert) {
-    extensions.push({ name: 'authorityKeyIdentifier', keyIdentifier: keyIdentifier(issuerCert) });
-  }
-  if (!isCA) {
-    extensions.push({
-      name: 'extKeyUsage',
-      serverAuth: options.usage === CertUsage.server,
-      clientAuth: options.usage === CertUsage.client,
-      emailProtection: options.usage === CertUsage.signing,
-    });
-  }
-  const altNames = [
-    ...(options.dnsNames ?? []).map((value) => ({ type: 2, value })),
-    ...(options.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
-    ...(options.emails ?? []).map((value) => ({ type: 1, value })),
-  ];
-  if (altNames.length > 0) extensions.push({ name: 'subjectAltName', altNames });
-  return extensions;
-}
-
-function keyIdentifier(cert: forge.pki.Certificate): string {
-  return forge.pki.getPublicKeyFingerprint(cert.publicKey, {
-    md: forge.md.sha1.create(),
-    encoding: 'binary',
-  }) as unknown as string;
 }
 
 /**
- * PKCS#12 (DER) holding the key and chain, encrypted with 3DES: GnuPG 2.2's gpgsm cannot read
- * the PBES2/AES files that current OpenSSL writes by default.
+ * Create an RSA key and an X.509 certificate for it, signed by `issuer` or self-signed (Node's
+ * crypto signs; pkijs encodes). Throws only on malformed issuer PEM; not worth retrying.
  */
-export function toPkcs12(key: CertifiedKey, chain: readonly string[], password: string): Buffer {
-  const asn1 = forge.pkcs12.toPkcs12Asn1(
-    forge.pki.privateKeyFromPem(key.keyPem),
-    [key.certPem, ...chain].map((pem) => forge.pki.certificateFromPem(pem)),
-    password,
-    { algorithm: '3des', generateLocalKeyId: true },
+export function createCertificate(o: CertificateOptions): CertifiedKey {
+  const keys = generateKeyPairSync('rsa', { modulusLength: o.keyBits ?? 2048 });
+  const issuer = o.issuer ? readCertificate(o.issuer.certPem) : undefined;
+  const cert = new pkijs.Certificate();
+  cert.version = 2;
+  // A positive serial: the top bit cleared so DER does not read it as negative.
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] ?? 0) & 0x7f;
+  cert.serialNumber = new asn1js.Integer({ valueHex: toArrayBuffer(serial) });
+  cert.subject.typesAndValues = [
+    attribute(OID.commonName, o.commonName),
+    ...(o.organizations ?? []).map((v) => attribute(OID.organization, v)),
+  ];
+  cert.issuer = issuer ? issuer.subject : cert.subject;
+  const notBefore = o.notBefore ?? new Date(Date.now() - HOUR_MS);
+  cert.notBefore.value = notBefore;
+  cert.notAfter.value = new Date(notBefore.getTime() + (o.validityDays ?? 365) * 24 * HOUR_MS);
+  cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(
+    toArrayBuffer(keys.publicKey.export({ type: 'spki', format: 'der' })),
   );
-  return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
-}
-
-/** SHA-1 fingerprint of a PEM certificate, upper-case hex with colons (gpgsm trustlist form). */
-export function sha1Fingerprint(certPem: string): string {
-  const der = forge.asn1.toDer(forge.pki.certificateToAsn1(forge.pki.certificateFromPem(certPem)));
-  const hex = forge.md.sha1.create().update(der.getBytes()).digest().toHex().toUpperCase();
-  return hex.match(/../g)?.join(':') ?? hex;
+  cert.extensions = extensionsFor(o, cert, issuer);
+  const algorithm = new pkijs.AlgorithmIdentifier({
+    algorithmId: OID.sha256WithRSA,
+    algorithmParams: new asn1js.Null(),
+  });
+  cert.signature = algorithm;
+  cert.signatureAlgorithm = algorithm;
+  cert.tbsView = new Uint8Array(cert.encodeTBS().toBER());
+  const signer = o.issuer ? createPrivateKey(o.issuer.keyPem) : keys.privateKey;
+  cert.signatureValue = new asn1js.BitString({
+    valueHex: toArrayBuffer(sign('sha256', cert.tbsView, signer)),
+  });
+  return {
+    certPem: toPem(new Uint8Array(cert.toSchema().toBER()), 'CERTIFICATE'),
+    keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }
