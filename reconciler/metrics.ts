@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MetricFactory } from '../core/metrics.js';
 import { VerifyFailure } from './verify/verifier.js';
 
 const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -15,169 +15,139 @@ export type SyncStatus = (typeof SyncStatus)[keyof typeof SyncStatus];
 
 /** The reconciler's metrics: per source, never per object (bounded cardinality). */
 export class ReconcilerMetrics {
-  readonly registry = new Registry();
-  private readonly r = [this.registry];
-  readonly sourceInfo = new Gauge({
-    name: 'driftgate_source_info',
-    help: 'One per source (value 1): its sync status and health, like argocd_app_info.',
-    labelNames: ['source', 'repo', 'path', 'sync_status', 'health_status'] as const,
-    registers: this.r,
-  });
-  readonly suspended = new Gauge({
-    name: 'driftgate_source_suspended',
-    help: '1 while a source is suspended.',
-    labelNames: ['source'] as const,
-    registers: this.r,
-  });
-  readonly drifted = new Gauge({
-    name: 'driftgate_drifted_objects',
-    help: 'Objects whose live declared fields differ from Git, by source and kind.',
-    labelNames: ['source', 'kind'] as const,
-    registers: this.r,
-  });
-  readonly driftDetected = new Counter({
-    name: 'driftgate_drift_detected_total',
-    help: 'Drift detections (a declared field changed by someone else).',
-    labelNames: ['source', 'kind'] as const,
-    registers: this.r,
-  });
-  readonly selfHeal = new Counter({
-    name: 'driftgate_self_heal_total',
-    help: 'Drifted objects reverted to Git.',
-    labelNames: ['source', 'kind'] as const,
-    registers: this.r,
-  });
-  readonly fights = new Counter({
-    name: 'driftgate_fights_total',
-    help: 'Objects driftgate stopped reverting because something kept changing them back.',
-    labelNames: ['source'] as const,
-    registers: this.r,
-  });
-  readonly manualChanges = new Counter({
-    name: 'driftgate_manual_changes_total',
-    help: 'Manual changes to Git-declared fields, by what happened to them.',
-    labelNames: ['source', 'action'] as const,
-    registers: this.r,
-  });
-  readonly reconcileDuration = new Histogram({
-    name: 'driftgate_reconcile_duration_seconds',
-    help: 'Time of one reconcile of a source.',
-    labelNames: ['source'] as const,
-    buckets: SECONDS,
-    registers: this.r,
-  });
-  readonly reconciles = new Counter({
-    name: 'driftgate_reconcile_total',
-    help: 'Reconciles by result (success rate is an SLI).',
-    labelNames: ['source', 'result'] as const,
-    registers: this.r,
-  });
-  readonly commitToApplied = new Histogram({
-    name: 'driftgate_commit_to_applied_seconds',
-    help: 'Commit time to applied time (an SLI).',
-    labelNames: ['source'] as const,
-    buckets: SECONDS,
-    registers: this.r,
-  });
-  readonly fetchDuration = new Histogram({
-    name: 'driftgate_git_fetch_duration_seconds',
-    help: 'Git remote check and fetch time.',
-    labelNames: ['source'] as const,
-    buckets: SECONDS,
-    registers: this.r,
-  });
-  readonly fetches = new Counter({
-    name: 'driftgate_git_fetch_total',
-    help: 'Git fetches by result.',
-    labelNames: ['source', 'result'] as const,
-    registers: this.r,
-  });
-  readonly verification = new Counter({
-    name: 'driftgate_commit_verification_total',
-    help: 'Commit signature verifications by result (ok or the failure reason).',
-    labelNames: ['source', 'result'] as const,
-    registers: this.r,
-  });
-  readonly lastApplied = new Gauge({
-    name: 'driftgate_last_applied_timestamp_seconds',
-    help: 'When the source was last applied.',
-    labelNames: ['source'] as const,
-    registers: this.r,
-  });
-  readonly lastAppliedRevision = new Gauge({
-    name: 'driftgate_last_applied_revision_info',
-    help: 'The applied revision (value 1).',
-    labelNames: ['source', 'revision'] as const,
-    registers: this.r,
-  });
-  readonly applyDuration = new Histogram({
-    name: 'driftgate_apply_duration_seconds',
-    help: 'Server-side apply time of the objects of one reconcile.',
-    labelNames: ['source'] as const,
-    buckets: SECONDS,
-    registers: this.r,
-  });
-  readonly applyErrors = new Counter({
-    name: 'driftgate_apply_errors_total',
-    help: 'Objects whose apply failed.',
-    labelNames: ['source'] as const,
-    registers: this.r,
-  });
-  readonly pruned = new Counter({
-    name: 'driftgate_prune_total',
-    help: 'Objects pruned (gone from Git).',
-    labelNames: ['source'] as const,
-    registers: this.r,
-  });
-  readonly pruneRefused = new Counter({
-    name: 'driftgate_prune_refused_total',
-    help: 'Prunes refused by the safety rules.',
-    labelNames: ['source'] as const,
-    registers: this.r,
-  });
-  readonly queueDepth = new Gauge({
-    name: 'driftgate_reconcile_queue_depth',
-    help: 'Reconciles waiting to run.',
-    registers: this.r,
-  });
-  readonly gateViolations = new Counter({
-    name: 'driftgate_policy_gate_violations_total',
-    help: 'Desired objects the pre-apply policy gate flagged, by policy and whether they were applied or held back.',
-    labelNames: ['source', 'policy', 'action'] as const,
-    registers: this.r,
-  });
-  readonly auditViolations = new Gauge({
-    name: 'driftgate_audit_violations',
-    help: 'Existing cluster objects violating a policy at the last audit, by policy and enforcement.',
-    labelNames: ['policy', 'action'] as const,
-    registers: this.r,
-  });
-  readonly auditLastRun = new Gauge({
-    name: 'driftgate_audit_last_run_timestamp_seconds',
-    help: 'When the last audit finished.',
-    registers: this.r,
-  });
-  readonly auditDuration = new Gauge({
-    name: 'driftgate_audit_duration_seconds',
-    help: 'How long the last audit took.',
-    registers: this.r,
-  });
-  readonly breakGlassExpired = new Gauge({
-    name: 'driftgate_break_glass_expired',
-    help: 'Objects still carrying a break-glass annotation past its expiry (drift not yet restored).',
-    labelNames: ['source'] as const,
-    registers: this.r,
-  });
-  readonly breakGlassActive = new Gauge({
-    name: 'driftgate_break_glass_active',
-    help: 'Objects under an unexpired break-glass annotation.',
-    labelNames: ['source'] as const,
-    registers: this.r,
-  });
+  private readonly m = new MetricFactory();
+  readonly registry = this.m.registry;
+  readonly sourceInfo = this.m.gauge(
+    'driftgate_source_info',
+    'One per source (value 1): its sync status and health, like argocd_app_info.',
+    ['source', 'repo', 'path', 'sync_status', 'health_status'],
+  );
+  readonly suspended = this.m.gauge(
+    'driftgate_source_suspended',
+    '1 while a source is suspended.',
+    ['source'],
+  );
+  readonly drifted = this.m.gauge(
+    'driftgate_drifted_objects',
+    'Objects whose live declared fields differ from Git, by source and kind.',
+    ['source', 'kind'],
+  );
+  readonly driftDetected = this.m.counter(
+    'driftgate_drift_detected_total',
+    'Drift detections (a declared field changed by someone else).',
+    ['source', 'kind'],
+  );
+  readonly selfHeal = this.m.counter(
+    'driftgate_self_heal_total',
+    'Drifted objects reverted to Git.',
+    ['source', 'kind'],
+  );
+  readonly fights = this.m.counter(
+    'driftgate_fights_total',
+    'Objects driftgate stopped reverting because something kept changing them back.',
+    ['source'],
+  );
+  readonly manualChanges = this.m.counter(
+    'driftgate_manual_changes_total',
+    'Manual changes to Git-declared fields, by what happened to them.',
+    ['source', 'action'],
+  );
+  readonly reconcileDuration = this.m.histogram(
+    'driftgate_reconcile_duration_seconds',
+    'Time of one reconcile of a source.',
+    SECONDS,
+    ['source'],
+  );
+  readonly reconciles = this.m.counter(
+    'driftgate_reconcile_total',
+    'Reconciles by result (success rate is an SLI).',
+    ['source', 'result'],
+  );
+  readonly commitToApplied = this.m.histogram(
+    'driftgate_commit_to_applied_seconds',
+    'Commit time to applied time (an SLI).',
+    SECONDS,
+    ['source'],
+  );
+  readonly fetchDuration = this.m.histogram(
+    'driftgate_git_fetch_duration_seconds',
+    'Git remote check and fetch time.',
+    SECONDS,
+    ['source'],
+  );
+  readonly fetches = this.m.counter('driftgate_git_fetch_total', 'Git fetches by result.', [
+    'source',
+    'result',
+  ]);
+  readonly verification = this.m.counter(
+    'driftgate_commit_verification_total',
+    'Commit signature verifications by result (ok or the failure reason).',
+    ['source', 'result'],
+  );
+  readonly lastApplied = this.m.gauge(
+    'driftgate_last_applied_timestamp_seconds',
+    'When the source was last applied.',
+    ['source'],
+  );
+  readonly lastAppliedRevision = this.m.gauge(
+    'driftgate_last_applied_revision_info',
+    'The applied revision (value 1).',
+    ['source', 'revision'],
+  );
+  readonly applyDuration = this.m.histogram(
+    'driftgate_apply_duration_seconds',
+    'Server-side apply time of the objects of one reconcile.',
+    SECONDS,
+    ['source'],
+  );
+  readonly applyErrors = this.m.counter(
+    'driftgate_apply_errors_total',
+    'Objects whose apply failed.',
+    ['source'],
+  );
+  readonly pruned = this.m.counter('driftgate_prune_total', 'Objects pruned (gone from Git).', [
+    'source',
+  ]);
+  readonly pruneRefused = this.m.counter(
+    'driftgate_prune_refused_total',
+    'Prunes refused by the safety rules.',
+    ['source'],
+  );
+  readonly queueDepth = this.m.gauge(
+    'driftgate_reconcile_queue_depth',
+    'Reconciles waiting to run.',
+  );
+  readonly gateViolations = this.m.counter(
+    'driftgate_policy_gate_violations_total',
+    'Desired objects the pre-apply policy gate flagged, by policy and whether they were applied or held back.',
+    ['source', 'policy', 'action'],
+  );
+  readonly auditViolations = this.m.gauge(
+    'driftgate_audit_violations',
+    'Existing cluster objects violating a policy at the last audit, by policy and enforcement.',
+    ['policy', 'action'],
+  );
+  readonly auditLastRun = this.m.gauge(
+    'driftgate_audit_last_run_timestamp_seconds',
+    'When the last audit finished.',
+  );
+  readonly auditDuration = this.m.gauge(
+    'driftgate_audit_duration_seconds',
+    'How long the last audit took.',
+  );
+  readonly breakGlassExpired = this.m.gauge(
+    'driftgate_break_glass_expired',
+    'Objects still carrying a break-glass annotation past its expiry (drift not yet restored).',
+    ['source'],
+  );
+  readonly breakGlassActive = this.m.gauge(
+    'driftgate_break_glass_active',
+    'Objects under an unexpired break-glass annotation.',
+    ['source'],
+  );
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true)
-      collectDefaultMetrics({ register: this.registry, prefix: 'driftgate_reconciler_' });
+    if (options.defaultMetrics ?? true) this.m.processMetrics('driftgate_reconciler_');
     this.queueDepth.set(0);
   }
 
