@@ -1,3 +1,4 @@
+import express from 'express';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -32,15 +33,11 @@ export const closeGracefully = (server: AnyServer, graceMs: number): Promise<voi
 
 /** A plain-HTTP server answering GET /metrics from `registry`, 404 for anything else. */
 export function metricsServer(registry: Registry): HttpServer {
-  return createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      void registry.metrics().then((text) => {
-        res.setHeader('content-type', registry.contentType);
-        res.end(text);
-      });
-      return;
-    }
-    res.statusCode = 404;
-    res.end('see /metrics\n');
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
   });
+  app.use((_req, res) => void res.status(404).type('text').send('see /metrics\n'));
+  return createServer(app);
 }

@@ -3,8 +3,8 @@
 // read from it (check.ts, help.ts, export.ts).
 import { Type, type SchemaOptions, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
-/** Durations as Go writes them (30s, 5m, 1h30m, 250ms). */
-export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+/** Durations as Go writes them (30s, 5m, 1h30m, 250ms; a bare 0), as parseDuration reads them. */
+export const DURATION_PATTERN = '^(0|([0-9]+(\\.[0-9]+)?(ms|s|m|h))+)$';
 
 /**
  * Keywords this project adds to a schema; the exporters leave them out.

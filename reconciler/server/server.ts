@@ -1,57 +1,17 @@
-import { BodyTooLarge, readLimitedBody } from '../../core/body.js';
-import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listen, metricsServer } from '../../core/http.js';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
-import type { ControlAuth } from './control-auth.js';
-import { controlDenied, readableSources, safeEqual } from './auth.js';
 import type { Registry } from 'prom-client';
+import { BodyTooLarge, readLimitedBody } from '../../core/body.js';
+import { closeServer, listen, metricsServer } from '../../core/http.js';
 import type { ReconcilerRuntime } from '../runtime/runtime.js';
+import { controlDenied, readableSources, safeEqual } from './auth.js';
+import type { ControlAuth } from './control-auth.js';
+import { hookAuthentic, hookRepos, sameRepo } from './push-hook.js';
 import { statusView } from './status.js';
 
 const MAX_HOOK_BODY = 1024 * 1024;
-
-/**
- * Check a push webhook's authenticity: GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) or
- * the generic form (X-Driftgate-Signature: sha256=<hex HMAC of the body>). Pure.
- */
-export function hookAuthentic(
-  headers: IncomingMessage['headers'],
-  body: Buffer,
-  secret: string,
-): boolean {
-  const hmac = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-  const gh = headers['x-hub-signature-256'];
-  if (typeof gh === 'string') return safeEqual(gh, hmac);
-  const generic = headers['x-driftgate-signature'];
-  if (typeof generic === 'string') return safeEqual(generic, hmac);
-  const gl = headers['x-gitlab-token'];
-  if (typeof gl === 'string') return safeEqual(gl, secret);
-  return false;
-}
-
-/** Repository URLs a push payload names (GitHub, GitLab, generic {repository: {url}}). */
-export function hookRepos(body: Buffer): string[] {
-  try {
-    const p = JSON.parse(body.toString()) as {
-      repository?: Record<string, unknown>;
-      project?: Record<string, unknown>;
-    };
-    const r = { ...(p.project ?? {}), ...(p.repository ?? {}) };
-    return ['clone_url', 'html_url', 'git_http_url', 'http_url', 'url'].flatMap((k) =>
-      typeof r[k] === 'string' ? [String(r[k])] : [],
-    );
-  } catch {
-    return [];
-  }
-}
-
-const norm = (u: string): string =>
-  u
-    .replace(/\.git$/, '')
-    .replace(/\/+$/, '')
-    .toLowerCase();
 
 export interface StatusServerOptions {
   readonly host: string;
@@ -77,15 +37,20 @@ export interface StatusServerOptions {
   readonly logger: Logger;
 }
 
+const ROUTES =
+  'routes: GET /status, GET /status/<source>, POST /sources/<source>/{suspend,resume,sync}, POST /hooks/git, GET|POST /audit, GET /v1/desired, GET /v1/policies';
+
+const json = (res: Response, code: number, body: unknown): void =>
+  void res
+    .status(code)
+    .type('application/json')
+    .send(JSON.stringify(body, null, 2));
+
 /** Serve a document with an ETag; 304 when the client has it; gzip when accepted. */
-function feed(req: IncomingMessage, res: ServerResponse, etag: string, body: () => string): void {
+function feed(req: Request, res: Response, etag: string, body: () => string): void {
   const tag = `"${etag}"`;
   res.setHeader('etag', tag);
-  if (req.headers['if-none-match'] === tag) {
-    res.statusCode = 304;
-    res.end();
-    return;
-  }
+  if (req.headers['if-none-match'] === tag) return void res.status(304).end();
   res.setHeader('content-type', 'application/json');
   if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
     res.setHeader('content-encoding', 'gzip');
@@ -93,15 +58,124 @@ function feed(req: IncomingMessage, res: ServerResponse, etag: string, body: () 
   } else res.end(body());
 }
 
-function deny(res: ServerResponse, d: { code: number; reason: string }): void {
-  if (d.code === 429) res.setHeader('retry-after', '1');
-  json(res, d.code, { error: d.reason });
+/** The webhooks' feed: its bearer token, and only from the leader. */
+function feedRoutes(o: StatusServerOptions): express.Router {
+  const r = express.Router();
+  r.use((req, res, next) => {
+    const token = o.stateToken?.();
+    if (!token) return json(res, 403, { error: 'the state feed is off: set stateTokenFile' });
+    if (!safeEqual(String(req.headers.authorization ?? ''), `Bearer ${token}`))
+      return json(res, 401, { error: 'bearer token missing or wrong' });
+    // A follower has no index. A leader serves each source's entries as soon as they are known
+    // (synced, or restored from the last run); the ones not known yet are listed as pending, and
+    // a webhook keeps what it had for them.
+    if (!(o.ready?.() ?? true)) return json(res, 503, { error: 'not the leader' });
+    next();
+  });
+  r.get('/desired', (req, res) => {
+    const doc = o.runtime.desiredIndex();
+    feed(req, res, doc.generation, () => JSON.stringify(doc));
+  });
+  r.get('/policies', (req, res) => {
+    const doc = o.policies?.() as { revision: string } | undefined;
+    if (!doc) return json(res, 404, { error: 'no policies from Git are live yet' });
+    feed(req, res, doc.revision, () => JSON.stringify(doc));
+  });
+  return r;
 }
 
-function json(res: ServerResponse, code: number, body: unknown): void {
-  res.statusCode = code;
-  res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify(body, null, 2));
+/**
+ * Control changes what is enforced; status and the audit tell what other teams run and what
+ * their objects say: authenticated (and authorized) only.
+ */
+const guard =
+  (o: StatusServerOptions) =>
+  async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const denied = await controlDenied(o, req, req.path);
+    if (!denied) return next();
+    if (denied.code === 429) res.setHeader('retry-after', '1');
+    json(res, denied.code, { error: denied.reason });
+  };
+
+async function control(o: StatusServerOptions, req: Request, res: Response): Promise<void> {
+  const action = String(req.params.action);
+  const s = o.runtime.source(String(req.params.source));
+  if (!s) return json(res, 404, { error: `no source named ${String(req.params.source)}` });
+  if (action !== 'sync' && o.isGitSource?.(s.cfg.name))
+    return json(res, 409, {
+      error: `${s.cfg.name} is a GitSource: set spec.suspend (kubectl patch, or driftgate ${action})`,
+    });
+  if (action === 'suspend') s.suspend();
+  else if (action === 'resume') s.resume();
+  else if (action !== 'sync') return json(res, 404, { error: 'actions: suspend, resume, sync' });
+  if (action !== 'sync')
+    await s
+      .recordSuspension()
+      .catch((err: unknown) =>
+        o.logger.warn(
+          { source: s.cfg.name, reason: (err as Error).message },
+          'suspension not recorded: it lasts until a restart',
+        ),
+      );
+  o.logger.info({ source: s.cfg.name, action }, 'source control');
+  await o.runtime.reconcileNow(s.cfg.name).catch(() => undefined);
+  json(res, 200, statusView(s.state));
+}
+
+async function pushHook(o: StatusServerOptions, req: Request, res: Response): Promise<void> {
+  const secret = o.hookSecret?.();
+  const body = await readLimitedBody(req, MAX_HOOK_BODY);
+  if (!secret || !hookAuthentic(req.headers, body, secret))
+    return json(res, 401, { error: 'signature missing or wrong' });
+  const repos = hookRepos(body).map(sameRepo);
+  const hit = o.runtime.sources.filter(
+    (s) => repos.length === 0 || repos.includes(sameRepo(s.cfg.repoURL)),
+  );
+  for (const s of hit) void o.runtime.reconcileNow(s.cfg.name).catch(() => undefined);
+  json(res, 202, { triggered: hit.map((s) => s.cfg.name) });
+}
+
+/** The status API's routes (express, as the webhook's). */
+export function statusApp(o: StatusServerOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  const guarded = guard(o);
+  app.get('/healthz', (_req, res) => json(res, 200, { ok: true }));
+  app.get('/readyz', (_req, res) => {
+    const leader = o.ready?.() ?? true;
+    json(res, leader ? 200 : 503, { leader });
+  });
+  app.use('/v1', feedRoutes(o));
+  app.all('/audit', guarded, async (req, res) => {
+    const report = req.method === 'POST' ? await o.runtime.auditNow() : o.runtime.lastAudit;
+    if (!report) return json(res, 404, { error: 'no audit has run (no policies loaded yet?)' });
+    json(res, 200, report);
+  });
+  app.get('/status', async (req, res) => {
+    // Every source the caller may get (its GitSource), and only those.
+    const list = await readableSources(o, req, o.runtime.sources);
+    if ('code' in list) return json(res, list.code, { error: list.reason });
+    json(
+      res,
+      200,
+      list.map((s) => statusView(s.state)),
+    );
+  });
+  app.get('/status/:source', guarded, (req, res) => {
+    const s = o.runtime.source(String(req.params.source));
+    if (!s) return json(res, 404, { error: `no source named ${String(req.params.source)}` });
+    json(res, 200, statusView(s.state));
+  });
+  app.post('/sources/:source/:action', guarded, (req, res) => control(o, req, res));
+  app.post('/hooks/git', (req, res) => pushHook(o, req, res));
+  app.use((_req, res) => json(res, 404, { error: ROUTES }));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) =>
+    err instanceof BodyTooLarge
+      ? json(res, 413, { error: `body over the ${MAX_HOOK_BODY}-byte limit` })
+      : json(res, 500, { error: (err as Error).message }),
+  );
+  return app;
 }
 
 /**
@@ -111,111 +185,7 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 export async function startStatusServer(
   o: StatusServerOptions,
 ): Promise<{ port: number; metricsPort: number; close(): Promise<void> }> {
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const parts = url.pathname.split('/').filter(Boolean);
-    if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { ok: true });
-    if (req.method === 'GET' && url.pathname === '/readyz') {
-      const leader = o.ready?.() ?? true;
-      return json(res, leader ? 200 : 503, { leader });
-    }
-    if (req.method === 'GET' && parts[0] === 'v1') {
-      const token = o.stateToken?.();
-      if (!token) return json(res, 403, { error: 'the state feed is off: set stateTokenFile' });
-      if (!safeEqual(String(req.headers.authorization ?? ''), `Bearer ${token}`))
-        return json(res, 401, { error: 'bearer token missing or wrong' });
-      // A follower has no index. A leader serves each source's entries as soon as they are known
-      // (synced, or restored from the last run); the ones not known yet are listed as pending,
-      // and a webhook keeps what it had for them.
-      if (!(o.ready?.() ?? true)) return json(res, 503, { error: 'not the leader' });
-      if (parts[1] === 'desired') {
-        const doc = o.runtime.desiredIndex();
-        return feed(req, res, doc.generation, () => JSON.stringify(doc));
-      }
-      if (parts[1] === 'policies') {
-        const doc = o.policies?.() as { revision: string } | undefined;
-        if (!doc) return json(res, 404, { error: 'no policies from Git are live yet' });
-        return feed(req, res, doc.revision, () => JSON.stringify(doc));
-      }
-    }
-    const guarded =
-      url.pathname === '/audit' ||
-      (req.method === 'POST' && parts[0] === 'sources') ||
-      (req.method === 'GET' && parts[0] === 'status' && parts.length === 2);
-    if (guarded) {
-      // Control changes what is enforced; status and the audit tell what other teams run and
-      // what their objects say: authenticated (and authorized) only.
-      const denied = await controlDenied(o, req, url.pathname);
-      if (denied) return deny(res, denied);
-    }
-    if (url.pathname === '/audit') {
-      const report = req.method === 'POST' ? await o.runtime.auditNow() : o.runtime.lastAudit;
-      if (!report) return json(res, 404, { error: 'no audit has run (no policies loaded yet?)' });
-      return json(res, 200, report);
-    }
-    if (req.method === 'GET' && parts[0] === 'status' && parts.length <= 2) {
-      if (parts[1]) {
-        const s = o.runtime.source(parts[1]);
-        if (!s) return json(res, 404, { error: `no source named ${parts[1]}` });
-        return json(res, 200, statusView(s.state));
-      }
-      // Every source the caller may get (its GitSource), and only those.
-      const list = await readableSources(o, req, o.runtime.sources);
-      if ('code' in list) return deny(res, list);
-      return json(
-        res,
-        200,
-        list.map((s) => statusView(s.state)),
-      );
-    }
-    if (req.method === 'POST' && parts[0] === 'sources' && parts[1] && parts[2]) {
-      const s = o.runtime.source(parts[1]);
-      if (!s) return json(res, 404, { error: `no source named ${parts[1]}` });
-      if (parts[2] !== 'sync' && o.isGitSource?.(s.cfg.name))
-        return json(res, 409, {
-          error: `${s.cfg.name} is a GitSource: set spec.suspend (kubectl patch, or driftgate ${parts[2]})`,
-        });
-      if (parts[2] === 'suspend') s.suspend();
-      else if (parts[2] === 'resume') s.resume();
-      else if (parts[2] !== 'sync')
-        return json(res, 404, { error: 'actions: suspend, resume, sync' });
-      if (parts[2] !== 'sync')
-        await s
-          .recordSuspension()
-          .catch((err: unknown) =>
-            o.logger.warn(
-              { source: s.cfg.name, reason: (err as Error).message },
-              'suspension not recorded: it lasts until a restart',
-            ),
-          );
-      o.logger.info({ source: s.cfg.name, action: parts[2] }, 'source control');
-      await o.runtime.reconcileNow(s.cfg.name).catch(() => undefined);
-      return json(res, 200, statusView(s.state));
-    }
-    if (req.method === 'POST' && url.pathname === '/hooks/git') {
-      const secret = o.hookSecret?.();
-      const body = await readLimitedBody(req, MAX_HOOK_BODY);
-      if (!secret || !hookAuthentic(req.headers, body, secret))
-        return json(res, 401, { error: 'signature missing or wrong' });
-      const repos = hookRepos(body).map(norm);
-      const hit = o.runtime.sources.filter(
-        (s) => repos.length === 0 || repos.includes(norm(s.cfg.repoURL)),
-      );
-      for (const s of hit) void o.runtime.reconcileNow(s.cfg.name).catch(() => undefined);
-      return json(res, 202, { triggered: hit.map((s) => s.cfg.name) });
-    }
-    return json(res, 404, {
-      error:
-        'routes: GET /status, GET /status/<source>, POST /sources/<source>/{suspend,resume,sync}, POST /hooks/git, GET|POST /audit, GET /v1/desired, GET /v1/policies',
-    });
-  };
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) =>
-      err instanceof BodyTooLarge
-        ? json(res, 413, { error: `body over the ${MAX_HOOK_BODY}-byte limit` })
-        : json(res, 500, { error: (err as Error).message }),
-    );
-  });
+  const server = createServer(statusApp(o));
   const metrics = metricsServer(o.registry);
   const port = await listen(server, o.host, o.port);
   const metricsPort = await listen(metrics, o.host, o.metricsPort);

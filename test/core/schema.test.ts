@@ -1,9 +1,11 @@
 import t from 'tap';
 import { Type } from '@sinclair/typebox';
+import { parseDuration } from '../../core/duration.js';
 import { readSchema } from '../../core/schema/check.js';
 import { toJsonSchema, toOpenApi } from '../../core/schema/export.js';
 import { undocumented, usage } from '../../core/schema/help.js';
 import {
+  DURATION_PATTERN,
   Duration,
   FreeForm,
   Int,
@@ -128,4 +130,10 @@ t.test('help and exports read the same schema', async (t) => {
   };
   t.equal(api.additionalProperties, undefined, 'structural: unknown fields are pruned');
   t.equal(api.properties.values?.['x-kubernetes-preserve-unknown-fields'], true);
+});
+
+t.test('the duration pattern takes what parseDuration takes', async (t) => {
+  const re = new RegExp(DURATION_PATTERN);
+  for (const d of ['0', '250ms', '30s', '1h30m', '1.5h', '', 's', '5', 'often', '-1s', '00'])
+    t.equal(re.test(d), parseDuration(d) !== undefined, JSON.stringify(d));
 });

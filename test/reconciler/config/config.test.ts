@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseReconcilerConfig, ReconcilerConfigError } from '../../../reconciler/config/parse.js';
 import { ReconcilerConfigSchema as S } from '../../../reconciler/config/schema.js';
 import { configFiles, readConfigInputs } from '../../../reconciler/config/inputs.js';
-import { hookAuthentic, hookRepos } from '../../../reconciler/server/server.js';
+import { hookAuthentic, hookRepos } from '../../../reconciler/server/push-hook.js';
 import { createHmac } from 'node:crypto';
 
 const ssh = 'alice@example.com namespaces="git" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGW8\n';
