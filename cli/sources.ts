@@ -2,6 +2,7 @@
 // they may do is what Kubernetes RBAC lets them do to the objects.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { flag } from './args.js';
+import { apiErrorMessage } from '../reconciler/kube/errors.js';
 
 export const SOURCES_USAGE = `driftgate status   (-n <namespace> | -A) [--kubeconfig <file>]
 driftgate suspend <gitsource> [-n <namespace>] [--kubeconfig <file>]
@@ -39,19 +40,6 @@ const namespaceOf = (args: readonly string[], kc: KubeConfig): string =>
   kc.getContextObject(kc.currentContext)?.namespace ??
   'default';
 
-/** The apiserver's own words for a refusal (never a request body). */
-const why = (err: unknown): string => {
-  const e = err as { code?: number; body?: unknown; message?: string };
-  let msg: unknown;
-  try {
-    msg = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body)?.message;
-  } catch {
-    // not JSON: the error's own message
-  }
-  const text = typeof msg === 'string' ? msg : (e.message ?? String(err));
-  return `${e.code ? `HTTP ${e.code}: ` : ''}${text}`.slice(0, 500);
-};
-
 /** `driftgate status -n <ns> | -A`: GitSources and their conditions. */
 export async function sourcesStatus(args: readonly string[]): Promise<number> {
   const kc = await kube(args);
@@ -66,7 +54,7 @@ export async function sourcesStatus(args: readonly string[]): Promise<number> {
     ) as { items: Listed[] };
     items = list.items;
   } catch (err) {
-    console.error(`driftgate status: ${why(err)}`);
+    console.error(`driftgate status: ${apiErrorMessage(err)}`);
     return 1;
   }
   const c = (o: Listed, type: string) => o.status?.conditions?.find((x) => x.type === type);
@@ -113,7 +101,7 @@ export async function sourceAction(
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
   } catch (err) {
-    console.error(`driftgate ${action}: ${namespace}/${name}: ${why(err)}`);
+    console.error(`driftgate ${action}: ${namespace}/${name}: ${apiErrorMessage(err)}`);
     return 1;
   }
   const done = { suspend: 'suspended', resume: 'resumed', sync: 'sync requested' }[action];

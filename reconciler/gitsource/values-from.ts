@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { isObject } from '../../core/object.js';
-import { apiErrorMessage, type Cluster } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
+import type { Cluster } from '../kube/port.js';
 import type { GitSourceObject } from './spec.js';
 
 /** A spec.helm.valuesFrom entry. */

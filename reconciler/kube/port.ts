@@ -1,4 +1,3 @@
-import { serverMessageOf, statusOf } from './errors.js';
 import type { K8sObject, ObjectRef } from '../model/objects.js';
 import type { ClusterCapabilities } from '../render/render.js';
 
@@ -54,22 +53,3 @@ export interface Cluster {
     namespace: string,
   ): Promise<void>;
 }
-
-/** Errors from the API server with the status message, never the request body (no secrets). */
-export function apiErrorMessage(err: unknown): string {
-  const code = statusOf(err);
-  if (code) {
-    const message = serverMessageOf(err);
-    return bounded(`HTTP ${code}${message ? `: ${message}` : ''}`.replace(/\s*\n\s*/g, ' '));
-  }
-  // Client errors may carry the whole response (headers included): keep the first line.
-  const text = (err instanceof Error ? err.message : String(err)).replace(/\s*Headers:.*$/s, '');
-  return bounded(text.split('\n')[0] ?? '');
-}
-
-/**
- * At most 500 characters, keeping the head and the tail: the apiserver puts the verdict last
- * ("… field is immutable"), after a dump of the object. Status, events and logs stay small.
- */
-const bounded = (text: string): string =>
-  text.length <= 500 ? text : `${text.slice(0, 300)} … ${text.slice(-197)}`;

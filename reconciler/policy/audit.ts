@@ -16,7 +16,8 @@ import {
   slim,
 } from '../../policies/engine/gatekeeper/inventory.js';
 import { groupOf } from '../model/objects.js';
-import { apiErrorMessage, type Cluster } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
+import type { Cluster } from '../kube/port.js';
 import { SOURCE_LABEL } from '../../core/labels.js';
 import type { ReconcilerMetrics } from '../metrics.js';
 

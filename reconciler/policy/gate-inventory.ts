@@ -11,7 +11,8 @@ import {
   slim,
   type SyncKind,
 } from '../../policies/engine/gatekeeper/inventory.js';
-import { apiErrorMessage, type Cluster } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
+import type { Cluster } from '../kube/port.js';
 import { groupOf } from '../model/objects.js';
 
 /** @default the most live objects the gate's inventory lists (over all kinds). */

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { DesiredIndexDoc } from '../../core/desired-index.js';
 import { ingressRef, refOfIngress, type IngressRef } from '../../core/ingress-hosts.js';
-import { apiErrorMessage, type Cluster } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
+import type { Cluster } from '../kube/port.js';
 
 /**
  * The Ingresses an Ingress's hosts are checked against by the pre-apply gate (every source's

@@ -1,4 +1,4 @@
-import { apiErrorMessage } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
 import type { SyncContext } from './context.js';
 
 /**

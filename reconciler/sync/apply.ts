@@ -7,7 +7,7 @@ import {
   objectInput,
   type Finding,
 } from '../../policies/engine/findings.js';
-import { apiErrorMessage } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
 import { assessHealth } from '../model/health.js';
 import { refKey, refOf, refText, type K8sObject } from '../model/objects.js';
 import { applyOrder, waveOf, waves } from '../model/order.js';

@@ -10,7 +10,7 @@ import type { RenderTools } from '../render/render.js';
 import type { TreeFile } from '../source/git-source.js';
 import type { SourceState } from '../model/source-state.js';
 import type { CommitVerifier } from '../verify/verifier.js';
-import { apiErrorMessage } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
 
 /** What a source's stages are given; built by the shell (source-reconciler.ts). */
 export interface SourceDeps {

@@ -1,5 +1,5 @@
 import { redactURLsIn } from '../../core/secrets.js';
-import { apiErrorMessage } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 import type { SyncContext } from './context.js';
 

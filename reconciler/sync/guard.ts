@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isIndexEntry, type IndexSource } from '../../core/desired-index.js';
 import { isObject } from '../../core/object.js';
-import { apiErrorMessage, type Cluster } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
+import type { Cluster } from '../kube/port.js';
 
 /** Whether a recorded guard is shaped like this source's index entries. */
 const isIndexSource = (v: unknown, name: string): v is IndexSource =>

@@ -8,7 +8,7 @@ import {
   type ClusterCapabilities,
   type Rendered,
 } from '../render/render.js';
-import { apiErrorMessage } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
 import { splitHooks, type HookObject } from '../model/hook-annotations.js';
 import { placementProblem, type RefusedObject } from '../model/scope.js';
 import type { SyncContext } from './context.js';

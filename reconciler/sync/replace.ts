@@ -1,4 +1,4 @@
-import { apiErrorMessage } from '../kube/port.js';
+import { apiErrorMessage } from '../kube/errors.js';
 import { serverMessageOf, statusOf } from '../kube/errors.js';
 import { refOf, refText, type K8sObject } from '../model/objects.js';
 import { ownershipProblem } from '../model/scope.js';

@@ -1,6 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import t from 'tap';
-import { apiErrorMessage } from '../../reconciler/kube/port.js';
+import { apiErrorMessage } from '../../reconciler/kube/errors.js';
 
 t.test('API errors are one readable line, never the response headers', async (t) => {
   const body = JSON.stringify({
@@ -37,4 +37,16 @@ t.test('an apiserver message is one bounded line that keeps its verdict', async 
   t.notMatch(got, '\n');
   t.match(got, /^HTTP 422: Job\.batch "x" is invalid: spec\.template: dump/);
   t.match(got, /dump : field is immutable$/);
+});
+
+t.test('the CLI writes an apiserver refusal the same way (one formatter)', async (t) => {
+  const body = { kind: 'Status', message: 'gitsources.driftgate.io "x" is forbidden' };
+  t.equal(
+    apiErrorMessage(new ApiException(403, 'Forbidden', body, {})),
+    'HTTP 403: gitsources.driftgate.io "x" is forbidden',
+  );
+  t.equal(
+    apiErrorMessage(new Error('connect ECONNREFUSED 127.0.0.1:6443')),
+    'connect ECONNREFUSED 127.0.0.1:6443',
+  );
 });
