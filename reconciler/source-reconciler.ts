@@ -11,6 +11,7 @@ import { AppliedRevision, RecordedSuspension } from './sync/applied.js';
 import { applyDeclared, notWritten } from './sync/apply.js';
 import {
   localPort,
+  newSyncMemo,
   sourceEvent,
   type GitPort,
   type SourceDeps,
@@ -27,10 +28,10 @@ import {
   typed,
 } from './sync/errors.js';
 import { diffView, planSync, type DiffView } from './sync/diff.js';
-import { commitTime, fetchHead } from './sync/fetch.js';
+import { fetchHead } from './sync/fetch.js';
 import { healObject, type HealResult, type RevertLog } from './sync/heal.js';
 import { loadPolicies } from './sync/policies.js';
-import { heldObjects, prune } from './sync/prune.js';
+import { heldObjects, prune, recordPrune } from './sync/prune.js';
 import { renderCommit } from './sync/render.js';
 import { RevisionHooks } from './sync/revision-hooks.js';
 import { announce, coalescedPublish, publish, recordOutcome } from './sync/status.js';
@@ -91,11 +92,19 @@ export class SourceReconciler {
       get log() {
         return d.logger.child({ source: cfg.name, revision: state.revision ?? 'none' });
       },
+      memo: newSyncMemo(),
     };
     this.#applied = new AppliedRevision(this.#ctx);
     this.#publishSoon = coalescedPublish(this.#ctx);
     this.#suspension = new RecordedSuspension(this.#ctx);
-    this.#hooks = new RevisionHooks(this.#ctx);
+    this.#hooks = new RevisionHooks(this.#ctx, {
+      reports: (all) => (state.hooks = [...all]),
+      running: (hook) => {
+        if (hook) state.runningHook = hook;
+        else delete state.runningHook;
+        if (hook) d.onProgress?.();
+      },
+    });
     this.#guard = new SourceGuard(cfg.name, d.cluster, d.namespace, this.#ctx.log);
     void this.#guard.restore().then((found) => found && this.#indexGen++);
     d.metrics.initSource(cfg.name);
@@ -141,6 +150,7 @@ export class SourceReconciler {
       else if (noted === false) this.resume();
       // Load the source.
       const head = await fetchHead(ctx);
+      this.state.remoteHead = head;
       // Verify and render a new head; a refusal keeps the last verified revision.
       if (head !== this.state.revision) {
         const refused = await this.#adopt(head);
@@ -172,16 +182,16 @@ export class SourceReconciler {
     if (this.#stalled?.head === head) return this.#stalled.error;
     const ctx = this.#ctx;
     try {
-      const signer = await verifyHead(ctx, head);
+      const { signer, time } = await verifyHead(ctx, head);
       const { rendered, hooks, refused } = await renderCommit(ctx, head);
-      const revisionTime = await commitTime(ctx, head);
-      await loadPolicies(ctx, head);
+      const policies = await loadPolicies(ctx, head);
       Object.assign(this.state, {
         desired: rendered,
         revision: head,
-        revisionTime,
+        revisionTime: time,
         signer,
         verification: { commit: head, ok: true },
+        ...(policies ? { policies } : {}),
       });
       this.#outOfScope = refused;
       this.#hooks.adopt(head, hooks);
@@ -230,7 +240,9 @@ export class SourceReconciler {
     const { state, cfg } = this;
     if (cfg.createNamespace && !state.suspended)
       await cluster.ensureNamespace(cfg.destinationNamespace);
-    const applied = new Set((await cluster.readInventory(this.d.namespace, cfg.name)).map(refKey));
+    // Read once per reconcile: the apply and the prune both work from it.
+    const inventory = await cluster.readInventory(this.d.namespace, cfg.name);
+    const applied = new Set(inventory.map(refKey));
     this.#guard.sawInventory(applied);
     this.#reshape();
     const hooksRun = this.#applied.isNew(state.revision) && !state.suspended;
@@ -251,7 +263,11 @@ export class SourceReconciler {
     state.refused = [...this.#outOfScope, ...r.refused];
     const errors = [...r.errors, ...notWritten(this.#ctx, state.refused)];
     const stopped = errors.some((e) => e.code === ReconcileCode.RECONCILE_HOOK_FAILED);
-    if (!state.suspended && !stopped) this.#hold(await prune(this.#ctx, this.#ours(state.desired)));
+    if (!state.suspended && !stopped) {
+      const pruned = await prune(this.#ctx, this.#ours(state.desired), inventory);
+      recordPrune(state, pruned);
+      this.#hold(pruned.left);
+    }
     if (state.pruneRefused)
       errors.push(new ReconcileError(ReconcileCode.RECONCILE_PRUNE_REFUSED, state.pruneRefused));
     const post = errors.length === 0 ? await this.#hooks.post(hooksRun, r.objects) : undefined;
@@ -289,9 +305,12 @@ export class SourceReconciler {
    * API is down.
    */
   async plan(local?: Pick<GitPort, 'readTree'>): Promise<DiffView> {
-    const ctx = local ? { ...this.#ctx, git: localPort(local) } : this.#ctx;
+    // Its own memo: what it renders is not what the sync applied.
+    const ctx = { ...this.#ctx, memo: newSyncMemo(), ...(local ? { git: localPort(local) } : {}) };
     const head = local ? 'local' : await fetchHead(ctx);
-    const signer = local ? 'nobody (local files, not verified)' : await verifyHead(ctx, head);
+    const signer = local
+      ? 'nobody (local files, not verified)'
+      : (await verifyHead(ctx, head)).signer;
     const { rendered, refused } = await renderCommit(ctx, head);
     return diffView(head, signer, await planSync(ctx, rendered, refused));
   }
@@ -332,6 +351,7 @@ export class SourceReconciler {
       : (this.#byKey.get(key) ?? this.#held.get(key));
     try {
       const result = await healObject(this.#ctx, ref, declared, this.#reverts, observed);
+      if (result === 'fight') this.state.fighting.add(key);
       if (result !== 'unmanaged') this.#publishSoon();
       return result;
     } catch (err) {

@@ -1,4 +1,4 @@
-import { hostContext, ingressRefs, type IngressRef } from '../../core/ingress-hosts.js';
+import { hostContext, ingressRefs } from '../../core/ingress-hosts.js';
 import { breakGlassOf } from '../../core/desired-index.js';
 import { notKept } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
@@ -50,19 +50,15 @@ export async function mapLimit<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-// Findings per object for one revision under one bundle: resyncs do not evaluate again.
-const gateMemo = new WeakMap<SyncContext, { at: string; byObject: Map<string, Finding[]> }>();
-/** The Ingresses of the revision being applied, per sync context (the unique-host policy). */
-const ownIngresses = new WeakMap<SyncContext, readonly IngressRef[]>();
-
 /** The pre-apply gate: a declared object's findings under the live policies (dryrun ones left out). */
 export function gateFindings(ctx: SyncContext, obj: K8sObject, path: string): Finding[] {
   const bundle = ctx.d.policies?.current;
   if (!bundle) return [];
   const inventories = `${ctx.d.ingresses?.version ?? 0}|${ctx.d.gateInventory?.version ?? 0}`;
   const at = `${ctx.state.revision ?? ''}|${bundle.revision}|${inventories}`;
-  let memo = gateMemo.get(ctx);
-  if (memo?.at !== at) gateMemo.set(ctx, (memo = { at, byObject: new Map() }));
+  // Findings per object for one revision under one bundle: resyncs do not evaluate again.
+  const memo = ctx.memo.gate;
+  if (memo.at !== at) Object.assign(memo, { at, byObject: new Map() });
   // A hook with only a generateName has no identity to remember it by.
   const key = obj.metadata.name ? `${refKey(refOf(obj))}|${path}` : undefined;
   const hit = key === undefined ? undefined : memo.byObject.get(key);
@@ -91,7 +87,7 @@ function evaluateGate(
           commit: ctx.state.revision,
           ...hostContext(
             obj,
-            ctx.d.ingresses?.forSource(ctx.cfg.name, ownIngresses.get(ctx) ?? []) ?? [],
+            ctx.d.ingresses?.forSource(ctx.cfg.name, ctx.memo.ownIngresses) ?? [],
           ),
         },
       ),
@@ -148,7 +144,7 @@ export async function applyDeclared(
   const live = new LiveReader(cluster);
   await live.prefetch(desired, applied);
   const ingresses = ingressRefs(desired.map((r) => r.object));
-  ownIngresses.set(ctx, ingresses);
+  ctx.memo.ownIngresses = ingresses;
   if (ingresses.length > 0) await ctx.d.ingresses?.refresh();
   // Gatekeeper templates' data.inventory: the live cluster and every desired state, now.
   const bundle = ctx.d.policies?.current;

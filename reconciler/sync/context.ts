@@ -1,3 +1,5 @@
+import type { IngressRef } from '../../core/ingress-hosts.js';
+import type { Finding } from '../../policies/engine/findings.js';
 import type { IngressInventory } from '../policy/ingress-inventory.js';
 import type { GateInventory } from '../policy/gate-inventory.js';
 import type { Logger } from 'pino';
@@ -47,6 +49,21 @@ export interface GitPort {
   readTree(commit: string, path: string): Promise<Map<string, TreeFile>>;
 }
 
+/**
+ * What the stages remember between runs of one source, owned by its shell (no module state):
+ * the gate's findings per object for one revision under one bundle, and the Ingresses of the
+ * revision being applied (the unique-host policy).
+ */
+export interface SyncMemo {
+  gate: { at: string; byObject: Map<string, Finding[]> };
+  ownIngresses: readonly IngressRef[];
+}
+
+export const newSyncMemo = (): SyncMemo => ({
+  gate: { at: '', byObject: new Map() },
+  ownIngresses: [],
+});
+
 /** One source's stages share this: its config, its adapters, its state and a clock. */
 export interface SyncContext {
   readonly cfg: SourceConfig;
@@ -58,6 +75,7 @@ export interface SyncContext {
   readonly repo: string;
   readonly now: () => number;
   readonly log: Logger;
+  readonly memo: SyncMemo;
 }
 
 /** Record a source-level event (on its inventory ConfigMap); a failure is logged, never thrown. */

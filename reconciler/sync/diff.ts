@@ -42,7 +42,8 @@ export async function planSync(
   refused: readonly RefusedObject[],
 ): Promise<SyncPlan> {
   const { cluster } = ctx.d;
-  const applied = new Set((await cluster.readInventory(ctx.d.namespace, ctx.cfg.name)).map(refKey));
+  const inventory = await cluster.readInventory(ctx.d.namespace, ctx.cfg.name);
+  const applied = new Set(inventory.map(refKey));
   const live = new LiveReader(cluster);
   await live.prefetch(rendered, applied);
   const objects = [];
@@ -51,7 +52,7 @@ export async function planSync(
   const foreign = objects.filter((o) => o.action === Action.foreign);
   const skip = new Set(foreign.map((o) => refKey(o.ref)));
   const desired = rendered.map((r) => refOf(r.object)).filter((r) => !skip.has(refKey(r)));
-  const { plan: prune } = await planPruneLive(ctx, desired);
+  const { plan: prune } = await planPruneLive(ctx, desired, inventory);
   return {
     objects,
     prune,

@@ -15,7 +15,6 @@ export async function fetchHead(ctx: SyncContext): Promise<string> {
   try {
     const { commit } = await ctx.git.fetch(ctx.state.remoteHead);
     metrics.fetches.inc({ source, result: 'success' });
-    ctx.state.remoteHead = commit;
     return commit;
   } catch (err) {
     metrics.fetches.inc({ source, result: 'failure' });
@@ -46,9 +45,8 @@ export function gitErrorMessage(err: unknown): string {
   return apiErrorMessage(err);
 }
 
-/** When a commit was made (its committer time, epoch ms); undefined when it does not say. */
-export async function commitTime(ctx: SyncContext, commit: string): Promise<number | undefined> {
-  const raw = (await ctx.git.rawCommit(commit)).toString();
-  const time = /\ncommitter .* (\d+) [+-]\d{4}\n/.exec(raw)?.[1];
+/** When a raw commit was made (its committer time, epoch ms); undefined when it does not say. */
+export function committerTime(raw: Buffer): number | undefined {
+  const time = /\ncommitter .* (\d+) [+-]\d{4}\n/.exec(raw.toString())?.[1];
   return time ? Number(time) * 1000 : undefined;
 }

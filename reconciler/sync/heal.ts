@@ -84,7 +84,6 @@ export async function healObject(
   const now = ctx.now();
   const recent = (reverts.get(key) ?? []).filter((t) => now - t < FIGHT_WINDOW_MS);
   if (recent.length >= ctx.cfg.fightThreshold) {
-    ctx.state.fighting.add(key);
     m.fights.inc({ source });
     ctx.log.warn(
       { object: refText(ref), reverts: recent.length },

@@ -22,6 +22,9 @@ import { HOOK_TIMEOUT_MS, hookOutcome, POLL_MS } from './hooks.js';
  */
 export const HOOK_FINALIZER = 'driftgate.io/hook';
 
+/** The hook running now (status shows it while a long hook runs), or none. */
+export type RunningHook = (hook: { phase: string; object: string } | undefined) => void;
+
 /** A hook that ran: its report, and the object it created (for its delete policy). */
 export interface RanHook {
   readonly hook: HookObject;
@@ -45,7 +48,12 @@ async function remove(ctx: SyncContext, ref: ObjectRef): Promise<void> {
 }
 
 // Create one hook and wait until it ends; a hook that does not end in time is deleted.
-async function runHook(ctx: SyncContext, h: HookObject, phase: HookPhase): Promise<RanHook> {
+async function runHook(
+  ctx: SyncContext,
+  h: HookObject,
+  phase: HookPhase,
+  running: RunningHook,
+): Promise<RanHook> {
   const { cluster, gate } = ctx.d;
   const obj = prepared(h, ctx.cfg.name);
   let name = hookName(obj);
@@ -69,8 +77,7 @@ async function runHook(ctx: SyncContext, h: HookObject, phase: HookPhase): Promi
     const created = named ? await cluster.apply(obj) : await cluster.create(obj);
     ref = refOf({ ...obj, metadata: { ...obj.metadata, ...(created.metadata as object) } });
     name = refText(ref);
-    ctx.state.runningHook = { phase, object: name };
-    ctx.d.onProgress?.();
+    running({ phase, object: name });
     const at = ref;
     const outcome = await pollUntil(
       ctx,
@@ -145,7 +152,8 @@ export async function runPhase(
   ctx: SyncContext,
   hooks: readonly HookObject[],
   phase: HookPhase,
-  wanted: (wave: number) => boolean = () => true,
+  wanted: (wave: number) => boolean,
+  running: RunningHook,
 ): Promise<{ reports: HookReport[]; afterOperation: RanHook[] }> {
   const ran: RanHook[] = [];
   const waves = phaseWaves(hooks, phase).filter((w) => wanted((w[0] as HookObject).wave));
@@ -154,7 +162,7 @@ export async function runPhase(
       for (const step of waveSteps(wave)) {
         const got: RanHook[] = [];
         await mapLimit(step, 8, async (h) => {
-          got.push(await runHook(ctx, h, phase));
+          got.push(await runHook(ctx, h, phase, running));
         });
         for (const { report: r } of got) {
           const text = `${r.phase} hook ${r.object} ${r.status.toLowerCase()}${r.message ? `: ${r.message}` : ''}`;
@@ -165,7 +173,7 @@ export async function runPhase(
         if (got.some((r) => r.report.status === 'Failed')) break phases;
       }
   } finally {
-    delete ctx.state.runningHook;
+    running(undefined);
   }
   await deleteByPolicy(
     ctx,

@@ -1,3 +1,4 @@
+import type { SourceState } from '../model/source-state.js';
 import { repoPath } from '../../core/paths.js';
 import { isPolicyFile } from '../../policies/engine/compose.js';
 import { sourceEvent, type SyncContext } from './context.js';
@@ -6,9 +7,12 @@ import { sourceEvent, type SyncContext } from './context.js';
  * Build, test and make live the policy path of a verified commit. A failure keeps the last good
  * policies, is reported in status and as an event, and never stops the sync of manifests.
  */
-export async function loadPolicies(ctx: SyncContext, head: string): Promise<void> {
+export async function loadPolicies(
+  ctx: SyncContext,
+  head: string,
+): Promise<SourceState['policies']> {
   const hub = ctx.d.policies;
-  if (!hub || !ctx.cfg.policyPath) return;
+  if (!hub || !ctx.cfg.policyPath) return undefined;
   const prefix = repoPath(ctx.cfg.policyPath);
   const tree = await ctx.git.readTree(head, prefix);
   const files: Record<string, string> = {};
@@ -21,14 +25,12 @@ export async function loadPolicies(ctx: SyncContext, head: string): Promise<void
     enforcement: ctx.cfg.policyEnforcement ?? 'own',
     ...(ctx.cfg.policyNamespaces ? { namespaces: ctx.cfg.policyNamespaces } : {}),
   });
-  ctx.state.policies = r.ok
-    ? { revision: head, ok: true }
-    : { revision: head, ok: false, error: r.error };
-  if (!r.ok)
-    await sourceEvent(
-      ctx,
-      'Warning',
-      'PolicyRefused',
-      `policies at ${head.slice(0, 12)} refused, last good policies stay: ${r.error.slice(0, 500)}`,
-    );
+  if (r.ok) return { revision: head, ok: true };
+  await sourceEvent(
+    ctx,
+    'Warning',
+    'PolicyRefused',
+    `policies at ${head.slice(0, 12)} refused, last good policies stay: ${r.error.slice(0, 500)}`,
+  );
+  return { revision: head, ok: false, error: r.error };
 }

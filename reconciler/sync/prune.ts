@@ -1,3 +1,4 @@
+import type { SourceState } from '../model/source-state.js';
 import { refKey, refText, type ObjectRef } from '../model/objects.js';
 import { isObject } from '../../core/object.js';
 import { CRD_KEPT, planPrune, type PrunePlan } from '../model/prune-plan.js';
@@ -26,9 +27,9 @@ export interface PruneResult {
 export async function planPruneLive(
   ctx: SyncContext,
   desired: readonly ObjectRef[],
+  inventory: readonly ObjectRef[],
 ): Promise<PruneResult> {
   const { cluster } = ctx.d;
-  const inventory = await cluster.readInventory(ctx.d.namespace, ctx.cfg.name);
   if (!ctx.cfg.prune) return { inventory, plan: { delete: [], kept: [] } };
   const want = new Set(desired.map(refKey));
   const annotations = new Map<string, Record<string, string> | undefined>();
@@ -85,16 +86,38 @@ export function nextInventory(
   return [...desired, ...keep];
 }
 
+/** What a prune did, for the shell to record. */
+export interface PruneOutcome {
+  /** Objects a refused prune left in place (they stay this source's, protected). */
+  readonly left: readonly ObjectRef[];
+  readonly refused: string | undefined;
+  /** CRDs no longer in Git that were kept. */
+  readonly crdsKept: readonly string[];
+  /** Deleted objects finalizers still hold, and by which. */
+  readonly terminating: readonly string[];
+}
+
+/** What the shell keeps of a prune in the source's state. */
+export const recordPrune = (state: SourceState, out: PruneOutcome): void =>
+  void Object.assign(state, {
+    pruneRefused: out.refused,
+    crdsKept: out.crdsKept,
+    terminating: out.terminating,
+  });
+
 /**
- * Prune last: only what this source applied before and Git no longer declares. Returns the
- * objects a refused prune left in place (they stay this source's, protected). Throws API errors.
+ * Prune last: only what this source applied before (`inventory`, read once by the sync) and Git
+ * no longer declares. Throws API errors.
  */
-export async function prune(ctx: SyncContext, desired: readonly ObjectRef[]): Promise<ObjectRef[]> {
+export async function prune(
+  ctx: SyncContext,
+  desired: readonly ObjectRef[],
+  applied: readonly ObjectRef[],
+): Promise<PruneOutcome> {
   const { cluster, metrics } = ctx.d;
   const source = ctx.cfg.name;
-  const result = await planPruneLive(ctx, desired);
+  const result = await planPruneLive(ctx, desired, applied);
   const { plan } = result;
-  ctx.state.pruneRefused = plan.refused;
   if (plan.refused) {
     metrics.pruneRefused.inc({ source });
     ctx.log.warn({ reason: plan.refused }, 'prune refused');
@@ -110,7 +133,6 @@ export async function prune(ctx: SyncContext, desired: readonly ObjectRef[]): Pr
       'CRDKept',
       `${c} is no longer in Git and was kept: ${CRD_KEPT}`,
     );
-  ctx.state.crdsKept = crds;
   const terminating: ObjectRef[] = [];
   const held: string[] = [];
   for (const ref of plan.delete) {
@@ -125,12 +147,15 @@ export async function prune(ctx: SyncContext, desired: readonly ObjectRef[]): Pr
     metrics.pruned.inc({ source });
     ctx.log.info({ object: refText(ref) }, 'pruned');
   }
-  ctx.state.terminating = held;
   const inventory = [...nextInventory(desired, result, ctx.cfg.prune), ...terminating];
   await cluster.writeInventory(ctx.d.namespace, source, inventory);
-  if (!plan.refused) return [];
   const want = new Set(desired.map(refKey));
-  return inventory.filter((r) => !want.has(refKey(r)));
+  return {
+    left: plan.refused ? inventory.filter((r) => !want.has(refKey(r))) : [],
+    refused: plan.refused,
+    crdsKept: crds,
+    terminating: held,
+  };
 }
 
 /**

@@ -7,7 +7,14 @@ import {
 import type { ObjectStatus } from '../model/source-state.js';
 import type { SyncContext } from './context.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
-import { deleteByPolicy, runPhase, type RanHook } from './hook-run.js';
+import { deleteByPolicy, runPhase, type RanHook, type RunningHook } from './hook-run.js';
+
+/** Where the hooks' progress goes (the shell records it in status). */
+export interface HookProgress {
+  /** Every hook of the revision that ran, so far. */
+  readonly reports: (all: readonly HookReport[]) => void;
+  readonly running: RunningHook;
+}
 import { awaitHealthy } from './hooks.js';
 
 /**
@@ -25,8 +32,12 @@ export class RevisionHooks {
   #failed: ReconcileError | undefined;
   /** Argo CD hooks that ran, deleted by their policy when the operation ends. */
   #afterOperation: RanHook[] = [];
+  #reports: readonly HookReport[] = [];
 
-  constructor(private readonly ctx: SyncContext) {}
+  constructor(
+    private readonly ctx: SyncContext,
+    private readonly progress: HookProgress,
+  ) {}
 
   /** A new revision's hooks (nothing of them has run). */
   adopt(revision: string, hooks: readonly HookObject[]): void {
@@ -34,7 +45,8 @@ export class RevisionHooks {
     this.#hooks = hooks;
     this.#ran = new Set();
     this.#failed = undefined;
-    this.ctx.state.hooks = [];
+    this.#reports = [];
+    this.progress.reports([]);
   }
 
   get hooks(): readonly HookObject[] {
@@ -69,8 +81,15 @@ export class RevisionHooks {
 
   // Run a phase; what ran goes to status, Argo CD's hooks wait for the operation's end.
   async #phase(phase: HookPhase, wanted?: (wave: number) => boolean): Promise<HookReport[]> {
-    const { reports, afterOperation } = await runPhase(this.ctx, this.#hooks, phase, wanted);
-    this.ctx.state.hooks = [...this.ctx.state.hooks, ...reports];
+    const { reports, afterOperation } = await runPhase(
+      this.ctx,
+      this.#hooks,
+      phase,
+      wanted ?? (() => true),
+      this.progress.running,
+    );
+    this.#reports = [...this.#reports, ...reports];
+    this.progress.reports(this.#reports);
     this.#afterOperation.push(...afterOperation);
     return reports;
   }

@@ -1,3 +1,4 @@
+import { committerTime } from './fetch.js';
 import { VerifyFailure } from '../verify/verifier.js';
 import { ReconcileCode, ReconcileError } from './errors.js';
 import type { SyncContext } from './context.js';
@@ -15,11 +16,17 @@ export class CommitRefused extends ReconcileError {
   }
 }
 
+/** A verified head: who signed it and when it was committed (one read of the raw commit). */
+export interface VerifiedHead {
+  readonly signer: string;
+  readonly time: number | undefined;
+}
+
 /**
  * Verify the head (strict mode: every commit since the applied one) and its descent from the
- * applied revision. Returns the head's signer. Throws CommitRefused (stalled).
+ * applied revision. Returns the head's signer and time. Throws CommitRefused (stalled).
  */
-export async function verifyHead(ctx: SyncContext, head: string): Promise<string> {
+export async function verifyHead(ctx: SyncContext, head: string): Promise<VerifiedHead> {
   const { git, cfg, state } = ctx;
   const last = state.revision;
   if (last && !cfg.allowForcePush && !(await git.descendsFrom(head, last))) {
@@ -30,13 +37,14 @@ export async function verifyHead(ctx: SyncContext, head: string): Promise<string
   }
   const commits =
     cfg.verification.mode === 'strict' && last ? await since(ctx, head, last) : [head];
-  let signer = '';
+  let verified: VerifiedHead = { signer: '', time: undefined };
   for (const oid of commits) {
-    const v = await ctx.verifier.verify(await git.rawCommit(oid));
+    const raw = await git.rawCommit(oid);
+    const v = await ctx.verifier.verify(raw);
     if (!v.ok) throw new CommitRefused(v.reason, `${oid.slice(0, 12)}: ${v.detail}`);
-    if (oid === head) signer = v.signer;
+    if (oid === head) verified = { signer: v.signer, time: committerTime(raw) };
   }
-  return signer;
+  return verified;
 }
 
 /** Every commit reachable from head but not from `last` (both parents of merges). */

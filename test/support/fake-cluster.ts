@@ -10,7 +10,8 @@ import { parseReconcilerConfig } from '../../reconciler/config/parse.js';
 import { ReconcilerMetrics } from '../../reconciler/metrics.js';
 import { refKey, refOf, type K8sObject, type ObjectRef } from '../../reconciler/model/objects.js';
 import { initialState, type SourceState } from '../../reconciler/model/source-state.js';
-import type { SourceDeps, SyncContext } from '../../reconciler/sync/context.js';
+import { newSyncMemo, type SourceDeps, type SyncContext } from '../../reconciler/sync/context.js';
+import { prune, recordPrune, type PruneOutcome } from '../../reconciler/sync/prune.js';
 
 type Live = Record<string, unknown>;
 
@@ -238,6 +239,7 @@ export function stageContext(
       ...opts.deps,
     },
     state: opts.state ?? emptyState(cfg.name),
+    memo: newSyncMemo(),
     repo: cfg.repoURL,
     now: () => opts.now ?? Date.parse('2026-11-30T12:00:00Z'),
     log: logger,
@@ -267,4 +269,15 @@ export function configMap(
     },
     data,
   };
+}
+
+/** A prune as the sync runs one: the inventory read once, the outcome recorded in state. */
+export async function pruneAsSync(
+  ctx: SyncContext,
+  desired: readonly ObjectRef[],
+): Promise<PruneOutcome> {
+  const inventory = await ctx.d.cluster.readInventory(ctx.d.namespace, ctx.cfg.name);
+  const out = await prune(ctx, desired, inventory);
+  recordPrune(ctx.state, out);
+  return out;
 }

@@ -5,8 +5,13 @@ import { SOURCE_LABEL } from '../../../core/labels.js';
 import { refKey, refOf, type K8sObject } from '../../../reconciler/model/objects.js';
 import { applyDeclared } from '../../../reconciler/sync/apply.js';
 import { planSync } from '../../../reconciler/sync/diff.js';
-import { prune } from '../../../reconciler/sync/prune.js';
-import { configMap, FakeCluster, sourceConfig, stageContext } from '../../support/fake-cluster.js';
+import {
+  configMap,
+  FakeCluster,
+  pruneAsSync,
+  sourceConfig,
+  stageContext,
+} from '../../support/fake-cluster.js';
 
 const ours = { [SOURCE_LABEL]: 'shop' };
 const mine = (name: string, annotations?: Record<string, string>) =>
@@ -112,7 +117,7 @@ for (const c of cases) {
     const applied = new Set(c.given.inventory.map(keyOf));
     const r = await applyDeclared(ctx, desired, applied);
     const ours = desired.map((d) => refOf(d.object)).filter((x) => !r.foreign.has(refKey(x)));
-    await prune(ctx, ours);
+    await pruneAsSync(ctx, ours);
 
     t.strictSame(cluster.did('delete'), c.want.deleted, 'the sync deletes what it should');
     t.strictSame(

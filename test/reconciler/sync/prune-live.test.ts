@@ -3,8 +3,7 @@
 import t from 'tap';
 import { SOURCE_LABEL } from '../../../core/labels.js';
 import { refKey, refOf } from '../../../reconciler/model/objects.js';
-import { prune } from '../../../reconciler/sync/prune.js';
-import { configMap, FakeCluster, stageContext } from '../../support/fake-cluster.js';
+import { configMap, FakeCluster, pruneAsSync, stageContext } from '../../support/fake-cluster.js';
 
 const ours = { [SOURCE_LABEL]: 'shop' };
 
@@ -17,7 +16,7 @@ t.test('a prune a finalizer holds is Terminating, named, and looked at again', a
   cluster.inventories.set('shop', [refOf(a), refOf(held), refOf(c), refOf(d)]);
   const ctx = stageContext(cluster);
   const desired = [refOf(a), refOf(d)];
-  await prune(ctx, desired);
+  await pruneAsSync(ctx, desired);
   t.strictSame(ctx.state.terminating, [
     'ConfigMap shop/b: Terminating, held by example.com/cleanup',
   ]);
@@ -33,7 +32,7 @@ t.test('a prune a finalizer holds is Terminating, named, and looked at again', a
   );
   // The finalizer's controller lets go: the next prune finds it gone.
   cluster.objects.delete(refKey(refOf(held)));
-  await prune(ctx, desired);
+  await pruneAsSync(ctx, desired);
   t.strictSame(ctx.state.terminating, []);
   t.strictSame((cluster.inventories.get('shop') ?? []).map(refKey), desired.map(refKey));
 });
@@ -48,8 +47,8 @@ t.test('a CRD gone from Git is kept, stays in the inventory, and one event says 
   const cluster = new FakeCluster([crd, a]);
   cluster.inventories.set('shop', [refOf(crd), refOf(a)]);
   const ctx = stageContext(cluster);
-  await prune(ctx, [refOf(a)]);
-  await prune(ctx, [refOf(a)]);
+  await pruneAsSync(ctx, [refOf(a)]);
+  await pruneAsSync(ctx, [refOf(a)]);
   t.strictSame(ctx.state.crdsKept, [
     'apiextensions.k8s.io/CustomResourceDefinition widgets.example.com',
   ]);

@@ -16,11 +16,13 @@ function history(unsigned: string[]) {
   const git = {
     descendsFrom: async (x: string, y: string) => order.indexOf(x) > order.indexOf(y),
     parents: async (x: string) => (order.indexOf(x) > 0 ? [order[order.indexOf(x) - 1]] : []),
-    rawCommit: async (x: string) => Buffer.from(x),
+    // The one raw read of a commit gives both its signature and its committer time.
+    rawCommit: async (x: string) =>
+      Buffer.from(`${x}\ncommitter Dev <dev@example.com> 1700000000 +0000\n`),
   };
   const verifier = {
     verify: async (raw: Buffer): Promise<Verdict> => {
-      const oid = raw.toString();
+      const oid = raw.toString().split('\n')[0] ?? '';
       checked.push(oid);
       return unsigned.includes(oid)
         ? { ok: false, reason: 'unsigned', detail: 'no signature' }
@@ -89,7 +91,7 @@ for (const c of verifyCases) {
       c.given.applied,
     );
     const got = await verifyHead(ctx, c.given.head).then(
-      (signer) => ({ signer }),
+      (v) => v,
       (err: unknown) => ({ err }),
     );
     if (c.want.refused) {
@@ -98,7 +100,7 @@ for (const c of verifyCases) {
       t.equal(err.reason, c.want.refused);
       t.equal(err.code, ReconcileCode.RECONCILE_COMMIT_REFUSED);
       t.equal(err.next, 'stalled');
-    } else t.strictSame(got, { signer: c.want.signer });
+    } else t.strictSame(got, { signer: c.want.signer, time: 1_700_000_000_000 });
     t.strictSame(h.checked, c.want.checked, 'commits verified');
   });
 }
