@@ -2,22 +2,14 @@ import type { Logger } from 'pino';
 import type { IndexSource } from '../core/desired-index.js';
 import { redactURL } from '../core/secrets.js';
 import type { SourceConfig } from './config/config.js';
-import { refKey, refOf, refText, type ObjectRef } from './model/objects.js';
-import type { Rendered } from './render/render.js';
+import { refKey, refText } from './model/objects.js';
 import { initialState, type SourceState } from './model/source-state.js';
-import type { RefusedObject } from './model/scope.js';
+import { SourceObjects } from './source-objects.js';
 import type { CommitVerifier } from './verify/verifier.js';
 import { AppliedRevision, RecordedSuspension } from './sync/applied.js';
 import { applyDeclared, notWritten } from './sync/apply.js';
-import {
-  localPort,
-  newSyncMemo,
-  sourceEvent,
-  type GitPort,
-  type SourceDeps,
-  type SyncContext,
-} from './sync/context.js';
-import { indexEntries, indexShape } from './sync/declared.js';
+import { newSyncMemo, type GitPort, type SourceDeps, type SyncContext } from './sync/context.js';
+import { indexEntries } from './sync/declared.js';
 import { SourceGuard } from './sync/guard.js';
 import {
   apiErrorCode,
@@ -27,15 +19,16 @@ import {
   ReconcileError,
   typed,
 } from './sync/errors.js';
-import { diffView, planSync, type DiffView } from './sync/diff.js';
+import { planHead, type DiffView } from './sync/diff.js';
+import { reportNotAdopted } from './sync/not-adopted.js';
 import { fetchHead } from './sync/fetch.js';
 import { healObject, type HealResult, type RevertLog } from './sync/heal.js';
 import { loadPolicies } from './sync/policies.js';
-import { heldObjects, prune, recordPrune } from './sync/prune.js';
+import { prune, recordPrune } from './sync/prune.js';
 import { renderCommit } from './sync/render.js';
 import { RevisionHooks } from './sync/revision-hooks.js';
 import { announce, coalescedPublish, publish, recordOutcome } from './sync/status.js';
-import { CommitRefused, verifyHead } from './sync/verify.js';
+import { verifyHead } from './sync/verify.js';
 
 /**
  * One source: a fixed shell over the stages in `sync/` (fetch → verify → render → policies →
@@ -47,22 +40,11 @@ export class SourceReconciler {
   readonly #ctx: SyncContext;
   /** Status and gauges after a watch-driven heal, at most once per 100 ms. */
   readonly #publishSoon: () => void;
-  /** Desired objects by refKey (heal and the index look up here). */
-  #byKey = new Map<string, Rendered>();
+  /** What it declares: adopted, foreign, held; and the index generation. */
+  readonly #objects = new SourceObjects();
   #reverts: RevertLog = new Map();
   /** The revision last applied in full (remembered in the cluster), for commit-to-applied. */
   readonly #applied: AppliedRevision;
-  /** Declared objects outside what this source may write, at the adopted revision. */
-  #outOfScope: readonly RefusedObject[] = [];
-  /** Declared objects that exist and are someone else's: never written, pruned or guarded. */
-  #foreign: ReadonlySet<string> = new Set();
-  /** Objects a refused prune left live: still this source's, guarded and healed as last applied. */
-  #held = new Map<string, Rendered>();
-  /** What the last applied revision declared (with what it held), for a refused prune to keep. */
-  #previous = new Map<string, Rendered>();
-  /** Bumped whenever the index entries change (not only the revision), and the shape it saw. */
-  #indexGen = 0;
-  #indexShape = '';
   /** The adopted revision's sync hooks and how far they ran. */
   readonly #hooks: RevisionHooks;
   /** A head whose adoption stalled: not retried until the head moves. */
@@ -100,13 +82,12 @@ export class SourceReconciler {
     this.#hooks = new RevisionHooks(this.#ctx, {
       reports: (all) => (state.hooks = [...all]),
       running: (hook) => {
-        if (hook) state.runningHook = hook;
-        else delete state.runningHook;
+        state.runningHook = hook;
         if (hook) d.onProgress?.();
       },
     });
     this.#guard = new SourceGuard(cfg.name, d.cluster, d.namespace, this.#ctx.log);
-    void this.#guard.restore().then((found) => found && this.#indexGen++);
+    void this.#guard.restore().then((found) => found && this.#objects.bump());
     d.metrics.initSource(cfg.name);
   }
 
@@ -193,45 +174,19 @@ export class SourceReconciler {
         verification: { commit: head, ok: true },
         ...(policies ? { policies } : {}),
       });
-      this.#outOfScope = refused;
       this.#hooks.adopt(head, hooks);
-      this.#foreign = new Set();
-      this.#previous = new Map([...this.#held, ...this.#byKey]);
-      this.#byKey = new Map(rendered.map((r) => [refKey(refOf(r.object)), r]));
-      this.#indexGen++;
+      this.#objects.adopt(rendered, refused);
       this.#stalled = undefined;
       this.d.metrics.verification.inc({ source: this.cfg.name, result: 'ok' });
       this.log.info({ signer, objects: rendered.length }, 'verified commit adopted');
       return undefined;
     } catch (err) {
       if (!(err instanceof ReconcileError) || err.next === Next.transient) throw err;
-      return this.#notAdopted(head, err);
+      // Nothing of it is applied; a stalled head is not tried again until the head moves.
+      this.state.verification = await reportNotAdopted(ctx, head, err);
+      if (err.next === Next.stalled) this.#stalled = { head, error: err };
+      return err;
     }
-  }
-
-  // Record a head that was refused or did not render: nothing of it is applied.
-  async #notAdopted(head: string, err: ReconcileError): Promise<ReconcileError> {
-    const refused = err instanceof CommitRefused;
-    this.state.verification = {
-      commit: head,
-      ok: false,
-      reason: refused ? err.reason : 'render',
-      detail: refused ? err.detail : err.message,
-    };
-    if (err.next === Next.stalled) this.#stalled = { head, error: err };
-    if (refused) {
-      this.d.metrics.verification.inc({ source: this.cfg.name, result: err.reason });
-      this.log.warn(
-        { commit: head, reason: err.reason, detail: err.detail },
-        'commit refused; last verified revision stays',
-      );
-      const what = `commit ${head.slice(0, 12)} refused (${err.reason}): ${err.detail}`;
-      await sourceEvent(this.#ctx, 'Warning', 'CommitRefused', what);
-    } else {
-      this.log.error({ commit: head, reason: err.message }, 'render failed; nothing applied');
-      await sourceEvent(this.#ctx, 'Warning', 'RenderFailed', err.message);
-    }
-    return err;
   }
 
   // Run the revision's hooks, apply it, prune what Git dropped; returns the per-object errors.
@@ -256,17 +211,18 @@ export class SourceReconciler {
       this.#hooks.beforeWave(hooksRun),
     );
     stopApply();
-    this.#foreign = r.foreign;
+    this.#objects.foreign = r.foreign;
     this.#guard.applied(r.written);
     state.objects = r.objects;
     state.policyViolations = [...r.violations];
-    state.refused = [...this.#outOfScope, ...r.refused];
+    state.refused = [...this.#objects.outOfScope, ...r.refused];
     const errors = [...r.errors, ...notWritten(this.#ctx, state.refused)];
     const stopped = errors.some((e) => e.code === ReconcileCode.RECONCILE_HOOK_FAILED);
     if (!state.suspended && !stopped) {
-      const pruned = await prune(this.#ctx, this.#ours(state.desired), inventory);
+      const pruned = await prune(this.#ctx, this.#objects.ours(state.desired), inventory);
       recordPrune(state, pruned);
-      this.#hold(pruned.left);
+      // What a refused prune left live stays guarded, as the last applied revision declared it.
+      state.pruneHeld = this.#objects.hold(pruned.left);
     }
     if (state.pruneRefused)
       errors.push(new ReconcileError(ReconcileCode.RECONCILE_PRUNE_REFUSED, state.pruneRefused));
@@ -278,24 +234,12 @@ export class SourceReconciler {
 
   // A new index generation when what the entries guard changed.
   #reshape(): void {
-    const shape = `${indexShape(this.#foreign, this.#held)}\0${this.#guard.shape}`;
-    if (shape !== this.#indexShape) this.#indexGen++;
-    this.#indexShape = shape;
-  }
-
-  // Keep guarding what a refused prune left live, as the last applied revision declared it.
-  #hold(left: readonly ObjectRef[]): void {
-    this.#held = heldObjects(left, this.#previous, this.#held);
-    this.state.pruneHeld = [...this.#held.values()].map((r) => refText(refOf(r.object)));
+    this.#objects.reshape(this.#guard.shape);
   }
 
   /** Changes whenever this source's index entries do. */
   get indexKey(): string {
-    return `${this.state.revision ?? ''}#${this.#indexGen}`;
-  }
-
-  #ours(desired: readonly Rendered[]) {
-    return desired.map((r) => refOf(r.object)).filter((r) => !this.#foreign.has(refKey(r)));
+    return `${this.state.revision ?? ''}#${this.#objects.generation}`;
   }
 
   /**
@@ -304,15 +248,8 @@ export class SourceReconciler {
    * diff`). Throws a ReconcileError when the head is refused, does not render, or Git or the
    * API is down.
    */
-  async plan(local?: Pick<GitPort, 'readTree'>): Promise<DiffView> {
-    // Its own memo: what it renders is not what the sync applied.
-    const ctx = { ...this.#ctx, memo: newSyncMemo(), ...(local ? { git: localPort(local) } : {}) };
-    const head = local ? 'local' : await fetchHead(ctx);
-    const signer = local
-      ? 'nobody (local files, not verified)'
-      : (await verifyHead(ctx, head)).signer;
-    const { rendered, refused } = await renderCommit(ctx, head);
-    return diffView(head, signer, await planSync(ctx, rendered, refused));
+  plan(local?: Pick<GitPort, 'readTree'>): Promise<DiffView> {
+    return planHead(this.#ctx, local);
   }
 
   /**
@@ -329,10 +266,7 @@ export class SourceReconciler {
       ...(this.cfg.impersonate ? { applier: this.cfg.impersonate } : {}),
       entries: indexEntries(
         this.cfg,
-        [
-          ...this.state.desired.filter((r) => this.#guard.guards(refKey(refOf(r.object)))),
-          ...this.#held.values(),
-        ].filter((r) => !this.#foreign.has(refKey(refOf(r.object)))),
+        this.#objects.guardable(this.state.desired, (k) => this.#guard.guards(k)),
       ),
     };
   }
@@ -346,9 +280,7 @@ export class SourceReconciler {
     observed?: Parameters<typeof healObject>[4],
   ): Promise<HealResult> {
     const key = refKey(ref);
-    const declared = this.#foreign.has(key)
-      ? undefined
-      : (this.#byKey.get(key) ?? this.#held.get(key));
+    const declared = this.#objects.declared(key);
     try {
       const result = await healObject(this.#ctx, ref, declared, this.#reverts, observed);
       if (result === 'fight') this.state.fighting.add(key);

@@ -8,24 +8,25 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { backoffMs } from '../../core/backoff.js';
-import { KeyedQueue } from '../../core/keyed-queue.js';
 import { isObject } from '../../core/object.js';
+import { KeyedQueue } from '../../core/keyed-queue.js';
 import { apiErrorMessage } from '../kube/errors.js';
 import type { Cluster } from '../kube/port.js';
-import { SOURCE_LABEL } from '../../core/labels.js';
 import type { SourceConfig, TenancyRules } from '../config/config.js';
 import type { SourceReconciler } from '../source-reconciler.js';
 import {
   CLEANUP_FINALIZER,
   GITSOURCE,
+  gitSourcePath,
   impersonationOf,
   REQUESTED_AT,
   sourceFromGitSource,
   sourceNameOf,
   type GitSourceObject,
 } from './spec.js';
+import { deleteSourceObjects } from './cleanup.js';
 import { readInputs, ValuesReaders } from './inputs.js';
-import { gitSourceStatus, invalidSpecStatus, type Condition } from './status.js';
+import { conditionsOf, gitSourceStatus, invalidSpecStatus } from './status.js';
 
 /** The runtime as the controller drives it. */
 export interface SourceSet {
@@ -226,7 +227,7 @@ export class GitSourceController {
       ? [...list, CLEANUP_FINALIZER]
       : list.filter((f) => f !== CLEANUP_FINALIZER);
     await this.#api.patchNamespacedCustomObject(
-      { ...this.#path(obj), body: { metadata: { finalizers } } },
+      { ...gitSourcePath(obj), body: { metadata: { finalizers } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   }
@@ -246,19 +247,12 @@ export class GitSourceController {
       const writer = running
         ? this.o.writerOf(running.cfg)
         : this.o.writerOf({ impersonate: as } as SourceConfig);
-      const refs = await this.o.cluster.readInventory(this.o.namespace, name);
-      let deleted = 0;
-      const failed: string[] = [];
-      for (const ref of refs) {
-        const live = await this.o.cluster.get(ref);
-        const labels = isObject(live?.metadata) ? live.metadata.labels : undefined;
-        if (!isObject(labels) || labels[SOURCE_LABEL] !== name) continue;
-        await writer.delete(ref).then(
-          () => deleted++,
-          (err: unknown) =>
-            failed.push(`${ref.kind} ${ref.namespace ?? ''}/${ref.name}: ${apiErrorMessage(err)}`),
-        );
-      }
+      const { deleted, failed } = await deleteSourceObjects(
+        this.o.cluster,
+        writer,
+        this.o.namespace,
+        name,
+      );
       if (failed.length > 0) {
         // Put back so a later event (or the retry below) finds it again.
         if (running) this.o.sources.putSource(running);
@@ -291,7 +285,7 @@ export class GitSourceController {
   async #patchStatus(obj: GitSourceObject, status: Record<string, unknown>): Promise<void> {
     await this.#api
       .patchNamespacedCustomObjectStatus(
-        { ...this.#path(obj), body: { status } },
+        { ...gitSourcePath(obj), body: { status } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       )
       .catch((err: unknown) =>
@@ -301,19 +295,4 @@ export class GitSourceController {
         ),
       );
   }
-
-  #path(obj: GitSourceObject) {
-    return {
-      group: GITSOURCE.group,
-      version: GITSOURCE.version,
-      plural: GITSOURCE.plural,
-      namespace: obj.metadata.namespace,
-      name: obj.metadata.name,
-    };
-  }
 }
-
-const conditionsOf = (obj: GitSourceObject): Condition[] => {
-  const st = (obj as { status?: { conditions?: unknown } }).status;
-  return Array.isArray(st?.conditions) ? (st.conditions as Condition[]) : [];
-};

@@ -29,6 +29,15 @@ export interface GitSourceObject {
   readonly spec?: unknown;
 }
 
+/** Where a GitSource is, for client-node's CustomObjectsApi. */
+export const gitSourcePath = (o: GitSourceObject) => ({
+  group: GITSOURCE.group,
+  version: GITSOURCE.version,
+  plural: GITSOURCE.plural,
+  namespace: o.metadata.namespace,
+  name: o.metadata.name,
+});
+
 /** The source name of a GitSource (a label value: at most 63 characters). */
 export const sourceNameOf = (o: GitSourceObject): string =>
   `${o.metadata.namespace}.${o.metadata.name}`;

@@ -180,3 +180,9 @@ export function invalidSpecStatus(
     conditions: withTransitions(drafts, previous, generation, now),
   };
 }
+
+/** The conditions a GitSource's status holds now. */
+export const conditionsOf = (obj: object): Condition[] => {
+  const st = (obj as { status?: { conditions?: unknown } }).status;
+  return Array.isArray(st?.conditions) ? (st.conditions as Condition[]) : [];
+};

@@ -6,7 +6,10 @@ import { applyOrder } from '../model/order.js';
 import type { Rendered } from '../render/render.js';
 import type { RefusedObject } from '../model/scope.js';
 import { planDeclared } from './apply.js';
-import type { SyncContext } from './context.js';
+import { localPort, newSyncMemo, type GitPort, type SyncContext } from './context.js';
+import { fetchHead } from './fetch.js';
+import { renderCommit } from './render.js';
+import { verifyHead } from './verify.js';
 import { LiveReader } from './live.js';
 import { Action, type SyncPlan } from './plan.js';
 import { planPruneLive } from './prune.js';
@@ -119,4 +122,24 @@ export function unifiedDiff(object: string, drift: readonly FieldDiff[]): string
       ...lines('+', d.declared),
     ]),
   ].join('\n');
+}
+
+/**
+ * What a sync would do, changing nothing: the remote head verified and rendered (or `local`
+ * files, unverified), planned against the live objects with the sync's own plan (`driftgate
+ * diff`). Throws a ReconcileError when the head is refused, does not render, or Git or the API
+ * is down.
+ */
+export async function planHead(
+  source: SyncContext,
+  local?: Pick<GitPort, 'readTree'>,
+): Promise<DiffView> {
+  // Its own memo: what it renders is not what the sync applied.
+  const ctx = { ...source, memo: newSyncMemo(), ...(local ? { git: localPort(local) } : {}) };
+  const head = local ? 'local' : await fetchHead(ctx);
+  const signer = local
+    ? 'nobody (local files, not verified)'
+    : (await verifyHead(ctx, head)).signer;
+  const { rendered, refused } = await renderCommit(ctx, head);
+  return diffView(head, signer, await planSync(ctx, rendered, refused));
 }

@@ -7,30 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
-import { parseReconcilerConfig } from '../../reconciler/config/parse.js';
 import { startReconciler } from '../../reconciler/main.js';
-import { parseWebhookConfig } from '../../webhook/config.js';
 import { startWebhook } from '../../webhook/main.js';
-import {
-  DRIFTGATE_NAMESPACE,
-  RECONCILER_USER,
-  startControlPlane,
-} from '../../test/support/control-plane.js';
+import { startControlPlane } from '../../test/support/control-plane.js';
 import { startGitServer } from '../../test/support/git-server.js';
 import { freePort } from '../../test/support/ports.js';
 import { waitFor } from '../../test/support/processes.js';
 import { createSshSigner } from '../../test/support/signing.js';
-import { toolPath } from '../../test/support/tools.js';
-import { deployment, LIBRARY_DIR, registerGitGuard } from '../../test/support/webhook.js';
+import { deployment, registerGitGuard } from '../../test/support/webhook.js';
+import { reconcilerConfig, webhookConfig, whereToLook } from './parts.js';
 import { demoRepo, SRE_GROUP } from './repo.js';
 
 const CRDS = join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds');
-
-/**
- * The demo platform raises one best-practice policy from its default (warn) to enforce: one
- * value, given to the webhook and the reconciler alike (the chart renders both from one).
- */
-const RAISED = { 'images/disallow_latest': 'enforce' };
 
 export interface Demo {
   /** Where the running demo can be reached. */
@@ -123,28 +111,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
       });
     const statusPort = await freePort();
     const rec = await startReconciler(
-      parseReconcilerConfig({
-        namespace: DRIFTGATE_NAMESPACE,
-        cacheDir: join(work, 'cache'),
-        host: '127.0.0.1',
-        statusPort,
-        metricsPort: await freePort(),
-        kustomizePath: toolPath('kustomize'),
-        helmPath: toolPath('helm'),
-        logLevel: 'silent',
-        stateTokenFile: token,
-        controlTokenFile: controlToken,
-        policies: {
-          opaPath: toolPath('opa'),
-          dir: LIBRARY_DIR,
-          gate: 'enforce',
-          enforcementOverrides: RAISED,
-          audit: { interval: '1m' },
-        },
-        // The platform's own sources could be listed here too; the demo's are GitSources.
-        gitSources: { enabled: true, requireServiceAccount: false },
-        sources: [],
-      }),
+      reconcilerConfig(work, statusPort, await freePort(), { state: token, control: controlToken }),
       { kubeConfig: cp.kubeConfig('reconciler'), logger: pino({ level: 'silent' }) },
     );
     cleanups.push(() => rec.close());
@@ -198,36 +165,9 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     shown((await cp.kubectl(['get', 'deploy', '-A', '-l', 'driftgate.io/source'])).stdout);
 
     step('Starting the driftgate admission webhook (HTTPS) and registering it with the apiserver…');
-    const wh = await startWebhook(
-      parseWebhookConfig({
-        host: '127.0.0.1',
-        port: 0,
-        metricsHost: '127.0.0.1',
-        metricsPort: await freePort(),
-        policyDir: LIBRARY_DIR,
-        watchPolicies: false,
-        enforcementOverrides: RAISED,
-        opaPath: toolPath('opa'),
-        logLevel: 'silent',
-        tls: {
-          generateDir: join(work, 'tls'),
-          dnsNames: ['localhost'],
-          ipAddresses: ['127.0.0.1'],
-        },
-        gitState: {
-          reconcilerURL: statusURL,
-          tokenFile: token,
-          pollInterval: '1s',
-          reconciler: {
-            username: RECONCILER_USER,
-            group: `system:serviceaccounts:${DRIFTGATE_NAMESPACE}`,
-          },
-          breakGlass: { groups: [SRE_GROUP], maxDuration: '1h' },
-          governed: { namespaces: ['shop-prod'], mode: 'deny' },
-        },
-      }),
-      { logger: pino({ level: 'silent' }) },
-    );
+    const wh = await startWebhook(webhookConfig(work, await freePort(), statusURL, token), {
+      logger: pino({ level: 'silent' }),
+    });
     cleanups.push(() => wh.close());
     await wh.gitStateFetched;
     await registerGitGuard(cp, `https://127.0.0.1:${wh.port}`, wh.caBundle(), SRE_GROUP);
@@ -320,37 +260,14 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     );
 
     step('Where to look');
-    say(
-      `status:              curl -H "Authorization: Bearer $(cat ${controlToken})" ${statusURL}/status   (or: npx tsx cli/main.ts status --url ${statusURL} --token-file ${controlToken})`,
-    );
-    say(`reconciler metrics:  curl http://127.0.0.1:${rec.metricsPort}/metrics | grep ^driftgate_`);
-    say(`webhook metrics:     curl http://127.0.0.1:${wh.metricsPort}/metrics | grep ^driftgate_`);
-    say(
-      `audit report:        curl -X POST -H "Authorization: Bearer $(cat ${controlToken})" ${statusURL}/audit`,
-    );
-    say(`kubectl:             export KUBECONFIG=${cp.kubeconfigs.admin}`);
-    say(
-      'sources:             kubectl get gitsources -A; kubectl describe gitsource shop -n shop-prod',
-    );
-    say(
-      'suspend, sync:       npx tsx cli/main.ts suspend shop -n shop-dev (resume, sync the same way)',
-    );
-    say(
-      `as the developer:    kubectl --kubeconfig ${cp.kubeconfigs.developer} -n shop-prod scale deploy/web --replicas=2`,
-    );
-    say(`Git:                 ${repo.url} (a clone to commit from: ${repo.work})`);
-    const m = [
-      await (await fetch(`http://127.0.0.1:${rec.metricsPort}/metrics`)).text(),
-      await (await fetch(`http://127.0.0.1:${wh.metricsPort}/metrics`)).text(),
-    ].join('\n');
-    for (const line of m.split('\n'))
-      if (
-        /^driftgate_(source_info|manual_changes_total|self_heal_total|break_glass_uses_total)\{/.test(
-          line,
-        ) &&
-        !line.endsWith(' 0')
-      )
-        say(`  ${line}`);
+    await whereToLook(say, {
+      statusURL,
+      controlToken,
+      reconcilerMetrics: rec.metricsPort,
+      webhookMetrics: wh.metricsPort,
+      kubeconfigs: cp.kubeconfigs,
+      repo,
+    });
     return {
       kubeconfig: cp.kubeconfigs.admin,
       controlToken: readFileSync(controlToken, 'utf8').trim(),

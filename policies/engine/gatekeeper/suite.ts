@@ -6,6 +6,7 @@ import type { PolicyBundle } from '../bundle.js';
 import { requestTarget, inScope } from '../scope.js';
 import { inventoryOf, namespaceLabels, emptyInventory } from './inventory.js';
 import { firstLine, isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
+import { checkAssertion, type Assertion } from './assertions.js';
 
 /** One case of a gator-style suite (`kind: Suite`, test.gatekeeper.sh): passed, or why not. */
 export interface CaseResult {
@@ -17,11 +18,6 @@ export interface CaseResult {
   readonly skipped?: boolean;
   /** Set when the test's template cannot be run here: why (the case did not run). */
   readonly unsupported?: string;
-  readonly message?: string;
-}
-
-interface Assertion {
-  readonly violations?: number | string;
   readonly message?: string;
 }
 
@@ -93,33 +89,6 @@ function caseReview(path: string): Record<string, unknown> {
   return request.operation === 'DELETE' && !isObject(request.object)
     ? { ...request, object: request.oldObject }
     : request;
-}
-
-/**
- * An assertion's message pattern, compiled. gator's Go regexp runs in linear time; JavaScript's
- * backtracks, so a pattern from Git that could backtrack without end (a quantified group holding
- * a quantifier, or a back-reference) or longer than 500 characters is refused. Throws.
- */
-export function messagePattern(pattern: string): RegExp {
-  if (pattern.length > 500) throw new Error('a message pattern longer than 500 characters');
-  if (/\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{?]/.test(pattern) || /\\[1-9]/.test(pattern))
-    throw new Error(
-      `message pattern ${JSON.stringify(pattern)} could backtrack without end (nested quantifiers or back-references are refused)`,
-    );
-  return new RegExp(pattern);
-}
-
-function checkAssertion(a: Assertion, messages: readonly string[]): string | undefined {
-  const re = a.message === undefined ? undefined : messagePattern(a.message);
-  const matching = messages.filter((m) => !re || re.test(m)).length;
-  const want = a.violations ?? 'yes';
-  const containing = a.message === undefined ? '' : ` containing "${a.message}"`;
-  const got = `got ${matching} violations${containing}`;
-  if (typeof want === 'number')
-    return matching === want ? undefined : `${got} but want exactly ${want}`;
-  if (want === 'yes') return matching > 0 ? undefined : `${got} but want at least 1`;
-  if (want === 'no') return matching === 0 ? undefined : `${got} but want none`;
-  return `violations must be a number, "yes" or "no" (found ${String(want)})`;
 }
 
 interface SuiteTest {

@@ -11,7 +11,7 @@ import {
   namespaceLabels,
   requiredSync,
 } from '../../../policies/engine/gatekeeper/inventory.js';
-import { messagePattern } from '../../../policies/engine/gatekeeper/suite.js';
+import { messagePattern } from '../../../policies/engine/gatekeeper/assertions.js';
 
 t.test('v0 chained bodies become rules with the same head (opa fmt cannot)', async (t) => {
   const v0 = [
