@@ -138,6 +138,18 @@ export default tseslint.config(
       ],
       why: 'kube/ is the Kubernetes adapter: it knows no stage, policy or configuration',
     },
+    {
+      files: ['reconciler/model/**/*.ts'],
+      forbid: [
+        ...ABOVE_CONFIG,
+        ...['kube', 'render', 'sync', 'config', 'policy', 'gitsource', 'source', 'verify'].map(
+          (layer) => `**/${layer}/**`,
+        ),
+        '**/metrics.js',
+        '**/source-objects.js',
+      ],
+      why: 'model/ is the bottom layer: plain data and pure rules over it, importing only core/',
+    },
   ]),
   {
     files: ['cli/**/*.ts'],

@@ -7,7 +7,7 @@ import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.j
 import { CONSTRAINT_GROUP, TEMPLATE_GROUP } from '../policies/engine/gatekeeper/objects.js';
 import type { CaseResult } from '../policies/engine/gatekeeper/suite.js';
 import { verifySuites, type VerifyOptions } from '../policies/engine/gatekeeper/verify.js';
-import type { Rendered } from '../reconciler/render/render.js';
+import type { Rendered } from '../reconciler/model/objects.js';
 
 const GATEKEEPER_GROUPS = [TEMPLATE_GROUP, CONSTRAINT_GROUP, 'test.gatekeeper.sh'];
 

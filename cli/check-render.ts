@@ -8,8 +8,8 @@ import {
   renderPlain,
   RenderError,
   renderWithTool,
-  type Rendered,
 } from '../reconciler/render/render.js';
+import { type Rendered } from '../reconciler/model/objects.js';
 import type { TreeFile } from '../reconciler/source/git-source.js';
 import { flag } from './args.js';
 

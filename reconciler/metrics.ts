@@ -1,17 +1,8 @@
 import { MetricFactory } from '../core/metrics.js';
 import { VerifyFailure } from './verify/verifier.js';
+import { SyncStatus } from './model/source-state.js';
 
 const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
-
-export const SyncStatus = {
-  Synced: 'Synced',
-  OutOfSync: 'OutOfSync',
-  Failed: 'Failed',
-  Unverified: 'Unverified',
-  Suspended: 'Suspended',
-  Unknown: 'Unknown',
-} as const;
-export type SyncStatus = (typeof SyncStatus)[keyof typeof SyncStatus];
 
 /** The reconciler's metrics: per source, never per object (bounded cardinality). */
 export class ReconcilerMetrics {

@@ -1,6 +1,6 @@
 import { refKey, refOf, refText, type ObjectRef } from './model/objects.js';
 import type { RefusedObject } from './model/scope.js';
-import type { Rendered } from './render/render.js';
+import type { Rendered } from './model/objects.js';
 import { indexShape } from './sync/declared.js';
 import { heldObjects } from './sync/prune.js';
 

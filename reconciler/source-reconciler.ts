@@ -11,14 +11,8 @@ import { applyDeclared, notWritten } from './sync/apply.js';
 import { newSyncMemo, type GitPort, type SourceDeps, type SyncContext } from './sync/context.js';
 import { indexEntries } from './sync/declared.js';
 import { SourceGuard } from './sync/guard.js';
-import {
-  apiErrorCode,
-  mostUrgent,
-  Next,
-  ReconcileCode,
-  ReconcileError,
-  typed,
-} from './sync/errors.js';
+import { apiErrorCode, mostUrgent, ReconcileError, typed } from './sync/errors.js';
+import { Next, ReconcileCode } from './model/reconcile-codes.js';
 import { planHead, type DiffView } from './sync/diff.js';
 import { reportNotAdopted } from './sync/not-adopted.js';
 import { fetchHead } from './sync/fetch.js';

@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { exec } from '../../core/exec.js';
 import { builtKey, hashFiles, readBuilt, writeBuilt } from './built-cache.js';
+import type { BuiltBundle } from './built.js';
 import { writeWasmCapabilities } from './capabilities.js';
-import { boundPolicies, readTenancy, templateBounds, type TenantBound } from './tenancy.js';
+import { boundPolicies, readTenancy, templateBounds } from './tenancy.js';
 import {
   applyEnforcement,
   ENFORCEMENT_FILE,
@@ -25,7 +26,6 @@ import {
 import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from './discover.js';
 import { templateEntrypoint, templateSources } from './gatekeeper/compile.js';
 import { readGatekeeperTree, type GatekeeperTree } from './gatekeeper/tree.js';
-import type { SyncKind } from './gatekeeper/inventory.js';
 import { entryModule, policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
 import { readTarGzEntry } from './tar.js';
 
@@ -66,25 +66,6 @@ export interface BuildOptions {
   readonly enforcement?: EnforcementConfig;
   /** opa test timeout. @default 60000 */
   readonly timeoutMs?: number;
-}
-
-/** A Gatekeeper template compiled into a bundle. */
-export interface BuiltTemplate {
-  readonly name: string;
-  readonly kind: string;
-  readonly file: string;
-  /** The kinds it reads from data.inventory. */
-  readonly sync: readonly SyncKind[];
-  /** A tenant's template: it reads the tenant's view of data.inventory (tenantView). */
-  readonly tenant?: TenantBound;
-}
-
-export interface BuiltBundle {
-  readonly wasm: Buffer;
-  readonly revision: string;
-  readonly policies: readonly PolicyMeta[];
-  /** The Gatekeeper templates compiled in (each has an entrypoint: templateEntrypoint). */
-  readonly templates?: readonly BuiltTemplate[];
 }
 
 function stage(root: string, files: readonly string[], into: string): void {

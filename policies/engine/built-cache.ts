@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuiltBundle } from './build.js';
+import type { BuiltBundle } from './built.js';
 import type { PolicyMeta } from './discover.js';
 
 /** Feed each file's path and content into `h` (the bundle revision and the cache key). */

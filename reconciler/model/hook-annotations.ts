@@ -1,7 +1,7 @@
 import type { K8sObject } from './objects.js';
 import { refOf, refText } from './objects.js';
 import { waveOf } from './order.js';
-import type { Rendered } from '../render/render.js';
+import type { Rendered } from './objects.js';
 import type { RefusedObject } from './scope.js';
 
 /** Argo CD's hook annotations, read as they are so repositories migrate unchanged. */

@@ -39,3 +39,11 @@ export const refText = (r: ObjectRef): string => {
   const g = groupOf(r.apiVersion);
   return `${g ? `${g}/` : ''}${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 };
+
+/** A declared object and the file it came from. */
+export interface Rendered {
+  readonly object: K8sObject;
+  readonly path: string;
+  /** The resource (plural) name, from discovery once placed in the cluster. */
+  readonly resource?: string;
+}

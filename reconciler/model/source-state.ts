@@ -1,10 +1,8 @@
 import type { FieldDiff } from '../../core/diff.js';
 import { Health } from './health.js';
-import { SyncStatus } from '../metrics.js';
-import type { ObjectRef } from './objects.js';
-import type { Rendered } from '../render/render.js';
+import type { ObjectRef, Rendered } from './objects.js';
 import type { RefusedObject } from './scope.js';
-import type { Next, ReconcileCode } from '../sync/errors.js';
+import type { Next, ReconcileCode } from './reconcile-codes.js';
 import type { HookReport } from './hook-annotations.js';
 
 export interface ObjectStatus {
@@ -19,6 +17,17 @@ export interface ObjectStatus {
   /** A break-glass annotation past its expiry is still on the live object. */
   breakGlassExpired?: boolean;
 }
+
+/** A source's sync status, as Argo CD says it (status, metrics). */
+export const SyncStatus = {
+  Synced: 'Synced',
+  OutOfSync: 'OutOfSync',
+  Failed: 'Failed',
+  Unverified: 'Unverified',
+  Suspended: 'Suspended',
+  Unknown: 'Unknown',
+} as const;
+export type SyncStatus = (typeof SyncStatus)[keyof typeof SyncStatus];
 
 /** What the reconciler knows about one source; served as JSON by the status endpoint. */
 export interface SourceState {

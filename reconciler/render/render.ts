@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { exec } from '../../core/exec.js';
-import { type K8sObject } from '../model/objects.js';
+import type { K8sObject, Rendered } from '../model/objects.js';
 import { isObject } from '../../core/object.js';
 import type { TreeFile } from '../source/git-source.js';
 import {
@@ -17,14 +17,6 @@ import {
   type ContentLimits,
 } from './guard.js';
 import { repoPath } from '../../core/paths.js';
-
-/** A declared object and the file it came from. */
-export interface Rendered {
-  readonly object: K8sObject;
-  readonly path: string;
-  /** The resource (plural) name, from discovery once placed in the cluster. */
-  readonly resource?: string;
-}
 
 /** A commit whose manifests cannot be rendered: nothing of it is applied. */
 export class RenderError extends Error {

@@ -1,6 +1,7 @@
 import { backoffMs } from '../../core/backoff.js';
 import type { SourceConfig } from '../config/config.js';
-import { Next, ReconcileError } from '../sync/errors.js';
+import { ReconcileError } from '../sync/errors.js';
+import { Next } from '../model/reconcile-codes.js';
 
 /**
  * When to reconcile again after a failed reconcile (the `n`th in a row). Pure. Waiting errors

@@ -4,7 +4,7 @@ import type { SourceConfig } from '../config/config.js';
 import type { IndexEntry } from '../../core/desired-index.js';
 import { sealSecret } from '../../core/secrets.js';
 import { groupOf, type K8sObject } from '../model/objects.js';
-import type { Rendered } from '../render/render.js';
+import type { Rendered } from '../model/objects.js';
 
 /** The JSON pointers a source ignores on an object (its ignoreDifferences for that kind). Pure. */
 export function ignoredPaths(cfg: SourceConfig, o: K8sObject): string[] {

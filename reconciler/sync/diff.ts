@@ -3,7 +3,7 @@ import { sealSecret, shownDiffs } from '../../core/secrets.js';
 import { stringify } from 'yaml';
 import { refKey, refOf, refText } from '../model/objects.js';
 import { applyOrder } from '../model/order.js';
-import type { Rendered } from '../render/render.js';
+import type { Rendered } from '../model/objects.js';
 import type { RefusedObject } from '../model/scope.js';
 import { planDeclared } from './apply.js';
 import { localPort, newSyncMemo, type GitPort, type SyncContext } from './context.js';

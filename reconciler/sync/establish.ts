@@ -2,7 +2,8 @@ import { assessHealth } from '../model/health.js';
 import { refKey, refText } from '../model/objects.js';
 import type { ObjectStatus } from '../model/source-state.js';
 import { pollUntil, type SyncContext } from './context.js';
-import { ReconcileCode, ReconcileError } from './errors.js';
+import { ReconcileError } from './errors.js';
+import { ReconcileCode } from '../model/reconcile-codes.js';
 import { writes, type ObjectPlan } from './plan.js';
 
 /** How long a new CRD may take to be Established before its custom resources are tried anyway. */

@@ -1,6 +1,7 @@
 import { redactURLsIn } from '../../core/secrets.js';
 import { apiErrorMessage } from '../kube/errors.js';
-import { ReconcileCode, ReconcileError } from './errors.js';
+import { ReconcileError } from './errors.js';
+import { ReconcileCode } from '../model/reconcile-codes.js';
 import type { SyncContext } from './context.js';
 
 /**

@@ -9,7 +9,7 @@ import {
 import { shownDiffs } from '../../core/secrets.js';
 import { assessHealth } from '../model/health.js';
 import { refKey, refOf, refText, type ObjectRef } from '../model/objects.js';
-import type { Rendered } from '../render/render.js';
+import type { Rendered } from '../model/objects.js';
 import { sourceEvent, type SyncContext } from './context.js';
 import { ignoredPaths, prepared } from './declared.js';
 import { activeBreakGlass } from './plan.js';

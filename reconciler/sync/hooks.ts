@@ -3,7 +3,8 @@ import { refText } from '../model/objects.js';
 import { isObject } from '../../core/object.js';
 import type { ObjectStatus } from '../model/source-state.js';
 import { pollUntil, type SyncContext } from './context.js';
-import { ReconcileCode, ReconcileError } from './errors.js';
+import { ReconcileError } from './errors.js';
+import { ReconcileCode } from '../model/reconcile-codes.js';
 
 /** How long one hook may run before it counts as failed. */
 export const HOOK_TIMEOUT_MS = 300_000;

@@ -1,6 +1,6 @@
 import type { Cluster } from '../kube/port.js';
 import { refKey, refOf, type ObjectRef } from '../model/objects.js';
-import type { Rendered } from '../render/render.js';
+import type { Rendered } from '../model/objects.js';
 
 type Live = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import type { SourceState } from '../model/source-state.js';
 import { refKey, refText, type ObjectRef } from '../model/objects.js';
 import { isObject } from '../../core/object.js';
 import { CRD_KEPT, planPrune, type PrunePlan } from '../model/prune-plan.js';
-import type { Rendered } from '../render/render.js';
+import type { Rendered } from '../model/objects.js';
 import { ownershipProblem } from '../model/scope.js';
 import { sourceEvent, type SyncContext } from './context.js';
 

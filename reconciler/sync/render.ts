@@ -6,13 +6,14 @@ import {
   renderWithTool,
   RenderError,
   type ClusterCapabilities,
-  type Rendered,
 } from '../render/render.js';
+import { type Rendered } from '../model/objects.js';
 import { apiErrorMessage } from '../kube/errors.js';
 import { splitHooks, type HookObject } from '../model/hook-annotations.js';
 import { placementProblem, type RefusedObject } from '../model/scope.js';
 import type { SyncContext } from './context.js';
-import { ReconcileCode, ReconcileError } from './errors.js';
+import { ReconcileError } from './errors.js';
+import { ReconcileCode } from '../model/reconcile-codes.js';
 
 /** A verified commit, rendered: what the source declares, and what it may not write. */
 export interface RenderResult {

@@ -3,7 +3,8 @@ import { serverMessageOf, statusOf } from '../kube/errors.js';
 import { refOf, refText, type K8sObject } from '../model/objects.js';
 import { ownershipProblem } from '../model/scope.js';
 import { pollUntil, type SyncContext } from './context.js';
-import { ReconcileCode, ReconcileError } from './errors.js';
+import { ReconcileError } from './errors.js';
+import { ReconcileCode } from '../model/reconcile-codes.js';
 
 /** Per-object sync options, as Argo CD spells them (`Replace=true`); driftgate's key wins. */
 export const SYNC_OPTIONS = 'driftgate.io/sync-options';

@@ -6,7 +6,8 @@ import {
 } from '../model/hook-annotations.js';
 import type { ObjectStatus } from '../model/source-state.js';
 import type { SyncContext } from './context.js';
-import { ReconcileCode, ReconcileError } from './errors.js';
+import { ReconcileError } from './errors.js';
+import { ReconcileCode } from '../model/reconcile-codes.js';
 import { deleteByPolicy, runPhase, type RanHook, type RunningHook } from './hook-run.js';
 
 /** Where the hooks' progress goes (the shell records it in status). */

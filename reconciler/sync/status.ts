@@ -1,8 +1,9 @@
 import { aggregateHealth } from '../model/health.js';
-import { SyncStatus } from '../metrics.js';
+import { SyncStatus } from '../model/source-state.js';
 import type { SourceState } from '../model/source-state.js';
 import { sourceEvent, type SyncContext } from './context.js';
-import { mostUrgent, ReconcileCode, type ReconcileError } from './errors.js';
+import { mostUrgent, type ReconcileError } from './errors.js';
+import { ReconcileCode } from '../model/reconcile-codes.js';
 
 /** Outcomes that are reported but are not failures of the sync itself. */
 const NOT_FAILURES: ReadonlySet<ReconcileCode> = new Set([

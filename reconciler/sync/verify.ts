@@ -1,6 +1,7 @@
 import { committerTime } from './fetch.js';
 import { VerifyFailure } from '../verify/verifier.js';
-import { ReconcileCode, ReconcileError } from './errors.js';
+import { ReconcileError } from './errors.js';
+import { ReconcileCode } from '../model/reconcile-codes.js';
 import type { SyncContext } from './context.js';
 
 /** Most commits verified in one go (strict mode); past it the head is refused. */

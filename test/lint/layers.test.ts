@@ -23,6 +23,12 @@ t.test('a lower layer importing a higher one is refused', async (t) => {
   t.match(await lint('reconciler/gitsource/probe.ts', probe('../server/server.js')), [
     /only main.ts composes the status server/,
   ]);
+  t.match(await lint('reconciler/model/probe.ts', probe('../sync/errors.js')), [
+    /model\/ is the bottom layer/,
+  ]);
+  t.match(await lint('reconciler/model/probe.ts', probe('../metrics.js')), [
+    /model\/ is the bottom layer/,
+  ]);
   t.match(await lint('webhook/probe.ts', probe('../reconciler/objects.js')), [
     /webhook\/ shares with reconciler\/ only through core\//,
   ]);
@@ -32,6 +38,8 @@ t.test('the direction the layers allow passes', async (t) => {
   t.same(await lint('reconciler/sync/probe.ts', probe('../policy/hub.js')), []);
   t.same(await lint('reconciler/main.ts', probe('./server/server.js')), []);
   t.same(await lint('reconciler/policy/probe.ts', probe('../config/config.js')), []);
+  t.same(await lint('reconciler/model/probe.ts', probe('./objects.js')), []);
+  t.same(await lint('reconciler/model/probe.ts', probe('../../core/diff.js')), []);
 });
 
 t.test('no re-export shims in product code', async (t) => {

@@ -1,5 +1,5 @@
 import type { PolicyResult } from '../bundle.js';
-import type { BuiltBundle } from '../build.js';
+import type { BuiltBundle } from '../built.js';
 
 /** Messages from the pool to an evaluation worker. */
 export type ToWorker =

@@ -7,7 +7,8 @@ import { ReconcilerMetrics } from '../../../reconciler/metrics.js';
 import type { ObjectRef } from '../../../reconciler/model/objects.js';
 import { ReconcilerRuntime, type RuntimeSource } from '../../../reconciler/runtime/runtime.js';
 import type { OpenWatch } from '../../../reconciler/runtime/watches.js';
-import { ReconcileCode, ReconcileError } from '../../../reconciler/sync/errors.js';
+import { ReconcileError } from '../../../reconciler/sync/errors.js';
+import { ReconcileCode } from '../../../reconciler/model/reconcile-codes.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { configMap, emptyState, sourceConfig } from '../../support/fake-cluster.js';
 

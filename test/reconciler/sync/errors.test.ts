@@ -3,11 +3,11 @@ import t from 'tap';
 import {
   apiErrorCode,
   mostUrgent,
-  ReconcileCode,
   ReconcileError,
   typed,
   WAIT_MS,
 } from '../../../reconciler/sync/errors.js';
+import { ReconcileCode } from '../../../reconciler/model/reconcile-codes.js';
 import { retryDelay } from '../../../reconciler/runtime/retry.js';
 
 t.test('every reconcile error code equals its key', async (t) => {

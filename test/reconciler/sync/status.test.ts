@@ -1,6 +1,6 @@
 import t from 'tap';
-import { SyncStatus } from '../../../reconciler/metrics.js';
-import { ReconcileCode as C } from '../../../reconciler/sync/errors.js';
+import { SyncStatus } from '../../../reconciler/model/source-state.js';
+import { ReconcileCode as C } from '../../../reconciler/model/reconcile-codes.js';
 import { syncStatusOf, type StatusInput } from '../../../reconciler/sync/status.js';
 
 const cases: { name: string; given: StatusInput; want: SyncStatus }[] = [

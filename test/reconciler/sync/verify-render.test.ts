@@ -3,7 +3,8 @@
 // logic: which commits are checked, what is refused, where objects are placed.
 import t from 'tap';
 import type { SyncContext } from '../../../reconciler/sync/context.js';
-import { ReconcileCode, ReconcileError } from '../../../reconciler/sync/errors.js';
+import { ReconcileError } from '../../../reconciler/sync/errors.js';
+import { ReconcileCode } from '../../../reconciler/model/reconcile-codes.js';
 import { renderCommit } from '../../../reconciler/sync/render.js';
 import { CommitRefused, verifyHead } from '../../../reconciler/sync/verify.js';
 import type { Verdict } from '../../../reconciler/verify/verifier.js';

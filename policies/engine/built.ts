@@ -1,0 +1,24 @@
+// What a policy build produces (build.ts), kept by the build cache (built-cache.ts) and loaded
+// by the bundle and the evaluation pool.
+import type { PolicyMeta } from './discover.js';
+import type { SyncKind } from './gatekeeper/inventory.js';
+import type { TenantBound } from './tenancy.js';
+
+/** A Gatekeeper template compiled into a bundle. */
+export interface BuiltTemplate {
+  readonly name: string;
+  readonly kind: string;
+  readonly file: string;
+  /** The kinds it reads from data.inventory. */
+  readonly sync: readonly SyncKind[];
+  /** A tenant's template: it reads the tenant's view of data.inventory (tenantView). */
+  readonly tenant?: TenantBound;
+}
+
+export interface BuiltBundle {
+  readonly wasm: Buffer;
+  readonly revision: string;
+  readonly policies: readonly PolicyMeta[];
+  /** The Gatekeeper templates compiled in (each has an entrypoint: templateEntrypoint). */
+  readonly templates?: readonly BuiltTemplate[];
+}
