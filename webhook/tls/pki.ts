@@ -65,6 +65,15 @@ const extension = (extnID: string, critical: boolean, der: ArrayBuffer) =>
 
 const schemaDer = (v: { toSchema(): asn1js.AsnType }) => v.toSchema().toBER(false);
 
+/** CN=…, O=… as one RDN each (not one multi-valued RDN): `O=dev, O=ops` read as two groups. */
+function subjectName(o: CertificateOptions): pkijs.RelativeDistinguishedNames {
+  const rdns = [
+    attribute(OID.commonName, o.commonName),
+    ...(o.organizations ?? []).map((v) => attribute(OID.organization, v)),
+  ].map((a) => new asn1js.Set({ value: [a.toSchema()] }));
+  return pkijs.RelativeDistinguishedNames.fromBER(new asn1js.Sequence({ value: rdns }).toBER());
+}
+
 /** SHA-1 of the subjectPublicKey bits (RFC 5280's key identifier, method 1). */
 const keyId = (cert: pkijs.Certificate): ArrayBuffer =>
   toArrayBuffer(
@@ -151,6 +160,16 @@ function extensionsFor(o: CertificateOptions, cert: pkijs.Certificate, issuer?: 
 }
 
 /**
+ * 16 random bytes as a minimal positive DER INTEGER: the first byte is 0x01–0x7f, so the top bit
+ * is clear (not negative) and it is not a zero pad (OpenSSL refuses one: "illegal padding").
+ */
+export function serialNumber(): Uint8Array {
+  const serial = randomBytes(16);
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x01;
+  return serial;
+}
+
+/**
  * Create an RSA key and an X.509 certificate for it, signed by `issuer` or self-signed (Node's
  * crypto signs; pkijs encodes). Throws only on malformed issuer PEM; not worth retrying.
  */
@@ -159,14 +178,8 @@ export function createCertificate(o: CertificateOptions): CertifiedKey {
   const issuer = o.issuer ? readCertificate(o.issuer.certPem) : undefined;
   const cert = new pkijs.Certificate();
   cert.version = 2;
-  // A positive serial: the top bit cleared so DER does not read it as negative.
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
-  cert.serialNumber = new asn1js.Integer({ valueHex: toArrayBuffer(serial) });
-  cert.subject.typesAndValues = [
-    attribute(OID.commonName, o.commonName),
-    ...(o.organizations ?? []).map((v) => attribute(OID.organization, v)),
-  ];
+  cert.serialNumber = new asn1js.Integer({ valueHex: toArrayBuffer(serialNumber()) });
+  cert.subject = subjectName(o);
   cert.issuer = issuer ? issuer.subject : cert.subject;
   const notBefore = o.notBefore ?? new Date(Date.now() - HOUR_MS);
   cert.notBefore.value = notBefore;
