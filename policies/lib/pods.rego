@@ -13,6 +13,13 @@ pod_spec := object.spec.template.spec if object.kind in {"Deployment", "ReplicaS
 
 pod_spec := object.spec.jobTemplate.spec.template.spec if object.kind == "CronJob"
 
+# The pod metadata (labels, annotations) beside that spec: the Pod's own, or its template's.
+pod_metadata := object.metadata if object.kind == "Pod"
+
+pod_metadata := object.spec.template.metadata if object.kind in {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"}
+
+pod_metadata := object.spec.jobTemplate.spec.template.metadata if object.kind == "CronJob"
+
 # Every container with where it lives: containers, initContainers and ephemeralContainers.
 containers contains {"container": c, "field": field} if {
 	some field in ["containers", "initContainers", "ephemeralContainers"]

@@ -21,12 +21,8 @@ deny contains msg if {
 }
 
 deny contains msg if {
-	some key, value in pod_annotations
+	some key, value in pods.pod_metadata.annotations
 	startswith(key, "container.apparmor.security.beta.kubernetes.io/")
 	value == "unconfined"
 	msg := sprintf("annotation %s is unconfined: use runtime/default or localhost/<profile>", [key])
 }
-
-pod_annotations := pods.object.metadata.annotations if pods.object.kind == "Pod"
-
-pod_annotations := pods.object.spec.template.metadata.annotations if pods.object.kind != "Pod"

@@ -14,3 +14,15 @@ test_runtime_default_or_unset_allowed if {
 	count(p.deny) == 0 with input as pod({}, {"appArmorProfile": {"type": "RuntimeDefault"}})
 	count(p.deny) == 0 with input as pod({}, {})
 }
+
+cronjob(annotations) := {"request": {"object": {"kind": "CronJob", "metadata": {}, "spec": {"jobTemplate": {"spec": {"template": {"metadata": {"annotations": annotations}, "spec": {"containers": [{"name": "c"}]}}}}}}}}
+
+deployment(annotations) := {"request": {"object": {"kind": "Deployment", "metadata": {}, "spec": {"template": {"metadata": {"annotations": annotations}, "spec": {"containers": [{"name": "c"}]}}}}}}
+
+# A CronJob's pod template is spec.jobTemplate.spec.template (the Pod Security test cases say so).
+test_unconfined_annotation_in_every_pod_template if {
+	unconfined := {"container.apparmor.security.beta.kubernetes.io/c": "unconfined"}
+	count(p.deny) == 1 with input as cronjob(unconfined)
+	count(p.deny) == 1 with input as deployment(unconfined)
+	count(p.deny) == 0 with input as cronjob({"container.apparmor.security.beta.kubernetes.io/c": "runtime/default"})
+}

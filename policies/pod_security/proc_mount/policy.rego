@@ -12,6 +12,8 @@ default params := {}
 deny contains msg if {
 	some entry in pods.checked(params)
 	mount := entry.container.securityContext.procMount
-	mount != "Default"
+
+	# null is unset, which is Default (the Pod Security admission's own reading).
+	not mount in {"Default", null}
 	msg := sprintf("%s \"%s\" sets procMount %s: only Default is allowed", [entry.field, entry.container.name, mount])
 }

@@ -11,3 +11,6 @@ test_default_or_unset_allowed if {
 	count(p.deny) == 0 with input as pod({"procMount": "Default"})
 	count(p.deny) == 0 with input as pod({})
 }
+
+# procMount: null is unset (Default), as the Pod Security admission reads it.
+test_null_is_default if count(p.deny) == 0 with input as pod({"procMount": null})
