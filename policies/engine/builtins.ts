@@ -1,3 +1,4 @@
+import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
  * Builtins that opa-wasm does not implement and policy authors reach for, provided from
  * TypeScript. Each throws on bad arguments like OPA's own (the evaluation then errors).
@@ -105,6 +106,8 @@ export function customBuiltins(
     'semver.compare': semverCompare,
     'strings.any_prefix_match': anyPrefixMatch,
     'strings.any_suffix_match': anySuffixMatch,
+    'units.parse': unitsParse,
+    'time.parse_rfc3339_ns': parseRfc3339Ns,
   };
 }
 

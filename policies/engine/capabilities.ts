@@ -1,39 +1,97 @@
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execOk } from '../../core/exec.js';
 import { customBuiltins, SDK_JS_BUILTINS } from './builtins.js';
+import { readTarGzEntry } from './tar.js';
+
+interface Builtin {
+  name: string;
+  infix?: string;
+  deprecated?: boolean;
+  decl?: { args?: unknown[]; result?: unknown; variadic?: unknown };
+}
 
 interface Capabilities {
-  builtins: { name: string }[];
+  builtins: Builtin[];
   [key: string]: unknown;
 }
 
-const require = createRequire(import.meta.url);
-
 /** Builtins that reach outside the evaluation (network, environment): never allowed. */
-const SIDE_CHANNELS = /^(http\.send|net\.|opa\.runtime$)/;
+const SIDE_CHANNELS = new Set(['http.send', 'net.lookup_ip_addr', 'opa.runtime']);
 
-/** Builtin names a compiled policy may use here: wasm-native, SDK-provided, or ours. */
-export function supportedBuiltins(): Set<string> {
-  const wasmPkg = require.resolve('@open-policy-agent/opa-wasm').replace(/src[/\\]index\.cjs$/, '');
-  const sdk = require(join(wasmPkg, 'capabilities.json')) as Capabilities;
-  return new Set([
-    ...sdk.builtins.map((b) => b.name),
-    ...SDK_JS_BUILTINS,
-    ...Object.keys(customBuiltins()),
-  ]);
+/** One rule per builtin the wasm target might compile in, its arguments from input. Pure. */
+export function probeModule(caps: Capabilities): string {
+  const rules = caps.builtins
+    .filter((b) => !b.infix && !b.deprecated && b.decl?.result !== undefined && !b.decl.variadic)
+    .filter((b) => !b.name.startsWith('internal.'))
+    .map((b, i) => {
+      const args = (b.decl?.args ?? []).map((_, j) => `input.a${j}`).join(', ');
+      return `r${i} := ${b.name}(${args})`;
+    });
+  return ['package probe', 'p if print(input.a0)', ...rules, ''].join('\n');
+}
+
+/**
+ * The builtins this opa's wasm target compiles into the module itself (no JavaScript needed):
+ * every builtin is called once in a probe module, and the ones the built module still asks the
+ * host for are left out. Cached per opa version in `dir`. Throws when opa cannot build.
+ */
+async function nativeBuiltins(
+  opaPath: string,
+  version: string,
+  caps: Capabilities,
+  dir: string,
+): Promise<string[]> {
+  const file = join(dir, `native-${version}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as string[];
+  const work = mkdtempSync(join(dir, 'probe-'));
+  try {
+    writeFileSync(join(work, 'probe.rego'), probeModule(caps));
+    const out = join(work, 'probe.tar.gz');
+    await execOk(opaPath, ['build', '-t', 'wasm', '-e', 'probe', '-o', out, work]);
+    const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
+    if (!wasm) throw new Error('opa build wrote no policy.wasm');
+    const policy = await loadPolicy(wasm);
+    const host = new Set(Object.keys(hostBuiltins(policy)));
+    const native = caps.builtins.map((b) => b.name).filter((n) => !host.has(n));
+    writeFileSync(file, JSON.stringify(native));
+    return native;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The builtins a loaded module asks the host (JavaScript) for. */
+function hostBuiltins(policy: unknown): Record<string, number> {
+  const p = policy as {
+    wasmInstance: { exports: Record<string, (...a: number[]) => number> };
+    mem: { buffer: ArrayBuffer };
+  };
+  const e = p.wasmInstance.exports;
+  const addr = (e.opa_json_dump as (a: number) => number)((e.builtins as () => number)());
+  const bytes = new Uint8Array(p.mem.buffer);
+  let end = addr;
+  while (bytes[end] !== 0) end++;
+  return JSON.parse(new TextDecoder().decode(bytes.subarray(addr, end))) as Record<string, number>;
 }
 
 /**
  * Write (once per opa version) a capabilities file restricting `opa build` to the builtins this
- * runtime can evaluate, so a policy using another fails at build with "undefined function X".
- * Throws when opa cannot be run (not retryable: fix the opa path).
+ * runtime can evaluate: what this opa compiles into wasm, what opa-wasm implements in
+ * JavaScript, and ours; never a side channel. A policy using another fails at build with
+ * "undefined function X". Throws when opa cannot be run (not retryable: fix the opa path).
  */
 export async function writeWasmCapabilities(opaPath: string, dir: string): Promise<string> {
   const version = (await execOk(opaPath, ['version'])).match(/Version: (\S+)/)?.[1] ?? 'unknown';
-  const allowed = supportedBuiltins();
+  mkdirSync(dir, { recursive: true });
+  const full = JSON.parse(await execOk(opaPath, ['capabilities', '--current'])) as Capabilities;
+  const allowed = new Set([
+    ...(await nativeBuiltins(opaPath, version, full, dir)),
+    ...SDK_JS_BUILTINS,
+    ...Object.keys(customBuiltins()),
+  ]);
   // Keyed by the opa version and the builtins this runtime provides: a new builtin is a new file.
   const key = createHash('sha256')
     .update([...allowed].sort().join(','))
@@ -41,12 +99,10 @@ export async function writeWasmCapabilities(opaPath: string, dir: string): Promi
     .slice(0, 12);
   const file = join(dir, `capabilities-${version}-${key}.json`);
   if (existsSync(file)) return file;
-  const full = JSON.parse(await execOk(opaPath, ['capabilities', '--current'])) as Capabilities;
   const caps = {
     ...full,
-    builtins: full.builtins.filter((b) => allowed.has(b.name) && !SIDE_CHANNELS.test(b.name)),
+    builtins: full.builtins.filter((b) => allowed.has(b.name) && !SIDE_CHANNELS.has(b.name)),
   };
-  mkdirSync(dir, { recursive: true });
   writeFileSync(file, JSON.stringify(caps));
   return file;
 }

@@ -6,6 +6,7 @@ import {
   regexReplace,
   semverCompare,
 } from '../../../policies/engine/builtins.js';
+import { parseRfc3339Ns, unitsParse } from '../../../policies/engine/builtins-opa.js';
 import { readTarGzEntry } from '../../../policies/engine/tar.js';
 import { gzipSync } from 'node:zlib';
 
@@ -76,4 +77,20 @@ t.test('strings.any_prefix_match and any_suffix_match, as OPA defines them', asy
   t.equal(anySuffixMatch(['app:1'], ':latest'), false);
   t.throws(() => anyPrefixMatch(7, 'x'), /strings.any_prefix_match: operand 1 must be one of/);
   t.throws(() => anySuffixMatch('x', [1]), /strings.any_suffix_match: operand 2 must be one of/);
+});
+
+t.test('time.parse_rfc3339_ns: exact nanoseconds, zones, and Go’s refusal', async (t) => {
+  const ns = (s: string) => JSON.stringify(parseRfc3339Ns(s));
+  t.equal(ns('2017-06-02T19:00:00-07:00'), '1496455200000000000', 'OPA’s documented example');
+  t.equal(ns('1970-01-01T00:00:00.123456789Z'), '123456789', 'nanoseconds kept');
+  t.equal(ns('2024-02-29T23:59:59.5+01:30'), '1709245799500000000');
+  t.throws(() => parseRfc3339Ns('2024-13-01T00:00:00Z'), /time\.parse_rfc3339_ns: parsing time/);
+  t.throws(() => parseRfc3339Ns('yesterday'), /cannot parse/);
+});
+
+t.test('units.parse: exact decimals across the JSON boundary', async (t) => {
+  t.equal(JSON.stringify(unitsParse('1.1Ki')), '1126.4');
+  t.equal(JSON.stringify(unitsParse('10Ei')), '11529215046068469760');
+  t.equal(JSON.stringify(unitsParse('-3.5E2m')), '-0.35');
+  t.throws(() => unitsParse('10X'), /units\.parse: unit X not recognized/);
 });

@@ -1,0 +1,105 @@
+// OPA's own builtin test cases (vendored from open-policy-agent/opa's test/cases/testdata, see
+// test/fixtures/public/SOURCES.md) run through what driftgate runs: `opa build -t wasm` under the
+// product's capabilities file, evaluated by opa-wasm with the product's builtins. A case that
+// wants an error must produce no value: OPA's wasm target has no strict errors, so a builtin error
+// is undefined there (and a JavaScript builtin's error, when it throws, must say what OPA says).
+import t from 'tap';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parse } from 'yaml';
+import { execOk } from '../../../core/exec.js';
+import { customBuiltins } from '../../../policies/engine/builtins.js';
+import { writeWasmCapabilities } from '../../../policies/engine/capabilities.js';
+import { readTarGzEntry } from '../../../policies/engine/tar.js';
+import { toolPath } from '../../support/tools.js';
+
+interface Case {
+  note: string;
+  query: string;
+  modules: string[];
+  input_term?: string;
+  want_result?: { x: unknown }[];
+  want_error?: string;
+  sort_bindings?: boolean;
+}
+
+const ROOT = new URL('../../fixtures/public/opa-testdata/', import.meta.url).pathname;
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? files(join(dir, e.name))
+      : e.name.endsWith('.yaml')
+        ? [join(dir, e.name)]
+        : [],
+  );
+
+const sorted = (v: unknown): unknown =>
+  Array.isArray(v) ? [...v].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) : v;
+
+/** Case i's modules in a package of its own, so one build holds a whole file. */
+function isolate(c: Case, i: number): { modules: string[]; entrypoint: string } {
+  const m = /^data\.(\w+)\.(\w+) = x$/.exec(c.query);
+  if (!m) throw new Error(`${c.note}: query ${c.query} is not data.<package>.<rule> = x`);
+  const [, pkg, rule] = m;
+  const modules = c.modules.map((text) =>
+    text
+      .replace(new RegExp(`^package ${pkg}\\b`, 'm'), `package c${i}`)
+      .replaceAll(`data.${pkg}.`, `data.c${i}.`),
+  );
+  return { modules, entrypoint: `c${i}/${rule}` };
+}
+
+const opa = toolPath('opa');
+const work = mkdtempSync(join(tmpdir(), 'dg-opa-cases-'));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const caps = await writeWasmCapabilities(opa, join(work, 'caps'));
+
+for (const file of files(ROOT)) {
+  const name = relative(ROOT, file);
+  t.test(name, async (t) => {
+    const cases = (parse(readFileSync(file, 'utf8')) as { cases: Case[] }).cases;
+    const dir = mkdtempSync(join(work, 'build-'));
+    const built = cases.map((c, i) => isolate(c, i));
+    built.forEach((b, i) =>
+      b.modules.forEach((text, j) => writeFileSync(join(dir, `c${i}_${j}.rego`), text)),
+    );
+    const out = join(dir, 'bundle.tar.gz');
+    const v0 = name.startsWith('v0/') ? ['--v0-compatible'] : [];
+    const entrypoints = built.flatMap((b) => ['-e', b.entrypoint]);
+    await execOk(opa, [
+      'build',
+      '-t',
+      'wasm',
+      ...v0,
+      '--capabilities',
+      caps,
+      ...entrypoints,
+      '-o',
+      out,
+      dir,
+    ]);
+    const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
+    if (!wasm) throw new Error('no policy.wasm');
+    const policy = await loadPolicy(wasm, undefined, customBuiltins());
+    cases.forEach((c, i) => {
+      const input: unknown = c.input_term ? JSON.parse(c.input_term) : undefined;
+      let result: { result: unknown }[] | undefined;
+      let error: Error | undefined;
+      try {
+        result = policy.evaluate(input, built[i]?.entrypoint) as { result: unknown }[];
+      } catch (err) {
+        error = err as Error;
+      }
+      if (c.want_error !== undefined) {
+        t.same(result ?? [], [], `${c.note}: no value`);
+        if (error) t.match(error.message, c.want_error, `${c.note}: OPA's message`);
+        return;
+      }
+      t.equal(error, undefined, `${c.note}: no error`);
+      const want = c.want_result?.[0]?.x;
+      t.same(sorted(result?.[0]?.result), sorted(want), c.note);
+    });
+  });
+}
