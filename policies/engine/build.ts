@@ -75,6 +75,13 @@ function stage(root: string, files: readonly string[], into: string): void {
   }
 }
 
+/** A bundle manifest: Rego v1, except the files listed (bundle-relative), which are v0. */
+const v0Manifest = (files: readonly string[]): string =>
+  JSON.stringify({
+    rego_version: 1,
+    file_rego_versions: Object.fromEntries(files.map((f) => [`/${f}`, 0])),
+  });
+
 /** Tool output for an error: temp paths made relative, at most 2,000 characters. */
 const clip = (text: string, work: string): string =>
   text.trim().split(`${work}/`).join('').slice(0, 2000);
@@ -154,6 +161,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
     );
     const timeout = options.timeoutMs ?? 60_000;
     const templates = gatekeeper.objects.templates;
+    let v0Files: readonly string[] = [];
     // Read again here: enforcedPolicies has already refused a broken tenancy file.
     const bounds = templateBounds(gatekeeper.objects, readTenancy(root, []));
     if (templates.length > 0) {
@@ -174,7 +182,12 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
           mkdirSync(dirname(join(dir, rel)), { recursive: true });
           writeFileSync(join(dir, rel), text);
         }
+      v0Files = gk.v0Files;
     }
+    // Templates kept in Rego v0: built as a bundle whose manifest says which files are v0.
+    const asBundle = v0Files.length > 0 ? ['-b'] : [];
+    if (v0Files.length > 0)
+      for (const dir of [all, prod]) writeFileSync(join(dir, '.manifest'), v0Manifest(v0Files));
     const caps = await writeWasmCapabilities(
       options.opaPath,
       options.cacheDir ?? join(tmpdir(), 'driftgate-opa'),
@@ -182,7 +195,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
     // Tests run with the same capabilities (no http.send, net.*, opa.runtime) and no environment:
     // a policy test can neither reach the network nor read the reconciler's secrets.
     const env = { PATH: '/nonexistent', HOME: work };
-    const tested = await exec(options.opaPath, ['test', '--capabilities', caps, all], {
+    const tested = await exec(options.opaPath, ['test', '--capabilities', caps, ...asBundle, all], {
       timeoutMs: timeout,
       env,
     });
@@ -197,7 +210,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
     ].flatMap((e) => ['-e', e]);
     const built = await exec(
       options.opaPath,
-      ['build', '-t', 'wasm', '--capabilities', caps, ...entrypoints, '-o', out, prod],
+      ['build', '-t', 'wasm', '--capabilities', caps, ...asBundle, ...entrypoints, '-o', out, prod],
       { timeoutMs: timeout, env },
     );
     if (built.code !== 0)

@@ -21,16 +21,20 @@ interface Capabilities {
 /** Builtins that reach outside the evaluation (network, environment): never allowed. */
 const SIDE_CHANNELS = new Set(['http.send', 'net.lookup_ip_addr', 'opa.runtime']);
 
-/** One rule per builtin the wasm target might compile in, its arguments from input. Pure. */
-export function probeModule(caps: Capabilities): string {
+/**
+ * One rule per builtin the wasm target might compile in, its arguments from input: the current
+ * ones in Rego v1, the deprecated ones (which Rego v0 templates still call) in v0. Pure.
+ */
+export function probeModule(caps: Capabilities, deprecated: boolean): string {
   const rules = caps.builtins
-    .filter((b) => !b.infix && !b.deprecated && b.decl?.result !== undefined && !b.decl.variadic)
-    .filter((b) => !b.name.startsWith('internal.'))
+    .filter((b) => !b.infix && !!b.deprecated === deprecated && !b.name.startsWith('internal.'))
+    .filter((b) => b.decl?.result !== undefined && !b.decl.variadic)
     .map((b, i) => {
       const args = (b.decl?.args ?? []).map((_, j) => `input.a${j}`).join(', ');
-      return `r${i} := ${b.name}(${args})`;
+      return deprecated ? `r${i} = x { x := ${b.name}(${args}) }` : `r${i} := ${b.name}(${args})`;
     });
-  return ['package probe', 'p if print(input.a0)', ...rules, ''].join('\n');
+  const head = deprecated ? ['package probe0'] : ['package probe', 'p if print(input.a0)'];
+  return [...head, ...rules, ''].join('\n');
 }
 
 /**
@@ -48,13 +52,19 @@ async function nativeBuiltins(
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as string[];
   const work = mkdtempSync(join(dir, 'probe-'));
   try {
-    writeFileSync(join(work, 'probe.rego'), probeModule(caps));
-    const out = join(work, 'probe.tar.gz');
-    await execOk(opaPath, ['build', '-t', 'wasm', '-e', 'probe', '-o', out, work]);
-    const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
-    if (!wasm) throw new Error('opa build wrote no policy.wasm');
-    const policy = await loadPolicy(wasm);
-    const host = new Set(Object.keys(hostBuiltins(policy)));
+    const host = new Set<string>();
+    for (const deprecated of [false, true]) {
+      const dir = join(work, deprecated ? 'v0' : 'v1');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'probe.rego'), probeModule(caps, deprecated));
+      const out = join(dir, 'probe.tar.gz');
+      const v0 = deprecated ? ['--v0-compatible'] : [];
+      const entry = deprecated ? 'probe0' : 'probe';
+      await execOk(opaPath, ['build', '-t', 'wasm', ...v0, '-e', entry, '-o', out, dir]);
+      const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
+      if (!wasm) throw new Error('opa build wrote no policy.wasm');
+      for (const name of Object.keys(hostBuiltins(await loadPolicy(wasm)))) host.add(name);
+    }
     const native = caps.builtins.map((b) => b.name).filter((n) => !host.has(n));
     writeFileSync(file, JSON.stringify(native));
     return native;

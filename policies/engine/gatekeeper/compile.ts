@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../../../core/exec.js';
 import type { PolicyMeta } from '../discover.js';
@@ -159,11 +159,61 @@ export interface TemplateSources {
   readonly problems: readonly string[];
   /** `opa fmt --v0-v1`'s own words when a template's Rego v0 could not be converted. */
   readonly conversion?: string;
+  /**
+   * Files (keys of `files`) kept in Rego v0: OPA evaluates what its converter refuses (the
+   * deprecated builtins re_match, any, all, set_diff …), so the build compiles them as v0.
+   */
+  readonly v0Files: readonly string[];
+}
+
+type Module = { t: GkTemplate; lib: boolean; rel: string; where: string; text: string };
+
+/**
+ * Convert the v0 modules with `opa fmt --v0-v1`, all in one run; the templates it refuses only
+ * for calling deprecated builtins stay v0 and the rest run again. Returns the templates kept in
+ * v0, or the converter's words for any other refusal.
+ */
+async function convert(
+  modules: readonly Module[],
+  conv: string,
+  opaPath: string,
+  work: string,
+  timeoutMs: number,
+): Promise<{ kept: Set<string> } | { conversion: string }> {
+  const kept = new Set<string>();
+  for (;;) {
+    const pending = modules.filter((m) => !m.t.v1 && !kept.has(m.t.name));
+    if (pending.length === 0) return { kept };
+    rmSync(conv, { recursive: true, force: true });
+    for (const m of pending) {
+      mkdirSync(join(conv, m.t.name), { recursive: true });
+      writeFileSync(join(conv, m.rel), unchainBodies(m.text));
+    }
+    const r = await exec(opaPath, ['fmt', '--v0-v1', '-w', conv], {
+      timeoutMs,
+      env: { PATH: '/nonexistent', HOME: work },
+    });
+    if (r.code === 0) return { kept };
+    let text = (r.stderr + r.stdout).trim();
+    const lines = text.split('\n');
+    const linesOf = (m: Module) => lines.filter((l) => l.includes(join(conv, m.rel)));
+    // Only calls to deprecated builtins keep a template v0; any other refusal is the author's.
+    const deprecated = pending.filter((m) => {
+      const own = linesOf(m);
+      return own.length > 0 && own.every((l) => /deprecated built-in function/.test(l));
+    });
+    const other = pending.some((m) => linesOf(m).some((l) => !/deprecated built-in/.test(l)));
+    if (deprecated.length === 0 || other) {
+      for (const m of pending) text = text.split(join(conv, m.rel)).join(m.where);
+      return { conversion: text.slice(0, 2000) };
+    }
+    for (const m of deprecated) kept.add(m.t.name);
+  }
 }
 
 /**
- * Every template's Rego and libs as Rego v1 modules under `gatekeeper_templates.<name>` (v0
- * sources converted with `opa fmt --v0-v1`, all in one run), and a wrapper per constraint.
+ * Every template's Rego and libs as modules under `gatekeeper_templates.<name>` (v0 sources
+ * converted with `opa fmt --v0-v1`, or kept v0 where it refuses), and a wrapper per constraint.
  */
 export async function templateSources(
   objects: GkObjects,
@@ -175,7 +225,7 @@ export async function templateSources(
 ): Promise<TemplateSources> {
   const problems: string[] = [];
   const conv = join(work, 'gatekeeper-v0');
-  const modules = objects.templates.flatMap((t) =>
+  const modules: Module[] = objects.templates.flatMap((t) =>
     [t.rego, ...t.libs].map((text, i) => ({
       t,
       lib: i > 0,
@@ -184,29 +234,17 @@ export async function templateSources(
       text,
     })),
   );
-  for (const m of modules.filter((x) => !x.t.v1)) {
-    mkdirSync(join(conv, m.t.name), { recursive: true });
-    writeFileSync(join(conv, m.rel), unchainBodies(m.text));
-  }
-  if (modules.some((m) => !m.t.v1)) {
-    const r = await exec(opaPath, ['fmt', '--v0-v1', '-w', conv], {
-      timeoutMs,
-      env: { PATH: '/nonexistent', HOME: work },
-    });
-    if (r.code !== 0) {
-      const byFile = new Map(modules.map((m) => [join(conv, m.rel), m.where]));
-      let text = (r.stderr + r.stdout).trim();
-      for (const [path, where] of byFile) text = text.split(path).join(where);
-      return { files: {}, problems, conversion: text.slice(0, 2000) };
-    }
-  }
+  const converted = await convert(modules, conv, opaPath, work, timeoutMs);
+  if ('conversion' in converted)
+    return { files: {}, problems, conversion: converted.conversion, v0Files: [] };
+  const { kept } = converted;
   const files: Record<string, string> = {
     [`${TEMPLATES_PACKAGE}/driftgate_fmt.rego`]: FORMAT_MODULE,
   };
   for (const m of modules) {
-    const v1 = m.t.v1 ? m.text : readFileSync(join(conv, m.rel), 'utf8');
+    const text = m.t.v1 || kept.has(m.t.name) ? m.text : readFileSync(join(conv, m.rel), 'utf8');
     files[`${TEMPLATES_PACKAGE}/${m.rel}`] = namespaceModule(
-      v1,
+      text,
       m.t.name,
       m.lib,
       m.where,
@@ -217,5 +255,8 @@ export async function templateSources(
   policies.forEach((p, i) => {
     if (p.gatekeeper) files[`${TEMPLATES_PACKAGE}/constraints/c${i}.rego`] = constraintModule(p);
   });
-  return { files, problems };
+  const v0Files = modules
+    .filter((m) => kept.has(m.t.name))
+    .map((m) => `${TEMPLATES_PACKAGE}/${m.rel}`);
+  return { files, problems, v0Files };
 }

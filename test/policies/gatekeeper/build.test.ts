@@ -168,3 +168,56 @@ t.test(
     t.match(await new BundleStore({ opaPath }, { runSuites: false }).reload(p.dir), { ok: true });
   },
 );
+
+t.test(
+  'a v0 template calling deprecated builtins (re_match, any) runs as OPA runs it, beside converted ones',
+  async (t) => {
+    const DEPRECATED = `package k8snodebug
+
+violation[{"msg": msg}] {
+  re_match("^o", input.review.object.data.debug)
+  any([input.review.object.data.debug == input.parameters.value])
+  msg := sprintf("debug is %v", [input.parameters.value])
+}
+`;
+    const other = stringify({
+      apiVersion: 'templates.gatekeeper.sh/v1',
+      kind: 'ConstraintTemplate',
+      metadata: { name: 'k8snolabel' },
+      spec: {
+        crd: { spec: { names: { kind: 'K8sNoLabel' } } },
+        targets: [
+          {
+            target: 'admission.k8s.gatekeeper.sh',
+            rego: 'package k8snolabel\n\nviolation[{"msg": "labelled"}] {\n  input.review.object.metadata.labels.x\n}\n',
+          },
+        ],
+      },
+    });
+    const p = policyDir({
+      ...files('yes'),
+      'gk/template.yaml': template(DEPRECATED),
+      'gk/other.yaml': other,
+      'gk/other-constraint.yaml': stringify({
+        apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+        kind: 'K8sNoLabel',
+        metadata: { name: 'no-label' },
+      }),
+    });
+    t.teardown(p.cleanup);
+    const store = new BundleStore({ opaPath });
+    t.match(await store.reload(p.dir), { ok: true, policies: 2 }, 'built; its suite passed');
+    const judge = (debug: string, labels?: Record<string, string>) =>
+      (
+        store.current?.evaluate({
+          request: {
+            operation: 'CREATE',
+            object: { kind: 'ConfigMap', metadata: { labels }, data: { debug } },
+          },
+        }) ?? []
+      ).flatMap((r) => (r.ok ? r.result.deny : []));
+    t.same(judge('on'), ['debug is on'], 're_match and any as OPA evaluates them');
+    t.same(judge('off'), [], 'not matching the parameter');
+    t.same(judge('x', { x: 'y' }), ['labelled'], 'the converted template beside it');
+  },
+);
