@@ -5,7 +5,13 @@ import { CHECK_KUBE_VERSION, renderFolder } from './check-render.js';
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findings, objectInput, type Finding } from '../policies/engine/findings.js';
+import {
+  findings,
+  impliedFindings,
+  objectInput,
+  type Finding,
+} from '../policies/engine/findings.js';
+import { expandAll } from '../policies/engine/gatekeeper/expansion.js';
 import { hostContext, ingressRefs } from '../core/ingress-hosts.js';
 import { BundleStore } from '../policies/engine/store.js';
 import { RenderError } from '../reconciler/render/render.js';
@@ -99,25 +105,25 @@ export async function check(args: readonly string[]): Promise<number> {
   const ingresses = ingressRefs(objects.map((r) => r.object));
   const results: CheckedObject[] = objects.map((r) => {
     const meta = r.object.metadata;
+    const judge = (o: Record<string, unknown>) =>
+      bundle.evaluate(
+        objectInput(
+          o,
+          { username: 'driftgate-check' },
+          // Everything check sees is headed for Git: judged as a Git-managed object.
+          { managed: true, namespaceManaged: true, path: r.path, ...hostContext(o, [ingresses]) },
+        ),
+      );
+    // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
+    const implied = expandAll(r.object, bundle.built.expansions ?? []).flatMap((e) =>
+      impliedFindings(judge(e.object), e),
+    );
     return {
       path: r.path,
       object: `${r.object.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`,
-      findings: findings(
-        bundle.evaluate(
-          objectInput(
-            r.object,
-            { username: 'driftgate-check' },
-            // Everything check sees is headed for Git: judged as a Git-managed object.
-            {
-              managed: true,
-              namespaceManaged: true,
-              path: r.path,
-              ...hostContext(r.object, [ingresses]),
-            },
-          ),
-        ),
-        r.object,
-      ).filter((f) => f.action !== 'dryrun'),
+      findings: [...findings(judge(r.object), r.object), ...implied].filter(
+        (f) => f.action !== 'dryrun',
+      ),
     };
   });
   const enforced = results.flatMap((r) => r.findings).filter((f) => f.action === 'enforce');

@@ -13,6 +13,8 @@ import { AdmissionDecision, type AdmissionMetrics } from './metrics.js';
 import type { EngineAnswer } from '../policies/engine/pool/pool.js';
 import type { TenantBreaker } from './tenant-breaker.js';
 import { evaluator } from './evaluate.js';
+import { impliedAnswer } from './implied.js';
+import { unansweredResponse } from './unanswered.js';
 import { allowed, denied, errored } from './responses.js';
 import type { AdmissionRequest, AdmissionResponse } from './types.js';
 
@@ -54,12 +56,6 @@ export interface HandlerDeps {
 
 export const FailurePolicy = { Fail: 'Fail', Ignore: 'Ignore' } as const;
 export type FailurePolicy = (typeof FailurePolicy)[keyof typeof FailurePolicy];
-
-const unanswered: Record<Exclude<EngineAnswer['kind'], 'ok'>, string> = {
-  timeout: 'WEBHOOK_EVAL_TIMEOUT: policy evaluation missed its deadline',
-  overloaded: 'WEBHOOK_OVERLOADED: too many evaluations are waiting',
-  unavailable: 'WEBHOOK_ENGINE_UNAVAILABLE: the policy engine is restarting',
-};
 
 const objectRef = (r: AdmissionRequest): string =>
   `${r.kind.group ? `${r.kind.group}/` : ''}${r.kind.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name ?? ''}`.trim();
@@ -145,19 +141,14 @@ export async function handleRequest(
     ...(verdict ? { verdict } : {}),
   });
   const answer = await evaluate(request);
-  if (answer.kind !== 'ok') {
-    const why = unanswered[answer.kind];
-    count(AdmissionDecision.error);
-    metrics.unanswered.inc({ reason: answer.kind });
-    const ignore = deps.failurePolicy === FailurePolicy.Ignore;
-    log.warn(
-      { decision: ignore ? 'allowed' : 'error', reason: why },
-      'policy evaluation unanswered',
-    );
-    return ignore
-      ? allowed(request.uid, [...gitWarnings, `driftgate: ${why}; allowed (failurePolicy Ignore)`])
-      : errored(request.uid, `driftgate: ${why}; refused (failurePolicy Fail), retry later`);
-  }
+  if (answer.kind !== 'ok')
+    return unansweredResponse(request, answer, {
+      ignore: deps.failurePolicy === FailurePolicy.Ignore,
+      metrics: deps.metrics,
+      log,
+      gitWarnings,
+      count,
+    });
   // Policies scoped away from this object do not speak (the same scope the gate and audit use).
   const ns = request.namespace;
   const labels =
@@ -165,15 +156,35 @@ export async function handleRequest(
       ? deps.namespaceLabels(ns)
       : undefined;
   const target = requestTarget(request, labels);
-  const outcomes = answer.outcomes.filter((o) => inScope(o.policy, target));
+  // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
+  const implied =
+    endpoint === 'validate'
+      ? await impliedAnswer(request, request.object, bundle, evaluate, labels)
+      : undefined;
+  if (implied && implied.kind !== 'ok')
+    return unansweredResponse(request, implied, {
+      ignore: deps.failurePolicy === FailurePolicy.Ignore,
+      metrics: deps.metrics,
+      log,
+      gitWarnings,
+      count,
+    });
+  const outcomes = [
+    ...answer.outcomes.filter((o) => inScope(o.policy, target)),
+    ...(implied?.kind === 'ok' ? implied.outcomes : []),
+  ];
   let d = decide({ endpoint, outcomes });
   let existing: Set<string> | undefined;
   if (!d.allowed && request.operation === 'UPDATE' && isObject(request.oldObject)) {
     // Only what this change makes worse denies: judge the old object too (a second evaluation,
     // only for an update that would be denied).
     const old = await evaluate({ ...request, object: request.oldObject });
+    const oldImplied = await impliedAnswer(request, request.oldObject, bundle, evaluate, labels);
     if (old.kind === 'ok') {
-      existing = existingViolations(old.outcomes);
+      existing = existingViolations([
+        ...old.outcomes,
+        ...(oldImplied.kind === 'ok' ? oldImplied.outcomes : []),
+      ]);
       d = decide({ endpoint, outcomes, existing });
     }
   }

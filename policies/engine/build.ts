@@ -221,6 +221,9 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       wasm,
       revision: options.revision ?? sourceHash(root, files),
       policies,
+      ...(gatekeeper.objects.expansions?.length
+        ? { expansions: gatekeeper.objects.expansions }
+        : {}),
       templates: templates.map((t) => {
         const tenant = bounds.get(t.name);
         return {

@@ -69,6 +69,7 @@ export function writeBuilt(dir: string, key: string, built: BuiltBundle): void {
       revision: built.revision,
       policies: built.policies,
       ...(built.templates ? { templates: built.templates } : {}),
+      ...(built.expansions ? { expansions: built.expansions } : {}),
     }),
   );
   renameSync(join(dir, `${key}.wasm${tmp}`), join(dir, `${key}.wasm`));

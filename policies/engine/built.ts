@@ -1,6 +1,7 @@
 // What a policy build produces (build.ts), kept by the build cache (built-cache.ts) and loaded
 // by the bundle and the evaluation pool.
 import type { PolicyMeta } from './discover.js';
+import type { GkExpansion } from './gatekeeper/expansion.js';
 import type { SyncKind } from './gatekeeper/inventory.js';
 import type { TenantBound } from './tenancy.js';
 
@@ -21,4 +22,6 @@ export interface BuiltBundle {
   readonly policies: readonly PolicyMeta[];
   /** The Gatekeeper templates compiled in (each has an entrypoint: templateEntrypoint). */
   readonly templates?: readonly BuiltTemplate[];
+  /** Gatekeeper's ExpansionTemplates: workloads judged as what they create. */
+  readonly expansions?: readonly GkExpansion[];
 }

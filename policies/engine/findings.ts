@@ -1,6 +1,8 @@
 import type { PolicyOutcome } from './bundle.js';
 import type { Enforcement } from './discover.js';
-import { inScope, targetOf } from './scope.js';
+import type { Expanded } from './gatekeeper/expansion.js';
+import { impliedOutcomes } from './gatekeeper/implied.js';
+import { inScope, targetOf, type ScopeTarget } from './scope.js';
 
 /** One policy verdict on one object, outside admission (pre-apply gate, audit). */
 export interface Finding {
@@ -13,8 +15,11 @@ export interface Finding {
  * Every deny message (and evaluation error) of a bundle evaluation of `obj`, with its
  * enforcement; policies scoped away from `obj` say nothing (as at admission). Pure.
  */
-export function findings(outcomes: readonly PolicyOutcome[], obj: unknown): Finding[] {
-  const target = targetOf(obj);
+export function findings(
+  outcomes: readonly PolicyOutcome[],
+  obj: unknown,
+  target: ScopeTarget = targetOf(obj),
+): Finding[] {
   return outcomes
     .filter((o) => inScope(o.policy, target))
     .flatMap((o) =>
@@ -32,6 +37,15 @@ export function findings(outcomes: readonly PolicyOutcome[], obj: unknown): Find
             },
           ],
     );
+}
+
+/**
+ * What a resource an ExpansionTemplate generated (`e`) violates, said about its workload
+ * (Gatekeeper's "[Implied by …]"), from the outcomes of evaluating `e.object`. Pure.
+ */
+export function impliedFindings(outcomes: readonly PolicyOutcome[], e: Expanded): Finding[] {
+  const target = { ...targetOf(e.object), generated: true };
+  return findings(impliedOutcomes(outcomes, e, target), e.object, target);
 }
 
 /**

@@ -59,6 +59,8 @@ export interface ScopeTarget {
   readonly old?: ScopeTarget;
   /** The labels of the object's namespace, when known (Gatekeeper's namespaceSelector). */
   readonly namespaceLabels?: Readonly<Record<string, string>>;
+  /** A resource an ExpansionTemplate generated from a workload (Gatekeeper's match.source). */
+  readonly generated?: boolean;
 }
 
 const matchObject = (t: ScopeTarget): MatchObject => ({
@@ -90,7 +92,12 @@ export function inScope(
   t: ScopeTarget,
 ): boolean {
   if (p.tenant && !withinTenant(p.tenant.namespaces, t)) return false;
+  // Generated resources are Gatekeeper's: driftgate's own policies judge the workload's template.
+  if (t.generated && !p.gatekeeper) return false;
   const m = p.gatekeeper?.match;
+  const source = m?.source ?? 'All';
+  if ((source === 'Generated' && !t.generated) || (source === 'Original' && t.generated))
+    return false;
   if (m && !gkMatches(m, [t, ...(t.old ? [t.old] : [])].map(matchObject), t.namespaceLabels))
     return false;
   const s = p.scope;

@@ -6,7 +6,13 @@ import {
   type PolicyBundle,
   type PolicyOutcome,
 } from '../../policies/engine/bundle.js';
-import { findings, objectInput } from '../../policies/engine/findings.js';
+import {
+  findings,
+  impliedFindings,
+  objectInput,
+  type Finding,
+} from '../../policies/engine/findings.js';
+import { expandAll } from '../../policies/engine/gatekeeper/expansion.js';
 import { EvalPool } from '../../policies/engine/pool/pool.js';
 import { AuditBudget } from './audit-budget.js';
 import {
@@ -225,12 +231,19 @@ async function audit(
       scanned++;
       const source = meta.labels?.[SOURCE_LABEL];
       const name = `${kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`;
-      const outcomes = await judge.outcomes(obj, name, {
+      const context = (o: Record<string, unknown>) => ({
         managed: source !== undefined,
         audit: true,
-        ...hostContext(obj, inventories),
+        ...hostContext(o, inventories),
       });
-      for (const f of outcomes ? findings(outcomes, obj) : []) {
+      const outcomes = await judge.outcomes(obj, name, context(obj));
+      // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
+      const implied: Finding[] = [];
+      for (const e of expandAll(obj, live.built.expansions ?? [])) {
+        const got = await judge.outcomes(e.object, `${name} (${e.template})`, context(e.object));
+        if (got) implied.push(...impliedFindings(got, e));
+      }
+      for (const f of [...(outcomes ? findings(outcomes, obj) : []), ...implied]) {
         const key = `${f.policy}|${f.action}`;
         const t = totals.get(key) ?? { policy: f.policy, action: f.action, count: 0 };
         t.count++;

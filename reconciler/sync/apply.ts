@@ -4,9 +4,11 @@ import { notKept } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
 import {
   findings as findingsOf,
+  impliedFindings,
   objectInput,
   type Finding,
 } from '../../policies/engine/findings.js';
+import { expandAll } from '../../policies/engine/gatekeeper/expansion.js';
 import { apiErrorMessage } from '../kube/errors.js';
 import { assessHealth } from '../model/health.js';
 import { refKey, refOf, refText, type K8sObject } from '../model/objects.js';
@@ -75,10 +77,10 @@ function evaluateGate(
   obj: K8sObject,
   path: string,
 ): Finding[] {
-  return findingsOf(
+  const judge = (o: Record<string, unknown>) =>
     bundle.evaluate(
       objectInput(
-        obj,
+        o,
         { username: ctx.d.identity ?? 'driftgate' },
         {
           managed: true,
@@ -86,15 +88,15 @@ function evaluateGate(
           repoURL: ctx.repo,
           path,
           commit: ctx.state.revision,
-          ...hostContext(
-            obj,
-            ctx.d.ingresses?.forSource(ctx.cfg.name, ctx.memo.ownIngresses) ?? [],
-          ),
+          ...hostContext(o, ctx.d.ingresses?.forSource(ctx.cfg.name, ctx.memo.ownIngresses) ?? []),
         },
       ),
-    ),
-    obj,
-  ).filter((f) => f.action !== 'dryrun');
+    );
+  // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
+  const implied = expandAll(obj, bundle.built.expansions ?? []).flatMap((e) =>
+    impliedFindings(judge(e.object), e),
+  );
+  return [...findingsOf(judge(obj), obj), ...implied].filter((f) => f.action !== 'dryrun');
 }
 
 /** Plan one declared object against its live state (shared by the sync and `driftgate diff`). */

@@ -76,7 +76,7 @@ const rec = await startTestReconciler(
     policies: {
       opaPath: toolPath('opa'),
       gate: 'enforce',
-      audit: { kinds: ['networking.k8s.io/v1/Ingress'] },
+      audit: { kinds: ['networking.k8s.io/v1/Ingress', 'apps/v1/Deployment'] },
     },
   },
 );
@@ -228,5 +228,94 @@ t.test(
     );
     t.match(r.stderr, 'Warning: [configmaps-need-owner] you must provide labels: {"owner"}');
     t.equal((await cp.kubectl(['get', 'cm', 'loose', '-n', 'team-a'])).code, 0, 'created');
+  },
+);
+
+t.test(
+  'ExpansionTemplate: a Deployment is denied by a Pod constraint its Pod template violates',
+  async (t) => {
+    // Gatekeeper's documented ExpansionTemplate (website/docs/expansion.md), from Git.
+    const expansion = stringify({
+      apiVersion: 'expansion.gatekeeper.sh/v1beta1',
+      kind: 'ExpansionTemplate',
+      metadata: { name: 'expand-deployments' },
+      spec: {
+        applyTo: [
+          {
+            groups: ['apps'],
+            kinds: ['DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'],
+            versions: ['v1'],
+          },
+          { groups: ['batch'], kinds: ['Job'], versions: ['v1'] },
+        ],
+        templateSource: 'spec.template',
+        generatedGVK: { kind: 'Pod', group: '', version: 'v1' },
+      },
+    });
+    const deploy = (labels: Record<string, string>) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'api', namespace: 'team-a', labels: { team: 'a' } },
+        spec: {
+          selector: { matchLabels: { app: 'api' } },
+          template: {
+            metadata: { labels: { app: 'api', ...labels } },
+            spec: { containers: [{ name: 'api', image: 'registry.example/api:1.0' }] },
+          },
+        },
+      });
+    // Before the policy: a Deployment whose Pods would lack the label (for the audit).
+    const legacy = await cp.kubectl(['apply', '-f', '-'], {
+      input: deploy({}).replace('"name":"api"', '"name":"legacy-api"'),
+    });
+    t.equal(legacy.code, 0, legacy.stderr);
+    await repo.commit(
+      {
+        'policies/expansion.yaml': expansion,
+        'policies/constraints/pods-need-team.yaml': constraint(
+          'K8sRequiredLabels',
+          'pods-need-team',
+          {
+            match: { kinds: [{ apiGroups: [''], kinds: ['Pod'] }], namespaces: ['team-a'] },
+            parameters: { labels: [{ key: 'team' }] },
+          },
+        ),
+      },
+      { signer, message: 'pods need a team label, deployments too' },
+    );
+    await rec.sync('team');
+    t.match(await rec.status('team'), { policies: { ok: true } });
+    let r = { code: 0, stderr: '' };
+    await waitFor(
+      'the webhook to take the ExpansionTemplate from Git',
+      async () => {
+        r = await alice(['apply', '--dry-run=server', '-f', '-'], deploy({}));
+        return r.code !== 0 && r.stderr.includes('Implied by');
+      },
+      60_000,
+      250,
+    );
+    t.match(
+      r.stderr,
+      '[pods-need-team] [Implied by expand-deployments] you must provide labels: {"team"}',
+    );
+    const fixed = await alice(['apply', '-f', '-'], deploy({ team: 'a' }));
+    t.equal(fixed.code, 0, `a template with the label is admitted: ${fixed.stderr}`);
+    // The audit expands what it lists, as Gatekeeper's does.
+    const audit = (await (await rec.control('/audit')).json()) as {
+      violations: { object: string; policy: string; message: string }[];
+    };
+    t.strictSame(
+      audit.violations
+        .filter((v) => v.policy === 'pods-need-team')
+        .map((v) => [v.object, v.message]),
+      [
+        [
+          'Deployment team-a/legacy-api',
+          '[Implied by expand-deployments] you must provide labels: {"team"}',
+        ],
+      ],
+    );
   },
 );

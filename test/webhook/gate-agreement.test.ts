@@ -30,6 +30,7 @@ const outcome = (obj: { data?: { debug?: string } } | null | undefined) => [
 const bundle = {
   revision: 'b1',
   policies: [policy],
+  built: { wasm: Buffer.alloc(0), revision: 'b1', policies: [policy] },
   evaluate: (i: { request: { object: never } }) => outcome(i.request.object),
   evaluateJson: (json: Uint8Array) =>
     outcome(JSON.parse(Buffer.from(json).toString()).request.object),

@@ -22,6 +22,8 @@ export interface GkMatch {
   readonly namespaceSelector?: LabelSelector;
   readonly scope?: '*' | 'Cluster' | 'Namespaced';
   readonly name?: string;
+  /** Generated (resources an ExpansionTemplate makes), Original, or All (the default). */
+  readonly source?: 'All' | 'Generated' | 'Original';
 }
 
 /** One object of a review (the object, or the old object), as matching sees it. */
@@ -88,7 +90,10 @@ export function parseMatch(raw: unknown, where: string, problems: string[]): GkM
     } else if (k === 'name') {
       if (typeof v === 'string') out.name = v;
       else problems.push(`${where}.name must be a string`);
-    } else if (k !== 'source') {
+    } else if (k === 'source') {
+      if (v === 'All' || v === 'Generated' || v === 'Original') out.source = v;
+      else problems.push(`${where}.source must be All, Generated or Original`);
+    } else {
       problems.push(`unknown key ${where}.${k}`);
     }
   }

@@ -2,6 +2,7 @@ import { parseAllDocuments } from 'yaml';
 import { isObject } from '../../../core/object.js';
 import { Enforcement } from '../discover.js';
 import { requiredSync, type SyncKind } from './inventory.js';
+import { EXPANSION_GROUP, readExpansion, type GkExpansion } from './expansion.js';
 import { parseMatch, type GkMatch } from './match.js';
 
 /** Gatekeeper's API groups, as its users write them in Git. */
@@ -41,6 +42,7 @@ export interface GkConstraint {
 export interface GkObjects {
   readonly templates: readonly GkTemplate[];
   readonly constraints: readonly GkConstraint[];
+  readonly expansions?: readonly GkExpansion[];
 }
 
 /** The first line of a parser's message. */
@@ -172,6 +174,7 @@ export function readGatekeeperObjects(
 ): GkObjects {
   const templates: GkTemplate[] = [];
   const constraints: GkConstraint[] = [];
+  const expansions: GkExpansion[] = [];
   for (const [file, text] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
     if (!isGatekeeperFile(file)) continue;
     for (const d of parseAllDocuments(text)) {
@@ -190,6 +193,9 @@ export function readGatekeeperObjects(
       } else if (g === CONSTRAINT_GROUP) {
         const c = readConstraint(doc, file, problems);
         if (c) constraints.push(c);
+      } else if (g === EXPANSION_GROUP && doc.kind === 'ExpansionTemplate') {
+        const e = readExpansion(doc, file, problems);
+        if (e) expansions.push(e);
       }
     }
   }
@@ -211,5 +217,5 @@ export function readGatekeeperObjects(
       );
     names.set(c.name, c);
   }
-  return { templates: [...kinds.values()], constraints: [...names.values()] };
+  return { templates: [...kinds.values()], constraints: [...names.values()], expansions };
 }

@@ -125,6 +125,10 @@ t.test('parseMatch names every problem', async (t) => {
   const none: string[] = [];
   t.same(parseMatch({ kinds: [{ apiGroups: [''], kinds: ['Pod'] }], source: 'All' }, 'm', none), {
     kinds: [{ apiGroups: [''], kinds: ['Pod'] }],
+    source: 'All',
   });
   t.same(none, []);
+  const bad: string[] = [];
+  parseMatch({ source: 'Fake' }, 'm', bad);
+  t.same(bad, ['m.source must be All, Generated or Original']);
 });

@@ -14,6 +14,7 @@ const key = (o: K8sObject) => refKey(refOf(o));
 /** A policy hub whose bundle denies ConfigMaps with data.mode=debug. */
 const hub = {
   current: {
+    built: { expansions: [] },
     evaluate: (input: { request: { object: { data?: { mode?: string } } } }) =>
       input.request.object.data?.mode === 'debug'
         ? [
@@ -191,6 +192,7 @@ t.test('a resync still reports what the gate let through, without evaluating aga
   const warnHub = {
     current: {
       revision: 'b1',
+      built: { expansions: [] },
       evaluate: () => {
         evaluations++;
         return [

@@ -1,0 +1,63 @@
+// `driftgate check` judges a workload as the Pod it creates when the policy tree carries an
+// ExpansionTemplate (Gatekeeper's), with the public library's requiredlabels template.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { check } from '../../cli/check.js';
+import { policyDir } from '../support/policy-dirs.js';
+import { runCli } from '../support/run-cli.js';
+import { toolPath } from '../support/tools.js';
+
+const library = join(import.meta.dirname, '..', 'fixtures', 'public', 'gatekeeper-library');
+const policies = policyDir({
+  'gk/requiredlabels.yaml': readFileSync(
+    join(library, 'library/general/requiredlabels/template.yaml'),
+    'utf8',
+  ),
+  'gk/pods-need-team.yaml': stringify({
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind: 'K8sRequiredLabels',
+    metadata: { name: 'pods-need-team' },
+    spec: {
+      match: { kinds: [{ apiGroups: [''], kinds: ['Pod'] }] },
+      parameters: { labels: [{ key: 'team' }] },
+    },
+  }),
+  'gk/expansion.yaml': stringify({
+    apiVersion: 'expansion.gatekeeper.sh/v1beta1',
+    kind: 'ExpansionTemplate',
+    metadata: { name: 'expand-deployments' },
+    spec: {
+      applyTo: [{ groups: ['apps'], kinds: ['Deployment'], versions: ['v1'] }],
+      templateSource: 'spec.template',
+      generatedGVK: { kind: 'Pod', group: '', version: 'v1' },
+      enforcementAction: 'warn',
+    },
+  }),
+});
+t.teardown(policies.cleanup);
+const manifests = t.testdir({
+  'api.yaml': stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'api', namespace: 'shop' },
+    spec: {
+      selector: { matchLabels: { app: 'api' } },
+      template: {
+        metadata: { labels: { app: 'api' } },
+        spec: { containers: [{ name: 'api', image: 'registry.example/api:1.0' }] },
+      },
+    },
+  }),
+});
+
+t.test('a Deployment is judged as its Pod, with the template’s action', async (t) => {
+  const r = await runCli(check, [manifests, '--policies', policies.dir, '--opa', toolPath('opa')]);
+  t.equal(r.code, 0, `a warning does not fail the check: ${r.stderr}`);
+  t.match(
+    r.stdout,
+    'WARN api.yaml: Deployment shop/api: [pods-need-team] [Implied by expand-deployments] you must provide labels: {"team"}',
+  );
+  t.match(r.stdout, /1 objects checked against 1 policies: 0 violations, 1 warnings/);
+});
