@@ -15,11 +15,51 @@ const markedSet = (v: unknown): unknown[] | undefined => {
   return keys.length === 1 && Array.isArray(items) ? items : undefined;
 };
 
-/** A value in Rego syntax, as OPA's ast.Value String() writes it (object keys sorted). */
+/** OPA's order of values (ast.Compare): null, booleans, numbers, strings, arrays, objects, sets. */
+function rank(v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'boolean') return 1;
+  if (typeof v === 'number') return 2;
+  if (typeof v === 'string') return 3;
+  if (Array.isArray(v)) return 4;
+  return markedSet(v) ? 6 : 5;
+}
+
+const compareLists = (a: readonly unknown[], b: readonly unknown[]): number => {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = regoCompare(a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+};
+
+/** Compare two Rego values as OPA orders them (a set prints in this order). Pure. */
+export function regoCompare(a: unknown, b: unknown): number {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 0) return 0;
+  if (ra === 1 || ra === 2) return Number(a) - Number(b);
+  if (ra === 3) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
+  if (ra === 4) return compareLists(a as unknown[], b as unknown[]);
+  if (ra === 6) return compareLists(sortedSet(a), sortedSet(b));
+  const ka = Object.keys(a as object).sort();
+  const kb = Object.keys(b as object).sort();
+  const byKeys = compareLists(ka, kb);
+  if (byKeys !== 0) return byKeys;
+  return compareLists(
+    ka.map((k) => (a as Record<string, unknown>)[k]),
+    kb.map((k) => (b as Record<string, unknown>)[k]),
+  );
+}
+
+const sortedSet = (v: unknown): unknown[] => [...(markedSet(v) ?? [])].sort(regoCompare);
+
+/** A value in Rego syntax, as OPA's ast.Value String() writes it (keys and sets sorted). */
 export function regoText(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   const set = markedSet(v);
-  if (set) return set.length === 0 ? 'set()' : `{${set.map(regoText).join(', ')}}`;
+  if (set) return set.length === 0 ? 'set()' : `{${sortedSet(v).map(regoText).join(', ')}}`;
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(regoText).join(', ')}]`;
@@ -40,7 +80,7 @@ const goType = (v: unknown): string =>
       ? 'bool'
       : typeof v === 'number'
         ? Number.isInteger(v)
-          ? 'int'
+          ? 'int64'
           : 'float64'
         : 'ast.Value';
 
@@ -61,7 +101,10 @@ function verb(c: string, v: unknown, precision: number | undefined): string {
   const bad = `%!${c}(${goType(v)}=${plain(v)})`;
   switch (c) {
     case 'v':
+      return typeof v === 'string' && precision !== undefined ? v.slice(0, precision) : plain(v);
     case 's':
+      // OPA hands Go a number as an int or a float64, which %s does not print.
+      if (typeof v === 'number') return bad;
       return typeof v === 'string' && precision !== undefined ? v.slice(0, precision) : plain(v);
     case 'q':
       return typeof v === 'string' ? JSON.stringify(v) : bad;
