@@ -33,6 +33,8 @@ export interface PolicyMeta {
     readonly kind: string;
     readonly template: string;
     readonly match?: GkMatch;
+    /** The admission operations its template judges (targets[].operations); absent: all. */
+    readonly operations?: readonly string[];
   };
 }
 

@@ -61,6 +61,8 @@ export interface ScopeTarget {
   readonly namespaceLabels?: Readonly<Record<string, string>>;
   /** A resource an ExpansionTemplate generated from a workload (Gatekeeper's match.source). */
   readonly generated?: boolean;
+  /** The admission operation (CREATE, UPDATE, DELETE, CONNECT); absent outside admission. */
+  readonly operation?: string;
 }
 
 const matchObject = (t: ScopeTarget): MatchObject => ({
@@ -86,7 +88,7 @@ function withinTenant(namespaces: readonly string[], t: ScopeTarget): boolean {
 export function inScope(
   p: {
     readonly scope?: PolicyScope;
-    readonly gatekeeper?: { readonly match?: GkMatch };
+    readonly gatekeeper?: { readonly match?: GkMatch; readonly operations?: readonly string[] };
     readonly tenant?: { readonly namespaces: readonly string[] };
   },
   t: ScopeTarget,
@@ -94,6 +96,8 @@ export function inScope(
   if (p.tenant && !withinTenant(p.tenant.namespaces, t)) return false;
   // Generated resources are Gatekeeper's: driftgate's own policies judge the workload's template.
   if (t.generated && !p.gatekeeper) return false;
+  const ops = p.gatekeeper?.operations;
+  if (ops && t.operation !== undefined && !ops.includes(t.operation)) return false;
   const m = p.gatekeeper?.match;
   const source = m?.source ?? 'All';
   if ((source === 'Generated' && !t.generated) || (source === 'Original' && t.generated))
@@ -133,7 +137,12 @@ export function targetOf(obj: unknown, namespace?: string): ScopeTarget {
  * of an UPDATE beside it, and the labels of its namespace when known. Pure.
  */
 export function requestTarget(
-  request: { readonly object?: unknown; readonly oldObject?: unknown; readonly namespace?: string },
+  request: {
+    readonly object?: unknown;
+    readonly oldObject?: unknown;
+    readonly namespace?: string;
+    readonly operation?: string;
+  },
   namespaceLabels?: Readonly<Record<string, string>>,
 ): ScopeTarget {
   const main = targetOf(request.object ?? request.oldObject, request.namespace);
@@ -141,7 +150,12 @@ export function requestTarget(
     isObject(request.object) && isObject(request.oldObject)
       ? targetOf(request.oldObject, request.namespace)
       : undefined;
-  return { ...main, ...(old ? { old } : {}), ...(namespaceLabels ? { namespaceLabels } : {}) };
+  return {
+    ...main,
+    ...(old ? { old } : {}),
+    ...(namespaceLabels ? { namespaceLabels } : {}),
+    ...(request.operation ? { operation: request.operation } : {}),
+  };
 }
 
 /** Whether any of these policies selects by namespace labels (worth looking them up). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { exec } from '../../../core/exec.js';
 import type { PolicyMeta } from '../discover.js';
 import type { GkConstraint, GkObjects, GkTemplate } from './objects.js';
+import { withDefaults } from './defaults.js';
 import { TENANT_INVENTORIES } from './inventory.js';
 
 /** Where template Rego lives in the bundle (outside `driftgate.`: never a policy of its own). */
@@ -21,10 +22,17 @@ export function constraintPolicy(c: GkConstraint, t: GkTemplate): PolicyMeta {
     path: [GATEKEEPER_CATEGORY, t.name, c.name],
     description: t.title,
     enforcement: c.enforcement,
-    parameters: c.parameters,
+    parameters: c.parametersGiven
+      ? (withDefaults(t.parameterSchema, c.parameters) as Record<string, unknown>)
+      : c.parameters,
     // Gatekeeper judges every update afresh: an existing violation denies again.
     allowExistingViolations: false,
-    gatekeeper: { kind: c.kind, template: t.name, ...(c.match ? { match: c.match } : {}) },
+    gatekeeper: {
+      kind: c.kind,
+      template: t.name,
+      ...(c.match ? { match: c.match } : {}),
+      ...(t.operations ? { operations: t.operations } : {}),
+    },
   };
 }
 

@@ -27,6 +27,10 @@ export interface GkTemplate {
   readonly file: string;
   /** The kinds it reads from data.inventory (its requires-sync-data annotation). */
   readonly sync: readonly SyncKind[];
+  /** The parameters' schema (spec.crd.spec.validation.openAPIV3Schema): its defaults apply. */
+  readonly parameterSchema?: Readonly<Record<string, unknown>>;
+  /** The admission operations it judges (targets[].operations); absent: every one. */
+  readonly operations?: readonly string[];
 }
 
 /** One constraint: an instance of a template's kind. */
@@ -35,6 +39,8 @@ export interface GkConstraint {
   readonly name: string;
   readonly match?: GkMatch;
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** spec.parameters was written (the apiserver defaults only what is there). */
+  readonly parametersGiven?: boolean;
   readonly enforcement: Enforcement;
   readonly file: string;
 }
@@ -96,7 +102,13 @@ function readTemplate(doc: Record<string, unknown>, file: string, problems: stri
   const sync = requiredSync(
     at(doc, 'metadata', 'annotations', 'metadata.gatekeeper.sh/requires-sync-data'),
   );
+  const schema = at(doc, 'spec', 'crd', 'spec', 'validation', 'openAPIV3Schema');
+  const ops = target?.operations;
   return {
+    ...(isObject(schema) ? { parameterSchema: schema } : {}),
+    ...(Array.isArray(ops) && ops.every((o) => typeof o === 'string') && !ops.includes('*')
+      ? { operations: ops as string[] }
+      : {}),
     name,
     kind,
     title: typeof title === 'string' ? title : kind,
@@ -150,6 +162,7 @@ function readConstraint(doc: Record<string, unknown>, file: string, problems: st
     name,
     ...(match ? { match } : {}),
     parameters: isObject(spec.parameters) ? spec.parameters : {},
+    ...(isObject(spec.parameters) ? { parametersGiven: true } : {}),
     enforcement,
     file,
   };
