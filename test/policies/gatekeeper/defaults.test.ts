@@ -65,8 +65,8 @@ t.test(
     );
     t.same(problems, []);
     const byId = new Map(constraintPolicies(objects).map((p) => [p.id, p]));
-  const given = byId.get('given');
-  const absent = byId.get('absent');
+    const given = byId.get('given');
+    const absent = byId.get('absent');
     t.same(given?.parameters, {
       ranges: [
         { min_replicas: 1, max_replicas: 3 },
