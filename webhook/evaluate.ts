@@ -23,6 +23,7 @@ export function policyInput(
   verdict?: GitVerdict,
   ingresses: readonly Iterable<IngressRef>[] = [],
   skipTenants: readonly string[] = [],
+  namespaceObject?: Record<string, unknown>,
 ): object {
   const d = verdict && 'declared' in verdict ? verdict.declared : undefined;
   const hosts = {
@@ -30,6 +31,7 @@ export function policyInput(
     ...(skipTenants.length > 0
       ? { skip_tenants: Object.fromEntries(skipTenants.map((t) => [t, true])) }
       : {}),
+    ...(namespaceObject ? { namespaceObject } : {}),
   };
   return {
     request,
@@ -60,12 +62,16 @@ export function evaluator(
     readonly verdict?: GitVerdict;
     /** Where the suspension warning goes (once per request). */
     readonly warnings: string[];
+    /** The request's Namespace, for Gatekeeper's input.review.namespaceObject. */
+    readonly namespaceObject?: Record<string, unknown>;
   },
 ): (r: AdmissionRequest) => Promise<EngineAnswer> {
   const { deps, log } = o;
   const once = async (r: AdmissionRequest, skip: readonly string[]): Promise<EngineAnswer> => {
     const stop = deps.metrics.evaluation.startTimer();
-    const json = wellFormedJson(policyInput(r, o.verdict, deps.ingresses?.(), skip));
+    const json = wellFormedJson(
+      policyInput(r, o.verdict, deps.ingresses?.(), skip, o.namespaceObject),
+    );
     const a: EngineAnswer = deps.evaluate
       ? await deps.evaluate(json)
       : { kind: 'ok', revision: bundle.revision, outcomes: bundle.evaluateJson(json) };

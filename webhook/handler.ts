@@ -46,6 +46,8 @@ export interface HandlerDeps {
   readonly ingresses?: () => readonly Iterable<IngressRef>[];
   /** The labels of a namespace, when known (Gatekeeper's namespaceSelector). @default none */
   readonly namespaceLabels?: (namespace: string) => Readonly<Record<string, string>> | undefined;
+  /** A Namespace, when known: Gatekeeper templates read it as input.review.namespaceObject. */
+  readonly namespaceObject?: (namespace: string) => Record<string, unknown> | undefined;
   /** Who may have a GitSource apply as a ServiceAccount (SubjectAccessReview). @default none */
   readonly gitSourceCheck?: AccessCheck;
   /** What an unanswered evaluation (deadline, overload, broken engine) means. @default Fail */
@@ -134,11 +136,15 @@ export async function handleRequest(
         : [],
     );
   }
+  // Gatekeeper templates read the request's Namespace as input.review.namespaceObject.
+  const ns = request.namespace;
+  const nsObject = ns && bundle.built.templates?.length ? deps.namespaceObject?.(ns) : undefined;
   const evaluate = evaluator(request, bundle, {
     deps,
     log,
     warnings: gitWarnings,
     ...(verdict ? { verdict } : {}),
+    ...(nsObject ? { namespaceObject: nsObject } : {}),
   });
   const answer = await evaluate(request);
   if (answer.kind !== 'ok')
@@ -150,7 +156,6 @@ export async function handleRequest(
       count,
     });
   // Policies scoped away from this object do not speak (the same scope the gate and audit use).
-  const ns = request.namespace;
   const labels =
     ns && deps.namespaceLabels && selectsNamespaces(answer.outcomes)
       ? deps.namespaceLabels(ns)

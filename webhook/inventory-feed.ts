@@ -33,6 +33,8 @@ export interface InventoryFeed {
   bundleChanged(bundle: PolicyBundle | undefined): void;
   /** The desired-state index changed. */
   indexChanged(): void;
+  /** A Namespace (live, else as Git declares it), when known: Gatekeeper's namespaceObject. */
+  namespaceObject(name: string): Record<string, unknown> | undefined;
   /** The labels of a namespace (live, else as Git declares it), when known. */
   namespaceLabels(name: string): Record<string, string> | undefined;
   stop(): void;
@@ -96,14 +98,17 @@ export function inventoryFeed(o: {
       schedule();
     },
     indexChanged: schedule,
-    namespaceLabels(name) {
-      const fromLive = live?.namespaceLabels(name);
+    namespaceObject(name) {
+      const fromLive = live?.namespaceObject(name);
       if (fromLive) return fromLive;
-      for (const ns of o.desired.declaredOf(new Set(['/Namespace']))) {
-        const meta = ns.metadata as { name?: string; labels?: Record<string, string> } | undefined;
-        if (meta?.name === name) return meta.labels ?? {};
-      }
+      for (const ns of o.desired.declaredOf(new Set(['/Namespace'])))
+        if ((ns.metadata as { name?: string } | undefined)?.name === name) return ns;
       return undefined;
+    },
+    namespaceLabels(name) {
+      const meta = this.namespaceObject(name)?.metadata as
+        { labels?: Record<string, string> } | undefined;
+      return meta ? (meta.labels ?? {}) : undefined;
     },
     stop() {
       clearTimeout(timer);

@@ -69,11 +69,15 @@ export class LiveInventory {
     for (const f of this.#followed.values()) yield* f.store.objects.values();
   }
 
+  /** A live Namespace, when Namespaces are followed and it exists. */
+  namespaceObject(name: string): Record<string, unknown> | undefined {
+    return this.#followed.get('/v1/Namespace')?.store.objects.get(`/${name}`);
+  }
+
   /** The labels of a live Namespace, when Namespaces are followed and it exists. */
   namespaceLabels(name: string): Record<string, string> | undefined {
-    const ns = this.#followed.get('/v1/Namespace')?.store.objects.get(`/${name}`);
-    const meta = isObject(ns?.metadata) ? ns.metadata : undefined;
-    if (!meta) return undefined;
+    const meta = this.namespaceObject(name)?.metadata;
+    if (!isObject(meta)) return undefined;
     return isObject(meta.labels) ? (meta.labels as Record<string, string>) : {};
   }
 

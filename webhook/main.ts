@@ -148,6 +148,7 @@ export async function startWebhook(
       maxContainersPerPod: cfg.maxContainersPerPod,
       ingresses: () => [desired.ingresses, live?.refs() ?? []],
       namespaceLabels: (ns) => inventory.namespaceLabels(ns),
+      namespaceObject: (ns) => inventory.namespaceObject(ns),
       ...(access && cfg.guardGitSources ? { gitSourceCheck: accessCheck(access) } : {}),
       ...(cfg.gitState
         ? {

@@ -61,10 +61,13 @@ export function constraintModule(p: PolicyMeta): string {
     '',
     'import rego.v1',
     '',
-    // Gatekeeper reviews a DELETE by its old object.
+    // Gatekeeper reviews a DELETE by its old object, with the Namespace when it has it.
     'is_delete if input.request.operation == "DELETE"',
-    'review := object.union(input.request, {"object": input.request.oldObject}) if is_delete',
-    'review := input.request if not is_delete',
+    'base := object.union(input.request, {"object": input.request.oldObject}) if is_delete',
+    'base := input.request if not is_delete',
+    'has_namespace if is_object(input.driftgate.namespaceObject)',
+    'review := object.union(base, {"namespaceObject": input.driftgate.namespaceObject}) if has_namespace',
+    'review := base if not has_namespace',
     '',
     'violations := vs if {',
     `\tvs := data.${TEMPLATES_PACKAGE}.${t}.violation with input as {"review": review, "parameters": ${regoRef('data.parameters', p.path)}}`,

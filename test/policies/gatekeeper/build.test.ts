@@ -221,3 +221,45 @@ violation[{"msg": msg}] {
     t.same(judge('x', { x: 'y' }), ['labelled'], 'the converted template beside it');
   },
 );
+
+t.test('input.review.namespaceObject: the Namespace, when the caller has it', async (t) => {
+  const nsTemplate = stringify({
+    apiVersion: 'templates.gatekeeper.sh/v1',
+    kind: 'ConstraintTemplate',
+    metadata: { name: 'k8snsowner' },
+    spec: {
+      crd: { spec: { names: { kind: 'K8sNsOwner' } } },
+      targets: [
+        {
+          target: 'admission.k8s.gatekeeper.sh',
+          rego: 'package k8snsowner\n\nviolation[{"msg": msg}] {\n  ns := input.review.namespaceObject\n  not ns.metadata.labels.owner\n  msg := sprintf("namespace %v has no owner", [ns.metadata.name])\n}\n',
+        },
+      ],
+    },
+  });
+  const p = policyDir({
+    'gk/t.yaml': nsTemplate,
+    'gk/c.yaml': stringify({
+      apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+      kind: 'K8sNsOwner',
+      metadata: { name: 'ns-owner' },
+    }),
+  });
+  t.teardown(p.cleanup);
+  const store = new BundleStore({ opaPath });
+  t.match(await store.reload(p.dir), { ok: true });
+  const judge = (namespaceObject?: unknown) =>
+    (
+      store.current?.evaluate({
+        request: {
+          operation: 'CREATE',
+          namespace: 'shop',
+          object: { kind: 'ConfigMap', metadata: { name: 'x', namespace: 'shop' } },
+        },
+        driftgate: namespaceObject ? { namespaceObject } : {},
+      }) ?? []
+    ).flatMap((r) => (r.ok ? r.result.deny : []));
+  t.same(judge({ metadata: { name: 'shop', labels: {} } }), ['namespace shop has no owner']);
+  t.same(judge({ metadata: { name: 'shop', labels: { owner: 'sam' } } }), []);
+  t.same(judge(), [], 'unknown: the template sees no namespaceObject, as in Gatekeeper');
+});
