@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBundle, PolicyBuildError } from '../build.js';
 import { loadBundle, type PolicyBundle } from '../bundle.js';
+import { TEMPLATES_PACKAGE } from './compile.js';
 import { isSuiteFile, readGatekeeperObjects } from './objects.js';
 import { MAX_CASES, runSuite, SUITES_BUDGET_MS, type CaseResult } from './suite.js';
 import { gatekeeperFiles } from './tree.js';
@@ -50,30 +51,68 @@ async function buildTemplates(root: string, files: readonly string[], o: VerifyO
 const reason = (err: unknown): string =>
   err instanceof PolicyBuildError ? err.message : String((err as Error)?.message ?? err);
 
+/** The template files a build error names (by file, or by the template's staged path). */
+function named(message: string, root: string, files: readonly string[]): string[] {
+  return files.filter((f) => {
+    if (message.includes(f)) return true;
+    const { templates } = readGatekeeperObjects({ [f]: readFileSync(join(root, f), 'utf8') }, []);
+    return templates.some((t) => message.includes(`${TEMPLATES_PACKAGE}/${t.name}/`));
+  });
+}
+
 /**
- * gator verify, here: every template under `root` is compiled (all in one bundle; when that
- * fails, each alone, so one template that cannot be supported is named and the rest still run),
- * then every suite.yaml under `root` is run against them.
+ * Build every template of `files` in one bundle; the templates a failed build names are set
+ * aside with its words and the rest built again (one build per culprit found, not per template).
+ * Only an error that names no template falls back to building each alone.
+ */
+async function buildIsolated(
+  root: string,
+  files: readonly string[],
+  o: VerifyOptions,
+  unsupported: Map<string, string>,
+): Promise<PolicyBundle | undefined> {
+  let left = [...files];
+  while (left.length > 0) {
+    try {
+      return await buildTemplates(root, left, o);
+    } catch (err) {
+      const why = reason(err);
+      const culprits = named(why, root, left);
+      if (culprits.length === 0) return buildEachAlone(root, left, o, unsupported);
+      for (const f of culprits) unsupported.set(f, why);
+      left = left.filter((f) => !culprits.includes(f));
+    }
+  }
+  return undefined;
+}
+
+async function buildEachAlone(
+  root: string,
+  files: readonly string[],
+  o: VerifyOptions,
+  unsupported: Map<string, string>,
+): Promise<PolicyBundle | undefined> {
+  const good: string[] = [];
+  for (const f of files) {
+    try {
+      await buildTemplates(root, [f], o);
+      good.push(f);
+    } catch (err) {
+      unsupported.set(f, reason(err));
+    }
+  }
+  return good.length > 0 ? buildTemplates(root, good, o) : undefined;
+}
+
+/**
+ * gator verify, here: every template under `root` is compiled (all in one bundle; a template
+ * that cannot be supported is named and set aside, and the rest still run), then every
+ * suite.yaml under `root` is run against them.
  */
 export async function verifySuites(root: string, o: VerifyOptions): Promise<VerifyReport> {
   const unsupported = new Map<string, string>();
-  let files = templateFiles(root, unsupported);
-  let bundle: PolicyBundle | undefined;
-  try {
-    bundle = files.length > 0 ? await buildTemplates(root, files, o) : undefined;
-  } catch {
-    const good: string[] = [];
-    for (const f of files) {
-      try {
-        await buildTemplates(root, [f], o);
-        good.push(f);
-      } catch (err) {
-        unsupported.set(f, reason(err));
-      }
-    }
-    files = good;
-    bundle = files.length > 0 ? await buildTemplates(root, files, o) : undefined;
-  }
+  const files = templateFiles(root, unsupported);
+  const bundle = await buildIsolated(root, files, o, unsupported);
   const suites = (readdirSync(root, { recursive: true }) as string[])
     .filter((f) => isSuiteFile(f))
     .sort();
