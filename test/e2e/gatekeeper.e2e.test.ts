@@ -96,20 +96,29 @@ await registerGitGuard(cp, wh.url, wh.handle.caBundle(), 'driftgate:sre');
 const alice = (args: string[], input: string) => cp.kubectl(args, { as: 'developer', input });
 const unlabelled = configMap('loose', { a: 'b' });
 
+/**
+ * Wait for the event, not for a verdict: the webhook loaded a bundle at or after `sinceMs` (its
+ * bundle-load timestamp metric). A loaded machine may take long; the deadline is generous.
+ */
+const policiesLoadedSince = (sinceMs: number) =>
+  waitFor(
+    'the webhook to load the policies from Git',
+    async () =>
+      (metricValue(await wh.metrics(), 'driftgate_policy_bundle_last_load_timestamp_seconds') ??
+        0) *
+        1000 >=
+      sinceMs,
+    120_000,
+    100,
+  );
+
 t.test(
   'a constraint from signed Git denies at kubectl apply with Gatekeeper’s message',
   async (t) => {
     t.match(await rec.status('team'), { syncStatus: 'Synced', policies: { ok: true } });
-    let r = { code: 0, stderr: '' };
-    await waitFor(
-      'the webhook to take the templates from Git',
-      async () => {
-        r = await alice(['apply', '-n', 'team-a', '-f', '-'], unlabelled);
-        return r.code !== 0 && r.stderr.includes('configmaps-need-owner');
-      },
-      30_000,
-      250,
-    );
+    await policiesLoadedSince(0);
+    const r = await alice(['apply', '-n', 'team-a', '-f', '-'], unlabelled);
+    t.not(r.code, 0, 'denied');
     t.match(
       r.stderr,
       'admission webhook "validate.driftgate.io" denied the request: driftgate policy: [configmaps-need-owner] you must provide labels: {"owner"}',
@@ -214,18 +223,12 @@ t.test(
         message: 'owner label: warn for now',
       },
     );
+    const committed = Date.now();
     await rec.sync('team');
     t.match(await rec.status('team'), { policies: { ok: true } });
-    let r = { code: -1, stderr: '' };
-    await waitFor(
-      'the webhook to take the new action',
-      async () => {
-        r = await alice(['apply', '-n', 'team-a', '-f', '-'], unlabelled);
-        return r.code === 0;
-      },
-      30_000,
-      250,
-    );
+    await policiesLoadedSince(committed);
+    const r = await alice(['apply', '-n', 'team-a', '-f', '-'], unlabelled);
+    t.equal(r.code, 0, r.stderr);
     t.match(r.stderr, 'Warning: [configmaps-need-owner] you must provide labels: {"owner"}');
     t.equal((await cp.kubectl(['get', 'cm', 'loose', '-n', 'team-a'])).code, 0, 'created');
   },
@@ -284,18 +287,12 @@ t.test(
       },
       { signer, message: 'pods need a team label, deployments too' },
     );
+    const committed = Date.now();
     await rec.sync('team');
     t.match(await rec.status('team'), { policies: { ok: true } });
-    let r = { code: 0, stderr: '' };
-    await waitFor(
-      'the webhook to take the ExpansionTemplate from Git',
-      async () => {
-        r = await alice(['apply', '--dry-run=server', '-f', '-'], deploy({}));
-        return r.code !== 0 && r.stderr.includes('Implied by');
-      },
-      60_000,
-      250,
-    );
+    await policiesLoadedSince(committed);
+    const r = await alice(['apply', '--dry-run=server', '-f', '-'], deploy({}));
+    t.not(r.code, 0, 'denied');
     t.match(
       r.stderr,
       '[pods-need-team] [Implied by expand-deployments] you must provide labels: {"team"}',
