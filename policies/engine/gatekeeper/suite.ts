@@ -7,6 +7,7 @@ import { requestTarget, inScope } from '../scope.js';
 import { inventoryOf, namespaceLabels, emptyInventory } from './inventory.js';
 import { firstLine, isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
 import { checkAssertion, type Assertion } from './assertions.js';
+import { expandAll, gvkOf, impliedBy, readExpansion, type GkExpansion } from './expansion.js';
 
 /** One case of a gator-style suite (`kind: Suite`, test.gatekeeper.sh): passed, or why not. */
 export interface CaseResult {
@@ -95,6 +96,8 @@ interface SuiteTest {
   readonly name?: string;
   readonly template?: string;
   readonly constraint?: string;
+  /** An ExpansionTemplate file: cases are also judged as what their object generates. */
+  readonly expansion?: string;
   readonly skip?: boolean;
   readonly cases?: readonly {
     readonly name?: string;
@@ -111,7 +114,12 @@ function testSubjects(
   dir: string,
   t: SuiteTest,
   bundle: PolicyBundle | undefined,
-): { bundle: PolicyBundle; template: string; constraint: GkConstraint } {
+): {
+  bundle: PolicyBundle;
+  template: string;
+  constraint: GkConstraint;
+  expansions: GkExpansion[];
+} {
   const templateFile = relative(root, inTree(root, dir, t.template));
   const template = bundle?.built.templates?.find((x) => x.file === templateFile);
   if (!bundle || !template)
@@ -124,9 +132,13 @@ function testSubjects(
   };
   const objects = readGatekeeperObjects(texts, problems);
   const constraint = objects.constraints[0];
+  const file = t.expansion === undefined ? undefined : inTree(root, dir, t.expansion);
+  const expansions = file
+    ? readDocs(file).flatMap((d) => readExpansion(d, relative(root, file), problems) ?? [])
+    : [];
   if (problems.length > 0 || !constraint)
     throw new Error(problems.join('; ') || `${t.constraint} holds no constraint`);
-  return { bundle, template: template.name, constraint };
+  return { bundle, template: template.name, constraint, expansions };
 }
 
 /** Run one case: match, evaluate the template with Gatekeeper's input, check the assertions. */
@@ -137,21 +149,35 @@ function runCase(
   template: string,
   constraint: GkConstraint,
   c: NonNullable<SuiteTest['cases']>[number],
+  expansions: readonly GkExpansion[] = [],
 ): string | undefined {
   const review = caseReview(inTree(root, dir, c.object));
   const inventory = inventoryOf((c.inventory ?? []).flatMap((f) => readDocs(inTree(root, dir, f))));
   const namespace = typeof review.namespace === 'string' ? review.namespace : '';
-  const target = requestTarget(review, namespaceLabels(inventory, namespace));
-  let messages: string[] = [];
-  if (inScope({ gatekeeper: constraint.match ? { match: constraint.match } : {} }, target)) {
-    bundle.setInventory(inventory);
-    try {
-      messages = bundle
-        .evaluateTemplate(template, { review, parameters: constraint.parameters })
-        .map((v) => (isObject(v) && typeof v.msg === 'string' ? v.msg : JSON.stringify(v)));
-    } finally {
-      bundle.setInventory(emptyInventory());
-    }
+  const labels = namespaceLabels(inventory, namespace);
+  const policy = { gatekeeper: constraint.match ? { match: constraint.match } : {} };
+  // The object, then what it generates (gator's expansion), each judged if the match takes it.
+  const reviews = [
+    { review, target: requestTarget(review, labels), prefix: (m: string) => m },
+    ...expandAll(review.object, expansions).map((e) => {
+      const child = { ...review, kind: gvkOf(e.object), object: e.object, oldObject: null };
+      const target = { ...requestTarget(child, labels), generated: true };
+      return { review: child, target, prefix: (m: string) => impliedBy(e.template, m) };
+    }),
+  ];
+  const messages: string[] = [];
+  bundle.setInventory(inventory);
+  try {
+    for (const r of reviews.filter((x) => inScope(policy, x.target)))
+      for (const v of bundle.evaluateTemplate(template, {
+        review: r.review,
+        parameters: constraint.parameters,
+      }))
+        messages.push(
+          r.prefix(isObject(v) && typeof v.msg === 'string' ? v.msg : JSON.stringify(v)),
+        );
+  } finally {
+    bundle.setInventory(emptyInventory());
   }
   const failures = (c.assertions ?? []).map((a) => checkAssertion(a, messages)).filter(Boolean);
   return failures.length > 0
@@ -218,6 +244,7 @@ function runTest(run: TestRun, t: SuiteTest): void {
         subjects.template,
         subjects.constraint,
         c,
+        subjects.expansions,
       );
       run.result(test, name, message ? { ok: false, message } : {});
     } catch (err) {

@@ -41,3 +41,120 @@ t.test('a template that does not compile is named alone; the others still run', 
     'and passed',
   );
 });
+
+t.test('a suite test with expansion: the same verdicts as gator verify', async (t) => {
+  const { exec } = await import('../../../core/exec.js');
+  const root = t.testdir({});
+  const doc = (o: unknown) => stringify(o);
+  // Rego only: the library's templates also carry CEL, which gator runs instead (issue 29 item 3).
+  writeFileSync(
+    join(root, 'template.yaml'),
+    doc({
+      apiVersion: 'templates.gatekeeper.sh/v1',
+      kind: 'ConstraintTemplate',
+      metadata: { name: 'k8srequiredlabels' },
+      spec: {
+        crd: {
+          spec: {
+            names: { kind: 'K8sRequiredLabels' },
+            validation: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  labels: {
+                    type: 'array',
+                    items: { type: 'object', properties: { key: { type: 'string' } } },
+                  },
+                },
+              },
+            },
+          },
+        },
+        targets: [
+          {
+            target: 'admission.k8s.gatekeeper.sh',
+            rego: 'package k8srequiredlabels\n\nviolation[{"msg": msg}] {\n  l := input.parameters.labels[_].key\n  not input.review.object.metadata.labels[l]\n  msg := sprintf("you must provide labels: %v", [l])\n}\n',
+          },
+        ],
+      },
+    }),
+  );
+  writeFileSync(
+    join(root, 'constraint.yaml'),
+    doc({
+      apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+      kind: 'K8sRequiredLabels',
+      metadata: { name: 'pods-need-team' },
+      spec: {
+        match: { kinds: [{ apiGroups: [''], kinds: ['Pod'] }] },
+        parameters: { labels: [{ key: 'team' }] },
+      },
+    }),
+  );
+  writeFileSync(
+    join(root, 'expansion.yaml'),
+    doc({
+      apiVersion: 'expansion.gatekeeper.sh/v1beta1',
+      kind: 'ExpansionTemplate',
+      metadata: { name: 'expand-deployments' },
+      spec: {
+        applyTo: [{ groups: ['apps'], kinds: ['Deployment'], versions: ['v1'] }],
+        templateSource: 'spec.template',
+        generatedGVK: { kind: 'Pod', group: '', version: 'v1' },
+      },
+    }),
+  );
+  const deployment = (labels: Record<string, string>) =>
+    doc({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: 'shop' },
+      spec: {
+        selector: { matchLabels: { app: 'api' } },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'api', image: 'api:1' }] } },
+      },
+    });
+  writeFileSync(join(root, 'bad.yaml'), deployment({ app: 'api' }));
+  writeFileSync(join(root, 'good.yaml'), deployment({ app: 'api', team: 'a' }));
+  writeFileSync(
+    join(root, 'suite.yaml'),
+    doc({
+      kind: 'Suite',
+      apiVersion: 'test.gatekeeper.sh/v1alpha1',
+      tests: [
+        {
+          name: 'expanded',
+          template: 'template.yaml',
+          constraint: 'constraint.yaml',
+          expansion: 'expansion.yaml',
+          cases: [
+            {
+              name: 'pod-template-without-team',
+              object: 'bad.yaml',
+              assertions: [
+                { violations: 1, message: 'Implied by expand-deployments' },
+                { violations: 'yes', message: 'you must provide labels' },
+              ],
+            },
+            {
+              name: 'pod-template-with-team',
+              object: 'good.yaml',
+              assertions: [{ violations: 'no' }],
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
+  t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
+  const report = await verifySuites(root, { opaPath: toolPath('opa') });
+  t.same(
+    report.results.map((r) => [r.case, r.ok, r.message]),
+    [
+      ['pod-template-without-team', true, undefined],
+      ['pod-template-with-team', true, undefined],
+    ],
+    'driftgate agrees',
+  );
+});
