@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,24 @@ const gatorCases = readdirSync(suites, { recursive: true }).filter((f) =>
 ).length;
 
 const cli = join(root, 'dist', 'cli', 'main.js');
+/** A ConstraintTemplate whose Rego calls a builtin that does not exist: it cannot compile. */
+const BROKEN_TEMPLATE = `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8sbroken
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sBroken
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8sbroken
+        violation[{"msg": "x"}] {
+          no.such_builtin(input.review.object)
+        }
+`;
 const opa = toolPath('opa');
 const cache = join(work, 'cache');
 
@@ -132,6 +151,32 @@ try {
   console.log(row('driftgate check --suites, warm', suitesWarm, ''));
   console.log(
     `  warm driftgate / gator: ${(suitesWarm.median / gatorAll.median).toFixed(2)}×; cold: ${(suitesCold.median / gatorAll.median).toFixed(2)}×`,
+  );
+  // The same library with one template that does not compile (issue 29 finding 7): check sets
+  // aside the template the build names and builds the rest together again.
+  const withBroken = join(work, 'library-with-a-broken-template');
+  cpSync(library, withBroken, { recursive: true });
+  mkdirSync(join(withBroken, 'general', 'broken'));
+  writeFileSync(join(withBroken, 'general', 'broken', 'template.yaml'), BROKEN_TEMPLATE);
+  const gatorBroken = runs(() =>
+    time(toolPath('gator'), ['verify', `${withBroken}/...`], {}, [0, 1]),
+  );
+  const brokenRun = (extra: string[]) => () =>
+    time(
+      'node',
+      [cli, 'check', withBroken, '--suites', '--opa', opa, ...extra],
+      { XDG_CACHE_HOME: cache },
+      [2],
+    );
+  const brokenCold = runs(brokenRun(['--no-cache']));
+  brokenRun([])();
+  const brokenWarm = runs(brokenRun([]));
+  console.log('the same library with one template that does not compile');
+  console.log(row('gator verify', gatorBroken, ''));
+  console.log(row('driftgate check --suites, cold (--no-cache)', brokenCold, ''));
+  console.log(row('driftgate check --suites, warm', brokenWarm, ''));
+  console.log(
+    `  warm driftgate / gator: ${(brokenWarm.median / gatorBroken.median).toFixed(2)}×; cold: ${(brokenCold.median / gatorBroken.median).toFixed(2)}×`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
