@@ -1,3 +1,4 @@
+import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
  * Builtins that opa-wasm does not implement and policy authors reach for, provided from
@@ -108,6 +109,7 @@ export function customBuiltins(
     'strings.any_suffix_match': anySuffixMatch,
     'units.parse': unitsParse,
     'time.parse_rfc3339_ns': parseRfc3339Ns,
+    ...moreBuiltins,
   };
 }
 
