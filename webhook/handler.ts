@@ -6,14 +6,16 @@ import { isObject } from '../core/object.js';
 import type { IngressRef } from '../core/ingress-hosts.js';
 import type { DesiredState } from './desired-state.js';
 import { DEFAULT_MAX_CONTAINERS, widestPod } from './contract.js';
-import { checkGit, gateJudged, type GitGuardConfig, type GitVerdict } from './drift.js';
+import { checkGit, gateJudged, type GitGuardConfig } from './drift.js';
 import { exemptReason, type Exemptions } from './exemptions.js';
 import { gitSourceAnswer, type AccessCheck } from './gitsource-guard.js';
 import { AdmissionDecision, type AdmissionMetrics } from './metrics.js';
 import type { EngineAnswer } from '../policies/engine/pool/pool.js';
 import type { TenantBreaker } from './tenant-breaker.js';
 import { evaluator } from './evaluate.js';
+import { gitOutcome } from './git-outcome.js';
 import { impliedAnswer } from './implied.js';
+import { mutatorPatch } from './mutators.js';
 import { unansweredResponse } from './unanswered.js';
 import { allowed, denied, errored } from './responses.js';
 import type { AdmissionRequest, AdmissionResponse } from './types.js';
@@ -208,9 +210,14 @@ export async function handleRequest(
   for (const v of d.violations) metrics.violations.inc({ policy: v.policy, action: v.action });
   for (const policy of d.errors) metrics.evaluationErrors.inc({ policy });
 
+  // Gatekeeper's mutators first (whole fields), then the policies' own patches within them.
+  const patch = [
+    ...(endpoint === 'mutate' ? mutatorPatch(request, bundle, labels) : []),
+    ...d.patch,
+  ];
   const decision = !d.allowed
     ? AdmissionDecision.denied
-    : d.patch.length > 0
+    : patch.length > 0
       ? AdmissionDecision.patched
       : d.warnings.length > 0
         ? AdmissionDecision.warned
@@ -228,7 +235,7 @@ export async function handleRequest(
       },
       'admission decision',
     );
-    return allowed(request.uid, [...gitWarnings, ...d.warnings], d.patch);
+    return allowed(request.uid, [...gitWarnings, ...d.warnings], patch);
   }
   log.info(
     {
@@ -241,59 +248,4 @@ export async function handleRequest(
     'admission decision',
   );
   return denied(request.uid, `driftgate policy: ${d.message}`, d.warnings);
-}
-
-/** Metrics, audit log and the deny or warning for a Git verdict. */
-function gitOutcome(
-  request: AdmissionRequest,
-  v: GitVerdict,
-  deps: HandlerDeps,
-  log: Logger,
-): { deny?: string; warning?: string } | undefined {
-  const live = request.dryRun !== true;
-  const user = request.userInfo.username;
-  if (v.kind === 'denied') {
-    if (live && v.declared)
-      deps.metrics.manualChanges.inc({ source: v.declared.source.name, action: 'denied' });
-    log.info(
-      {
-        decision: 'denied',
-        user,
-        source: v.declared?.source.name,
-        commit: v.declared?.source.revision,
-        fields: v.fields,
-      },
-      'change to Git-declared state denied',
-    );
-    return { deny: v.message };
-  }
-  if (v.kind === 'governed') {
-    if (live) deps.metrics.governedDenials.inc({ action: v.mode === 'deny' ? 'denied' : 'warned' });
-    log.info({ decision: v.mode, user }, 'create of an undeclared object in a governed namespace');
-    return v.mode === 'deny'
-      ? { deny: v.message }
-      : { warning: `not declared in Git; namespace ${request.namespace ?? ''} is governed` };
-  }
-  if (v.kind === 'allowed' && v.breakGlass) {
-    if (live) deps.metrics.breakGlassUses.inc({ source: v.declared.source.name });
-    // The audit trail of an emergency change: who, why, until when, which fields, which commit.
-    log.warn(
-      {
-        audit: 'break-glass',
-        user,
-        groups: request.userInfo.groups ?? [],
-        reason: v.breakGlass.reason,
-        expires: new Date(v.breakGlass.expiresMs).toISOString(),
-        fields: v.breakGlass.fields,
-        source: v.declared.source.name,
-        commit: v.declared.source.revision,
-        dryRun: !live,
-      },
-      'break-glass change admitted',
-    );
-    return {
-      warning: `break-glass: Git-declared fields are restored after ${new Date(v.breakGlass.expiresMs).toISOString()}`,
-    };
-  }
-  return undefined;
 }

@@ -224,6 +224,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       ...(gatekeeper.objects.expansions?.length
         ? { expansions: gatekeeper.objects.expansions }
         : {}),
+      ...(gatekeeper.objects.mutators?.length ? { mutators: gatekeeper.objects.mutators } : {}),
       templates: templates.map((t) => {
         const tenant = bounds.get(t.name);
         return {

@@ -70,6 +70,7 @@ export function writeBuilt(dir: string, key: string, built: BuiltBundle): void {
       policies: built.policies,
       ...(built.templates ? { templates: built.templates } : {}),
       ...(built.expansions ? { expansions: built.expansions } : {}),
+      ...(built.mutators ? { mutators: built.mutators } : {}),
     }),
   );
   renameSync(join(dir, `${key}.wasm${tmp}`), join(dir, `${key}.wasm`));

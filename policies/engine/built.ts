@@ -2,6 +2,7 @@
 // by the bundle and the evaluation pool.
 import type { PolicyMeta } from './discover.js';
 import type { GkExpansion } from './gatekeeper/expansion.js';
+import type { GkMutator } from './gatekeeper/mutators.js';
 import type { SyncKind } from './gatekeeper/inventory.js';
 import type { TenantBound } from './tenancy.js';
 
@@ -24,4 +25,6 @@ export interface BuiltBundle {
   readonly templates?: readonly BuiltTemplate[];
   /** Gatekeeper's ExpansionTemplates: workloads judged as what they create. */
   readonly expansions?: readonly GkExpansion[];
+  /** Gatekeeper's mutators (Assign, AssignMetadata, ModifySet, AssignImage), for /mutate. */
+  readonly mutators?: readonly GkMutator[];
 }

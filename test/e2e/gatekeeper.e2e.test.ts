@@ -316,3 +316,56 @@ t.test(
     );
   },
 );
+
+t.test('an Assign mutation from Git is applied at kubectl apply', async (t) => {
+  await repo.commit(
+    {
+      'policies/mutation.yaml': stringify({
+        apiVersion: 'mutations.gatekeeper.sh/v1',
+        kind: 'Assign',
+        metadata: { name: 'always-pull' },
+        spec: {
+          applyTo: [{ groups: ['apps'], kinds: ['Deployment'], versions: ['v1'] }],
+          match: { namespaces: ['team-a'] },
+          location: 'spec.template.spec.containers[name: *].imagePullPolicy',
+          parameters: { assign: { value: 'Always' } },
+        },
+      }),
+    },
+    { signer, message: 'always pull' },
+  );
+  const committed = Date.now();
+  await rec.sync('team');
+  t.match(await rec.status('team'), { policies: { ok: true } });
+  await policiesLoadedSince(committed);
+  const r = await alice(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'pulled', namespace: 'team-a' },
+      spec: {
+        selector: { matchLabels: { app: 'pulled' } },
+        template: {
+          metadata: { labels: { app: 'pulled', team: 'a' } },
+          spec: {
+            containers: [
+              { name: 'web', image: 'registry.example/web:1.0', imagePullPolicy: 'IfNotPresent' },
+            ],
+          },
+        },
+      },
+    }),
+  );
+  t.equal(r.code, 0, r.stderr);
+  const policy = await cp.kubectl([
+    'get',
+    'deploy',
+    'pulled',
+    '-n',
+    'team-a',
+    '-o',
+    'jsonpath={.spec.template.spec.containers[0].imagePullPolicy}',
+  ]);
+  t.equal(policy.stdout, 'Always', 'the mutation made it into the stored object');
+});

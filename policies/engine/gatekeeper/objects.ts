@@ -4,6 +4,7 @@ import { Enforcement } from '../discover.js';
 import { requiredSync, type SyncKind } from './inventory.js';
 import { EXPANSION_GROUP, readExpansion, type GkExpansion } from './expansion.js';
 import { parseMatch, type GkMatch } from './match.js';
+import { MUTATION_GROUP, readMutator, type GkMutator } from './mutators.js';
 
 /** Gatekeeper's API groups, as its users write them in Git. */
 export const TEMPLATE_GROUP = 'templates.gatekeeper.sh';
@@ -49,6 +50,7 @@ export interface GkObjects {
   readonly templates: readonly GkTemplate[];
   readonly constraints: readonly GkConstraint[];
   readonly expansions?: readonly GkExpansion[];
+  readonly mutators?: readonly GkMutator[];
 }
 
 /** The first line of a parser's message. */
@@ -188,6 +190,7 @@ export function readGatekeeperObjects(
   const templates: GkTemplate[] = [];
   const constraints: GkConstraint[] = [];
   const expansions: GkExpansion[] = [];
+  const mutators: GkMutator[] = [];
   for (const [file, text] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
     if (!isGatekeeperFile(file)) continue;
     for (const d of parseAllDocuments(text)) {
@@ -209,6 +212,9 @@ export function readGatekeeperObjects(
       } else if (g === EXPANSION_GROUP && doc.kind === 'ExpansionTemplate') {
         const e = readExpansion(doc, file, problems);
         if (e) expansions.push(e);
+      } else if (g === MUTATION_GROUP) {
+        const m = readMutator(doc, file, problems);
+        if (m) mutators.push(m);
       }
     }
   }
@@ -230,5 +236,10 @@ export function readGatekeeperObjects(
       );
     names.set(c.name, c);
   }
-  return { templates: [...kinds.values()], constraints: [...names.values()], expansions };
+  return {
+    templates: [...kinds.values()],
+    constraints: [...names.values()],
+    expansions,
+    mutators,
+  };
 }

@@ -1,0 +1,211 @@
+// Gatekeeper's mutators (Assign, AssignMetadata, ModifySet, AssignImage), read from the policy
+// tree and applied at /mutate in Gatekeeper's order (by kind, then name), until nothing changes
+// (at most 3 rounds). Pure.
+import { isObject } from '../../../core/object.js';
+import { inScope, targetOf } from '../scope.js';
+import { parseMatch, type GkMatch } from './match.js';
+import { parseLocation, type PathSegment } from './mutation-path.js';
+
+export const MUTATION_GROUP = 'mutations.gatekeeper.sh';
+export const MUTATOR_KINDS = ['Assign', 'AssignImage', 'AssignMetadata', 'ModifySet'] as const;
+type MutatorKind = (typeof MUTATOR_KINDS)[number];
+
+export interface GkMutator {
+  readonly kind: MutatorKind;
+  readonly name: string;
+  readonly applyTo: readonly { groups: string[]; kinds: string[]; versions: string[] }[];
+  readonly match?: GkMatch;
+  readonly location: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly file: string;
+}
+
+type Obj = Record<string, unknown>;
+type Leaf = (container: Obj, key: string) => void;
+
+/** Visit every place `path` names (creating what is missing when `create`); any visited. */
+function walk(node: Obj, path: readonly PathSegment[], create: boolean, leaf: Leaf): boolean {
+  const [seg, ...rest] = path;
+  if (!seg) return false;
+  if (seg.kind === 'field') {
+    if (rest.length === 0) return (leaf(node, seg.name), true);
+    if (node[seg.name] === undefined && create) node[seg.name] = {};
+    const next = node[seg.name];
+    return isObject(next) ? walk(next, rest, create, leaf) : false;
+  }
+  if (node[seg.name] === undefined && create && seg.value !== undefined) node[seg.name] = [];
+  const list = node[seg.name];
+  if (!Array.isArray(list)) return false;
+  const hit = (e: unknown) => isObject(e) && (seg.value === undefined || e[seg.key] === seg.value);
+  if (!list.some(hit) && create && seg.value !== undefined) list.push({ [seg.key]: seg.value });
+  let any = false;
+  list.forEach((e, i) => {
+    if (!hit(e)) return;
+    if (rest.length === 0) return void ((any = true), leaf(list as unknown as Obj, String(i)));
+    any = walk(e as Obj, rest, create, leaf) || any;
+  });
+  return any;
+}
+
+const exists = (obj: Obj, location: string): boolean =>
+  walk(structuredClone(obj), parseLocation(location), false, (c, k) => {
+    if (c[k] === undefined) throw new Error('absent');
+  });
+
+function pathTestsPass(obj: Obj, p: Obj): boolean {
+  const tests = Array.isArray(p.pathTests) ? p.pathTests : [];
+  return tests.every((t) => {
+    if (!isObject(t) || typeof t.subPath !== 'string') return true;
+    let found: boolean;
+    try {
+      found = exists(obj, t.subPath);
+    } catch {
+      found = false;
+    }
+    return t.condition === 'MustNotExist' ? !found : found;
+  });
+}
+
+function assignValue(obj: Obj, p: Obj, namespace?: string): { value: unknown } | undefined {
+  const a = isObject(p.assign) ? p.assign : {};
+  if ('value' in a) return { value: a.value };
+  const from = isObject(a.fromMetadata) ? a.fromMetadata.field : undefined;
+  const meta = isObject(obj.metadata) ? obj.metadata : {};
+  if (from === 'namespace') return { value: meta.namespace ?? namespace };
+  if (from === 'name') return { value: meta.name };
+  return undefined;
+}
+
+function assignIfPasses(obj: Obj, m: GkMutator): boolean {
+  const cond = isObject(m.parameters.assignIf) ? m.parameters.assignIf : undefined;
+  if (!cond) return true;
+  let current: unknown;
+  walk(structuredClone(obj), parseLocation(m.location), false, (c, k) => (current = c[k]));
+  const eq = (x: unknown) => JSON.stringify(x) === JSON.stringify(current);
+  if (Array.isArray(cond.in) && !cond.in.some(eq)) return false;
+  return !(Array.isArray(cond.notIn) && cond.notIn.some(eq));
+}
+
+/** An image split as Gatekeeper splits it: domain, path, and tag (`:t` or `@sha256:…`). */
+function splitImage(image: string): { domain: string; path: string; tag: string } {
+  const at = image.indexOf('@');
+  const [name, digest] = at >= 0 ? [image.slice(0, at), image.slice(at)] : [image, ''];
+  const slash = name.indexOf('/');
+  const first = slash >= 0 ? name.slice(0, slash) : '';
+  const hasDomain = first !== '' && (/[.:]/.test(first) || first === 'localhost');
+  const domain = hasDomain ? first : '';
+  const rest = hasDomain ? name.slice(slash + 1) : name;
+  const colon = rest.lastIndexOf(':');
+  return colon >= 0 && !digest
+    ? { domain, path: rest.slice(0, colon), tag: rest.slice(colon) }
+    : { domain, path: rest, tag: digest };
+}
+
+function applyOne(obj: Obj, m: GkMutator, namespace?: string): void {
+  const p = m.parameters;
+  const path = parseLocation(m.location);
+  if (!pathTestsPass(obj, p)) return;
+  if (m.kind === 'AssignMetadata' || m.kind === 'Assign') {
+    const v = assignValue(obj, p, namespace);
+    if (!v || !assignIfPasses(obj, m)) return;
+    walk(obj, path, true, (c, k) => {
+      // AssignMetadata only adds: a label or annotation already there is left as it is.
+      if (m.kind === 'AssignMetadata' && c[k] !== undefined) return;
+      c[k] = structuredClone(v.value);
+    });
+  } else if (m.kind === 'ModifySet') {
+    const values = isObject(p.values) && Array.isArray(p.values.fromList) ? p.values.fromList : [];
+    const prune = p.operation === 'prune';
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    walk(obj, path, !prune, (c, k) => {
+      const list = Array.isArray(c[k]) ? (c[k] as unknown[]) : [];
+      c[k] = prune
+        ? list.filter((x) => !values.some((v) => same(v, x)))
+        : [...list, ...values.filter((v) => !list.some((x) => same(v, x)))];
+    });
+  } else {
+    walk(obj, path, false, (c, k) => {
+      if (typeof c[k] !== 'string') return;
+      const img = splitImage(c[k]);
+      const domain = typeof p.assignDomain === 'string' ? p.assignDomain : img.domain;
+      const ipath = typeof p.assignPath === 'string' ? p.assignPath : img.path;
+      const tag = typeof p.assignTag === 'string' ? p.assignTag : img.tag;
+      c[k] = `${domain ? `${domain}/` : ''}${ipath}${tag}`;
+    });
+  }
+}
+
+/** Whether a mutator applies to `obj` (applyTo, match; generated-only mutators never here). */
+function applies(m: GkMutator, obj: Obj, namespaceLabels?: Readonly<Record<string, string>>) {
+  if (m.match?.source === 'Generated') return false;
+  const apiVersion = String(obj.apiVersion ?? '');
+  const slash = apiVersion.lastIndexOf('/');
+  const [group, version] = [
+    slash < 0 ? '' : apiVersion.slice(0, slash),
+    apiVersion.slice(slash + 1),
+  ];
+  const kind = String(obj.kind ?? '');
+  const typed =
+    m.kind === 'AssignMetadata' ||
+    m.applyTo.some(
+      (a) => a.groups.includes(group) && a.kinds.includes(kind) && a.versions.includes(version),
+    );
+  const target = { ...targetOf(obj), ...(namespaceLabels ? { namespaceLabels } : {}) };
+  return typed && inScope({ gatekeeper: m.match ? { match: m.match } : {} }, target);
+}
+
+/** `obj` as the mutators leave it (a copy), and whether any changed it. Pure. */
+export function mutate(
+  obj: Obj,
+  mutators: readonly GkMutator[],
+  namespaceLabels?: Readonly<Record<string, string>>,
+): { object: Obj; changed: boolean } {
+  const ordered = [...mutators].sort((a, b) =>
+    a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind.localeCompare(b.kind),
+  );
+  const out = structuredClone(obj);
+  const start = JSON.stringify(obj);
+  for (let round = 0; round < 3; round++) {
+    const before = JSON.stringify(out);
+    for (const m of ordered)
+      if (applies(m, out, namespaceLabels))
+        applyOne(out, m, (out.metadata as { namespace?: string } | undefined)?.namespace);
+    if (JSON.stringify(out) === before) break;
+  }
+  return { object: out, changed: JSON.stringify(out) !== start };
+}
+
+/** A mutator document, or its problems. Pure. */
+export function readMutator(doc: Obj, file: string, problems: string[]): GkMutator | undefined {
+  const kind = doc.kind as MutatorKind;
+  const meta = isObject(doc.metadata) ? doc.metadata : {};
+  const spec = isObject(doc.spec) ? doc.spec : {};
+  const name = typeof meta.name === 'string' ? meta.name : '';
+  const where = `${file}: ${String(kind)} ${name || '(no name)'}`;
+  const applyTo = Array.isArray(spec.applyTo) ? spec.applyTo : [];
+  const location = spec.location;
+  const bad = (why: string) => void problems.push(`${where}: ${why}`);
+  if (!MUTATOR_KINDS.includes(kind) || name === '') return bad('needs a kind and a name');
+  if (typeof location !== 'string') return bad('needs spec.location');
+  try {
+    parseLocation(location);
+  } catch (err) {
+    return bad((err as Error).message);
+  }
+  if (kind === 'AssignMetadata' && !/^metadata\.(labels|annotations)\.[^.]+$/.test(location))
+    return bad('location must be metadata.labels.<key> or metadata.annotations.<key>');
+  if (kind !== 'AssignMetadata' && applyTo.length === 0) return bad('needs spec.applyTo');
+  if (kind === 'Assign' && location.startsWith('metadata.'))
+    return bad('Assign cannot change metadata (use AssignMetadata)');
+  const match =
+    spec.match === undefined ? undefined : parseMatch(spec.match, `${where}: spec.match`, problems);
+  return {
+    kind,
+    name,
+    applyTo: applyTo as GkMutator['applyTo'],
+    ...(match ? { match } : {}),
+    location,
+    parameters: isObject(spec.parameters) ? spec.parameters : {},
+    file,
+  };
+}
