@@ -148,15 +148,16 @@ export async function handleRequest(
     ...(verdict ? { verdict } : {}),
     ...(nsObject ? { namespaceObject: nsObject } : {}),
   });
-  const answer = await evaluate(request);
-  if (answer.kind !== 'ok')
-    return unansweredResponse(request, answer, {
+  const unanswered = (a: Exclude<EngineAnswer, { kind: 'ok' }>) =>
+    unansweredResponse(request, a, {
       ignore: deps.failurePolicy === FailurePolicy.Ignore,
       metrics: deps.metrics,
       log,
       gitWarnings,
       count,
     });
+  const answer = await evaluate(request);
+  if (answer.kind !== 'ok') return unanswered(answer);
   // Policies scoped away from this object do not speak (the same scope the gate and audit use).
   const labels =
     ns && deps.namespaceLabels && selectsNamespaces(answer.outcomes)
@@ -168,14 +169,7 @@ export async function handleRequest(
     endpoint === 'validate'
       ? await impliedAnswer(request, request.object, bundle, evaluate, labels)
       : undefined;
-  if (implied && implied.kind !== 'ok')
-    return unansweredResponse(request, implied, {
-      ignore: deps.failurePolicy === FailurePolicy.Ignore,
-      metrics: deps.metrics,
-      log,
-      gitWarnings,
-      count,
-    });
+  if (implied && implied.kind !== 'ok') return unanswered(implied);
   const outcomes = [
     ...answer.outcomes.filter((o) => inScope(o.policy, target)),
     ...(implied?.kind === 'ok' ? implied.outcomes : []),

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { check } from '../../cli/check.js';
-import { policyDir } from '../support/policy-dirs.js';
+import { expandDeployments, policyDir } from '../support/policy-dirs.js';
 import { runCli } from '../support/run-cli.js';
 import { toolPath } from '../support/tools.js';
 
@@ -24,17 +24,7 @@ const policies = policyDir({
       parameters: { labels: [{ key: 'team' }] },
     },
   }),
-  'gk/expansion.yaml': stringify({
-    apiVersion: 'expansion.gatekeeper.sh/v1beta1',
-    kind: 'ExpansionTemplate',
-    metadata: { name: 'expand-deployments' },
-    spec: {
-      applyTo: [{ groups: ['apps'], kinds: ['Deployment'], versions: ['v1'] }],
-      templateSource: 'spec.template',
-      generatedGVK: { kind: 'Pod', group: '', version: 'v1' },
-      enforcementAction: 'warn',
-    },
-  }),
+  'gk/expansion.yaml': expandDeployments(['Deployment'], { enforcementAction: 'warn' }),
 });
 t.teardown(policies.cleanup);
 const manifests = t.testdir({

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gitOpsFixture, ingress } from '../support/e2e.js';
+import { expandDeployments } from '../support/policy-dirs.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
 import { toolPath } from '../support/tools.js';
@@ -238,23 +239,7 @@ t.test(
   'ExpansionTemplate: a Deployment is denied by a Pod constraint its Pod template violates',
   async (t) => {
     // Gatekeeper's documented ExpansionTemplate (website/docs/expansion.md), from Git.
-    const expansion = stringify({
-      apiVersion: 'expansion.gatekeeper.sh/v1beta1',
-      kind: 'ExpansionTemplate',
-      metadata: { name: 'expand-deployments' },
-      spec: {
-        applyTo: [
-          {
-            groups: ['apps'],
-            kinds: ['DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'],
-            versions: ['v1'],
-          },
-          { groups: ['batch'], kinds: ['Job'], versions: ['v1'] },
-        ],
-        templateSource: 'spec.template',
-        generatedGVK: { kind: 'Pod', group: '', version: 'v1' },
-      },
-    });
+    const expansion = expandDeployments(['DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet']);
     const deploy = (labels: Record<string, string>) =>
       JSON.stringify({
         apiVersion: 'apps/v1',

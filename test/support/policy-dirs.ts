@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
 
 /** A temp policy directory with the given files; removed by the returned cleanup. */
 export function policyDir(files: Readonly<Record<string, string>>): {
@@ -39,3 +40,24 @@ import rego.v1
 test_denies if count(no_forbidden.deny) == 1 with input as {"request": {"object": {"kind": "ConfigMap", "data": {"forbidden": "x"}}}}
 `,
 } as const;
+
+/**
+ * Gatekeeper's documented ExpansionTemplate `expand-deployments` (website/docs/expansion.md):
+ * workloads judged as the Pod their `spec.template` makes. YAML.
+ */
+export function expandDeployments(
+  kinds: readonly string[] = ['Deployment'],
+  extra: Record<string, unknown> = {},
+): string {
+  return stringify({
+    apiVersion: 'expansion.gatekeeper.sh/v1beta1',
+    kind: 'ExpansionTemplate',
+    metadata: { name: 'expand-deployments' },
+    spec: {
+      applyTo: [{ groups: ['apps'], kinds: [...kinds], versions: ['v1'] }],
+      templateSource: 'spec.template',
+      generatedGVK: { kind: 'Pod', group: '', version: 'v1' },
+      ...extra,
+    },
+  });
+}

@@ -5,6 +5,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { verifySuites } from '../../../policies/engine/gatekeeper/verify.js';
+import { expandDeployments } from '../../support/policy-dirs.js';
 import { toolPath } from '../../support/tools.js';
 
 const library = join(import.meta.dirname, '..', '..', 'fixtures', 'public', 'gatekeeper-library');
@@ -91,19 +92,7 @@ t.test('a suite test with expansion: the same verdicts as gator verify', async (
       },
     }),
   );
-  writeFileSync(
-    join(root, 'expansion.yaml'),
-    doc({
-      apiVersion: 'expansion.gatekeeper.sh/v1beta1',
-      kind: 'ExpansionTemplate',
-      metadata: { name: 'expand-deployments' },
-      spec: {
-        applyTo: [{ groups: ['apps'], kinds: ['Deployment'], versions: ['v1'] }],
-        templateSource: 'spec.template',
-        generatedGVK: { kind: 'Pod', group: '', version: 'v1' },
-      },
-    }),
-  );
+  writeFileSync(join(root, 'expansion.yaml'), expandDeployments());
   const deployment = (labels: Record<string, string>) =>
     doc({
       apiVersion: 'apps/v1',
