@@ -206,7 +206,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
     const entrypoints = [
       RESULTS_ENTRYPOINT,
       ...policies.map((_, i) => policyEntrypoint(i)),
-      ...templates.map((t) => templateEntrypoint(t.name)),
+      ...templates.filter((t) => !t.cel).map((t) => templateEntrypoint(t.name)),
     ].flatMap((e) => ['-e', e]);
     const built = await exec(
       options.opaPath,
@@ -233,6 +233,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
           file: t.file,
           sync: t.sync,
           ...(tenant ? { tenant } : {}),
+          ...(t.cel ? { cel: t.cel } : {}),
         };
       }),
     };

@@ -1,6 +1,7 @@
 // What a policy build produces (build.ts), kept by the build cache (built-cache.ts) and loaded
 // by the bundle and the evaluation pool.
 import type { PolicyMeta } from './discover.js';
+import type { GkCel } from './gatekeeper/cel.js';
 import type { GkExpansion } from './gatekeeper/expansion.js';
 import type { GkMutator } from './gatekeeper/mutators.js';
 import type { SyncKind } from './gatekeeper/inventory.js';
@@ -15,6 +16,8 @@ export interface BuiltTemplate {
   readonly sync: readonly SyncKind[];
   /** A tenant's template: it reads the tenant's view of data.inventory (tenantView). */
   readonly tenant?: TenantBound;
+  /** A template without Rego: its CEL, evaluated in JavaScript beside the wasm. */
+  readonly cel?: GkCel;
 }
 
 export interface BuiltBundle {

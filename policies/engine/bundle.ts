@@ -1,3 +1,5 @@
+import { celViolations } from './gatekeeper/cel.js';
+import { celTemplates, gatekeeperReview, withCelOutcomes } from './gatekeeper/cel-outcomes.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
@@ -204,7 +206,8 @@ export async function loadBundle(
       return { policy: p, ok: false, error: errorText(err) };
     }
   };
-  const evaluateJson = (bytes: Uint8Array): PolicyOutcome[] => {
+  const cel = celTemplates(built);
+  const wasmOutcomes = (bytes: Uint8Array): PolicyOutcome[] => {
     // Fast path: one evaluation of every policy package at once.
     try {
       const rs = run(bytes, RESULTS_ENTRYPOINT) as { result: Record<string, unknown> }[];
@@ -215,6 +218,8 @@ export async function loadBundle(
       return built.policies.map((p, i) => one(p, i, bytes));
     }
   };
+  const evaluateJson = (bytes: Uint8Array): PolicyOutcome[] =>
+    withCelOutcomes(wasmOutcomes(bytes), cel, () => JSON.parse(Buffer.from(bytes).toString()));
   return {
     revision: built.revision,
     policies: built.policies,
@@ -238,6 +243,11 @@ export async function loadBundle(
       return data.inventory;
     },
     evaluateTemplate(template, input) {
+      const c = cel.get(template);
+      if (c) {
+        const i = isObject(input) ? input : {};
+        return celViolations(c, gatekeeperReview({ request: i.review }), i.parameters);
+      }
       const rs = run(wellFormedJson(input), templateEntrypoint(template)) as { result: unknown }[];
       const r = rs[0]?.result;
       return Array.isArray(r) ? r : [];

@@ -236,15 +236,18 @@ export async function templateSources(
 ): Promise<TemplateSources> {
   const problems: string[] = [];
   const conv = join(work, 'gatekeeper-v0');
-  const modules: Module[] = objects.templates.flatMap((t) =>
-    [t.rego, ...t.libs].map((text, i) => ({
-      t,
-      lib: i > 0,
-      rel: `${t.name}/${i === 0 ? 'template' : `lib${i}`}.rego`,
-      where: `${t.file}${i === 0 ? '' : ` (libs[${i - 1}])`}`,
-      text,
-    })),
-  );
+  // A CEL template has no Rego module: the bundle evaluates it in JavaScript (cel.ts).
+  const modules: Module[] = objects.templates
+    .filter((t) => !t.cel)
+    .flatMap((t) =>
+      [t.rego, ...t.libs].map((text, i) => ({
+        t,
+        lib: i > 0,
+        rel: `${t.name}/${i === 0 ? 'template' : `lib${i}`}.rego`,
+        where: `${t.file}${i === 0 ? '' : ` (libs[${i - 1}])`}`,
+        text,
+      })),
+    );
   const converted = await convert(modules, conv, opaPath, work, timeoutMs);
   if ('conversion' in converted)
     return { files: {}, problems, conversion: converted.conversion, v0Files: [] };

@@ -2,6 +2,7 @@ import { parseAllDocuments } from 'yaml';
 import { isObject } from '../../../core/object.js';
 import { Enforcement } from '../discover.js';
 import { requiredSync, type SyncKind } from './inventory.js';
+import { readCel, type GkCel } from './cel.js';
 import { EXPANSION_GROUP, readExpansion, type GkExpansion } from './expansion.js';
 import { parseMatch, type GkMatch } from './match.js';
 import { MUTATION_GROUP, readMutator, type GkMutator } from './mutators.js';
@@ -32,6 +33,8 @@ export interface GkTemplate {
   readonly parameterSchema?: Readonly<Record<string, unknown>>;
   /** The admission operations it judges (targets[].operations); absent: every one. */
   readonly operations?: readonly string[];
+  /** A template without Rego: its CEL validations (its `rego` is empty). */
+  readonly cel?: GkCel;
 }
 
 /** One constraint: an instance of a template's kind. */
@@ -92,11 +95,14 @@ function readTemplate(doc: Record<string, unknown>, file: string, problems: stri
   const target = Array.isArray(targets)
     ? (targets.find((t) => isObject(t) && t.target === ADMISSION_TARGET) as Record<string, unknown>)
     : undefined;
-  const src = target ? regoSource(target) : undefined;
-  if (!src)
-    return void problems.push(
-      `${where}: no Rego for target ${ADMISSION_TARGET} (driftgate evaluates Rego, not CEL)`,
-    );
+  // Rego when the template has it; otherwise its CEL (Gatekeeper's K8sNativeValidation).
+  const before = problems.length;
+  const cel = target && !regoSource(target) ? readCel(target, where, problems) : undefined;
+  if (problems.length > before) return undefined;
+  const src = target
+    ? (regoSource(target) ?? (cel ? { rego: '', libs: [], v1: true } : undefined))
+    : undefined;
+  if (!src) return void problems.push(`${where}: no Rego or CEL for target ${ADMISSION_TARGET}`);
   const libs = src.libs ?? [];
   if (!Array.isArray(libs) || !libs.every((l) => typeof l === 'string'))
     return void problems.push(`${where}: libs must be a list of Rego modules`);
@@ -107,6 +113,7 @@ function readTemplate(doc: Record<string, unknown>, file: string, problems: stri
   const schema = at(doc, 'spec', 'crd', 'spec', 'validation', 'openAPIV3Schema');
   const ops = target?.operations;
   return {
+    ...(cel ? { cel } : {}),
     ...(isObject(schema) ? { parameterSchema: schema } : {}),
     ...(Array.isArray(ops) && ops.every((o) => typeof o === 'string') && !ops.includes('*')
       ? { operations: ops as string[] }

@@ -263,3 +263,56 @@ t.test('input.review.namespaceObject: the Namespace, when the caller has it', as
   t.same(judge({ metadata: { name: 'shop', labels: { owner: 'sam' } } }), []);
   t.same(judge(), [], 'unknown: the template sees no namespaceObject, as in Gatekeeper');
 });
+
+t.test('a CEL-only template judges at admission, beside Rego ones', async (t) => {
+  const celTemplate = stringify({
+    apiVersion: 'templates.gatekeeper.sh/v1',
+    kind: 'ConstraintTemplate',
+    metadata: { name: 'k8snolatest' },
+    spec: {
+      crd: { spec: { names: { kind: 'K8sNoLatest' } } },
+      targets: [
+        {
+          target: 'admission.k8s.gatekeeper.sh',
+          code: [
+            {
+              engine: 'K8sNativeValidation',
+              source: {
+                validations: [
+                  {
+                    expression: "object.spec.containers.all(c, !c.image.endsWith(':latest'))",
+                    messageExpression: '"no :latest in " + object.metadata.name',
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    },
+  });
+  const p = policyDir({
+    ...files('yes'),
+    'gk/cel.yaml': celTemplate,
+    'gk/cel-constraint.yaml': stringify({
+      apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+      kind: 'K8sNoLatest',
+      metadata: { name: 'no-latest' },
+      spec: { match: { kinds: [{ apiGroups: [''], kinds: ['Pod'] }] } },
+    }),
+  });
+  t.teardown(p.cleanup);
+  const store = new BundleStore({ opaPath });
+  t.match(await store.reload(p.dir), { ok: true, policies: 2 });
+  const judge = (image: string) =>
+    (
+      store.current?.evaluate({
+        request: {
+          operation: 'CREATE',
+          object: { kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ image }] } },
+        },
+      }) ?? []
+    ).flatMap((r) => (r.ok ? r.result.deny.map((m) => `${r.policy.id}: ${m}`) : []));
+  t.same(judge('nginx:latest'), ['no-latest: no :latest in p']);
+  t.same(judge('nginx:1.25'), []);
+});

@@ -93,8 +93,11 @@ t.test('every problem is named, with its file', async (t) => {
   const o = readGatekeeperObjects(
     {
       'cel.yaml': template('K8sCel', {
-        code: [{ engine: 'K8sNativeValidation', source: { validations: [] } }],
+        code: [
+          { engine: 'K8sNativeValidation', source: { validations: [{ expression: 'object.((' }] } },
+        ],
       }),
+      'none.yaml': template('K8sNothing', { code: [{ engine: 'Other', source: {} }] }),
       'name.yaml': template('K8sA', { rego: 'package a\n' }, 'wrong'),
       'one.yaml': template('K8sB', { rego: 'package b\n' }),
       'two.yaml': template('K8sB', { rego: 'package b\n' }),
@@ -106,12 +109,14 @@ t.test('every problem is named, with its file', async (t) => {
     },
     problems,
   );
-  t.same(problems.sort(), [
+  const celProblem = problems.find((p) => p.startsWith('cel.yaml'));
+  t.match(celProblem, /^cel\.yaml: ConstraintTemplate k8scel: CEL "object\.\(\(": /);
+  t.same(problems.filter((p) => p !== celProblem).sort(), [
     'action.yaml: K8sB loud: enforcementAction must be deny, warn, dryrun or scoped',
     'broken.yaml: not valid YAML: Missing closing "quote at line 3, column 1:',
-    'cel.yaml: ConstraintTemplate k8scel: no Rego for target admission.k8s.gatekeeper.sh (driftgate evaluates Rego, not CEL)',
     'dup.yaml: constraint name same is already used by K8sB in dup.yaml',
     'name.yaml: ConstraintTemplate wrong: metadata.name must be k8sa (the kind in lower case)',
+    'none.yaml: ConstraintTemplate k8snothing: no Rego or CEL for target admission.k8s.gatekeeper.sh',
     'orphan.yaml: no ConstraintTemplate defines kind K8sNone',
     'two.yaml: template kind K8sB is already defined by one.yaml',
   ]);

@@ -147,3 +147,135 @@ t.test('a suite test with expansion: the same verdicts as gator verify', async (
     'driftgate agrees',
   );
 });
+
+t.test(
+  'a CEL-only template (K8sNativeValidation): the same verdicts as gator verify',
+  async (t) => {
+    const { exec } = await import('../../../core/exec.js');
+    const root = t.testdir({});
+    const doc = (o: unknown) => stringify(o);
+    writeFileSync(
+      join(root, 'template.yaml'),
+      doc({
+        apiVersion: 'templates.gatekeeper.sh/v1',
+        kind: 'ConstraintTemplate',
+        metadata: { name: 'k8smaxreplicas' },
+        spec: {
+          crd: {
+            spec: {
+              names: { kind: 'K8sMaxReplicas' },
+              validation: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: { max: { type: 'integer' }, prefix: { type: 'string' } },
+                },
+              },
+            },
+          },
+          targets: [
+            {
+              target: 'admission.k8s.gatekeeper.sh',
+              code: [
+                {
+                  engine: 'K8sNativeValidation',
+                  source: {
+                    variables: [
+                      {
+                        name: 'replicas',
+                        expression:
+                          'has(variables.anyObject.spec.replicas) ? variables.anyObject.spec.replicas : 1',
+                      },
+                    ],
+                    validations: [
+                      {
+                        expression: 'variables.replicas <= variables.params.max',
+                        messageExpression:
+                          '"replicas " + string(variables.replicas) + " over " + string(variables.params.max)',
+                      },
+                      {
+                        expression: 'object.metadata.name.startsWith(variables.params.prefix)',
+                        message: 'the name must start with the prefix',
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    writeFileSync(
+      join(root, 'constraint.yaml'),
+      doc({
+        apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+        kind: 'K8sMaxReplicas',
+        metadata: { name: 'max-replicas' },
+        spec: {
+          match: { kinds: [{ apiGroups: ['apps'], kinds: ['Deployment'] }] },
+          parameters: { max: 3, prefix: 'team-' },
+        },
+      }),
+    );
+    const deployment = (name: string, replicas?: number) =>
+      doc({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'shop' },
+        spec: {
+          ...(replicas === undefined ? {} : { replicas }),
+          selector: { matchLabels: { a: 'b' } },
+        },
+      });
+    writeFileSync(join(root, 'ok.yaml'), deployment('team-api', 2));
+    writeFileSync(join(root, 'default.yaml'), deployment('team-web'));
+    writeFileSync(join(root, 'many.yaml'), deployment('team-big', 5));
+    writeFileSync(join(root, 'both.yaml'), deployment('api', 9));
+    const ok = (object: string) => ({ name: object, object, assertions: [{ violations: 'no' }] });
+    writeFileSync(
+      join(root, 'suite.yaml'),
+      doc({
+        kind: 'Suite',
+        apiVersion: 'test.gatekeeper.sh/v1alpha1',
+        tests: [
+          {
+            name: 'cel',
+            template: 'template.yaml',
+            constraint: 'constraint.yaml',
+            cases: [
+              ok('ok.yaml'),
+              ok('default.yaml'),
+              {
+                name: 'many',
+                object: 'many.yaml',
+                assertions: [{ violations: 1, message: 'replicas 5 over 3' }],
+              },
+              {
+                name: 'both',
+                object: 'both.yaml',
+                assertions: [
+                  { violations: 2 },
+                  { violations: 1, message: 'the name must start with the prefix' },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
+    t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
+    const report = await verifySuites(root, { opaPath: toolPath('opa') });
+    t.same([...report.unsupported.keys()], []);
+    t.same(
+      report.results.map((r) => [r.case, r.ok, r.message]),
+      [
+        ['ok.yaml', true, undefined],
+        ['default.yaml', true, undefined],
+        ['many', true, undefined],
+        ['both', true, undefined],
+      ],
+      'driftgate agrees',
+    );
+  },
+);

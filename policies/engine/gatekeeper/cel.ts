@@ -1,0 +1,116 @@
+// Gatekeeper's K8sNativeValidation engine for templates that have no Rego: CEL validations with
+// Gatekeeper's variables (object, oldObject, request, namespaceObject, params, and
+// `variables.params` for the constraint's parameters, `variables.anyObject`, the template's
+// own variables), on @bufbuild/cel. Pure. The Kubernetes CEL libraries (quantity, url, ip …)
+// are not provided yet.
+import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+import { isObject } from '../../../core/object.js';
+
+export interface GkCel {
+  readonly variables: readonly { readonly name: string; readonly expression: string }[];
+  readonly validations: readonly {
+    readonly expression: string;
+    readonly message?: string;
+    readonly messageExpression?: string;
+  }[];
+}
+
+const env = celEnv({ funcs: strings });
+
+/** JSON as CEL sees Kubernetes objects: integers are ints, mappings are maps. */
+function toCel(v: unknown): CelInput {
+  if (Array.isArray(v)) return v.map(toCel);
+  if (isObject(v)) return new Map(Object.entries(v).map(([k, x]) => [k, toCel(x)]));
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  return v as CelInput;
+}
+
+const compiled = new Map<string, ReturnType<typeof plan>>();
+function program(expression: string): ReturnType<typeof plan> {
+  let p = compiled.get(expression);
+  if (!p) {
+    p = plan(env, parse(expression));
+    compiled.set(expression, p);
+  }
+  return p;
+}
+
+/** A template target's CEL source, or its problems; undefined when it has none. Pure. */
+export function readCel(
+  target: Record<string, unknown>,
+  where: string,
+  problems: string[],
+): GkCel | undefined {
+  const code = Array.isArray(target.code) ? target.code : [];
+  const entry = code.find((c) => isObject(c) && c.engine === 'K8sNativeValidation');
+  const src = isObject(entry) && isObject(entry.source) ? entry.source : undefined;
+  if (!src) return undefined;
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter(isObject) : []);
+  const cel: GkCel = {
+    variables: list(src.variables).map((v) => ({
+      name: String(v.name),
+      expression: String(v.expression),
+    })),
+    validations: list(src.validations).map((v) => ({
+      expression: String(v.expression),
+      ...(typeof v.message === 'string' ? { message: v.message } : {}),
+      ...(typeof v.messageExpression === 'string'
+        ? { messageExpression: v.messageExpression }
+        : {}),
+    })),
+  };
+  for (const e of [
+    ...cel.variables.map((v) => v.expression),
+    ...cel.validations.flatMap((v) => [v.expression, v.messageExpression ?? 'true']),
+  ])
+    try {
+      program(e);
+    } catch (err) {
+      problems.push(`${where}: CEL ${JSON.stringify(e)}: ${(err as Error).message}`);
+    }
+  return cel;
+}
+
+/**
+ * The violations of a CEL template for one review, as Gatekeeper's `{msg}` list: every
+ * validation that is false (or fails) with its messageExpression, message, or the expression.
+ */
+export function celViolations(
+  cel: GkCel,
+  review: Record<string, unknown>,
+  parameters: unknown,
+): { msg: string }[] {
+  const object = review.object ?? null;
+  const oldObject = review.oldObject ?? null;
+  const anyObject = review.operation === 'DELETE' ? oldObject : object;
+  const variables = new Map<string, CelInput>([
+    ['params', toCel(parameters ?? null)],
+    ['anyObject', toCel(anyObject)],
+  ]);
+  const bindings: Record<string, CelInput> = {
+    object: toCel(object),
+    oldObject: toCel(oldObject),
+    request: toCel(review),
+    namespaceObject: toCel(review.namespaceObject ?? null),
+    params: toCel({ spec: { parameters: parameters ?? {} } }),
+    variables,
+  };
+  for (const v of cel.variables) {
+    const r = program(v.expression)(bindings as never);
+    if (!isCelError(r)) variables.set(v.name, r as CelInput);
+  }
+  const out: { msg: string }[] = [];
+  for (const v of cel.validations) {
+    const r = program(v.expression)(bindings as never);
+    if (r === true) continue;
+    const m = v.messageExpression ? program(v.messageExpression)(bindings as never) : undefined;
+    const msg =
+      typeof m === 'string'
+        ? m
+        : (v.message ??
+          (isCelError(r) ? `${v.expression}: ${r.message}` : `failed expression: ${v.expression}`));
+    out.push({ msg });
+  }
+  return out;
+}
