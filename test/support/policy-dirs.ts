@@ -61,3 +61,34 @@ export function expandDeployments(
     },
   });
 }
+
+/**
+ * A ConstraintTemplate of `kind` (named as Gatekeeper requires: the kind in lower case) for the
+ * admission target: `target` is its Rego (a string) or the rest of the target (e.g. `code`).
+ * YAML.
+ */
+export function constraintTemplate(
+  kind: string,
+  target: string | Record<string, unknown>,
+  parameters?: Record<string, unknown>,
+): string {
+  return stringify({
+    apiVersion: 'templates.gatekeeper.sh/v1',
+    kind: 'ConstraintTemplate',
+    metadata: { name: kind.toLowerCase() },
+    spec: {
+      crd: {
+        spec: {
+          names: { kind },
+          ...(parameters ? { validation: { openAPIV3Schema: parameters } } : {}),
+        },
+      },
+      targets: [
+        {
+          target: 'admission.k8s.gatekeeper.sh',
+          ...(typeof target === 'string' ? { rego: target } : target),
+        },
+      ],
+    },
+  });
+}

@@ -1,20 +1,11 @@
 import t from 'tap';
 import { stringify } from 'yaml';
 import { BundleStore } from '../../../policies/engine/store.js';
-import { GOOD_POLICY, policyDir } from '../../support/policy-dirs.js';
+import { constraintTemplate, GOOD_POLICY, policyDir } from '../../support/policy-dirs.js';
 import { toolPath } from '../../support/tools.js';
 
 const opaPath = toolPath('opa');
-const template = (rego: string) =>
-  stringify({
-    apiVersion: 'templates.gatekeeper.sh/v1',
-    kind: 'ConstraintTemplate',
-    metadata: { name: 'k8snodebug' },
-    spec: {
-      crd: { spec: { names: { kind: 'K8sNoDebug' } } },
-      targets: [{ target: 'admission.k8s.gatekeeper.sh', rego }],
-    },
-  });
+const template = (rego: string) => constraintTemplate('K8sNoDebug', { rego });
 const NO_DEBUG = `package k8snodebug
 
 violation[{"msg": msg}] {
@@ -180,20 +171,10 @@ violation[{"msg": msg}] {
   msg := sprintf("debug is %v", [input.parameters.value])
 }
 `;
-    const other = stringify({
-      apiVersion: 'templates.gatekeeper.sh/v1',
-      kind: 'ConstraintTemplate',
-      metadata: { name: 'k8snolabel' },
-      spec: {
-        crd: { spec: { names: { kind: 'K8sNoLabel' } } },
-        targets: [
-          {
-            target: 'admission.k8s.gatekeeper.sh',
-            rego: 'package k8snolabel\n\nviolation[{"msg": "labelled"}] {\n  input.review.object.metadata.labels.x\n}\n',
-          },
-        ],
-      },
-    });
+    const other = constraintTemplate(
+      'K8sNoLabel',
+      'package k8snolabel\n\nviolation[{"msg": "labelled"}] {\n  input.review.object.metadata.labels.x\n}\n',
+    );
     const p = policyDir({
       ...files('yes'),
       'gk/template.yaml': template(DEPRECATED),
@@ -223,20 +204,10 @@ violation[{"msg": msg}] {
 );
 
 t.test('input.review.namespaceObject: the Namespace, when the caller has it', async (t) => {
-  const nsTemplate = stringify({
-    apiVersion: 'templates.gatekeeper.sh/v1',
-    kind: 'ConstraintTemplate',
-    metadata: { name: 'k8snsowner' },
-    spec: {
-      crd: { spec: { names: { kind: 'K8sNsOwner' } } },
-      targets: [
-        {
-          target: 'admission.k8s.gatekeeper.sh',
-          rego: 'package k8snsowner\n\nviolation[{"msg": msg}] {\n  ns := input.review.namespaceObject\n  not ns.metadata.labels.owner\n  msg := sprintf("namespace %v has no owner", [ns.metadata.name])\n}\n',
-        },
-      ],
-    },
-  });
+  const nsTemplate = constraintTemplate(
+    'K8sNsOwner',
+    'package k8snsowner\n\nviolation[{"msg": msg}] {\n  ns := input.review.namespaceObject\n  not ns.metadata.labels.owner\n  msg := sprintf("namespace %v has no owner", [ns.metadata.name])\n}\n',
+  );
   const p = policyDir({
     'gk/t.yaml': nsTemplate,
     'gk/c.yaml': stringify({
@@ -265,31 +236,20 @@ t.test('input.review.namespaceObject: the Namespace, when the caller has it', as
 });
 
 t.test('a CEL-only template judges at admission, beside Rego ones', async (t) => {
-  const celTemplate = stringify({
-    apiVersion: 'templates.gatekeeper.sh/v1',
-    kind: 'ConstraintTemplate',
-    metadata: { name: 'k8snolatest' },
-    spec: {
-      crd: { spec: { names: { kind: 'K8sNoLatest' } } },
-      targets: [
-        {
-          target: 'admission.k8s.gatekeeper.sh',
-          code: [
+  const celTemplate = constraintTemplate('K8sNoLatest', {
+    code: [
+      {
+        engine: 'K8sNativeValidation',
+        source: {
+          validations: [
             {
-              engine: 'K8sNativeValidation',
-              source: {
-                validations: [
-                  {
-                    expression: "object.spec.containers.all(c, !c.image.endsWith(':latest'))",
-                    messageExpression: '"no :latest in " + object.metadata.name',
-                  },
-                ],
-              },
+              expression: "object.spec.containers.all(c, !c.image.endsWith(':latest'))",
+              messageExpression: '"no :latest in " + object.metadata.name',
             },
           ],
         },
-      ],
-    },
+      },
+    ],
   });
   const p = policyDir({
     ...files('yes'),

@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { verifySuites } from '../../../policies/engine/gatekeeper/verify.js';
-import { expandDeployments } from '../../support/policy-dirs.js';
+import { constraintTemplate, expandDeployments } from '../../support/policy-dirs.js';
 import { toolPath } from '../../support/tools.js';
 
 const library = join(import.meta.dirname, '..', '..', 'fixtures', 'public', 'gatekeeper-library');
@@ -17,20 +17,10 @@ t.test('a template that does not compile is named alone; the others still run', 
   mkdirSync(join(root, 'broken'));
   writeFileSync(
     join(root, 'broken/template.yaml'),
-    stringify({
-      apiVersion: 'templates.gatekeeper.sh/v1',
-      kind: 'ConstraintTemplate',
-      metadata: { name: 'k8sbroken' },
-      spec: {
-        crd: { spec: { names: { kind: 'K8sBroken' } } },
-        targets: [
-          {
-            target: 'admission.k8s.gatekeeper.sh',
-            rego: 'package k8sbroken\n\nviolation[{"msg": "x"}] {\n  no.such_builtin(input.review.object)\n}\n',
-          },
-        ],
-      },
-    }),
+    constraintTemplate(
+      'K8sBroken',
+      'package k8sbroken\n\nviolation[{"msg": "x"}] {\n  no.such_builtin(input.review.object)\n}\n',
+    ),
   );
   const report = await verifySuites(root, { opaPath: toolPath('opa') });
   t.same([...report.unsupported.keys()], ['broken/template.yaml']);
@@ -50,35 +40,19 @@ t.test('a suite test with expansion: the same verdicts as gator verify', async (
   // Rego only: the library's templates also carry CEL, which gator runs instead (issue 29 item 3).
   writeFileSync(
     join(root, 'template.yaml'),
-    doc({
-      apiVersion: 'templates.gatekeeper.sh/v1',
-      kind: 'ConstraintTemplate',
-      metadata: { name: 'k8srequiredlabels' },
-      spec: {
-        crd: {
-          spec: {
-            names: { kind: 'K8sRequiredLabels' },
-            validation: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  labels: {
-                    type: 'array',
-                    items: { type: 'object', properties: { key: { type: 'string' } } },
-                  },
-                },
-              },
-            },
+    constraintTemplate(
+      'K8sRequiredLabels',
+      'package k8srequiredlabels\n\nviolation[{"msg": msg}] {\n  l := input.parameters.labels[_].key\n  not input.review.object.metadata.labels[l]\n  msg := sprintf("you must provide labels: %v", [l])\n}\n',
+      {
+        type: 'object',
+        properties: {
+          labels: {
+            type: 'array',
+            items: { type: 'object', properties: { key: { type: 'string' } } },
           },
         },
-        targets: [
-          {
-            target: 'admission.k8s.gatekeeper.sh',
-            rego: 'package k8srequiredlabels\n\nviolation[{"msg": msg}] {\n  l := input.parameters.labels[_].key\n  not input.review.object.metadata.labels[l]\n  msg := sprintf("you must provide labels: %v", [l])\n}\n',
-          },
-        ],
       },
-    }),
+    ),
   );
   writeFileSync(
     join(root, 'constraint.yaml'),
@@ -156,54 +130,37 @@ t.test(
     const doc = (o: unknown) => stringify(o);
     writeFileSync(
       join(root, 'template.yaml'),
-      doc({
-        apiVersion: 'templates.gatekeeper.sh/v1',
-        kind: 'ConstraintTemplate',
-        metadata: { name: 'k8smaxreplicas' },
-        spec: {
-          crd: {
-            spec: {
-              names: { kind: 'K8sMaxReplicas' },
-              validation: {
-                openAPIV3Schema: {
-                  type: 'object',
-                  properties: { max: { type: 'integer' }, prefix: { type: 'string' } },
-                },
-              },
-            },
-          },
-          targets: [
+      constraintTemplate(
+        'K8sMaxReplicas',
+        {
+          code: [
             {
-              target: 'admission.k8s.gatekeeper.sh',
-              code: [
-                {
-                  engine: 'K8sNativeValidation',
-                  source: {
-                    variables: [
-                      {
-                        name: 'replicas',
-                        expression:
-                          'has(variables.anyObject.spec.replicas) ? variables.anyObject.spec.replicas : 1',
-                      },
-                    ],
-                    validations: [
-                      {
-                        expression: 'variables.replicas <= variables.params.max',
-                        messageExpression:
-                          '"replicas " + string(variables.replicas) + " over " + string(variables.params.max)',
-                      },
-                      {
-                        expression: 'object.metadata.name.startsWith(variables.params.prefix)',
-                        message: 'the name must start with the prefix',
-                      },
-                    ],
+              engine: 'K8sNativeValidation',
+              source: {
+                variables: [
+                  {
+                    name: 'replicas',
+                    expression:
+                      'has(variables.anyObject.spec.replicas) ? variables.anyObject.spec.replicas : 1',
                   },
-                },
-              ],
+                ],
+                validations: [
+                  {
+                    expression: 'variables.replicas <= variables.params.max',
+                    messageExpression:
+                      '"replicas " + string(variables.replicas) + " over " + string(variables.params.max)',
+                  },
+                  {
+                    expression: 'object.metadata.name.startsWith(variables.params.prefix)',
+                    message: 'the name must start with the prefix',
+                  },
+                ],
+              },
             },
           ],
         },
-      }),
+        { type: 'object', properties: { max: { type: 'integer' }, prefix: { type: 'string' } } },
+      ),
     );
     writeFileSync(
       join(root, 'constraint.yaml'),
