@@ -186,3 +186,7 @@ export function gkMatches(
 ): boolean {
   return objects.some((o) => one(m, o, nsLabels));
 }
+
+/** gator's words when a namespaceSelector meets a namespaced object without its Namespace. */
+export const missingNamespace = (name: string): string =>
+  `unable to match constraints: error matching the requested object: ${name} :failed to run Match criteria: namespace selector for namespace-scoped object but missing Namespace`;

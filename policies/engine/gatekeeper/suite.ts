@@ -1,12 +1,13 @@
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { isObject } from '../../../core/object.js';
 import type { PolicyBundle } from '../bundle.js';
 import { requestTarget, inScope } from '../scope.js';
 import { inventoryOf, namespaceLabels, emptyInventory } from './inventory.js';
-import { firstLine, isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
+import { isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
 import { checkAssertion, type Assertion } from './assertions.js';
+import { missingNamespace } from './match.js';
+import { caseReview, readDocs } from './review.js';
 import { expandAll, gvkOf, impliedBy, readExpansion, type GkExpansion } from './expansion.js';
 
 /** One case of a gator-style suite (`kind: Suite`, test.gatekeeper.sh): passed, or why not. */
@@ -21,8 +22,6 @@ export interface CaseResult {
   readonly unsupported?: string;
   readonly message?: string;
 }
-
-const MAX_FILE = 1024 * 1024;
 
 /** Suites run at most this many cases, and stop starting cases after this long. */
 export const MAX_CASES = 5_000;
@@ -41,55 +40,6 @@ export function inTree(root: string, dir: string, rel: unknown): string {
   if (real !== base && !real.startsWith(base + sep))
     throw new Error(`${rel} is outside the policy tree`);
   return full;
-}
-
-function readDocs(path: string): Record<string, unknown>[] {
-  if (!existsSync(path)) throw new Error(`${path} does not exist`);
-  if (statSync(path).size > MAX_FILE) throw new Error(`${path} is larger than ${MAX_FILE} bytes`);
-  const text = readFileSync(path, 'utf8');
-  return parseAllDocuments(text)
-    .map((d) => {
-      if (d.errors.length > 0) throw new Error(`${path}: ${firstLine(d.errors[0]?.message)}`);
-      return d.toJS({ maxAliasCount: 50 }) as unknown;
-    })
-    .filter(isObject);
-}
-
-/** The AdmissionRequest Gatekeeper reviews for a plain object (gator's conversion). */
-function objectReview(obj: Record<string, unknown>): Record<string, unknown> {
-  const apiVersion = String(obj.apiVersion ?? '');
-  const slash = apiVersion.lastIndexOf('/');
-  const meta = isObject(obj.metadata) ? obj.metadata : {};
-  return {
-    uid: '',
-    kind: {
-      group: slash < 0 ? '' : apiVersion.slice(0, slash),
-      version: apiVersion.slice(slash + 1),
-      kind: String(obj.kind ?? ''),
-    },
-    resource: { group: '', version: '', resource: '' },
-    ...(typeof meta.name === 'string' && meta.name ? { name: meta.name } : {}),
-    ...(typeof meta.namespace === 'string' && meta.namespace ? { namespace: meta.namespace } : {}),
-    operation: '',
-    userInfo: {},
-    object: obj,
-  };
-}
-
-/** The review a case file stands for: an AdmissionReview's request, or a plain object's. */
-function caseReview(path: string): Record<string, unknown> {
-  const docs = readDocs(path);
-  const doc = docs[0];
-  if (docs.length !== 1 || !doc)
-    throw new Error(`${path} must hold exactly one object (found ${docs.length})`);
-  if (doc.kind !== 'AdmissionReview') return objectReview(doc);
-  const request = doc.request;
-  if (!isObject(request) || (!isObject(request.object) && !isObject(request.oldObject)))
-    throw new Error(`${path}: AdmissionReview has no request object or oldObject`);
-  // Gatekeeper reviews a DELETE by its old object.
-  return request.operation === 'DELETE' && !isObject(request.object)
-    ? { ...request, object: request.oldObject }
-    : request;
 }
 
 interface SuiteTest {
@@ -155,7 +105,14 @@ function runCase(
   const inventory = inventoryOf((c.inventory ?? []).flatMap((f) => readDocs(inTree(root, dir, f))));
   const namespace = typeof review.namespace === 'string' ? review.namespace : '';
   const labels = namespaceLabels(inventory, namespace);
+  // A namespaceSelector for a namespaced object whose Namespace the case does not give: gator
+  // reports its match error as the one violation, and judges nothing.
   const policy = { gatekeeper: constraint.match ? { match: constraint.match } : {} };
+  if (constraint.match?.namespaceSelector && namespace !== '' && labels === undefined) {
+    const { namespaceSelector: _, ...rest } = constraint.match;
+    if (inScope({ gatekeeper: { match: rest } }, requestTarget(review)))
+      return assertionsFailed(c, [missingNamespace(String(review.name ?? ''))]);
+  }
   // The object, then what it generates (gator's expansion), each judged if the match takes it.
   const reviews = [
     { review, target: requestTarget(review, labels), prefix: (m: string) => m },
@@ -179,6 +136,14 @@ function runCase(
   } finally {
     bundle.setInventory(emptyInventory());
   }
+  return assertionsFailed(c, messages);
+}
+
+/** What of a case's assertions the messages fail, or undefined. */
+function assertionsFailed(
+  c: NonNullable<SuiteTest['cases']>[number],
+  messages: readonly string[],
+): string | undefined {
   const failures = (c.assertions ?? []).map((a) => checkAssertion(a, messages)).filter(Boolean);
   return failures.length > 0
     ? `${failures.join('; ')}: got messages ${JSON.stringify(messages)}`

@@ -236,3 +236,84 @@ t.test(
     );
   },
 );
+
+t.test('a namespaceSelector and a case without its Namespace: gator’s verdict', async (t) => {
+  const { exec } = await import('../../../core/exec.js');
+  const root = t.testdir({});
+  const doc = (o: unknown) => stringify(o);
+  writeFileSync(
+    join(root, 'template.yaml'),
+    constraintTemplate('K8sAlways', 'package k8salways\n\nviolation[{"msg": "always"}] { true }\n'),
+  );
+  writeFileSync(
+    join(root, 'constraint.yaml'),
+    doc({
+      apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+      kind: 'K8sAlways',
+      metadata: { name: 'always' },
+      spec: {
+        match: {
+          kinds: [{ apiGroups: [''], kinds: ['ConfigMap'] }],
+          namespaceSelector: { matchLabels: { env: 'prod' } },
+        },
+      },
+    }),
+  );
+  const object = (kind: string) =>
+    doc({ apiVersion: 'v1', kind, metadata: { name: 'x', namespace: 'elsewhere' } });
+  writeFileSync(join(root, 'cm.yaml'), object('ConfigMap'));
+  writeFileSync(join(root, 'secret.yaml'), object('Secret'));
+  writeFileSync(
+    join(root, 'ns.yaml'),
+    doc({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'elsewhere', labels: { env: 'prod' } },
+    }),
+  );
+  writeFileSync(
+    join(root, 'suite.yaml'),
+    doc({
+      kind: 'Suite',
+      apiVersion: 'test.gatekeeper.sh/v1alpha1',
+      tests: [
+        {
+          name: 'nssel',
+          template: 'template.yaml',
+          constraint: 'constraint.yaml',
+          cases: [
+            {
+              name: 'unknown-namespace',
+              object: 'cm.yaml',
+              assertions: [
+                {
+                  violations: 1,
+                  message: 'namespace selector for namespace-scoped object but missing Namespace',
+                },
+              ],
+            },
+            {
+              name: 'known-namespace',
+              object: 'cm.yaml',
+              inventory: ['ns.yaml'],
+              assertions: [{ violations: 1, message: 'always' }],
+            },
+            { name: 'other-kind', object: 'secret.yaml', assertions: [{ violations: 'no' }] },
+          ],
+        },
+      ],
+    }),
+  );
+  const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
+  t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
+  const report = await verifySuites(root, { opaPath: toolPath('opa') });
+  t.same(
+    report.results.map((r) => [r.case, r.ok, r.message]),
+    [
+      ['unknown-namespace', true, undefined],
+      ['known-namespace', true, undefined],
+      ['other-kind', true, undefined],
+    ],
+    'driftgate agrees',
+  );
+});
