@@ -125,18 +125,35 @@ function runCase(
   const messages: string[] = [];
   bundle.setInventory(inventory);
   try {
-    for (const r of reviews.filter((x) => inScope(policy, x.target)))
-      for (const v of bundle.evaluateTemplate(template, {
-        review: r.review,
-        parameters: constraint.parameters,
-      }))
+    for (const r of reviews.filter((x) => inScope(policy, x.target))) {
+      let vs: unknown[];
+      try {
+        vs = bundle.evaluateTemplate(template, {
+          review: r.review,
+          parameters: constraint.parameters,
+        });
+      } catch (err) {
+        // An evaluation error is one violation saying so, as gator reports it.
+        messages.push(r.prefix(evaluationError(err)));
+        continue;
+      }
+      for (const v of vs)
         messages.push(
           r.prefix(isObject(v) && typeof v.msg === 'string' ? v.msg : JSON.stringify(v)),
         );
+    }
   } finally {
     bundle.setInventory(emptyInventory());
   }
   return assertionsFailed(c, messages);
+}
+
+/** An evaluation error in gator's words (OPA's error code; the build's temporary path left out). */
+function evaluationError(err: unknown): string {
+  const text = typeof err === 'string' ? err : String((err as Error)?.message ?? err);
+  if (/var assignment conflict/.test(text))
+    return 'eval_conflict_error: complete rules must not produce multiple outputs';
+  return text.replace(/^\S*\/gatekeeper_templates\/[^:]*:/, 'template:');
 }
 
 /** What of a case's assertions the messages fail, or undefined. */

@@ -317,3 +317,65 @@ t.test('a namespaceSelector and a case without its Namespace: gator’s verdict'
     'driftgate agrees',
   );
 });
+
+t.test(
+  'an evaluation error (a rule with two values) is one violation, as gator counts it',
+  async (t) => {
+    const { exec } = await import('../../../core/exec.js');
+    const root = t.testdir({});
+    writeFileSync(
+      join(root, 'template.yaml'),
+      constraintTemplate(
+        'K8sConflict',
+        'package k8sconflict\n\nx = 1 { true }\nx = 2 { true }\nviolation[{"msg": msg}] { msg := sprintf("x is %v", [x]) }\n',
+      ),
+    );
+    writeFileSync(
+      join(root, 'constraint.yaml'),
+      stringify({
+        apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+        kind: 'K8sConflict',
+        metadata: { name: 'conflict' },
+      }),
+    );
+    writeFileSync(
+      join(root, 'cm.yaml'),
+      stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }),
+    );
+    writeFileSync(
+      join(root, 'suite.yaml'),
+      stringify({
+        kind: 'Suite',
+        apiVersion: 'test.gatekeeper.sh/v1alpha1',
+        tests: [
+          {
+            name: 'conflict',
+            template: 'template.yaml',
+            constraint: 'constraint.yaml',
+            cases: [
+              {
+                name: 'c',
+                object: 'cm.yaml',
+                assertions: [
+                  {
+                    violations: 1,
+                    message:
+                      'eval_conflict_error: complete rules must not produce multiple outputs',
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
+    t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
+    const report = await verifySuites(root, { opaPath: toolPath('opa') });
+    t.same(
+      report.results.map((r) => [r.case, r.ok, r.message]),
+      [['c', true, undefined]],
+      'driftgate agrees',
+    );
+  },
+);
