@@ -14,7 +14,7 @@ import { exec } from '../../core/exec.js';
 import { builtKey, hashFiles, readBuilt, writeBuilt } from './built-cache.js';
 import type { BuiltBundle } from './built.js';
 import { writeWasmCapabilities } from './capabilities.js';
-import { boundPolicies, readTenancy, templateBounds } from './tenancy.js';
+import { boundByFile, boundPolicies, readTenancy, templateBounds } from './tenancy.js';
 import {
   applyEnforcement,
   ENFORCEMENT_FILE,
@@ -163,7 +163,8 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
     const templates = gatekeeper.objects.templates;
     let v0Files: readonly string[] = [];
     // Read again here: enforcedPolicies has already refused a broken tenancy file.
-    const bounds = templateBounds(gatekeeper.objects, readTenancy(root, []));
+    const tenants = readTenancy(root, []);
+    const bounds = templateBounds(gatekeeper.objects, tenants);
     if (templates.length > 0) {
       const gk = await templateSources(
         gatekeeper.objects,
@@ -221,10 +222,13 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       wasm,
       revision: options.revision ?? sourceHash(root, files),
       policies,
+      // A tenant's ExpansionTemplates and mutators act only inside its namespaces.
       ...(gatekeeper.objects.expansions?.length
-        ? { expansions: gatekeeper.objects.expansions }
+        ? { expansions: boundByFile(gatekeeper.objects.expansions, tenants) }
         : {}),
-      ...(gatekeeper.objects.mutators?.length ? { mutators: gatekeeper.objects.mutators } : {}),
+      ...(gatekeeper.objects.mutators?.length
+        ? { mutators: boundByFile(gatekeeper.objects.mutators, tenants) }
+        : {}),
       templates: templates.map((t) => {
         const tenant = bounds.get(t.name);
         return {

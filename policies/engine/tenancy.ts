@@ -69,6 +69,20 @@ function boundOf(
   return { source: first.source, namespaces };
 }
 
+/**
+ * Gatekeeper objects that act on their own (ExpansionTemplates, mutators) with their tenant's
+ * bound when their file is a tenant's: they then act only inside its namespaces. Pure.
+ */
+export function boundByFile<T extends { readonly file: string }>(
+  items: readonly T[],
+  tenants: readonly TenantFiles[],
+): (T & { readonly tenant?: TenantBound })[] {
+  return items.map((item) => {
+    const tenant = boundOf([item.file], tenants);
+    return tenant ? { ...item, tenant } : item;
+  });
+}
+
 /** Each tenant template's bound (its file is a tenant's), by template name. Pure. */
 export function templateBounds(
   gatekeeper: GkObjects,

@@ -170,3 +170,55 @@ t.test(
     t.strictSame(tenantView(inv, []), { cluster: {}, namespace: {} });
   },
 );
+
+t.test("a tenant's ExpansionTemplate and mutator act only inside its namespaces", async (t) => {
+  const { BundleStore } = await import('../../policies/engine/store.js');
+  const { mutate } = await import('../../policies/engine/gatekeeper/mutators.js');
+  const { expandAll } = await import('../../policies/engine/gatekeeper/expansion.js');
+  const { constraintTemplate, expandDeployments } = await import('../support/policy-dirs.js');
+  const { toolPath } = await import('../support/tools.js');
+  const dir = t.testdir({
+    'template.yaml': constraintTemplate(
+      'K8sNever',
+      'package k8snever\n\nviolation[{"msg": "no"}] { false }\n',
+    ),
+    'tenant-expansion.yaml': expandDeployments(),
+    'tenant-mutator.yaml': stringify({
+      apiVersion: 'mutations.gatekeeper.sh/v1',
+      kind: 'AssignMetadata',
+      metadata: { name: 'owner' },
+      spec: { location: 'metadata.labels.owner', parameters: { assign: { value: 'team-a' } } },
+    }),
+    'tenancy.yaml': tenancyText([
+      {
+        source: 'team-a.web',
+        namespaces: ['team-a'],
+        files: ['tenant-expansion.yaml', 'tenant-mutator.yaml'],
+      },
+    ]),
+  });
+  const store = new BundleStore({ opaPath: toolPath('opa') });
+  t.match(await store.reload(dir), { ok: true });
+  const built = store.current?.built;
+  const a = { source: 'team-a.web', namespaces: ['team-a'] };
+  t.strictSame(
+    built?.expansions?.map((e) => e.tenant),
+    [a],
+  );
+  t.strictSame(
+    built?.mutators?.map((m) => m.tenant),
+    [a],
+  );
+  const deployment = (namespace: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace },
+    spec: { template: { spec: { containers: [{ name: 'c' }] } } },
+  });
+  t.equal(expandAll(deployment('team-a'), built?.expansions ?? []).length, 1, 'its own namespace');
+  t.same(expandAll(deployment('team-b'), built?.expansions ?? []), [], 'never another tenant’s');
+  t.equal(mutate(deployment('team-a'), built?.mutators ?? []).changed, true);
+  t.equal(mutate(deployment('team-b'), built?.mutators ?? []).changed, false);
+  const cluster = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } };
+  t.equal(mutate(cluster, built?.mutators ?? []).changed, false, 'nor a cluster-scoped object');
+});

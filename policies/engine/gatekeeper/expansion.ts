@@ -28,6 +28,18 @@ export interface GkExpansion {
   /** Overrides the constraints' action for what the generated resource violates. */
   readonly enforcement?: Enforcement;
   readonly file: string;
+  /** A tenant's (its file is): it expands only objects in these namespaces. */
+  readonly tenant?: { readonly source: string; readonly namespaces: readonly string[] };
+}
+
+/** Whether a tenant's Gatekeeper object may act on `obj`: a namespaced object of its own. */
+export function withinTenant(
+  tenant: { readonly namespaces: readonly string[] } | undefined,
+  obj: Record<string, unknown>,
+): boolean {
+  if (!tenant) return true;
+  const ns = (obj.metadata as { namespace?: unknown } | undefined)?.namespace;
+  return obj.kind !== 'Namespace' && typeof ns === 'string' && tenant.namespaces.includes(ns);
 }
 
 const ACTION: Record<string, Enforcement> = {
@@ -145,7 +157,7 @@ export function expandAll(obj: unknown, expansions: readonly GkExpansion[], dept
   if (!isObject(obj) || depth >= MAX_DEPTH || expansions.length === 0) return [];
   const g = gvkOf(obj);
   return expansions
-    .filter((e) => applies(e, g))
+    .filter((e) => applies(e, g) && withinTenant(e.tenant, obj))
     .flatMap((e) => {
       const object = expandObject(obj, e);
       if (!object) return [];

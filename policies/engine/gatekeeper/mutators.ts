@@ -3,6 +3,7 @@
 // (at most 3 rounds). Pure.
 import { isObject } from '../../../core/object.js';
 import { inScope, targetOf } from '../scope.js';
+import { gvkOf, withinTenant } from './expansion.js';
 import { parseMatch, type GkMatch } from './match.js';
 import { parseLocation, type PathSegment } from './mutation-path.js';
 
@@ -18,6 +19,8 @@ export interface GkMutator {
   readonly location: string;
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly file: string;
+  /** A tenant's (its file is): it mutates only objects in these namespaces. */
+  readonly tenant?: { readonly source: string; readonly namespaces: readonly string[] };
 }
 
 type Obj = Record<string, unknown>;
@@ -137,14 +140,8 @@ function applyOne(obj: Obj, m: GkMutator, namespace?: string): void {
 
 /** Whether a mutator applies to `obj` (applyTo, match; generated-only mutators never here). */
 function applies(m: GkMutator, obj: Obj, namespaceLabels?: Readonly<Record<string, string>>) {
-  if (m.match?.source === 'Generated') return false;
-  const apiVersion = String(obj.apiVersion ?? '');
-  const slash = apiVersion.lastIndexOf('/');
-  const [group, version] = [
-    slash < 0 ? '' : apiVersion.slice(0, slash),
-    apiVersion.slice(slash + 1),
-  ];
-  const kind = String(obj.kind ?? '');
+  if (m.match?.source === 'Generated' || !withinTenant(m.tenant, obj)) return false;
+  const { group, version, kind } = gvkOf(obj);
   const typed =
     m.kind === 'AssignMetadata' ||
     m.applyTo.some(
