@@ -14,8 +14,11 @@ export function hashFiles(h: Hash, root: string, files: readonly string[]): Hash
   return h;
 }
 
-/** Changes whenever driftgate compiles the same sources differently. */
-export const BUILD_FORMAT = 'gatekeeper-1';
+/**
+ * Changes whenever driftgate compiles the same sources differently (2: namespaceObject in the
+ * Gatekeeper review, v0 manifests, CEL templates, expansions and mutators in the bundle).
+ */
+export const BUILD_FORMAT = 'gatekeeper-2';
 
 /**
  * Built bundles remembered by content (`driftgate check`): the same Rego files, the same policy

@@ -26,11 +26,14 @@ function toCel(v: unknown): CelInput {
   return v as CelInput;
 }
 
+/** Compiled expressions, reused across reviews; bounded, as templates come and go from Git. */
 const compiled = new Map<string, ReturnType<typeof plan>>();
+const MAX_COMPILED = 2048;
 function program(expression: string): ReturnType<typeof plan> {
   let p = compiled.get(expression);
   if (!p) {
     p = plan(env, parse(expression));
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
     compiled.set(expression, p);
   }
   return p;

@@ -12,6 +12,9 @@ export type PathSegment =
       readonly value?: string;
     };
 
+/** Longer locations are refused: a mutator's path is a few fields deep. */
+const MAX_LOCATION = 1024;
+
 const NAME = /^(?:[A-Za-z0-9_\-/]+|"(?:[^"\\]|\\.)*")/;
 
 function unquote(s: string): string {
@@ -20,18 +23,22 @@ function unquote(s: string): string {
 
 /** The segments of a location; throws naming what is wrong. */
 export function parseLocation(location: string): PathSegment[] {
+  if (location.length > MAX_LOCATION)
+    throw new Error(`location longer than ${MAX_LOCATION} characters`);
   const out: PathSegment[] = [];
   let rest = location.trim();
   while (rest.length > 0) {
     const name = NAME.exec(rest)?.[0];
     if (!name) throw new Error(`location ${location}: expected a field name at "${rest}"`);
     rest = rest.slice(name.length);
+    // `[key: value]`: no two parts of the pattern can take the same spaces (linear on any input).
     const list =
-      /^\[\s*([A-Za-z0-9_\-/]+|"(?:[^"\\]|\\.)*")\s*:\s*(\*|[^\]"]+|"(?:[^"\\]|\\.)*")\s*\]/.exec(
+      /^\[\s*([A-Za-z0-9_\-/]+|"(?:[^"\\]|\\.)*")\s*:(\s*"(?:[^"\\]|\\.)*"\s*|[^\]"]*)\]/.exec(
         rest,
       );
     if (list) {
       const value = (list[2] ?? '').trim();
+      if (value === '') throw new Error(`location ${location}: a list key needs a value or *`);
       out.push({
         kind: 'list',
         name: unquote(name),

@@ -17,6 +17,8 @@ export interface GkMutator {
   readonly applyTo: readonly { groups: string[]; kinds: string[]; versions: string[] }[];
   readonly match?: GkMatch;
   readonly location: string;
+  /** The location, parsed once when the mutator is read. */
+  readonly path: readonly PathSegment[];
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly file: string;
   /** A tenant's (its file is): it mutates only objects in these namespaces. */
@@ -83,7 +85,7 @@ function assignIfPasses(obj: Obj, m: GkMutator): boolean {
   const cond = isObject(m.parameters.assignIf) ? m.parameters.assignIf : undefined;
   if (!cond) return true;
   let current: unknown;
-  walk(structuredClone(obj), parseLocation(m.location), false, (c, k) => (current = c[k]));
+  walk(structuredClone(obj), m.path, false, (c, k) => (current = c[k]));
   const eq = (x: unknown) => JSON.stringify(x) === JSON.stringify(current);
   if (Array.isArray(cond.in) && !cond.in.some(eq)) return false;
   return !(Array.isArray(cond.notIn) && cond.notIn.some(eq));
@@ -106,7 +108,7 @@ function splitImage(image: string): { domain: string; path: string; tag: string 
 
 function applyOne(obj: Obj, m: GkMutator, namespace?: string): void {
   const p = m.parameters;
-  const path = parseLocation(m.location);
+  const path = m.path;
   if (!pathTestsPass(obj, p)) return;
   if (m.kind === 'AssignMetadata' || m.kind === 'Assign') {
     const v = assignValue(obj, p, namespace);
@@ -184,8 +186,9 @@ export function readMutator(doc: Obj, file: string, problems: string[]): GkMutat
   const bad = (why: string) => void problems.push(`${where}: ${why}`);
   if (!MUTATOR_KINDS.includes(kind) || name === '') return bad('needs a kind and a name');
   if (typeof location !== 'string') return bad('needs spec.location');
+  let path: PathSegment[];
   try {
-    parseLocation(location);
+    path = parseLocation(location);
   } catch (err) {
     return bad((err as Error).message);
   }
@@ -202,6 +205,7 @@ export function readMutator(doc: Obj, file: string, problems: string[]): GkMutat
     applyTo: applyTo as GkMutator['applyTo'],
     ...(match ? { match } : {}),
     location,
+    path,
     parameters: isObject(spec.parameters) ? spec.parameters : {},
     file,
   };

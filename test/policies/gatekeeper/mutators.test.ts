@@ -42,6 +42,10 @@ t.test('locations: fields, keyed list elements, globs, quoted values', async (t)
     { kind: 'field', name: 'args' },
   ]);
   t.throws(() => parseLocation('spec..x'), /expected a field name/);
+  t.throws(() => parseLocation('spec.containers[name: ].image'), /a list key needs a value or \*/);
+  t.throws(() => parseLocation(`spec.${'a.'.repeat(600)}b`), /longer than 1024 characters/);
+  // Hostile spacing is refused, not backtracked over.
+  t.throws(() => parseLocation(`spec.c[name:${' '.repeat(1000)}`), /unexpected/);
 });
 
 t.test('Assign: every container, only where the path test allows', async (t) => {
