@@ -5,13 +5,7 @@ import { CHECK_KUBE_VERSION, renderFolder } from './check-render.js';
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import {
-  findings,
-  impliedFindings,
-  objectInput,
-  type Finding,
-} from '../policies/engine/findings.js';
-import { expandAll } from '../policies/engine/gatekeeper/expansion.js';
+import { findingsWithImplied, objectInput, type Finding } from '../policies/engine/findings.js';
 import { hostContext, ingressRefs } from '../core/ingress-hosts.js';
 import { BundleStore } from '../policies/engine/store.js';
 import { RenderError } from '../reconciler/render/render.js';
@@ -114,14 +108,11 @@ export async function check(args: readonly string[]): Promise<number> {
           { managed: true, namespaceManaged: true, path: r.path, ...hostContext(o, [ingresses]) },
         ),
       );
-    // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
-    const implied = expandAll(r.object, bundle.built.expansions ?? []).flatMap((e) =>
-      impliedFindings(judge(e.object), e),
-    );
     return {
       path: r.path,
       object: `${r.object.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`,
-      findings: [...findings(judge(r.object), r.object), ...implied].filter(
+      // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
+      findings: findingsWithImplied(r.object, bundle.built.expansions ?? [], judge).filter(
         (f) => f.action !== 'dryrun',
       ),
     };

@@ -9,3 +9,13 @@ export function parseDuration(text: string): number | undefined {
     total += Number(m[1]) * (units[m[2] ?? 's'] ?? 0);
   return total;
 }
+
+/** Milliseconds of a duration a schema has already checked (0 for anything else). */
+export const durationMs = (d: string | number): number => parseDuration(String(d)) ?? 0;
+
+/** Milliseconds of a duration that must be longer than 0; otherwise a problem naming `at`. */
+export function positiveMs(d: string | number, at: string, problems: string[]): number {
+  const v = durationMs(d);
+  if (v <= 0) problems.push(`${at} must be a duration such as 30s or 5m`);
+  return v;
+}

@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import { WebhookConfigSchema } from './config-schema.js';
 import type { GitGuardConfig } from './drift.js';
 import { ConfigError } from '../core/schema/problems.js';
-import { parseDuration } from '../core/duration.js';
+import { positiveMs } from '../core/duration.js';
 import { readSchema } from '../core/schema/check.js';
 import { parseEnforcement, type EnforcementConfig } from '../policies/engine/enforcement.js';
 import type { SyncKind } from '../policies/engine/gatekeeper/inventory.js';
@@ -110,11 +110,7 @@ function syncKind(text: string): SyncKind {
 }
 
 function gitState(g: NonNullable<Raw['gitState']>, problems: string[]): GitStateConfig {
-  const positive = (v: string | 0, at: string) => {
-    const ms = parseDuration(String(v)) ?? 0;
-    if (ms <= 0) problems.push(`gitState.${at} must be a duration such as 30s or 5m`);
-    return ms;
-  };
+  const positive = (v: string | 0, at: string) => positiveMs(v, `gitState.${at}`, problems);
   return {
     reconcilerURL: g.reconcilerURL.replace(/\/+$/, ''),
     tokenFile: g.tokenFile,

@@ -1,6 +1,6 @@
-import type { PolicyOutcome } from '../policies/engine/bundle.js';
+import type { PolicyOutcome } from '../policies/engine/outcome.js';
 import type { Enforcement } from '../policies/engine/discover.js';
-import type { JsonPatchOp } from '../policies/engine/bundle.js';
+import type { JsonPatchOp } from '../policies/engine/outcome.js';
 
 export const Endpoint = { validate: 'validate', mutate: 'mutate' } as const;
 export type Endpoint = (typeof Endpoint)[keyof typeof Endpoint];

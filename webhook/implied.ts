@@ -1,5 +1,6 @@
 // What a workload creates, judged at admission: Gatekeeper's ExpansionTemplates.
-import type { PolicyBundle, PolicyOutcome } from '../policies/engine/bundle.js';
+import type { PolicyBundle } from '../policies/engine/bundle.js';
+import type { PolicyOutcome } from '../policies/engine/outcome.js';
 import { expandAll, gvkOf } from '../policies/engine/gatekeeper/expansion.js';
 import { impliedOutcomes } from '../policies/engine/gatekeeper/implied.js';
 import type { EngineAnswer } from '../policies/engine/pool/pool.js';

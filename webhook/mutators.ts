@@ -1,5 +1,6 @@
 // Gatekeeper's mutators at /mutate: the object as they leave it, as JSON Patch operations.
-import type { JsonPatchOp, PolicyBundle } from '../policies/engine/bundle.js';
+import type { PolicyBundle } from '../policies/engine/bundle.js';
+import type { JsonPatchOp } from '../policies/engine/outcome.js';
 import { mutate } from '../policies/engine/gatekeeper/mutators.js';
 import type { AdmissionRequest } from './types.js';
 

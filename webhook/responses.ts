@@ -1,4 +1,4 @@
-import type { JsonPatchOp } from '../policies/engine/bundle.js';
+import type { JsonPatchOp } from '../policies/engine/outcome.js';
 import type { AdmissionResponse } from './types.js';
 
 /** Kubernetes shows at most this much of a warning comfortably; longer ones are cut. */

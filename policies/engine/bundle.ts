@@ -1,3 +1,4 @@
+import type { JsonPatchOp, PolicyOutcome, PolicyResult } from './outcome.js';
 import { celViolations } from './gatekeeper/cel.js';
 import { celTemplates, gatekeeperReview, withCelOutcomes } from './gatekeeper/cel-outcomes.js';
 import { createRequire } from 'node:module';
@@ -12,26 +13,6 @@ import { policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
 import { templateEntrypoint } from './gatekeeper/compile.js';
 import { TENANT_INVENTORIES, tenantView, type Inventory } from './gatekeeper/inventory.js';
 import { isObject } from '../../core/object.js';
-
-/** One RFC 6902 operation as a policy emits it. */
-export interface JsonPatchOp {
-  readonly op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
-  readonly path: string;
-  readonly value?: unknown;
-  readonly from?: string;
-}
-
-/** What one policy said about one input. */
-export interface PolicyResult {
-  readonly deny: readonly string[];
-  readonly warn: readonly string[];
-  readonly patch: readonly JsonPatchOp[];
-}
-
-/** A policy's result, or the error its evaluation raised (opa-wasm throws strings). */
-export type PolicyOutcome =
-  | { readonly policy: PolicyMeta; readonly ok: true; readonly result: PolicyResult }
-  | { readonly policy: PolicyMeta; readonly ok: false; readonly error: string };
 
 /**
  * A compiled, loaded policy bundle. Evaluation is synchronous on one wasm instance, replaced

@@ -1,6 +1,6 @@
-import type { PolicyOutcome } from './bundle.js';
+import type { PolicyOutcome } from './outcome.js';
 import type { Enforcement } from './discover.js';
-import type { Expanded } from './gatekeeper/expansion.js';
+import { expandAll, gvkOf, type Expanded, type GkExpansion } from './gatekeeper/expansion.js';
 import { impliedOutcomes } from './gatekeeper/implied.js';
 import { inScope, targetOf, type ScopeTarget } from './scope.js';
 
@@ -49,6 +49,19 @@ export function impliedFindings(outcomes: readonly PolicyOutcome[], e: Expanded)
 }
 
 /**
+ * What `obj` violates, and what the resources it expands into violate said about it (Gatekeeper's
+ * ExpansionTemplates), each evaluated by `judge`. Pure but for `judge`.
+ */
+export function findingsWithImplied(
+  obj: Record<string, unknown>,
+  expansions: readonly GkExpansion[],
+  judge: (o: Record<string, unknown>) => readonly PolicyOutcome[],
+): Finding[] {
+  const implied = expandAll(obj, expansions).flatMap((e) => impliedFindings(judge(e.object), e));
+  return [...findings(judge(obj), obj), ...implied];
+}
+
+/**
  * The Rego input for an object that is not in an admission request (gate, audit): shaped like a
  * CREATE AdmissionRequest so the same policies judge it.
  */
@@ -57,17 +70,11 @@ export function objectInput(
   who: { readonly username: string; readonly groups?: readonly string[] },
   driftgate: Record<string, unknown>,
 ): object {
-  const apiVersion = String(obj.apiVersion ?? '');
-  const slash = apiVersion.lastIndexOf('/');
   const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
   return {
     request: {
       uid: 'driftgate-offline',
-      kind: {
-        group: slash < 0 ? '' : apiVersion.slice(0, slash),
-        version: apiVersion.slice(slash + 1),
-        kind: String(obj.kind ?? ''),
-      },
+      kind: gvkOf(obj),
       name: meta.name,
       namespace: meta.namespace,
       operation: 'CREATE',

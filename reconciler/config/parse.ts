@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import { ConfigError } from '../../core/schema/problems.js';
-import { parseDuration } from '../../core/duration.js';
+import { durationMs, positiveMs } from '../../core/duration.js';
 import { readSchema } from '../../core/schema/check.js';
 import { isObject } from '../../core/object.js';
 import { parseEnforcement } from '../../policies/engine/enforcement.js';
@@ -18,23 +18,14 @@ export class ReconcilerConfigError extends ConfigError {
 
 type Raw = Static<typeof ReconcilerConfigSchema>;
 
-const ms = (d: string | 0): number => parseDuration(String(d)) ?? 0;
-
-/** Milliseconds of a duration that must be longer than 0. */
-function positive(d: string | 0, at: string, problems: string[]): number {
-  const v = ms(d);
-  if (v <= 0) problems.push(`${at} must be a duration such as 30s or 5m`);
-  return v;
-}
-
 function leaderElection(
   le: Raw['leaderElection'],
   inputs: ConfigInputs,
   problems: string[],
 ): Pick<ReconcilerConfig, 'leaderElection'> {
   if (!le.enabled) return {};
-  const leaseDurationMs = positive(le.leaseDuration, 'leaderElection.leaseDuration', problems);
-  const renewEveryMs = positive(le.renewEvery, 'leaderElection.renewEvery', problems);
+  const leaseDurationMs = positiveMs(le.leaseDuration, 'leaderElection.leaseDuration', problems);
+  const renewEveryMs = positiveMs(le.renewEvery, 'leaderElection.renewEvery', problems);
   if (renewEveryMs >= leaseDurationMs)
     problems.push('leaderElection.renewEvery must be shorter than leaderElection.leaseDuration');
   return {
@@ -60,15 +51,15 @@ function policyConfig(p: Raw['policies'], problems: string[]): PolicyConfig {
       problems,
     ),
     audit: {
-      intervalMs: ms(a.interval),
+      intervalMs: durationMs(a.interval),
       kinds: a.kinds,
       excludedNamespaces: a.excludedNamespaces,
-      evaluationTimeoutMs: positive(
+      evaluationTimeoutMs: positiveMs(
         a.evaluationTimeout,
         'policies.audit.evaluationTimeout',
         problems,
       ),
-      tenantBudgetMs: positive(a.tenantBudget, 'policies.audit.tenantBudget', problems),
+      tenantBudgetMs: positiveMs(a.tenantBudget, 'policies.audit.tenantBudget', problems),
     },
   };
 }

@@ -1,6 +1,6 @@
 // A source's config: what SourceSchema validated, turned into what the reconciler runs on.
 import type { Static } from '@sinclair/typebox';
-import { parseDuration } from '../../core/duration.js';
+import { durationMs as ms } from '../../core/duration.js';
 import { readSchema } from '../../core/schema/check.js';
 import type { ConfigInputs, SourceConfig } from './config.js';
 import { SourceSchema, TrustSchema } from './source-schema.js';
@@ -8,8 +8,6 @@ import type { TrustConfig } from '../verify/verifier.js';
 
 type Trust = Static<typeof TrustSchema>;
 type Source = Static<typeof SourceSchema>;
-
-const ms = (d: string | 0): number => parseDuration(String(d)) ?? 0;
 
 /** The text of a file the composition root read for the config; a problem when it could not. */
 function fileText(

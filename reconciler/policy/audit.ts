@@ -1,11 +1,8 @@
 import { hostContext } from '../../core/ingress-hosts.js';
 import type { IngressInventory } from './ingress-inventory.js';
 import type { Logger } from 'pino';
-import {
-  wellFormedJson,
-  type PolicyBundle,
-  type PolicyOutcome,
-} from '../../policies/engine/bundle.js';
+import { wellFormedJson, type PolicyBundle } from '../../policies/engine/bundle.js';
+import { type PolicyOutcome } from '../../policies/engine/outcome.js';
 import {
   findings,
   impliedFindings,

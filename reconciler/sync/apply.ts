@@ -2,13 +2,7 @@ import { hostContext, ingressRefs } from '../../core/ingress-hosts.js';
 import { breakGlassOf } from '../../core/desired-index.js';
 import { notKept } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
-import {
-  findings as findingsOf,
-  impliedFindings,
-  objectInput,
-  type Finding,
-} from '../../policies/engine/findings.js';
-import { expandAll } from '../../policies/engine/gatekeeper/expansion.js';
+import { findingsWithImplied, objectInput, type Finding } from '../../policies/engine/findings.js';
 import { apiErrorMessage } from '../kube/errors.js';
 import { assessHealth } from '../model/health.js';
 import { refKey, refOf, refText, type K8sObject } from '../model/objects.js';
@@ -93,10 +87,9 @@ function evaluateGate(
       ),
     );
   // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
-  const implied = expandAll(obj, bundle.built.expansions ?? []).flatMap((e) =>
-    impliedFindings(judge(e.object), e),
+  return findingsWithImplied(obj, bundle.built.expansions ?? [], judge).filter(
+    (f) => f.action !== 'dryrun',
   );
-  return [...findingsOf(judge(obj), obj), ...implied].filter((f) => f.action !== 'dryrun');
 }
 
 /** Plan one declared object against its live state (shared by the sync and `driftgate diff`). */

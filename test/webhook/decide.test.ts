@@ -6,7 +6,7 @@ import {
   MAX_REASONS,
   type DecideInput,
 } from '../../webhook/decide.js';
-import type { PolicyOutcome } from '../../policies/engine/bundle.js';
+import type { PolicyOutcome } from '../../policies/engine/outcome.js';
 import type { Enforcement } from '../../policies/engine/discover.js';
 
 const policy = (id: string, enforcement: Enforcement = 'enforce') => ({

@@ -1,6 +1,6 @@
 // The outcomes of CEL templates' constraints, beside the wasm's (which knows nothing of them).
 import { isObject } from '../../../core/object.js';
-import type { PolicyOutcome } from '../bundle.js';
+import type { PolicyOutcome } from '../outcome.js';
 import type { BuiltBundle } from '../built.js';
 import { celViolations, type GkCel } from './cel.js';
 

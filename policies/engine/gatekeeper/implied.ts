@@ -1,6 +1,6 @@
 // What a generated resource violates, said about its workload: Gatekeeper's
 // "[Implied by <template>] <message>", with the ExpansionTemplate's action when it sets one.
-import type { PolicyOutcome } from '../bundle.js';
+import type { PolicyOutcome } from '../outcome.js';
 import { inScope, targetOf, type ScopeTarget } from '../scope.js';
 import { impliedBy, type Expanded } from './expansion.js';
 

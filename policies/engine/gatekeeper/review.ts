@@ -1,21 +1,16 @@
 // The review a gator suite case stands for: an AdmissionReview's request, or a plain object's.
 import { isObject } from '../../../core/object.js';
+import { gvkOf } from './expansion.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { firstLine } from './objects.js';
 
 /** The AdmissionRequest Gatekeeper reviews for a plain object (gator's conversion). */
 function objectReview(obj: Record<string, unknown>): Record<string, unknown> {
-  const apiVersion = String(obj.apiVersion ?? '');
-  const slash = apiVersion.lastIndexOf('/');
   const meta = isObject(obj.metadata) ? obj.metadata : {};
   return {
     uid: '',
-    kind: {
-      group: slash < 0 ? '' : apiVersion.slice(0, slash),
-      version: apiVersion.slice(slash + 1),
-      kind: String(obj.kind ?? ''),
-    },
+    kind: gvkOf(obj),
     resource: { group: '', version: '', resource: '' },
     ...(typeof meta.name === 'string' && meta.name ? { name: meta.name } : {}),
     ...(typeof meta.namespace === 'string' && meta.namespace ? { namespace: meta.namespace } : {}),

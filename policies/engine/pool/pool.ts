@@ -1,7 +1,8 @@
 import { backoffMs } from '../../../core/backoff.js';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { PolicyBundle, PolicyOutcome } from '../bundle.js';
+import type { PolicyBundle } from '../bundle.js';
+import type { PolicyOutcome } from '../outcome.js';
 import type { PolicyMeta } from '../discover.js';
 import type { ToPool, ToWorker } from './protocol.js';
 

@@ -1,4 +1,4 @@
-import type { PolicyResult } from '../bundle.js';
+import type { PolicyResult } from '../outcome.js';
 import type { BuiltBundle } from '../built.js';
 
 /** Messages from the pool to an evaluation worker. */

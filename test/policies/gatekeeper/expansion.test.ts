@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { PolicyOutcome } from '../../../policies/engine/bundle.js';
+import type { PolicyOutcome } from '../../../policies/engine/outcome.js';
 import { Enforcement, type PolicyMeta } from '../../../policies/engine/discover.js';
 import {
   expandAll,

@@ -1,6 +1,7 @@
 // check --suites sets aside only the template a build names: the rest are built together once
 // more (not each alone), and their suites run.
-import t from 'tap';
+import t, { type Test } from 'tap';
+import { exec } from '../../../core/exec.js';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -9,6 +10,19 @@ import { constraintTemplate, expandDeployments } from '../../support/policy-dirs
 import { toolPath } from '../../support/tools.js';
 
 const library = join(import.meta.dirname, '..', '..', 'fixtures', 'public', 'gatekeeper-library');
+
+/** The suite under `root` passes under the real `gator verify`, and every case passes here too. */
+async function bothPass(t: Test, root: string, cases: readonly string[]): Promise<void> {
+  const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
+  t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
+  const report = await verifySuites(root, { opaPath: toolPath('opa') });
+  t.same([...report.unsupported.keys()], [], 'every template runs here');
+  t.same(
+    report.results.map((r) => [r.case, r.ok, r.message]),
+    cases.map((c) => [c, true, undefined]),
+    'driftgate agrees',
+  );
+}
 
 t.test('a template that does not compile is named alone; the others still run', async (t) => {
   const root = t.testdir({});
@@ -34,7 +48,6 @@ t.test('a template that does not compile is named alone; the others still run', 
 });
 
 t.test('a suite test with expansion: the same verdicts as gator verify', async (t) => {
-  const { exec } = await import('../../../core/exec.js');
   const root = t.testdir({});
   const doc = (o: unknown) => stringify(o);
   // Rego only: the library's templates also carry CEL, which gator runs instead (issue 29 item 3).
@@ -109,23 +122,12 @@ t.test('a suite test with expansion: the same verdicts as gator verify', async (
       ],
     }),
   );
-  const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
-  t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
-  const report = await verifySuites(root, { opaPath: toolPath('opa') });
-  t.same(
-    report.results.map((r) => [r.case, r.ok, r.message]),
-    [
-      ['pod-template-without-team', true, undefined],
-      ['pod-template-with-team', true, undefined],
-    ],
-    'driftgate agrees',
-  );
+  await bothPass(t, root, ['pod-template-without-team', 'pod-template-with-team']);
 });
 
 t.test(
   'a CEL-only template (K8sNativeValidation): the same verdicts as gator verify',
   async (t) => {
-    const { exec } = await import('../../../core/exec.js');
     const root = t.testdir({});
     const doc = (o: unknown) => stringify(o);
     writeFileSync(
@@ -220,25 +222,11 @@ t.test(
         ],
       }),
     );
-    const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
-    t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
-    const report = await verifySuites(root, { opaPath: toolPath('opa') });
-    t.same([...report.unsupported.keys()], []);
-    t.same(
-      report.results.map((r) => [r.case, r.ok, r.message]),
-      [
-        ['ok.yaml', true, undefined],
-        ['default.yaml', true, undefined],
-        ['many', true, undefined],
-        ['both', true, undefined],
-      ],
-      'driftgate agrees',
-    );
+    await bothPass(t, root, ['ok.yaml', 'default.yaml', 'many', 'both']);
   },
 );
 
 t.test('a namespaceSelector and a case without its Namespace: gator’s verdict', async (t) => {
-  const { exec } = await import('../../../core/exec.js');
   const root = t.testdir({});
   const doc = (o: unknown) => stringify(o);
   writeFileSync(
@@ -304,24 +292,12 @@ t.test('a namespaceSelector and a case without its Namespace: gator’s verdict'
       ],
     }),
   );
-  const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
-  t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
-  const report = await verifySuites(root, { opaPath: toolPath('opa') });
-  t.same(
-    report.results.map((r) => [r.case, r.ok, r.message]),
-    [
-      ['unknown-namespace', true, undefined],
-      ['known-namespace', true, undefined],
-      ['other-kind', true, undefined],
-    ],
-    'driftgate agrees',
-  );
+  await bothPass(t, root, ['unknown-namespace', 'known-namespace', 'other-kind']);
 });
 
 t.test(
   'an evaluation error (a rule with two values) is one violation, as gator counts it',
   async (t) => {
-    const { exec } = await import('../../../core/exec.js');
     const root = t.testdir({});
     writeFileSync(
       join(root, 'template.yaml'),
@@ -369,13 +345,6 @@ t.test(
         ],
       }),
     );
-    const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
-    t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
-    const report = await verifySuites(root, { opaPath: toolPath('opa') });
-    t.same(
-      report.results.map((r) => [r.case, r.ok, r.message]),
-      [['c', true, undefined]],
-      'driftgate agrees',
-    );
+    await bothPass(t, root, ['c']);
   },
 );
