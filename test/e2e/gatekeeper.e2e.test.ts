@@ -87,6 +87,8 @@ await rec.sync('team');
 // No local policies: the templates and constraints come from Git through the reconciler.
 const empty = join(dir, 'no-local-policies');
 mkdirSync(empty);
+// The bundle-load metric is 0 until the first load: wait for a load after this.
+const webhookStarted = Date.now();
 const wh = await startTestWebhook(empty, {
   kubeconfig: cp.kubeconfigs.admin,
   inventory: { watch: true },
@@ -117,7 +119,7 @@ t.test(
   'a constraint from signed Git denies at kubectl apply with Gatekeeper’s message',
   async (t) => {
     t.match(await rec.status('team'), { syncStatus: 'Synced', policies: { ok: true } });
-    await policiesLoadedSince(0);
+    await policiesLoadedSince(webhookStarted);
     const r = await alice(['apply', '-n', 'team-a', '-f', '-'], unlabelled);
     t.not(r.code, 0, 'denied');
     t.match(
