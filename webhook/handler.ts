@@ -205,10 +205,23 @@ export async function handleRequest(
   for (const policy of d.errors) metrics.evaluationErrors.inc({ policy });
 
   // Gatekeeper's mutators first (whole fields), then the policies' own patches within them.
-  const patch = [
-    ...(endpoint === 'mutate' ? mutatorPatch(request, bundle, labels) : []),
-    ...d.patch,
-  ];
+  const mutated =
+    endpoint === 'mutate' && d.allowed
+      ? await mutatorPatch(request, bundle, labels)
+      : { patch: [] };
+  if ('error' in mutated) {
+    count(AdmissionDecision.denied);
+    log.info(
+      {
+        decision: AdmissionDecision.denied,
+        user: request.userInfo.username,
+        reason: mutated.error,
+      },
+      'mutation failed',
+    );
+    return denied(request.uid, `driftgate mutation: ${mutated.error}`);
+  }
+  const patch = [...mutated.patch, ...d.patch];
   const decision = !d.allowed
     ? AdmissionDecision.denied
     : patch.length > 0

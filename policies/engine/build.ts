@@ -112,6 +112,17 @@ export function enforcedPolicies(
   const problems: string[] = [];
   const tenants = readTenancy(root, problems);
   const found = boundPolicies([...native, ...gatekeeper.policies], tenants, gatekeeper.objects);
+  // A Provider is where admission requests' data is sent: the platform's to declare, not a tenant's.
+  for (const p of boundByFile(gatekeeper.objects.providers ?? [], tenants))
+    if (p.tenant)
+      problems.push(
+        `${p.file}: Provider ${p.name}: a tenant may not declare external data providers`,
+      );
+  const seen = new Set<string>();
+  for (const p of gatekeeper.objects.providers ?? []) {
+    if (seen.has(p.name)) problems.push(`${p.file}: Provider ${p.name} is declared twice`);
+    seen.add(p.name);
+  }
   const file = join(root, ENFORCEMENT_FILE);
   if (problems.length > 0) throw new PolicyLayoutError(problems);
   if (!existsSync(file)) return applyEnforcement(found, bootstrap);
@@ -229,6 +240,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       ...(gatekeeper.objects.mutators?.length
         ? { mutators: boundByFile(gatekeeper.objects.mutators, tenants) }
         : {}),
+      ...(gatekeeper.objects.providers?.length ? { providers: gatekeeper.objects.providers } : {}),
       templates: templates.map((t) => {
         const tenant = bounds.get(t.name);
         return {

@@ -4,6 +4,7 @@ import type { PolicyMeta } from './discover.js';
 import type { GkCel } from './gatekeeper/cel.js';
 import type { GkExpansion } from './gatekeeper/expansion.js';
 import type { GkMutator } from './gatekeeper/mutators.js';
+import type { GkProvider } from './gatekeeper/providers.js';
 import type { SyncKind } from './gatekeeper/inventory.js';
 import type { TenantBound } from './tenancy.js';
 
@@ -30,4 +31,6 @@ export interface BuiltBundle {
   readonly expansions?: readonly GkExpansion[];
   /** Gatekeeper's mutators (Assign, AssignMetadata, ModifySet, AssignImage), for /mutate. */
   readonly mutators?: readonly GkMutator[];
+  /** External data Providers (platform-declared only). */
+  readonly providers?: readonly GkProvider[];
 }

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { customBuiltins } from './builtins.js';
+import { ExternalDataSession } from './external-data-session.js';
 import { goSprintf } from './sprintf.js';
 import { BuildStage, PolicyBuildError } from './build.js';
 import { type BuiltBundle } from './built.js';
@@ -36,6 +37,8 @@ export interface PolicyBundle {
   readonly inventory: unknown;
   /** A Gatekeeper template's `violation` set for Gatekeeper's input ({review, parameters}). */
   evaluateTemplate(template: string, input: unknown): unknown[];
+  /** What `external_data` answers from; evaluate through withExternalData to ask providers. */
+  readonly externalData: ExternalDataSession;
 }
 
 const messages = (v: unknown): string[] => {
@@ -124,6 +127,7 @@ export async function loadBundle(
   nowMs: () => number = Date.now,
 ): Promise<PolicyBundle> {
   let module: WasmModule;
+  const externalData = new ExternalDataSession();
   const data: Record<string, unknown> = {
     ...parametersData(built.policies),
     inventory: {},
@@ -147,7 +151,7 @@ export async function loadBundle(
     const wasm = loadPolicySync(
       module,
       { initial: 5, maximum: WASM_MAX_PAGES },
-      customBuiltins(nowMs),
+      { ...customBuiltins(nowMs), external_data: externalData.builtin },
     );
     wasm.setData(data);
     keepBytes = memory(wasm) + WASM_KEEP_BYTES;
@@ -207,6 +211,7 @@ export async function loadBundle(
     built,
     evaluate: (input) => evaluateJson(wellFormedJson(input)),
     evaluateJson,
+    externalData,
     setInventory(inventory) {
       const before = [data.inventory, data[TENANT_INVENTORIES]];
       data.inventory = inventory;

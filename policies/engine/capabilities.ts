@@ -10,13 +10,26 @@ interface Builtin {
   name: string;
   infix?: string;
   deprecated?: boolean;
-  decl?: { args?: unknown[]; result?: unknown; variadic?: unknown };
+  decl?: { type?: string; args?: unknown[]; result?: unknown; variadic?: unknown };
 }
 
 interface Capabilities {
   builtins: Builtin[];
   [key: string]: unknown;
 }
+
+/**
+ * Gatekeeper's `external_data` (external-data-session.ts), declared as Gatekeeper declares it:
+ * an object in (provider, keys), an object out (responses, errors, status_code, system_error).
+ */
+const EXTERNAL_DATA: Builtin = {
+  name: 'external_data',
+  decl: {
+    type: 'function',
+    args: [{ type: 'object', dynamic: { key: { type: 'string' }, value: { type: 'any' } } }],
+    result: { type: 'object', dynamic: { key: { type: 'any' }, value: { type: 'any' } } },
+  },
+};
 
 /** Builtins that reach outside the evaluation (network, environment): never allowed. */
 const SIDE_CHANNELS = new Set(['http.send', 'net.lookup_ip_addr', 'opa.runtime']);
@@ -101,6 +114,7 @@ export async function writeWasmCapabilities(opaPath: string, dir: string): Promi
     ...(await nativeBuiltins(opaPath, version, full, dir)),
     ...SDK_JS_BUILTINS,
     ...Object.keys(customBuiltins()),
+    EXTERNAL_DATA.name,
   ]);
   // Keyed by the opa version and the builtins this runtime provides: a new builtin is a new file.
   const key = createHash('sha256')
@@ -111,7 +125,10 @@ export async function writeWasmCapabilities(opaPath: string, dir: string): Promi
   if (existsSync(file)) return file;
   const caps = {
     ...full,
-    builtins: full.builtins.filter((b) => allowed.has(b.name) && !SIDE_CHANNELS.has(b.name)),
+    builtins: [
+      ...full.builtins.filter((b) => allowed.has(b.name) && !SIDE_CHANNELS.has(b.name)),
+      EXTERNAL_DATA,
+    ],
   };
   writeFileSync(file, JSON.stringify(caps));
   return file;

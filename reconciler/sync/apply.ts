@@ -1,4 +1,6 @@
 import { hostContext, ingressRefs } from '../../core/ingress-hosts.js';
+import { withExternalData } from '../../policies/engine/external-data-session.js';
+import { externalDataClient } from '../../policies/engine/external-data-clients.js';
 import { breakGlassOf } from '../../core/desired-index.js';
 import { notKept } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
@@ -48,7 +50,11 @@ export async function mapLimit<T>(
 }
 
 /** The pre-apply gate: a declared object's findings under the live policies (dryrun ones left out). */
-export function gateFindings(ctx: SyncContext, obj: K8sObject, path: string): Finding[] {
+export async function gateFindings(
+  ctx: SyncContext,
+  obj: K8sObject,
+  path: string,
+): Promise<Finding[]> {
   const bundle = ctx.d.policies?.current;
   if (!bundle) return [];
   const inventories = `${ctx.d.ingresses?.version ?? 0}|${ctx.d.gateInventory?.version ?? 0}`;
@@ -60,7 +66,10 @@ export function gateFindings(ctx: SyncContext, obj: K8sObject, path: string): Fi
   const key = obj.metadata.name ? `${refKey(refOf(obj))}|${path}` : undefined;
   const hit = key === undefined ? undefined : memo.byObject.get(key);
   if (hit) return hit;
-  const found = evaluateGate(ctx, bundle, obj, path);
+  // A template that asks external data providers is answered by them, as at admission.
+  const found = await withExternalData(bundle.externalData, externalDataClient(bundle), () =>
+    evaluateGate(ctx, bundle, obj, path),
+  );
   if (key !== undefined) memo.byObject.set(key, found);
   return found;
 }
@@ -113,7 +122,10 @@ export async function planDeclared(
     fighting: ctx.state.fighting.has(refKey(ref)),
     suspended: ctx.state.suspended,
     gate: ctx.d.gate ?? 'off',
-    evaluate: () => gateFindings(ctx, declared, r.path),
+    findings:
+      ctx.d.gate === undefined || ctx.d.gate === 'off'
+        ? []
+        : await gateFindings(ctx, declared, r.path),
   };
   let plan = planObject(input);
   // A client-side difference is confirmed by the apiserver before anything acts on it.

@@ -68,7 +68,7 @@ async function runHook(
     },
     ...(ref ? { ref } : {}),
   });
-  const held = gateFindings(ctx, obj, h.path).find((f) => f.action === 'enforce');
+  const held = (await gateFindings(ctx, obj, h.path)).find((f) => f.action === 'enforce');
   if (held && gate === 'enforce') return ran(`policy gate: [${held.policy}] ${held.message}`);
   try {
     const named = Boolean(obj.metadata.name);

@@ -49,8 +49,8 @@ export interface ObjectPlanInput {
   readonly fighting: boolean;
   readonly suspended: boolean;
   readonly gate: GateMode;
-  /** The object's policy findings (dryrun ones left out); called only when it would be written. */
-  readonly evaluate: () => readonly Finding[];
+  /** The declared object's policy findings (dryrun ones left out; empty with the gate off). */
+  readonly findings: readonly Finding[];
   /**
    * The apiserver's answer to a server-side dry-run apply of `declared`: when given, drift is
    * what applying would change (confirmedDiff), not the client-side guess.
@@ -103,7 +103,7 @@ export function planObject(i: ObjectPlanInput): ObjectPlan {
     : declaredDiff(i.declared, i.live, i.ignore);
   const drift = i.predicted ? [...changes, ...notKept(i.declared, i.predicted, i.ignore)] : changes;
   // Findings of every declared object, in sync or not: status reports them for the revision.
-  const findings = i.gate === 'off' ? [] : i.evaluate();
+  const findings = i.gate === 'off' ? [] : i.findings;
   if (changes.length === 0) return { ...base, ...withGlass, action: Action.none, drift, findings };
   if (i.suspended) return { ...base, ...withGlass, action: Action.suspended, drift, findings };
   const held = i.gate === 'enforce' && findings.some((f) => f.action === 'enforce');

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { ExternalDataSession } from '../../policies/engine/external-data-session.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -30,6 +31,7 @@ const denyAll: PolicyBundle = {
   setInventory: () => {},
   inventory: {},
   evaluateTemplate: () => [],
+  externalData: new ExternalDataSession(),
 };
 
 t.ok(fixtures.length >= 5, 'fixtures present');

@@ -6,6 +6,7 @@ import { inScope, targetOf } from '../scope.js';
 import { gvkOf, withinTenant } from './expansion.js';
 import { parseMatch, type GkMatch } from './match.js';
 import { parseLocation, type PathSegment } from './mutation-path.js';
+import { ExternalDataPlaceholder, readExternalRef } from './mutation-external.js';
 
 export const MUTATION_GROUP = 'mutations.gatekeeper.sh';
 export const MUTATOR_KINDS = ['Assign', 'AssignImage', 'AssignMetadata', 'ModifySet'] as const;
@@ -71,14 +72,31 @@ function pathTestsPass(obj: Obj, p: Obj): boolean {
   });
 }
 
-function assignValue(obj: Obj, p: Obj, namespace?: string): { value: unknown } | undefined {
+function assignValue(obj: Obj, p: Obj, ctx: MutationContext): { value: unknown } | undefined {
   const a = isObject(p.assign) ? p.assign : {};
   if ('value' in a) return { value: a.value };
+  const ref = readExternalRef(a.externalData);
+  if (ref)
+    return {
+      value: new ExternalDataPlaceholder(ref, ref.dataSource === 'Username' ? ctx.username : ''),
+    };
   const from = isObject(a.fromMetadata) ? a.fromMetadata.field : undefined;
   const meta = isObject(obj.metadata) ? obj.metadata : {};
-  if (from === 'namespace') return { value: meta.namespace ?? namespace };
+  if (from === 'namespace') return { value: meta.namespace ?? ctx.namespace };
   if (from === 'name') return { value: meta.name };
   return undefined;
+}
+
+/** What an assigned value becomes at a place (Gatekeeper's setter: a placeholder takes the
+ *  string already there as its key). Throws when a placeholder would replace a non-string. */
+function assigned(value: unknown, prev: unknown): unknown {
+  if (!(value instanceof ExternalDataPlaceholder)) return structuredClone(value);
+  if (prev === undefined) return value.copy();
+  if (prev instanceof ExternalDataPlaceholder) return value.copy(prev.valueAtLocation);
+  if (typeof prev === 'string') return value.copy(prev);
+  throw new Error(
+    `value assigned to external data placeholder is not a string, got ${JSON.stringify(prev)}`,
+  );
 }
 
 function assignIfPasses(obj: Obj, m: GkMutator): boolean {
@@ -106,17 +124,23 @@ function splitImage(image: string): { domain: string; path: string; tag: string 
     : { domain, path: rest, tag: digest };
 }
 
-function applyOne(obj: Obj, m: GkMutator, namespace?: string): void {
+/** Who and where a mutation happens (fromMetadata, externalData's Username source). */
+export interface MutationContext {
+  readonly namespace?: string;
+  readonly username: string;
+}
+
+function applyOne(obj: Obj, m: GkMutator, ctx: MutationContext): void {
   const p = m.parameters;
   const path = m.path;
   if (!pathTestsPass(obj, p)) return;
   if (m.kind === 'AssignMetadata' || m.kind === 'Assign') {
-    const v = assignValue(obj, p, namespace);
+    const v = assignValue(obj, p, ctx);
     if (!v || !assignIfPasses(obj, m)) return;
     walk(obj, path, true, (c, k) => {
       // AssignMetadata only adds: a label or annotation already there is left as it is.
       if (m.kind === 'AssignMetadata' && c[k] !== undefined) return;
-      c[k] = structuredClone(v.value);
+      c[k] = assigned(v.value, c[k]);
     });
   } else if (m.kind === 'ModifySet') {
     const values = isObject(p.values) && Array.isArray(p.values.fromList) ? p.values.fromList : [];
@@ -153,12 +177,17 @@ function applies(m: GkMutator, obj: Obj, namespaceLabels?: Readonly<Record<strin
   return typed && inScope({ gatekeeper: m.match ? { match: m.match } : {} }, target);
 }
 
-/** `obj` as the mutators leave it (a copy), and whether any changed it. Pure. */
+/**
+ * `obj` as the mutators leave it (a copy, with ExternalDataPlaceholders where external data is
+ * still to be asked: resolvePlaceholders), whether any changed it, and why a mutator failed.
+ * Pure.
+ */
 export function mutate(
   obj: Obj,
   mutators: readonly GkMutator[],
   namespaceLabels?: Readonly<Record<string, string>>,
-): { object: Obj; changed: boolean } {
+  username = '',
+): { object: Obj; changed: boolean; error?: string } {
   const ordered = [...mutators].sort((a, b) =>
     a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind.localeCompare(b.kind),
   );
@@ -166,9 +195,19 @@ export function mutate(
   const start = JSON.stringify(obj);
   for (let round = 0; round < 3; round++) {
     const before = JSON.stringify(out);
-    for (const m of ordered)
-      if (applies(m, out, namespaceLabels))
-        applyOne(out, m, (out.metadata as { namespace?: string } | undefined)?.namespace);
+    for (const m of ordered) {
+      if (!applies(m, out, namespaceLabels)) continue;
+      const namespace = (out.metadata as { namespace?: string } | undefined)?.namespace;
+      try {
+        applyOne(out, m, { ...(namespace ? { namespace } : {}), username });
+      } catch (err) {
+        return {
+          object: obj,
+          changed: false,
+          error: `${m.kind} ${m.name}: ${(err as Error).message}`,
+        };
+      }
+    }
     if (JSON.stringify(out) === before) break;
   }
   return { object: out, changed: JSON.stringify(out) !== start };
@@ -197,6 +236,14 @@ export function readMutator(doc: Obj, file: string, problems: string[]): GkMutat
   if (kind !== 'AssignMetadata' && applyTo.length === 0) return bad('needs spec.applyTo');
   if (kind === 'Assign' && location.startsWith('metadata.'))
     return bad('Assign cannot change metadata (use AssignMetadata)');
+  const params = isObject(spec.parameters) ? spec.parameters : {};
+  const external = isObject(params.assign) ? params.assign.externalData : undefined;
+  if (external !== undefined && kind !== 'Assign' && kind !== 'AssignMetadata')
+    return bad('only Assign and AssignMetadata take externalData');
+  if (external !== undefined && !readExternalRef(external))
+    return bad(
+      'externalData needs a provider, a dataSource ValueAtLocation or Username, a failurePolicy Fail, Ignore or UseDefault, and a default with UseDefault',
+    );
   const match =
     spec.match === undefined ? undefined : parseMatch(spec.match, `${where}: spec.match`, problems);
   return {
@@ -206,7 +253,7 @@ export function readMutator(doc: Obj, file: string, problems: string[]): GkMutat
     ...(match ? { match } : {}),
     location,
     path,
-    parameters: isObject(spec.parameters) ? spec.parameters : {},
+    parameters: params,
     file,
   };
 }

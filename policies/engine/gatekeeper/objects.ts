@@ -6,6 +6,7 @@ import { readCel, type GkCel } from './cel.js';
 import { EXPANSION_GROUP, readExpansion, type GkExpansion } from './expansion.js';
 import { parseMatch, type GkMatch } from './match.js';
 import { MUTATION_GROUP, readMutator, type GkMutator } from './mutators.js';
+import { PROVIDER_GROUP, readProvider, type GkProvider } from './providers.js';
 
 /** Gatekeeper's API groups, as its users write them in Git. */
 export const TEMPLATE_GROUP = 'templates.gatekeeper.sh';
@@ -46,6 +47,8 @@ export interface GkConstraint {
   /** spec.parameters was written (the apiserver defaults only what is there). */
   readonly parametersGiven?: boolean;
   readonly enforcement: Enforcement;
+  /** A scoped action's enforcement points (`*` for any); absent: every point. */
+  readonly points?: readonly string[];
   readonly file: string;
 }
 
@@ -54,6 +57,8 @@ export interface GkObjects {
   readonly constraints: readonly GkConstraint[];
   readonly expansions?: readonly GkExpansion[];
   readonly mutators?: readonly GkMutator[];
+  /** External data Providers: the endpoints `external_data` and mutators' externalData ask. */
+  readonly providers?: readonly GkProvider[];
 }
 
 /** The first line of a parser's message. */
@@ -173,9 +178,25 @@ function readConstraint(doc: Record<string, unknown>, file: string, problems: st
     parameters: isObject(spec.parameters) ? spec.parameters : {},
     ...(isObject(spec.parameters) ? { parametersGiven: true } : {}),
     enforcement,
+    ...(raw === 'scoped' ? { points: scopedPoints(spec) } : {}),
     file,
   };
 }
+
+/** Every enforcement point a scoped constraint names. Pure. */
+function scopedPoints(spec: Record<string, unknown>): string[] {
+  const scoped = Array.isArray(spec.scopedEnforcementActions) ? spec.scopedEnforcementActions : [];
+  return scoped.flatMap((s) =>
+    isObject(s) && Array.isArray(s.enforcementPoints)
+      ? s.enforcementPoints.flatMap((p) =>
+          isObject(p) && typeof p.name === 'string' ? [p.name] : [],
+        )
+      : [],
+  );
+}
+
+/** gator's enforcement point: a scoped constraint that names neither it nor `*` is not run. */
+export const GATOR_POINT = 'gator.gatekeeper.sh';
 
 /** Whether a file is a gator suite by its name (suite.yaml / suite.yml). */
 export const isSuiteFile = (path: string): boolean => /(^|\/)suite\.ya?ml$/.test(path);
@@ -198,6 +219,7 @@ export function readGatekeeperObjects(
   const constraints: GkConstraint[] = [];
   const expansions: GkExpansion[] = [];
   const mutators: GkMutator[] = [];
+  const providers: GkProvider[] = [];
   for (const [file, text] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
     if (!isGatekeeperFile(file)) continue;
     for (const d of parseAllDocuments(text)) {
@@ -222,6 +244,9 @@ export function readGatekeeperObjects(
       } else if (g === MUTATION_GROUP) {
         const m = readMutator(doc, file, problems);
         if (m) mutators.push(m);
+      } else if (g === PROVIDER_GROUP) {
+        const p = readProvider(doc, file, problems);
+        if (p) providers.push(p);
       }
     }
   }
@@ -248,5 +273,6 @@ export function readGatekeeperObjects(
     constraints: [...names.values()],
     expansions,
     mutators,
+    providers,
   };
 }

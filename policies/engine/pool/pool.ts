@@ -27,10 +27,15 @@ export interface EvalPoolOptions {
   readonly onRestart?: (reason: 'timeout' | 'crash') => void;
 }
 
+/** Time kept back from a deadline for evaluating again after external data arrives. */
+const EXTERNAL_DATA_MARGIN_MS = 250;
+
 export const EVAL_POOL_DEFAULTS = { size: 2, timeoutMs: 2000, maxQueue: 64, heapMb: 48 } as const;
 
 interface Job {
   readonly id: number;
+  /** When its deadline passes (ms since the epoch). */
+  readonly deadline: number;
   readonly json: Uint8Array;
   readonly done: (a: EngineAnswer) => void;
   timer?: NodeJS.Timeout;
@@ -116,7 +121,12 @@ export class EvalPool {
     }
     if (this.#queue.length >= this.o.maxQueue) return Promise.resolve({ kind: 'overloaded' });
     return new Promise((resolve) => {
-      const job: Job = { id: this.#nextId++, json, done: resolve };
+      const job: Job = {
+        id: this.#nextId++,
+        json,
+        done: resolve,
+        deadline: Date.now() + this.o.timeoutMs,
+      };
       job.timer = setTimeout(() => this.#expire(job), this.o.timeoutMs);
       this.#queue.push(job);
       this.#pump();
@@ -237,7 +247,9 @@ export class EvalPool {
       const job = this.#queue.shift() as Job;
       job.slot = slot;
       slot.job = job;
-      const msg: ToWorker = { type: 'eval', id: job.id, json: job.json };
+      // External data is asked within what is left of the deadline, with a margin to answer.
+      const budgetMs = Math.max(1, job.deadline - Date.now() - EXTERNAL_DATA_MARGIN_MS);
+      const msg: ToWorker = { type: 'eval', id: job.id, json: job.json, budgetMs };
       slot.worker.postMessage(msg, [job.json.buffer as ArrayBuffer]);
     }
   }

@@ -4,7 +4,13 @@ import type { BuiltBundle } from '../built.js';
 /** Messages from the pool to an evaluation worker. */
 export type ToWorker =
   | { readonly type: 'load'; readonly built: BuiltBundle }
-  | { readonly type: 'eval'; readonly id: number; readonly json: Uint8Array }
+  | {
+      readonly type: 'eval';
+      readonly id: number;
+      readonly json: Uint8Array;
+      /** How long external data providers may be waited for. */
+      readonly budgetMs: number;
+    }
   /** Gatekeeper's data.inventory (JSON text), for this and every later bundle. */
   | { readonly type: 'inventory'; readonly json: Uint8Array };
 

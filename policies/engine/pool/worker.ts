@@ -5,11 +5,15 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadBundle, type PolicyBundle } from '../bundle.js';
+import { ExternalDataClient } from '../external-data.js';
+import { withExternalData } from '../external-data-session.js';
 import type { ToPool, ToWorker } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('eval worker must run as a worker thread');
 let bundle: PolicyBundle | undefined;
+/** Asks the bundle's external data providers; its cache lasts as long as the bundle. */
+let client: ExternalDataClient | undefined;
 let inventory: unknown;
 const send = (m: ToPool): void => port.postMessage(m);
 
@@ -34,6 +38,7 @@ port.on('message', (m: ToWorker) => {
             // kept empty: the same inventory was accepted before, by a bundle with less data
           }
         bundle = b;
+        client = new ExternalDataClient(b.built.providers ?? []);
         send({ type: 'loaded', revision: b.revision });
       },
       (err: Error) => send({ type: 'load-error', message: err.message }),
@@ -44,10 +49,16 @@ port.on('message', (m: ToWorker) => {
     send({ type: 'result', id: m.id, outcomes: [], error: 'no bundle loaded in this worker' });
     return;
   }
-  const outcomes = bundle
-    .evaluateJson(m.json)
-    .map((o) =>
-      o.ok ? { ok: true as const, result: o.result } : { ok: false as const, error: o.error },
-    );
-  send({ type: 'result', id: m.id, revision: bundle.revision, outcomes });
+  const b = bundle;
+  const evaluate = () => b.evaluateJson(m.json);
+  void withExternalData(b.externalData, client, evaluate, m.budgetMs).then((outcomes) =>
+    send({
+      type: 'result',
+      id: m.id,
+      revision: b.revision,
+      outcomes: outcomes.map((o) =>
+        o.ok ? { ok: true as const, result: o.result } : { ok: false as const, error: o.error },
+      ),
+    }),
+  );
 });
