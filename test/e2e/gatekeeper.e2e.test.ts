@@ -5,7 +5,8 @@
 import t from 'tap';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { startDummyProvider } from '../support/dummy-provider.js';
 import { gitOpsFixture, ingress } from '../support/e2e.js';
 import { expandDeployments } from '../support/policy-dirs.js';
 import { waitFor } from '../support/processes.js';
@@ -20,6 +21,7 @@ import {
 
 const { dir, cp, git, signer } = await gitOpsFixture(t);
 const library = join(import.meta.dirname, '..', 'fixtures', 'public', 'gatekeeper-library');
+const gatekeeperTests = join(import.meta.dirname, '..', 'fixtures', 'public', 'gatekeeper', 'test');
 const template = (path: string) => readFileSync(join(library, 'library', path), 'utf8');
 const constraint = (kind: string, name: string, spec: Record<string, unknown>) =>
   stringify({ apiVersion: 'constraints.gatekeeper.sh/v1beta1', kind, metadata: { name }, spec });
@@ -356,3 +358,76 @@ t.test('an Assign mutation from Git is applied at kubectl apply', async (t) => {
   ]);
   t.equal(policy.stdout, 'Always', 'the mutation made it into the stored object');
 });
+
+t.test(
+  'an external data provider is consulted: Deployments judged by it, a Pod mutated by it',
+  async (t) => {
+    // Gatekeeper's own external data test (test/fixtures/public/gatekeeper/test/externaldata):
+    // its template, constraint, mutators and examples, from Git, with a local HTTPS provider.
+    const provider = await startDummyProvider();
+    t.teardown(() => provider.close());
+    const ext = (path: string) =>
+      readFileSync(join(gatekeeperTests, 'externaldata', 'dummy-provider', path), 'utf8');
+    const providerDoc = parse(ext('manifest/provider.yaml')) as { spec: object };
+    await cp.kubectl(['create', 'namespace', 'ext-data']);
+    // No controller manager here: the namespace's default ServiceAccount is made by hand.
+    await cp.kubectl(['create', 'serviceaccount', 'default', '-n', 'ext-data']);
+    await repo.commit(
+      {
+        'policies/externaldata/provider.yaml': stringify({
+          ...providerDoc,
+          spec: { ...providerDoc.spec, url: provider.url, caBundle: provider.caBundle },
+        }),
+        'policies/externaldata/template.yaml': ext('policy/template.yaml'),
+        'policies/externaldata/constraint.yaml': ext('policy/constraint.yaml'),
+        'policies/externaldata/mutation.yaml': ext('mutation/valid.yaml'),
+      },
+      { signer, message: 'images vouched for by the provider' },
+    );
+    const committed = Date.now();
+    await rec.sync('team');
+    t.match(await rec.status('team'), { policies: { ok: true } });
+    await policiesLoadedSince(committed);
+    const apply = (file: string) =>
+      cp.kubectl(['apply', '-n', 'ext-data', '-f', '-'], { input: ext(`policy/examples/${file}`) });
+    const error = await apply('error.yaml');
+    t.not(error.code, 0, 'a key the provider refuses: denied');
+    t.match(error.stderr, '[dummy] invalid response: {"errors": [["error_test/image:latest"');
+    const system = await apply('system-error.yaml');
+    t.not(system.code, 0, 'a provider that fails: denied (the template says so)');
+    t.match(system.stderr, '"system_error": "testing system error"');
+    const valid = await apply('valid.yaml');
+    t.equal(valid.code, 0, `a key the provider vouches for: admitted ${valid.stderr}`);
+
+    const who = await cp.kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    const pod = await cp.kubectl([
+      'run',
+      'nginx',
+      '-n',
+      'ext-data',
+      '--image=nginx',
+      '--dry-run=server',
+      '-o',
+      'json',
+    ]);
+    t.equal(pod.code, 0, pod.stderr);
+    const mutated = JSON.parse(pod.stdout) as {
+      metadata: { annotations?: Record<string, string> };
+      spec: { containers: { name: string; image: string }[] };
+    };
+    t.equal(mutated.metadata.annotations?.['external-data-username'], `${who.stdout}_valid`);
+    t.same(
+      mutated.spec.containers.map((c) => [c.name, c.image]),
+      [
+        ['nginx', 'nginx_valid'],
+        ['networking', 'busybox_valid'],
+      ],
+    );
+    const refused = await cp.kubectl(
+      ['run', 'busybox', '-n', 'ext-data', '--image=error_busybox', '--dry-run=server'],
+      {},
+    );
+    t.not(refused.code, 0, 'a key error under failurePolicy Fail refuses the Pod');
+    t.match(refused.stderr, 'error_busybox_invalid');
+  },
+);

@@ -13,16 +13,19 @@ export interface ExternalRef {
   readonly default: string;
 }
 
-/** `assign.externalData` with Gatekeeper's defaults, or undefined when it is not valid. Pure. */
-export function readExternalRef(v: unknown): ExternalRef | undefined {
-  if (!isObject(v) || typeof v.provider !== 'string' || v.provider === '') return undefined;
+/** `assign.externalData` with Gatekeeper's defaults, or why it is not valid. Pure. */
+export function readExternalRef(v: unknown): ExternalRef | string {
+  if (!isObject(v) || typeof v.provider !== 'string' || v.provider === '')
+    return 'externalData needs a provider';
   const dataSource = v.dataSource ?? 'ValueAtLocation';
   const failurePolicy = v.failurePolicy ?? 'Fail';
   const def = v.default ?? '';
-  if (dataSource !== 'ValueAtLocation' && dataSource !== 'Username') return undefined;
+  if (dataSource !== 'ValueAtLocation' && dataSource !== 'Username')
+    return 'externalData.dataSource must be ValueAtLocation or Username';
   if (failurePolicy !== 'Fail' && failurePolicy !== 'Ignore' && failurePolicy !== 'UseDefault')
-    return undefined;
-  if (typeof def !== 'string' || (failurePolicy === 'UseDefault' && def === '')) return undefined;
+    return 'externalData.failurePolicy must be Fail, Ignore or UseDefault';
+  if (typeof def !== 'string' || (failurePolicy === 'UseDefault' && def === ''))
+    return '`default` must not be empty when `failurePolicy` is set to `UseDefault`';
   return { provider: v.provider, dataSource, failurePolicy, default: def };
 }
 

@@ -75,8 +75,8 @@ function pathTestsPass(obj: Obj, p: Obj): boolean {
 function assignValue(obj: Obj, p: Obj, ctx: MutationContext): { value: unknown } | undefined {
   const a = isObject(p.assign) ? p.assign : {};
   if ('value' in a) return { value: a.value };
-  const ref = readExternalRef(a.externalData);
-  if (ref)
+  const ref = a.externalData === undefined ? undefined : readExternalRef(a.externalData);
+  if (typeof ref === 'object')
     return {
       value: new ExternalDataPlaceholder(ref, ref.dataSource === 'Username' ? ctx.username : ''),
     };
@@ -240,10 +240,13 @@ export function readMutator(doc: Obj, file: string, problems: string[]): GkMutat
   const external = isObject(params.assign) ? params.assign.externalData : undefined;
   if (external !== undefined && kind !== 'Assign' && kind !== 'AssignMetadata')
     return bad('only Assign and AssignMetadata take externalData');
-  if (external !== undefined && !readExternalRef(external))
-    return bad(
-      'externalData needs a provider, a dataSource ValueAtLocation or Username, a failurePolicy Fail, Ignore or UseDefault, and a default with UseDefault',
-    );
+  const ref = external === undefined ? undefined : readExternalRef(external);
+  if (typeof ref === 'string') return bad(ref);
+  // Gatekeeper's own rules (and words) for where a provider's answer may go.
+  if (ref && kind === 'AssignMetadata' && ref.dataSource !== 'Username')
+    return bad('only username data source is supported for AssignMetadata');
+  if (ref && kind === 'Assign' && path.at(-1)?.kind === 'list')
+    return bad('cannot assign external data response to a list');
   const match =
     spec.match === undefined ? undefined : parseMatch(spec.match, `${where}: spec.match`, problems);
   return {
