@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import { ExternalDataSession } from '../../../policies/engine/external-data-session.js';
 import t from 'tap';
 import { SOURCE_LABEL } from '../../../core/labels.js';
 import type { PolicyHub } from '../../../reconciler/policy/hub.js';
@@ -15,6 +16,7 @@ const key = (o: K8sObject) => refKey(refOf(o));
 const hub = {
   current: {
     built: { expansions: [] },
+    externalData: new ExternalDataSession(),
     evaluate: (input: { request: { object: { data?: { mode?: string } } } }) =>
       input.request.object.data?.mode === 'debug'
         ? [
@@ -193,6 +195,7 @@ t.test('a resync still reports what the gate let through, without evaluating aga
     current: {
       revision: 'b1',
       built: { expansions: [] },
+      externalData: new ExternalDataSession(),
       evaluate: () => {
         evaluations++;
         return [
