@@ -4,14 +4,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
+import { EXPANSION_GROUP } from '../policies/engine/gatekeeper/expansion.js';
+import { MUTATION_GROUP } from '../policies/engine/gatekeeper/mutators.js';
 import { CONSTRAINT_GROUP, TEMPLATE_GROUP } from '../policies/engine/gatekeeper/objects.js';
+import { PROVIDER_GROUP } from '../policies/engine/gatekeeper/providers.js';
 import type { CaseResult } from '../policies/engine/gatekeeper/suite.js';
 import { verifySuites, type VerifyOptions } from '../policies/engine/gatekeeper/verify.js';
 import type { Rendered } from '../reconciler/model/objects.js';
 
-const GATEKEEPER_GROUPS = [TEMPLATE_GROUP, CONSTRAINT_GROUP, 'test.gatekeeper.sh'];
+const GATEKEEPER_GROUPS = [
+  TEMPLATE_GROUP,
+  CONSTRAINT_GROUP,
+  EXPANSION_GROUP,
+  MUTATION_GROUP,
+  PROVIDER_GROUP,
+  'test.gatekeeper.sh',
+];
 
-/** A ConstraintTemplate, a constraint or a gator Suite: policy, not a manifest to judge. */
+/** Gatekeeper's templates, constraints, expansions, mutators, providers and gator Suites: policy,
+ *  not manifests to judge. */
 export const isGatekeeperObject = (r: Rendered): boolean =>
   GATEKEEPER_GROUPS.includes(String(r.object.apiVersion ?? '').split('/')[0] ?? '');
 

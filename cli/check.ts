@@ -1,5 +1,6 @@
 // `driftgate check <dir>`: evaluate manifests against the policies offline (CI), like gator test
 // or the kyverno CLI. Exit 0: no enforced violation; 1: at least one; 2: unusable input.
+import { inventoryOf, namespaceLabels } from '../policies/engine/gatekeeper/inventory.js';
 import { requiredTool } from './tools.js';
 import { CHECK_KUBE_VERSION, renderFolder } from './check-render.js';
 import { existsSync, statSync } from 'node:fs';
@@ -97,6 +98,15 @@ export async function check(args: readonly string[]): Promise<number> {
   // The manifests checked together are one desired state: an Ingress host two of them route
   // is found here, as the webhook and the gate find it against Git and the cluster.
   const ingresses = ingressRefs(objects.map((r) => r.object));
+  // As in gator test: every manifest is cluster data (data.inventory), and a Namespace among
+  // them gives its labels to a namespaceSelector.
+  const inventory = inventoryOf(objects.map((r) => r.object));
+  try {
+    if ((bundle.built.templates ?? []).length > 0) bundle.setInventory(inventory);
+  } catch (err) {
+    console.error(`driftgate check: the manifests are too large as data.inventory: ${String(err)}`);
+    return 2;
+  }
   const results: CheckedObject[] = objects.map((r) => {
     const meta = r.object.metadata;
     const judge = (o: Record<string, unknown>) =>
@@ -112,9 +122,12 @@ export async function check(args: readonly string[]): Promise<number> {
       path: r.path,
       object: `${r.object.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`,
       // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
-      findings: findingsWithImplied(r.object, bundle.built.expansions ?? [], judge).filter(
-        (f) => f.action !== 'dryrun',
-      ),
+      findings: findingsWithImplied(
+        r.object,
+        bundle.built.expansions ?? [],
+        judge,
+        meta.namespace ? namespaceLabels(inventory, meta.namespace) : undefined,
+      ).filter((f) => f.action !== 'dryrun'),
     };
   });
   const enforced = results.flatMap((r) => r.findings).filter((f) => f.action === 'enforce');

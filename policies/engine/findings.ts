@@ -43,8 +43,16 @@ export function findings(
  * What a resource an ExpansionTemplate generated (`e`) violates, said about its workload
  * (Gatekeeper's "[Implied by …]"), from the outcomes of evaluating `e.object`. Pure.
  */
-export function impliedFindings(outcomes: readonly PolicyOutcome[], e: Expanded): Finding[] {
-  const target = { ...targetOf(e.object), generated: true };
+export function impliedFindings(
+  outcomes: readonly PolicyOutcome[],
+  e: Expanded,
+  namespaceLabels?: Readonly<Record<string, string>>,
+): Finding[] {
+  const target = {
+    ...targetOf(e.object),
+    generated: true,
+    ...(namespaceLabels ? { namespaceLabels } : {}),
+  };
   return findings(impliedOutcomes(outcomes, e, target), e.object, target);
 }
 
@@ -56,9 +64,14 @@ export function findingsWithImplied(
   obj: Record<string, unknown>,
   expansions: readonly GkExpansion[],
   judge: (o: Record<string, unknown>) => readonly PolicyOutcome[],
+  /** The labels of the object's namespace, when known (a namespaceSelector reads them). */
+  namespaceLabels?: Readonly<Record<string, string>>,
 ): Finding[] {
-  const implied = expandAll(obj, expansions).flatMap((e) => impliedFindings(judge(e.object), e));
-  return [...findings(judge(obj), obj), ...implied];
+  const implied = expandAll(obj, expansions).flatMap((e) =>
+    impliedFindings(judge(e.object), e, namespaceLabels),
+  );
+  const target = { ...targetOf(obj), ...(namespaceLabels ? { namespaceLabels } : {}) };
+  return [...findings(judge(obj), obj, target), ...implied];
 }
 
 /**
