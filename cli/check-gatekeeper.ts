@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { composePolicyTree, readPolicyFiles } from '../policies/engine/compose.js';
+import type { PolicyMeta } from '../policies/engine/discover.js';
+import type { Finding } from '../policies/engine/findings.js';
 import { EXPANSION_GROUP } from '../policies/engine/gatekeeper/expansion.js';
 import { MUTATION_GROUP } from '../policies/engine/gatekeeper/mutators.js';
 import { CONSTRAINT_GROUP, TEMPLATE_GROUP } from '../policies/engine/gatekeeper/objects.js';
@@ -77,4 +79,20 @@ export async function checkSuites(dir: string, o: VerifyOptions, json: boolean):
   }
   if (failed.length > 0) return 1;
   return report.unsupported.size > 0 ? 2 : 0;
+}
+
+/**
+ * Findings as gator's enforcement point sees them (check is gator's counterpart): a scoped
+ * constraint takes its action there, and says nothing when it names no such point. Pure.
+ */
+export function atGatorPoint(
+  found: readonly Finding[],
+  policies: readonly PolicyMeta[],
+): Finding[] {
+  const byId = new Map(policies.map((p) => [p.id, p.gatekeeper?.gator]));
+  return found.flatMap((f) => {
+    const gator = byId.get(f.policy);
+    if (gator === undefined) return [f];
+    return gator === 'none' ? [] : [{ ...f, action: gator }];
+  });
 }

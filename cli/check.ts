@@ -11,7 +11,12 @@ import { hostContext, ingressRefs } from '../core/ingress-hosts.js';
 import { BundleStore } from '../policies/engine/store.js';
 import { RenderError } from '../reconciler/render/render.js';
 import { flag } from './args.js';
-import { checkSuites, isGatekeeperObject, policyTreeWith } from './check-gatekeeper.js';
+import {
+  atGatorPoint,
+  checkSuites,
+  isGatekeeperObject,
+  policyTreeWith,
+} from './check-gatekeeper.js';
 
 export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
     [--kustomize <path>] [--helm <path>] [--release <name>] [--namespace <ns>] [--values <file>]
@@ -101,6 +106,11 @@ export async function check(args: readonly string[]): Promise<number> {
   // As in gator test: every manifest is cluster data (data.inventory), and a Namespace among
   // them gives its labels to a namespaceSelector.
   const inventory = inventoryOf(objects.map((r) => r.object));
+  const namespaces = new Map(
+    objects
+      .filter((r) => r.object.kind === 'Namespace' && r.object.apiVersion === 'v1')
+      .map((r) => [r.object.metadata.name, r.object]),
+  );
   try {
     if ((bundle.built.templates ?? []).length > 0) bundle.setInventory(inventory);
   } catch (err) {
@@ -115,18 +125,30 @@ export async function check(args: readonly string[]): Promise<number> {
           o,
           { username: 'driftgate-check' },
           // Everything check sees is headed for Git: judged as a Git-managed object.
-          { managed: true, namespaceManaged: true, path: r.path, ...hostContext(o, [ingresses]) },
+          {
+            managed: true,
+            namespaceManaged: true,
+            path: r.path,
+            ...hostContext(o, [ingresses]),
+            // A Namespace among the manifests is Gatekeeper's input.review.namespaceObject.
+            ...(meta.namespace && namespaces.has(meta.namespace)
+              ? { namespaceObject: namespaces.get(meta.namespace) }
+              : {}),
+          },
         ),
       );
     return {
       path: r.path,
       object: `${r.object.kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name}`,
       // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
-      findings: findingsWithImplied(
-        r.object,
-        bundle.built.expansions ?? [],
-        judge,
-        meta.namespace ? namespaceLabels(inventory, meta.namespace) : undefined,
+      findings: atGatorPoint(
+        findingsWithImplied(
+          r.object,
+          bundle.built.expansions ?? [],
+          judge,
+          meta.namespace ? namespaceLabels(inventory, meta.namespace) : undefined,
+        ),
+        bundle.policies,
       ).filter((f) => f.action !== 'dryrun'),
     };
   });

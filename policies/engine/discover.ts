@@ -35,6 +35,8 @@ export interface PolicyMeta {
     readonly match?: GkMatch;
     /** The admission operations its template judges (targets[].operations); absent: all. */
     readonly operations?: readonly string[];
+    /** A scoped constraint's action at gator's point, for `driftgate check` (none: not run). */
+    readonly gator?: Enforcement | 'none';
   };
 }
 

@@ -32,6 +32,7 @@ export function constraintPolicy(c: GkConstraint, t: GkTemplate): PolicyMeta {
       template: t.name,
       ...(c.match ? { match: c.match } : {}),
       ...(t.operations ? { operations: t.operations } : {}),
+      ...(c.gator ? { gator: c.gator } : {}),
     },
   };
 }

@@ -47,8 +47,9 @@ export interface GkConstraint {
   /** spec.parameters was written (the apiserver defaults only what is there). */
   readonly parametersGiven?: boolean;
   readonly enforcement: Enforcement;
-  /** A scoped action's enforcement points (`*` for any); absent: every point. */
-  readonly points?: readonly string[];
+  /** A scoped action's action at gator's point (gator, check): `none` when it names no such
+   *  point (gator then does not run it); absent when not scoped. */
+  readonly gator?: Enforcement | 'none';
   readonly file: string;
 }
 
@@ -140,21 +141,32 @@ const ACTIONS: Readonly<Record<string, Enforcement>> = {
   dryrun: Enforcement.dryrun,
 };
 
-/** `scoped`: the actions naming Gatekeeper's validation point (or `*`); a deny wins. */
-function scopedAction(spec: Record<string, unknown>): Enforcement | undefined {
+/**
+ * `scoped`: the action at an enforcement point, from the entries naming it (or `*`); a deny
+ * wins. None names it: undefined.
+ */
+function scopedActionAt(spec: Record<string, unknown>, point: string): Enforcement | undefined {
   const scoped = Array.isArray(spec.scopedEnforcementActions) ? spec.scopedEnforcementActions : [];
   const actions = scoped
     .filter((s): s is Record<string, unknown> => isObject(s))
     .filter((s) =>
       (Array.isArray(s.enforcementPoints) ? s.enforcementPoints : []).some(
-        (p) => isObject(p) && (p.name === VALIDATION_POINT || p.name === '*'),
+        (p) => isObject(p) && (p.name === point || p.name === '*'),
       ),
     )
     .map((s) => ACTIONS[String(s.action).toLowerCase()]);
   for (const a of [Enforcement.enforce, Enforcement.warn, Enforcement.dryrun])
     if (actions.includes(a)) return a;
-  return actions.length === 0 ? Enforcement.dryrun : undefined;
+  return undefined;
 }
+
+/** `scoped` for gator (and check): its action there, or none. */
+const gatorAction = (spec: Record<string, unknown>): Enforcement | 'none' =>
+  scopedActionAt(spec, GATOR_POINT) ?? 'none';
+
+/** `scoped` at admission: its validation-point action; naming no such point: audit only. */
+const scopedAction = (spec: Record<string, unknown>): Enforcement =>
+  scopedActionAt(spec, VALIDATION_POINT) ?? Enforcement.dryrun;
 
 function readConstraint(doc: Record<string, unknown>, file: string, problems: string[]) {
   const name = at(doc, 'metadata', 'name');
@@ -178,21 +190,9 @@ function readConstraint(doc: Record<string, unknown>, file: string, problems: st
     parameters: isObject(spec.parameters) ? spec.parameters : {},
     ...(isObject(spec.parameters) ? { parametersGiven: true } : {}),
     enforcement,
-    ...(raw === 'scoped' ? { points: scopedPoints(spec) } : {}),
+    ...(raw === 'scoped' ? { gator: gatorAction(spec) } : {}),
     file,
   };
-}
-
-/** Every enforcement point a scoped constraint names. Pure. */
-function scopedPoints(spec: Record<string, unknown>): string[] {
-  const scoped = Array.isArray(spec.scopedEnforcementActions) ? spec.scopedEnforcementActions : [];
-  return scoped.flatMap((s) =>
-    isObject(s) && Array.isArray(s.enforcementPoints)
-      ? s.enforcementPoints.flatMap((p) =>
-          isObject(p) && typeof p.name === 'string' ? [p.name] : [],
-        )
-      : [],
-  );
 }
 
 /** gator's enforcement point: a scoped constraint that names neither it nor `*` is not run. */

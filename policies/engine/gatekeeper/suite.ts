@@ -4,7 +4,7 @@ import { isObject } from '../../../core/object.js';
 import type { PolicyBundle } from '../bundle.js';
 import { requestTarget, inScope } from '../scope.js';
 import { inventoryOf, namespaceLabels, emptyInventory } from './inventory.js';
-import { GATOR_POINT, isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
+import { isSuiteFile, readGatekeeperObjects, type GkConstraint } from './objects.js';
 import { checkAssertion, type Assertion } from './assertions.js';
 import { missingNamespace } from './match.js';
 import { caseReview, readDocs } from './review.js';
@@ -102,8 +102,7 @@ function runCase(
   expansions: readonly GkExpansion[] = [],
 ): string | undefined {
   // gator runs only the constraints its enforcement point takes.
-  if (constraint.points && !constraint.points.some((p) => p === GATOR_POINT || p === '*'))
-    return assertionsFailed(c, []);
+  if (constraint.gator === 'none') return assertionsFailed(c, []);
   const review = caseReview(inTree(root, dir, c.object));
   const inventory = inventoryOf((c.inventory ?? []).flatMap((f) => readDocs(inTree(root, dir, f))));
   const namespace = typeof review.namespace === 'string' ? review.namespace : '';
