@@ -144,7 +144,7 @@ export async function check(args: readonly string[]): Promise<number> {
       findings: atGatorPoint(
         findingsWithImplied(
           r.object,
-          bundle.built.expansions ?? [],
+          bundle.built,
           judge,
           meta.namespace ? namespaceLabels(inventory, meta.namespace) : undefined,
         ),

@@ -1,7 +1,8 @@
 // What a workload creates, judged at admission: Gatekeeper's ExpansionTemplates.
+import { generatedResources } from '../policies/engine/gatekeeper/generated.js';
 import type { PolicyBundle } from '../policies/engine/bundle.js';
 import type { PolicyOutcome } from '../policies/engine/outcome.js';
-import { expandAll, gvkOf } from '../policies/engine/gatekeeper/expansion.js';
+import { gvkOf } from '../policies/engine/gatekeeper/expansion.js';
 import { impliedOutcomes } from '../policies/engine/gatekeeper/implied.js';
 import type { EngineAnswer } from '../policies/engine/pool/pool.js';
 import { requestTarget } from '../policies/engine/scope.js';
@@ -21,7 +22,7 @@ export async function impliedAnswer(
   namespaceLabels?: Readonly<Record<string, string>>,
 ): Promise<EngineAnswer> {
   const outcomes: PolicyOutcome[] = [];
-  for (const e of expandAll(object, bundle.built.expansions ?? [])) {
+  for (const e of generatedResources(object, bundle.built, namespaceLabels)) {
     const meta = e.object.metadata as { name?: string };
     const child: AdmissionRequest = {
       ...request,

@@ -1,6 +1,7 @@
 import type { PolicyOutcome } from './outcome.js';
+import { generatedResources, type GeneratedBy } from './gatekeeper/generated.js';
 import type { Enforcement } from './discover.js';
-import { expandAll, gvkOf, type Expanded, type GkExpansion } from './gatekeeper/expansion.js';
+import { gvkOf, type Expanded } from './gatekeeper/expansion.js';
 import { impliedOutcomes } from './gatekeeper/implied.js';
 import { inScope, targetOf, type ScopeTarget } from './scope.js';
 
@@ -62,12 +63,12 @@ export function impliedFindings(
  */
 export function findingsWithImplied(
   obj: Record<string, unknown>,
-  expansions: readonly GkExpansion[],
+  gk: GeneratedBy,
   judge: (o: Record<string, unknown>) => readonly PolicyOutcome[],
   /** The labels of the object's namespace, when known (a namespaceSelector reads them). */
   namespaceLabels?: Readonly<Record<string, string>>,
 ): Finding[] {
-  const implied = expandAll(obj, expansions).flatMap((e) =>
+  const implied = generatedResources(obj, gk, namespaceLabels).flatMap((e) =>
     impliedFindings(judge(e.object), e, namespaceLabels),
   );
   const target = { ...targetOf(obj), ...(namespaceLabels ? { namespaceLabels } : {}) };

@@ -1,4 +1,5 @@
 import { hostContext } from '../../core/ingress-hosts.js';
+import { generatedResources } from '../../policies/engine/gatekeeper/generated.js';
 import type { IngressInventory } from './ingress-inventory.js';
 import type { Logger } from 'pino';
 import { wellFormedJson, type PolicyBundle } from '../../policies/engine/bundle.js';
@@ -9,7 +10,6 @@ import {
   objectInput,
   type Finding,
 } from '../../policies/engine/findings.js';
-import { expandAll } from '../../policies/engine/gatekeeper/expansion.js';
 import { EvalPool } from '../../policies/engine/pool/pool.js';
 import { AuditBudget } from './audit-budget.js';
 import {
@@ -236,7 +236,7 @@ async function audit(
       const outcomes = await judge.outcomes(obj, name, context(obj));
       // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
       const implied: Finding[] = [];
-      for (const e of expandAll(obj, live.built.expansions ?? [])) {
+      for (const e of generatedResources(obj, live.built)) {
         const got = await judge.outcomes(e.object, `${name} (${e.template})`, context(e.object));
         if (got) implied.push(...impliedFindings(got, e));
       }

@@ -96,7 +96,7 @@ function evaluateGate(
       ),
     );
   // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
-  return findingsWithImplied(obj, bundle.built.expansions ?? [], judge).filter(
+  return findingsWithImplied(obj, bundle.built, judge).filter(
     (f) => f.action !== 'dryrun',
   );
 }

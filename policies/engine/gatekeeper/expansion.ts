@@ -129,7 +129,9 @@ export function expandObject(
   const pmeta = isObject(parent.metadata) ? parent.metadata : {};
   const meta = isObject(source.metadata) ? source.metadata : {};
   const g = e.generated;
-  const owner = { apiVersion: parent.apiVersion, kind: parent.kind, name: pmeta.name };
+  // The parent's uid, empty before the apiserver gave it one (as Gatekeeper's owner reference).
+  const uid = typeof pmeta.uid === 'string' ? pmeta.uid : '';
+  const owner = { apiVersion: parent.apiVersion, kind: parent.kind, name: pmeta.name, uid };
   const owners = Array.isArray(meta.ownerReferences) ? meta.ownerReferences : [];
   return {
     ...structuredClone(source),

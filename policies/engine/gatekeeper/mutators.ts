@@ -164,16 +164,26 @@ function applyOne(obj: Obj, m: GkMutator, ctx: MutationContext): void {
   }
 }
 
-/** Whether a mutator applies to `obj` (applyTo, match; generated-only mutators never here). */
-function applies(m: GkMutator, obj: Obj, namespaceLabels?: Readonly<Record<string, string>>) {
-  if (m.match?.source === 'Generated' || !withinTenant(m.tenant, obj)) return false;
+/** Whether a mutator applies to `obj` (applyTo, match with its source: `generated` says whether
+ *  `obj` is a resource an ExpansionTemplate generated). */
+function applies(
+  m: GkMutator,
+  obj: Obj,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
+  generated: boolean,
+) {
+  if (!withinTenant(m.tenant, obj)) return false;
   const { group, version, kind } = gvkOf(obj);
   const typed =
     m.kind === 'AssignMetadata' ||
     m.applyTo.some(
       (a) => a.groups.includes(group) && a.kinds.includes(kind) && a.versions.includes(version),
     );
-  const target = { ...targetOf(obj), ...(namespaceLabels ? { namespaceLabels } : {}) };
+  const target = {
+    ...targetOf(obj),
+    ...(namespaceLabels ? { namespaceLabels } : {}),
+    ...(generated ? { generated } : {}),
+  };
   return typed && inScope({ gatekeeper: m.match ? { match: m.match } : {} }, target);
 }
 
@@ -187,6 +197,7 @@ export function mutate(
   mutators: readonly GkMutator[],
   namespaceLabels?: Readonly<Record<string, string>>,
   username = '',
+  generated = false,
 ): { object: Obj; changed: boolean; error?: string } {
   const ordered = [...mutators].sort((a, b) =>
     a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind.localeCompare(b.kind),
@@ -196,7 +207,7 @@ export function mutate(
   for (let round = 0; round < 3; round++) {
     const before = JSON.stringify(out);
     for (const m of ordered) {
-      if (!applies(m, out, namespaceLabels)) continue;
+      if (!applies(m, out, namespaceLabels, generated)) continue;
       const namespace = (out.metadata as { namespace?: string } | undefined)?.namespace;
       try {
         applyOne(out, m, { ...(namespace ? { namespace } : {}), username });

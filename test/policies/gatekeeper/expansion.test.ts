@@ -81,7 +81,8 @@ t.test(
         labels: { app: 'web' },
         name: 'web-pod',
         namespace: 'shop',
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }],
+        // The parent's uid: empty before the apiserver gives it one, as in Gatekeeper.
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: '' }],
       },
       spec: { containers: [{ name: 'c', image: 'nginx' }] },
     });
