@@ -96,9 +96,7 @@ function evaluateGate(
       ),
     );
   // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
-  return findingsWithImplied(obj, bundle.built, judge).filter(
-    (f) => f.action !== 'dryrun',
-  );
+  return findingsWithImplied(obj, bundle.built, judge).filter((f) => f.action !== 'dryrun');
 }
 
 /** Plan one declared object against its live state (shared by the sync and `driftgate diff`). */
