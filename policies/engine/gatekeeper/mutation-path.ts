@@ -1,6 +1,8 @@
 // Gatekeeper's mutation locations: `spec.containers[name: *].securityContext.privileged`.
 // A field is a name; a list is `name[key: value]`, value a name, a quoted string, or `*` (every
-// element there is, none created). Pure.
+// element there is, none created). And the walk a mutator makes along one, with its pathTests.
+// Pure.
+import { isObject } from '../../../core/object.js';
 
 export type PathSegment =
   | { readonly kind: 'field'; readonly name: string }
@@ -51,5 +53,70 @@ export function parseLocation(location: string): PathSegment[] {
     else if (rest.length > 0) throw new Error(`location ${location}: unexpected "${rest}"`);
   }
   if (out.length === 0) throw new Error('location is empty');
+  return out;
+}
+
+type Obj = Record<string, unknown>;
+export type Leaf = (container: Obj, key: string) => void;
+/** pathTests by the index of the location segment their subPath ends at. */
+export type Tests = ReadonlyMap<number, 'MustExist' | 'MustNotExist'>;
+
+/** Whether a branch may go on past segment `depth`, where `value` is (Gatekeeper's tester). */
+const passes = (tests: Tests, depth: number, value: unknown): boolean => {
+  const want = tests.get(depth);
+  return want === undefined || (want === 'MustExist') === (value !== undefined);
+};
+
+/**
+ * Visit every place `path` names (creating what is missing when `create`), each branch stopping
+ * where a pathTest fails in it (a glob's elements are tested one by one); any visited.
+ */
+export function walk(
+  node: Obj,
+  path: readonly PathSegment[],
+  create: boolean,
+  leaf: Leaf,
+  tests: Tests = new Map(),
+  depth = 0,
+): boolean {
+  const [seg, ...rest] = path;
+  if (!seg) return false;
+  if (seg.kind === 'field') {
+    if (!passes(tests, depth, node[seg.name])) return false;
+    if (rest.length === 0) return (leaf(node, seg.name), true);
+    if (node[seg.name] === undefined && create) node[seg.name] = {};
+    const next = node[seg.name];
+    return isObject(next) ? walk(next, rest, create, leaf, tests, depth + 1) : false;
+  }
+  const hit = (e: unknown) => isObject(e) && (seg.value === undefined || e[seg.key] === seg.value);
+  const present = Array.isArray(node[seg.name]) && (node[seg.name] as unknown[]).some(hit);
+  // A keyed element that is not there yet: tested as missing before it is created.
+  if (!present && seg.value !== undefined && !passes(tests, depth, undefined)) return false;
+  if (node[seg.name] === undefined && create && seg.value !== undefined) node[seg.name] = [];
+  const list = node[seg.name];
+  if (!Array.isArray(list)) return false;
+  if (!present && create && seg.value !== undefined) list.push({ [seg.key]: seg.value });
+  let any = false;
+  list.forEach((e, i) => {
+    if (!hit(e) || (present && !passes(tests, depth, e))) return;
+    if (rest.length === 0) return void ((any = true), leaf(list as unknown as Obj, String(i)));
+    any = walk(e as Obj, rest, create, leaf, tests, depth + 1) || any;
+  });
+  return any;
+}
+
+/** A mutator's pathTests, by the location segment each subPath ends at. Pure. */
+export function pathTests(p: Obj): Map<number, 'MustExist' | 'MustNotExist'> {
+  const out = new Map<number, 'MustExist' | 'MustNotExist'>();
+  for (const t of Array.isArray(p.pathTests) ? p.pathTests : []) {
+    if (!isObject(t) || typeof t.subPath !== 'string') continue;
+    let depth: number;
+    try {
+      depth = parseLocation(t.subPath).length - 1;
+    } catch {
+      continue;
+    }
+    out.set(depth, t.condition === 'MustNotExist' ? 'MustNotExist' : 'MustExist');
+  }
   return out;
 }

@@ -5,7 +5,7 @@ import { isObject } from '../../../core/object.js';
 import { inScope, targetOf } from '../scope.js';
 import { gvkOf, withinTenant } from './expansion.js';
 import { parseMatch, type GkMatch } from './match.js';
-import { parseLocation, type PathSegment } from './mutation-path.js';
+import { parseLocation, pathTests, walk, type Leaf, type PathSegment } from './mutation-path.js';
 import { ExternalDataPlaceholder, readExternalRef } from './mutation-external.js';
 
 export const MUTATION_GROUP = 'mutations.gatekeeper.sh';
@@ -27,50 +27,6 @@ export interface GkMutator {
 }
 
 type Obj = Record<string, unknown>;
-type Leaf = (container: Obj, key: string) => void;
-
-/** Visit every place `path` names (creating what is missing when `create`); any visited. */
-function walk(node: Obj, path: readonly PathSegment[], create: boolean, leaf: Leaf): boolean {
-  const [seg, ...rest] = path;
-  if (!seg) return false;
-  if (seg.kind === 'field') {
-    if (rest.length === 0) return (leaf(node, seg.name), true);
-    if (node[seg.name] === undefined && create) node[seg.name] = {};
-    const next = node[seg.name];
-    return isObject(next) ? walk(next, rest, create, leaf) : false;
-  }
-  if (node[seg.name] === undefined && create && seg.value !== undefined) node[seg.name] = [];
-  const list = node[seg.name];
-  if (!Array.isArray(list)) return false;
-  const hit = (e: unknown) => isObject(e) && (seg.value === undefined || e[seg.key] === seg.value);
-  if (!list.some(hit) && create && seg.value !== undefined) list.push({ [seg.key]: seg.value });
-  let any = false;
-  list.forEach((e, i) => {
-    if (!hit(e)) return;
-    if (rest.length === 0) return void ((any = true), leaf(list as unknown as Obj, String(i)));
-    any = walk(e as Obj, rest, create, leaf) || any;
-  });
-  return any;
-}
-
-const exists = (obj: Obj, location: string): boolean =>
-  walk(structuredClone(obj), parseLocation(location), false, (c, k) => {
-    if (c[k] === undefined) throw new Error('absent');
-  });
-
-function pathTestsPass(obj: Obj, p: Obj): boolean {
-  const tests = Array.isArray(p.pathTests) ? p.pathTests : [];
-  return tests.every((t) => {
-    if (!isObject(t) || typeof t.subPath !== 'string') return true;
-    let found: boolean;
-    try {
-      found = exists(obj, t.subPath);
-    } catch {
-      found = false;
-    }
-    return t.condition === 'MustNotExist' ? !found : found;
-  });
-}
 
 function assignValue(obj: Obj, p: Obj, ctx: MutationContext): { value: unknown } | undefined {
   const a = isObject(p.assign) ? p.assign : {};
@@ -133,34 +89,37 @@ export interface MutationContext {
 function applyOne(obj: Obj, m: GkMutator, ctx: MutationContext): void {
   const p = m.parameters;
   const path = m.path;
-  if (!pathTestsPass(obj, p)) return;
+  const tests = pathTests(p);
   if (m.kind === 'AssignMetadata' || m.kind === 'Assign') {
     const v = assignValue(obj, p, ctx);
     if (!v || !assignIfPasses(obj, m)) return;
-    walk(obj, path, true, (c, k) => {
+    const set: Leaf = (c, k) => {
       // AssignMetadata only adds: a label or annotation already there is left as it is.
       if (m.kind === 'AssignMetadata' && c[k] !== undefined) return;
       c[k] = assigned(v.value, c[k]);
-    });
+    };
+    walk(obj, path, true, set, tests);
   } else if (m.kind === 'ModifySet') {
     const values = isObject(p.values) && Array.isArray(p.values.fromList) ? p.values.fromList : [];
     const prune = p.operation === 'prune';
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-    walk(obj, path, !prune, (c, k) => {
+    const modify: Leaf = (c, k) => {
       const list = Array.isArray(c[k]) ? (c[k] as unknown[]) : [];
       c[k] = prune
         ? list.filter((x) => !values.some((v) => same(v, x)))
         : [...list, ...values.filter((v) => !list.some((x) => same(v, x)))];
-    });
+    };
+    walk(obj, path, !prune, modify, tests);
   } else {
-    walk(obj, path, false, (c, k) => {
+    const image: Leaf = (c, k) => {
       if (typeof c[k] !== 'string') return;
       const img = splitImage(c[k]);
       const domain = typeof p.assignDomain === 'string' ? p.assignDomain : img.domain;
       const ipath = typeof p.assignPath === 'string' ? p.assignPath : img.path;
       const tag = typeof p.assignTag === 'string' ? p.assignTag : img.tag;
       c[k] = `${domain ? `${domain}/` : ''}${ipath}${tag}`;
-    });
+    };
+    walk(obj, path, false, image, tests);
   }
 }
 
