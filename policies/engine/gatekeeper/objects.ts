@@ -1,4 +1,3 @@
-import { parseAllDocuments } from 'yaml';
 import { isObject } from '../../../core/object.js';
 import { Enforcement } from '../discover.js';
 import { requiredSync, type SyncKind } from './inventory.js';
@@ -7,6 +6,7 @@ import { EXPANSION_GROUP, readExpansion, type GkExpansion } from './expansion.js
 import { parseMatch, type GkMatch } from './match.js';
 import { MUTATION_GROUP, readMutator, type GkMutator } from './mutators.js';
 import { PROVIDER_GROUP, readProvider, type GkProvider } from './providers.js';
+import { gatekeeperDocuments } from './yaml-compat.js';
 
 /** Gatekeeper's API groups, as its users write them in Git. */
 export const TEMPLATE_GROUP = 'templates.gatekeeper.sh';
@@ -222,14 +222,7 @@ export function readGatekeeperObjects(
   const providers: GkProvider[] = [];
   for (const [file, text] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
     if (!isGatekeeperFile(file)) continue;
-    for (const d of parseAllDocuments(text)) {
-      if (d.errors.length > 0) {
-        // Sample objects may be anything; a broken file that names Gatekeeper is refused.
-        if (text.includes('gatekeeper.sh'))
-          problems.push(`${file}: not valid YAML: ${firstLine(d.errors[0]?.message)}`);
-        continue;
-      }
-      const doc: unknown = d.toJS({ maxAliasCount: 50 });
+    for (const doc of gatekeeperDocuments(file, text, problems)) {
       if (!isObject(doc)) continue;
       const g = group(doc.apiVersion);
       if (g === TEMPLATE_GROUP && doc.kind === 'ConstraintTemplate') {
