@@ -16,9 +16,10 @@ export function hashFiles(h: Hash, root: string, files: readonly string[]): Hash
 
 /**
  * Changes whenever driftgate compiles the same sources differently (2: namespaceObject in the
- * Gatekeeper review, v0 manifests, CEL templates, expansions and mutators in the bundle).
+ * Gatekeeper review, v0 manifests, CEL templates, expansions and mutators in the bundle; 3: a
+ * template with CEL and Rego runs its CEL, external_data, Providers in the bundle).
  */
-export const BUILD_FORMAT = 'gatekeeper-2';
+export const BUILD_FORMAT = 'gatekeeper-3';
 
 /**
  * Built bundles remembered by content (`driftgate check`): the same Rego files, the same policy

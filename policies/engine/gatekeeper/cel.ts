@@ -1,8 +1,8 @@
-// Gatekeeper's K8sNativeValidation engine for templates that have no Rego: CEL validations with
-// Gatekeeper's variables (object, oldObject, request, namespaceObject, params, and
-// `variables.params` for the constraint's parameters, `variables.anyObject`, the template's
-// own variables), on @bufbuild/cel. Pure. The Kubernetes CEL libraries (quantity, url, ip …)
-// are not provided yet.
+// Gatekeeper's K8sNativeValidation engine, which Gatekeeper (and gator) run in preference to a
+// template's Rego when it has both (objects.ts falls back to the Rego when its CEL cannot be
+// compiled here): CEL validations with Gatekeeper's variables (object, oldObject, request,
+// namespaceObject, params, and `variables.params` for the constraint's parameters,
+// `variables.anyObject`, the template's own variables), on @bufbuild/cel. Pure.
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isObject } from '../../../core/object.js';

@@ -101,10 +101,13 @@ function readTemplate(doc: Record<string, unknown>, file: string, problems: stri
   const target = Array.isArray(targets)
     ? (targets.find((t) => isObject(t) && t.target === ADMISSION_TARGET) as Record<string, unknown>)
     : undefined;
-  // Rego when the template has it; otherwise its CEL (Gatekeeper's K8sNativeValidation).
-  const before = problems.length;
-  const cel = target && !regoSource(target) ? readCel(target, where, problems) : undefined;
-  if (problems.length > before) return undefined;
+  // Its CEL when it has any (Gatekeeper prefers the K8sNativeValidation engine, as gator does);
+  // a template with Rego too falls back to its Rego when its CEL cannot be compiled here.
+  const celProblems: string[] = [];
+  const read = target ? readCel(target, where, celProblems) : undefined;
+  const hasRego = target !== undefined && regoSource(target) !== undefined;
+  if (celProblems.length > 0 && !hasRego) return void problems.push(...celProblems);
+  const cel = celProblems.length > 0 ? undefined : read;
   const src = target
     ? (regoSource(target) ?? (cel ? { rego: '', libs: [], v1: true } : undefined))
     : undefined;

@@ -39,6 +39,32 @@ t.test('templates: v0 rego with libs, and a code entry of engine Rego v1', async
       ['k8sb', 'K8sB', 'K8sB title', 'package b\n', [], true, 'b.yaml'],
     ],
   );
+  // With CEL and Rego, its CEL runs (as in Gatekeeper); none for a Rego-only template.
+  t.same(
+    o.templates.map((x) => x.cel),
+    [undefined, { variables: [], validations: [] }],
+  );
+});
+
+t.test('a template whose CEL cannot compile here runs its Rego; CEL-only is refused', async (t) => {
+  const problems: string[] = [];
+  const broken = {
+    engine: 'K8sNativeValidation',
+    source: { validations: [{ expression: 'object.((' }] },
+  };
+  const o = readGatekeeperObjects(
+    {
+      'both.yaml': template('K8sBoth', {
+        code: [broken, { engine: 'Rego', source: { rego: 'package both\n', version: 'v1' } }],
+      }),
+    },
+    problems,
+  );
+  t.same(problems, [], 'not a problem: the Rego half stands in');
+  t.same(
+    o.templates.map((x) => [x.kind, x.rego, x.cel]),
+    [['K8sBoth', 'package both\n', undefined]],
+  );
 });
 
 t.test('constraints: enforcementAction, scoped actions, match and parameters', async (t) => {
