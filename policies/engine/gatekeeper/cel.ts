@@ -6,6 +6,7 @@
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isObject } from '../../../core/object.js';
+import { kubernetesCelFuncs } from './cel-k8s/index.js';
 
 export interface GkCel {
   readonly variables: readonly { readonly name: string; readonly expression: string }[];
@@ -16,7 +17,7 @@ export interface GkCel {
   }[];
 }
 
-const env = celEnv({ funcs: strings });
+const env = celEnv({ funcs: [...strings, ...kubernetesCelFuncs] });
 
 /** JSON as CEL sees Kubernetes objects: integers are ints, mappings are maps. */
 function toCel(v: unknown): CelInput {
