@@ -1,3 +1,4 @@
+import { extraBuiltins } from './builtins-extra.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -110,6 +111,7 @@ export function customBuiltins(
     'units.parse': unitsParse,
     'time.parse_rfc3339_ns': parseRfc3339Ns,
     ...moreBuiltins,
+    ...extraBuiltins,
   };
 }
 

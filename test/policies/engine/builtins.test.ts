@@ -2,6 +2,7 @@ import t from 'tap';
 import {
   anyPrefixMatch,
   anySuffixMatch,
+  customBuiltins,
   parseBytes,
   regexReplace,
   semverCompare,
@@ -93,4 +94,25 @@ t.test('units.parse: exact decimals across the JSON boundary', async (t) => {
   t.equal(JSON.stringify(unitsParse('10Ei')), '11529215046068469760');
   t.equal(JSON.stringify(unitsParse('-3.5E2m')), '-0.35');
   t.throws(() => unitsParse('10X'), /units\.parse: unit X not recognized/);
+});
+
+t.test('the extra builtins refuse what OPA refuses', async (t) => {
+  const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
+  const call = (name: string, ...args: unknown[]) =>
+    (b[name] as (...a: unknown[]) => unknown)(...args);
+  t.throws(() => call('urlquery.decode', '%zz'), /urlquery.decode: invalid URL escape/);
+  t.throws(() => call('urlquery.decode_object', 'a=1;b=2'), /invalid semicolon separator/);
+  t.equal(call('json.patch', { a: 1 }, [{ op: 'test', path: '/a', value: 2 }]), undefined);
+  t.equal(call('json.patch', { a: 1 }, 'not a list'), undefined);
+  t.throws(() => call('time.diff', 'x', 1), /time.diff: operand 1 must be a number/);
+  // Rego v0's deprecated casts: the value of the right type, else an error.
+  t.same(call('cast_array', [1]), [1]);
+  t.throws(() => call('cast_array', 'x'), /cast_array: operand 1 has the wrong type/);
+  t.equal(call('cast_boolean', true), true);
+  t.equal(call('cast_null', null), null);
+  t.same(call('cast_object', { a: 1 }), { a: 1 });
+  t.equal(call('cast_string', 's'), 's');
+  t.throws(() => call('cast_string', 1), /cast_string/);
+  t.equal(call('trace', 'note'), true);
+  t.equal(call('net.cidr_is_valid', 7), false);
 });
