@@ -1,4 +1,5 @@
 import { extraBuiltins } from './builtins-extra.js';
+import { jwtBuiltins } from './builtins-jwt.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -112,6 +113,7 @@ export function customBuiltins(
     'time.parse_rfc3339_ns': parseRfc3339Ns,
     ...moreBuiltins,
     ...extraBuiltins,
+    ...jwtBuiltins,
   };
 }
 

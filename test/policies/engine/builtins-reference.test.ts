@@ -1,8 +1,9 @@
 // The builtins driftgate implements in JavaScript against the opa binary itself: one module, its
 // rules built to wasm under the product's capabilities and evaluated with the product's builtins,
 // and the same module evaluated by `opa eval`; every value must be the same.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +76,14 @@ const expressions = [
   'trace(input.s)',
 ];
 
-t.test('JavaScript builtins give what the opa binary gives', async (t) => {
+/** Build `expressions` to wasm and run them with the product's builtins, and `opa eval` them. */
+async function bothWays(
+  t: Test,
+  given: Record<string, unknown>,
+  list: readonly string[],
+): Promise<void> {
+  const expressions = list;
+  const input = given;
   const opa = toolPath('opa');
   const work = mkdtempSync(join(tmpdir(), 'dg-builtins-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -120,4 +128,73 @@ t.test('JavaScript builtins give what the opa binary gives', async (t) => {
   ) as unknown[];
   t.equal(ours.length, expressions.length, 'every expression has a value');
   expressions.forEach((e, i) => t.same(ours[i], theirs[i], e));
+}
+
+t.test('JavaScript builtins give what the opa binary gives', (t) =>
+  bothWays(t, input, expressions),
+);
+
+/** A JWT signed by Node's crypto (the keys are made here), and a twin with a wrong signature. */
+function signed(alg: string, sign: (data: Buffer) => Buffer): { good: string; bad: string } {
+  const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = `${enc({ alg, typ: 'JWT' })}.${enc({ sub: 'alice', n: 1 })}`;
+  const sig = sign(Buffer.from(head)).toString('base64url');
+  // The twin's signature is another one's (same length, valid base64url): it must not verify.
+  const other = sign(Buffer.from(`${head}x`)).toString('base64url');
+  return { good: `${head}.${sig}`, bad: `${head}.${other}` };
+}
+
+t.test('io.jwt: the same decodes and verdicts as the opa binary', async (t) => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ec384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const ed = generateKeyPairSync('ed25519');
+  const pem = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
+  const tokens: Record<string, { good: string; bad: string }> = {
+    hs256: signed('HS256', (d) => createHmac('sha256', 's3cret').update(d).digest()),
+    hs512: signed('HS512', (d) => createHmac('sha512', 's3cret').update(d).digest()),
+    rs256: signed('RS256', (d) => sign('sha256', d, rsa.privateKey)),
+    rs384: signed('RS384', (d) => sign('sha384', d, rsa.privateKey)),
+    ps256: signed('PS256', (d) =>
+      sign('sha256', d, {
+        key: rsa.privateKey,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      }),
+    ),
+    es256: signed('ES256', (d) =>
+      sign('sha256', d, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }),
+    ),
+    es384: signed('ES384', (d) =>
+      sign('sha384', d, { key: ec384.privateKey, dsaEncoding: 'ieee-p1363' }),
+    ),
+    eddsa: signed('EdDSA', (d) => sign(null, d, ed.privateKey)),
+  };
+  const given = {
+    t: tokens,
+    rsa: pem(rsa.publicKey),
+    ec: pem(ec.publicKey),
+    ec384: pem(ec384.publicKey),
+    ed: pem(ed.publicKey),
+    jwks: JSON.stringify({ keys: [{ ...rsa.publicKey.export({ format: 'jwk' }), kid: 'k1' }] }),
+  };
+  const verdicts = [
+    ['hs256', '"s3cret"'],
+    ['hs512', '"s3cret"'],
+    ['rs256', 'input.rsa'],
+    ['rs256', 'input.jwks'],
+    ['rs384', 'input.rsa'],
+    ['ps256', 'input.rsa'],
+    ['es256', 'input.ec'],
+    ['es384', 'input.ec384'],
+    ['eddsa', 'input.ed'],
+  ].flatMap(([alg, key]) => [
+    `io.jwt.verify_${alg}(input.t.${alg}.good, ${key})`,
+    `io.jwt.verify_${alg}(input.t.${alg}.bad, ${key})`,
+  ]);
+  await bothWays(t, given, [
+    'io.jwt.decode(input.t.rs256.good)',
+    'io.jwt.verify_rs256(input.t.rs256.good, input.ec)',
+    ...verdicts,
+  ]);
 });

@@ -116,3 +116,16 @@ t.test('the extra builtins refuse what OPA refuses', async (t) => {
   t.equal(call('trace', 'note'), true);
   t.equal(call('net.cidr_is_valid', 7), false);
 });
+
+t.test('io.jwt: what cannot be read is an error; a wrong key is false', async (t) => {
+  const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
+  const call = (name: string, ...args: unknown[]) =>
+    (b[name] as (...a: unknown[]) => unknown)(...args);
+  t.throws(() => call('io.jwt.decode', 'a.b'), /io.jwt.decode: encoded JWT must have 3 sections/);
+  t.throws(() => call('io.jwt.decode', 'e30.!!.x'), /must have 3 sections/);
+  t.throws(() => call('io.jwt.decode', 'bm90IGpzb24.e30.'), /JWT is not valid JSON/);
+  t.throws(() => call('io.jwt.verify_rs256', 'e30.e30.', 'not a key'), /failed to parse a PEM/);
+  t.throws(() => call('io.jwt.verify_hs256', 'e30.e30.', 7), /secret must be a string/);
+  t.equal(call('io.jwt.verify_hs256', 'e30.e30.', 'secret'), false, 'an empty signature');
+  t.throws(() => call('io.jwt.decode', 'x'.repeat(1024 * 1024 + 1)), /3 sections/, 'bounded');
+});
