@@ -89,6 +89,23 @@ const EXPRESSIONS = [
   'sets.equivalent([1, 2, 2], [2, 1])',
   'sets.intersects(["a"], ["b", "a"])',
   'sets.intersects([], [1])',
+  // format (validate gives an optional list of apimachinery's messages)
+  'format.dns1123Label().validate("my-name").hasValue()',
+  'format.dns1123Label().validate("My_Name").value().join("; ")',
+  'format.dns1123Label().validate("a.b").value().join("; ")',
+  'format.dns1123Label().validate("' + 'a'.repeat(64) + '").value().join("; ")',
+  'format.dns1123Subdomain().validate("example.com").hasValue()',
+  'format.dns1123Subdomain().validate("-bad.example").value().join("; ")',
+  'format.dns1035Label().validate("1abc").value().join("; ")',
+  'format.qualifiedName().validate("example.com/MyName").hasValue()',
+  'format.qualifiedName().validate("/x").value().join("; ")',
+  'format.qualifiedName().validate("a/b/c").value().join("; ")',
+  'format.qualifiedName().validate("Bad_/-x").value().join("; ")',
+  'format.labelValue().validate("").hasValue()',
+  'format.labelValue().validate("-x").value().join("; ")',
+  'format.named("dns1123Label").hasValue()',
+  'format.named("noSuchFormat").hasValue()',
+  'format.named("labelValue").value().validate("ok").orValue(["none"]).join(",")',
 ];
 const SEPARATOR = '|~|';
 
