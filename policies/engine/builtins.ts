@@ -1,5 +1,6 @@
 import { extraBuiltins } from './builtins-extra.js';
 import { jwtBuiltins } from './builtins-jwt.js';
+import { textBuiltins } from './builtins-text.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -114,6 +115,7 @@ export function customBuiltins(
     ...moreBuiltins,
     ...extraBuiltins,
     ...jwtBuiltins,
+    ...textBuiltins,
   };
 }
 

@@ -22,6 +22,7 @@ const input = {
   ns: 1_700_000_000_000_000_000,
   banana: 'banana',
   key: 'k3y',
+  empty: '',
 };
 // Each expression reads input, so nothing is folded at build time.
 const expressions = [
@@ -74,6 +75,22 @@ const expressions = [
   'time.diff(1600000000000000000, input.ns)',
   'time.diff(input.ns, 1677456000123456789)',
   'trace(input.s)',
+  'uuid.parse(concat("", ["6ba7b810-9dad-11d1-80b4-00c04fd430c8", input.empty]))',
+  'uuid.parse(concat("", ["000003e8-9dad-21d1-8100-00c04fd430c8", input.empty]))',
+  'uuid.parse(concat("", ["6ba7b810-9dad-11d1-80b4-03c04fd430c8", input.empty]))',
+  'uuid.parse(concat("", ["{f47ac10b-58cc-4372-c567-0e02b2c3d479}", input.empty]))',
+  'uuid.parse(concat("", ["urn:uuid:F47AC10B-58CC-4372-0567-0e02b2c3d479", input.empty]))',
+  'uuid.parse(concat("", ["f47ac10b58cc4372e5670e02b2c3d479", input.empty]))',
+  'uuid.parse(concat("", ["01890a5d-ac96-774b-bcce-b302099a8057", input.empty]))',
+  'json.marshal_with_options(input.obj, {"pretty": true})',
+  'json.marshal_with_options(input.obj, {"indent": "  ", "prefix": "> "})',
+  'json.marshal_with_options(input.obj, {"pretty": false})',
+  'json.marshal_with_options({"h": concat("", ["<a&b>", input.s]), "e": [], "o": {}}, {"pretty": true})',
+  'json.marshal_with_options([input.ns, 1.5, null, true], {"indent": "-"})',
+  'regex.template_match("urn:foo:{.*}", concat(":", ["urn:foo", input.banana]), "{", "}")',
+  'regex.template_match("urn:foo.bar.com:{.*}", concat("", ["urn:fooxbar.com:", input.s]), "{", "}")',
+  'regex.template_match("urn:foo:<[0-9]+>:x", concat("", ["urn:foo:12:", "x"]), "<", ">")',
+  'regex.template_match("a{[0-9]}b{[a-z]+}", concat("", ["a1b", input.cheese]), "{", "}")',
 ];
 
 /** Build `expressions` to wasm and run them with the product's builtins, and `opa eval` them. */

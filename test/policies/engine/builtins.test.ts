@@ -129,3 +129,18 @@ t.test('io.jwt: what cannot be read is an error; a wrong key is false', async (t
   t.equal(call('io.jwt.verify_hs256', 'e30.e30.', 'secret'), false, 'an empty signature');
   t.throws(() => call('io.jwt.decode', 'x'.repeat(1024 * 1024 + 1)), /3 sections/, 'bounded');
 });
+
+t.test(
+  'uuid.parse, json.marshal_with_options, regex.template_match refuse what OPA refuses',
+  async (t) => {
+    const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
+    const call = (name: string, ...args: unknown[]) =>
+      (b[name] as (...a: unknown[]) => unknown)(...args);
+    t.throws(() => call('uuid.parse', 'zz'), /uuid.parse: invalid UUID/);
+    t.throws(() => call('uuid.parse', '{f47ac10b-58cc-4372-a567-0e02b2c3d479'), /invalid UUID/);
+    t.throws(() => call('json.marshal_with_options', {}, { colour: 'red' }), /only pretty, indent/);
+    t.equal(call('json.marshal_with_options', { a: 1 }, {}), '{"a":1}', 'no options: compact');
+    t.throws(() => call('regex.template_match', 'a{b', 'ab', '{', '}'), /unbalanced delimiters/);
+    t.throws(() => call('regex.template_match', 'a', 'a', '{{', '}'), /one character/);
+  },
+);
