@@ -1,6 +1,8 @@
 import { extraBuiltins } from './builtins-extra.js';
 import { jwtBuiltins } from './builtins-jwt.js';
 import { textBuiltins } from './builtins-text.js';
+import { timeFormat } from './builtins-time.js';
+import { timeParseNs } from './builtins-time-parse.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -116,6 +118,8 @@ export function customBuiltins(
     ...extraBuiltins,
     ...jwtBuiltins,
     ...textBuiltins,
+    'time.format': timeFormat,
+    'time.parse_ns': timeParseNs,
   };
 }
 

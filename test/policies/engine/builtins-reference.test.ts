@@ -91,6 +91,21 @@ const expressions = [
   'regex.template_match("urn:foo.bar.com:{.*}", concat("", ["urn:fooxbar.com:", input.s]), "{", "}")',
   'regex.template_match("urn:foo:<[0-9]+>:x", concat("", ["urn:foo:12:", "x"]), "<", ">")',
   'regex.template_match("a{[0-9]}b{[a-z]+}", concat("", ["a1b", input.cheese]), "{", "}")',
+  'time.format(input.ns)',
+  // opa-wasm hands numbers to JavaScript as doubles: a time exact in one (…768) is exact here.
+  'time.format(input.ns + 123456768)',
+  'time.format([input.ns + 120000000, "UTC", "2006-01-02 15:04:05.000 .999 ,9 Z07:00"])',
+  'time.format([input.ns, "Europe/Paris", "Mon Jan _2 15:04:05 MST 2006 -07:00 Z0700 pm 002"])',
+  'time.format([input.ns, "America/New_York"])',
+  'time.format([input.ns, "Asia/Kolkata", "January 2, 06 3:04PM -0700 -07 Z07:00:00"])',
+  'time.format([input.ns, "", "Monday __2 1/2 03"])',
+  'time.parse_ns("2006-01-02", concat("", ["2024-03-0", "1"]))',
+  'time.parse_ns("2006-01-02T15:04:05Z07:00", concat("", ["2024-03-01T10:11:12.5", "+02:00"]))',
+  'time.parse_ns("Jan 2 06 3:04PM", concat("", ["Mar 1 24 9:05", "AM"]))',
+  'time.parse_ns("02 Jan 06 15:04 MST", concat("", ["01 Mar 24 10:00 ", "PST"]))',
+  'time.parse_ns("Monday, 02-Jan-06 15:04:05 -0700", concat("", ["Friday, 01-Mar-24 23:59:59.123456789 ", "-0130"]))',
+  'time.parse_ns("2006-01-02 15:04:05.000", concat("", ["1999-12-31 23:59:59.", "250"]))',
+  'time.parse_ns("January _2 2006", concat("", ["february  9 ", "2024"]))',
 ];
 
 /** Build `expressions` to wasm and run them with the product's builtins, and `opa eval` them. */

@@ -144,3 +144,19 @@ t.test(
     t.throws(() => call('regex.template_match', 'a', 'a', '{{', '}'), /one character/);
   },
 );
+
+t.test('time.format and time.parse_ns refuse what Go refuses', async (t) => {
+  const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
+  const call = (name: string, ...args: unknown[]) =>
+    (b[name] as (...a: unknown[]) => unknown)(...args);
+  t.throws(() => call('time.parse_ns', '2006-01-02', '2024-13-01'), /value out of range/);
+  t.throws(() => call('time.parse_ns', '2006-01-02', '2023-02-29'), /value out of range/);
+  t.throws(() => call('time.parse_ns', '2006-01-02', '2024-03-01x'), /cannot parse/);
+  t.throws(() => call('time.parse_ns', '3:04PM', '13:04PM'), /cannot parse/);
+  t.throws(() => call('time.parse_ns', 'Z07:00', '+0200'), /cannot parse/);
+  t.throws(() => call('time.parse_ns', 1, 'x'), /operands must be strings/);
+  t.equal(JSON.stringify(call('time.parse_ns', '2006-01-02', '2024-02-29')), '1709164800000000000');
+  t.throws(() => call('time.format', [0, 'Mars/Olympus']), /unknown time zone Mars\/Olympus/);
+  t.throws(() => call('time.format', 'yesterday'), /operand 1 must be a number/);
+  t.equal(call('time.format', [0, 'Local', '2006']), '1970', 'Local: this process runs in UTC');
+});
