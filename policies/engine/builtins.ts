@@ -3,6 +3,7 @@ import { jwtBuiltins } from './builtins-jwt.js';
 import { textBuiltins } from './builtins-text.js';
 import { timeFormat } from './builtins-time.js';
 import { timeParseNs } from './builtins-time-parse.js';
+import { uriBuiltins } from './builtins-uri.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -120,6 +121,7 @@ export function customBuiltins(
     ...textBuiltins,
     'time.format': timeFormat,
     'time.parse_ns': timeParseNs,
+    ...uriBuiltins,
   };
 }
 

@@ -106,6 +106,21 @@ const expressions = [
   'time.parse_ns("Monday, 02-Jan-06 15:04:05 -0700", concat("", ["Friday, 01-Mar-24 23:59:59.123456789 ", "-0130"]))',
   'time.parse_ns("2006-01-02 15:04:05.000", concat("", ["1999-12-31 23:59:59.", "250"]))',
   'time.parse_ns("January _2 2006", concat("", ["february  9 ", "2024"]))',
+  'strings.split_n(input.obj.a, "", 2)',
+  'strings.split_n(concat(",", ["a", "b", "c", input.cheese]), ",", 2)',
+  'strings.split_n(concat(",", ["a", "b", "c", input.cheese]), ",", -2)',
+  'strings.split_n(concat(",", ["a", "", "b"]), ",", 9)',
+  'strings.split_n(concat("", ["h", "éllo"]), "", 3)',
+  'uri.parse(concat("", ["https://user:pw@example.com:8080/a%20b/c?x=1&x=2&y=z#fr", "ag"]))',
+  'uri.parse(concat("", ["mailto:someone@example.com", input.empty]))',
+  'uri.parse(concat("", ["/rel/path?q", input.empty]))',
+  'uri.parse(concat("", ["http://[::1]:80/", input.empty]))',
+  'uri.parse(concat("", ["http://x/a%2Fb?", input.empty]))',
+  'uri.parse(concat("", ["HTTP://Example.com#", input.empty]))',
+  'uri.parse(concat("", ["//host/p", input.empty]))',
+  'uri.parse(concat("", ["x", input.empty]))',
+  'uri.parse(concat("", ["http://x/%C3%A9t%C3%A9#a%20b", input.empty]))',
+  '[uri.is_valid(u) | some u in ["https://a.b/c", "not a uri", "/relative", "http://[::1", "%zz", " http://x", "http://a b/", "a:b", "http://x:80", "http://x:y", "http://x/\u0001", "#%zz"]]',
 ];
 
 /** Build `expressions` to wasm and run them with the product's builtins, and `opa eval` them. */

@@ -160,3 +160,14 @@ t.test('time.format and time.parse_ns refuse what Go refuses', async (t) => {
   t.throws(() => call('time.format', 'yesterday'), /operand 1 must be a number/);
   t.equal(call('time.format', [0, 'Local', '2006']), '1970', 'Local: this process runs in UTC');
 });
+
+t.test('uri.parse refuses what Go’s url.Parse refuses', async (t) => {
+  const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
+  const call = (name: string, ...args: unknown[]) =>
+    (b[name] as (...a: unknown[]) => unknown)(...args);
+  t.throws(() => call('uri.parse', '%zz'), /uri.parse: invalid URL escape/);
+  t.throws(() => call('uri.parse', 'http://x/\u0001'), /invalid control character/);
+  t.throws(() => call('uri.parse', ' http://x'), /first path segment in URL cannot contain colon/);
+  t.throws(() => call('uri.parse', 'http://[::1'), /invalid host/);
+  t.equal(call('uri.is_valid', 7), false);
+});
