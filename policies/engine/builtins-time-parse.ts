@@ -1,7 +1,7 @@
 // OPA's time.parse_ns: a value read along a Go layout, as Go's time.Parse reads it (a fraction
 // after the seconds even when the layout has none; a zone abbreviation other than UTC has a zero
 // offset), to nanoseconds since the epoch, exact. Checked against `opa eval`.
-import { chunks, DAYS, exact, MONTHS } from './builtins-time.js';
+import { chunks, DAYS, exact, MONTHS, type WallClock } from './builtins-time.js';
 
 class Reader {
   i = 0;
@@ -57,15 +57,7 @@ class Reader {
   }
 }
 
-interface Wall {
-  y: number;
-  mo: number;
-  d: number;
-  h: number;
-  mi: number;
-  s: number;
-  ns: number;
-  off: number;
+interface Wall extends WallClock {
   pm?: boolean;
 }
 

@@ -79,7 +79,8 @@ export function chunks(layout: string): Chunk[] {
   return out;
 }
 
-interface Parts {
+/** A wall-clock time and its zone offset (seconds east of UTC). */
+export interface WallClock {
   y: number;
   mo: number;
   d: number;
@@ -87,9 +88,12 @@ interface Parts {
   mi: number;
   s: number;
   ns: number;
+  off: number;
+}
+
+interface Parts extends WallClock {
   wd: number;
   yd: number;
-  off: number;
   abbr: string;
 }
 

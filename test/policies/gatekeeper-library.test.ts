@@ -1,9 +1,7 @@
 import t from 'tap';
+import { checkSuites } from '../support/check-suites.js';
 import { join } from 'node:path';
-import { check } from '../../cli/check.js';
 import { exec } from '../../core/exec.js';
-import type { CaseResult } from '../../policies/engine/gatekeeper/suite.js';
-import { runCli } from '../support/run-cli.js';
 import { toolPath } from '../support/tools.js';
 
 // The public Gatekeeper library's general and pod-security-policy templates, with their own
@@ -45,19 +43,7 @@ t.test('the Gatekeeper library: driftgate check --suites agrees with gator verif
   const theirs = gatorVerdicts(gator.stdout + gator.stderr);
   t.ok(theirs.size >= 250, `gator ran ${theirs.size} cases`);
 
-  const ran = await runCli(check, [
-    library,
-    '--suites',
-    '--output',
-    'json',
-    '--opa',
-    toolPath('opa'),
-    '--no-cache',
-  ]);
-  const report = JSON.parse(ran.stdout) as {
-    results: CaseResult[];
-    unsupported: Record<string, string>;
-  };
+  const { run: ran, report } = await checkSuites(library);
   // Every template runs: httpsonly's template, whose double-quoted description continues at its
   // key's indentation (line 33: Go's YAML parser takes it, YAML 1.2 does not), is read as Go reads it.
   t.same(report.unsupported, {}, 'no template refused');

@@ -1,4 +1,6 @@
 import t, { type Test } from 'tap';
+import { checkSuites } from '../support/check-suites.js';
+import { publicFixture } from '../support/public-fixtures.js';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -12,17 +14,7 @@ import { toolPath } from '../support/tools.js';
 // with: `driftgate check` over the same files (only their templates and constraints, no
 // built-in policies) finds the same violations, with the same messages, and exits alike (the
 // stated differences below).
-const fixtures = join(
-  import.meta.dirname,
-  '..',
-  'fixtures',
-  'public',
-  'gatekeeper',
-  'test',
-  'gator',
-  'test',
-  'fixtures',
-);
+const fixtures = publicFixture('gatekeeper', 'test', 'gator', 'test', 'fixtures');
 const probes = 'policies/default/template_k8srequiredprobes.yaml';
 const SCENARIOS: readonly (readonly string[])[] = [
   ['manifests/with-policies/no-violations.yaml'],
@@ -180,18 +172,7 @@ t.test("Gatekeeper's gator verify suite: the same verdicts", async (t) => {
   const theirs = await exec(toolPath('gator'), ['verify', '-v', suite], { timeoutMs: 60_000 });
   t.equal(theirs.code, 0, 'gator passes every case');
   const cases = [...(theirs.stdout + theirs.stderr).matchAll(/^ {4}--- PASS: (\S+)/gm)].length;
-  const ran = await runCli(check, [
-    suite,
-    '--suites',
-    '--output',
-    'json',
-    '--opa',
-    toolPath('opa'),
-    '--no-cache',
-  ]);
-  const report = JSON.parse(ran.stdout) as {
-    results: { ok: boolean; test: string; case: string }[];
-  };
+  const { run: ran, report } = await checkSuites(suite);
   t.equal(report.results.length, cases, `the same ${cases} cases`);
   t.same(
     report.results.filter((r) => !r.ok).map((r) => `${r.test}/${r.case}`),

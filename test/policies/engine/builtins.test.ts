@@ -11,6 +11,10 @@ import { parseRfc3339Ns, unitsParse } from '../../../policies/engine/builtins-op
 import { readTarGzEntry } from '../../../policies/engine/tar.js';
 import { gzipSync } from 'node:zlib';
 
+/** A builtin as opa-wasm calls it, by name. */
+const call = (name: string, ...args: unknown[]): unknown =>
+  (customBuiltins() as Record<string, (...a: unknown[]) => unknown>)[name]?.(...args);
+
 t.test('units.parse_bytes', async (t) => {
   const table: [string, number][] = [
     ['0', 0],
@@ -97,9 +101,6 @@ t.test('units.parse: exact decimals across the JSON boundary', async (t) => {
 });
 
 t.test('the extra builtins refuse what OPA refuses', async (t) => {
-  const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
-  const call = (name: string, ...args: unknown[]) =>
-    (b[name] as (...a: unknown[]) => unknown)(...args);
   t.throws(() => call('urlquery.decode', '%zz'), /urlquery.decode: invalid URL escape/);
   t.throws(() => call('urlquery.decode_object', 'a=1;b=2'), /invalid semicolon separator/);
   t.equal(call('json.patch', { a: 1 }, [{ op: 'test', path: '/a', value: 2 }]), undefined);
@@ -118,9 +119,6 @@ t.test('the extra builtins refuse what OPA refuses', async (t) => {
 });
 
 t.test('io.jwt: what cannot be read is an error; a wrong key is false', async (t) => {
-  const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
-  const call = (name: string, ...args: unknown[]) =>
-    (b[name] as (...a: unknown[]) => unknown)(...args);
   t.throws(() => call('io.jwt.decode', 'a.b'), /io.jwt.decode: encoded JWT must have 3 sections/);
   t.throws(() => call('io.jwt.decode', 'e30.!!.x'), /must have 3 sections/);
   t.throws(() => call('io.jwt.decode', 'bm90IGpzb24.e30.'), /JWT is not valid JSON/);
@@ -133,9 +131,6 @@ t.test('io.jwt: what cannot be read is an error; a wrong key is false', async (t
 t.test(
   'uuid.parse, json.marshal_with_options, regex.template_match refuse what OPA refuses',
   async (t) => {
-    const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
-    const call = (name: string, ...args: unknown[]) =>
-      (b[name] as (...a: unknown[]) => unknown)(...args);
     t.throws(() => call('uuid.parse', 'zz'), /uuid.parse: invalid UUID/);
     t.throws(() => call('uuid.parse', '{f47ac10b-58cc-4372-a567-0e02b2c3d479'), /invalid UUID/);
     t.throws(() => call('json.marshal_with_options', {}, { colour: 'red' }), /only pretty, indent/);
@@ -146,9 +141,6 @@ t.test(
 );
 
 t.test('time.format and time.parse_ns refuse what Go refuses', async (t) => {
-  const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
-  const call = (name: string, ...args: unknown[]) =>
-    (b[name] as (...a: unknown[]) => unknown)(...args);
   t.throws(() => call('time.parse_ns', '2006-01-02', '2024-13-01'), /value out of range/);
   t.throws(() => call('time.parse_ns', '2006-01-02', '2023-02-29'), /value out of range/);
   t.throws(() => call('time.parse_ns', '2006-01-02', '2024-03-01x'), /cannot parse/);
@@ -162,9 +154,6 @@ t.test('time.format and time.parse_ns refuse what Go refuses', async (t) => {
 });
 
 t.test('uri.parse refuses what Go’s url.Parse refuses', async (t) => {
-  const b = customBuiltins() as Record<string, (...a: unknown[]) => unknown>;
-  const call = (name: string, ...args: unknown[]) =>
-    (b[name] as (...a: unknown[]) => unknown)(...args);
   t.throws(() => call('uri.parse', '%zz'), /uri.parse: invalid URL escape/);
   t.throws(() => call('uri.parse', 'http://x/\u0001'), /invalid control character/);
   t.throws(() => call('uri.parse', ' http://x'), /first path segment in URL cannot contain colon/);

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { publicFixture } from '../../support/public-fixtures.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -18,17 +19,7 @@ import { TENANCY_FILE, tenancyText } from '../../../policies/engine/tenancy.js';
 // Gatekeeper's external data: its own test template, constraint, example Deployments and Provider
 // (test/fixtures/public/gatekeeper/test/externaldata, Apache-2.0), against a local HTTPS provider
 // answering as Gatekeeper's test provider does (test/support/dummy-provider.ts).
-const vendored = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'fixtures',
-  'public',
-  'gatekeeper',
-  'test',
-  'externaldata',
-  'dummy-provider',
-);
+const vendored = publicFixture('gatekeeper', 'test', 'externaldata', 'dummy-provider');
 const read = (path: string) => readFileSync(join(vendored, path), 'utf8');
 const provider = await startDummyProvider();
 t.teardown(() => provider.close());

@@ -1,33 +1,20 @@
 // Gatekeeper's own `gator expand` test fixtures (test/fixtures/public/gatekeeper/test/gator/
 // expand/fixtures, Apache-2.0): driftgate generates the same resources from the same
 // ExpansionTemplates, mutated by the same mutators, as the real `gator expand` prints.
+import { publicFixture, yamlDocs, type Doc } from '../../support/public-fixtures.js';
 import t from 'tap';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { exec } from '../../../core/exec.js';
 import { generatedResources } from '../../../policies/engine/gatekeeper/generated.js';
 import { readGatekeeperObjects } from '../../../policies/engine/gatekeeper/objects.js';
 import { toolPath } from '../../support/tools.js';
 
-const fixtures = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'fixtures',
-  'public',
-  'gatekeeper',
-  'test',
-  'gator',
-  'expand',
-  'fixtures',
-);
-type Obj = Record<string, unknown>;
-const docs = (text: string): Obj[] =>
-  parseAllDocuments(text)
-    .map((d) => d.toJS() as unknown)
-    .filter((d): d is Obj => typeof d === 'object' && d !== null);
+const fixtures = publicFixture('gatekeeper', 'test', 'gator', 'expand', 'fixtures');
+type Obj = Doc;
+const docs = yamlDocs;
 const byName = (a: Obj, b: Obj) =>
   JSON.stringify([a.kind, a.metadata]).localeCompare(JSON.stringify([b.kind, b.metadata]));
 

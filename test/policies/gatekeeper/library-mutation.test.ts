@@ -3,30 +3,20 @@
 // what they set (pathTests, merges), by driftgate and by Gatekeeper's own mutation engine. gator
 // applies mutators only to what an ExpansionTemplate generates, so each Pod is given to both as
 // the template of a Deployment that an ExpansionTemplate expands: the generated Pods must match.
+import { publicFixture, yamlDocs, type Doc } from '../../support/public-fixtures.js';
 import t from 'tap';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { exec } from '../../../core/exec.js';
 import { generatedResources } from '../../../policies/engine/gatekeeper/generated.js';
 import { readGatekeeperObjects } from '../../../policies/engine/gatekeeper/objects.js';
 import { toolPath } from '../../support/tools.js';
 
-const library = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'fixtures',
-  'public',
-  'gatekeeper-library',
-  'mutation',
-);
-type Obj = Record<string, unknown>;
-const docs = (text: string): Obj[] =>
-  parseAllDocuments(text)
-    .map((d) => d.toJS() as unknown)
-    .filter((d): d is Obj => typeof d === 'object' && d !== null);
+const library = publicFixture('gatekeeper-library', 'mutation');
+type Obj = Doc;
+const docs = yamlDocs;
 const walk = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],

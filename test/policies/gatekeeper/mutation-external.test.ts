@@ -2,6 +2,7 @@
 // (test/bats/test.bats, "external data - mutation test") expects of them: the vendored
 // test/fixtures/public/gatekeeper/test/externaldata/dummy-provider/mutation (Apache-2.0), with a
 // local HTTPS provider answering as Gatekeeper's test provider (test/support/dummy-provider.ts).
+import { publicFixture } from '../../support/public-fixtures.js';
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,18 +13,7 @@ import { readGatekeeperObjects } from '../../../policies/engine/gatekeeper/objec
 import type { GkProvider } from '../../../policies/engine/gatekeeper/providers.js';
 import { startDummyProvider } from '../../support/dummy-provider.js';
 
-const dir = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'fixtures',
-  'public',
-  'gatekeeper',
-  'test',
-  'externaldata',
-  'dummy-provider',
-  'mutation',
-);
+const dir = publicFixture('gatekeeper', 'test', 'externaldata', 'dummy-provider', 'mutation');
 const objects = (file: string, problems: string[]) =>
   readGatekeeperObjects({ [file]: readFileSync(join(dir, file), 'utf8') }, problems);
 const provider = await startDummyProvider();
