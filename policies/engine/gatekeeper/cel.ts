@@ -30,10 +30,46 @@ function toCel(v: unknown): CelInput {
 /** Compiled expressions, reused across reviews; bounded, as templates come and go from Git. */
 const compiled = new Map<string, ReturnType<typeof plan>>();
 const MAX_COMPILED = 2048;
+/** Operators and macros the planner handles itself (not functions of the environment). */
+const BUILT_IN = new Set([
+  '_?_:_',
+  '_&&_',
+  '_||_',
+  '@not_strictly_false',
+  '_[_]',
+  'has',
+  'all',
+  'exists',
+  'exists_one',
+  'map',
+  'filter',
+]);
+
+/** Every function an expression calls that this environment does not provide. Pure. */
+function unknownCalls(node: unknown, out: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(node)) for (const n of node) unknownCalls(n, out);
+  else if (node && typeof node === 'object') {
+    const o = node as { case?: unknown; value?: { function?: unknown; target?: unknown } };
+    const fn = o.case === 'callExpr' ? o.value?.function : undefined;
+    if (typeof fn === 'string' && !BUILT_IN.has(fn) && !env.funcs.find(fn)) {
+      // A namespaced function (`format.dns1123Label()`) is a call on its namespace's name.
+      const t = o.value?.target as { exprKind?: { case?: string; value?: { name?: string } } };
+      const ns = t?.exprKind?.case === 'identExpr' ? t.exprKind.value?.name : undefined;
+      if (!ns || !env.funcs.find(`${ns}.${fn}`)) out.add(ns ? `${ns}.${fn}` : fn);
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== '$typeName') unknownCalls(v, out);
+  }
+  return out;
+}
+
 function program(expression: string): ReturnType<typeof plan> {
   let p = compiled.get(expression);
   if (!p) {
-    p = plan(env, parse(expression));
+    const parsed = parse(expression);
+    const unknown = [...unknownCalls(parsed)];
+    if (unknown.length > 0)
+      throw new Error(`not provided here: ${unknown.join(', ')} (a CEL library driftgate lacks)`);
+    p = plan(env, parsed);
     if (compiled.size >= MAX_COMPILED) compiled.clear();
     compiled.set(expression, p);
   }

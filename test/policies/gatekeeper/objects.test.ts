@@ -61,6 +61,29 @@ t.test('a template whose CEL cannot compile here runs its Rego; CEL-only is refu
     problems,
   );
   t.same(problems, [], 'not a problem: the Rego half stands in');
+  // A function driftgate's CEL lacks is found when the template is read, not at a review.
+  const lacking = {
+    engine: 'K8sNativeValidation',
+    source: { validations: [{ expression: 'optional.of(1).hasValue()' }] },
+  };
+  const more: string[] = [];
+  const o2 = readGatekeeperObjects(
+    {
+      'mixed.yaml': template('K8sMixed', {
+        code: [lacking, { engine: 'Rego', source: { rego: 'package mixed\n', version: 'v1' } }],
+      }),
+      'celonly.yaml': template('K8sCelOnly', { code: [lacking] }),
+    },
+    more,
+  );
+  t.same(
+    o2.templates.map((x) => [x.kind, x.cel]),
+    [['K8sMixed', undefined]],
+    'the mixed one runs its Rego',
+  );
+  t.match(more, [
+    /celonly\.yaml: ConstraintTemplate k8scelonly: CEL .*not provided here: optional\.of/,
+  ]);
   t.same(
     o.templates.map((x) => [x.kind, x.rego, x.cel]),
     [['K8sBoth', 'package both\n', undefined]],
