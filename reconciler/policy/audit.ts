@@ -128,7 +128,8 @@ class Judge {
           : driftgate,
       );
       const t0 = performance.now();
-      const answer = await this.pool.evaluate(wellFormedJson(input));
+      // The audit waits for a worker; only the evaluation itself has the deadline.
+      const answer = await this.pool.evaluate(wellFormedJson(input), { background: true });
       const timedOut = answer.kind === 'timeout';
       const newly = this.budget.charge(ns, performance.now() - t0, timedOut, name);
       if (answer.kind === 'ok') return answer.outcomes;

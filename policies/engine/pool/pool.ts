@@ -27,6 +27,9 @@ export interface EvalPoolOptions {
   readonly onRestart?: (reason: 'timeout' | 'crash') => void;
 }
 
+/** How long a background evaluation may wait for a worker. */
+const BACKGROUND_WAIT_MS = 60_000;
+
 /** Time kept back from a deadline for evaluating again after external data arrives. */
 const EXTERNAL_DATA_MARGIN_MS = 250;
 
@@ -35,7 +38,9 @@ export const EVAL_POOL_DEFAULTS = { size: 2, timeoutMs: 2000, maxQueue: 64, heap
 interface Job {
   readonly id: number;
   /** When its deadline passes (ms since the epoch). */
-  readonly deadline: number;
+  deadline: number;
+  /** Its deadline starts when a worker takes it (the audit). */
+  readonly background?: boolean;
   readonly json: Uint8Array;
   readonly done: (a: EngineAnswer) => void;
   timer?: NodeJS.Timeout;
@@ -114,20 +119,27 @@ export class EvalPool {
     slot.worker.postMessage(msg);
   }
 
-  /** Evaluate JSON text (from wellFormedJson) by the live bundle. Never rejects. */
-  evaluate(json: Uint8Array): Promise<EngineAnswer> {
+  /**
+   * Evaluate JSON text (from wellFormedJson) by the live bundle. Never rejects. The deadline
+   * counts from now (an admission request's time includes its wait); a `background` evaluation
+   * (the audit) gets its deadline when a worker takes it, and waits at most BACKGROUND_WAIT_MS
+   * for one, so a worker being replaced under load does not fail what merely queued behind it.
+   */
+  evaluate(json: Uint8Array, options: { background?: boolean } = {}): Promise<EngineAnswer> {
     if (this.#closed || !this.#bundle) {
       return Promise.resolve({ kind: 'unavailable', reason: 'no policy bundle loaded' });
     }
     if (this.#queue.length >= this.o.maxQueue) return Promise.resolve({ kind: 'overloaded' });
     return new Promise((resolve) => {
+      const wait = options.background ? BACKGROUND_WAIT_MS : this.o.timeoutMs;
       const job: Job = {
         id: this.#nextId++,
         json,
         done: resolve,
         deadline: Date.now() + this.o.timeoutMs,
+        ...(options.background ? { background: true } : {}),
       };
-      job.timer = setTimeout(() => this.#expire(job), this.o.timeoutMs);
+      job.timer = setTimeout(() => this.#expire(job), wait);
       this.#queue.push(job);
       this.#pump();
     });
@@ -247,6 +259,11 @@ export class EvalPool {
       const job = this.#queue.shift() as Job;
       job.slot = slot;
       slot.job = job;
+      if (job.background) {
+        clearTimeout(job.timer);
+        job.deadline = Date.now() + this.o.timeoutMs;
+        job.timer = setTimeout(() => this.#expire(job), this.o.timeoutMs);
+      }
       // External data is asked within what is left of the deadline, with a margin to answer.
       const budgetMs = Math.max(1, job.deadline - Date.now() - EXTERNAL_DATA_MARGIN_MS);
       const msg: ToWorker = { type: 'eval', id: job.id, json: job.json, budgetMs };

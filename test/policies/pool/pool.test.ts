@@ -64,3 +64,24 @@ t.test('a load during a runaway evaluation completes once the worker is replaced
   t.match(after, { kind: 'ok', revision: 'r2' }, 'the replacement serves the new bundle');
   t.same(after.kind === 'ok' ? after.outcomes.map((o) => o.ok) : [], [true]);
 });
+
+t.test(
+  'a background evaluation queued behind a runaway one waits for the replacement',
+  async (t) => {
+    const bg = new EvalPool({
+      size: 1,
+      timeoutMs: 400,
+      maxQueue: 4,
+      heapMb: 24,
+      logger: pino({ level: 'silent' }),
+    });
+    t.teardown(() => bg.close());
+    await bg.load(first);
+    const xs = Array.from({ length: 10_000 }, (_, i) => i);
+    const runaway = bg.evaluate(wellFormedJson({ slow: true, xs }));
+    const queued = bg.evaluate(wellFormedJson({}), { background: true });
+    t.same(await runaway, { kind: 'timeout' });
+    // Its deadline starts when a worker takes it: the replacement's start is not held against it.
+    t.match(await queued, { kind: 'ok', revision: 'r1' });
+  },
+);
