@@ -166,8 +166,10 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
     port,
     metricsPort,
     drain() {
+      // Idle keep-alive connections are left open: the apiserver may be writing a request on
+      // one right now, and closing it under that write fails the request (a POST is not
+      // retried). Each is closed by its next answer (`Connection: close`) or at the final close.
       draining = true;
-      https.closeIdleConnections();
     },
     async close() {
       await Promise.all([closeGracefully(https, 5_000), closeServer(metrics)]);
