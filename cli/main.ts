@@ -4,6 +4,7 @@ import { optionalTool, withTools } from './tools.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { flag } from './args.js';
+import { packageVersion } from './version.js';
 import { sourceAction, sourcesStatus } from './sources.js';
 import { configFiles, readConfigInputs } from '../reconciler/config/inputs.js';
 import { usage } from '../core/schema/help.js';
@@ -27,6 +28,7 @@ Commands:
   diff --config <file>       what a sync would change: verified, rendered Git against the cluster
   verify <repo> <ref> --trust <file>
                              check a commit's signature as the reconciler does
+  version, --version         print driftgate's version
   help                       show this help
 
 Run "driftgate <command> --help" for a command's options. The narrated demo runs from a source
@@ -177,6 +179,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./diff.js')).diff(rest);
     case 'verify':
       return (await import('./verify.js')).verify(rest);
+    case 'version':
+    case '--version':
+      console.log(`driftgate ${packageVersion() ?? 'unknown'}`);
+      return 0;
     case undefined:
     case 'help':
     case '--help':
