@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { makeLogger } from '../core/logger.js';
 import { join } from 'node:path';
 import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector } from './runtime/leader.js';
@@ -6,7 +7,7 @@ import { labelLeader } from './runtime/leader-label.js';
 import { IngressInventory } from './policy/ingress-inventory.js';
 import { GateInventory } from './policy/gate-inventory.js';
 import { PolicyHub } from './policy/hub.js';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Cluster } from './kube/port.js';
 import { clusterOver } from './kube/cluster.js';
 import { kubeHttp } from './kube/http.js';
@@ -61,7 +62,7 @@ export async function startReconciler(
   cfg: ReconcilerConfig,
   deps: ReconcilerRuntimeDeps,
 ): Promise<ReconcilerHandle> {
-  const logger = deps.logger ?? pino({ level: cfg.logLevel, base: { component: 'reconciler' } });
+  const logger = deps.logger ?? makeLogger('reconciler', cfg.logLevel);
   const metrics = new ReconcilerMetrics({ defaultMetrics: deps.defaultMetrics ?? true });
   const clientKc = sharedAgentCopy(deps.kubeConfig);
   // One discovery for the reconciler's own reads, writes and watches.

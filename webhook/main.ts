@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { makeLogger } from '../core/logger.js';
 import { accessCheck } from './gitsource-guard.js';
 import { inventoryFeed } from './inventory-feed.js';
 import { apiAccess, certificates, gitFeeds, liveIngresses } from './wiring.js';
@@ -49,7 +50,7 @@ export async function startWebhook(
   cfg: WebhookConfig,
   rt: WebhookRuntime = {},
 ): Promise<WebhookHandle> {
-  const logger = rt.logger ?? pino({ level: cfg.logLevel, base: { component: 'webhook' } });
+  const logger = rt.logger ?? makeLogger('webhook', cfg.logLevel);
   const nowMs = rt.nowMs ?? Date.now;
   const metrics = new AdmissionMetrics({ defaultMetrics: rt.defaultMetrics ?? true });
   const pool = new EvalPool({
