@@ -3,22 +3,18 @@
 // cases: test/policies/engine/opa-cases.test.ts). Errors throw `<name>: <reason>`. Builtins whose
 // result is a set, or whose meaning differs between a set and an array argument, are not here:
 // opa-wasm hands sets to JavaScript as arrays, so they could not be answered as OPA answers.
+import { exactJson } from './exact-json.js';
+import { percentDecode } from './url-parts.js';
 import { isIPv6 } from 'node:net';
 import { isObject } from '../../core/object.js';
 
-/** A number as exact JSON (big integers stay exact across opa-wasm's JSON boundary). */
-const exact = (n: bigint): unknown =>
-  (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(n.toString());
-
-/** Go's url.QueryUnescape: `+` is a space; a malformed escape is an error. */
+/** Go's url.QueryUnescape, its error named for the builtin. */
 function queryUnescape(s: string, name: string): string {
-  if (/%(?![0-9A-Fa-f]{2})/.test(s)) throw new Error(`${name}: invalid URL escape`);
-  return Buffer.from(
-    s
-      .replaceAll('+', ' ')
-      .replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
-    'latin1',
-  ).toString('utf8');
+  try {
+    return percentDecode(s, true);
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
 }
 
 /** Go's net.ParseCIDR: an IPv4 or IPv6 address and a prefix length within its width. */
@@ -200,7 +196,7 @@ export const extraBuiltins: Record<string, (...args: never[]) => unknown> = {
       date.getUTCSeconds(),
       date.getUTCMilliseconds(),
     );
-    return exact(BigInt(ms) * NS + sub);
+    return exactJson(BigInt(ms) * NS + sub);
   },
   'time.diff': (a: unknown, b: unknown) => timeDiff(a, b),
   trace: () => true,

@@ -1,6 +1,7 @@
 // Pure builtins OPA's wasm target leaves to the host, with the opa binary's results (checked
 // against `opa eval`: test/policies/engine/builtins-reference.test.ts). Errors throw
 // `<name>: <reason>`; in a policy they make the expression undefined, as in OPA's wasm.
+import { exactJson } from './exact-json.js';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 const SEMVER =
@@ -43,7 +44,7 @@ function parseDurationNs(s: string): unknown {
       BigInt(int || '0') * scale + (BigInt(frac || '0') * scale) / 10n ** BigInt(frac.length);
   }
   const ns = m[1] === '-' ? -total : total;
-  return (JSON as unknown as { rawJSON(t: string): unknown }).rawJSON(ns.toString());
+  return exactJson(ns);
 }
 
 /** The UTC date of a time in nanoseconds (OPA's number or [ns, "UTC"] argument). */

@@ -2,9 +2,7 @@
 // against OPA's own test cases: test/policies/engine/opa-cases.test.ts). A wrong argument throws
 // `<name>: <reason>`, as OPA's eval_builtin_error.
 
-/** A number as exact JSON (big integers stay exact across opa-wasm's JSON boundary). */
-const exact = (digits: string): unknown =>
-  (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(digits);
+import { exactJson } from './exact-json.js';
 
 /** value = digits × 10^exp, exactly. */
 interface Decimal {
@@ -58,7 +56,7 @@ export function unitsParse(x: string): unknown {
     if (binary) digits *= 1024n ** BigInt(power as number);
     else exp += 3 * (power as number);
   }
-  return exact(decimalText({ digits, exp }));
+  return exactJson(decimalText({ digits, exp }));
 }
 
 /** time.parse_rfc3339_ns: nanoseconds since the epoch, exact (fractions to the nanosecond). */
@@ -79,5 +77,5 @@ export function parseRfc3339Ns(value: string): unknown {
       : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   const fraction = BigInt((m[7] ?? '').padEnd(9, '0'));
   const ns = (BigInt(ms) - BigInt(offsetMin) * 60_000n) * 1_000_000n + fraction;
-  return exact(ns.toString());
+  return exactJson(ns.toString());
 }

@@ -1,9 +1,7 @@
 // OPA's uuid.parse, json.marshal_with_options and regex.template_match, with the opa binary's
 // results (checked against `opa eval`: test/policies/engine/builtins-reference.test.ts).
+import { exactJson } from './exact-json.js';
 import { isObject } from '../../core/object.js';
-
-const exact = (n: bigint): unknown =>
-  (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(n.toString());
 
 /** The 16 bytes of a UUID in any form Go's uuid.Parse takes; undefined when not one. */
 function uuidBytes(s: string): Buffer | undefined {
@@ -45,7 +43,7 @@ function uuidParse(s: string): Record<string, unknown> {
   const node = u.subarray(10, 16);
   const first = node[0] ?? 0;
   Object.assign(out, {
-    time: exact((t - GREGORIAN) * 100n),
+    time: exactJson((t - GREGORIAN) * 100n),
     clocksequence: u.readUInt16BE(8) & 0x3fff,
     nodeid: [...node].map((b) => b.toString(16).padStart(2, '0')).join('-'),
     macvariables: `${first & 2 ? 'local' : 'global'}:${first & 1 ? 'multicast' : 'unicast'}`,

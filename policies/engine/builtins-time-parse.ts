@@ -1,7 +1,8 @@
 // OPA's time.parse_ns: a value read along a Go layout, as Go's time.Parse reads it (a fraction
 // after the seconds even when the layout has none; a zone abbreviation other than UTC has a zero
 // offset), to nanoseconds since the epoch, exact. Checked against `opa eval`.
-import { chunks, DAYS, exact, MONTHS, type WallClock } from './builtins-time.js';
+import { chunks, DAYS, MONTHS, type WallClock } from './builtins-time.js';
+import { exactJson } from './exact-json.js';
 
 class Reader {
   i = 0;
@@ -151,5 +152,5 @@ export function timeParseNs(layout: string, value: string): unknown {
   const d = new Date(0);
   d.setUTCFullYear(t.y, t.mo - 1, t.d);
   d.setUTCHours(t.h, t.mi, t.s, 0);
-  return exact((BigInt(d.getTime()) / 1000n - BigInt(t.off)) * 1_000_000_000n + BigInt(t.ns));
+  return exactJson((BigInt(d.getTime()) / 1000n - BigInt(t.off)) * 1_000_000_000n + BigInt(t.ns));
 }

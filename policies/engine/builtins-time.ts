@@ -3,9 +3,6 @@
 // process runs in UTC) and IANA names through Intl; a parsed zone abbreviation other than UTC has
 // a zero offset, as in Go.
 
-export const exact = (n: bigint): unknown =>
-  (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(n.toString());
-
 export const MONTHS = [
   'January',
   'February',

@@ -1,5 +1,6 @@
 // OPA's uri.parse and uri.is_valid (Go's url.Parse: what it refuses, and the parts it gives),
 // and strings.split_n as the opa binary answers it. Checked against `opa eval`.
+import { percentDecode, splitHostPort } from './url-parts.js';
 
 type Url = {
   scheme: string;
@@ -10,14 +11,7 @@ type Url = {
   fragment: string;
 };
 
-/** Go's unescape of a path or fragment: `%XX` decoded, a malformed escape an error. */
-function unescape(s: string): string {
-  if (/%(?![0-9A-Fa-f]{2})/.test(s)) throw new Error('invalid URL escape');
-  return Buffer.from(
-    s.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
-    'latin1',
-  ).toString('utf8');
-}
+const unescape = (s: string): string => percentDecode(s, false);
 
 /** Go's default path escaping (what EscapedPath would write without RawPath). */
 const escapePath = (p: string): string =>
@@ -82,10 +76,7 @@ function uriParse(s: string): Record<string, string> {
   } catch (err) {
     throw new Error(`uri.parse: ${(err as Error).message}`);
   }
-  const v6 = /^\[([^\]]*)\](?::(\d*))?$/.exec(u.host);
-  const colon = u.host.lastIndexOf(':');
-  const hostname = v6 ? (v6[1] ?? '') : colon < 0 ? u.host : u.host.slice(0, colon);
-  const port = v6 ? (v6[2] ?? '') : colon < 0 ? '' : u.host.slice(colon + 1);
+  const { hostname, port } = splitHostPort(u.host);
   const all: Record<string, string> = {
     scheme: u.scheme,
     hostname,

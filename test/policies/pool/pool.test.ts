@@ -2,7 +2,7 @@ import t from 'tap';
 import { pino } from 'pino';
 import { buildBundle } from '../../../policies/engine/build.js';
 import { loadBundle, wellFormedJson } from '../../../policies/engine/bundle.js';
-import { EvalPool } from '../../../policies/engine/pool/pool.js';
+import { EvalPool, type EvalPoolOptions } from '../../../policies/engine/pool/pool.js';
 import { policyDir } from '../../support/policy-dirs.js';
 import { toolPath } from '../../support/tools.js';
 import { waitFor } from '../../support/processes.js';
@@ -26,15 +26,19 @@ const opaPath = toolPath('opa');
 const first = await loadBundle(await buildBundle(dir.dir, { opaPath, revision: 'r1' }));
 const second = await loadBundle(await buildBundle(dir.dir, { opaPath, revision: 'r2' }));
 
+/** One worker, a 400 ms deadline, a small heap: runaways are cheap to provoke. */
+const onePool = (o: Partial<EvalPoolOptions> = {}) =>
+  new EvalPool({
+    size: 1,
+    timeoutMs: 400,
+    maxQueue: 1,
+    heapMb: 24,
+    logger: pino({ level: 'silent' }),
+    ...o,
+  });
+
 const restarts: string[] = [];
-const pool = new EvalPool({
-  size: 1,
-  timeoutMs: 400,
-  maxQueue: 1,
-  heapMb: 24,
-  logger: pino({ level: 'silent' }),
-  onRestart: (r) => restarts.push(r),
-});
+const pool = onePool({ onRestart: (r) => restarts.push(r) });
 t.teardown(() => pool.close());
 
 t.test('nothing loaded: unavailable, not ready', async (t) => {
@@ -68,13 +72,7 @@ t.test('a load during a runaway evaluation completes once the worker is replaced
 t.test(
   'a background evaluation queued behind a runaway one waits for the replacement',
   async (t) => {
-    const bg = new EvalPool({
-      size: 1,
-      timeoutMs: 400,
-      maxQueue: 4,
-      heapMb: 24,
-      logger: pino({ level: 'silent' }),
-    });
+    const bg = onePool({ maxQueue: 4 });
     t.teardown(() => bg.close());
     await bg.load(first);
     const xs = Array.from({ length: 10_000 }, (_, i) => i);

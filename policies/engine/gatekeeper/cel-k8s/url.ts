@@ -1,6 +1,7 @@
 // The Kubernetes CEL URL library: url() of an absolute URI or an absolute path, isURL(), and its
 // parts (getScheme, getHost, getHostname, getPort, getEscapedPath, getQuery), as Go's net/url
 // reads them. A URL is a CEL map tagged with its text. Pure.
+import { splitHostPort } from '../../url-parts.js';
 import { celFunc, celMethod, CelScalar, listType, mapType, type CelMap } from '@bufbuild/cel';
 
 const { STRING, BOOL, DYN } = CelScalar;
@@ -37,15 +38,6 @@ function partsOf(u: CelMap): Parts {
   if (!p) throw new Error('no such overload: not a URL');
   return p;
 }
-const hostPort = (host: string): { hostname: string; port: string } => {
-  const h = host.slice(host.lastIndexOf('@') + 1);
-  const v6 = /^\[([^\]]*)\](?::(\d*))?$/.exec(h);
-  if (v6) return { hostname: v6[1] ?? '', port: v6[2] ?? '' };
-  const colon = h.lastIndexOf(':');
-  return colon < 0
-    ? { hostname: h, port: '' }
-    : { hostname: h.slice(0, colon), port: h.slice(colon + 1) };
-};
 const decode = (s: string): string => {
   try {
     return decodeURIComponent(s.replaceAll('+', ' '));
@@ -68,10 +60,10 @@ export const urlFuncs = [
     return host.slice(host.lastIndexOf('@') + 1);
   }),
   celMethod('getHostname', URL_TYPE, [], STRING, function () {
-    return hostPort(partsOf(this).host).hostname;
+    return splitHostPort(partsOf(this).host).hostname;
   }),
   celMethod('getPort', URL_TYPE, [], STRING, function () {
-    return hostPort(partsOf(this).host).port;
+    return splitHostPort(partsOf(this).host).port;
   }),
   celMethod('getEscapedPath', URL_TYPE, [], STRING, function () {
     return partsOf(this).path;
