@@ -13,6 +13,7 @@ import { PROVIDER_GROUP } from '../policies/engine/gatekeeper/providers.js';
 import type { CaseResult } from '../policies/engine/gatekeeper/suite.js';
 import { verifySuites, type VerifyOptions } from '../policies/engine/gatekeeper/verify.js';
 import type { Rendered } from '../reconciler/model/objects.js';
+import { emit, type Format } from './output.js';
 
 const GATEKEEPER_GROUPS = [
   TEMPLATE_GROUP,
@@ -57,18 +58,15 @@ const line = (r: CaseResult): string => {
  * suite.yaml under it run. Exit 0: every case passed; 1: a case failed; 2: a template cannot be
  * run here (listed with the reason), and nothing failed.
  */
-export async function checkSuites(dir: string, o: VerifyOptions, json: boolean): Promise<number> {
+export async function checkSuites(dir: string, o: VerifyOptions, format: Format): Promise<number> {
   const report = await verifySuites(dir, o);
   const failed = report.results.filter((r) => !r.ok && !r.skipped && r.unsupported === undefined);
   const passed = report.results.filter((r) => r.ok && !r.skipped);
-  if (json)
-    console.log(
-      JSON.stringify(
-        { results: report.results, unsupported: Object.fromEntries(report.unsupported) },
-        null,
-        2,
-      ),
-    );
+  if (format !== 'text')
+    emit(format, {
+      results: report.results,
+      unsupported: Object.fromEntries(report.unsupported),
+    });
   else {
     for (const r of report.results) console.log(line(r));
     for (const [file, why] of report.unsupported)

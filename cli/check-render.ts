@@ -11,7 +11,7 @@ import {
 } from '../reconciler/render/render.js';
 import { type Rendered } from '../reconciler/model/objects.js';
 import type { TreeFile } from '../reconciler/source/git-source.js';
-import { flag } from './args.js';
+import { str, type CliArgs } from './args.js';
 
 /** The Kubernetes version a chart sees in `check` unless told (never Helm's own v1.20 default). */
 export const CHECK_KUBE_VERSION = 'v1.35.0';
@@ -67,31 +67,31 @@ const tool = (setting: string, value: string): string => {
 };
 
 /** Render a folder as the reconciler renders a source path. Throws RenderError. */
-export async function renderFolder(dir: string, args: readonly string[]): Promise<Rendered[]> {
+export async function renderFolder(dir: string, a: CliArgs): Promise<Rendered[]> {
   const here = readTree(dir);
   const kind = detectRenderer(here, '');
   if (kind === 'plain') return renderPlain(here);
   if (kind === 'kustomize') {
     // Overlays reach their bases elsewhere in the repository: the tree from the root.
-    const root = checkRoot(dir, flag(args, '--root'));
+    const root = checkRoot(dir, str(a, 'root'));
     const path = relative(root, resolve(dir)) || '.';
     if (path.startsWith('..'))
       throw new RenderError(`--root ${root} does not hold ${dir}: pass the repository root`);
     const tools = {
-      kustomizePath: tool('--kustomize', flag(args, '--kustomize') ?? 'kustomize'),
+      kustomizePath: tool('--kustomize', str(a, 'kustomize') ?? 'kustomize'),
       helmPath: '',
     };
     return renderWithTool('kustomize', readTree(root), path, tools);
   }
-  const tools = { kustomizePath: '', helmPath: tool('--helm', flag(args, '--helm') ?? 'helm') };
-  const values = flag(args, '--values');
+  const tools = { kustomizePath: '', helmPath: tool('--helm', str(a, 'helm') ?? 'helm') };
+  const values = str(a, 'values');
   return renderWithTool(kind, here, '', tools, {
-    releaseName: flag(args, '--release') ?? 'release',
-    namespace: flag(args, '--namespace') ?? 'default',
+    releaseName: str(a, 'release') ?? 'release',
+    namespace: str(a, 'namespace') ?? 'default',
     ...(values ? { valuesFrom: [valuesFile(values, dir)] } : {}),
     capabilities: {
-      kubeVersion: flag(args, '--kube-version') ?? CHECK_KUBE_VERSION,
-      apiVersions: (flag(args, '--api-versions') ?? '').split(',').filter((v) => v !== ''),
+      kubeVersion: str(a, 'kube-version') ?? CHECK_KUBE_VERSION,
+      apiVersions: (str(a, 'api-versions') ?? '').split(',').filter((v) => v !== ''),
     },
   });
 }

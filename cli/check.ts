@@ -10,7 +10,8 @@ import { findingsWithImplied, objectInput, type Finding } from '../policies/engi
 import { hostContext, ingressRefs } from '../core/ingress-hosts.js';
 import { BundleStore } from '../policies/engine/store.js';
 import { RenderError } from '../reconciler/render/render.js';
-import { flag } from './args.js';
+import { has, str, type CliArgs } from './args.js';
+import { emit, formatOf } from './output.js';
 import {
   atGatorPoint,
   checkSuites,
@@ -18,11 +19,11 @@ import {
   policyTreeWith,
 } from './check-gatekeeper.js';
 
-export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [--output text|json]
+export const CHECK_USAGE = `driftgate check <dir> [--policies <dir>] [--opa <path>] [-o text|json|yaml]
     [--kustomize <path>] [--helm <path>] [--release <name>] [--namespace <ns>] [--values <file>]
     [--root <dir>]
     [--kube-version <v>] [--api-versions <group/version,...>] [--no-cache]
-driftgate check <dir> --suites [--opa <path>] [--output text|json] [--no-cache]
+driftgate check <dir> --suites [--opa <path>] [-o text|json|yaml] [--no-cache]
 
 Renders <dir> as the reconciler does (a kustomization with kustomize, a chart with helm
 template, else the YAML/JSON files under it; nothing is fetched) and evaluates every object
@@ -59,14 +60,14 @@ export interface CheckedObject {
   readonly findings: readonly Finding[];
 }
 
-export async function check(args: readonly string[]): Promise<number> {
-  const dir = args[0];
-  if (!dir || dir.startsWith('-') || args.includes('--help')) {
-    console.log(CHECK_USAGE);
-    return args.includes('--help') ? 0 : 2;
+export async function check(a: CliArgs): Promise<number> {
+  const dir = a.positionals[0];
+  if (!dir) {
+    console.error(`driftgate check: name the directory of manifests\n\n${CHECK_USAGE}`);
+    return 2;
   }
-  const policies = flag(args, '--policies') ?? libraryDir();
-  const json = flag(args, '--output') === 'json';
+  const policies = str(a, 'policies') ?? libraryDir();
+  const format = formatOf(a);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     console.error(`driftgate check: ${dir} is not a directory of manifests`);
     return 2;
@@ -76,14 +77,14 @@ export async function check(args: readonly string[]): Promise<number> {
     return 2;
   }
   // Policies are built with opa: found once, then run by its path.
-  const opaPath = requiredTool('check', '--opa', flag(args, '--opa') ?? 'opa');
+  const opaPath = requiredTool('check', '--opa', str(a, 'opa') ?? 'opa');
   if (!opaPath) return 2;
   // Unchanged policies are not tested and built again: the built bundle is remembered by content.
-  const cache = args.includes('--no-cache') ? {} : { builtCacheDir: checkCacheDir() };
-  if (args.includes('--suites')) return checkSuites(dir, { opaPath, ...cache }, json);
+  const cache = has(a, 'no-cache') ? {} : { builtCacheDir: checkCacheDir() };
+  if (has(a, 'suites')) return checkSuites(dir, { opaPath, ...cache }, format);
   let rendered;
   try {
-    rendered = await renderFolder(dir, args);
+    rendered = await renderFolder(dir, a);
   } catch (err) {
     if (!(err instanceof RenderError)) throw err;
     console.error(`driftgate check: ${err.message}`);
@@ -154,7 +155,7 @@ export async function check(args: readonly string[]): Promise<number> {
   });
   const enforced = results.flatMap((r) => r.findings).filter((f) => f.action === 'enforce');
   const warned = results.flatMap((r) => r.findings).filter((f) => f.action === 'warn');
-  if (json) console.log(JSON.stringify({ objects: results.length, results }, null, 2));
+  if (format !== 'text') emit(format, { objects: results.length, results });
   else {
     for (const r of results)
       for (const f of r.findings)

@@ -7,7 +7,7 @@ import type { GateMode, ReconcilerConfig, SourceConfig } from '../reconciler/con
 import { impersonating, sharedAgentCopy } from '../reconciler/kube/kubeconfig.js';
 import { PolicyHub } from '../reconciler/policy/hub.js';
 import { writesAs } from '../reconciler/kube/writes-as.js';
-import { flag } from './args.js';
+import { str, type CliArgs } from './args.js';
 import { optionalTool } from './tools.js';
 
 /** What `diff` plans with, as the sync would: the gate's policies and each source's identity. */
@@ -25,13 +25,13 @@ export interface DiffWiring {
  */
 export async function diffWiring(
   cfg: { readonly policies?: ReconcilerConfig['policies'] },
-  args: readonly string[],
+  a: CliArgs,
   kc: KubeConfig,
   cluster: Cluster,
   workDir: string,
 ): Promise<DiffWiring> {
-  const dir = flag(args, '--policies') ?? cfg.policies?.dir;
-  const gate = (flag(args, '--gate') as GateMode | undefined) ?? cfg.policies?.gate ?? 'enforce';
+  const dir = str(a, 'policies') ?? cfg.policies?.dir;
+  const gate = (str(a, 'gate') as GateMode | undefined) ?? cfg.policies?.gate ?? 'enforce';
   let policies: PolicyHub | undefined;
   if (dir && gate !== 'off') {
     const hub = new PolicyHub({

@@ -22,10 +22,12 @@ import { ReconcilerMetrics } from '../reconciler/metrics.js';
 import { SourceReconciler } from '../reconciler/source-reconciler.js';
 import { GitSource, type TreeFile } from '../reconciler/source/git-source.js';
 import { CommitVerifier } from '../reconciler/verify/verifier.js';
-import { flag } from './args.js';
+import { str, type CliArgs } from './args.js';
+import { emit, formatOf, kubeOf } from './output.js';
 
 export const DIFF_USAGE = `driftgate diff --config <reconciler.yaml> [--source <name>] [--local <dir>]
 driftgate diff --gitsource <name> [-n <namespace>] [--local <dir>] [--policies <dir>] [--gate <mode>]
+  both also take -o text|json|yaml, --kubeconfig <file> and --context <name>
 
 For each source (or the one named): fetches the head of its ref, verifies its signature,
 renders it, and prints what a sync would create, update and prune in the cluster (KUBECONFIG),
@@ -59,11 +61,11 @@ type Settings = Pick<ReconcilerConfig, 'kustomizePath' | 'helmPath' | 'namespace
 };
 
 /** The sources to compare: the config file's, or one GitSource read through the kubeconfig. */
-async function sourcesOf(args: readonly string[], kc: KubeConfig): Promise<Settings | string> {
-  const gs = flag(args, '--gitsource');
+async function sourcesOf(a: CliArgs, kc: KubeConfig): Promise<Settings | string> {
+  const gs = str(a, 'gitsource');
   if (gs) {
     const namespace =
-      flag(args, '-n') ?? kc.getContextObject(kc.currentContext)?.namespace ?? 'default';
+      str(a, 'namespace') ?? kc.getContextObject(kc.currentContext)?.namespace ?? 'default';
     const { CustomObjectsApi } = await import('@kubernetes/client-node');
     const api = kc.makeApiClient(CustomObjectsApi);
     const obj = (await api.getNamespacedCustomObject({
@@ -91,7 +93,7 @@ async function sourcesOf(args: readonly string[], kc: KubeConfig): Promise<Setti
       sources: [r.source],
     };
   }
-  const file = flag(args, '--config') as string;
+  const file = str(a, 'config') as string;
   let raw: unknown;
   try {
     raw = parse(readFileSync(file, 'utf8'));
@@ -99,35 +101,35 @@ async function sourcesOf(args: readonly string[], kc: KubeConfig): Promise<Setti
     return `cannot read ${file}: ${(err as Error).message.split('\n')[0]}`;
   }
   const cfg = parseReconcilerConfig(raw, readConfigInputs(configFiles(raw)));
-  const only = flag(args, '--source');
+  const only = str(a, 'source');
   const sources = cfg.sources.filter((s) => !only || s.name === only);
   return sources.length === 0 ? `no source named ${only} in ${file}` : { ...cfg, sources };
 }
 
-export async function diff(args: readonly string[]): Promise<number> {
-  const given = flag(args, '--config') ?? flag(args, '--gitsource');
-  if (args.includes('--help') || !given) {
-    console.log(DIFF_USAGE);
-    return given || args.includes('--help') ? 0 : 2;
+export async function diff(a: CliArgs): Promise<number> {
+  if (!str(a, 'config') && !str(a, 'gitsource')) {
+    console.error(`driftgate diff: pass --config <file> or --gitsource <name>\n\n${DIFF_USAGE}`);
+    return 2;
   }
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  const kubeconfig = flag(args, '--kubeconfig');
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
-  const cfg = await sourcesOf(args, kc).catch((err: unknown) => `${(err as Error).message}`);
+  const kc = await kubeOf(a);
+  if (typeof kc === 'string') {
+    console.error(`driftgate diff: ${kc}`);
+    return 2;
+  }
+  const cfg = await sourcesOf(a, kc).catch((err: unknown) => `${(err as Error).message}`);
   if (typeof cfg === 'string') {
     console.error(`driftgate diff: ${cfg}`);
     return 2;
   }
   const tools = withTools('diff', cfg, false);
   const { sources } = cfg;
-  const local = flag(args, '--local');
+  const local = str(a, 'local');
   const cluster = kubeCluster(sharedAgentCopy(kc));
   const cache = mkdtempSync(join(tmpdir(), 'driftgate-diff-'));
   let worst = 0;
+  const results: (SourceDiff | { source: string; error: string })[] = [];
   try {
-    const wiring = await diffWiring(cfg, args, kc, cluster, cache);
+    const wiring = await diffWiring(cfg, a, kc, cluster, cache);
     for (const s of sources) {
       const a = gitAuth(s);
       const git = new GitSource({
@@ -150,26 +152,69 @@ export async function diff(args: readonly string[]): Promise<number> {
       });
       try {
         const p = await rec.plan(local ? localTree(local) : undefined);
-        console.log(`source ${s.name}: ${p.revision.slice(0, 12)} signed by ${p.signer}`);
-        for (const c of p.changes)
-          console.log(
-            `  ${c.action} ${c.object} (${c.path})${c.heldBy ? `: the gate holds it: ${c.heldBy.join('; ')}` : ''}\n${c.diff.replace(/^/gm, '      ')}`,
-          );
-        for (const r of p.plan.refused)
-          console.log(`  refused ${r.object} (${r.path}): ${r.reason}`);
-        for (const r of p.prune) console.log(`  prune  ${r} (no longer in Git)`);
-        for (const k of p.kept) console.log(`  keep   ${k.object}: ${k.reason}`);
-        const kept = p.kept.length > 0 || p.pruneRefused;
-        if (p.changes.length === 0 && p.prune.length === 0 && p.plan.refused.length === 0 && !kept)
-          console.log('  in sync');
-        else worst = Math.max(worst, 1);
+        const d: SourceDiff = {
+          source: s.name,
+          revision: p.revision,
+          signer: p.signer,
+          changes: p.changes.map((c) => ({
+            action: c.action,
+            object: c.object,
+            path: c.path,
+            diff: c.diff,
+            ...(c.heldBy ? { heldBy: c.heldBy } : {}),
+          })),
+          refused: p.plan.refused.map((r) => ({
+            object: r.object,
+            path: r.path,
+            reason: r.reason,
+          })),
+          prune: [...p.prune],
+          kept: p.kept.map((k) => ({ object: k.object, reason: k.reason })),
+          inSync: false,
+        };
+        d.inSync =
+          d.changes.length + d.prune.length + d.refused.length + d.kept.length === 0 &&
+          !p.pruneRefused;
+        results.push(d);
+        if (!d.inSync) worst = Math.max(worst, 1);
       } catch (err) {
-        console.log(`source ${s.name}: cannot compare: ${(err as Error).message}`);
+        results.push({ source: s.name, error: `cannot compare: ${(err as Error).message}` });
         worst = 2;
       }
     }
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
+  const format = formatOf(a);
+  if (format !== 'text') emit(format, { sources: results });
+  else for (const r of results) printDiff(r);
   return worst;
+}
+
+/** What `diff` found for one source (-o json|yaml prints these). */
+interface SourceDiff {
+  source: string;
+  revision: string;
+  signer: string;
+  changes: { action: string; object: string; path: string; diff: string; heldBy?: string[] }[];
+  refused: { object: string; path: string; reason: string }[];
+  prune: string[];
+  kept: { object: string; reason: string }[];
+  inSync: boolean;
+}
+
+function printDiff(d: SourceDiff | { source: string; error: string }): void {
+  if ('error' in d) {
+    console.log(`source ${d.source}: ${d.error}`);
+    return;
+  }
+  console.log(`source ${d.source}: ${d.revision.slice(0, 12)} signed by ${d.signer}`);
+  for (const c of d.changes)
+    console.log(
+      `  ${c.action} ${c.object} (${c.path})${c.heldBy ? `: the gate holds it: ${c.heldBy.join('; ')}` : ''}\n${c.diff.replace(/^/gm, '      ')}`,
+    );
+  for (const r of d.refused) console.log(`  refused ${r.object} (${r.path}): ${r.reason}`);
+  for (const r of d.prune) console.log(`  prune  ${r} (no longer in Git)`);
+  for (const k of d.kept) console.log(`  keep   ${k.object}: ${k.reason}`);
+  if (d.inSync) console.log('  in sync');
 }

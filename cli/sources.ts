@@ -1,16 +1,19 @@
 // `driftgate status|suspend|resume|sync` on GitSources, through the user's kubeconfig: what
 // they may do is what Kubernetes RBAC lets them do to the objects.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { flag } from './args.js';
+import { has, str, type CliArgs } from './args.js';
+import { emit, formatOf, kubeOf } from './output.js';
 import { apiErrorMessage } from '../reconciler/kube/errors.js';
 
-export const SOURCES_USAGE = `driftgate status   (-n <namespace> | -A) [--kubeconfig <file>]
-driftgate suspend <gitsource> [-n <namespace>] [--kubeconfig <file>]
-driftgate resume  <gitsource> [-n <namespace>] [--kubeconfig <file>]
-driftgate sync    <gitsource> [-n <namespace>] [--kubeconfig <file>]
+export const SOURCES_USAGE = `driftgate status   (-n <namespace> | -A) [-o text|json|yaml]
+driftgate suspend <gitsource> [-n <namespace>]
+driftgate resume  <gitsource> [-n <namespace>]
+driftgate sync    <gitsource> [-n <namespace>]
+  each also takes --kubeconfig <file> and --context <name>
 
-GitSources through the kubeconfig (KUBECONFIG, or --kubeconfig): status lists them with their
-conditions (exit 0 when every one is Ready, 3 otherwise); suspend and resume set spec.suspend;
+GitSources through the kubeconfig (KUBECONFIG, or --kubeconfig; its current context, or
+--context): status lists them with their conditions (exit 0 when every one is Ready, 3
+otherwise); suspend and resume set spec.suspend;
 sync asks for a sync now (annotation driftgate.io/requested-at). The namespace defaults to the
 kubeconfig context's. Exit 1 when the apiserver refuses (RBAC says who may).`;
 
@@ -25,32 +28,24 @@ interface Listed {
   };
 }
 
-async function kube(args: readonly string[]): Promise<KubeConfig> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  const file = flag(args, '--kubeconfig');
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
-  return kc;
-}
-
-const namespaceOf = (args: readonly string[], kc: KubeConfig): string =>
-  flag(args, '-n') ??
-  flag(args, '--namespace') ??
-  kc.getContextObject(kc.currentContext)?.namespace ??
-  'default';
+const namespaceOf = (a: CliArgs, kc: KubeConfig): string =>
+  str(a, 'namespace') ?? kc.getContextObject(kc.currentContext)?.namespace ?? 'default';
 
 /** `driftgate status -n <ns> | -A`: GitSources and their conditions. */
-export async function sourcesStatus(args: readonly string[]): Promise<number> {
-  const kc = await kube(args);
+export async function sourcesStatus(a: CliArgs): Promise<number> {
+  const kc = await kubeOf(a);
+  if (typeof kc === 'string') {
+    console.error(`driftgate status: ${kc}`);
+    return 2;
+  }
   const { CustomObjectsApi } = await import('@kubernetes/client-node');
   const api = kc.makeApiClient(CustomObjectsApi);
   let items: Listed[];
   try {
     const list = (
-      args.includes('-A') || args.includes('--all-namespaces')
+      has(a, 'all-namespaces')
         ? await api.listClusterCustomObject(G)
-        : await api.listNamespacedCustomObject({ ...G, namespace: namespaceOf(args, kc) })
+        : await api.listNamespacedCustomObject({ ...G, namespace: namespaceOf(a, kc) })
     ) as { items: Listed[] };
     items = list.items;
   } catch (err) {
@@ -58,6 +53,12 @@ export async function sourcesStatus(args: readonly string[]): Promise<number> {
     return 1;
   }
   const c = (o: Listed, type: string) => o.status?.conditions?.find((x) => x.type === type);
+  const ready = items.every((o) => c(o, 'Ready')?.status === 'True') ? 0 : 3;
+  const format = formatOf(a);
+  if (format !== 'text') {
+    emit(format, { gitSources: items.map(summary) });
+    return ready;
+  }
   for (const o of items) {
     const ready = c(o, 'Ready');
     console.log(
@@ -72,23 +73,36 @@ export async function sourcesStatus(args: readonly string[]): Promise<number> {
         .trimEnd(),
     );
   }
-  return items.every((o) => c(o, 'Ready')?.status === 'True') ? 0 : 3;
+  return ready;
 }
+
+/** A GitSource as scripts read it: where it is, whether it is suspended, and its status. */
+const summary = (o: Listed) => ({
+  namespace: o.metadata.namespace,
+  name: o.metadata.name,
+  suspended: o.spec?.suspend === true,
+  lastAppliedRevision: o.status?.lastAppliedRevision ?? null,
+  conditions: o.status?.conditions ?? [],
+});
 
 /** `driftgate suspend|resume|sync <gitsource>`: a change to the object, as the user. */
 export async function sourceAction(
   action: 'suspend' | 'resume' | 'sync',
-  args: readonly string[],
+  a: CliArgs,
 ): Promise<number> {
-  const name = args.find((a, i) => !a.startsWith('-') && !args[i - 1]?.startsWith('-'));
-  if (!name || args.includes('--help')) {
-    console.log(SOURCES_USAGE);
-    return name ? 0 : 2;
+  const name = a.positionals[0];
+  if (!name) {
+    console.error(`driftgate ${action}: name the GitSource\n\n${SOURCES_USAGE}`);
+    return 2;
   }
-  const kc = await kube(args);
+  const kc = await kubeOf(a);
+  if (typeof kc === 'string') {
+    console.error(`driftgate ${action}: ${kc}`);
+    return 2;
+  }
   const { CustomObjectsApi, PatchStrategy, setHeaderOptions } =
     await import('@kubernetes/client-node');
-  const namespace = namespaceOf(args, kc);
+  const namespace = namespaceOf(a, kc);
   const body =
     action === 'sync'
       ? { metadata: { annotations: { 'driftgate.io/requested-at': new Date().toISOString() } } }

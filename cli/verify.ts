@@ -8,9 +8,10 @@ import { readConfigInputs, trustFiles } from '../reconciler/config/inputs.js';
 import { isObject } from '../core/object.js';
 import { GitSource } from '../reconciler/source/git-source.js';
 import { CommitVerifier } from '../reconciler/verify/verifier.js';
-import { flag } from './args.js';
+import { str, type CliArgs } from './args.js';
+import { emit, formatOf } from './output.js';
 
-export const VERIFY_USAGE = `driftgate verify <repoURL> <ref> --trust <file>
+export const VERIFY_USAGE = `driftgate verify <repoURL> <ref> --trust <file> [-o text|json|yaml]
 
 Fetches <ref> (branch, tag or commit) of the repository over HTTP(S) and checks the signature of
 its commit exactly as the reconciler does. <file> is YAML in the shape of a source's
@@ -18,12 +19,14 @@ verification block: sshAllowedSigners[File], openpgp: [{ publicKey[File], identi
 x509: { cas, caFiles, identities }.
 Exit codes: 0 signed by a trusted signer, 1 refused (the reason is printed), 2 unusable input.`;
 
-export async function verify(args: readonly string[]): Promise<number> {
-  const [url, ref] = args;
-  const file = flag(args, '--trust');
-  if (args.includes('--help') || !url || !ref || url.startsWith('-') || !file) {
-    console.log(VERIFY_USAGE);
-    return args.includes('--help') ? 0 : 2;
+export async function verify(a: CliArgs): Promise<number> {
+  const [url, ref] = a.positionals;
+  const file = str(a, 'trust');
+  if (!url || !ref || !file) {
+    console.error(
+      `driftgate verify: ${!url || !ref ? 'name the repository and the ref' : '--trust <file> is required'}\n\n${VERIFY_USAGE}`,
+    );
+    return 2;
   }
   let raw: unknown;
   try {
@@ -53,6 +56,16 @@ export async function verify(args: readonly string[]): Promise<number> {
     }
     const verifier = await CommitVerifier.create(trusted);
     const v = await verifier.verify(await git.rawCommit(commit));
+    const format = formatOf(a);
+    if (format !== 'text') {
+      emit(
+        format,
+        v.ok
+          ? { commit, verified: true, signer: v.signer }
+          : { commit, verified: false, reason: v.reason, detail: v.detail },
+      );
+      return v.ok ? 0 : 1;
+    }
     if (v.ok) {
       console.log(`verified: ${commit} signed by ${v.signer}`);
       return 0;

@@ -6,7 +6,6 @@ import t from 'tap';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { check } from '../../cli/check.js';
 import { policyDir } from '../support/policy-dirs.js';
 import { configMap } from '../support/reconciler.js';
 import { runCli } from '../support/run-cli.js';
@@ -45,7 +44,8 @@ const repo = t.testdir({
 mkdirSync(join(repo, '.git'));
 
 t.test('an overlay reaches its base inside the work tree', async (t) => {
-  const r = await runCli(check, [
+  const r = await runCli([
+    'check',
     join(repo, 'overlays/staging'),
     '--policies',
     LIBRARY_DIR,
@@ -53,7 +53,8 @@ t.test('an overlay reaches its base inside the work tree', async (t) => {
   ]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^1 objects checked against \d+ policies: 0 violations/m);
-  const outside = await runCli(check, [
+  const outside = await runCli([
+    'check',
     join(repo, 'overlays/staging'),
     '--root',
     join(repo, 'overlays'),
@@ -75,7 +76,8 @@ t.test('--values is read relative to the working directory', async (t) => {
   const cwd = process.cwd();
   process.chdir(repo);
   try {
-    const r = await runCli(check, [
+    const r = await runCli([
+      'check',
       'chart',
       '--values',
       'prod-values.yaml',
@@ -94,7 +96,7 @@ t.test('--values is read relative to the working directory', async (t) => {
 });
 
 t.test('a plaintext Secret headed for Git is flagged', async (t) => {
-  const r = await runCli(check, [join(repo, 'secrets'), '--policies', LIBRARY_DIR, ...tools]);
+  const r = await runCli(['check', join(repo, 'secrets'), '--policies', LIBRARY_DIR, ...tools]);
   // The library's rule warns (its default enforcement): flagged, exit 0.
   t.equal(r.code, 0, r.stderr);
   t.match(
@@ -121,10 +123,10 @@ t.test("a chart's .helmignore holds in check; a broken template is named", async
     },
   });
   const helm = ['--policies', LIBRARY_DIR, '--opa', toolPath('opa'), '--helm', toolPath('helm')];
-  const ok = await runCli(check, [join(charts, 'ignoring'), ...helm]);
+  const ok = await runCli(['check', join(charts, 'ignoring'), ...helm]);
   t.equal(ok.code, 0, ok.stderr);
   t.match(ok.stdout, /^1 objects checked/m);
-  const bad = await runCli(check, [join(charts, 'broken'), ...helm]);
+  const bad = await runCli(['check', join(charts, 'broken'), ...helm]);
   t.equal(bad.code, 2);
   t.equal(
     bad.stderr,

@@ -1,11 +1,8 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { check } from '../../cli/check.js';
-import { diff } from '../../cli/diff.js';
-import { verify } from '../../cli/verify.js';
+import { parse, stringify } from 'yaml';
 import { exec } from '../../core/exec.js';
 import { startControlPlane } from '../support/control-plane.js';
 import { startGitServer } from '../support/git-server.js';
@@ -23,12 +20,8 @@ const dir = mkdtempSync(join(tmpdir(), 'dg-cli-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 // The subcommands run in this process (runCli); one test runs the real binary for help and
 // unknown commands.
-const run = runCli;
 const driftgate = async (args: string[]) => {
-  const [cmd, ...rest] = args;
-  if (cmd === 'check') return run(check, rest);
-  if (cmd === 'diff') return run(diff, rest);
-  if (cmd === 'verify') return run(verify, rest);
+  if (['check', 'diff', 'verify', 'status'].includes(args[0] as string)) return runCli(args);
   return exec(join(root, 'node_modules/.bin/tsx'), [join(root, 'cli/main.ts'), ...args], {
     cwd: dir,
     env: withoutCoverage(),
@@ -167,10 +160,32 @@ t.test('verify and diff against real Git and a real apiserver', async (t) => {
   const ok = await driftgate(['verify', repo.url, 'main', '--trust', trustFile]);
   t.equal(ok.code, 0, ok.stderr);
   t.match(ok.stdout, /^verified: [0-9a-f]{40} signed by ssh:sam@example.com/);
+  const okJson = await driftgate([
+    'verify',
+    repo.url,
+    'main',
+    `--trust=${trustFile}`,
+    '-o',
+    'json',
+  ]);
+  t.equal(okJson.code, 0, okJson.stderr);
+  const commit = ok.stdout.split(' ')[1];
+  t.same(JSON.parse(okJson.stdout), { commit, verified: true, signer: 'ssh:sam@example.com' });
   await repo.commit({ 'app/b.yaml': configMap('b', { v: '1' }) });
   const unsigned = await driftgate(['verify', repo.url, 'main', '--trust', trustFile]);
   t.equal(unsigned.code, 1);
   t.match(unsigned.stdout, /refused: [0-9a-f]{40} \(unsigned\)/);
+  const unsignedYaml = await driftgate([
+    'verify',
+    repo.url,
+    'main',
+    '--trust',
+    trustFile,
+    '-o',
+    'yaml',
+  ]);
+  t.equal(unsignedYaml.code, 1);
+  t.match(parse(unsignedYaml.stdout), { verified: false, reason: 'unsigned' });
   const nowhere = await driftgate([
     'verify',
     'http://127.0.0.1:1/x.git',
@@ -207,6 +222,33 @@ t.test('verify and diff against real Git and a real apiserver', async (t) => {
 
   const rec = await startTestReconciler(cp, [source]);
   await rec.sync('cli');
+  // status from the reconciler's API, for scripts: the same data as JSON and as YAML.
+  const asJson = await driftgate([
+    'status',
+    '--url',
+    rec.url,
+    '--token-file',
+    rec.tokenFile,
+    '-o',
+    'json',
+  ]);
+  t.equal(asJson.code, 0, asJson.stderr);
+  const st = JSON.parse(asJson.stdout) as { sources: { name: string; syncStatus: string }[] };
+  t.same(
+    st.sources.map((s) => [s.name, s.syncStatus]),
+    [['cli', 'Synced']],
+  );
+  const asYaml = await driftgate([
+    'status',
+    `--url=${rec.url}`,
+    `--token-file=${rec.tokenFile}`,
+    '-o',
+    'yaml',
+  ]);
+  t.same(parse(asYaml.stdout), st, '-o yaml: the same data');
+  const noToken = await driftgate(['status', '--url', rec.url]);
+  t.equal(noToken.code, 1);
+  t.match(noToken.stderr, `the reconciler at ${rec.url} answered 401`);
   await rec.stop(); // so that self-heal does not revert the change below
   await cp.kubectl([
     'patch',
@@ -232,6 +274,46 @@ t.test('verify and diff against real Git and a real apiserver', async (t) => {
     ].join('\n'),
   );
   t.notMatch(drifted.stdout, 'ConfigMap cli/a');
+  const driftJson = await driftgate(['diff', '--config', cfgFile, '-o', 'json']);
+  t.equal(driftJson.code, 1, 'the exit code does not depend on the format');
+  const plan = JSON.parse(driftJson.stdout) as {
+    sources: { source: string; inSync: boolean; changes: { action: string; object: string }[] }[];
+  };
+  t.same(
+    plan.sources.map((s) => [s.source, s.inSync, s.changes.map((c) => `${c.action} ${c.object}`)]),
+    [['cli', false, ['update ConfigMap cli/b']]],
+  );
+  t.match(plan.sources[0], { revision: /^[0-9a-f]{40}$/, signer: 'ssh:sam@example.com' });
+
+  // --context: the kubeconfig's current context points nowhere; the named one is the cluster.
+  const kc = parse(readFileSync(cp.kubeconfigs.reconciler, 'utf8')) as {
+    clusters: { name: string; cluster: Record<string, unknown> }[];
+    contexts: { name: string; context: { cluster: string; user: string } }[];
+    'current-context': string;
+  };
+  const real = kc.contexts.find((c) => c.name === kc['current-context']);
+  if (!real) throw new Error('the reconciler kubeconfig has no current context');
+  kc.clusters.push({ name: 'nowhere', cluster: { server: 'https://127.0.0.1:1' } });
+  kc.contexts.push({ name: 'nowhere', context: { ...real.context, cluster: 'nowhere' } });
+  kc['current-context'] = 'nowhere';
+  const twoContexts = join(dir, 'two-contexts.kubeconfig');
+  writeFileSync(twoContexts, stringify(kc));
+  const viaCurrent = await driftgate(['diff', '--config', cfgFile, '--kubeconfig', twoContexts]);
+  t.equal(viaCurrent.code, 2, 'the current context reaches no cluster');
+  const viaContext = await driftgate([
+    'diff',
+    '--config',
+    cfgFile,
+    '--kubeconfig',
+    twoContexts,
+    '--context',
+    real.name,
+  ]);
+  t.equal(viaContext.code, 1, viaContext.stderr);
+  t.match(viaContext.stdout, '  update ConfigMap cli/b (app/b.yaml)');
+  const unknown = await driftgate(['diff', '--config', cfgFile, '--context', 'nope']);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, 'no context "nope" in the kubeconfig (it has: ');
 
   // --local: a working copy's uncommitted files, planned like the head (and not verified).
   const work = join(dir, 'work');

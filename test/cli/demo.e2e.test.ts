@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runDemo, type Demo } from '../../scripts/demo/run.js';
 import { DASHBOARDS } from '../../dashboards/generate.js';
-import { sourceAction } from '../../cli/sources.js';
+import { runCli } from '../support/run-cli.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/processes.js';
 
@@ -91,7 +91,7 @@ t.test(
     await fetch(`${demo.urls.status}/audit`, control);
     // Something for the on-call table of sources that need attention: a suspended source.
     t.equal(
-      await sourceAction('suspend', ['shop', '-n', 'shop-dev', '--kubeconfig', demo.kubeconfig]),
+      (await runCli(['suspend', 'shop', '-n', 'shop-dev', '--kubeconfig', demo.kubeconfig])).code,
       0,
     );
     await waitFor(

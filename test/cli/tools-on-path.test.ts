@@ -6,7 +6,6 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { stringify } from 'yaml';
 import { join } from 'node:path';
-import { check } from '../../cli/check.js';
 import { requiredTool, withTools } from '../../cli/tools.js';
 import { resolveTool } from '../../core/tool-path.js';
 import { GOOD_POLICY, policyDir } from '../support/policy-dirs.js';
@@ -29,7 +28,7 @@ async function checkWith(path: string, args: string[]) {
   const saved = process.env.PATH;
   process.env.PATH = path;
   try {
-    return await runCli(check, args);
+    return await runCli(['check', ...args]);
   } finally {
     process.env.PATH = saved;
   }

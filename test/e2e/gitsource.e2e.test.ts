@@ -14,8 +14,6 @@ import {
   mustKubectl,
   trustingNamespace,
 } from '../support/gitsources.js';
-import { diff } from '../../cli/diff.js';
-import { sourceAction, sourcesStatus } from '../../cli/sources.js';
 import { runCli } from '../support/run-cli.js';
 
 const { cp, git, signer } = await gitOpsFixture(t);
@@ -374,21 +372,21 @@ t.test(
 );
 
 t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC deciding', async (t) => {
-  const run = async (fn: () => Promise<number>) => {
-    const r = await runCli(fn, []);
+  const run = async (argv: string[]) => {
+    const r = await runCli(argv);
     return { code: r.code, out: [r.stdout, r.stderr].filter(Boolean).join('\n') };
   };
   const asAdmin = ['--kubeconfig', cp.kubeconfigs.admin];
   const asDev = ['--kubeconfig', cp.kubeconfigs.developer];
-  const status = await run(() => sourcesStatus(['-n', 'team-a', ...asAdmin]));
+  const status = await run(['status', '-n', 'team-a', ...asAdmin]);
   t.equal(status.code, 3, 'not every GitSource in team-a is Ready (broken is not)');
   t.match(status.out, /team-a\/web\s+Ready=True\s+Synced=True/);
   t.match(status.out, /team-a\/broken\s+Ready=False.*InvalidSpec: verification ConfigMap missing/);
-  const denied = await run(() => sourceAction('suspend', ['web', '-n', 'team-a', ...asDev]));
+  const denied = await run(['suspend', 'web', '-n', 'team-a', ...asDev]);
   t.equal(denied.code, 1);
   t.match(denied.out, /driftgate suspend: team-a\/web: HTTP 403: .*forbidden/);
   t.equal(await field('team-a', 'web', '.spec.suspend'), 'false');
-  const sus = await run(() => sourceAction('suspend', ['web', '-n', 'team-a', ...asAdmin]));
+  const sus = await run(['suspend', 'web', '-n', 'team-a', ...asAdmin]);
   t.strictSame(sus, { code: 0, out: 'gitsource team-a/web suspended' });
   await waitFor(
     'Suspended',
@@ -396,8 +394,8 @@ t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC decid
     15_000,
     200,
   );
-  t.equal((await run(() => sourceAction('resume', ['web', '-n', 'team-a', ...asAdmin]))).code, 0);
-  t.equal((await run(() => sourceAction('sync', ['web', '-n', 'team-a', ...asAdmin]))).code, 0);
+  t.equal((await run(['resume', 'web', '-n', 'team-a', ...asAdmin])).code, 0);
+  t.equal((await run(['sync', 'web', '-n', 'team-a', ...asAdmin])).code, 0);
   t.match(await field('team-a', 'web', '.metadata.annotations'), 'driftgate.io/requested-at');
   await waitFor(
     'Ready again',
@@ -405,7 +403,7 @@ t.test('the driftgate CLI works on GitSources as the kubeconfig user, RBAC decid
     15_000,
     200,
   );
-  const d = await run(() => diff(['--gitsource', 'web', '-n', 'team-a', ...asAdmin]));
+  const d = await run(['diff', '--gitsource', 'web', '-n', 'team-a', ...asAdmin]);
   t.equal(d.code, 0, d.out);
   t.match(d.out, /source team-a\.web: \w{12} signed by .*\n {2}in sync/);
 });

@@ -4,7 +4,6 @@ import { publicFixture } from '../support/public-fixtures.js';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { check } from '../../cli/check.js';
 import { exec } from '../../core/exec.js';
 import { runCli } from '../support/run-cli.js';
 import { toolPath } from '../support/tools.js';
@@ -122,7 +121,8 @@ async function driftgate(
     mkdirSync(none);
     for (const [i, f] of files.entries())
       cpSync(join(base, f), join(manifests, `${i}-${basename(f)}`), { recursive: true });
-    const r = await runCli(check, [
+    const r = await runCli([
+      'check',
       manifests,
       '--policies',
       none,

@@ -8,7 +8,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
-import { diff } from '../../cli/diff.js';
 import { createCertificate, CertUsage } from '../../webhook/tls/pki.js';
 import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
@@ -245,7 +244,7 @@ t.test('driftgate diff shows the dry-run result: nothing to change', async (t) =
     stringify({ namespace: 'driftgate-system', sources: [source('mutated')] }),
   );
   process.env.KUBECONFIG = cp.kubeconfigs.reconciler;
-  const out = await runCli(diff, ['--config', cfgFile]);
+  const out = await runCli(['diff', '--config', cfgFile]);
   t.equal(out.code, 0, `${out.stdout}\n${out.stderr}`);
   t.notMatch(out.stdout, /update ConfigMap/);
 });

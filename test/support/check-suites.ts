@@ -1,5 +1,4 @@
 // `driftgate check <dir> --suites --output json` run in this process, with its report read.
-import { check } from '../../cli/check.js';
 import type { CaseResult } from '../../policies/engine/gatekeeper/suite.js';
 import { runCli, type CliRun } from './run-cli.js';
 import { toolPath } from './tools.js';
@@ -11,7 +10,8 @@ export interface SuitesReport {
 
 /** The suites under `dir`, freshly built (no cache); the run and its parsed report. */
 export async function checkSuites(dir: string): Promise<{ run: CliRun; report: SuitesReport }> {
-  const run = await runCli(check, [
+  const run = await runCli([
+    'check',
     dir,
     '--suites',
     '--output',

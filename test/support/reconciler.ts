@@ -22,6 +22,8 @@ export interface TestReconciler {
   /** POST a control route (`/sources/<n>/suspend`, `/audit`…) with the control token. */
   control(path: string): Promise<Response>;
   readonly url: string;
+  /** The reconciler's control token, in a file (`driftgate status --token-file`). */
+  readonly tokenFile: string;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startTestReconciler(
   return {
     handle,
     url: base,
+    tokenFile: join(cache, 'control-token'),
     source(name) {
       const s = handle.runtime.source(name);
       if (!s) throw new Error(`no source ${name}`);
