@@ -18,7 +18,15 @@ import { deployment, registerGitGuard } from '../../test/support/webhook.js';
 import { reconcilerConfig, webhookConfig, whereToLook } from './parts.js';
 import { demoRepo, SRE_GROUP } from './repo.js';
 
-const CRDS = join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds');
+const CRDS = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'charts',
+  'driftgate',
+  'files',
+  'gitsources.driftgate.io.yaml',
+);
 
 export interface Demo {
   /** Where the running demo can be reached. */

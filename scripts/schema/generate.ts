@@ -5,16 +5,18 @@ import { stringify } from 'yaml';
 import { toJsonSchema } from '../../core/schema/export.js';
 import { gitSourceCrd } from './crd.js';
 import { ChartValuesSchema } from './values.js';
+import { chartReadme } from './readme.js';
 
 const HEADER = `# Generated from reconciler/gitsource/schema.ts by npm run generate: do not edit.
 # A Git repository driftgate verifies, renders and keeps applied: the Kubernetes API of the
-# reconciler (kubectl get gitsources -A). Helm installs files in crds/ before the templates.
+# reconciler (kubectl get gitsources -A). templates/crds.yaml installs it, so helm upgrade
+# updates it too (a chart's crds/ folder is never upgraded).
 `;
 
 /** Path (from the repository root) → generated text. Pure. */
 export function generatedFiles(): Record<string, string> {
   return {
-    'charts/driftgate/crds/gitsources.driftgate.io.yaml':
+    'charts/driftgate/files/gitsources.driftgate.io.yaml':
       HEADER + stringify(gitSourceCrd(), { lineWidth: 0 }),
     'charts/driftgate/values.schema.json':
       JSON.stringify(
@@ -25,6 +27,11 @@ export function generatedFiles(): Record<string, string> {
         null,
         2,
       ) + '\n',
+    'charts/driftgate/README.md': chartReadme(
+      ChartValuesSchema,
+      readFileSync('charts/driftgate/values.yaml', 'utf8'),
+      readFileSync('charts/driftgate/Chart.yaml', 'utf8'),
+    ),
   };
 }
 

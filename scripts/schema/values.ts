@@ -145,6 +145,12 @@ export const ChartValuesSchema = Type.Object(
         tag: Type.Optional(
           Type.String({ description: "its tag (default: the chart's appVersion)" }),
         ),
+        digest: Type.Optional(
+          Type.String({
+            pattern: '^(sha256:[0-9a-f]{64})?$',
+            description: 'its digest (sha256:…): when set, the image is pulled by digest',
+          }),
+        ),
         pullPolicy: Type.Optional(
           OneOf(['Always', 'IfNotPresent', 'Never'], { description: 'pull policy' }),
         ),
@@ -152,6 +158,17 @@ export const ChartValuesSchema = Type.Object(
       { description: 'the driftgate image' },
     ),
     imagePullSecrets: Type.Optional(Type.Array(Type.Unknown(), { description: 'pull secrets' })),
+    crds: Type.Optional(
+      Section(
+        {
+          install: Bool({ description: 'install and upgrade the GitSource CRD with the release' }),
+          keep: Bool({
+            description: 'helm.sh/resource-policy: keep, so uninstall never deletes GitSources',
+          }),
+        },
+        'the GitSource CustomResourceDefinition',
+      ),
+    ),
     webhook: Webhook,
     reconciler: Reconciler,
     certificates: Section(

@@ -12,7 +12,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { exec } from '../../core/exec.js';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { startGitServer } from '../support/git-server.js';
-import { gitSourceManifest, installGitSourceApi, mustKubectl } from '../support/gitsources.js';
+import { gitSourceManifest, mustKubectl } from '../support/gitsources.js';
 import { buildDriftgateImage, tagImage } from '../support/node/images.js';
 import { NODE_IP, NODE_NAME, realNodeSkipReason, startNode } from '../support/node/node.js';
 import { waitFor } from '../support/processes.js';
@@ -184,7 +184,8 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
       '--clusterrole=edit',
       '--serviceaccount=shop:deployer',
     ]);
-    await installGitSourceApi(cp);
+    // The chart installed the GitSource API.
+    await kubectl(['wait', '--for=condition=Established', 'crd/gitsources.driftgate.io']);
     await kubectl(
       ['apply', '-f', '-'],
       gitSourceManifest('shop', 'app', {
@@ -325,6 +326,12 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
         'name',
       ]);
       t.same(left.trim(), '', 'no cluster-scoped object left');
+      // But the GitSource CRD (crds.keep): uninstalling driftgate loses no GitSource.
+      t.equal(
+        await jsonpath(['get', 'gitsource', 'app', '-n', 'shop'], '{.metadata.name}'),
+        'app',
+        'the GitSource is kept',
+      );
       const ofRelease = (kinds: string) =>
         kubectl([
           'get',

@@ -5,7 +5,15 @@ import type { ControlPlane } from './control-plane.js';
 import { trustOf } from './reconciler.js';
 import type { Signer } from './signing.js';
 
-export const CRDS = join(import.meta.dirname, '..', '..', 'charts', 'driftgate', 'crds');
+export const CRDS = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'charts',
+  'driftgate',
+  'files',
+  'gitsources.driftgate.io.yaml',
+);
 
 /** kubectl as admin that throws with kubectl's stderr on failure; resolves stdout. */
 export const mustKubectl =
