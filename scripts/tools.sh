@@ -204,6 +204,10 @@ build_argocd() {
   chmod +x "$work/bin/git-verify-wrapper.sh"
 }
 build_gator() { go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$2" gator; }
+# The release's parts: an OCI registry (CNCF Distribution, what most registries run) and cosign.
+build_registry() {
+  go_install_into "$1" "github.com/distribution/distribution/v3/cmd/registry@$2" registry; }
+build_cosign() { go_install_into "$1" "github.com/sigstore/cosign/v2/cmd/cosign@$2" cosign; }
 
 install_debian() {
   local missing=() pair cmd pkg
@@ -237,6 +241,8 @@ case $only in all|kustomize) install_tool kustomize "$KUSTOMIZE_VERSION" build_k
 case $only in all|helm) install_tool helm "$HELM_VERSION" build_helm ;; esac
 case $only in all|kwok) install_tool kwok "$KWOK_VERSION" build_kwok ;; esac
 case $only in all|gator) install_tool gator "$GATOR_VERSION" build_gator ;; esac
+case $only in all|release|registry) install_tool registry "$REGISTRY_VERSION" build_registry ;; esac
+case $only in all|release|cosign) install_tool cosign "$COSIGN_VERSION" build_cosign ;; esac
 case $only in peers|gatekeeper) install_tool gatekeeper "$GATEKEEPER_VERSION" build_gatekeeper ;; esac
 case $only in peers|flux) install_tool flux "$FLUX_VERSION" build_flux ;; esac
 case $only in peers|argocd) install_tool argocd "$ARGOCD_VERSION" build_argocd ;; esac

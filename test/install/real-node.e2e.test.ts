@@ -1,11 +1,14 @@
-// The chart installed for real: the image built here without a registry, imported into a real
-// node's containerd (kubelet, kube-proxy, CoreDNS beside the test control plane), `helm install
-// --wait`, admission through the Service, Git drift healed by the in-cluster reconciler, leader
+// The release installed for real: `npm run release` pushes the image and the chart to a real
+// registry (CNCF Distribution) and signs them with cosign; a tampered image and a tampered chart
+// are refused before anything is installed; the chart is installed from oci:// by the digest
+// that verified, and a real node's containerd (kubelet, kube-proxy, CoreDNS beside the test
+// control plane) pulls the image from the registry. Then `helm install --wait`, admission through the Service, Git drift healed by the in-cluster reconciler, leader
 // failover, a rolling upgrade with zero failed admissions, failurePolicy Fail with the webhook
 // at zero, and an uninstall that leaves nothing. Skipped, with the reason, where a real node
 // cannot run (not root, no cgroups).
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -13,7 +16,14 @@ import { exec } from '../../core/exec.js';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { startGitServer } from '../support/git-server.js';
 import { gitSourceManifest, mustKubectl } from '../support/gitsources.js';
-import { buildDriftgateImage, tagImage } from '../support/node/images.js';
+import { buildPauseImage } from '../support/node/images.js';
+import { startRegistry } from '../support/registry.js';
+import {
+  installVerified,
+  publishRelease,
+  trustRegistryOnNode,
+  verifyBlob,
+} from './release-install.js';
 import { NODE_IP, NODE_NAME, realNodeSkipReason, startNode } from '../support/node/node.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, trustOf } from '../support/reconciler.js';
@@ -23,8 +33,6 @@ import { admissionWriter } from './writer.js';
 
 const NS = 'dg-system';
 const RELEASE = 'driftgate';
-const IMAGE = 'driftgate.local/driftgate';
-const chart = join(import.meta.dirname, '..', '..', 'charts', 'driftgate');
 
 const skip = realNodeSkipReason();
 t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, async (t) => {
@@ -39,9 +47,13 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
   stops.push(() => cp.stop());
   const node = await startNode(cp);
   stops.push(() => node.stop());
-  await node.importImage(await buildDriftgateImage(join(work, 'image.tar'), `${IMAGE}:test`));
-  // The upgrade's "changed image": a second name for the same build (the spec changes, pods roll).
-  await tagImage(`${IMAGE}:test`, `${IMAGE}:test-2`);
+  // The release, as published: a real registry on the node's address, the image and the chart
+  // pushed there and signed by npm run release; containerd pulls from it (nothing is imported).
+  const registry = await startRegistry(NODE_IP);
+  stops.push(() => registry.stop());
+  trustRegistryOnNode(registry.host, registry.caFile);
+  const release = await publishRelease(work, registry.host, registry.caFile);
+  const IMAGE = `${registry.host}/driftgate`;
   const git = await startGitServer({ host: NODE_IP });
   stops.push(() => git.stop());
   const signer = await createSshSigner(work, 'Platform', 'platform@example.com');
@@ -65,76 +77,227 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
   const jsonpath = async (args: string[], path: string) =>
     (await kubectl([...args, '-o', `jsonpath=${path}`])).trim();
 
-  await step('helm install --wait: the chart as published, on the image built here', async (t) => {
-    const r = await helm([
-      'install',
-      RELEASE,
-      chart,
-      '-n',
-      NS,
-      '--create-namespace',
-      '--wait',
-      '--timeout',
-      '240s',
-      '--set',
-      `image.repository=${IMAGE}`,
-      '--set',
-      'image.tag=test',
-      '--set',
-      'image.pullPolicy=Never',
-      // An identity whose writes skip admission: how the test makes drift the webhook never saw.
-      '--set',
-      'webhook.exemptions.users={ops-bot}',
-    ]);
-    t.equal(r.code, 0, `helm install: ${r.stderr}`);
-    // --wait returns once the pods are Ready; kube-proxy routes the Service a moment later (about
-    // a second), and until then failurePolicy Fail refuses covered writes.
-    await waitFor(
-      'the webhook answering through its Service',
-      async () =>
-        (await kc(['create', 'configmap', 'probe', '-n', 'default', '--dry-run=server'])).code ===
-        0,
-      30_000,
-      250,
-    );
-    const pods = JSON.parse(await kubectl(['get', 'pods', '-n', NS, '-o', 'json'])) as {
-      items: {
-        metadata: { labels: Record<string, string> };
-        spec: PodSpec;
-        status: { phase: string };
-      }[];
-    };
-    const byRole = (role: string) =>
-      pods.items.filter((p) => p.metadata.labels['app.kubernetes.io/component'] === role);
-    t.equal(byRole('webhook').length, 2, 'two webhook pods');
-    t.equal(byRole('reconciler').length, 2, 'two reconciler pods');
-    for (const p of pods.items) {
-      t.equal(p.status.phase, 'Running');
-      t.equal(p.spec.nodeName, NODE_NAME, 'on the real node');
-      const c = p.spec.containers[0];
-      t.same(
-        [
-          p.spec.securityContext?.runAsNonRoot,
-          c?.securityContext?.readOnlyRootFilesystem,
-          c?.securityContext?.capabilities?.drop,
-          p.spec.securityContext?.seccompProfile?.type,
-        ],
-        [true, true, ['ALL'], 'RuntimeDefault'],
-        'runs with the chart securityContext',
+  await step('the release: checksums, an SBOM and signatures that verify', async (t) => {
+    for (const [file, sum] of Object.entries(release.files))
+      t.equal(
+        createHash('sha256')
+          .update(readFileSync(join(release.dir, file)))
+          .digest('hex'),
+        sum,
+        file,
       );
-    }
-    const version = await kubectl([
-      'exec',
-      '-n',
-      NS,
-      `deploy/${RELEASE}-webhook`,
-      '--',
-      'node',
-      '--version',
+    t.same(Object.keys(release.files).sort(), [
+      `driftgate-${release.version}.cdx.json`,
+      `driftgate-${release.version}.tgz`,
+      `driftgate-chart-${release.version}.tgz`,
+      `driftgate-image-${release.version}.tar`,
     ]);
-    t.equal(version.trim(), readVersions().NODE_VERSION, 'the image runs the pinned Node.js');
-    t.equal(process.version, readVersions().NODE_VERSION, 'so do the tests');
+    const sbom = JSON.parse(
+      readFileSync(join(release.dir, `driftgate-${release.version}.cdx.json`), 'utf8'),
+    ) as {
+      bomFormat: string;
+      metadata: { component: { name: string } };
+      components: { name: string; version: string }[];
+    };
+    t.equal(sbom.bomFormat, 'CycloneDX');
+    t.equal(sbom.metadata.component.name, 'driftgate');
+    const pins = readVersions();
+    for (const [name, key] of <[string, string][]>[
+      ['node', 'NODE_VERSION'],
+      ['opa', 'OPA_VERSION'],
+      ['helm', 'HELM_VERSION'],
+      ['kustomize', 'KUSTOMIZE_VERSION'],
+    ])
+      t.ok(
+        sbom.components.some((c) => c.name === name && c.version === pins[key]),
+        `the SBOM lists ${name}`,
+      );
+    t.ok(
+      sbom.components.some((c) => c.name === 'express'),
+      'and the npm dependencies',
+    );
+    const sums = await verifyBlob(release, join(release.dir, 'SHA256SUMS'));
+    t.equal(sums.code, 0, `SHA256SUMS verifies: ${sums.stderr}`);
+    const forged = join(work, 'SHA256SUMS.forged');
+    writeFileSync(
+      forged,
+      readFileSync(join(release.dir, 'SHA256SUMS'), 'utf8').replace(/^[0-9a-f]/, (c) =>
+        c === '0' ? '1' : '0',
+      ),
+    );
+    t.not((await verifyBlob(release, forged)).code, 0, 'a changed SHA256SUMS does not');
   });
+
+  await step(
+    'a tampered image and a tampered chart are refused before anything is installed',
+    async (t) => {
+      const env = { ...process.env, SSL_CERT_FILE: registry.caFile };
+      const cosign = (args: string[]) =>
+        exec(toolPath('cosign'), args, { env, timeoutMs: 120_000 });
+      const skopeo = (args: string[]) =>
+        exec(
+          'skopeo',
+          [
+            'copy',
+            '-q',
+            '--src-cert-dir',
+            registry.certDir,
+            '--dest-cert-dir',
+            registry.certDir,
+            ...args,
+          ],
+          { timeoutMs: 120_000 },
+        );
+      const v = release.version;
+      // Two mirrors of the release, signatures and all (cosign copy), one part of each then replaced.
+      for (const m of ['mirror-image', 'mirror-chart'])
+        for (const part of ['driftgate', 'charts/driftgate']) {
+          const c = await cosign([
+            'copy',
+            `${registry.host}/${part}:${v}`,
+            `${registry.host}/${m}/${part}:${v}`,
+          ]);
+          t.equal(c.code, 0, `cosign copy: ${c.stderr}`);
+        }
+      // The image: another image under the release's tag, with the release's signature copied to it.
+      const other = await buildPauseImage(join(work, 'other.tar'));
+      const pushed = await skopeo([
+        '--digestfile',
+        join(work, 'other.digest'),
+        `docker-archive:${other}`,
+        `docker://${registry.host}/mirror-image/driftgate:${v}`,
+      ]);
+      t.equal(pushed.code, 0, pushed.stderr);
+      const tag = (d: string) => `${d.replace(':', '-')}.sig`;
+      const real = release.image.split('@')[1] as string;
+      const fake = readFileSync(join(work, 'other.digest'), 'utf8').trim();
+      const sig = await skopeo([
+        '--preserve-digests',
+        `docker://${registry.host}/mirror-image/driftgate:${tag(real)}`,
+        `docker://${registry.host}/mirror-image/driftgate:${tag(fake)}`,
+      ]);
+      t.equal(sig.code, 0, sig.stderr);
+      // The chart: the same chart with failurePolicy Ignore, pushed under the release's version.
+      const unpacked = join(work, 'tampered-chart');
+      mkdirSync(unpacked);
+      await exec('tar', ['-xzf', join(release.dir, `driftgate-chart-${v}.tgz`), '-C', unpacked]);
+      const values = join(unpacked, 'driftgate', 'values.yaml');
+      writeFileSync(
+        values,
+        readFileSync(values, 'utf8').replace('failurePolicy: Fail', 'failurePolicy: Ignore'),
+      );
+      const pkg = await helm(['package', join(unpacked, 'driftgate'), '-d', unpacked]);
+      t.equal(pkg.code, 0, pkg.stderr);
+      const push = await helm([
+        'push',
+        join(unpacked, `driftgate-${v}.tgz`),
+        `oci://${registry.host}/mirror-chart/charts`,
+        '--ca-file',
+        registry.caFile,
+      ]);
+      t.equal(push.code, 0, push.stderr);
+      for (const [m, part] of [
+        ['mirror-image', 'image'],
+        ['mirror-chart', 'chart'],
+      ]) {
+        const r = await installVerified({
+          helm,
+          repo: `${registry.host}/${m}`,
+          version: v,
+          pub: release.pub,
+          caFile: registry.caFile,
+          release: RELEASE,
+          namespace: NS,
+          set: [],
+        });
+        t.equal(r.code, 1, `${m}: refused`);
+        t.match(
+          r.refused,
+          new RegExp(`^${part}: .*(no matching signatures|no signatures found)`),
+          `${m}: ${r.refused}`,
+        );
+      }
+      t.same(
+        JSON.parse((await helm(['list', '-A', '-o', 'json'])).stdout),
+        [],
+        'no release installed',
+      );
+      t.not((await kc(['get', 'namespace', NS])).code, 0, 'not even its namespace');
+    },
+  );
+
+  await step(
+    'helm install from oci://, signatures verified first; containerd pulls the image',
+    async (t) => {
+      const r = await installVerified({
+        helm,
+        repo: registry.host,
+        version: release.version,
+        pub: release.pub,
+        caFile: registry.caFile,
+        release: RELEASE,
+        namespace: NS,
+        // An identity whose writes skip admission: how the test makes drift the webhook never saw.
+        set: ['webhook.exemptions.users={ops-bot}'],
+      });
+      t.equal(r.refused, undefined, 'both signatures verify');
+      t.equal(`${registry.host}/driftgate@${r.imageDigest}`, release.image, 'the image released');
+      t.equal(
+        `${registry.host}/charts/driftgate@${r.chartDigest}`,
+        release.chart,
+        'the chart released',
+      );
+      t.equal(r.code, 0, `helm install: ${r.stderr}`);
+      // --wait returns once the pods are Ready; kube-proxy routes the Service a moment later (about
+      // a second), and until then failurePolicy Fail refuses covered writes.
+      await waitFor(
+        'the webhook answering through its Service',
+        async () =>
+          (await kc(['create', 'configmap', 'probe', '-n', 'default', '--dry-run=server'])).code ===
+          0,
+        30_000,
+        250,
+      );
+      const pods = JSON.parse(await kubectl(['get', 'pods', '-n', NS, '-o', 'json'])) as {
+        items: {
+          metadata: { labels: Record<string, string> };
+          spec: PodSpec;
+          status: { phase: string };
+        }[];
+      };
+      const byRole = (role: string) =>
+        pods.items.filter((p) => p.metadata.labels['app.kubernetes.io/component'] === role);
+      t.equal(byRole('webhook').length, 2, 'two webhook pods');
+      t.equal(byRole('reconciler').length, 2, 'two reconciler pods');
+      for (const p of pods.items) {
+        t.equal(p.status.phase, 'Running');
+        t.equal(p.spec.nodeName, NODE_NAME, 'on the real node');
+        const c = p.spec.containers[0];
+        t.equal(c?.image, release.image, 'the released image, by digest, pulled from the registry');
+        t.same(
+          [
+            p.spec.securityContext?.runAsNonRoot,
+            c?.securityContext?.readOnlyRootFilesystem,
+            c?.securityContext?.capabilities?.drop,
+            p.spec.securityContext?.seccompProfile?.type,
+          ],
+          [true, true, ['ALL'], 'RuntimeDefault'],
+          'runs with the chart securityContext',
+        );
+      }
+      const version = await kubectl([
+        'exec',
+        '-n',
+        NS,
+        `deploy/${RELEASE}-webhook`,
+        '--',
+        'node',
+        '--version',
+      ]);
+      t.equal(version.trim(), readVersions().NODE_VERSION, 'the image runs the pinned Node.js');
+      t.equal(process.version, readVersions().NODE_VERSION, 'so do the tests');
+    },
+  );
 
   await step('a bad Pod is denied by the webhook behind its Service', async (t) => {
     await kubectl(['create', 'namespace', 'apps']);
@@ -245,16 +408,33 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
   await step('helm upgrade to a changed image: zero failed admission requests', async (t) => {
     const writer = admissionWriter(cp.kubeConfig().makeApiClient(CoreV1Api), 'apps');
     await writer.until(5);
+    // The upgrade's "changed image": the release's image under a second tag (pods roll).
+    const tagged = await exec('skopeo', [
+      'copy',
+      '-q',
+      '--preserve-digests',
+      '--src-cert-dir',
+      registry.certDir,
+      '--dest-cert-dir',
+      registry.certDir,
+      `docker://${release.image}`,
+      `docker://${IMAGE}:test-2`,
+    ]);
+    t.equal(tagged.code, 0, tagged.stderr);
     const r = await helm([
       'upgrade',
       RELEASE,
-      chart,
+      `oci://${release.chart}`,
+      '--ca-file',
+      registry.caFile,
       '-n',
       NS,
       '--reuse-values',
       '--wait',
       '--timeout',
       '240s',
+      '--set',
+      'image.digest=',
       '--set',
       'image.tag=test-2',
     ]);
@@ -367,6 +547,7 @@ interface PodSpec {
   nodeName?: string;
   securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type?: string } };
   containers: {
+    image?: string;
     securityContext?: { readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[] } };
   }[];
 }

@@ -36,6 +36,8 @@ const toolVersionKey = {
   helm: ['helm', 'HELM_VERSION'],
   kwok: ['kwok', 'KWOK_VERSION'],
   gator: ['gator', 'GATOR_VERSION'],
+  registry: ['registry', 'REGISTRY_VERSION'],
+  cosign: ['cosign', 'COSIGN_VERSION'],
 } as const;
 export type ToolName = keyof typeof toolVersionKey;
 

@@ -43,6 +43,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "${STATE_DIR}/cni"
+  # Registries: certs.d/<host:port>/hosts.toml (the release test's registry and its CA).
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "${STATE_DIR}/certs.d"
 `;
 }
 
