@@ -7,8 +7,7 @@
 // at zero, and an uninstall that leaves nothing. Skipped, with the reason, where a real node
 // cannot run (not root, no cgroups).
 import t, { type Test } from 'tap';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -16,14 +15,16 @@ import { exec } from '../../core/exec.js';
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { startGitServer } from '../support/git-server.js';
 import { gitSourceManifest, mustKubectl } from '../support/gitsources.js';
-import { buildPauseImage } from '../support/node/images.js';
 import { startRegistry } from '../support/registry.js';
+import { installVerified, publishRelease, trustRegistryOnNode } from './release-install.js';
+import { checkRelease, refuseTampered } from './release-checks.js';
+import { buildTaggedRelease } from './tagged-release.js';
 import {
-  installVerified,
-  publishRelease,
-  trustRegistryOnNode,
-  verifyBlob,
-} from './release-install.js';
+  installTagged,
+  rollBackToTagged,
+  upgradeFromTagged,
+  type UpgradeContext,
+} from './upgrade-steps.js';
 import { NODE_IP, NODE_NAME, realNodeSkipReason, startNode } from '../support/node/node.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, trustOf } from '../support/reconciler.js';
@@ -52,6 +53,11 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
   const registry = await startRegistry(NODE_IP);
   stops.push(() => registry.stop());
   trustRegistryOnNode(registry.host, registry.caFile);
+  // The last release (tag v0.1.0), built from its own tree meanwhile, for the upgrade steps.
+  const lastRelease = buildTaggedRelease(work, 'v0.1.0', registry).then(
+    (r) => r,
+    (err: unknown) => err as Error,
+  );
   const release = await publishRelease(work, registry.host, registry.caFile);
   const IMAGE = `${registry.host}/driftgate`;
   const git = await startGitServer({ host: NODE_IP });
@@ -77,153 +83,14 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
   const jsonpath = async (args: string[], path: string) =>
     (await kubectl([...args, '-o', `jsonpath=${path}`])).trim();
 
-  await step('the release: checksums, an SBOM and signatures that verify', async (t) => {
-    for (const [file, sum] of Object.entries(release.files))
-      t.equal(
-        createHash('sha256')
-          .update(readFileSync(join(release.dir, file)))
-          .digest('hex'),
-        sum,
-        file,
-      );
-    t.same(Object.keys(release.files).sort(), [
-      `driftgate-${release.version}.cdx.json`,
-      `driftgate-${release.version}.tgz`,
-      `driftgate-chart-${release.version}.tgz`,
-      `driftgate-image-${release.version}.tar`,
-    ]);
-    const sbom = JSON.parse(
-      readFileSync(join(release.dir, `driftgate-${release.version}.cdx.json`), 'utf8'),
-    ) as {
-      bomFormat: string;
-      metadata: { component: { name: string } };
-      components: { name: string; version: string }[];
-    };
-    t.equal(sbom.bomFormat, 'CycloneDX');
-    t.equal(sbom.metadata.component.name, 'driftgate');
-    const pins = readVersions();
-    for (const [name, key] of <[string, string][]>[
-      ['node', 'NODE_VERSION'],
-      ['opa', 'OPA_VERSION'],
-      ['helm', 'HELM_VERSION'],
-      ['kustomize', 'KUSTOMIZE_VERSION'],
-    ])
-      t.ok(
-        sbom.components.some((c) => c.name === name && c.version === pins[key]),
-        `the SBOM lists ${name}`,
-      );
-    t.ok(
-      sbom.components.some((c) => c.name === 'express'),
-      'and the npm dependencies',
-    );
-    const sums = await verifyBlob(release, join(release.dir, 'SHA256SUMS'));
-    t.equal(sums.code, 0, `SHA256SUMS verifies: ${sums.stderr}`);
-    const forged = join(work, 'SHA256SUMS.forged');
-    writeFileSync(
-      forged,
-      readFileSync(join(release.dir, 'SHA256SUMS'), 'utf8').replace(/^[0-9a-f]/, (c) =>
-        c === '0' ? '1' : '0',
-      ),
-    );
-    t.not((await verifyBlob(release, forged)).code, 0, 'a changed SHA256SUMS does not');
-  });
+  await step('the release: checksums, an SBOM and signatures that verify', (t) =>
+    checkRelease(t, release, work),
+  );
 
   await step(
     'a tampered image and a tampered chart are refused before anything is installed',
-    async (t) => {
-      const env = { ...process.env, SSL_CERT_FILE: registry.caFile };
-      const cosign = (args: string[]) =>
-        exec(toolPath('cosign'), args, { env, timeoutMs: 120_000 });
-      const skopeo = (args: string[]) =>
-        exec(
-          'skopeo',
-          [
-            'copy',
-            '-q',
-            '--src-cert-dir',
-            registry.certDir,
-            '--dest-cert-dir',
-            registry.certDir,
-            ...args,
-          ],
-          { timeoutMs: 120_000 },
-        );
-      const v = release.version;
-      // Two mirrors of the release, signatures and all (cosign copy), one part of each then replaced.
-      for (const m of ['mirror-image', 'mirror-chart'])
-        for (const part of ['driftgate', 'charts/driftgate']) {
-          const c = await cosign([
-            'copy',
-            `${registry.host}/${part}:${v}`,
-            `${registry.host}/${m}/${part}:${v}`,
-          ]);
-          t.equal(c.code, 0, `cosign copy: ${c.stderr}`);
-        }
-      // The image: another image under the release's tag, with the release's signature copied to it.
-      const other = await buildPauseImage(join(work, 'other.tar'));
-      const pushed = await skopeo([
-        '--digestfile',
-        join(work, 'other.digest'),
-        `docker-archive:${other}`,
-        `docker://${registry.host}/mirror-image/driftgate:${v}`,
-      ]);
-      t.equal(pushed.code, 0, pushed.stderr);
-      const tag = (d: string) => `${d.replace(':', '-')}.sig`;
-      const real = release.image.split('@')[1] as string;
-      const fake = readFileSync(join(work, 'other.digest'), 'utf8').trim();
-      const sig = await skopeo([
-        '--preserve-digests',
-        `docker://${registry.host}/mirror-image/driftgate:${tag(real)}`,
-        `docker://${registry.host}/mirror-image/driftgate:${tag(fake)}`,
-      ]);
-      t.equal(sig.code, 0, sig.stderr);
-      // The chart: the same chart with failurePolicy Ignore, pushed under the release's version.
-      const unpacked = join(work, 'tampered-chart');
-      mkdirSync(unpacked);
-      await exec('tar', ['-xzf', join(release.dir, `driftgate-chart-${v}.tgz`), '-C', unpacked]);
-      const values = join(unpacked, 'driftgate', 'values.yaml');
-      writeFileSync(
-        values,
-        readFileSync(values, 'utf8').replace('failurePolicy: Fail', 'failurePolicy: Ignore'),
-      );
-      const pkg = await helm(['package', join(unpacked, 'driftgate'), '-d', unpacked]);
-      t.equal(pkg.code, 0, pkg.stderr);
-      const push = await helm([
-        'push',
-        join(unpacked, `driftgate-${v}.tgz`),
-        `oci://${registry.host}/mirror-chart/charts`,
-        '--ca-file',
-        registry.caFile,
-      ]);
-      t.equal(push.code, 0, push.stderr);
-      for (const [m, part] of [
-        ['mirror-image', 'image'],
-        ['mirror-chart', 'chart'],
-      ]) {
-        const r = await installVerified({
-          helm,
-          repo: `${registry.host}/${m}`,
-          version: v,
-          pub: release.pub,
-          caFile: registry.caFile,
-          release: RELEASE,
-          namespace: NS,
-          set: [],
-        });
-        t.equal(r.code, 1, `${m}: refused`);
-        t.match(
-          r.refused,
-          new RegExp(`^${part}: .*(no matching signatures|no signatures found)`),
-          `${m}: ${r.refused}`,
-        );
-      }
-      t.same(
-        JSON.parse((await helm(['list', '-A', '-o', 'json'])).stdout),
-        [],
-        'no release installed',
-      );
-      t.not((await kc(['get', 'namespace', NS])).code, 0, 'not even its namespace');
-    },
+    (t) =>
+      refuseTampered(t, { work, registry, release, helm, kc, releaseName: RELEASE, namespace: NS }),
   );
 
   await step(
@@ -541,6 +408,54 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
       );
     },
   );
+
+  // The last release, installed after the uninstall above (which kept the CRD and the
+  // GitSource), upgraded to this one and rolled back.
+  const old = await lastRelease;
+  const upgrade: UpgradeContext = {
+    cp,
+    helm,
+    kubectl: (args) => kubectl(args),
+    registry,
+    release,
+    releaseName: RELEASE,
+    namespace: NS,
+    source: { namespace: 'shop', name: 'app', repo, signer },
+    intervalMs: 10_000,
+  };
+  await step('the last release, v0.1.0, installed from its chart: the kept GitSource syncs', (t) =>
+    old instanceof Error
+      ? Promise.resolve(void t.fail(`v0.1.0 not built: ${old.message}`))
+      : installTagged(t, upgrade, old),
+  );
+  await step(
+    'helm upgrade from v0.1.0 to this release, verified: no GitSource lost, no sync gap longer than one interval',
+    (t) =>
+      old instanceof Error
+        ? Promise.resolve(void t.fail('not built'))
+        : upgradeFromTagged(t, upgrade, old),
+  );
+  await step('helm rollback to v0.1.0: no GitSource lost, no failed admission', (t) =>
+    old instanceof Error
+      ? Promise.resolve(void t.fail('not built'))
+      : rollBackToTagged(t, upgrade, old),
+  );
+  await step('helm uninstall of v0.1.0', async (t) => {
+    const r = await helm(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '120s']);
+    t.equal(r.code, 0, `helm uninstall: ${r.stderr}`);
+    t.same(
+      (
+        await kubectl([
+          'get',
+          'validatingwebhookconfigurations,mutatingwebhookconfigurations',
+          '-o',
+          'name',
+        ])
+      ).trim(),
+      '',
+      'no webhook configuration left',
+    );
+  });
 });
 
 interface PodSpec {

@@ -7,7 +7,7 @@ export interface WriterResult {
   readonly failures: readonly string[];
 }
 
-export function admissionWriter(api: CoreV1Api, namespace: string) {
+export function admissionWriter(api: CoreV1Api, namespace: string, prefix = 'load') {
   let ok = 0;
   let running = true;
   const failures: string[] = [];
@@ -16,14 +16,16 @@ export function admissionWriter(api: CoreV1Api, namespace: string) {
       try {
         await api.createNamespacedConfigMap({
           namespace,
-          body: { metadata: { name: `load-${i}` }, data: { i: String(i) } },
+          body: { metadata: { name: `${prefix}-${i}` }, data: { i: String(i) } },
         });
         ok++;
       } catch (err) {
         // The apiserver's own message (which webhook, what failed), not only the status line.
         const body = (err as { body?: unknown }).body;
         const said = typeof body === 'string' ? (/"message":"([^"]*)"/.exec(body)?.[1] ?? '') : '';
-        failures.push(`load-${i}: ${(err as Error).message.split('\n')[0] ?? ''} ${said}`.trim());
+        failures.push(
+          `${prefix}-${i}: ${(err as Error).message.split('\n')[0] ?? ''} ${said}`.trim(),
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
