@@ -1,6 +1,7 @@
 // What a command prints for scripts: -o json or -o yaml, the same data either way.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { str, type CliArgs } from './args.js';
 
 export type Format = 'text' | 'json' | 'yaml';
@@ -36,4 +37,20 @@ export async function kubeOf(a: CliArgs): Promise<KubeConfig | string> {
     kc.setCurrentContext(context);
   }
   return kc;
+}
+
+/** A YAML file the command reads (a config, a trust file); its text, or why not, in one line. */
+export function readYaml(
+  command: string,
+  file: string,
+  what: string,
+): { value: unknown } | undefined {
+  try {
+    return { value: parse(readFileSync(file, 'utf8')) as unknown };
+  } catch (err) {
+    console.error(
+      `driftgate ${command}: cannot read ${what}${file}: ${(err as Error).message.split('\n')[0]}`,
+    );
+    return undefined;
+  }
 }

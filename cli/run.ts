@@ -1,8 +1,7 @@
 // The driftgate command line, importable: `cli(argv)` parses, answers --help offline, and runs
 // the command. cli/main.ts is the executable that calls it.
 import { optionalTool, withTools } from './tools.js';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { readYaml } from './output.js';
 import { closest, parseCommand, str, type CliArgs } from './args.js';
 import { COMMANDS } from './options.js';
 import { packageVersion } from './version.js';
@@ -43,18 +42,9 @@ ${usage(WebhookConfigSchema)}`;
 
 async function serve(a: CliArgs): Promise<number> {
   const file = str(a, 'config');
-  let raw: unknown = {};
-  if (file) {
-    try {
-      raw = parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      console.error(
-        `driftgate serve: cannot read config ${file}: ${(err as Error).message.split('\n')[0]}`,
-      );
-      return 2;
-    }
-  }
-  const parsed = parseWebhookConfig(raw);
+  const read = file ? readYaml('serve', file, 'config ') : { value: {} };
+  if (!read) return 2;
+  const parsed = parseWebhookConfig(read.value);
   // Found once on PATH; without it, policies do not build (the webhook says so, and refuses
   // writes while policies are configured and none is live).
   const cfg = { ...parsed, opaPath: optionalTool('serve', 'opaPath', parsed.opaPath) };
@@ -84,15 +74,9 @@ async function reconcile(a: CliArgs): Promise<number> {
     console.error(`driftgate reconcile: --config <file> is required\n\n${RECONCILE_USAGE}`);
     return 2;
   }
-  let raw: unknown;
-  try {
-    raw = parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    console.error(
-      `driftgate reconcile: cannot read config ${file}: ${(err as Error).message.split('\n')[0]}`,
-    );
-    return 2;
-  }
+  const read = readYaml('reconcile', file, 'config ');
+  if (!read) return 2;
+  const raw = read.value;
   const cfg = withTools(
     'reconcile',
     parseReconcilerConfig(raw, readConfigInputs(configFiles(raw))),

@@ -1,15 +1,14 @@
 // `driftgate verify <repoURL> <ref> --trust <file>`: the reconciler's signature check, by hand.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { parseTrust } from '../reconciler/config/source.js';
 import { readConfigInputs, trustFiles } from '../reconciler/config/inputs.js';
 import { isObject } from '../core/object.js';
 import { GitSource } from '../reconciler/source/git-source.js';
 import { CommitVerifier } from '../reconciler/verify/verifier.js';
 import { str, type CliArgs } from './args.js';
-import { emit, formatOf } from './output.js';
+import { emit, formatOf, readYaml } from './output.js';
 
 export const VERIFY_USAGE = `driftgate verify <repoURL> <ref> --trust <file> [-o text|json|yaml]
 
@@ -28,15 +27,9 @@ export async function verify(a: CliArgs): Promise<number> {
     );
     return 2;
   }
-  let raw: unknown;
-  try {
-    raw = parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    console.error(
-      `driftgate verify: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`,
-    );
-    return 2;
-  }
+  const read = readYaml('verify', file, '');
+  if (!read) return 2;
+  const raw = read.value;
   const problems: string[] = [];
   const inputs = readConfigInputs(isObject(raw) ? trustFiles(raw) : []);
   const trusted = parseTrust(raw, file, problems, inputs);

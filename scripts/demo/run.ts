@@ -13,20 +13,11 @@ import { startControlPlane } from '../../test/support/control-plane.js';
 import { startGitServer } from '../../test/support/git-server.js';
 import { freePort } from '../../test/support/ports.js';
 import { waitFor } from '../../test/support/processes.js';
+import { CRDS } from '../../test/support/gitsources.js';
 import { createSshSigner } from '../../test/support/signing.js';
 import { deployment, registerGitGuard } from '../../test/support/webhook.js';
 import { reconcilerConfig, webhookConfig, whereToLook } from './parts.js';
 import { demoRepo, SRE_GROUP } from './repo.js';
-
-const CRDS = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'charts',
-  'driftgate',
-  'files',
-  'gitsources.driftgate.io.yaml',
-);
 
 export interface Demo {
   /** Where the running demo can be reached. */

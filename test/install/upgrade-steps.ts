@@ -59,6 +59,20 @@ async function allOn(c: UpgradeContext, image: string): Promise<void> {
   );
 }
 
+/** The kept GitSource's status.lastAppliedRevision. */
+const appliedRevision = async (c: UpgradeContext): Promise<string> =>
+  (
+    await c.kubectl([
+      'get',
+      'gitsource',
+      c.source.name,
+      '-n',
+      c.source.namespace,
+      '-o',
+      'jsonpath={.status.lastAppliedRevision}',
+    ])
+  ).trim();
+
 const gitSources = async (c: UpgradeContext): Promise<string> =>
   (await c.kubectl(['get', 'gitsources', '-A', '-o', 'name'])).trim();
 
@@ -74,22 +88,11 @@ async function during(
   const before = await gitSources(c);
   const writer = admissionWriter(c.cp.kubeConfig().makeApiClient(CoreV1Api), 'apps', what);
   await writer.until(5);
-  const { repo, signer, namespace, name } = c.source;
+  const { repo, signer } = c.source;
   const lag = syncLag({
     commit: (i) =>
       repo.commit({ 'app/tick.yaml': configMap('tick', { n: String(i) }) }, { signer }),
-    applied: async () =>
-      (
-        await c.kubectl([
-          'get',
-          'gitsource',
-          name,
-          '-n',
-          namespace,
-          '-o',
-          'jsonpath={.status.lastAppliedRevision}',
-        ])
-      ).trim(),
+    applied: () => appliedRevision(c),
     everyMs: 1000,
   });
   await change();
@@ -115,22 +118,11 @@ export async function installTagged(t: Test, c: UpgradeContext, old: TaggedRelea
   ]);
   t.equal(r.code, 0, `helm install ${old.version}: ${r.stderr}`);
   await allOn(c, `${c.registry.host}/driftgate:${old.version}`);
-  const { repo, signer, namespace, name } = c.source;
+  const { repo, signer } = c.source;
   const head = await repo.commit({ 'app/tick.yaml': configMap('tick', { n: 'old' }) }, { signer });
   await waitFor(
     `${old.version} applies the kept GitSource's new commit`,
-    async () =>
-      (
-        await c.kubectl([
-          'get',
-          'gitsource',
-          name,
-          '-n',
-          namespace,
-          '-o',
-          'jsonpath={.status.lastAppliedRevision}',
-        ])
-      ).trim() === head,
+    async () => (await appliedRevision(c)) === head,
     120_000,
     500,
   );
