@@ -92,8 +92,9 @@ async function soak(version: string, chart: string, repository: string, tag: str
     60_000,
     250,
   );
-  await kubectl(['create', 'namespace', `writes-${tag}`]);
-  const writer = admissionWriter(cp.kubeConfig().makeApiClient(CoreV1Api), `writes-${tag}`);
+  const writes = `writes-${tag.replace(/[^a-z0-9-]/g, '-')}`;
+  await kubectl(['create', 'namespace', writes]);
+  const writer = admissionWriter(cp.kubeConfig().makeApiClient(CoreV1Api), writes);
   await writer.until(5);
   let failedRollouts = 0;
   const pods = async () =>
@@ -128,6 +129,7 @@ async function soak(version: string, chart: string, repository: string, tag: str
   }
   const r = await writer.stop();
   await helm(['uninstall', 'soak', '-n', NS, '--wait']);
+  process.stderr.write(`[soak] ${version}: ${r.ok} writes admitted, ${r.failures.length} failed\n`);
   return {
     version,
     rollouts: ROLLOUTS,

@@ -35,6 +35,8 @@ export function gitSourceCrd(): Record<string, unknown> {
             { name: 'Healthy', type: 'string', jsonPath: `${condition('Healthy')}.status` },
             { name: 'Drifted', type: 'integer', jsonPath: '.status.inventory.drifted' },
             { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend', priority: 1 },
+            // Who signed what is applied (kubectl get gitsources -o wide); since 0.2.0.
+            { name: 'Signer', type: 'string', jsonPath: '.status.signer', priority: 1 },
             {
               name: 'Message',
               type: 'string',

@@ -415,7 +415,7 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
   const upgrade: UpgradeContext = {
     cp,
     helm,
-    kubectl: (args) => kubectl(args),
+    kubectl: (args, input) => kubectl(args, input),
     registry,
     release,
     releaseName: RELEASE,

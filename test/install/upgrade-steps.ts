@@ -7,6 +7,7 @@ import type { ControlPlane } from '../support/control-plane.js';
 import type { GitRepo } from '../support/git-server.js';
 import { waitFor } from '../support/processes.js';
 import type { Registry } from '../support/registry.js';
+import { gitSourceManifest } from '../support/gitsources.js';
 import { configMap } from '../support/reconciler.js';
 import type { Signer } from '../support/signing.js';
 import { cosignVerify, type Release } from './release-install.js';
@@ -19,7 +20,7 @@ type Run = (args: string[]) => Promise<{ code: number; stdout: string; stderr: s
 export interface UpgradeContext {
   readonly cp: ControlPlane;
   readonly helm: Run;
-  readonly kubectl: (args: string[]) => Promise<string>;
+  readonly kubectl: (args: string[], input?: string) => Promise<string>;
   readonly registry: Registry;
   readonly release: Release;
   readonly releaseName: string;
@@ -119,6 +120,30 @@ export async function installTagged(t: Test, c: UpgradeContext, old: TaggedRelea
   t.equal(r.code, 0, `helm install ${old.version}: ${r.stderr}`);
   await allOn(c, `${c.registry.host}/driftgate:${old.version}`);
   const { repo, signer } = c.source;
+  // A GitSource created under the last release, beside the one kept from before.
+  await repo.commit(
+    { 'extra/cm.yaml': configMap('extra', { made: 'under the last release' }) },
+    {
+      signer,
+    },
+  );
+  await c.kubectl(
+    ['apply', '-f', '-'],
+    gitSourceManifest(c.source.namespace, 'extra', {
+      repoURL: repo.url,
+      path: 'extra',
+      interval: '10s',
+      serviceAccountName: 'deployer',
+    }),
+  );
+  const extra = () =>
+    c.kubectl(['get', 'configmap', 'extra', '-n', c.source.namespace, '-o', 'name']);
+  await waitFor(
+    `${old.version} applying a GitSource created under it`,
+    async () => (await extra()).trim() === 'configmap/extra',
+    120_000,
+    500,
+  );
   const head = await repo.commit({ 'app/tick.yaml': configMap('tick', { n: 'old' }) }, { signer });
   await waitFor(
     `${old.version} applies the kept GitSource's new commit`,
@@ -172,6 +197,7 @@ export async function upgradeFromTagged(t: Test, c: UpgradeContext, old: TaggedR
   );
   const served = await c.kubectl(['get', 'crd', 'gitsources.driftgate.io', '-o', 'json']);
   t.match(served, '"meta.helm.sh/release-name"', 'the release owns the CRD now');
+  t.match(served, '"name": "Signer"', "and it is this release's schema (the Signer column)");
 }
 
 export async function rollBackToTagged(t: Test, c: UpgradeContext, old: TaggedRelease) {

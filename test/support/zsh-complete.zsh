@@ -1,19 +1,21 @@
 # Prints the candidates zsh's completion system offers for a command line, one per line:
 #   zsh -f zsh-complete.zsh '<buffer>' <completion script>
 # A real interactive zsh (zpty) with compinit; the buffer is typed and TAB pressed, and every
-# candidate passed to compadd is printed. Ends when the shell has run the next command, so no
-# wait is timed.
+# candidate passed to compadd is written to a file (not the terminal, where zle's redisplay
+# could split it) and printed. Ends when the shell has run the next command, so no wait is timed.
 zmodload zsh/zpty || exit 2
+found=$(mktemp)
 zpty z zsh -f -i
 zpty -w z "PROMPT= ; RPROMPT= ; unsetopt zle_bracketed_paste"
 zpty -w z "autoload -U compinit; compinit -u -d \${TMPDIR:-/tmp}/dg-zcompdump.\$\$"
 zpty -w z "source ${2}"
 zpty -w z "zstyle ':completion:*' menu no"
-zpty -w z 'compadd() { local -a h; builtin compadd -O h "$@"; print -rl -- "<m>${^h}</m>"; builtin compadd "$@"; }'
+zpty -w z 'compadd() { local -a h; builtin compadd -O h "$@"; print -rl -- "${h[@]}" >>'"'$found'"'; builtin compadd "$@"; }'
 zpty -w z "print -r -- RE''ADY"
 zpty -r z line '*READY*'
 zpty -n -w z "$1"$'\t'
 zpty -n -w z $'\x15'"print -r -- DO''NE"$'\n'
 zpty -r z out '*DONE*'
-print -r -- "$out" | tr -d '\r' | grep -a -o '<m>[^<]*</m>' | sed -e 's/^<m>//' -e 's/<\/m>$//' | sort -u
 zpty -d z
+sort -u "$found"
+rm -f "$found"
