@@ -95,7 +95,12 @@ project README's *Install* section gives the commands.
   kubectl annotate crd gitsources.driftgate.io meta.helm.sh/release-name=driftgate \\
     meta.helm.sh/release-namespace=driftgate-system --overwrite
   kubectl label crd gitsources.driftgate.io app.kubernetes.io/managed-by=Helm --overwrite
+  helm upgrade driftgate oci://<registry>/charts/driftgate --version ${chart.version} \\
+    --namespace driftgate-system --reset-then-reuse-values
   \`\`\`
+
+  \`--reset-then-reuse-values\` keeps the values you set and gives the keys new in this version
+  their defaults (\`--reuse-values\` would leave them unset).
 
 ## Values
 

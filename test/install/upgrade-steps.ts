@@ -190,10 +190,18 @@ export async function upgradeFromTagged(t: Test, c: UpgradeContext, old: TaggedR
     `longest commit-to-applied during the upgrade: ${seen.lag.maxLagMs} ms (interval ${c.intervalMs} ms)`,
   );
   t.ok(seen.writes.ok >= 20, `${seen.writes.ok} writes admitted during the upgrade`);
-  // The pods that drain here run the last release's code: its rollout race (fixed in this
-  // release, proven by the rollback below and the rollout soak bench) may fail a write.
+  // The pods that drain here run the last release's code: its rollout race (a review sent on a
+  // keep-alive connection the draining pod closes: EOF or a reset, fixed in this release) is the
+  // one failure it may still cause. Nothing else may fail (no endpoints, refused, denied).
   t.comment(
-    `failed admission writes while ${old.version}'s pods drained: ${seen.writes.failures.length} (${seen.writes.failures.join('; ')})`,
+    `failed admission writes while ${old.version}'s pods drained: ${seen.writes.failures.length}`,
+  );
+  t.same(
+    seen.writes.failures.filter(
+      (f) => !/failed calling webhook.*(EOF|connection reset by peer)/.test(f),
+    ),
+    [],
+    `no failed write but ${old.version}'s known drain race`,
   );
   const served = await c.kubectl(['get', 'crd', 'gitsources.driftgate.io', '-o', 'json']);
   t.match(served, '"meta.helm.sh/release-name"', 'the release owns the CRD now');

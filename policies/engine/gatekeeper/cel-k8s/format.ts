@@ -1,9 +1,11 @@
 // The Kubernetes CEL format library: format.dns1123Label(), dns1123Subdomain(), dns1035Label(),
-// qualifiedName(), labelValue() and format.named(name), each with validate(value) giving an
-// optional list of apimachinery's own messages (empty: optional.none()). CEL optionals are not
+// qualifiedName(), labelValue(), the *Prefix variants, the CRD formats uri(), uuid(),
+// byte(), date(), datetime() (format-crd.ts) and format.named(name), each with validate(value)
+// giving an optional list of apimachinery's own messages (empty: optional.none()). CEL optionals are not
 // in @bufbuild/cel, so an optional is a tagged CEL map with hasValue(), value() and orValue().
 // Pure.
 import { celFunc, celMethod, CelScalar, mapType, type CelMap } from '@bufbuild/cel';
+import { CRD_FORMATS, maskTrailingDash } from './format-crd.js';
 
 const { STRING, BOOL, DYN } = CelScalar;
 const TAGGED = mapType(STRING, DYN);
@@ -71,13 +73,19 @@ function qualifiedName(v: string): string[] {
   return errs;
 }
 
+const dns1035Label = (v: string): string[] => [
+  ...(v.length > 63 ? [maxLen(63)] : []),
+  ...(full(DNS1035).test(v) ? [] : [regexError(DNS1035_MSG, DNS1035, 'my-name', 'abc-123')]),
+];
+
 const FORMATS: Readonly<Record<string, (v: string) => string[]>> = {
   dns1123Label,
   dns1123Subdomain,
-  dns1035Label: (v) => [
-    ...(v.length > 63 ? [maxLen(63)] : []),
-    ...(full(DNS1035).test(v) ? [] : [regexError(DNS1035_MSG, DNS1035, 'my-name', 'abc-123')]),
-  ],
+  dns1035Label,
+  dns1123LabelPrefix: (v) => dns1123Label(maskTrailingDash(v)),
+  dns1123SubdomainPrefix: (v) => dns1123Subdomain(maskTrailingDash(v)),
+  dns1035LabelPrefix: (v) => dns1035Label(maskTrailingDash(v)),
+  ...CRD_FORMATS,
   qualifiedName,
   labelValue: (v) => [
     ...(v.length > 63 ? [maxLen(63)] : []),
