@@ -59,7 +59,10 @@ export function apiErrorMessage(err: unknown): string {
   }
   // Client errors may carry the whole response (headers included): keep the first line.
   const text = (err instanceof Error ? err.message : String(err)).replace(/\s*Headers:.*$/s, '');
-  return bounded(text.split('\n')[0] ?? '');
+  // fetch says only "fetch failed": what failed (refused, unresolvable, TLS) is its cause.
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+  const first = text.split('\n')[0] ?? '';
+  return bounded(cause && !first.includes(cause) ? `${first}: ${cause.split('\n')[0]}` : first);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import t from 'tap';
 import { apiErrorMessage } from '../../reconciler/kube/errors.js';
+import { freePort } from '../support/ports.js';
 
 t.test('API errors are one readable line, never the response headers', async (t) => {
   const body = JSON.stringify({
@@ -49,4 +50,11 @@ t.test('the CLI writes an apiserver refusal the same way (one formatter)', async
     apiErrorMessage(new Error('connect ECONNREFUSED 127.0.0.1:6443')),
     'connect ECONNREFUSED 127.0.0.1:6443',
   );
+});
+
+t.test('a network failure says what failed, not only "fetch failed"', async (t) => {
+  const port = await freePort(); // nothing listens there
+  const refused = await fetch(`http://127.0.0.1:${port}/`).catch((err: unknown) => err);
+  t.equal(apiErrorMessage(refused), `fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`);
+  t.equal(apiErrorMessage(new Error('plain')), 'plain');
 });
