@@ -121,6 +121,8 @@ export interface PolicyConfig {
     readonly evaluationTimeoutMs: number;
     /** What one tenant's policies may cost one run beyond the platform's (AuditBudget). */
     readonly tenantBudgetMs: number;
+    /** Write the results as PolicyReports where the wgpolicyk8s.io API is served. */
+    readonly policyReports: boolean;
   };
 }
 

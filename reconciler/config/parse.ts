@@ -60,6 +60,7 @@ function policyConfig(p: Raw['policies'], problems: string[]): PolicyConfig {
         problems,
       ),
       tenantBudgetMs: positiveMs(a.tenantBudget, 'policies.audit.tenantBudget', problems),
+      policyReports: a.policyReports,
     },
   };
 }

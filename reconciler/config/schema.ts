@@ -46,6 +46,11 @@ export const AuditSchema = Mapping(
       description: "what a tenant's policies may cost one run; past it they are skipped",
       default: '30s',
     }),
+    policyReports: Bool({
+      description:
+        'write the results as wgpolicyk8s.io PolicyReports (one per namespace) where the API is served',
+      default: true,
+    }),
   },
   { description: 'periodic audit of existing objects', default: {} },
 );

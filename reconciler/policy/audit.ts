@@ -23,6 +23,7 @@ import { apiErrorMessage } from '../kube/errors.js';
 import type { Cluster } from '../kube/port.js';
 import { SOURCE_LABEL } from '../../core/labels.js';
 import type { ReconcilerMetrics } from '../metrics.js';
+import type { ReportCollector } from './policy-reports.js';
 
 export interface AuditViolation {
   readonly object: string;
@@ -62,6 +63,8 @@ export interface AuditOptions {
   /** What each tenant's policies may cost one run beyond the platform's (AuditBudget). */
   readonly tenantBudgetMs?: number;
   readonly logger: Logger;
+  /** Gathers the results as PolicyReports (written by the caller). */
+  readonly reports?: ReportCollector;
 }
 
 export const AUDIT_DEFAULTS = { evaluationTimeoutMs: 2000, tenantBudgetMs: 30_000 } as const;
@@ -241,7 +244,9 @@ async function audit(
         const got = await judge.outcomes(e.object, `${name} (${e.template})`, context(e.object));
         if (got) implied.push(...impliedFindings(got, e));
       }
-      for (const f of [...(outcomes ? findings(outcomes, obj) : []), ...implied]) {
+      const found = [...(outcomes ? findings(outcomes, obj) : []), ...implied];
+      if (outcomes) o.reports?.add(obj, found, source);
+      for (const f of found) {
         const key = `${f.policy}|${f.action}`;
         const t = totals.get(key) ?? { policy: f.policy, action: f.action, count: 0 };
         t.count++;

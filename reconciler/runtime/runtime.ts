@@ -5,6 +5,8 @@ import { backoffMs } from '../../core/backoff.js';
 import type { DesiredIndexDoc, IndexSource } from '../../core/desired-index.js';
 import { KeyedQueue } from '../../core/keyed-queue.js';
 import { publishAudit, runAudit, type AuditReport } from '../policy/audit.js';
+import { writePolicyReports } from '../policy/policy-report-writer.js';
+import { ReportCollector } from '../policy/policy-reports.js';
 import type { Cluster } from '../kube/port.js';
 import { SOURCE_LABEL } from '../../core/labels.js';
 import type { PolicyConfig } from '../config/config.js';
@@ -155,7 +157,9 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     const a = this.o.audit;
     const bundle = a?.hub.current;
     if (!a || !bundle) return undefined;
+    const reports = a.config.policyReports ? new ReportCollector(new Date()) : undefined;
     const report = await runAudit(a.cluster, bundle, {
+      ...(reports ? { reports } : {}),
       kinds: a.config.kinds,
       skipNamespaces: a.skipNamespaces,
       identity: a.identity,
@@ -165,6 +169,11 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
       ...(a.ingresses ? { ingresses: a.ingresses } : {}),
     });
     publishAudit(this.o.metrics, bundle, report);
+    if (reports) {
+      const w = await writePolicyReports(a.cluster, reports.reports());
+      if (w.errors.length > 0)
+        this.o.logger.warn({ errors: w.errors.slice(0, 5) }, 'policy reports not all written');
+    }
     this.#audit = report;
     const violations = report.totals.reduce((n, t) => n + t.count, 0);
     this.o.logger.info({ scanned: report.objectsScanned, violations }, 'audit finished');

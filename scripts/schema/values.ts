@@ -165,6 +165,9 @@ export const ChartValuesSchema = Type.Object(
           keep: Bool({
             description: 'helm.sh/resource-policy: keep, so uninstall never deletes GitSources',
           }),
+          policyReports: Bool({
+            description: 'install the wgpolicyk8s.io PolicyReport CRDs unless another tool did',
+          }),
         },
         'the GitSource CustomResourceDefinition',
       ),

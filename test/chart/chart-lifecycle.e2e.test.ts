@@ -84,6 +84,9 @@ t.test('install, upgrade with a changed CRD, rollback, uninstall: no GitSource l
 
   // 0.1.x shipped the CRD in crds/: a cluster has it without the release's ownership.
   await must(['apply', '-f', CRDS]);
+  // Another tool (Kyverno, Policy Reporter) installed the PolicyReport CRD: the chart leaves it be.
+  const polr = join(chart, 'files', 'policy-reports', 'wgpolicyk8s.io_policyreports.yaml');
+  await must(['apply', '--server-side', '--field-manager=other-tool', '-f', polr]);
   const refused = await helm(['install', 'driftgate', chart, '--create-namespace', ...noWebhook]);
   t.not(refused.code, 0, 'the release does not take a CRD it does not own');
   t.match(refused.stderr, 'gitsources.driftgate.io');
@@ -109,6 +112,22 @@ t.test('install, upgrade with a changed CRD, rollback, uninstall: no GitSource l
   );
   t.match(installed.stdout, 'helm uninstall leaves the GitSource CRD and every GitSource');
   await must(['wait', '--for=condition=Established', CRD]);
+  t.equal(
+    await must([
+      'get',
+      'crd',
+      'policyreports.wgpolicyk8s.io',
+      '-o',
+      'jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-name}',
+    ]),
+    '',
+    "another tool's PolicyReport CRD is not taken over",
+  );
+  t.equal(
+    (await cp.kubectl(['get', 'crd', 'clusterpolicyreports.wgpolicyk8s.io'])).code,
+    0,
+    'the missing ClusterPolicyReport CRD is installed',
+  );
   t.equal(
     await must(['get', CRD, '-o', 'jsonpath={.metadata.annotations.helm\\.sh/resource-policy}']),
     'keep',

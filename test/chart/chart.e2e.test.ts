@@ -231,6 +231,50 @@ t.test('value sets: failure policy, cert-manager, monitoring and dashboards', as
     t.match(b, { metadata: { labels: { grafana_dashboard: '1' } } }, b.metadata.name);
 });
 
+t.test(
+  'PolicyReports: the CRDs, the reconciler writes reports, namespace viewers read them',
+  async (t) => {
+    const docs = await render();
+    t.same(
+      docs
+        .filter((d) => d.kind === 'CustomResourceDefinition')
+        .map((d) => d.metadata.name)
+        .sort(),
+      [
+        'clusterpolicyreports.wgpolicyk8s.io',
+        'gitsources.driftgate.io',
+        'policyreports.wgpolicyk8s.io',
+      ],
+    );
+    t.equal(
+      one(docs, 'CustomResourceDefinition', 'policyreports.wgpolicyk8s.io').metadata.annotations?.[
+        'helm.sh/resource-policy'
+      ],
+      'keep',
+    );
+    const without = await render(['crds.policyReports=false']);
+    t.notOk(
+      without.some((d) => d.metadata.name.endsWith('.wgpolicyk8s.io')),
+      'crds.policyReports=false',
+    );
+    type Rules = { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+    const rule = (d: Doc) =>
+      (d as unknown as Rules).rules.find((r) => r.apiGroups.includes('wgpolicyk8s.io'));
+    t.same(rule(one(docs, 'ClusterRole', 'driftgate-reconciler-api')), {
+      apiGroups: ['wgpolicyk8s.io'],
+      resources: ['policyreports', 'clusterpolicyreports'],
+      verbs: ['get', 'list', 'create', 'patch', 'delete'],
+    });
+    const viewer = one(docs, 'ClusterRole', 'driftgate-gitsource-viewer');
+    t.match(viewer.metadata, { labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } });
+    t.same(rule(viewer), {
+      apiGroups: ['wgpolicyk8s.io'],
+      resources: ['policyreports'],
+      verbs: ['get', 'list', 'watch'],
+    });
+  },
+);
+
 t.test('the schema refuses bad values with the reason', async (t) => {
   for (const [set, why] of [
     [

@@ -1,0 +1,84 @@
+import t from 'tap';
+import { FakeCluster } from '../../support/fake-cluster.js';
+import {
+  MAX_MESSAGE,
+  MAX_RESULTS,
+  ReportCollector,
+} from '../../../reconciler/policy/policy-reports.js';
+import { writePolicyReports } from '../../../reconciler/policy/policy-report-writer.js';
+
+const at = new Date('2026-12-06T10:00:00.250Z');
+const pod = (ns: string | undefined, name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, uid: `uid-${name}`, ...(ns ? { namespace: ns } : {}) },
+});
+const finding = (action: string, message = 'no') =>
+  ({
+    policy: 'p/one',
+    action,
+    message,
+  }) as never;
+
+t.test('results per namespace, cluster-scoped objects in the ClusterPolicyReport', async (t) => {
+  const c = new ReportCollector(at);
+  c.add(pod('a', 'x'), [finding('enforce', 'bad')], 'shop');
+  c.add(pod('a', 'y'), []);
+  c.add(pod('a', 'z'), [finding('warn'), finding('dryrun')]);
+  c.add(pod('clean', 'ok'), []);
+  c.add(pod(undefined, 'node-thing'), [finding('enforce')]);
+  const out = c.reports();
+  t.same(
+    out.map((r) => [
+      r.kind,
+      r.metadata.namespace ?? '',
+      (r as unknown as { summary: unknown }).summary,
+    ]),
+    [
+      ['PolicyReport', 'a', { pass: 1, fail: 1, warn: 2, error: 0, skip: 0 }],
+      ['ClusterPolicyReport', '', { pass: 0, fail: 1, warn: 0, error: 0, skip: 0 }],
+    ],
+    'a clean namespace gets none',
+  );
+  const [first] = (out[0] as unknown as { results: Record<string, unknown>[] }).results;
+  t.same(first, {
+    policy: 'p/one',
+    result: 'fail',
+    message: 'bad',
+    source: 'driftgate',
+    timestamp: { seconds: 1796551200, nanos: 250_000_000 },
+    properties: { action: 'enforce', gitSource: 'shop' },
+    resources: [{ apiVersion: 'v1', kind: 'Pod', namespace: 'a', name: 'x', uid: 'uid-x' }],
+  });
+});
+
+t.test('bounded: results per report and message length', async (t) => {
+  const c = new ReportCollector(at);
+  for (let i = 0; i < MAX_RESULTS + 3; i++)
+    c.add(pod('a', `p${i}`), [finding('enforce', 'm'.repeat(5000))]);
+  const [r] = c.reports() as unknown as {
+    results: { message: string }[];
+    summary: { fail: number };
+  }[];
+  t.equal(r?.results.length, MAX_RESULTS);
+  t.equal(r?.summary.fail, MAX_RESULTS + 3);
+  t.equal(r?.results[0]?.message.length, MAX_MESSAGE);
+});
+
+t.test('nothing is written where the API is not served', async (t) => {
+  const cluster = new FakeCluster();
+  cluster.unserved.add('PolicyReport');
+  const c = new ReportCollector(at);
+  c.add(pod('a', 'x'), [finding('enforce')]);
+  const w = await writePolicyReports(cluster, c.reports());
+  t.same(w, {
+    written: 0,
+    deleted: 0,
+    errors: [],
+    skipped: 'wgpolicyk8s.io/v1alpha2 is not served',
+  });
+  t.same(
+    cluster.calls.filter((x) => x.op !== 'get'),
+    [],
+  );
+});
