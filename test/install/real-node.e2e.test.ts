@@ -75,6 +75,9 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
       if (broken) return void t.fail(`not run: "${broken}" failed`);
       try {
         await fn(t);
+      } catch (err) {
+        broken = name;
+        throw err;
       } finally {
         if (!t.passing()) broken = name;
       }
@@ -429,7 +432,7 @@ t.test('driftgate installed with helm on a real node', { skip: skip ?? false }, 
       : installTagged(t, upgrade, old),
   );
   await step(
-    'helm upgrade from v0.1.0 to this release, verified: no GitSource lost, no sync gap longer than one interval',
+    'helm upgrade from v0.1.0 to this release, verified: no GitSource lost, every commit applied within an interval and a leader handover',
     (t) =>
       old instanceof Error
         ? Promise.resolve(void t.fail('not built'))
