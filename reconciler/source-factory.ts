@@ -97,6 +97,7 @@ export function sourceFactory(o: SourceFactoryOptions): {
       identity: s.impersonate ?? o.identity,
       ingresses: o.ingresses,
       ...(o.gateInventory ? { gateInventory: o.gateInventory } : {}),
+      ...(o.cfg.policies.audit.policyReports ? { reportsTo: o.cluster } : {}),
       onBreakGlass: (ref, at) => o.onBreakGlass(s.name, ref, at),
       ...(o.onProgress ? { onProgress: () => o.onProgress?.(s.name) } : {}),
     });

@@ -4,6 +4,7 @@ import { redactURL } from '../core/secrets.js';
 import type { SourceConfig } from './config/config.js';
 import { refKey, refText } from './model/objects.js';
 import { initialState, type SourceState } from './model/source-state.js';
+import { GateReports } from './sync/gate-reports.js';
 import { SourceObjects } from './source-objects.js';
 import type { CommitVerifier } from './verify/verifier.js';
 import { AppliedRevision, RecordedSuspension } from './sync/applied.js';
@@ -48,6 +49,8 @@ export class SourceReconciler {
   #announced: string | undefined;
   /** What this source's index entries may guard, and their record across restarts. */
   readonly #guard: SourceGuard;
+  /** The gate's results as PolicyReports (absent: not written). */
+  readonly #gateReports: GateReports | undefined;
 
   constructor(
     readonly cfg: SourceConfig,
@@ -83,6 +86,7 @@ export class SourceReconciler {
     this.#guard = new SourceGuard(cfg.name, d.cluster, d.namespace, this.#ctx.log);
     void this.#guard.restore().then((found) => found && this.#objects.bump());
     d.metrics.initSource(cfg.name);
+    this.#gateReports = d.reportsTo && new GateReports(d.reportsTo, cfg.name, d.logger);
   }
 
   /** The repository URL fit to show (no credentials): status, metrics, index, errors. */
@@ -212,6 +216,8 @@ export class SourceReconciler {
     state.refused = [...this.#objects.outOfScope, ...r.refused];
     const errors = [...r.errors, ...notWritten(this.#ctx, state.refused)];
     const stopped = errors.some((e) => e.code === ReconcileCode.RECONCILE_HOOK_FAILED);
+    if (this.#gateReports && (this.d.gate ?? 'off') !== 'off')
+      await this.#gateReports.publish(r.plans, !stopped);
     if (!state.suspended && !stopped) {
       const pruned = await prune(this.#ctx, this.#objects.ours(state.desired), inventory);
       recordPrune(state, pruned);

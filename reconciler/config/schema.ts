@@ -48,7 +48,7 @@ export const AuditSchema = Mapping(
     }),
     policyReports: Bool({
       description:
-        'write the results as wgpolicyk8s.io PolicyReports (one per namespace) where the API is served',
+        "write the audit's and the gate's results as wgpolicyk8s.io PolicyReports (one per namespace) where the API is served",
       default: true,
     }),
   },

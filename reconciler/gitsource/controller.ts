@@ -1,3 +1,4 @@
+import { GateReports } from '../sync/gate-reports.js';
 import {
   CustomObjectsApi,
   makeInformer,
@@ -241,6 +242,8 @@ export class GitSourceController {
     const name = sourceNameOf(obj);
     const running = this.o.sources.source(name);
     this.o.sources.removeSource(name);
+    // Its gate's PolicyReports go with it, whatever its deletionPolicy (they describe it).
+    await new GateReports(this.o.cluster, name, this.o.logger).remove();
     if ((obj.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) {
       // After a restart the source may not run yet: its writer comes from the spec alone.
       const as = impersonationOf(obj);

@@ -107,6 +107,8 @@ const split = (k: string): [string, string] => {
 
 /** Judges one object at a time in a worker of its own, within the deadline and the budget. */
 class Judge {
+  /** Why the last object could not be judged. */
+  lastError = '';
   constructor(
     private readonly pool: EvalPool,
     private readonly budget: AuditBudget,
@@ -138,15 +140,12 @@ class Judge {
       if (answer.kind === 'ok') return answer.outcomes;
       // Missed the deadline with a tenant's policies in: judge it again without them.
       if (timedOut && newly.length > 0) continue;
-      this.errors.push(
-        `${name}: not audited: ${
-          timedOut
-            ? `its evaluation exceeded the ${this.o.evaluationTimeoutMs ?? AUDIT_DEFAULTS.evaluationTimeoutMs} ms deadline`
-            : answer.kind === 'overloaded'
-              ? 'the evaluation worker is busy'
-              : answer.reason
-        }`,
-      );
+      this.lastError = timedOut
+        ? `its evaluation exceeded the ${this.o.evaluationTimeoutMs ?? AUDIT_DEFAULTS.evaluationTimeoutMs} ms deadline`
+        : answer.kind === 'overloaded'
+          ? 'the evaluation worker is busy'
+          : answer.reason;
+      this.errors.push(`${name}: not audited: ${this.lastError}`);
       return undefined;
     }
   }
@@ -213,6 +212,8 @@ async function audit(
   // Every kind listed first: the audited objects are also Gatekeeper's data.inventory (as its
   // audit reads the synced cluster).
   const listed = await listAll(cluster, o.kinds, errors);
+  // A kind not listed: its reports cannot be renewed, so none is deleted as clean.
+  if (o.reports && listed.length < o.kinds.length) o.reports.complete = false;
   if ((live.built.templates?.length ?? 0) > 0) auditInventory(pool, listed, errors);
   await pool.load(live);
   const budget = new AuditBudget(
@@ -238,14 +239,18 @@ async function audit(
         ...hostContext(o, inventories),
       });
       const outcomes = await judge.outcomes(obj, name, context(obj));
+      const unjudged = outcomes ? [] : [judge.lastError];
       // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
       const implied: Finding[] = [];
       for (const e of generatedResources(obj, live.built)) {
         const got = await judge.outcomes(e.object, `${name} (${e.template})`, context(e.object));
         if (got) implied.push(...impliedFindings(got, e));
+        else unjudged.push(`as ${e.template}: ${judge.lastError}`);
       }
       const found = [...(outcomes ? findings(outcomes, obj) : []), ...implied];
-      if (outcomes) o.reports?.add(obj, found, source);
+      // Passed only when judged in full; an object not judged is an error in its report.
+      if (found.length > 0 || unjudged.length === 0) o.reports?.add(obj, found, source);
+      for (const why of unjudged) o.reports?.unjudged(obj, why, source);
       for (const f of found) {
         const key = `${f.policy}|${f.action}`;
         const t = totals.get(key) ?? { policy: f.policy, action: f.action, count: 0 };

@@ -1,10 +1,11 @@
-// Writes the audit's PolicyReports (server-side apply: updated in place) and deletes driftgate's
-// reports of namespaces that no longer have a finding. Nothing is written where the cluster does
-// not serve the wgpolicyk8s.io API (the chart installs it unless another tool did).
-import type { K8sObject } from '../model/objects.js';
+// Writes a collector's PolicyReports (server-side apply: updated in place) and deletes driftgate's
+// reports of that name in namespaces that no longer have a finding, unless the collector saw only
+// part of the cluster (a report it could not renew is kept, not deleted as clean). Nothing is
+// written where the cluster does not serve the wgpolicyk8s.io API (the chart installs it unless
+// another tool did).
 import type { Cluster } from '../kube/port.js';
 import { apiErrorMessage } from '../kube/errors.js';
-import { POLICY_REPORT_API, REPORT_LABELS, REPORT_NAME } from './policy-reports.js';
+import { POLICY_REPORT_API, REPORT_LABELS, type ReportSet } from './policy-reports.js';
 
 export interface ReportsWritten {
   readonly written: number;
@@ -19,8 +20,9 @@ const key = (kind: string, namespace?: string) => `${kind}/${namespace ?? ''}`;
 
 export async function writePolicyReports(
   cluster: Cluster,
-  reports: readonly K8sObject[],
+  set: ReportSet,
 ): Promise<ReportsWritten> {
+  const { reports } = set;
   if (!(await cluster.served(POLICY_REPORT_API, 'PolicyReport').catch(() => false)))
     return { written: 0, deleted: 0, errors: [], skipped: `${POLICY_REPORT_API} is not served` };
   const errors: string[] = [];
@@ -36,6 +38,7 @@ export async function writePolicyReports(
       errors.push(`${r.kind} ${r.metadata.namespace ?? ''}: ${apiErrorMessage(err)}`);
     }
   }
+  if (!set.prune) return { written, deleted, errors };
   for (const kind of ['PolicyReport', 'ClusterPolicyReport']) {
     let live: Record<string, unknown>[];
     try {
@@ -51,12 +54,12 @@ export async function writePolicyReports(
         labels?: Record<string, string>;
       };
       const ours = Object.entries(REPORT_LABELS).every(([k, v]) => m.labels?.[k] === v);
-      if (m.name !== REPORT_NAME || !ours || keep.has(key(kind, m.namespace))) continue;
+      if (m.name !== set.name || !ours || keep.has(key(kind, m.namespace))) continue;
       try {
         await cluster.delete({
           apiVersion: POLICY_REPORT_API,
           kind,
-          name: REPORT_NAME,
+          name: set.name,
           ...(m.namespace ? { namespace: m.namespace } : {}),
         });
         deleted++;

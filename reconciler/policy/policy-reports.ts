@@ -1,7 +1,8 @@
-// The audit's results as wgpolicyk8s.io/v1alpha2 PolicyReports (one per namespace, named
-// driftgate-audit) and one ClusterPolicyReport for cluster-scoped objects, as Kyverno and the
-// Policy Reporter UI read them. Bounded: at most MAX_RESULTS results per report (the summary
-// still counts all) and each message at most MAX_MESSAGE characters. Pure.
+// Policy results as wgpolicyk8s.io/v1alpha2 PolicyReports (one per namespace) and one
+// ClusterPolicyReport for cluster-scoped objects, as Kyverno and the Policy Reporter UI read them:
+// the audit's (named driftgate-audit) and each GitSource's pre-apply gate's (driftgate-gate-<source>).
+// Bounded: at most MAX_RESULTS results per report (the summary still counts all) and each message
+// at most MAX_MESSAGE characters. Pure.
 import type { Finding } from '../../policies/engine/findings.js';
 import type { K8sObject } from '../model/objects.js';
 
@@ -13,7 +14,7 @@ export const REPORT_LABELS = { 'app.kubernetes.io/managed-by': 'driftgate' } as 
 
 interface Result {
   readonly policy: string;
-  readonly result: 'fail' | 'warn';
+  readonly result: 'fail' | 'warn' | 'error';
   readonly message: string;
   readonly source: 'driftgate';
   readonly timestamp: { seconds: number; nanos: number };
@@ -26,7 +27,30 @@ interface Tally {
   pass: number;
   fail: number;
   warn: number;
+  error: number;
 }
+
+/** What a collector's reports are called and carry beyond the defaults. */
+export interface ReportKind {
+  /** metadata.name of every report. @default driftgate-audit */
+  readonly name?: string;
+  /** Labels beside REPORT_LABELS (a gate report's source). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Properties of every result (the stage: audit or gate). */
+  readonly properties?: Readonly<Record<string, string>>;
+}
+
+/** What to write: the reports, their common name, and whether the others of that name go. */
+export interface ReportSet {
+  readonly name: string;
+  readonly reports: readonly K8sObject[];
+  /** False: delete nothing (the results are partial). */
+  readonly prune: boolean;
+}
+
+/** The result's message, at most MAX_MESSAGE characters. */
+const bounded = (m: string): string =>
+  m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE - 1)}…` : m;
 
 /** What an object is, for a result's resources[0]. */
 export interface AuditedObject {
@@ -37,56 +61,91 @@ export interface AuditedObject {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** Gathers the audit's findings per namespace ('' for cluster-scoped objects). */
+/** Gathers policy results per namespace ('' for cluster-scoped objects). */
 export class ReportCollector {
   readonly #by = new Map<string, Tally>();
-  constructor(private readonly at: Date) {}
+  /** False once part of the cluster could not be read: no report is then deleted. */
+  complete = true;
+  constructor(
+    private readonly at: Date,
+    private readonly kind: ReportKind = {},
+  ) {}
 
-  /** One scanned object and what the policies found on it (none: it passed). */
-  add(obj: AuditedObject, found: readonly Finding[], source?: string): void {
+  get name(): string {
+    return this.kind.name ?? REPORT_NAME;
+  }
+
+  #tally(obj: AuditedObject): Tally {
     const ns = str(obj.metadata?.namespace);
-    const t = this.#by.get(ns) ?? { results: [], pass: 0, fail: 0, warn: 0 };
+    const t = this.#by.get(ns) ?? { results: [], pass: 0, fail: 0, warn: 0, error: 0 };
     this.#by.set(ns, t);
-    if (found.length === 0) {
-      t.pass++;
-      return;
-    }
+    return t;
+  }
+
+  #push(t: Tally, obj: AuditedObject, r: Omit<Result, 'source' | 'timestamp' | 'resources'>) {
+    t[r.result]++;
+    if (t.results.length >= MAX_RESULTS) return;
+    const ms = this.at.getTime();
     const resource = Object.fromEntries(
       Object.entries({
         apiVersion: str(obj.apiVersion),
         kind: str(obj.kind),
-        namespace: ns,
+        namespace: str(obj.metadata?.namespace),
         name: str(obj.metadata?.name),
         uid: str(obj.metadata?.uid),
       }).filter(([, v]) => v !== ''),
     );
-    for (const f of found) {
-      const result = f.action === 'enforce' ? 'fail' : 'warn';
-      t[result]++;
-      if (t.results.length >= MAX_RESULTS) continue;
-      const ms = this.at.getTime();
-      t.results.push({
-        policy: f.policy,
-        result,
-        message:
-          f.message.length > MAX_MESSAGE ? `${f.message.slice(0, MAX_MESSAGE - 1)}…` : f.message,
-        source: 'driftgate',
-        timestamp: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
-        properties: { action: f.action, ...(source ? { gitSource: source } : {}) },
-        resources: [resource],
-      });
-    }
+    t.results.push({
+      ...r,
+      message: bounded(r.message),
+      source: 'driftgate',
+      timestamp: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
+      properties: { ...this.kind.properties, ...r.properties },
+      resources: [resource],
+    });
   }
 
-  /** The reports to apply: one per namespace with a finding, and the cluster's. */
+  /** One judged object and what the policies found on it (none: it passed). */
+  add(obj: AuditedObject, found: readonly Finding[], source?: string): void {
+    const t = this.#tally(obj);
+    if (found.length === 0) {
+      t.pass++;
+      return;
+    }
+    for (const f of found)
+      this.#push(t, obj, {
+        policy: f.policy,
+        result: f.action === 'enforce' ? 'fail' : 'warn',
+        message: f.message,
+        properties: { action: f.action, ...(source ? { gitSource: source } : {}) },
+      });
+  }
+
+  /** An object that could not be judged (its evaluation failed or ran out of time): an error. */
+  unjudged(obj: AuditedObject, reason: string, source?: string): void {
+    this.#push(this.#tally(obj), obj, {
+      policy: 'driftgate',
+      result: 'error',
+      message: `not judged: ${reason}`,
+      properties: source ? { gitSource: source } : {},
+    });
+  }
+
+  /** What the writer takes: the reports, and whether the stale ones of this name go. */
+  set(): ReportSet {
+    return { name: this.name, reports: this.reports(), prune: this.complete };
+  }
+
+  /** The reports to apply: one per namespace with a finding or an error, and the cluster's. */
   reports(): K8sObject[] {
+    const labels = { ...this.kind.labels, ...REPORT_LABELS };
     return [...this.#by.entries()]
-      .filter(([, t]) => t.fail + t.warn > 0)
+      .filter(([, t]) => t.fail + t.warn + t.error > 0)
       .map(([ns, t]) => ({
         apiVersion: POLICY_REPORT_API,
         kind: ns ? 'PolicyReport' : 'ClusterPolicyReport',
-        metadata: { name: REPORT_NAME, ...(ns ? { namespace: ns } : {}), labels: REPORT_LABELS },
-        summary: { pass: t.pass, fail: t.fail, warn: t.warn, error: 0, skip: 0 },
+        metadata: { name: this.name, ...(ns ? { namespace: ns } : {}), labels },
+        summary: { pass: t.pass, fail: t.fail, warn: t.warn, error: t.error, skip: 0 },
         results: t.results,
       }));
   }

@@ -170,7 +170,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     });
     publishAudit(this.o.metrics, bundle, report);
     if (reports) {
-      const w = await writePolicyReports(a.cluster, reports.reports());
+      const w = await writePolicyReports(a.cluster, reports.set());
       if (w.errors.length > 0)
         this.o.logger.warn({ errors: w.errors.slice(0, 5) }, 'policy reports not all written');
     }

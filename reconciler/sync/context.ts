@@ -32,6 +32,8 @@ export interface SourceDeps {
   readonly identity?: string;
   /** The Ingresses an Ingress's hosts are checked against (absent: none). */
   readonly ingresses?: IngressInventory;
+  /** Where the gate's PolicyReports go: the reconciler's own client (absent: not written). */
+  readonly reportsTo?: Cluster;
   /** Gatekeeper's data.inventory for the gate (absent: empty). */
   readonly gateInventory?: GateInventory;
   /** Called when an object's break-glass is seen, with its expiry: heal it then. */

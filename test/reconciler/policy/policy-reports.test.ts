@@ -70,7 +70,7 @@ t.test('nothing is written where the API is not served', async (t) => {
   cluster.unserved.add('PolicyReport');
   const c = new ReportCollector(at);
   c.add(pod('a', 'x'), [finding('enforce')]);
-  const w = await writePolicyReports(cluster, c.reports());
+  const w = await writePolicyReports(cluster, c.set());
   t.same(w, {
     written: 0,
     deleted: 0,
@@ -80,5 +80,66 @@ t.test('nothing is written where the API is not served', async (t) => {
   t.same(
     cluster.calls.filter((x) => x.op !== 'get'),
     [],
+  );
+});
+
+t.test('an object not judged is an error in its report, never a pass', async (t) => {
+  const c = new ReportCollector(at);
+  c.unjudged(pod('a', 'slow'), 'its evaluation exceeded the 2000 ms deadline', 'shop');
+  c.add(pod('a', 'fine'), []);
+  const [r] = c.reports() as unknown as {
+    summary: unknown;
+    results: Record<string, unknown>[];
+  }[];
+  t.same(r?.summary, { pass: 1, fail: 0, warn: 0, error: 1, skip: 0 });
+  t.match(r?.results, [
+    {
+      policy: 'driftgate',
+      result: 'error',
+      message: 'not judged: its evaluation exceeded the 2000 ms deadline',
+      properties: { gitSource: 'shop' },
+      resources: [{ kind: 'Pod', namespace: 'a', name: 'slow' }],
+    },
+  ]);
+});
+
+const live = (
+  name: string,
+  ns?: string,
+  labels = { 'app.kubernetes.io/managed-by': 'driftgate' },
+) => ({
+  apiVersion: 'wgpolicyk8s.io/v1alpha2',
+  kind: ns ? 'PolicyReport' : 'ClusterPolicyReport',
+  metadata: { name, labels, ...(ns ? { namespace: ns } : {}) },
+});
+
+t.test('the stale reports of its own name go; a partial run deletes none', async (t) => {
+  const cluster = new FakeCluster();
+  cluster.clusterScoped.add('ClusterPolicyReport');
+  for (const o of [
+    live('driftgate-audit', 'was-bad'),
+    live('driftgate-audit'),
+    live('driftgate-gate-shop', 'was-bad'),
+    live('driftgate-audit', 'theirs', { 'app.kubernetes.io/managed-by': 'kyverno' }),
+  ])
+    cluster.put(o as never);
+  const names = () => [...cluster.objects.keys()].sort();
+  const c = new ReportCollector(at);
+  c.add(pod('a', 'x'), [finding('enforce')]);
+  c.complete = false;
+  const partial = await writePolicyReports(cluster, c.set());
+  t.same([partial.written, partial.deleted, partial.errors], [1, 0, []]);
+  t.equal(names().length, 5, 'nothing deleted while part of the cluster was not read');
+  c.complete = true;
+  const full = await writePolicyReports(cluster, c.set());
+  t.same([full.written, full.deleted, full.errors], [1, 2, []]);
+  t.same(
+    names(),
+    [
+      'wgpolicyk8s.io/PolicyReport/a/driftgate-audit',
+      'wgpolicyk8s.io/PolicyReport/theirs/driftgate-audit',
+      'wgpolicyk8s.io/PolicyReport/was-bad/driftgate-gate-shop',
+    ],
+    "another tool's report and another name's stay",
   );
 });
