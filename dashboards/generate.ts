@@ -1,5 +1,5 @@
-// npm run dashboards — writes the four Grafana dashboards (one per audience) from the panel
-// lists in executive.ts, oncall.ts, admission.ts and debug.ts. The JSON files are committed and
+// npm run dashboards — writes the five Grafana dashboards (one per audience) from the panel
+// lists in executive.ts, delivery.ts, oncall.ts, admission.ts and debug.ts. The JSON files are committed and
 // shipped by the chart; test/dashboards checks they are up to date, that every query uses only
 // metrics driftgate exports, and, against a real Prometheus scraping a running driftgate, that
 // every query returns data.
@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMISSION } from './admission.js';
 import { DEBUG } from './debug.js';
+import { DELIVERY } from './delivery.js';
 import { EXECUTIVE } from './executive.js';
 import { ONCALL } from './oncall.js';
 import { fileOf, render } from './render.js';
@@ -15,7 +16,7 @@ import type { DashboardSpec } from './spec.js';
 export { fileOf, render };
 export type { DashboardSpec };
 
-export const DASHBOARDS: readonly DashboardSpec[] = [EXECUTIVE, ONCALL, ADMISSION, DEBUG];
+export const DASHBOARDS: readonly DashboardSpec[] = [EXECUTIVE, DELIVERY, ONCALL, ADMISSION, DEBUG];
 
 if (process.argv[1] === import.meta.filename) {
   for (const d of DASHBOARDS)

@@ -1,3 +1,5 @@
+import { Notifier } from './notify/notifier.js';
+import type { NotifyEvent } from './notify/payloads.js';
 import { readFileSync } from 'node:fs';
 import { makeLogger } from '../core/logger.js';
 import { join } from 'node:path';
@@ -85,8 +87,14 @@ export async function startReconciler(
   const ingresses = new IngressInventory(cluster, () => late.runtime?.desiredIndex(), logger);
   // Gatekeeper templates' data.inventory for the gate: the live cluster and every desired state.
   const gateInventory = new GateInventory(cluster, () => late.runtime?.desiredIndex(), logger);
+  // Notifications: every source's events, sent off the sync path (nothing waits on an endpoint).
+  const notifier =
+    cfg.notifications.providers.length > 0
+      ? new Notifier(cfg.notifications, { metrics, logger })
+      : undefined;
   const factory = sourceFactory({
     cfg,
+    ...(notifier ? { notify: (e: NotifyEvent) => notifier.notify(e) } : {}),
     kubeConfig: deps.cluster ? undefined : clientKc,
     cluster,
     metrics,

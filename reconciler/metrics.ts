@@ -3,6 +3,10 @@ import { VerifyFailure } from './verify/verifier.js';
 import { SyncStatus } from './model/source-state.js';
 
 const SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+/** Lead time: from seconds (a pushed commit) to a day (a commit that waited for a fix). */
+const LEAD_SECONDS = [...SECONDS, 1800, 3600, 7200, 21600, 86400];
+/** Time to restore: a failed sync is fixed in seconds (a retry) to a day (a new commit). */
+const RESTORE_SECONDS = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400];
 
 /** The reconciler's metrics: per source, never per object (bounded cardinality). */
 export class ReconcilerMetrics {
@@ -57,8 +61,40 @@ export class ReconcilerMetrics {
   readonly commitToApplied = this.m.histogram(
     'driftgate_commit_to_applied_seconds',
     'Commit time to applied time (an SLI).',
-    SECONDS,
+    LEAD_SECONDS,
     ['source'],
+  );
+  // Delivery (DORA) and GitOps adoption: recording rules in dashboards/alerts.yaml.
+  readonly revisions = this.m.counter(
+    'driftgate_revisions_total',
+    'Verified revisions the reconciler set out to apply (each once per process).',
+    ['source'],
+  );
+  readonly deployments = this.m.counter(
+    'driftgate_deployments_total',
+    'Revisions applied in full (deployment frequency).',
+    ['source'],
+  );
+  readonly deploymentFailures = this.m.counter(
+    'driftgate_deployment_failures_total',
+    'Revisions whose sync failed for a cause of their own, not Git or the API being down (change failures; each once).',
+    ['source'],
+  );
+  readonly timeToRestore = this.m.histogram(
+    'driftgate_time_to_restore_seconds',
+    'From a sync failing to the next sync that succeeds (time to restore).',
+    RESTORE_SECONDS,
+    ['source'],
+  );
+  readonly gitChanges = this.m.counter(
+    'driftgate_git_changes_total',
+    'Objects created or changed by applying a new revision from Git (changes made through Git).',
+    ['source'],
+  );
+  readonly notifications = this.m.counter(
+    'driftgate_notifications_total',
+    'Notifications by provider and result: sent, failed (after retries), dropped (queue full), deduplicated.',
+    ['provider', 'result'],
   );
   readonly fetchDuration = this.m.histogram(
     'driftgate_git_fetch_duration_seconds',
@@ -153,6 +189,9 @@ export class ReconcilerMetrics {
     this.breakGlassExpired.set({ source }, 0);
     this.reconcileDuration.zero({ source });
     this.commitToApplied.zero({ source });
+    this.timeToRestore.zero({ source });
+    for (const c of [this.revisions, this.deployments, this.deploymentFailures, this.gitChanges])
+      c.inc({ source }, 0);
     this.fetchDuration.zero({ source });
     this.applyDuration.zero({ source });
     for (const result of ['success', 'failure']) {

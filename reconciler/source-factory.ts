@@ -15,6 +15,7 @@ import { SourceReconciler } from './source-reconciler.js';
 import { GitSource, type GitAuth } from './source/git-source.js';
 import { writesAs } from './kube/writes-as.js';
 import { CommitVerifier } from './verify/verifier.js';
+import type { NotifyEvent } from './notify/payloads.js';
 
 /** util-linux prlimit (in the image and on Debian): hard memory limits for renderers. */
 const PRLIMIT = '/usr/bin/prlimit';
@@ -50,6 +51,8 @@ export interface SourceFactoryOptions {
   readonly ingresses: IngressInventory;
   readonly gateInventory?: GateInventory;
   readonly onBreakGlass: (source: string, ref: ObjectRef, expiresMs: number) => void;
+  /** Notifications of every source's events (absent: none configured). */
+  readonly notify?: (e: NotifyEvent) => void;
   /** A source's sync made progress worth showing (a hook started). */
   readonly onProgress?: (source: string) => void;
 }
@@ -99,6 +102,7 @@ export function sourceFactory(o: SourceFactoryOptions): {
       ...(o.gateInventory ? { gateInventory: o.gateInventory } : {}),
       ...(o.cfg.policies.audit.policyReports ? { reportsTo: o.cluster } : {}),
       onBreakGlass: (ref, at) => o.onBreakGlass(s.name, ref, at),
+      ...(o.notify ? { notify: o.notify } : {}),
       ...(o.onProgress ? { onProgress: () => o.onProgress?.(s.name) } : {}),
     });
   };

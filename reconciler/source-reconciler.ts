@@ -5,6 +5,7 @@ import type { SourceConfig } from './config/config.js';
 import { refKey, refText } from './model/objects.js';
 import { initialState, type SourceState } from './model/source-state.js';
 import { GateReports } from './sync/gate-reports.js';
+import { changedByApply } from './sync/delivery.js';
 import { SourceObjects } from './source-objects.js';
 import type { CommitVerifier } from './verify/verifier.js';
 import { AppliedRevision, RecordedSuspension } from './sync/applied.js';
@@ -210,6 +211,7 @@ export class SourceReconciler {
     );
     stopApply();
     this.#objects.foreign = r.foreign;
+    if (hooksRun) metrics.gitChanges.inc({ source: cfg.name }, changedByApply(r));
     this.#guard.applied(r.written);
     state.objects = r.objects;
     state.policyViolations = [...r.violations];

@@ -203,6 +203,22 @@ build_argocd() {
   cp "$src/manifests/core-install.yaml" "$src/hack/git-verify-wrapper.sh" "$work/bin/"
   chmod +x "$work/bin/git-verify-wrapper.sh"
 }
+# Gitea, the Git host whose commit status API the notification tests read back. Its module says
+# `module gitea.dev` while the proxy serves it as code.gitea.io/gitea, so it is built in a copy of
+# its own module (its go.mod, go.sum and replace lines as released), with SQLite (cgo).
+build_gitea() {
+  local work=$1 version=$2 src
+  mkdir -p "$work/bin" "$work/mod"
+  src=$(cd "$work/mod" && printf 'module driftgate.local/gitea\n\ngo 1.26.0\n' >go.mod \
+    && go mod download -json "code.gitea.io/gitea@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { log "gitea $version: not on the module proxy"; return 1; }
+  cp -r "$src" "$work/src" && chmod -R u+w "$work/src"
+  (cd "$work/src" && CGO_ENABLED=1 run_long "gitea" go build -trimpath \
+    -tags 'sqlite sqlite_unlock_notify' -ldflags="-s -w -X main.Version=${version#v}" \
+    -o "$work/bin/gitea" .) || return 1
+  cp "$src/LICENSE" "$work/bin/LICENSE"
+  rm -rf "$work/src"
+}
 build_gator() { go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$2" gator; }
 # The release's parts: an OCI registry (CNCF Distribution, what most registries run) and cosign.
 build_registry() {
@@ -243,6 +259,7 @@ case $only in all|kwok) install_tool kwok "$KWOK_VERSION" build_kwok ;; esac
 case $only in all|gator) install_tool gator "$GATOR_VERSION" build_gator ;; esac
 case $only in all|release|registry) install_tool registry "$REGISTRY_VERSION" build_registry ;; esac
 case $only in all|release|cosign) install_tool cosign "$COSIGN_VERSION" build_cosign ;; esac
+case $only in all|gitea) install_tool gitea "$GITEA_VERSION" build_gitea ;; esac
 case $only in peers|gatekeeper) install_tool gatekeeper "$GATEKEEPER_VERSION" build_gatekeeper ;; esac
 case $only in peers|flux) install_tool flux "$FLUX_VERSION" build_flux ;; esac
 case $only in peers|argocd) install_tool argocd "$ARGOCD_VERSION" build_argocd ;; esac

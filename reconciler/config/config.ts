@@ -1,3 +1,4 @@
+import type { NotificationsConfig } from '../notify/config.js';
 import type { ObjectRef } from '../model/objects.js';
 import type { EnforcementConfig } from '../../policies/engine/enforcement.js';
 import type { TrustConfig } from '../verify/verifier.js';
@@ -160,6 +161,8 @@ export interface ReconcilerConfig {
     readonly labelPod: boolean;
   };
   readonly sources: readonly SourceConfig[];
+  /** Where events go beside Kubernetes Events (empty: nowhere). */
+  readonly notifications: NotificationsConfig;
 }
 
 /** What the composition root read for the config: referenced files, and who this pod is. */

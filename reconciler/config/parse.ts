@@ -7,6 +7,7 @@ import { parseEnforcement } from '../../policies/engine/enforcement.js';
 import type { ConfigInputs, PolicyConfig, ReconcilerConfig } from './config.js';
 import { ReconcilerConfigSchema } from './schema.js';
 import { sourceOf } from './source.js';
+import { notificationsConfig } from '../notify/config.js';
 
 /** A reconciler config that cannot be used; `problems` lists every problem at once. */
 export class ReconcilerConfigError extends ConfigError {
@@ -81,7 +82,14 @@ export function parseReconcilerConfig(input: unknown, inputs: ConfigInputs = {})
   const problems: string[] = [];
   const raw = readSchema(ReconcilerConfigSchema, input, '', problems);
   const names = new Set<string>();
-  const { sources: listed, policies, leaderElection: le, gitSources: g, ...plain } = raw;
+  const {
+    sources: listed,
+    policies,
+    leaderElection: le,
+    gitSources: g,
+    notifications,
+    ...plain
+  } = raw;
   // No sources is a valid start (admission policies and the audit only): the chart's default.
   const sources = listed.map((s, i) =>
     sourceOf(s, `sources[${i}]${labelOf(input, i)}`, problems, names, inputs),
@@ -92,6 +100,7 @@ export function parseReconcilerConfig(input: unknown, inputs: ConfigInputs = {})
     policies: policyConfig(policies, problems),
     ...leaderElection(le, inputs, problems),
     ...(enabled ? { gitSources: rules } : {}),
+    notifications: notificationsConfig(notifications, problems),
     sources,
   };
   if (problems.length > 0) throw new ReconcilerConfigError(problems);

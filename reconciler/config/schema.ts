@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { Bool, Duration, Int, Mapping, OneOf, Str, Strings } from '../../core/schema/keywords.js';
 import { EnforcementOverridesSchema } from '../../policies/engine/enforcement-schema.js';
 import { SourceSchema } from './source-schema.js';
+import { NotificationsSchema } from '../notify/schema.js';
 
 const Optional = Type.Optional;
 
@@ -132,6 +133,7 @@ export const ReconcilerConfigSchema = Mapping(
     ),
     leaderElection: LeaderElectionSchema,
     gitSources: GitSourcesRulesSchema,
+    notifications: NotificationsSchema,
   },
   { description: 'the reconciler configuration' },
 );

@@ -13,6 +13,8 @@ import type { TreeFile } from '../source/git-source.js';
 import type { SourceState } from '../model/source-state.js';
 import type { CommitVerifier } from '../verify/verifier.js';
 import { apiErrorMessage } from '../kube/errors.js';
+import type { DeliveryMemo } from './delivery.js';
+import type { NotifyEvent } from '../notify/payloads.js';
 
 /** What a source's stages are given; built by the shell (source-reconciler.ts). */
 export interface SourceDeps {
@@ -36,6 +38,8 @@ export interface SourceDeps {
   readonly reportsTo?: Cluster;
   /** Gatekeeper's data.inventory for the gate (absent: empty). */
   readonly gateInventory?: GateInventory;
+  /** Notifications: every source event also goes here (returns at once). */
+  readonly notify?: (e: NotifyEvent) => void;
   /** Called when an object's break-glass is seen, with its expiry: heal it then. */
   readonly onBreakGlass?: (ref: ObjectRef, expiresMs: number) => void;
   /** Called when the sync's progress changes mid-reconcile (a hook starts): publish status. */
@@ -59,11 +63,14 @@ export interface GitPort {
 export interface SyncMemo {
   gate: { at: string; byObject: Map<string, Finding[]> };
   ownIngresses: readonly IngressRef[];
+  /** The delivery metrics' memory (sync/delivery.ts). */
+  delivery: DeliveryMemo;
 }
 
 export const newSyncMemo = (): SyncMemo => ({
   gate: { at: '', byObject: new Map() },
   ownIngresses: [],
+  delivery: {},
 });
 
 /** One source's stages share this: its config, its adapters, its state and a clock. */
@@ -86,7 +93,18 @@ export async function sourceEvent(
   type: 'Normal' | 'Warning',
   reason: string,
   message: string,
+  commit: string | undefined = ctx.state.revision,
 ): Promise<void> {
+  ctx.d.notify?.({
+    source: ctx.cfg.name,
+    reason,
+    type,
+    message,
+    ...(commit ? { revision: commit } : {}),
+    repoURL: ctx.repo,
+    codes: ctx.state.errors.map((e) => e.code),
+    time: new Date(ctx.now()).toISOString(),
+  });
   const ref: ObjectRef = ctx.cfg.eventTarget ?? {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -57,6 +57,7 @@ export async function healObject(
   const glass = activeBreakGlass(live, ctx.now());
   if (glass) ctx.d.onBreakGlass?.(ref, glass.expiresMs);
   const expired = !glass && breakGlassOf(live) !== undefined;
+  if (status) await announceGlass(ctx, ref, status, glass, expired);
   if (status) {
     // Every watch event re-reads health: a finished rollout reads Healthy within a second.
     const h = assessHealth(ref.kind, live);
@@ -121,4 +122,28 @@ async function clearBreakGlass(ctx: SyncContext, ref: ObjectRef): Promise<void> 
       ref.namespace ?? ctx.d.namespace,
     )
     .catch(() => undefined);
+}
+
+/** Say once when an object's break-glass is first seen, and once when it has expired. */
+async function announceGlass(
+  ctx: SyncContext,
+  ref: ObjectRef,
+  status: { breakGlass?: unknown; breakGlassExpired?: boolean },
+  glass: ReturnType<typeof activeBreakGlass>,
+  expired: boolean,
+): Promise<void> {
+  if (glass && !status.breakGlass)
+    await sourceEvent(
+      ctx,
+      'Warning',
+      'BreakGlassUsed',
+      `${refText(ref)} changed under break-glass until ${glass.expires}: ${glass.reason.slice(0, 200)}`,
+    );
+  if (expired && !status.breakGlassExpired)
+    await sourceEvent(
+      ctx,
+      'Warning',
+      'BreakGlassExpired',
+      `the break-glass on ${refText(ref)} expired: what it changed is drift again`,
+    );
 }

@@ -20,10 +20,10 @@ export async function reportNotAdopted(
       'commit refused; last verified revision stays',
     );
     const what = `commit ${head.slice(0, 12)} refused (${err.reason}): ${err.detail}`;
-    await sourceEvent(ctx, 'Warning', 'CommitRefused', what);
+    await sourceEvent(ctx, 'Warning', 'CommitRefused', what, head);
   } else {
     ctx.log.error({ commit: head, reason: err.message }, 'render failed; nothing applied');
-    await sourceEvent(ctx, 'Warning', 'RenderFailed', err.message);
+    await sourceEvent(ctx, 'Warning', 'RenderFailed', err.message, head);
   }
   return {
     commit: head,

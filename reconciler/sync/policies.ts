@@ -31,6 +31,7 @@ export async function loadPolicies(
     'Warning',
     'PolicyRefused',
     `policies at ${head.slice(0, 12)} refused, last good policies stay: ${r.error.slice(0, 500)}`,
+    head,
   );
   return { revision: head, ok: false, error: r.error };
 }

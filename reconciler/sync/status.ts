@@ -4,9 +4,10 @@ import type { SourceState } from '../model/source-state.js';
 import { sourceEvent, type SyncContext } from './context.js';
 import { mostUrgent, type ReconcileError } from './errors.js';
 import { ReconcileCode } from '../model/reconcile-codes.js';
+import { recordDelivery } from './delivery.js';
 
 /** Outcomes that are reported but are not failures of the sync itself. */
-const NOT_FAILURES: ReadonlySet<ReconcileCode> = new Set([
+export const NOT_FAILURES: ReadonlySet<ReconcileCode> = new Set([
   ReconcileCode.RECONCILE_COMMIT_REFUSED,
   ReconcileCode.RECONCILE_PRUNE_REFUSED,
   ReconcileCode.RECONCILE_HOOKS_WAITING,
@@ -67,6 +68,7 @@ export function recordOutcome(ctx: SyncContext, o: Outcome): void {
   state.lastError = mostUrgent(errors)?.message;
   state.health = aggregateHealth([...state.objects.values()].map((x) => x.health));
   refreshStatus(state);
+  recordDelivery(ctx, o);
   metrics.reconciles.inc({
     source,
     result: state.syncStatus === SyncStatus.Failed ? 'failure' : 'success',
@@ -77,6 +79,7 @@ export function recordOutcome(ctx: SyncContext, o: Outcome): void {
   metrics.lastApplied.set({ source }, now / 1000);
   if (!o.newRevision) return;
   metrics.setAppliedRevision(source, state.revision);
+  metrics.deployments.inc({ source });
   if (state.revisionTime)
     metrics.commitToApplied.observe({ source }, Math.max(0, (now - state.revisionTime) / 1000));
 }

@@ -30,6 +30,8 @@ export interface Demo {
   readonly controlToken: string;
   /** The admin kubeconfig of the demo's cluster. */
   readonly kubeconfig: string;
+  /** Commit to the demo's repository, signed by the trusted key; resolves with the commit. */
+  commit(files: Record<string, string>, message: string): Promise<string>;
   /** Stop everything the demo started and remove its files. */
   stop(): Promise<void>;
 }
@@ -269,6 +271,7 @@ export async function runDemo(print: (line: string) => void): Promise<Demo> {
     });
     return {
       kubeconfig: cp.kubeconfigs.admin,
+      commit: (files, message) => repo.commit(files, { signer, message }),
       controlToken: readFileSync(controlToken, 'utf8').trim(),
       urls: {
         status: statusURL,

@@ -10,6 +10,7 @@ import {
   LeaderElectionSchema,
 } from '../../reconciler/config/schema.js';
 import { SourceSchema } from '../../reconciler/config/source-schema.js';
+import { NotificationsSchema } from '../../reconciler/notify/schema.js';
 import {
   BreakGlassSchema,
   ExemptionsSchema,
@@ -117,6 +118,7 @@ const Reconciler = Section(
     resources: Resources,
     logLevel: LogLevel,
     policies: Section({ gate: GateMode, audit: AuditSchema }, 'the pre-apply gate and the audit'),
+    notifications: NotificationsSchema,
     sources: Type.Array(SourceSchema, { description: 'Git sources from the config file' }),
     extraSecretMounts: Type.Array(
       Type.Object(

@@ -219,14 +219,15 @@ t.test('value sets: failure policy, cert-manager, monitoring and dashboards', as
     'metrics.dashboards.enabled=true',
   ]);
   t.match(one(mon, 'ServiceMonitor'), { spec: { endpoints: [{ port: 'metrics' }] } });
-  const rules = parse(readFileSync(join(root, 'dashboards', 'alerts.yaml'), 'utf8'));
+  const groups = (file: string) =>
+    (parse(readFileSync(join(root, 'dashboards', file), 'utf8')) as { groups: unknown[] }).groups;
   t.same(
     (one(mon, 'PrometheusRule') as unknown as { spec: unknown }).spec,
-    rules,
-    'the same rules',
+    { groups: [...groups('alerts.yaml'), ...groups('delivery-rules.yaml')] },
+    'the same rules: the alerts, then the delivery records and alerts',
   );
   const boards = mon.filter((d) => d.kind === 'ConfigMap' && d.metadata.name.includes('dashboard'));
-  t.equal(boards.length, 4);
+  t.equal(boards.length, 5);
   for (const b of boards)
     t.match(b, { metadata: { labels: { grafana_dashboard: '1' } } }, b.metadata.name);
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -9,6 +9,8 @@ import { DASHBOARDS } from '../../dashboards/generate.js';
 import { runCli } from '../support/run-cli.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/processes.js';
+import { exec } from '../../core/exec.js';
+import { toolPath } from '../support/tools.js';
 
 const lines: string[] = [];
 let started: Demo | undefined;
@@ -53,10 +55,17 @@ t.test(
     const dir = mkdtempSync(join(tmpdir(), 'dg-prom-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const target = (u: string) => new URL(u).host;
+    // The chart's rules, evaluated every second here: the Delivery dashboard reads their records.
+    const rules = ['alerts.yaml', 'delivery-rules.yaml'].map((f) => {
+      const text = readFileSync(join(import.meta.dirname, '..', '..', 'dashboards', f), 'utf8');
+      writeFileSync(join(dir, f), text.replace(/^ {4}interval: \w+$/gm, '    interval: 1s'));
+      return join(dir, f);
+    });
     writeFileSync(
       join(dir, 'prometheus.yml'),
       stringify({
         global: { scrape_interval: '1s', evaluation_interval: '1s' },
+        rule_files: rules,
         scrape_configs: [
           {
             job_name: 'driftgate-reconciler',
@@ -107,6 +116,46 @@ t.test(
       60_000,
       500,
     );
+    // Something for the delivery figures to rate while Prometheus watches: a commit applied
+    // (a revision, a deployment, a change through Git) and a write the policies deny.
+    await demo.commit(
+      {
+        'envs/prod/extra.yaml': stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'extra' },
+          data: { added: 'while Prometheus watches' },
+        }),
+      },
+      'one more ConfigMap',
+    );
+    t.equal((await fetch(`${demo.urls.status}/sources/shop-prod.shop/sync`, control)).status, 200);
+    const denied = await exec(toolPath('kubectl'), [
+      '--kubeconfig',
+      demo.kubeconfig,
+      'create',
+      'configmap',
+      'debug',
+      '-n',
+      'shop-dev',
+      '--from-literal=debug=true',
+    ]);
+    t.match(denied.stderr, '[config/no_debug]', 'a write the policies deny');
+    for (const record of [
+      'driftgate:deployments:increase1d',
+      'driftgate:change_failure_ratio:1w',
+      'driftgate:git_change_ratio:1w',
+      'driftgate:policy_violations_per_request:ratio_rate1h',
+    ])
+      await waitFor(
+        `${record} recorded`,
+        async () => {
+          const r = await query(record).catch(() => undefined);
+          return (r?.data?.result.length ?? 0) > 0;
+        },
+        60_000,
+        500,
+      );
     let queries = 0;
     for (const d of DASHBOARDS)
       for (const row of d.rows)

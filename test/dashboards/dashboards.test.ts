@@ -23,8 +23,8 @@ async function exported(): Promise<Set<string>> {
   return names;
 }
 
-t.test('four dashboards, committed as the generator writes them', async (t) => {
-  t.equal(DASHBOARDS.length, 4);
+t.test('five dashboards, committed as the generator writes them', async (t) => {
+  t.equal(DASHBOARDS.length, 5);
   for (const d of DASHBOARDS) {
     const file = JSON.parse(readFileSync(join(dir, fileOf(d)), 'utf8'));
     t.same(file, render(d), `${fileOf(d)} is up to date (npm run dashboards)`);
@@ -37,7 +37,7 @@ t.test('four dashboards, committed as the generator writes them', async (t) => {
     for (const p of file.panels.filter((p: { type: string }) => p.type !== 'row'))
       t.equal(p.datasource.uid, '${DS_PROMETHEUS}', `${p.title} uses the datasource variable`);
   }
-  t.same(new Set(DASHBOARDS.map((d) => d.uid)).size, 4, 'uids are unique');
+  t.same(new Set(DASHBOARDS.map((d) => d.uid)).size, 5, 'uids are unique');
 });
 
 t.test('every query uses only metrics driftgate exports', async (t) => {
@@ -48,8 +48,9 @@ t.test('every query uses only metrics driftgate exports', async (t) => {
       for (const p of r.panels)
         for (const q of p.targets)
           for (const m of q.expr.matchAll(/\bdriftgate_[a-z_]+/g)) used.add(m[0]);
-  const alerts = readFileSync(join(dir, 'alerts.yaml'), 'utf8');
-  for (const m of alerts.matchAll(/\bdriftgate_[a-z_]+/g)) used.add(m[0]);
+  for (const file of ['alerts.yaml', 'delivery-rules.yaml'])
+    for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/\bdriftgate_[a-z_]+/g))
+      used.add(m[0]);
   t.ok(used.size > 20);
   for (const n of used)
     // Default process metrics carry the binaries' prefixes.
@@ -57,17 +58,27 @@ t.test('every query uses only metrics driftgate exports', async (t) => {
 });
 
 t.test('promtool: the rules check and their unit tests pass', async (t) => {
-  const checked = await exec('promtool', ['check', 'rules', 'alerts.yaml'], { cwd: dir });
-  t.equal(checked.code, 0, checked.stdout + checked.stderr);
-  t.match(checked.stdout + checked.stderr, 'SUCCESS: 12 rules found');
-  const tested = await exec('promtool', ['test', 'rules', 'alerts.test.yaml'], { cwd: dir });
-  t.equal(tested.code, 0, tested.stdout + tested.stderr);
-  const alerts = readFileSync(join(dir, 'alerts.yaml'), 'utf8');
-  const tests = readFileSync(join(dir, 'alerts.test.yaml'), 'utf8');
-  for (const [, name] of alerts.matchAll(/- alert: (\w+)/g))
-    t.match(tests, `alertname: ${name}`, `${name} has a unit test`);
-  for (const [, sev] of alerts.matchAll(/severity: (\w+)/g))
-    t.ok(['page', 'ticket'].includes(sev as string));
+  for (const [file, tests, count] of [
+    ['alerts.yaml', 'alerts.test.yaml', 12],
+    ['delivery-rules.yaml', 'delivery-rules.test.yaml', 13],
+  ] as const) {
+    const checked = await exec('promtool', ['check', 'rules', file], { cwd: dir });
+    t.equal(checked.code, 0, checked.stdout + checked.stderr);
+    t.match(checked.stdout + checked.stderr, `SUCCESS: ${count} rules found`);
+    const tested = await exec('promtool', ['test', 'rules', tests], {
+      cwd: dir,
+      timeoutMs: 300_000,
+    });
+    t.equal(tested.code, 0, tested.stdout + tested.stderr);
+    const rules = readFileSync(join(dir, file), 'utf8');
+    const cases = readFileSync(join(dir, tests), 'utf8');
+    for (const [, name] of rules.matchAll(/- alert: (\w+)/g))
+      t.match(cases, `alertname: ${name}`, `${name} has a unit test`);
+    for (const [, name] of rules.matchAll(/- record: (\S+)/g))
+      t.match(cases, `expr: ${name}\n`, `${name} has a unit test`);
+    for (const [, sev] of rules.matchAll(/severity: (\w+)/g))
+      t.ok(['page', 'ticket'].includes(sev as string));
+  }
 });
 
 t.test('the chart ships these very files', async (t) => {

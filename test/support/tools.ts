@@ -38,6 +38,7 @@ const toolVersionKey = {
   gator: ['gator', 'GATOR_VERSION'],
   registry: ['registry', 'REGISTRY_VERSION'],
   cosign: ['cosign', 'COSIGN_VERSION'],
+  gitea: ['gitea', 'GITEA_VERSION'],
 } as const;
 export type ToolName = keyof typeof toolVersionKey;
 
