@@ -216,6 +216,11 @@ build_gitea() {
   (cd "$work/src" && CGO_ENABLED=1 run_long "gitea" go build -trimpath \
     -tags 'sqlite sqlite_unlock_notify' -ldflags="-s -w -X main.Version=${version#v}" \
     -o "$work/bin/gitea" .) || return 1
+  # Without the bindata tag (it needs the front-end build) Gitea reads its locales and templates
+  # from STATIC_ROOT_PATH at run time: they are kept beside the binary.
+  mkdir -p "$work/bin/gitea-assets"
+  cp -r "$src/options" "$src/templates" "$work/bin/gitea-assets/"
+  chmod -R u+w "$work/bin/gitea-assets"
   cp "$src/LICENSE" "$work/bin/LICENSE"
   rm -rf "$work/src"
 }
@@ -259,7 +264,7 @@ case $only in all|kwok) install_tool kwok "$KWOK_VERSION" build_kwok ;; esac
 case $only in all|gator) install_tool gator "$GATOR_VERSION" build_gator ;; esac
 case $only in all|release|registry) install_tool registry "$REGISTRY_VERSION" build_registry ;; esac
 case $only in all|release|cosign) install_tool cosign "$COSIGN_VERSION" build_cosign ;; esac
-case $only in all|gitea) install_tool gitea "$GITEA_VERSION" build_gitea ;; esac
+case $only in all|gitea) install_tool gitea "$GITEA_VERSION" build_gitea assets ;; esac
 case $only in peers|gatekeeper) install_tool gatekeeper "$GATEKEEPER_VERSION" build_gatekeeper ;; esac
 case $only in peers|flux) install_tool flux "$FLUX_VERSION" build_flux ;; esac
 case $only in peers|argocd) install_tool argocd "$ARGOCD_VERSION" build_argocd ;; esac

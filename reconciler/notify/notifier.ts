@@ -15,7 +15,7 @@ import {
   type NotifyEvent,
   type OutboundRequest,
 } from './payloads.js';
-import { post, type PostAnswer } from './post.js';
+import { post, type PostAnswer } from '../../core/post.js';
 import type { NotificationsConfig, ProviderConfig } from './config.js';
 
 const ATTEMPTS = 4;

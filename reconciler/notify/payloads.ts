@@ -3,6 +3,7 @@
 // and tokens are passed in, never put into a body.
 import { createHmac } from 'node:crypto';
 import type { ProviderType } from './schema.js';
+import type { OutboundRequest } from '../../core/post.js';
 
 /** One thing that happened to a source, as its Kubernetes Event says it. */
 export interface NotifyEvent {
@@ -19,11 +20,7 @@ export interface NotifyEvent {
   readonly time: string;
 }
 
-export interface OutboundRequest {
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+export type { OutboundRequest };
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 

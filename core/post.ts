@@ -1,10 +1,16 @@
-// One POST to a notification endpoint: TLS 1.2 or later (the system roots plus a provider's CA),
-// a deadline for the whole exchange, and at most 64 KiB of the answer read. Resolves with the
-// status and Retry-After; rejects on a network error or the deadline. Never says the URL.
+// One POST to a notification or trace endpoint: TLS 1.2 or later (the system roots plus a
+// provider's CA), a deadline for the whole exchange, and at most 64 KiB of the answer read.
+// Resolves with the status and Retry-After; rejects on a network error or the deadline.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import type { OutboundRequest } from './payloads.js';
+
+/** One request to send. */
+export interface OutboundRequest {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
 
 const MAX_ANSWER = 64 * 1024;
 
