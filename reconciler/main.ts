@@ -1,4 +1,5 @@
 import { Notifier } from './notify/notifier.js';
+import { Tracer } from '../core/tracing.js';
 import type { NotifyEvent } from './notify/payloads.js';
 import { readFileSync } from 'node:fs';
 import { makeLogger } from '../core/logger.js';
@@ -92,8 +93,15 @@ export async function startReconciler(
     cfg.notifications.providers.length > 0
       ? new Notifier(cfg.notifications, { metrics, logger })
       : undefined;
+  const tracer = new Tracer({
+    ...cfg.tracing,
+    service: 'driftgate-reconciler',
+    onDrop: (n) => metrics.spansDropped.inc(n),
+    onError: (reason) => logger.warn({ reason }, 'spans not exported'),
+  });
   const factory = sourceFactory({
     cfg,
+    tracer,
     ...(notifier ? { notify: (e: NotifyEvent) => notifier.notify(e) } : {}),
     kubeConfig: deps.cluster ? undefined : clientKc,
     cluster,
@@ -223,6 +231,7 @@ export async function startReconciler(
       await gitSources?.stop();
       runtime.stop();
       await server.close();
+      await tracer.close();
     },
   };
 }

@@ -12,6 +12,10 @@ const RESTORE_SECONDS = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 864
 export class ReconcilerMetrics {
   private readonly m = new MetricFactory();
   readonly registry = this.m.registry;
+  readonly spansDropped = this.m.counter(
+    'driftgate_trace_spans_dropped_total',
+    'Spans not exported: the queue was full, or the collector refused them or did not answer.',
+  );
   readonly sourceInfo = this.m.gauge(
     'driftgate_source_info',
     'One per source (value 1): its sync status and health, like argocd_app_info.',

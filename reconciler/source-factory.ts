@@ -16,6 +16,7 @@ import { GitSource, type GitAuth } from './source/git-source.js';
 import { writesAs } from './kube/writes-as.js';
 import { CommitVerifier } from './verify/verifier.js';
 import type { NotifyEvent } from './notify/payloads.js';
+import type { Tracer } from '../core/tracing.js';
 
 /** util-linux prlimit (in the image and on Debian): hard memory limits for renderers. */
 const PRLIMIT = '/usr/bin/prlimit';
@@ -51,6 +52,8 @@ export interface SourceFactoryOptions {
   readonly ingresses: IngressInventory;
   readonly gateInventory?: GateInventory;
   readonly onBreakGlass: (source: string, ref: ObjectRef, expiresMs: number) => void;
+  /** Traces of syncs (off without an endpoint). */
+  readonly tracer?: Tracer;
   /** Notifications of every source's events (absent: none configured). */
   readonly notify?: (e: NotifyEvent) => void;
   /** A source's sync made progress worth showing (a hook started). */
@@ -103,6 +106,7 @@ export function sourceFactory(o: SourceFactoryOptions): {
       ...(o.cfg.policies.audit.policyReports ? { reportsTo: o.cluster } : {}),
       onBreakGlass: (ref, at) => o.onBreakGlass(s.name, ref, at),
       ...(o.notify ? { notify: o.notify } : {}),
+      ...(o.tracer ? { tracer: o.tracer } : {}),
       ...(o.onProgress ? { onProgress: () => o.onProgress?.(s.name) } : {}),
     });
   };

@@ -6,6 +6,7 @@ import { refKey, refText } from './model/objects.js';
 import { initialState, type SourceState } from './model/source-state.js';
 import { GateReports } from './sync/gate-reports.js';
 import { changedByApply } from './sync/delivery.js';
+import { endSyncTrace, stage, startSyncTrace } from './sync/trace.js';
 import { SourceObjects } from './source-objects.js';
 import type { CommitVerifier } from './verify/verifier.js';
 import { AppliedRevision, RecordedSuspension } from './sync/applied.js';
@@ -123,13 +124,14 @@ export class SourceReconciler {
     const stop = this.d.metrics.reconcileDuration.startTimer({ source: this.cfg.name });
     const adopt: ReconcileError[] = [];
     const converge: ReconcileError[] = [];
+    startSyncTrace(ctx);
     try {
       await this.#applied.load();
       const noted = await this.#suspension.load();
       if (noted === true) this.suspend();
       else if (noted === false) this.resume();
       // Load the source.
-      const head = await fetchHead(ctx);
+      const head = await stage(ctx, 'fetch', () => fetchHead(ctx));
       this.state.remoteHead = head;
       // Verify and render a new head; a refusal keeps the last verified revision.
       if (head !== this.state.revision) {
@@ -143,15 +145,19 @@ export class SourceReconciler {
       converge.push(e);
       this.log.error({ code: e.code, reason: e.message }, 'reconcile failed');
     } finally {
-      const revision = this.state.revision;
-      const newRevision = this.#applied.isNew(revision);
-      recordOutcome(ctx, { adopt, converge, newRevision });
-      this.#announced = await announce(ctx, newRevision && converge.length === 0, this.#announced);
-      if (converge.length === 0 && !this.state.suspended && revision)
-        await this.#applied.record(revision);
-      stop();
-      publish(ctx);
-      await this.#guard.record(this.indexSource(), this.indexKey);
+      await stage(ctx, 'status', async () => {
+        const revision = this.state.revision;
+        const newRevision = this.#applied.isNew(revision);
+        recordOutcome(ctx, { adopt, converge, newRevision });
+        const applied = newRevision && converge.length === 0;
+        this.#announced = await announce(ctx, applied, this.#announced);
+        if (converge.length === 0 && !this.state.suspended && revision)
+          await this.#applied.record(revision);
+        stop();
+        publish(ctx);
+        await this.#guard.record(this.indexSource(), this.indexKey);
+      });
+      endSyncTrace(ctx);
     }
     const urgent = mostUrgent([...adopt, ...converge]);
     if (urgent && urgent.next !== Next.stalled) throw urgent;
@@ -162,9 +168,11 @@ export class SourceReconciler {
     if (this.#stalled?.head === head) return this.#stalled.error;
     const ctx = this.#ctx;
     try {
-      const { signer, time } = await verifyHead(ctx, head);
-      const { rendered, hooks, refused } = await renderCommit(ctx, head);
-      const policies = await loadPolicies(ctx, head);
+      const { signer, time } = await stage(ctx, 'verify', () => verifyHead(ctx, head));
+      const { rendered, hooks, refused } = await stage(ctx, 'render', () =>
+        renderCommit(ctx, head),
+      );
+      const policies = await stage(ctx, 'policies', () => loadPolicies(ctx, head));
       Object.assign(this.state, {
         desired: rendered,
         revision: head,
@@ -203,11 +211,8 @@ export class SourceReconciler {
     const pre = await this.#hooks.pre(hooksRun);
     if (pre) return [pre];
     const stopApply = metrics.applyDuration.startTimer({ source: cfg.name });
-    const r = await applyDeclared(
-      this.#ctx,
-      state.desired,
-      applied,
-      this.#hooks.beforeWave(hooksRun),
+    const r = await stage(this.#ctx, 'apply', () =>
+      applyDeclared(this.#ctx, state.desired, applied, this.#hooks.beforeWave(hooksRun)),
     );
     stopApply();
     this.#objects.foreign = r.foreign;
@@ -221,7 +226,8 @@ export class SourceReconciler {
     if (this.#gateReports && (this.d.gate ?? 'off') !== 'off')
       await this.#gateReports.publish(r.plans, !stopped);
     if (!state.suspended && !stopped) {
-      const pruned = await prune(this.#ctx, this.#objects.ours(state.desired), inventory);
+      const ours = this.#objects.ours(state.desired);
+      const pruned = await stage(this.#ctx, 'prune', () => prune(this.#ctx, ours, inventory));
       recordPrune(state, pruned);
       // What a refused prune left live stays guarded, as the last applied revision declared it.
       state.pruneHeld = this.#objects.hold(pruned.left);

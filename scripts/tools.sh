@@ -224,6 +224,16 @@ build_gitea() {
   cp "$src/LICENSE" "$work/bin/LICENSE"
   rm -rf "$work/src"
 }
+# Jaeger v2 (cmd/jaeger: the OpenTelemetry collector with Jaeger's storage and query API), built
+# from a throwaway module as a tool dependency.
+build_jaeger() {
+  local work=$1 version=$2 mod="$1/mod"
+  mkdir -p "$work/bin" "$mod"
+  printf 'module driftgate.local/jaeger\n\ngo 1.26.0\n' >"$mod/go.mod"
+  (cd "$mod" && run_long "jaeger modules" go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$version" \
+    && run_long "jaeger" go build "${goflags[@]}" -o "$work/bin/jaeger" github.com/jaegertracing/jaeger/cmd/jaeger) \
+    || return 1
+}
 build_gator() { go_install_into "$1" "github.com/open-policy-agent/gatekeeper/v3/cmd/gator@$2" gator; }
 # The release's parts: an OCI registry (CNCF Distribution, what most registries run) and cosign.
 build_registry() {
@@ -265,6 +275,7 @@ case $only in all|gator) install_tool gator "$GATOR_VERSION" build_gator ;; esac
 case $only in all|release|registry) install_tool registry "$REGISTRY_VERSION" build_registry ;; esac
 case $only in all|release|cosign) install_tool cosign "$COSIGN_VERSION" build_cosign ;; esac
 case $only in all|gitea) install_tool gitea "$GITEA_VERSION" build_gitea assets ;; esac
+case $only in all|jaeger) install_tool jaeger "$JAEGER_VERSION" build_jaeger ;; esac
 case $only in peers|gatekeeper) install_tool gatekeeper "$GATEKEEPER_VERSION" build_gatekeeper ;; esac
 case $only in peers|flux) install_tool flux "$FLUX_VERSION" build_flux ;; esac
 case $only in peers|argocd) install_tool argocd "$ARGOCD_VERSION" build_argocd ;; esac

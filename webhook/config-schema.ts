@@ -1,5 +1,6 @@
 // The webhook config, one schema: parsing, `driftgate serve --help` and the chart's values schema
 // read it.
+import { TracingSchema } from '../core/tracing-schema.js';
 import { Type } from '@sinclair/typebox';
 import { Bool, Duration, Int, Mapping, OneOf, Str, Strings } from '../core/schema/keywords.js';
 import { EnforcementOverridesSchema } from '../policies/engine/enforcement-schema.js';
@@ -173,6 +174,7 @@ export const WebhookConfigSchema = Mapping(
     }),
     tls: TlsSchema,
     inventory: InventorySchema,
+    tracing: TracingSchema,
     exemptions: ExemptionsSchema,
     enforcementOverrides: Optional(EnforcementOverridesSchema),
     gitState: Optional(GitStateSchema),

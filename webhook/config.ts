@@ -1,3 +1,4 @@
+import type { TracingConfig } from '../core/tracing-schema.js';
 import type { Static } from '@sinclair/typebox';
 import { WebhookConfigSchema } from './config-schema.js';
 import type { GitGuardConfig } from './drift.js';
@@ -63,6 +64,8 @@ export interface WebhookConfig {
   readonly gitState?: GitStateConfig;
   /** Gatekeeper's data.inventory from the cluster. */
   readonly inventory: InventoryConfig;
+  /** OpenTelemetry traces (off without an endpoint). */
+  readonly tracing: TracingConfig;
 }
 
 export interface InventoryConfig {

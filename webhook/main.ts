@@ -13,6 +13,7 @@ import { AdmissionMetrics } from './metrics.js';
 import { EvalPool } from '../policies/engine/pool/pool.js';
 import { TenantBreaker } from './tenant-breaker.js';
 import { startWebhookServer } from './server.js';
+import { Tracer } from '../core/tracing.js';
 
 export interface WebhookHandle {
   readonly port: number;
@@ -119,7 +120,14 @@ export async function startWebhook(
   const live =
     access && cfg.watchIngresses ? await liveIngresses(access, logger, metrics) : undefined;
   const certs = certificates(cfg, logger, nowMs, metrics);
+  const tracer = new Tracer({
+    ...cfg.tracing,
+    service: 'driftgate-webhook',
+    onDrop: (n) => metrics.spansDropped.inc(n),
+    onError: (reason) => logger.warn({ reason }, 'spans not exported'),
+  });
   const server = await startWebhookServer({
+    tracer,
     host: cfg.host,
     port: cfg.port,
     metricsHost: cfg.metricsHost,
@@ -182,6 +190,7 @@ export async function startWebhook(
       certs.close();
       await server.close();
       await pool.close();
+      await tracer.close();
     })());
   return {
     port: server.port,

@@ -22,6 +22,10 @@ export const LATENCY_BUCKETS = [
 export class AdmissionMetrics {
   private readonly m = new MetricFactory();
   readonly registry = this.m.registry;
+  readonly spansDropped = this.m.counter(
+    'driftgate_trace_spans_dropped_total',
+    'Spans not exported: the queue was full, or the collector refused them or did not answer.',
+  );
   readonly requests = this.m.counter(
     'driftgate_admission_requests_total',
     'Admission reviews answered, by endpoint, operation and decision.',

@@ -16,6 +16,8 @@ import {
   sendBadRequest,
 } from './review.js';
 import type { CertificateSource } from './tls/material.js';
+import { TRACING_OFF, type Tracer } from '../core/tracing.js';
+import { admissionSpan, decided, tracedDeps } from './tracing.js';
 
 export interface WebhookServerOptions {
   readonly host: string;
@@ -31,6 +33,8 @@ export interface WebhookServerOptions {
   readonly maxConnections?: number;
   readonly certificates: CertificateSource;
   readonly deps: HandlerDeps;
+  /** Spans of admission requests. @default off */
+  readonly tracer?: Tracer;
   readonly ready: () => boolean;
   readonly logger: Logger;
 }
@@ -61,7 +65,19 @@ function review(endpoint: Endpoint, o: WebhookServerOptions, budget: BodyBudget)
         held += n;
       });
       uid = decoded.request.uid;
-      res.json(encodeReview(await handleRequest(decoded.request, endpoint, o.deps)));
+      const span = admissionSpan(
+        o.tracer ?? TRACING_OFF,
+        req.headers.traceparent,
+        endpoint,
+        decoded.request,
+      );
+      try {
+        const answer = await handleRequest(decoded.request, endpoint, tracedDeps(o.deps, span));
+        decided(span, answer);
+        res.json(encodeReview(answer));
+      } finally {
+        span.end();
+      }
     } catch (err) {
       if (err instanceof BadReviewError) {
         o.deps.metrics.badRequests.inc({ code: err.code });

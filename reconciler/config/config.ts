@@ -1,3 +1,4 @@
+import type { TracingConfig } from '../../core/tracing-schema.js';
 import type { NotificationsConfig } from '../notify/config.js';
 import type { ObjectRef } from '../model/objects.js';
 import type { EnforcementConfig } from '../../policies/engine/enforcement.js';
@@ -163,6 +164,8 @@ export interface ReconcilerConfig {
   readonly sources: readonly SourceConfig[];
   /** Where events go beside Kubernetes Events (empty: nowhere). */
   readonly notifications: NotificationsConfig;
+  /** OpenTelemetry traces (off without an endpoint). */
+  readonly tracing: TracingConfig;
 }
 
 /** What the composition root read for the config: referenced files, and who this pod is. */

@@ -5,6 +5,7 @@ import { Bool, Duration, Int, Mapping, OneOf, Str, Strings } from '../../core/sc
 import { EnforcementOverridesSchema } from '../../policies/engine/enforcement-schema.js';
 import { SourceSchema } from './source-schema.js';
 import { NotificationsSchema } from '../notify/schema.js';
+import { TracingSchema } from '../../core/tracing-schema.js';
 
 const Optional = Type.Optional;
 
@@ -134,6 +135,7 @@ export const ReconcilerConfigSchema = Mapping(
     leaderElection: LeaderElectionSchema,
     gitSources: GitSourcesRulesSchema,
     notifications: NotificationsSchema,
+    tracing: TracingSchema,
   },
   { description: 'the reconciler configuration' },
 );

@@ -15,6 +15,7 @@ import type { CommitVerifier } from '../verify/verifier.js';
 import { apiErrorMessage } from '../kube/errors.js';
 import type { DeliveryMemo } from './delivery.js';
 import type { NotifyEvent } from '../notify/payloads.js';
+import type { Span, Tracer } from '../../core/tracing.js';
 
 /** What a source's stages are given; built by the shell (source-reconciler.ts). */
 export interface SourceDeps {
@@ -38,6 +39,8 @@ export interface SourceDeps {
   readonly reportsTo?: Cluster;
   /** Gatekeeper's data.inventory for the gate (absent: empty). */
   readonly gateInventory?: GateInventory;
+  /** Traces of syncs (absent: none). */
+  readonly tracer?: Tracer;
   /** Notifications: every source event also goes here (returns at once). */
   readonly notify?: (e: NotifyEvent) => void;
   /** Called when an object's break-glass is seen, with its expiry: heal it then. */
@@ -85,6 +88,8 @@ export interface SyncContext {
   readonly now: () => number;
   readonly log: Logger;
   readonly memo: SyncMemo;
+  /** The trace of the reconcile in progress (sync/trace.ts); absent: none. */
+  span?: Span;
 }
 
 /** Record a source-level event (on its inventory ConfigMap); a failure is logged, never thrown. */

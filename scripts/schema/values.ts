@@ -11,6 +11,7 @@ import {
 } from '../../reconciler/config/schema.js';
 import { SourceSchema } from '../../reconciler/config/source-schema.js';
 import { NotificationsSchema } from '../../reconciler/notify/schema.js';
+import { TracingSchema } from '../../core/tracing-schema.js';
 import {
   BreakGlassSchema,
   ExemptionsSchema,
@@ -174,6 +175,7 @@ export const ChartValuesSchema = Type.Object(
         'the GitSource CustomResourceDefinition',
       ),
     ),
+    tracing: TracingSchema,
     webhook: Webhook,
     reconciler: Reconciler,
     certificates: Section(

@@ -421,6 +421,12 @@ t.test('the configs the chart renders are valid for the binaries', async (t) => 
     'reconciler.sources[0].repoURL=https://git.example/platform.git',
     'reconciler.sources[0].path=envs/prod',
     'reconciler.sources[0].verification.sshAllowedSigners=sam@example.com ssh-ed25519 AAAA',
+    'tracing.endpoint=http://otel.observability:4318',
+    'networkPolicy.enabled=true',
+    'reconciler.notifications.providers[0].name=ops',
+    'reconciler.notifications.providers[0].type=webhook',
+    'reconciler.notifications.providers[0].addressFile=/etc/notify/url',
+    'reconciler.notifications.alerts[0].providers={ops}',
   ]);
   const data = (name: string, key: string): unknown =>
     parse(
@@ -449,7 +455,21 @@ t.test('the configs the chart renders are valid for the binaries', async (t) => 
     sources: [{ name: 'prod', path: 'envs/prod' }],
     // GitSources on, tenants bound to a ServiceAccount by default.
     gitSources: { requireServiceAccount: true, crossNamespace: false },
+    tracing: { endpoint: 'http://otel.observability:4318', sampleRatio: 1 },
+    notifications: {
+      providers: [{ name: 'ops', type: 'webhook', addressFile: '/etc/notify/url' }],
+      alerts: [{ providers: ['ops'], sources: ['*'] }],
+    },
   });
+  t.match(wh, { tracing: { endpoint: 'http://otel.observability:4318' } });
+  // The webhook's egress is closed but for the reconciler and DNS: the collector is let in.
+  const whPolicy = docs.find(
+    (d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'driftgate-webhook',
+  ) as unknown as { spec: { egress: { ports: { port: number }[] }[] } };
+  t.ok(
+    whPolicy.spec.egress.some((e) => e.ports.some((p) => p.port === 4318)),
+    'egress to the OTLP port',
+  );
   const api = one(docs, 'ClusterRole', 'driftgate-reconciler-api') as unknown as {
     rules: { resources: string[]; verbs: string[] }[];
   };

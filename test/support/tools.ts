@@ -39,6 +39,7 @@ const toolVersionKey = {
   registry: ['registry', 'REGISTRY_VERSION'],
   cosign: ['cosign', 'COSIGN_VERSION'],
   gitea: ['gitea', 'GITEA_VERSION'],
+  jaeger: ['jaeger', 'JAEGER_VERSION'],
 } as const;
 export type ToolName = keyof typeof toolVersionKey;
 
