@@ -92,14 +92,14 @@ export interface SyncContext {
   span?: Span;
 }
 
-/** Record a source-level event (on its inventory ConfigMap); a failure is logged, never thrown. */
-export async function sourceEvent(
+/** Hand an event to the notifications (returns at once); sourceEvent does it for every event. */
+export function notifyOnly(
   ctx: SyncContext,
   type: 'Normal' | 'Warning',
   reason: string,
   message: string,
   commit: string | undefined = ctx.state.revision,
-): Promise<void> {
+): void {
   ctx.d.notify?.({
     source: ctx.cfg.name,
     reason,
@@ -110,6 +110,17 @@ export async function sourceEvent(
     codes: ctx.state.errors.map((e) => e.code),
     time: new Date(ctx.now()).toISOString(),
   });
+}
+
+/** Record a source-level event (on its inventory ConfigMap); a failure is logged, never thrown. */
+export async function sourceEvent(
+  ctx: SyncContext,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+  commit: string | undefined = ctx.state.revision,
+): Promise<void> {
+  notifyOnly(ctx, type, reason, message, commit);
   const ref: ObjectRef = ctx.cfg.eventTarget ?? {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -10,7 +10,7 @@ import { shownDiffs } from '../../core/secrets.js';
 import { assessHealth } from '../model/health.js';
 import { refKey, refOf, refText, type ObjectRef } from '../model/objects.js';
 import type { Rendered } from '../model/objects.js';
-import { sourceEvent, type SyncContext } from './context.js';
+import { notifyOnly, sourceEvent, type SyncContext } from './context.js';
 import { ignoredPaths, prepared } from './declared.js';
 import { activeBreakGlass } from './plan.js';
 import { predict } from './predict.js';
@@ -57,7 +57,7 @@ export async function healObject(
   const glass = activeBreakGlass(live, ctx.now());
   if (glass) ctx.d.onBreakGlass?.(ref, glass.expiresMs);
   const expired = !glass && breakGlassOf(live) !== undefined;
-  if (status) await announceGlass(ctx, ref, status, glass, expired);
+  if (status) await announceGlass(ctx, ref, status, glass);
   if (status) {
     // Every watch event re-reads health: a finished rollout reads Healthy within a second.
     const h = assessHealth(ref.kind, live);
@@ -113,6 +113,13 @@ export async function healObject(
 async function clearBreakGlass(ctx: SyncContext, ref: ObjectRef): Promise<void> {
   await ctx.d.cluster.removeAnnotations(ref, [BREAK_GLASS, BREAK_GLASS_EXPIRES]);
   ctx.log.info({ object: refText(ref) }, 'break-glass expired; declared state restored');
+  // The object's own Event below; the notifications hear it once, here.
+  notifyOnly(
+    ctx,
+    'Normal',
+    'BreakGlassExpired',
+    `break-glass on ${refText(ref)} expired: the state declared in Git is restored`,
+  );
   await ctx.d.cluster
     .event(
       ref,
@@ -124,13 +131,12 @@ async function clearBreakGlass(ctx: SyncContext, ref: ObjectRef): Promise<void> 
     .catch(() => undefined);
 }
 
-/** Say once when an object's break-glass is first seen, and once when it has expired. */
+/** Say once when an object's break-glass is first seen (its expiry: clearBreakGlass). */
 async function announceGlass(
   ctx: SyncContext,
   ref: ObjectRef,
-  status: { breakGlass?: unknown; breakGlassExpired?: boolean },
+  status: { breakGlass?: unknown },
   glass: ReturnType<typeof activeBreakGlass>,
-  expired: boolean,
 ): Promise<void> {
   if (glass && !status.breakGlass)
     await sourceEvent(
@@ -138,12 +144,5 @@ async function announceGlass(
       'Warning',
       'BreakGlassUsed',
       `${refText(ref)} changed under break-glass until ${glass.expires}: ${glass.reason.slice(0, 200)}`,
-    );
-  if (expired && !status.breakGlassExpired)
-    await sourceEvent(
-      ctx,
-      'Warning',
-      'BreakGlassExpired',
-      `the break-glass on ${refText(ref)} expired: what it changed is drift again`,
     );
 }

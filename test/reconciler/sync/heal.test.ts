@@ -183,3 +183,47 @@ t.test('a failed dry-run keeps the client-side comparison', async (t) => {
     'reported',
   );
 });
+
+t.test('break-glass: its first sight and its expiry are notified once each', async (t) => {
+  const sent: { reason: string; message: string }[] = [];
+  const live = configMap(
+    'web',
+    { mode: 'debug' },
+    { labels: ours, annotations: glassUntil('2026-11-30T13:00:00Z') },
+  );
+  const cluster = new FakeCluster([live]);
+  let now = NOW;
+  const ctx = stageContext(cluster, {
+    deps: { notify: (e) => void sent.push({ reason: e.reason, message: e.message }) },
+  });
+  Object.assign(ctx, { now: () => now });
+  ctx.state.objects.set(refKey(ref), {
+    ref,
+    path: 'web.yaml',
+    health: 'Healthy',
+    drift: [],
+  } as never);
+  const heal = () => healObject(ctx, ref, { object: declared, path: 'web.yaml' }, new Map());
+  t.equal(await heal(), 'reported');
+  t.equal(await heal(), 'reported', 'seen again: not said again');
+  t.same(
+    sent.map((s) => s.reason),
+    ['BreakGlassUsed'],
+  );
+  t.match(
+    sent[0]?.message,
+    'ConfigMap shop/web changed under break-glass until 2026-11-30T13:00:00',
+  );
+  t.match(sent[0]?.message, 'INC-7');
+  now = Date.parse('2026-11-30T13:00:05Z');
+  t.equal(await heal(), 'reverted');
+  t.same(
+    sent.map((s) => s.reason),
+    ['BreakGlassUsed', 'BreakGlassExpired'],
+  );
+  t.same(
+    cluster.events.map((e) => e.reason),
+    ['BreakGlassUsed', 'BreakGlassExpired'],
+    'the source event, then the object’s own',
+  );
+});
