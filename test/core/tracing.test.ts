@@ -139,3 +139,28 @@ t.test('tracing off: nothing is kept or sent', async (t) => {
   t.equal(sampledOut.start('z').toOtlp().name, 'off', 'a ratio of 0 keeps no new trace');
   await sampledOut.close();
 });
+
+t.test(
+  'a collector that never answers holds nothing: spans end at once, export gives up',
+  async (t) => {
+    const hanging = createServer(() => undefined);
+    const port = await listen(hanging, '127.0.0.1', 0);
+    t.teardown(() => closeServer(hanging));
+    let dropped = 0;
+    const errors: string[] = [];
+    const tracer = new Tracer({
+      endpoint: `http://127.0.0.1:${port}`,
+      service: 's',
+      batchMs: 10,
+      timeoutMs: 300,
+      onDrop: (n) => (dropped += n),
+      onError: (e) => errors.push(e),
+    });
+    // Ending a span is synchronous: nothing awaits the collector.
+    for (let i = 0; i < 3000; i++) tracer.start(`s${i}`).end();
+    t.equal(dropped, 3000 - 2048, 'what the queue cannot hold is dropped at once');
+    await tracer.close();
+    t.equal(dropped, 3000, 'every span the collector never took is counted');
+    t.match(errors[0], 'no answer within 300 ms');
+  },
+);
