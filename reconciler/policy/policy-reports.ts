@@ -11,6 +11,7 @@ export const REPORT_NAME = 'driftgate-audit';
 export const MAX_RESULTS = 200;
 export const MAX_MESSAGE = 1024;
 export const REPORT_LABELS = { 'app.kubernetes.io/managed-by': 'driftgate' } as const;
+export const SECRET_MESSAGE = '(message withheld: the object is a Secret)';
 
 interface Result {
   readonly policy: string;
@@ -97,7 +98,9 @@ export class ReportCollector {
     );
     t.results.push({
       ...r,
-      message: bounded(r.message),
+      // A namespace's viewers read its reports but not its Secrets: a policy's message may quote
+      // what it found, so on a Secret only the policy and the outcome are told.
+      message: str(obj.kind) === 'Secret' ? SECRET_MESSAGE : bounded(r.message),
       source: 'driftgate',
       timestamp: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
       properties: { ...this.kind.properties, ...r.properties },

@@ -143,3 +143,21 @@ t.test('the stale reports of its own name go; a partial run deletes none', async
     "another tool's report and another name's stay",
   );
 });
+
+t.test(
+  "a Secret's findings name the policy, never the message (it may quote the value)",
+  async (t) => {
+    const c = new ReportCollector(at);
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'a' } };
+    c.add(secret, [finding('enforce', 'password hunter2 is too short')]);
+    c.unjudged(secret, 'evaluation failed on hunter2');
+    const [r] = c.reports() as unknown as { results: { policy: string; message: string }[] }[];
+    t.same(
+      r?.results.map((x) => [x.policy, x.message]),
+      [
+        ['p/one', '(message withheld: the object is a Secret)'],
+        ['driftgate', '(message withheld: the object is a Secret)'],
+      ],
+    );
+  },
+);
