@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gitOpsFixture } from '../support/e2e.js';
 import { startGitea } from '../support/gitea.js';
 import { waitFor } from '../support/processes.js';
-import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { configMap, signedSource, startTestReconciler } from '../support/reconciler.js';
 import { metricValue } from '../support/webhook.js';
 import { closeServer, listen } from '../../core/http.js';
 
@@ -55,48 +55,34 @@ const secret = (name: string, text: string) => {
   return join(dir, name);
 };
 const first = await push({ 'apps/settings.yaml': configMap('settings', { mode: 'strict' }) });
-const rec = await startTestReconciler(
-  cp,
-  [
-    {
-      name: 'shop',
-      repoURL: gitea.repoURL('shop'),
-      ref: 'main',
-      path: 'apps',
-      destinationNamespace: 'shop',
-      createNamespace: true,
-      verification: { mode: 'head', ...trustOf(signer) },
-    },
-  ],
-  {
-    notifications: {
-      providers: [
-        {
-          name: 'gitea',
-          type: 'gitea',
-          address: gitea.url,
-          tokenFile: secret('gitea-token', gitea.token),
-        },
-        {
-          name: 'team',
-          type: 'webhook',
-          addressFile: secret('team-url', `http://127.0.0.1:${receiverPort}/driftgate`),
-          secretFile: secret('team-key', 'receiver-k3y'),
-        },
-        {
-          name: 'stuck',
-          type: 'webhook',
-          address: `http://127.0.0.1:${hangingPort}/`,
-          timeout: '60s',
-        },
-      ],
-      alerts: [
-        { providers: ['gitea', 'stuck'] },
-        { providers: ['team'], events: ['RevisionApplied', 'SyncFailed', 'CommitRefused'] },
-      ],
-    },
+const rec = await startTestReconciler(cp, [signedSource('shop', gitea.repoURL('shop'), signer)], {
+  notifications: {
+    providers: [
+      {
+        name: 'gitea',
+        type: 'gitea',
+        address: gitea.url,
+        tokenFile: secret('gitea-token', gitea.token),
+      },
+      {
+        name: 'team',
+        type: 'webhook',
+        addressFile: secret('team-url', `http://127.0.0.1:${receiverPort}/driftgate`),
+        secretFile: secret('team-key', 'receiver-k3y'),
+      },
+      {
+        name: 'stuck',
+        type: 'webhook',
+        address: `http://127.0.0.1:${hangingPort}/`,
+        timeout: '60s',
+      },
+    ],
+    alerts: [
+      { providers: ['gitea', 'stuck'] },
+      { providers: ['team'], events: ['RevisionApplied', 'SyncFailed', 'CommitRefused'] },
+    ],
   },
-);
+});
 t.teardown(() => rec.stop());
 
 interface Status {

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { gitOpsFixture } from '../support/e2e.js';
 import { startJaeger, type JaegerSpan, type JaegerTrace } from '../support/jaeger.js';
 import { waitFor } from '../support/processes.js';
-import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { configMap, signedSource, startTestReconciler } from '../support/reconciler.js';
 import { registerWebhooks, startTestWebhook } from '../support/webhook.js';
 
 const jaeger = await startJaeger();
@@ -108,20 +108,9 @@ t.test('a sync: one trace, a span per stage, the commit on it', async (t) => {
     { 'apps/settings.yaml': configMap('settings', { a: 'b' }) },
     { signer },
   );
-  const rec = await startTestReconciler(
-    cp,
-    [
-      {
-        name: 'shop',
-        repoURL: repo.url,
-        path: 'apps',
-        destinationNamespace: 'shop',
-        createNamespace: true,
-        verification: { mode: 'head', ...trustOf(signer) },
-      },
-    ],
-    { tracing: { endpoint: jaeger.otlpHttp } },
-  );
+  const rec = await startTestReconciler(cp, [signedSource('shop', repo.url, signer)], {
+    tracing: { endpoint: jaeger.otlpHttp },
+  });
   t.teardown(() => rec.stop());
   await rec.sync('shop');
   const { trace, root } = await found('the sync trace', 'driftgate-reconciler', (traces) => {

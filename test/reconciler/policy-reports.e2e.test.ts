@@ -6,9 +6,9 @@ import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitOpsFixture } from '../support/e2e.js';
-import { mustKubectl } from '../support/gitsources.js';
+import { mustKubectl, openCrd } from '../support/gitsources.js';
 import { GOOD_POLICY, policyDir } from '../support/policy-dirs.js';
-import { configMap, startTestReconciler, trustOf } from '../support/reconciler.js';
+import { configMap, signedSource, startTestReconciler } from '../support/reconciler.js';
 import { toolPath } from '../support/tools.js';
 import { exec } from '../../core/exec.js';
 import { parseAllDocuments } from 'yaml';
@@ -47,29 +47,7 @@ await must(
 );
 
 // A kind the audit lists, served by a CRD the last test removes (the audit then sees part).
-await must(
-  ['apply', '-f', '-'],
-  JSON.stringify({
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'widgets.example.com' },
-    spec: {
-      group: 'example.com',
-      scope: 'Namespaced',
-      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-          },
-        },
-      ],
-    },
-  }),
-);
+await must(['apply', '-f', '-'], JSON.stringify(openCrd('example.com', 'Widget')));
 await must(['wait', '--for=condition=Established', 'crd/widgets.example.com']);
 
 // A GitSource whose commit declares one ConfigMap the gate holds and one it lets through.
@@ -83,28 +61,14 @@ await repo.commit(
 );
 const policies = policyDir(GOOD_POLICY);
 t.teardown(policies.cleanup);
-const rec = await startTestReconciler(
-  cp,
-  [
-    {
-      name: 'shop',
-      repoURL: repo.url,
-      ref: 'main',
-      path: 'apps',
-      destinationNamespace: 'shop',
-      createNamespace: true,
-      verification: { mode: 'head', ...trustOf(signer) },
-    },
-  ],
-  {
-    policies: {
-      opaPath: toolPath('opa'),
-      dir: policies.dir,
-      gate: 'enforce',
-      audit: { interval: '0', kinds: ['v1/ConfigMap', 'example.com/v1/Widget'] },
-    },
+const rec = await startTestReconciler(cp, [signedSource('shop', repo.url, signer)], {
+  policies: {
+    opaPath: toolPath('opa'),
+    dir: policies.dir,
+    gate: 'enforce',
+    audit: { interval: '0', kinds: ['v1/ConfigMap', 'example.com/v1/Widget'] },
   },
-);
+});
 t.teardown(() => rec.stop());
 
 interface Report {

@@ -61,3 +61,25 @@ export const gitSourceManifest = (
     metadata: { name, namespace },
     spec: { verification: { configMapRef: { name: 'trust' } }, ...spec },
   });
+
+/** A namespaced CRD of one served version whose objects keep any field (tests' own kinds). */
+export const openCrd = (group: string, kind: string, plural = `${kind.toLowerCase()}s`) => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `${plural}.${group}` },
+  spec: {
+    group,
+    scope: 'Namespaced',
+    names: { plural, singular: kind.toLowerCase(), kind },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        },
+      },
+    ],
+  },
+});

@@ -116,3 +116,20 @@ export const sourceCount = (metrics: string, name: string, source: string): numb
     .split('\n')
     .filter((l) => l.startsWith(`${name}{`) && l.includes(`source="${source}"`))
     .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+
+/** A config-file source `name` applying `path` of `repoURL` into namespace `name`, signed by `s`. */
+export const signedSource = (
+  name: string,
+  repoURL: string,
+  s: Signer,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  name,
+  repoURL,
+  ref: 'main',
+  path: 'apps',
+  destinationNamespace: name,
+  createNamespace: true,
+  verification: { mode: 'head', ...trustOf(s) },
+  ...extra,
+});
