@@ -86,6 +86,8 @@ export async function startWebhook(
         metrics.bundleSwapped(b.revision, b.policies, nowMs());
         inventory.bundleChanged(b);
         logger.info({ revision: b.revision, policies: b.policies.length }, 'policy bundle loaded');
+        for (const conflict of b.built.mutatorConflicts ?? [])
+          logger.warn({ revision: b.revision, conflict }, 'mutator not applied: schema conflict');
       },
       // The workers get the bundle before the store swaps it in (see BundleStore.reload).
       beforeSwap: (b) => pool.load(b),

@@ -26,6 +26,8 @@ import {
 import { discoverPolicies, PolicyLayoutError, regoFiles, type PolicyMeta } from './discover.js';
 import { templateEntrypoint, templateSources } from './gatekeeper/compile.js';
 import { readGatekeeperTree, type GatekeeperTree } from './gatekeeper/tree.js';
+import { resolveConflicts } from './gatekeeper/mutation-schema.js';
+import type { GkMutator } from './gatekeeper/mutators.js';
 import { entryModule, policyEntrypoint, RESULTS_ENTRYPOINT } from './entry.js';
 import { readTarGzEntry } from './tar.js';
 
@@ -237,9 +239,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       ...(gatekeeper.objects.expansions?.length
         ? { expansions: boundByFile(gatekeeper.objects.expansions, tenants) }
         : {}),
-      ...(gatekeeper.objects.mutators?.length
-        ? { mutators: boundByFile(gatekeeper.objects.mutators, tenants) }
-        : {}),
+      ...mutatorsOf(boundByFile(gatekeeper.objects.mutators ?? [], tenants)),
       ...(gatekeeper.objects.providers?.length ? { providers: gatekeeper.objects.providers } : {}),
       templates: templates.map((t) => {
         const tenant = bounds.get(t.name);
@@ -258,4 +258,14 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The mutators that may run, and why the others may not (schema conflicts). */
+function mutatorsOf(all: readonly GkMutator[]): Pick<BuiltBundle, 'mutators' | 'mutatorConflicts'> {
+  if (all.length === 0) return {};
+  const { usable, conflicts } = resolveConflicts(all);
+  return {
+    ...(usable.length > 0 ? { mutators: usable } : {}),
+    ...(conflicts.length > 0 ? { mutatorConflicts: conflicts } : {}),
+  };
 }

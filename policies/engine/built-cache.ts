@@ -19,7 +19,7 @@ export function hashFiles(h: Hash, root: string, files: readonly string[]): Hash
  * Gatekeeper review, v0 manifests, CEL templates, expansions and mutators in the bundle; 3: a
  * template with CEL and Rego runs its CEL, external_data, Providers in the bundle).
  */
-export const BUILD_FORMAT = 'gatekeeper-3';
+export const BUILD_FORMAT = 'gatekeeper-4';
 
 /**
  * Built bundles remembered by content (`driftgate check`): the same Rego files, the same policy
@@ -75,6 +75,7 @@ export function writeBuilt(dir: string, key: string, built: BuiltBundle): void {
       ...(built.templates ? { templates: built.templates } : {}),
       ...(built.expansions ? { expansions: built.expansions } : {}),
       ...(built.mutators ? { mutators: built.mutators } : {}),
+      ...(built.mutatorConflicts ? { mutatorConflicts: built.mutatorConflicts } : {}),
     }),
   );
   renameSync(join(dir, `${key}.wasm${tmp}`), join(dir, `${key}.wasm`));

@@ -31,6 +31,8 @@ export interface BuiltBundle {
   readonly expansions?: readonly GkExpansion[];
   /** Gatekeeper's mutators (Assign, AssignMetadata, ModifySet, AssignImage), for /mutate. */
   readonly mutators?: readonly GkMutator[];
+  /** Mutators left out for a schema conflict, and why (gatekeeper/mutation-schema.ts). */
+  readonly mutatorConflicts?: readonly string[];
   /** External data Providers (platform-declared only). */
   readonly providers?: readonly GkProvider[];
 }

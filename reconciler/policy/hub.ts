@@ -116,6 +116,8 @@ export class PolicyHub {
       this.#bySource = next;
       this.#served = { version: 1, revision, files: git };
       this.o.logger.info({ revision, policies: r.policies }, 'policies live');
+      for (const conflict of this.store.current?.built.mutatorConflicts ?? [])
+        this.o.logger.warn({ revision, conflict }, 'mutator not applied: schema conflict');
       return { ok: true };
     } finally {
       tree.remove();

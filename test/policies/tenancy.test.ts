@@ -222,3 +222,62 @@ t.test("a tenant's ExpansionTemplate and mutator act only inside its namespaces"
   const cluster = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } };
   t.equal(mutate(cluster, built?.mutators ?? []).changed, false, 'nor a cluster-scoped object');
 });
+
+t.test(
+  "a tenant's mutator that conflicts with the platform's is left out, not the platform's",
+  async (t) => {
+    const { BundleStore } = await import('../../policies/engine/store.js');
+    const { mutate } = await import('../../policies/engine/gatekeeper/mutators.js');
+    const { constraintTemplate } = await import('../support/policy-dirs.js');
+    const { toolPath } = await import('../support/tools.js');
+    const assign = (name: string, location: string, value: string) =>
+      stringify({
+        apiVersion: 'mutations.gatekeeper.sh/v1',
+        kind: 'Assign',
+        metadata: { name },
+        spec: {
+          applyTo: [{ groups: [''], kinds: ['Pod'], versions: ['v1'] }],
+          location,
+          parameters: { assign: { value } },
+        },
+      });
+    const dir = t.testdir({
+      'template.yaml': constraintTemplate(
+        'K8sNever',
+        'package k8snever\n\nviolation[{"msg": "no"}] { false }\n',
+      ),
+      'platform-mutator.yaml': assign(
+        'always-pull',
+        'spec.containers[name: *].imagePullPolicy',
+        'Always',
+      ),
+      'tenant-mutator.yaml': assign('tenant-pull', 'spec.containers.imagePullPolicy', 'Never'),
+      'tenancy.yaml': tenancyText([
+        { source: 'team-a.web', namespaces: ['team-a'], files: ['tenant-mutator.yaml'] },
+      ]),
+    });
+    const store = new BundleStore({ opaPath: toolPath('opa') });
+    t.match(
+      await store.reload(dir),
+      { ok: true },
+      'the bundle loads: a conflict refuses no commit',
+    );
+    const built = store.current?.built;
+    t.same(
+      built?.mutators?.map((m) => m.name),
+      ['always-pull'],
+    );
+    t.same(built?.mutatorConflicts, [
+      "Assign always-pull and Assign tenant-pull conflict on /v1/Pod at spec.containers: a list keyed by name against an object; not applied: Assign tenant-pull (the tenant's)",
+    ]);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'team-a' },
+      spec: { containers: [{ name: 'c', image: 'x' }] },
+    };
+    t.match(mutate(pod, built?.mutators ?? []).object, {
+      spec: { containers: [{ imagePullPolicy: 'Always' }] },
+    });
+  },
+);
