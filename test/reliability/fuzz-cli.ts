@@ -23,7 +23,7 @@ console.log(
     `cases ${report.sent} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     `known-answer ${report.knownAnswers}, malformed (want 400) ${report.badRequests}, hostile-valid ${report.reviews}`,
     `crashes ${report.crashes}, wrong answers ${report.wrong}, webhook alive at the end: ${alive}`,
-    `peak RSS ${peak.toFixed(0)} MiB (chart limit 256 MiB)`,
+    `peak RSS ${peak.toFixed(0)} MiB (chart limit 320 MiB)`,
     ...report.examples.map((e) => `  e.g. ${e}`),
   ].join('\n'),
 );
