@@ -24,8 +24,11 @@ export function parseTraceparent(h: unknown): SpanContext | undefined {
   return { traceId: m[1] as string, spanId: m[2] as string };
 }
 
-const nowNs = (): bigint =>
-  BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+// Wall-clock time in nanoseconds that never goes backwards: the epoch read once, then the
+// monotonic clock's progress (a span never ends before it starts).
+const ORIGIN_NS = BigInt(Date.now()) * 1_000_000n;
+const ORIGIN_HR = process.hrtime.bigint();
+const nowNs = (): bigint => ORIGIN_NS + (process.hrtime.bigint() - ORIGIN_HR);
 const id = (bytes: number) => randomBytes(bytes).toString('hex');
 
 export class Span {

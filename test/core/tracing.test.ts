@@ -106,7 +106,10 @@ t.test('a span tree in OTLP JSON, a child of the caller’s trace', async (t) =>
     { key: 'count', value: { intValue: '3' } },
     { key: 'ratio', value: { doubleValue: 0.5 } },
   ]);
-  t.ok(BigInt(second?.endTimeUnixNano as string) >= BigInt(second?.startTimeUnixNano as string));
+  t.ok(
+    BigInt(second?.endTimeUnixNano as string) >= BigInt(second?.startTimeUnixNano as string),
+    'a span never ends before it starts',
+  );
   t.equal(root.traceparent, `00-4bf92f3577b34da6a3ce929d0e0e4736-${root.context.spanId}-01`);
 });
 
