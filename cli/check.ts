@@ -101,6 +101,9 @@ export async function check(a: CliArgs): Promise<number> {
     return 2;
   }
   const bundle = store.current;
+  // A mutator left out for a schema conflict is said at once: the author means it to run.
+  for (const conflict of bundle.built.mutatorConflicts ?? [])
+    console.error(`driftgate check: warning: mutator not applied: ${conflict}`);
   // The manifests checked together are one desired state: an Ingress host two of them route
   // is found here, as the webhook and the gate find it against Git and the cluster.
   const ingresses = ingressRefs(objects.map((r) => r.object));
