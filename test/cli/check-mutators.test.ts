@@ -1,23 +1,12 @@
 // `driftgate check` says at once when two mutators in the policy tree conflict (Gatekeeper's
 // schema conflict): neither would run, and the author meant both to.
 import t from 'tap';
-import { stringify } from 'yaml';
-import { GOOD_POLICY, policyDir } from '../support/policy-dirs.js';
+import { assignOnPods, GOOD_POLICY, policyDir } from '../support/policy-dirs.js';
 import { runCli } from '../support/run-cli.js';
 import { toolPath } from '../support/tools.js';
 import { configMap } from '../support/reconciler.js';
 
-const assign = (name: string, location: string) =>
-  stringify({
-    apiVersion: 'mutations.gatekeeper.sh/v1',
-    kind: 'Assign',
-    metadata: { name },
-    spec: {
-      applyTo: [{ groups: [''], kinds: ['Pod'], versions: ['v1'] }],
-      location,
-      parameters: { assign: { value: 'Always' } },
-    },
-  });
+const assign = (name: string, location: string) => assignOnPods(name, location, 'Always');
 const policies = policyDir({
   ...GOOD_POLICY,
   'gk/pull-keyed.yaml': assign('pull-keyed', 'spec.containers[name: *].imagePullPolicy'),

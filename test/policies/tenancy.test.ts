@@ -230,17 +230,7 @@ t.test(
     const { mutate } = await import('../../policies/engine/gatekeeper/mutators.js');
     const { constraintTemplate } = await import('../support/policy-dirs.js');
     const { toolPath } = await import('../support/tools.js');
-    const assign = (name: string, location: string, value: string) =>
-      stringify({
-        apiVersion: 'mutations.gatekeeper.sh/v1',
-        kind: 'Assign',
-        metadata: { name },
-        spec: {
-          applyTo: [{ groups: [''], kinds: ['Pod'], versions: ['v1'] }],
-          location,
-          parameters: { assign: { value } },
-        },
-      });
+    const { assignOnPods: assign } = await import('../support/policy-dirs.js');
     const dir = t.testdir({
       'template.yaml': constraintTemplate(
         'K8sNever',

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execOk } from '../../core/exec.js';
 import { freePort } from './ports.js';
-import { supervise, waitFor } from './processes.js';
+import { answering, supervise } from './processes.js';
 import { toolPath } from './tools.js';
 
 export interface Gitea {
@@ -134,17 +134,7 @@ export async function startGitea(): Promise<Gitea> {
     const text = await r.text();
     return { status: r.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   };
-  try {
-    await waitFor(
-      'gitea answering',
-      async () => (await fetch(`${url}/api/healthz`).catch(() => undefined))?.status === 200,
-      120_000,
-      250,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  await answering('gitea', `${url}/api/healthz`, stop);
   return {
     url,
     user,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './ports.js';
-import { supervise, waitFor } from './processes.js';
+import { answering, supervise } from './processes.js';
 import { toolPath } from './tools.js';
 
 export interface Jaeger {
@@ -79,17 +79,7 @@ export async function startJaeger(): Promise<Jaeger> {
     rmSync(dir, { recursive: true, force: true });
   };
   const api = `http://${at(query)}/api`;
-  try {
-    await waitFor(
-      'jaeger answering',
-      async () => (await fetch(`${api}/services`).catch(() => undefined))?.status === 200,
-      120_000,
-      250,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  await answering('jaeger', `${api}/services`, stop);
   return {
     otlpHttp: `http://${at(http)}`,
     otlpGrpc: at(grpc),

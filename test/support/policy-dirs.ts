@@ -92,3 +92,16 @@ export function constraintTemplate(
     },
   });
 }
+
+/** A Gatekeeper Assign mutator on Pods: `value` at `location`. */
+export const assignOnPods = (name: string, location: string, value: unknown): string =>
+  stringify({
+    apiVersion: 'mutations.gatekeeper.sh/v1',
+    kind: 'Assign',
+    metadata: { name },
+    spec: {
+      applyTo: [{ groups: [''], kinds: ['Pod'], versions: ['v1'] }],
+      location,
+      parameters: { assign: { value } },
+    },
+  });

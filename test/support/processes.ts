@@ -98,3 +98,23 @@ export async function waitFor(
 export function withoutCoverage(): NodeJS.ProcessEnv {
   return { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' };
 }
+
+/** Wait until `url` answers 200 (a server just started); on a timeout, stop it and throw. */
+export async function answering(
+  what: string,
+  url: string,
+  stop: () => Promise<void>,
+  timeoutMs = 120_000,
+): Promise<void> {
+  try {
+    await waitFor(
+      `${what} answering`,
+      async () => (await fetch(url).catch(() => undefined))?.status === 200,
+      timeoutMs,
+      250,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
