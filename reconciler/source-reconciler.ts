@@ -24,7 +24,13 @@ import { loadPolicies } from './sync/policies.js';
 import { prune, recordPrune } from './sync/prune.js';
 import { renderCommit } from './sync/render.js';
 import { RevisionHooks } from './sync/revision-hooks.js';
-import { announce, coalescedPublish, publish, recordOutcome } from './sync/status.js';
+import {
+  announce,
+  coalescedPublish,
+  publish,
+  recordOutcome,
+  refreshStatus,
+} from './sync/status.js';
 import { verifyHead } from './sync/verify.js';
 
 /**
@@ -100,13 +106,21 @@ export class SourceReconciler {
     return this.#ctx.log;
   }
 
+  // Status and gauges say it at once, not at the next reconcile (an interval away).
   suspend(): void {
     this.state.suspended = true;
+    this.#republish();
   }
 
   resume(): void {
     this.state.suspended = false;
     this.state.fighting.clear();
+    this.#republish();
+  }
+
+  #republish(): void {
+    refreshStatus(this.state);
+    publish(this.#ctx);
   }
 
   /** Keep the current suspension across restarts (see RecordedSuspension). */

@@ -142,6 +142,8 @@ t.test(
     ]);
     t.match(denied.stderr, '[config/no_debug]', 'a write the policies deny');
     for (const record of [
+      // The suspended source, as the on-call table shows it.
+      'driftgate_source_info{sync_status="Suspended"} == 1',
       'driftgate:deployments:increase1d',
       'driftgate:change_failure_ratio:1w',
       'driftgate:git_change_ratio:1w',

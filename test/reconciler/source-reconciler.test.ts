@@ -196,3 +196,24 @@ t.test(
     t.strictSame(cluster.did('apply'), ['/ConfigMap/shop/a'], 'not read again: the resume holds');
   },
 );
+
+t.test(
+  'suspend and resume show in status and gauges at once, not at the next reconcile',
+  async (t) => {
+    const { git, rec } = setup();
+    git.commit({ 'app/a.yaml': yamlOf(configMap('a', { v: '1' })) });
+    await rec.reconcile();
+    const metrics = (rec as unknown as { d: { metrics: ReconcilerMetrics } }).d.metrics;
+    const info = async () =>
+      (await metrics.registry.getSingleMetric('driftgate_source_info')?.get())?.values
+        .filter((v) => v.value === 1)
+        .map((v) => v.labels.sync_status);
+    t.same(await info(), ['Synced']);
+    rec.suspend();
+    t.equal(rec.state.syncStatus, 'Suspended');
+    t.same(await info(), ['Suspended'], 'no reconcile ran');
+    rec.resume();
+    t.equal(rec.state.syncStatus, 'Synced');
+    t.same(await info(), ['Synced']);
+  },
+);
