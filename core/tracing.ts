@@ -76,6 +76,11 @@ export class Span {
     return this;
   }
 
+  /** Whether this span is kept (false: tracing is off, or the trace was not sampled). */
+  get recording(): boolean {
+    return this.tracer.enabled;
+  }
+
   /** The W3C traceparent of this span, for a call it makes. */
   get traceparent(): string {
     return `00-${this.context.traceId}-${this.context.spanId}-01`;

@@ -11,6 +11,7 @@ export function admissionSpan(
   endpoint: string,
   request: AdmissionRequest,
 ): Span {
+  if (!tracer.enabled) return tracer.start('off');
   const parent = parseTraceparent(traceparent);
   return tracer.start(`admission ${endpoint}`, {
     kind: 'server',
@@ -31,7 +32,8 @@ export function admissionSpan(
 /** The handler's deps with each evaluation in a child span of `span`. */
 export function tracedDeps(deps: HandlerDeps, span: Span): HandlerDeps {
   const evaluate = deps.evaluate;
-  if (!evaluate) return deps;
+  // Every API write comes through here: with tracing off, nothing is wrapped.
+  if (!evaluate || !span.recording) return deps;
   return {
     ...deps,
     evaluate: async (json) => {

@@ -159,7 +159,11 @@ export class Notifier {
   /** Hand an event to every provider an alert sends it to. Returns at once; never throws. */
   notify(e: NotifyEvent): void {
     const now = this.#now();
-    for (const [k, at] of this.#seen) if (now - at >= this.cfg.dedupWindowMs) this.#seen.delete(k);
+    // Keys are kept in the order they were seen: drop the expired ones from the front only.
+    for (const [k, at] of this.#seen) {
+      if (now - at < this.cfg.dedupWindowMs) break;
+      this.#seen.delete(k);
+    }
     const providers = new Set<string>();
     for (const a of this.#alerts)
       if (a.events.has(e.reason) && a.sources.some((s) => s.test(e.source)))

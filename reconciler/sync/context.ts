@@ -92,6 +92,8 @@ export interface SyncContext {
   span?: Span;
 }
 
+const MAX_NOTIFIED = 2048;
+
 /** Hand an event to the notifications (returns at once); sourceEvent does it for every event. */
 export function notifyOnly(
   ctx: SyncContext,
@@ -104,7 +106,8 @@ export function notifyOnly(
     source: ctx.cfg.name,
     reason,
     type,
-    message,
+    // Bounded as an Event's message is: a render error can quote a long renderer output.
+    message: message.length > MAX_NOTIFIED ? `${message.slice(0, MAX_NOTIFIED - 1)}…` : message,
     ...(commit ? { revision: commit } : {}),
     repoURL: ctx.repo,
     codes: ctx.state.errors.map((e) => e.code),

@@ -13,6 +13,7 @@ import { gitOpsFixture } from '../support/e2e.js';
 import { waitFor } from '../support/processes.js';
 import { sourceCount, startTestReconciler, trustOf } from '../support/reconciler.js';
 import { runCli } from '../support/run-cli.js';
+import { openCrd } from '../support/gitsources.js';
 import { followReconciler, registerGitGuard, startTestWebhook } from '../support/webhook.js';
 
 const { cp, git, signer, dir } = await gitOpsFixture(t);
@@ -87,26 +88,7 @@ const registered = await cp.kubectl(['apply', '-f', '-'], {
 if (registered.code !== 0) throw new Error(registered.stderr);
 
 const yaml = (o: unknown): string => `${JSON.stringify(o)}\n`;
-const gadgets = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'gadgets.truth.example.com' },
-  spec: {
-    group: 'truth.example.com',
-    scope: 'Namespaced',
-    names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        },
-      },
-    ],
-  },
-};
+const gadgets = openCrd('truth.example.com', 'Gadget');
 const GADGETS = 25;
 const repo = await git.createRepo('truth');
 await repo.commit(
