@@ -1,5 +1,6 @@
-// The release before this one, as it shipped: the tree of its Git tag, its image built by its own
+// The release before this one, as it shipped: the tree of its commit, its image built by its own
 // scripts and pushed to the test registry, and its chart folder (it had no OCI release).
+// Releases are named by commit, not only by tag: CI clones the branch without its tags.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../../core/exec.js';
@@ -19,6 +20,21 @@ async function must(what: string, p: Promise<{ code: number; stderr: string }>):
   if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr.slice(-2000)}`);
 }
 
+/** Each release's tag and the commit it points to. */
+export const RELEASES: Readonly<Record<string, string>> = {
+  'v0.1.0': '8b2da1ccf3bb8a0ca8ce6264efd7930064a0df66',
+};
+
+/** The commit of a release: from the pinned list; a clone with the tag must agree with it. */
+export async function releaseCommit(tag: string): Promise<string> {
+  const commit = RELEASES[tag];
+  if (!commit) throw new Error(`release ${tag} is not in RELEASES`);
+  const r = await exec('git', ['-C', root, 'rev-parse', '-q', '--verify', `${tag}^{commit}`]);
+  if (r.code === 0 && r.stdout.trim() !== commit)
+    throw new Error(`tag ${tag} is ${r.stdout.trim()}, RELEASES says ${commit}`);
+  return commit;
+}
+
 /** Build the release tagged `tag` (e.g. v0.1.0) in `work` and push its image to `registry`. */
 export async function buildTaggedRelease(
   work: string,
@@ -27,9 +43,10 @@ export async function buildTaggedRelease(
 ): Promise<TaggedRelease> {
   const tree = join(work, tag);
   mkdirSync(tree, { recursive: true });
+  const commit = await releaseCommit(tag);
   await must(
-    `git archive ${tag} (the clone needs its tags)`,
-    exec('bash', ['-c', `git -C '${root}' archive '${tag}' | tar -x -C '${tree}'`], {
+    `git archive ${commit} (${tag}; a shallow clone lacks it)`,
+    exec('bash', ['-c', `git -C '${root}' archive '${commit}' | tar -x -C '${tree}'`], {
       timeoutMs: 120_000,
     }),
   );
