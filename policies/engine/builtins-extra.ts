@@ -1,8 +1,8 @@
 // More pure OPA builtins the wasm target leaves to the host, with the opa binary's results
 // (checked against `opa eval`: test/policies/engine/builtins-reference.test.ts, and OPA's own
 // cases: test/policies/engine/opa-cases.test.ts). Errors throw `<name>: <reason>`. Builtins whose
-// result is a set, or whose meaning differs between a set and an array argument, are not here:
-// opa-wasm hands sets to JavaScript as arrays, so they could not be answered as OPA answers.
+// result is a set, or whose meaning differs between a set and an array argument, are in
+// builtins-sets.ts: they read Rego values and answer RegoSets.
 import { exactJson } from './exact-json.js';
 import { percentDecode } from './url-parts.js';
 import { isIPv6 } from 'node:net';

@@ -4,6 +4,7 @@ import { textBuiltins } from './builtins-text.js';
 import { timeFormat } from './builtins-time.js';
 import { timeParseNs } from './builtins-time-parse.js';
 import { uriBuiltins } from './builtins-uri.js';
+import { setBuiltins } from './builtins-sets.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -122,6 +123,7 @@ export function customBuiltins(
     'time.format': timeFormat,
     'time.parse_ns': timeParseNs,
     ...uriBuiltins,
+    ...setBuiltins,
   };
 }
 

@@ -1,12 +1,9 @@
 import type { JsonPatchOp, PolicyOutcome, PolicyResult } from './outcome.js';
 import { celViolations } from './gatekeeper/cel.js';
 import { celTemplates, gatekeeperReview, withCelOutcomes } from './gatekeeper/cel-outcomes.js';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { customBuiltins } from './builtins.js';
 import { ExternalDataSession } from './external-data-session.js';
-import { goSprintf } from './sprintf.js';
+import { WasmPolicy, type Builtin } from './wasm-policy.js';
 import { BuildStage, PolicyBuildError } from './build.js';
 import { type BuiltBundle } from './built.js';
 import { parametersData, type PolicyMeta } from './discover.js';
@@ -90,26 +87,11 @@ export function wellFormedJson(input: unknown): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-// The ESM entry re-exports loadPolicy only; the sync loader is in the CommonJS entry.
-const sdkRequire = createRequire(import.meta.url);
-const { loadPolicySync } = sdkRequire(
-  '@open-policy-agent/opa-wasm',
-) as typeof import('@open-policy-agent/opa-wasm');
-// The SDK looks its own JavaScript builtins up before custom ones, in this one shared object:
-// its sprintf (sprintf-js) prints a list as `[object Object]` and has no %q, so OPA's replaces it.
-const sdkBuiltins = sdkRequire(
-  join(dirname(sdkRequire.resolve('@open-policy-agent/opa-wasm')), 'builtins', 'index.js'),
-) as Record<string, unknown>;
-sdkBuiltins.sprintf = goSprintf;
-type WasmModule = Parameters<typeof loadPolicySync>[0];
 // Node's WebAssembly global (its types are not in @types/node 20).
 const wasmApi = (
-  globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<WasmModule> } }
+  globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<unknown> } }
 ).WebAssembly;
 
-interface WithMemory {
-  readonly mem: { readonly buffer: ArrayBuffer };
-}
 /** Linear memory an instance may keep between evaluations (8 MiB). */
 const WASM_KEEP_BYTES = 8 * 1024 * 1024;
 
@@ -126,7 +108,7 @@ export async function loadBundle(
   built: BuiltBundle,
   nowMs: () => number = Date.now,
 ): Promise<PolicyBundle> {
-  let module: WasmModule;
+  let module: unknown;
   const externalData = new ExternalDataSession();
   const data: Record<string, unknown> = {
     ...parametersData(built.policies),
@@ -146,18 +128,15 @@ export async function loadBundle(
   };
   // Memory an instance may grow to before it is replaced: what its data takes, plus the margin.
   let keepBytes = WASM_KEEP_BYTES;
-  const memory = (w: LoadedPolicy): number => (w as unknown as WithMemory).mem.buffer.byteLength;
-  const instantiate = (): LoadedPolicy => {
-    const wasm = loadPolicySync(
-      module,
-      { initial: 5, maximum: WASM_MAX_PAGES },
-      { ...customBuiltins(nowMs), external_data: externalData.builtin },
-    );
+  const memory = (w: WasmPolicy): number => w.mem.buffer.byteLength;
+  const builtins = { ...customBuiltins(nowMs), external_data: externalData.builtin as Builtin };
+  const instantiate = (): WasmPolicy => {
+    const wasm = new WasmPolicy(module, { initial: 5, maximum: WASM_MAX_PAGES }, builtins);
     wasm.setData(data);
     keepBytes = memory(wasm) + WASM_KEEP_BYTES;
     return wasm;
   };
-  let wasm: LoadedPolicy;
+  let wasm: WasmPolicy;
   try {
     module = await wasmApi.compile(built.wasm);
     wasm = instantiate();
@@ -170,12 +149,7 @@ export async function loadBundle(
    */
   const run = (bytes: Uint8Array, entrypoint: string): unknown => {
     try {
-      // opa-wasm reads an ArrayBuffer input as raw JSON text; it must be exactly these bytes.
-      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-      const buffer = whole
-        ? bytes.buffer
-        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-      const result = wasm.evaluate(buffer, entrypoint);
+      const result = wasm.evaluate(bytes, entrypoint);
       if (memory(wasm) > keepBytes) wasm = instantiate();
       return result;
     } catch (err) {

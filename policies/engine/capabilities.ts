@@ -1,10 +1,10 @@
-import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execOk } from '../../core/exec.js';
 import { customBuiltins, SDK_JS_BUILTINS } from './builtins.js';
 import { readTarGzEntry } from './tar.js';
+import { loadWasmPolicy } from './wasm-policy.js';
 
 interface Builtin {
   name: string;
@@ -76,7 +76,7 @@ async function nativeBuiltins(
       await execOk(opaPath, ['build', '-t', 'wasm', ...v0, '-e', entry, '-o', out, dir]);
       const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
       if (!wasm) throw new Error('opa build wrote no policy.wasm');
-      for (const name of Object.keys(hostBuiltins(await loadPolicy(wasm)))) host.add(name);
+      for (const name of (await loadWasmPolicy(wasm)).hostBuiltins()) host.add(name);
     }
     const native = caps.builtins.map((b) => b.name).filter((n) => !host.has(n));
     writeFileSync(file, JSON.stringify(native));
@@ -84,20 +84,6 @@ async function nativeBuiltins(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** The builtins a loaded module asks the host (JavaScript) for. */
-function hostBuiltins(policy: unknown): Record<string, number> {
-  const p = policy as {
-    wasmInstance: { exports: Record<string, (...a: number[]) => number> };
-    mem: { buffer: ArrayBuffer };
-  };
-  const e = p.wasmInstance.exports;
-  const addr = (e.opa_json_dump as (a: number) => number)((e.builtins as () => number)());
-  const bytes = new Uint8Array(p.mem.buffer);
-  let end = addr;
-  while (bytes[end] !== 0) end++;
-  return JSON.parse(new TextDecoder().decode(bytes.subarray(addr, end))) as Record<string, number>;
 }
 
 /**

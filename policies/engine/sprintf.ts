@@ -5,10 +5,13 @@
  * never as `[object Object]`. opa-wasm's JavaScript sprintf (sprintf-js) is replaced by this.
  */
 
+import { RegoSet } from './rego-value.js';
+
 /** The key of an object that stands for a set (the Gatekeeper templates' sprintf marks sets). */
 export const SET_MARK = '__driftgate_set__';
 
-const markedSet = (v: unknown): unknown[] | undefined => {
+const markedSet = (v: unknown): readonly unknown[] | undefined => {
+  if (v instanceof RegoSet) return v.members;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const keys = Object.keys(v);
   const items = (v as Record<string, unknown>)[SET_MARK];

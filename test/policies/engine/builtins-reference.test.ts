@@ -2,13 +2,14 @@
 // rules built to wasm under the product's capabilities and evaluated with the product's builtins,
 // and the same module evaluated by `opa eval`; every value must be the same.
 import t, { type Test } from 'tap';
-import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execOk } from '../../../core/exec.js';
 import { customBuiltins } from '../../../policies/engine/builtins.js';
+import { wellFormedJson } from '../../../policies/engine/bundle.js';
+import { loadWasmPolicy } from '../../../policies/engine/wasm-policy.js';
 import { writeWasmCapabilities } from '../../../policies/engine/capabilities.js';
 import { readTarGzEntry } from '../../../policies/engine/tar.js';
 import { toolPath } from '../../support/tools.js';
@@ -159,8 +160,9 @@ async function bothWays(
   ]);
   const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
   if (!wasm) throw new Error('no wasm');
-  const policy = await loadPolicy(wasm, undefined, customBuiltins());
-  const ours = (policy.evaluate(input) as { result: unknown[] }[])[0]?.result ?? [];
+  const policy = await loadWasmPolicy(wasm, customBuiltins());
+  const ours =
+    (policy.evaluate(wellFormedJson(input), 'ref/all') as { result: unknown[] }[])[0]?.result ?? [];
   const theirs = JSON.parse(
     await execOk(opa, [
       'eval',
@@ -245,3 +247,51 @@ t.test('io.jwt: the same decodes and verdicts as the opa binary', async (t) => {
     ...verdicts,
   ]);
 });
+
+// Builtins that answer sets, or read a set unlike an array: each answer is checked as a set
+// (is_set, set equality, membership) and then sorted, so both sides list it in one order.
+const ip = (s: string) => `concat("", [${JSON.stringify(s)}, input.empty])`;
+const setExpressions = [
+  `is_set(net.cidr_expand(${ip('10.0.0.0/30')}))`,
+  `sort(net.cidr_expand(${ip('10.0.0.0/30')}))`,
+  `net.cidr_expand(${ip('10.0.0.0/31')}) == {"10.0.0.0", "10.0.0.1"}`,
+  `sort(net.cidr_expand(${ip('10.1.2.3/32')}))`,
+  `sort(net.cidr_expand(${ip('2001:db8::ff/120')}))[255]`,
+  `sort(net.cidr_expand(${ip('::ffff:1.2.3.4/127')}))`,
+  `sort(net.cidr_expand(${ip('fe80::/126')}))`,
+  `count(net.cidr_expand(${ip('192.168.0.0/16')}))`,
+  `sort(net.cidr_merge([${ip('192.0.128.5')}]))`,
+  `sort(net.cidr_merge([${ip('192.0.128.5')}, "10.0.0.0/8"]))`,
+  `sort(net.cidr_merge([${ip('230.1.2.3')}, "172.16.9.9", "100.1.1.1"]))`,
+  `sort(net.cidr_merge([${ip('10.0.0.0/24')}, "10.0.1.0/24", "10.0.0.5"]))`,
+  `sort(net.cidr_merge([${ip('10.0.0.0/24')}, "10.0.1.0/24", "10.0.3.0/24"]))`,
+  `sort(net.cidr_merge([${ip('10.0.0.1/32')}, "10.0.0.2/32", "10.0.0.3/32", "10.0.0.4/32"]))`,
+  `sort(net.cidr_merge({${ip('10.0.0.1/32')}, "10.0.0.2/32"}))`,
+  `sort(net.cidr_merge([${ip('2001:db8::/64')}, "2001:db8:0:1::/64", "2001:db8:0:3::/64"]))`,
+  `sort(net.cidr_merge([${ip('0.0.0.0/0')}, "::/0"]))`,
+  `sort(net.cidr_merge([${ip('10.0.0.0/8')}, "10.1.0.0/16", "10.1.2.0/24"]))`,
+  `sort(net.cidr_merge([${ip('1.2.3.0/25')}, "1.2.3.128/26", "1.2.3.192/27", "1.2.3.224/28"]))`,
+  `sort(net.cidr_merge([${ip('::ffff:1.2.3.0/120')}]))`,
+  `is_set(net.cidr_merge([]))`,
+  `sort(net.cidr_contains_matches({"a": ${ip('10.0.0.0/8')}, "b": ["192.168.0.0/16", 1]}, {"10.1.2.3", "192.168.1.1"}))`,
+  `sort(net.cidr_contains_matches(${ip('10.0.0.0/8')}, ["10.0.0.1", ["10.2.0.0/16"], "11.0.0.1"]))`,
+  `sort(net.cidr_contains_matches([${ip('10.0.0.0/8')}, "::/0"], {"x": "10.9.9.9", "y": "2001:db8::1"}))`,
+  `sort(net.cidr_contains_matches({${ip('10.0.0.0/8')}, ["192.168.0.0/16", "tag"]}, "192.168.3.4"))`,
+  `sort(graph.reachable_paths({"a": ["b", "c"], "b": {"d"}, "c": [], "d": ["a"]}, [${ip('a')}]))`,
+  `sort(graph.reachable_paths({"a": ["b"], "b": ["x"]}, {${ip('a')}, "z"}))`,
+  `sort(graph.reachable_paths({"a": []}, [${ip('a')}]))`,
+  `graph.reachable_paths({"a": ["a"]}, [${ip('a')}]) == {["a"]}`,
+  `object.subset({"a": {"b": [1, 2, 3], "s": {1, 2}}, "c": 1}, {"a": {"b": [2, 3], "s": {${ip('x')} == "x"}}})`,
+  `object.subset({"a": [1, 2, 3]}, {"a": [1, 3]})`,
+  `object.subset([1, 2, 3, 2, 3, 4], [${ip('x')} == "x", 3, 4])`,
+  `object.subset([1, 2, 3], {3, count(input.empty) + 1})`,
+  `object.subset([1, 1], {1, count(input.empty) + 2})`,
+  `object.subset({1, 2, 3}, {count(input.empty) + 2})`,
+  `object.subset([count(input.empty)], set())`,
+  `object.subset([], {x | x := input.empty; false})`,
+  `object.subset({"a": 1.0}, {"a": count(input.empty) + 1})`,
+];
+
+t.test('builtins answering sets give what the opa binary gives, as sets', (t) =>
+  bothWays(t, input, setExpressions),
+);
