@@ -2,6 +2,8 @@
 // IP.String, IPNet.String), over 128-bit integers: an IPv4 address is held IPv4-mapped
 // (::ffff:a.b.c.d), as Go holds it. Pure; no DNS, no zones.
 
+import { formatV4, formatV6, parseV4, parseV6 } from './ip-text.js';
+
 const MAPPED = 0xffffn << 32n;
 const V4_SPACE_END = MAPPED | 0xffffffffn;
 
@@ -9,45 +11,6 @@ const V4_SPACE_END = MAPPED | 0xffffffffn;
 export interface Ip {
   readonly value: bigint;
   readonly v4: boolean;
-}
-
-function parseV4(s: string): bigint | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    // Go refuses leading zeros (they read as octal elsewhere) and anything above 255.
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    v = (v << 8n) | BigInt(p);
-  }
-  return v;
-}
-
-function parseV6(s: string): bigint | undefined {
-  let text = s;
-  if (text.includes('.')) {
-    // An IPv4 tail (::ffff:1.2.3.4) is two groups.
-    const at = text.lastIndexOf(':');
-    const v4 = parseV4(text.slice(at + 1));
-    if (v4 === undefined) return undefined;
-    text = `${text.slice(0, at + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const read = (h: string): bigint[] | undefined => {
-    if (h === '') return [];
-    const gs = h.split(':');
-    return gs.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))
-      ? gs.map((g) => BigInt(`0x${g}`))
-      : undefined;
-  };
-  const head = read(halves[0] ?? '');
-  const rest = halves.length === 2 ? read(halves[1] ?? '') : [];
-  if (!head || !rest) return undefined;
-  const given = head.length + rest.length;
-  if (halves.length === 1 ? given !== 8 : given > 7) return undefined;
-  const groups = [...head, ...Array<bigint>(8 - given).fill(0n), ...rest];
-  return groups.reduce((v, g) => (v << 16n) | g, 0n);
 }
 
 /** Go's net.ParseIP: IPv4 dotted or IPv6 text; undefined if neither. */
@@ -62,24 +25,8 @@ export function parseIp(s: string): Ip | undefined {
 export const isMapped = (v: bigint): boolean => v >= MAPPED && v <= V4_SPACE_END;
 
 /** Go's IP.String: dotted for an IPv4(-mapped) address, RFC 5952 for the rest. */
-export function formatIp(v: bigint): string {
-  if (isMapped(v)) {
-    const x = v & 0xffffffffn;
-    return [24n, 16n, 8n, 0n].map((s) => String((x >> s) & 0xffn)).join('.');
-  }
-  const groups = Array.from({ length: 8 }, (_, i) => (v >> BigInt(112 - 16 * i)) & 0xffffn);
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] === 0n) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = (gs: bigint[]) => gs.map((g) => g.toString(16)).join(':');
-  if (best < 0) return hex(groups);
-  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
-}
+export const formatIp = (v: bigint): string =>
+  isMapped(v) ? formatV4(v & 0xffffffffn) : formatV6(v);
 
 /** A network: its first and last address (128-bit), its prefix, and Go's text for it. */
 export interface Cidr {

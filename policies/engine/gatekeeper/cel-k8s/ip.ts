@@ -2,6 +2,7 @@
 // and their methods, as Go's net/netip reads addresses (no zones, no IPv4-mapped IPv6, no
 // leading zeros). An address or prefix is a CEL map tagged with its text. Pure.
 import { celFunc, celMethod, CelScalar, mapType, type CelMap } from '@bufbuild/cel';
+import { formatV4, formatV6, parseV4, parseV6 } from '../../ip-text.js';
 
 const { STRING, INT, BOOL, DYN } = CelScalar;
 export const IP_TYPE = mapType(STRING, DYN);
@@ -12,45 +13,6 @@ interface Addr {
   readonly v6: boolean;
   /** The address as an unsigned integer (32 or 128 bits). */
   readonly value: bigint;
-}
-
-function parseV4(s: string): bigint | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    v = (v << 8n) | BigInt(p);
-  }
-  return v;
-}
-
-function parseV6(s: string): bigint | undefined {
-  let text = s;
-  let tail: bigint[] = [];
-  const dot = text.lastIndexOf(':');
-  if (text.includes('.')) {
-    const v4 = parseV4(text.slice(dot + 1));
-    if (v4 === undefined) return undefined;
-    tail = [v4 >> 16n, v4 & 0xffffn];
-    // What precedes the IPv4 part, without its last colon unless that colon closes a `::`.
-    const head = text.slice(0, dot + 1);
-    text = head.endsWith('::') ? head : head.slice(0, -1);
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const group = (h: string) => (h === '' ? [] : h.split(':'));
-  const [head, rest] = [group(halves[0] ?? ''), halves.length === 2 ? group(halves[1] ?? '') : []];
-  if (![...head, ...rest].every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return undefined;
-  const given = head.length + rest.length + tail.length;
-  if (halves.length === 1 ? given !== 8 : given > 7) return undefined;
-  const groups = [
-    ...head.map((g) => BigInt(`0x${g}`)),
-    ...Array<bigint>(8 - given).fill(0n),
-    ...rest.map((g) => BigInt(`0x${g}`)),
-    ...tail,
-  ];
-  return groups.reduce((v, g) => (v << 16n) | g, 0n);
 }
 
 /** An address as netip.ParseAddr reads it, without zones or IPv4-mapped IPv6. Pure. */
@@ -65,20 +27,7 @@ export function parseIp(s: string): Addr | undefined {
 }
 
 /** The canonical text (RFC 5952 for IPv6). Pure. */
-export function formatIp(a: Addr): string {
-  if (!a.v6) return [24n, 16n, 8n, 0n].map((sh) => String((a.value >> sh) & 0xffn)).join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => (a.value >> BigInt(112 - 16 * i)) & 0xffffn);
-  let best = { at: -1, len: 1 };
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] === 0n) j++;
-    if (j - i > best.len) best = { at: i, len: j - i };
-    i = j === i ? i + 1 : j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best.at < 0) return hex.join(':');
-  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
-}
+export const formatIp = (a: Addr): string => (a.v6 ? formatV6(a.value) : formatV4(a.value));
 
 interface Prefix {
   readonly addr: Addr;
