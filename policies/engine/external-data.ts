@@ -2,6 +2,7 @@
 // ProviderRequest/ProviderResponse, TLS 1.3 verified against the provider's caBundle only, a
 // deadline per request, a bounded answer, and a TTL cache of idempotent answers. Never throws:
 // every failure is an answer with a status code and a system error, as Gatekeeper gives Rego.
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { isObject } from '../../core/object.js';
 import type { GkProvider } from './gatekeeper/providers.js';
@@ -30,7 +31,38 @@ export interface ExternalDataOptions {
   readonly maxResponseBytes?: number;
   /** Keys sent in one request at most; more are answered with an error each. */
   readonly maxKeys?: number;
+  /**
+   * The client certificate presented to providers that verify their callers (mutual TLS, as
+   * Gatekeeper presents its own): PEM files, read at each request so a rotation needs no
+   * restart. Default: the files named by DRIFTGATE_PROVIDER_CLIENT_CERT and _KEY, if set.
+   */
+  readonly clientCert?: ClientCertFiles;
   readonly now?: () => number;
+}
+
+export interface ClientCertFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** The client certificate files named by the environment (the chart sets them), if any. */
+export function clientCertFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): ClientCertFiles | undefined {
+  const certFile = env.DRIFTGATE_PROVIDER_CLIENT_CERT;
+  const keyFile = env.DRIFTGATE_PROVIDER_CLIENT_KEY;
+  return certFile && keyFile ? { certFile, keyFile } : undefined;
+}
+
+/** The PEMs of a client certificate, or why they cannot be read (never their content). */
+function readClientCert(files: ClientCertFiles): { cert: string; key: string } | { error: string } {
+  try {
+    return { cert: readFileSync(files.certFile, 'utf8'), key: readFileSync(files.keyFile, 'utf8') };
+  } catch (err) {
+    return {
+      error: `client certificate unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    };
+  }
 }
 
 const DEFAULTS = {
@@ -76,7 +108,10 @@ function post(
   keys: readonly string[],
   timeoutMs: number,
   maxBytes: number,
+  clientCert: ClientCertFiles | undefined,
 ): Promise<{ status: number; text: string } | { error: string }> {
+  const identity = clientCert ? readClientCert(clientCert) : undefined;
+  if (identity && 'error' in identity) return Promise.resolve({ error: identity.error });
   const body = JSON.stringify({
     apiVersion: API_VERSION,
     kind: 'ProviderRequest',
@@ -88,6 +123,7 @@ function post(
       {
         method: 'POST',
         ca: p.caPem,
+        ...identity,
         minVersion: 'TLSv1.3',
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         timeout: timeoutMs,
@@ -122,12 +158,15 @@ function post(
 /** Asks providers by name, with the cache; one instance per thread. */
 export class ExternalDataClient {
   readonly #providers: ReadonlyMap<string, GkProvider>;
-  readonly #o: Required<Omit<ExternalDataOptions, 'now'>> & { now: () => number };
+  readonly #o: Required<Omit<ExternalDataOptions, 'now' | 'clientCert'>> & {
+    now: () => number;
+    clientCert: ClientCertFiles | undefined;
+  };
   readonly #cache = new Map<string, ExternalItem & { at: number }>();
 
   constructor(providers: readonly GkProvider[], options: ExternalDataOptions = {}) {
     this.#providers = new Map(providers.map((p) => [p.name, p]));
-    this.#o = { ...DEFAULTS, now: Date.now, ...options };
+    this.#o = { ...DEFAULTS, now: Date.now, clientCert: clientCertFromEnv(), ...options };
   }
 
   /**
@@ -153,7 +192,7 @@ export class ExternalDataClient {
     }
     if (missing.length === 0) return { items, idempotent: true, systemError: '', status: 0 };
     const timeoutMs = Math.max(1, Math.min(p.timeoutMs, options.budgetMs ?? p.timeoutMs));
-    const sent = await post(p, missing, timeoutMs, this.#o.maxResponseBytes);
+    const sent = await post(p, missing, timeoutMs, this.#o.maxResponseBytes, this.#o.clientCert);
     if ('error' in sent) return failed(500, `failed to send external data request: ${sent.error}`);
     const read = readProviderResponse(sent.text);
     if (typeof read === 'string') return failed(500, read);

@@ -228,8 +228,23 @@ export const ChartValuesSchema = Type.Object(
     ),
     policies: Type.Optional(
       Section(
-        { enforcementOverrides: EnforcementOverridesSchema },
-        'policy actions, both binaries',
+        {
+          enforcementOverrides: EnforcementOverridesSchema,
+          externalData: Section(
+            {
+              clientCertSecret: Type.String({
+                description:
+                  'a kubernetes.io/tls Secret: the client certificate presented to external data providers that verify callers (mutual TLS)',
+              }),
+              egress: Type.Array(Type.Unknown(), {
+                description:
+                  'NetworkPolicy egress rules letting the webhook reach external data providers',
+              }),
+            },
+            'Gatekeeper external data providers',
+          ),
+        },
+        'policy actions and external data, both binaries',
       ),
     ),
   },

@@ -496,3 +496,67 @@ t.test('the configs the chart renders are valid for the binaries', async (t) => 
     'the default install (no sources yet) starts',
   );
 });
+
+t.test(
+  'external data: the client certificate in both binaries, the egress to providers',
+  async (t) => {
+    type Container = {
+      env: { name: string; value?: string }[];
+      volumeMounts: { name: string; mountPath: string }[];
+    };
+    type Pod = {
+      spec: {
+        template: {
+          spec: {
+            containers: Container[];
+            volumes: { name: string; secret?: { secretName: string } }[];
+          };
+        };
+      };
+    };
+    const pod = (docs: Doc[], name: string) =>
+      (one(docs, 'Deployment', name) as unknown as Pod).spec.template.spec;
+    const plain = await render();
+    for (const name of ['driftgate-webhook', 'driftgate-reconciler']) {
+      const spec = pod(plain, name);
+      t.same(
+        spec.containers[0]?.env.filter((e) => e.name.startsWith('DRIFTGATE_PROVIDER')),
+        [],
+        `${name}: no client certificate unless one is named`,
+      );
+      t.same(
+        spec.volumes.filter((v) => v.name === 'provider-client'),
+        [],
+      );
+    }
+    const docs = await render([
+      'policies.externalData.clientCertSecret=provider-client-tls',
+      'policies.externalData.egress[0].ports[0].port=6001',
+    ]);
+    for (const name of ['driftgate-webhook', 'driftgate-reconciler']) {
+      const spec = pod(docs, name);
+      const c = spec.containers[0];
+      const env = Object.fromEntries((c?.env ?? []).map((e) => [e.name, e.value]));
+      const mount = c?.volumeMounts.find((m) => m.name === 'provider-client')?.mountPath;
+      t.equal(env.DRIFTGATE_PROVIDER_CLIENT_CERT, `${mount}/tls.crt`, `${name}: the certificate`);
+      t.equal(env.DRIFTGATE_PROVIDER_CLIENT_KEY, `${mount}/tls.key`, `${name}: its key`);
+      t.same(spec.volumes.find((v) => v.name === 'provider-client')?.secret, {
+        secretName: 'provider-client-tls',
+      });
+    }
+    const egress = (
+      one(docs, 'NetworkPolicy', 'driftgate-webhook') as unknown as {
+        spec: { egress: { ports?: { port: number }[] }[] };
+      }
+    ).spec.egress;
+    t.same(egress.at(-1), { ports: [{ port: 6001 }] }, 'the providers reachable from the webhook');
+    t.equal(
+      (
+        one(plain, 'NetworkPolicy', 'driftgate-webhook') as unknown as {
+          spec: { egress: unknown[] };
+        }
+      ).spec.egress.length,
+      egress.length - 1,
+    );
+  },
+);

@@ -38,8 +38,15 @@ function answer(keys: readonly string[]): Record<string, unknown> {
   return response({ items });
 }
 
-/** Start the provider on 127.0.0.1 (a random port), at path /validate. */
-export async function startDummyProvider(host = '127.0.0.1'): Promise<DummyProvider> {
+/**
+ * Start the provider on 127.0.0.1 (a random port), at path /validate. With `clientCa` (PEM) it
+ * asks every caller for a certificate from that CA and refuses a connection without one, as a
+ * provider verifying Gatekeeper's client certificate does.
+ */
+export async function startDummyProvider(
+  host = '127.0.0.1',
+  clientCa?: string,
+): Promise<DummyProvider> {
   const ca = createCertificate({ commonName: 'dummy-provider-ca', usage: CertUsage.ca });
   const cert = createCertificate({
     commonName: 'dummy-provider',
@@ -54,7 +61,12 @@ export async function startDummyProvider(host = '127.0.0.1'): Promise<DummyProvi
     requests: [] as string[][],
   };
   const server: Server = createServer(
-    { key: cert.keyPem, cert: cert.certPem, minVersion: 'TLSv1.3' },
+    {
+      key: cert.keyPem,
+      cert: cert.certPem,
+      minVersion: 'TLSv1.3',
+      ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+    },
     (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));

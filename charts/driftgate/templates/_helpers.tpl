@@ -49,3 +49,22 @@ capabilities: { drop: [ALL] }
 {{- $names := list (printf "%s-reconciler" $f) (printf "%s-reconciler-api" $f) (printf "%s-gitsource-editor" $f) (printf "%s-gitsource-viewer" $f) (printf "%s-webhook" $f) -}}
 {{- range $i, $n := $names }}{{ if $i }}, {{ end }}'{{ $n }}'{{ end -}}
 {{- end -}}
+
+{{/* The external data client certificate (policies.externalData.clientCertSecret), if any. */}}
+{{- define "driftgate.providerClientEnv" -}}
+{{- if .Values.policies.externalData.clientCertSecret -}}
+- { name: DRIFTGATE_PROVIDER_CLIENT_CERT, value: /var/run/driftgate/provider-client/tls.crt }
+- { name: DRIFTGATE_PROVIDER_CLIENT_KEY, value: /var/run/driftgate/provider-client/tls.key }
+{{- end -}}
+{{- end -}}
+{{- define "driftgate.providerClientMount" -}}
+{{- if .Values.policies.externalData.clientCertSecret -}}
+- { name: provider-client, mountPath: /var/run/driftgate/provider-client, readOnly: true }
+{{- end -}}
+{{- end -}}
+{{- define "driftgate.providerClientVolume" -}}
+{{- with .Values.policies.externalData.clientCertSecret -}}
+- name: provider-client
+  secret: { secretName: {{ . }} }
+{{- end -}}
+{{- end -}}

@@ -1,12 +1,14 @@
 import t from 'tap';
 import { publicFixture } from '../../support/public-fixtures.js';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildBundle } from '../../../policies/engine/build.js';
 import { loadBundle, wellFormedJson } from '../../../policies/engine/bundle.js';
-import { ExternalDataClient } from '../../../policies/engine/external-data.js';
+import { clientCertFromEnv, ExternalDataClient } from '../../../policies/engine/external-data.js';
+import { CertUsage, createCertificate } from '../../../webhook/tls/pki.js';
 import { withExternalData } from '../../../policies/engine/external-data-session.js';
 import { objectInput } from '../../../policies/engine/findings.js';
 import { readProvider } from '../../../policies/engine/gatekeeper/providers.js';
@@ -24,9 +26,9 @@ const read = (path: string) => readFileSync(join(vendored, path), 'utf8');
 const provider = await startDummyProvider();
 t.teardown(() => provider.close());
 /** Gatekeeper's Provider manifest, pointed at the local provider with its CA. */
-const providerYaml = (url = provider.url) => {
+const providerYaml = (url = provider.url, caBundle = provider.caBundle) => {
   const doc = parse(read('manifest/provider.yaml')) as { spec: Record<string, unknown> };
-  return stringify({ ...doc, spec: { ...doc.spec, url, caBundle: provider.caBundle } });
+  return stringify({ ...doc, spec: { ...doc.spec, url, caBundle } });
 };
 const providerOf = (yaml: string) => {
   const problems: string[] = [];
@@ -106,6 +108,59 @@ t.test('a slow, hostile or untrusted provider is an answer with a system error',
   });
   t.same(other.requests, [], 'nothing was sent to a provider that could not be verified');
 });
+
+t.test(
+  'mutual TLS: the client certificate a verifying provider asks for, re-read when rotated',
+  async (t) => {
+    const ca = createCertificate({ commonName: 'platform-ca', usage: CertUsage.ca });
+    const strict = await startDummyProvider('127.0.0.1', ca.certPem);
+    t.teardown(() => strict.close());
+    const dir = mkdtempSync(join(tmpdir(), 'dg-client-cert-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const files = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') };
+    const install = (c: { certPem: string; keyPem: string }) => {
+      writeFileSync(files.certFile, c.certPem);
+      writeFileSync(files.keyFile, c.keyPem);
+    };
+    const p = [providerOf(providerYaml(strict.url, strict.caBundle))];
+    const none = await new ExternalDataClient(p, { clientCert: undefined }).ask('dummy-provider', [
+      'k',
+    ]);
+    t.match(none, {
+      status: 500,
+      systemError: /failed to send external data request: .*certificate required/,
+    });
+    const missing = await new ExternalDataClient(p, { clientCert: files }).ask('dummy-provider', [
+      'k',
+    ]);
+    t.match(missing.systemError, /client certificate unreadable \(ENOENT\)$/, 'no path, no PEM');
+    // A certificate from another CA is refused too; rotated to the trusted one, it is accepted.
+    const other = createCertificate({ commonName: 'other-ca', usage: CertUsage.ca });
+    install(createCertificate({ commonName: 'driftgate', usage: CertUsage.client, issuer: other }));
+    const client = new ExternalDataClient(p, { clientCert: files });
+    t.match(await client.ask('dummy-provider', ['k1']), {
+      status: 500,
+      systemError: /failed to send external data request/,
+    });
+    t.same(strict.requests, [], 'nothing reached the provider without a certificate it trusts');
+    install(createCertificate({ commonName: 'driftgate', usage: CertUsage.client, issuer: ca }));
+    const ok = await client.ask('dummy-provider', ['k2']);
+    t.same(
+      [...ok.items],
+      [['k2', { value: 'k2_valid' }]],
+      'answered once the trusted one is in place',
+    );
+    t.same(strict.requests, [['k2']]);
+    t.same(
+      clientCertFromEnv({
+        DRIFTGATE_PROVIDER_CLIENT_CERT: '/c/tls.crt',
+        DRIFTGATE_PROVIDER_CLIENT_KEY: '/c/tls.key',
+      }),
+      { certFile: '/c/tls.crt', keyFile: '/c/tls.key' },
+    );
+    t.equal(clientCertFromEnv({ DRIFTGATE_PROVIDER_CLIENT_CERT: '/c/tls.crt' }), undefined);
+  },
+);
 
 t.test("Gatekeeper's external data template, through the evaluation pool", async (t) => {
   const dir = policyDir({
