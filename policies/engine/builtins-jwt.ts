@@ -13,7 +13,7 @@ import {
 import { isObject } from '../../core/object.js';
 
 /** At most this much token or key text is read. */
-const MAX_TEXT = 1024 * 1024;
+export const MAX_TEXT = 1024 * 1024;
 
 function parts(token: string, name: string): [string, string, string] {
   const p = typeof token === 'string' && token.length <= MAX_TEXT ? token.split('.') : [];
@@ -39,7 +39,7 @@ function decode(token: string): unknown[] {
 }
 
 /** The keys a certificate argument names: a PEM certificate, a PEM public key, or a JWKS. */
-function keysOf(material: string, name: string): KeyObject[] {
+export function keysOf(material: string, name: string): KeyObject[] {
   if (typeof material !== 'string' || material.length > MAX_TEXT)
     throw new Error(`${name}: key must be a string`);
   try {

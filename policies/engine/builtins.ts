@@ -5,6 +5,7 @@ import { timeFormat } from './builtins-time.js';
 import { timeParseNs } from './builtins-time-parse.js';
 import { uriBuiltins } from './builtins-uri.js';
 import { setBuiltins } from './builtins-sets.js';
+import { jwtSignBuiltins } from './builtins-jwt-sign.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -124,6 +125,7 @@ export function customBuiltins(
     'time.parse_ns': timeParseNs,
     ...uriBuiltins,
     ...setBuiltins,
+    ...jwtSignBuiltins(nowMs),
   };
 }
 

@@ -184,9 +184,14 @@ t.test('JavaScript builtins give what the opa binary gives', (t) =>
 );
 
 /** A JWT signed by Node's crypto (the keys are made here), and a twin with a wrong signature. */
-function signed(alg: string, sign: (data: Buffer) => Buffer): { good: string; bad: string } {
+function signed(
+  alg: string,
+  sign: (data: Buffer) => Buffer,
+  payload: Record<string, unknown> = { sub: 'alice', n: 1 },
+  header: Record<string, unknown> = {},
+): { good: string; bad: string } {
   const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = `${enc({ alg, typ: 'JWT' })}.${enc({ sub: 'alice', n: 1 })}`;
+  const head = `${enc({ alg, typ: 'JWT', ...header })}.${enc(payload)}`;
   const sig = sign(Buffer.from(head)).toString('base64url');
   // The twin's signature is another one's (same length, valid base64url): it must not verify.
   const other = sign(Buffer.from(`${head}x`)).toString('base64url');
@@ -241,11 +246,86 @@ t.test('io.jwt: the same decodes and verdicts as the opa binary', async (t) => {
     `io.jwt.verify_${alg}(input.t.${alg}.good, ${key})`,
     `io.jwt.verify_${alg}(input.t.${alg}.bad, ${key})`,
   ]);
-  await bothWays(t, given, [
-    'io.jwt.decode(input.t.rs256.good)',
-    'io.jwt.verify_rs256(input.t.rs256.good, input.ec)',
-    ...verdicts,
-  ]);
+  // decode_verify: the key or secret, the algorithm, and each claim constraint, each way.
+  const dv = (tok: string, c: string) => `io.jwt.decode_verify(input.t.${tok}, ${c})`;
+  const decodeVerify = [
+    dv('hs256.good', '{"secret": "s3cret"}'),
+    dv('hs256.bad', '{"secret": "s3cret"}'),
+    dv('hs256.good', '{"secret": "s3cret", "alg": "HS512"}'),
+    dv('hs256.good', '{"cert": input.rsa}'),
+    dv('rs256.good', '{"cert": input.rsa, "alg": "RS256"}'),
+    dv('rs256.good', '{"cert": input.jwks}'),
+    dv('rs256.bad', '{"cert": input.rsa}'),
+    dv('rs256.good', '{"cert": input.ec}'),
+    dv('ps256.good', '{"cert": input.rsa}'),
+    dv('es256.good', '{"cert": input.ec}'),
+    dv('es384.bad', '{"cert": input.ec384}'),
+    dv('claims', '{"secret": "s3cret", "time": 1500000000000000000}'),
+    dv('claims', '{"secret": "s3cret", "time": 1500000000000000000, "iss": "xyz"}'),
+    dv('claims', '{"secret": "s3cret", "time": 1500000000000000000, "aud": "me"}'),
+    dv('claims', '{"secret": "s3cret", "time": 900000000000000000}'),
+    dv('claims', '{"secret": "s3cret", "time": 2100000000000000000}'),
+    dv('claimsAud', '{"secret": "s3cret", "time": 1500000000000000000, "aud": "you"}'),
+    dv('claimsAud', '{"secret": "s3cret", "time": 1500000000000000000}'),
+    dv('crit', '{"secret": "s3cret"}'),
+    dv('nested', '{"secret": "s3cret"}'),
+  ];
+  const hsJwk = JSON.stringify({ kty: 'oct', k: Buffer.from('s3cret').toString('base64url') });
+  const rsaJwk = JSON.stringify(rsa.privateKey.export({ format: 'jwk' }));
+  const claims = (extra: Record<string, unknown>) =>
+    signed('HS256', (d) => createHmac('sha256', 's3cret').update(d).digest(), {
+      iss: 'abc',
+      aud: 'me',
+      nbf: 1_000_000_000,
+      exp: 2_000_000_000,
+      ...extra,
+    }).good;
+  const crit = signed(
+    'HS256',
+    (d) => createHmac('sha256', 's3cret').update(d).digest(),
+    {},
+    {
+      crit: ['exp2'],
+      exp2: 1,
+    },
+  ).good;
+  const inner = tokens.hs256?.good ?? '';
+  const nested = `${Buffer.from(JSON.stringify({ alg: 'HS256', cty: 'JWT' })).toString('base64url')}.${Buffer.from(inner).toString('base64url')}`;
+  const nestedToken = `${nested}.${createHmac('sha256', 's3cret').update(nested).digest('base64url')}`;
+  await bothWays(
+    t,
+    {
+      ...given,
+      t: {
+        ...tokens,
+        claims: { good: claims({}) },
+        claimsAud: { good: claims({ aud: ['x', 'you'] }) },
+        crit: { good: crit },
+        nested: { good: nestedToken },
+      },
+      hsJwk,
+      rsaJwk,
+    },
+    [
+      'io.jwt.decode(input.t.rs256.good)',
+      'io.jwt.verify_rs256(input.t.rs256.good, input.ec)',
+      ...verdicts,
+      ...decodeVerify.map((e) =>
+        e.replace(
+          /input\.t\.(\w+)\.?(good|bad)?, /,
+          (_, k: string, g?: string) => `input.t.${k}.${g ?? 'good'}, `,
+        ),
+      ),
+      // Deterministic signatures (HMAC, RSA PKCS#1 v1.5) must be the very same token.
+      'io.jwt.encode_sign_raw(`{"alg":"HS256","typ":"JWT"}`, `{"sub":"alice"}`, input.hsJwk)',
+      'io.jwt.encode_sign({"typ": "JWT", "alg": "HS384"}, {"sub": "alice", "n": [1, 2]}, json.unmarshal(input.hsJwk))',
+      'io.jwt.encode_sign({"alg": "RS256"}, {"iss": "driftgate"}, json.unmarshal(input.rsaJwk))',
+      'io.jwt.encode_sign({"alg": "HS256"}, {"h": "<a&b> é", "x": 1.5, "n": -3}, json.unmarshal(input.hsJwk))',
+      'io.jwt.encode_sign_raw(`{"alg":"HS256","typ":"text"}`, "not json", input.hsJwk)',
+      // Randomised signatures (PSS, ECDSA): each side verifies what the other signed.
+      'io.jwt.verify_ps256(io.jwt.encode_sign({"alg": "PS256"}, {"a": 1}, json.unmarshal(input.rsaJwk)), input.rsa)',
+    ],
+  );
 });
 
 // Builtins that answer sets, or read a set unlike an array: each answer is checked as a set

@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { execOk } from '../../../core/exec.js';
 import { customBuiltins } from '../../../policies/engine/builtins.js';
+import { regoKey } from '../../../policies/engine/rego-value.js';
 import { loadWasmPolicy } from '../../../policies/engine/wasm-policy.js';
 import { writeWasmCapabilities } from '../../../policies/engine/capabilities.js';
 import { readTarGzEntry } from '../../../policies/engine/tar.js';
@@ -37,8 +38,9 @@ const files = (dir: string): string[] =>
         : [],
   );
 
+/** A set comes out of the wasm as an array in no set order: both sides sorted canonically. */
 const sorted = (v: unknown): unknown =>
-  Array.isArray(v) ? [...v].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) : v;
+  Array.isArray(v) ? [...v].sort((a, b) => (regoKey(a) < regoKey(b) ? -1 : 1)) : v;
 
 /** Case i's modules in a package of its own, so one build holds a whole file. */
 function isolate(c: Case, i: number): { modules: string[]; entrypoint: string } {
