@@ -6,6 +6,7 @@ import { timeParseNs } from './builtins-time-parse.js';
 import { uriBuiltins } from './builtins-uri.js';
 import { setBuiltins } from './builtins-sets.js';
 import { jwtSignBuiltins } from './builtins-jwt-sign.js';
+import { globsMatch } from './builtins-glob.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -126,6 +127,7 @@ export function customBuiltins(
     ...uriBuiltins,
     ...setBuiltins,
     ...jwtSignBuiltins(nowMs),
+    'regex.globs_match': globsMatch,
   };
 }
 

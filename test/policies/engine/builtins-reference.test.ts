@@ -375,3 +375,31 @@ const setExpressions = [
 t.test('builtins answering sets give what the opa binary gives, as sets', (t) =>
   bothWays(t, input, setExpressions),
 );
+
+// regex.globs_match, each glob read from input so nothing is folded.
+const globPairs: [string, string][] = [
+  ['a.a.', '.b.b'],
+  ['[a-z]+', '[0-9]*'],
+  ['[a-z]+', '[0-9]+'],
+  ['a*', 'b*'],
+  ['a*', 'a*'],
+  ['.*', 'x'],
+  ['[ab]+c', '[bc]+'],
+  ['a+b', 'a*ab'],
+  ['abc', 'ab'],
+  ['a\\.b', 'a.b'],
+  ['a\\.b', 'axb'],
+  ['[a-c]*d', 'b+d'],
+  ['a.*', '.*b'],
+  ['x*y*', 'y+x+'],
+  ['[abc]', '[def]'],
+  ['[\\]x]+', '\\]'],
+  ['é+', '[à-ê]'],
+];
+t.test('regex.globs_match gives what the opa binary gives', (t) =>
+  bothWays(
+    t,
+    { globs: globPairs },
+    globPairs.map((_, i) => `regex.globs_match(input.globs[${i}][0], input.globs[${i}][1])`),
+  ),
+);
