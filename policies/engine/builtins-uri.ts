@@ -14,7 +14,7 @@ type Url = {
 const unescape = (s: string): string => percentDecode(s, false);
 
 /** Go's default path escaping (what EscapedPath would write without RawPath). */
-const escapePath = (p: string): string =>
+export const escapePath = (p: string): string =>
   [...Buffer.from(p, 'utf8')]
     .map((b) => {
       const c = String.fromCharCode(b);

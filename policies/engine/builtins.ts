@@ -7,6 +7,7 @@ import { uriBuiltins } from './builtins-uri.js';
 import { setBuiltins } from './builtins-sets.js';
 import { jwtSignBuiltins } from './builtins-jwt-sign.js';
 import { globsMatch } from './builtins-glob.js';
+import { signReq } from './builtins-aws.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -128,6 +129,7 @@ export function customBuiltins(
     ...setBuiltins,
     ...jwtSignBuiltins(nowMs),
     'regex.globs_match': globsMatch,
+    'providers.aws.sign_req': signReq,
   };
 }
 

@@ -403,3 +403,24 @@ t.test('regex.globs_match gives what the opa binary gives', (t) =>
     globPairs.map((_, i) => `regex.globs_match(input.globs[${i}][0], input.globs[${i}][1])`),
   ),
 );
+
+// providers.aws.sign_req: pure given its time; the signed request must be OPA's to the byte.
+t.test('providers.aws.sign_req gives what the opa binary gives', (t) => {
+  const cfg = {
+    aws_access_key: 'AKIDEXAMPLE',
+    aws_secret_access_key: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    aws_region: 'us-east-1',
+    aws_service: 's3',
+  };
+  const req = {
+    method: 'get',
+    url: 'https://examplebucket.s3.amazonaws.com/a%20b/test.txt?list-type=2&prefix=x y',
+    headers: { 'User-Agent': 'opa', 'X-Custom': 'v' },
+  };
+  return bothWays(t, { cfg, req, ns: 1_700_000_000_123_456_789 }, [
+    'providers.aws.sign_req(input.req, input.cfg, input.ns)',
+    'providers.aws.sign_req(object.union(input.req, {"body": {"b": [1, "<x>"], "a": true}}), object.union(input.cfg, {"aws_service": "execute-api"}), input.ns)',
+    'providers.aws.sign_req(object.union(input.req, {"raw_body": "hello", "method": "PUT"}), object.union(input.cfg, {"aws_session_token": "tok", "disable_payload_signing": true}), input.ns)',
+    'providers.aws.sign_req({"method": "post", "url": "https://sts.amazonaws.com:443/"}, object.union(input.cfg, {"aws_service": "sts"}), input.ns)',
+  ]);
+});
