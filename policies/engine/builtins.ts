@@ -8,6 +8,8 @@ import { setBuiltins } from './builtins-sets.js';
 import { jwtSignBuiltins } from './builtins-jwt-sign.js';
 import { globsMatch } from './builtins-glob.js';
 import { signReq } from './builtins-aws.js';
+import { randomBuiltins } from './builtins-random.js';
+import type { Builtins } from './wasm-policy.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
@@ -107,10 +109,9 @@ export function anySuffixMatch(search: unknown, base: unknown): boolean {
 }
 
 /** The custom builtins handed to opa-wasm's loadPolicy. */
-export function customBuiltins(
-  nowMs: () => number = Date.now,
-): Record<string, (...args: never[]) => unknown> {
+export function customBuiltins(nowMs: () => number = Date.now): Builtins {
   return {
+    ...randomBuiltins(),
     'time.now_ns': makeTimeNowNs(nowMs),
     'regex.replace': regexReplace,
     'units.parse_bytes': parseBytes,

@@ -12,6 +12,16 @@ import { hasSet, parseRegoText, regoText } from './rego-value.js';
 
 export type Builtin = (...args: never[]) => unknown;
 
+/**
+ * A builtins record may carry this function: called as each evaluation starts, so a builtin
+ * whose answer must stay the same within one evaluation (uuid.rfc4122, rand.intn) forgets the
+ * last one's answers, as OPA keeps them for one query.
+ */
+export const EVALUATION_START = Symbol('evaluation start');
+export type Builtins = Readonly<Record<string, Builtin>> & {
+  readonly [EVALUATION_START]?: () => void;
+};
+
 const regoArgs = new WeakSet<Builtin>();
 /** Mark a builtin that reads its arguments as Rego values (a set as a RegoSet, not an array). */
 export function takesRegoValues<F extends Builtin>(f: F): F {
@@ -68,7 +78,7 @@ const WA = (globalThis as unknown as WasmGlobal).WebAssembly;
 /** Compile `wasm` (a policy.wasm) and instantiate it once with `builtins`. */
 export async function loadWasmPolicy(
   wasm: Uint8Array,
-  builtins: Readonly<Record<string, Builtin>> = {},
+  builtins: Builtins = {},
   memory: { initial: number; maximum?: number } = { initial: 5 },
 ): Promise<WasmPolicy> {
   return new WasmPolicy(await WA.compile(wasm), memory, builtins);
@@ -88,7 +98,7 @@ export class WasmPolicy {
   constructor(
     module: unknown,
     memory: { initial: number; maximum?: number },
-    private readonly builtins: Readonly<Record<string, Builtin>>,
+    private readonly builtins: Builtins,
   ) {
     this.mem = new WA.Memory(memory);
     const call = (id: number, args: number[]): number => this.call(id, args);
@@ -135,6 +145,7 @@ export class WasmPolicy {
   evaluate(bytes: Uint8Array, entrypoint: string): unknown {
     const id = this.entrypoints[entrypoint];
     if (id === undefined) throw new Error(`entrypoint ${entrypoint} is not valid in this instance`);
+    this.builtins[EVALUATION_START]?.();
     const delta = this.dataHeap + bytes.byteLength - this.mem.buffer.byteLength;
     if (delta > 0) this.mem.grow(Math.ceil(delta / PAGE));
     new Uint8Array(this.mem.buffer).set(bytes, this.dataHeap);
@@ -148,6 +159,7 @@ export class WasmPolicy {
   evaluateRegoInput(text: string, entrypoint: string): unknown {
     const id = this.entrypoints[entrypoint];
     if (id === undefined) throw new Error(`entrypoint ${entrypoint} is not valid in this instance`);
+    this.builtins[EVALUATION_START]?.();
     this.ex.opa_heap_ptr_set(this.dataHeap);
     const input = this.load(new TextEncoder().encode(text), true);
     const ctx = this.ex.opa_eval_ctx_new();

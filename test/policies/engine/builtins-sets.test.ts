@@ -2,14 +2,6 @@
 // set builtins keep on hostile arguments; and a driftgate policy using them through the
 // product's bundle, as the webhook evaluates it.
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execOk } from '../../../core/exec.js';
-import { customBuiltins } from '../../../policies/engine/builtins.js';
-import { writeWasmCapabilities } from '../../../policies/engine/capabilities.js';
-import { readTarGzEntry } from '../../../policies/engine/tar.js';
-import { loadWasmPolicy } from '../../../policies/engine/wasm-policy.js';
 import { buildBundle } from '../../../policies/engine/build.js';
 import { loadBundle } from '../../../policies/engine/bundle.js';
 import {
@@ -22,6 +14,7 @@ import { formatIp, parseCidr, parseIp } from '../../../policies/engine/net-ip.js
 import { parseRegoText, RegoSet, regoKey, regoText } from '../../../policies/engine/rego-value.js';
 import { GOOD_POLICY, policyDir } from '../../support/policy-dirs.js';
 import { toolPath } from '../../support/tools.js';
+import { resultOf, wasmModule } from '../../support/wasm-module.js';
 
 const call = (name: string, ...args: unknown[]): unknown =>
   (setBuiltins[name] as (...a: unknown[]) => unknown)(...args);
@@ -122,32 +115,10 @@ t.test('a policy using set builtins, through the bundle the webhook evaluates', 
 });
 
 t.test('cast_set, deprecated, in a v0 module as v0 templates call it', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'dg-cast-set-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const opa = toolPath('opa');
-  const caps = await writeWasmCapabilities(opa, join(dir, 'caps'));
-  writeFileSync(
-    join(dir, 'a.rego'),
+  const policy = await wasmModule(
     'package p\nx = y { s := cast_set(input.a); y := [is_set(s), count(s), s] }\n',
-  );
-  const out = join(dir, 'b.tar.gz');
-  await execOk(opa, [
-    'build',
-    '-t',
-    'wasm',
-    '--v0-compatible',
-    '--capabilities',
-    caps,
-    '-e',
     'p/x',
-    '-o',
-    out,
-    join(dir, 'a.rego'),
-  ]);
-  const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
-  if (!wasm) throw new Error('no policy.wasm');
-  const policy = await loadWasmPolicy(wasm, customBuiltins());
-  t.same(policy.evaluate(new TextEncoder().encode('{"a": [1, 1, 2]}'), 'p/x'), [
-    { result: [true, 2, [1, 2]] },
-  ]);
+    true,
+  );
+  t.same(resultOf(policy, 'p/x', { a: [1, 1, 2] }), [true, 2, [1, 2]]);
 });
