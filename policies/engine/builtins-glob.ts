@@ -3,6 +3,7 @@
 // string. Decided exactly, as the emptiness of the product of the two globs' automata: each
 // state is a pair of positions, a step reads a character both tokens accept. Pure; the product
 // has at most (n+1)² states, and each glob is bounded in length.
+import { LimitError } from './limit-error.js';
 
 /** Characters a token accepts: any, or a set of code points. */
 type Chars = { any: true } | { any: false; set: ReadonlySet<number> };
@@ -53,7 +54,8 @@ function classOf(cps: number[], at: number): { chars: Chars; next: number } {
 
 /** The tokens of a glob. Throws on a glob OPA refuses. */
 export function globTokens(glob: string): Token[] {
-  if (glob.length > MAX_GLOB) fail(`glob longer than ${MAX_GLOB} characters`);
+  if (glob.length > MAX_GLOB)
+    throw new LimitError(`regex.globs_match: glob longer than ${MAX_GLOB} characters`);
   const cps = [...glob].map((c) => c.codePointAt(0) as number);
   const out: Token[] = [];
   for (let i = 0; i < cps.length;) {

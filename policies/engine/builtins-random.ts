@@ -2,6 +2,7 @@
 // evaluation (OPA keeps them for one query), so a policy that asks twice sees one value. The
 // memo is forgotten when the next evaluation starts (EVALUATION_START, wasm-policy.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { LimitError } from './limit-error.js';
 import { EVALUATION_START, type Builtin } from './wasm-policy.js';
 
 /** Answers kept at most within one evaluation (a policy looping over keys cannot grow it more). */
@@ -11,7 +12,8 @@ export function randomBuiltins(): Record<string, Builtin> & { [EVALUATION_START]
   const memo = new Map<string, unknown>();
   const once = <T>(key: string, make: () => T): T => {
     if (memo.has(key)) return memo.get(key) as T;
-    if (memo.size >= MAX_MEMO) throw new Error('more than 10000 random values in one evaluation');
+    if (memo.size >= MAX_MEMO)
+      throw new LimitError('more than 10000 random values in one evaluation');
     const v = make();
     memo.set(key, v);
     return v;

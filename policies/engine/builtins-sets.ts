@@ -14,6 +14,7 @@ import {
 } from './net-ip.js';
 import { RegoSet, regoEqual, regoKey } from './rego-value.js';
 import { takesRegoValues, type Builtin } from './wasm-policy.js';
+import { LimitError } from './limit-error.js';
 import { isObject } from '../../core/object.js';
 
 /** Addresses net.cidr_expand lists at most (a /16 in IPv4); OPA has only its deadline. */
@@ -37,7 +38,7 @@ function cidrOf(name: string, s: unknown): Cidr {
 function cidrExpand(s: unknown): RegoSet {
   const c = cidrOf('net.cidr_expand', s);
   if (c.last - c.first >= BigInt(MAX_EXPAND))
-    fail('net.cidr_expand', `${String(s)} has more than ${MAX_EXPAND} addresses`);
+    throw new LimitError(`net.cidr_expand: ${String(s)} has more than ${MAX_EXPAND} addresses`);
   const out: string[] = [];
   for (let v = c.first; v <= c.last; v++) out.push(formatIp(v));
   return new RegoSet(out);
@@ -176,7 +177,7 @@ function reachablePaths(graph: unknown, initial: unknown): RegoSet {
   const out = new Map<string, unknown[]>();
   const add = (path: unknown[]) => {
     out.set(regoKey(path), path);
-    if (out.size > MAX_PATHS) fail(name, `more than ${MAX_PATHS} paths`);
+    if (out.size > MAX_PATHS) throw new LimitError(`${name}: more than ${MAX_PATHS} paths`);
   };
   const walk = (node: unknown, path: unknown[], seen: Set<string>): void => {
     const next = edges(node);

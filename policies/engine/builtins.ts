@@ -25,7 +25,13 @@ export function makeTimeNowNs(nowMs: () => number = Date.now): () => number {
 /** Go's regexp.ReplaceAllString, with `${1}` and `$1` group references. */
 export function regexReplace(s: string, pattern: string, value: string): string {
   const replacement = value.replace(/\$\{(\w+)\}/g, '$$$1');
-  return s.replace(new RegExp(pattern, 'g'), replacement);
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern, 'g');
+  } catch (err) {
+    throw new Error(`regex.replace: ${(err as Error).message}`);
+  }
+  return s.replace(re, replacement);
 }
 
 const unitFactors: Readonly<Record<string, number>> = {
@@ -53,8 +59,11 @@ export function parseBytes(x: string): number {
   return Math.round(Number(m[1]) * factor);
 }
 
-const SEMVER =
-  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
+// SemVer 2.0: numeric identifiers without leading zeros, no empty identifier (spec items 9, 10).
+const PRE_ID = '(?:0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)';
+const SEMVER = new RegExp(
+  `^v?(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-(${PRE_ID}(?:\\.${PRE_ID})*))?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$`,
+);
 
 function compareIdentifiers(a: string, b: string): number {
   const an = /^\d+$/.test(a);
@@ -68,8 +77,8 @@ function compareIdentifiers(a: string, b: string): number {
 export function semverCompare(a: string, b: string): number {
   const pa = SEMVER.exec(a);
   const pb = SEMVER.exec(b);
-  if (!pa) throw new Error(`semver.compare: "${a}" is not a valid SemVer`);
-  if (!pb) throw new Error(`semver.compare: "${b}" is not a valid SemVer`);
+  if (!pa) throw new Error(`semver.compare: operand 1: string "${a}" is not a valid SemVer`);
+  if (!pb) throw new Error(`semver.compare: operand 2: string "${b}" is not a valid SemVer`);
   for (let i = 1; i <= 3; i++) {
     const d = Math.sign(Number(pa[i]) - Number(pb[i]));
     if (d !== 0) return d;

@@ -147,9 +147,10 @@ export async function loadBundle(
    * Run one entrypoint; on any throw, replace the instance before rethrowing. Linear memory never
    * shrinks, so an instance that grew past WASM_KEEP_BYTES for one large input is replaced too.
    */
-  const run = (bytes: Uint8Array, entrypoint: string): unknown => {
+  /** strict: a builtin's error fails the evaluation (driftgate's policies: fail closed). */
+  const run = (bytes: Uint8Array, entrypoint: string, strict: boolean): unknown => {
     try {
-      const result = wasm.evaluate(bytes, entrypoint);
+      const result = wasm.evaluate(bytes, entrypoint, strict);
       if (memory(wasm) > keepBytes) wasm = instantiate();
       return result;
     } catch (err) {
@@ -159,7 +160,8 @@ export async function loadBundle(
   };
   const one = (p: PolicyMeta, index: number, bytes: Uint8Array): PolicyOutcome => {
     try {
-      const rs = run(bytes, policyEntrypoint(index)) as { result: unknown }[];
+      // A Gatekeeper constraint reads a builtin's error as undefined, as Gatekeeper's OPA does.
+      const rs = run(bytes, policyEntrypoint(index), !p.gatekeeper) as { result: unknown }[];
       return { policy: p, ok: true, result: toResult(rs[0]?.result) };
     } catch (err) {
       return { policy: p, ok: false, error: errorText(err) };
@@ -169,7 +171,7 @@ export async function loadBundle(
   const wasmOutcomes = (bytes: Uint8Array): PolicyOutcome[] => {
     // Fast path: one evaluation of every policy package at once.
     try {
-      const rs = run(bytes, RESULTS_ENTRYPOINT) as { result: Record<string, unknown> }[];
+      const rs = run(bytes, RESULTS_ENTRYPOINT, true) as { result: Record<string, unknown> }[];
       const results = rs[0]?.result ?? {};
       return built.policies.map((p) => ({ policy: p, ok: true, result: toResult(results[p.id]) }));
     } catch {
@@ -208,7 +210,9 @@ export async function loadBundle(
         const i = isObject(input) ? input : {};
         return celViolations(c, gatekeeperReview({ request: i.review }), i.parameters);
       }
-      const rs = run(wellFormedJson(input), templateEntrypoint(template)) as { result: unknown }[];
+      const rs = run(wellFormedJson(input), templateEntrypoint(template), false) as {
+        result: unknown;
+      }[];
       const r = rs[0]?.result;
       return Array.isArray(r) ? r : [];
     },

@@ -9,6 +9,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { goSprintf } from './sprintf.js';
 import { hasSet, parseRegoText, regoText } from './rego-value.js';
+import { LimitError } from './limit-error.js';
+
+/** Builtin errors kept per evaluation, for diagnosis. */
+const MAX_ERRORS = 16;
+const errorText = (err: unknown): string =>
+  (err instanceof Error ? err.message : String(err)).slice(0, 1024);
 
 export type Builtin = (...args: never[]) => unknown;
 
@@ -93,6 +99,8 @@ export class WasmPolicy {
   private readonly entrypoints: Record<string, number>;
   private readonly baseHeap: number;
   private dataAddr = 0;
+  private errors: string[] = [];
+  private strict = false;
   private dataHeap = 0;
 
   constructor(
@@ -129,6 +137,11 @@ export class WasmPolicy {
     this.dataHeap = this.baseHeap;
   }
 
+  /** The errors of builtins in the last evaluation (each read as undefined, as OPA does). */
+  builtinErrors(): readonly string[] {
+    return this.errors;
+  }
+
   /** The builtins this module asks the host for, by name. */
   hostBuiltins(): string[] {
     return Object.values(this.names);
@@ -141,11 +154,17 @@ export class WasmPolicy {
     this.dataHeap = this.ex.opa_heap_ptr_get();
   }
 
-  /** Evaluate `entrypoint` on `input` (exactly these bytes of JSON): OPA's result set. */
-  evaluate(bytes: Uint8Array, entrypoint: string): unknown {
+  /**
+   * Evaluate `entrypoint` on `input` (exactly these bytes of JSON): OPA's result set. `strict`:
+   * a builtin's error fails the evaluation (OPA's strict-builtin-errors) rather than read as
+   * undefined (its default, and Gatekeeper's).
+   */
+  evaluate(bytes: Uint8Array, entrypoint: string, strict = false): unknown {
     const id = this.entrypoints[entrypoint];
     if (id === undefined) throw new Error(`entrypoint ${entrypoint} is not valid in this instance`);
     this.builtins[EVALUATION_START]?.();
+    this.errors = [];
+    this.strict = strict;
     const delta = this.dataHeap + bytes.byteLength - this.mem.buffer.byteLength;
     if (delta > 0) this.mem.grow(Math.ceil(delta / PAGE));
     new Uint8Array(this.mem.buffer).set(bytes, this.dataHeap);
@@ -160,6 +179,8 @@ export class WasmPolicy {
     const id = this.entrypoints[entrypoint];
     if (id === undefined) throw new Error(`entrypoint ${entrypoint} is not valid in this instance`);
     this.builtins[EVALUATION_START]?.();
+    this.errors = [];
+    this.strict = false;
     this.ex.opa_heap_ptr_set(this.dataHeap);
     const input = this.load(new TextEncoder().encode(text), true);
     const ctx = this.ex.opa_eval_ctx_new();
@@ -177,9 +198,16 @@ export class WasmPolicy {
     const values = regoArgs.has(impl)
       ? args.map((a) => parseRegoText(this.cString(this.ex.opa_value_dump(a))))
       : args.map((a) => this.dump(a));
-    // A builtin's error fails the evaluation (the policy's outcome is that error), where OPA's
-    // non-strict mode reads it as undefined: driftgate shows a broken policy rather than pass.
-    const result = (impl as (...a: unknown[]) => unknown)(...values);
+    // A builtin's error is undefined, as in OPA (non-strict, as Gatekeeper runs it), and kept
+    // for builtinErrors(); in strict mode, or past driftgate's own bounds, it fails the evaluation.
+    let result: unknown;
+    try {
+      result = (impl as (...a: unknown[]) => unknown)(...values);
+    } catch (err) {
+      if (this.strict || err instanceof LimitError) throw err;
+      if (this.errors.length < MAX_ERRORS) this.errors.push(errorText(err));
+      return 0;
+    }
     if (result === undefined) return 0;
     const rego = hasSet(result);
     const text = rego ? regoText(result) : JSON.stringify(result);
