@@ -4,6 +4,9 @@
 // result is a set, or whose meaning differs between a set and an array argument, are in
 // builtins-sets.ts: they read Rego values and answer RegoSets.
 import { exactJson } from './exact-json.js';
+import { inRange, nsOf } from './time-ns.js';
+import { partsOfArg } from './builtins-time.js';
+import { takesExactNumbers } from './wasm-policy.js';
 import { percentDecode } from './url-parts.js';
 import { isIPv6 } from 'node:net';
 import { isObject } from '../../core/object.js';
@@ -121,29 +124,36 @@ function jsonPatch(doc: Json, ops: unknown): Json {
 const NS = 1_000_000n;
 /** A time in ns (number) as a UTC Date and the nanoseconds below the millisecond. */
 function split(ns: unknown, name: string): { date: Date; sub: bigint } {
-  if (typeof ns !== 'number' || !Number.isFinite(ns))
-    throw new Error(`${name}: operand 1 must be a number`);
-  const big = BigInt(Math.trunc(ns));
+  const big = nsOf(ns, name);
   const ms = big / NS - (big % NS < 0n ? 1n : 0n);
   return { date: new Date(Number(ms)), sub: big - ms * NS };
 }
 
 /** OPA's time.diff: years, months, days, hours, minutes and seconds between two times (UTC). */
+/**
+ * OPA's time.diff: years, months, days, hours, minutes and seconds between two times, each a
+ * timestamp or [timestamp, zone]; both read in the first one's zone, as Go's time.In does.
+ */
 function timeDiff(a: unknown, b: unknown): number[] {
-  let [t1, t2] = [split(a, 'time.diff').date, split(b, 'time.diff').date];
-  if (t1 > t2) [t1, t2] = [t2, t1];
-  let year = t2.getUTCFullYear() - t1.getUTCFullYear();
-  let month = t2.getUTCMonth() - t1.getUTCMonth();
-  let day = t2.getUTCDate() - t1.getUTCDate();
-  let hour = t2.getUTCHours() - t1.getUTCHours();
-  let min = t2.getUTCMinutes() - t1.getUTCMinutes();
-  let sec = t2.getUTCSeconds() - t1.getUTCSeconds();
+  const zoneOf = (x: unknown) => (Array.isArray(x) && typeof x[1] === 'string' ? x[1] : 'UTC');
+  const nsA = nsOf(Array.isArray(a) ? a[0] : a, 'time.diff');
+  const nsB = nsOf(Array.isArray(b) ? b[0] : b, 'time.diff');
+  const zone = zoneOf(a);
+  const [lo, hi] = nsA <= nsB ? [nsA, nsB] : [nsB, nsA];
+  const t1 = partsOfArg([lo, zone], 'time.diff');
+  const t2 = partsOfArg([hi, zone], 'time.diff');
+  let year = t2.y - t1.y;
+  let month = t2.mo - t1.mo;
+  let day = t2.d - t1.d;
+  let hour = t2.h - t1.h;
+  let min = t2.mi - t1.mi;
+  let sec = t2.s - t1.s;
   if (sec < 0) [sec, min] = [sec + 60, min - 1];
   if (min < 0) [min, hour] = [min + 60, hour - 1];
   if (hour < 0) [hour, day] = [hour + 24, day - 1];
   if (day < 0) {
     // The days of t1's month: the 32nd of it rolls over by that many.
-    const d = new Date(Date.UTC(t1.getUTCFullYear(), t1.getUTCMonth(), 32));
+    const d = new Date(Date.UTC(t1.y, t1.mo - 1, 32));
     [day, month] = [day + 32 - d.getUTCDate(), month - 1];
   }
   if (month < 0) [month, year] = [month + 12, year - 1];
@@ -185,7 +195,7 @@ export const extraBuiltins: Record<string, (...args: never[]) => unknown> = {
       return undefined;
     }
   },
-  'time.add_date': (ns: unknown, y: number, m: number, d: number) => {
+  'time.add_date': takesExactNumbers((ns: unknown, y: number, m: number, d: number) => {
     const { date, sub } = split(ns, 'time.add_date');
     const ms = Date.UTC(
       date.getUTCFullYear() + y,
@@ -196,9 +206,10 @@ export const extraBuiltins: Record<string, (...args: never[]) => unknown> = {
       date.getUTCSeconds(),
       date.getUTCMilliseconds(),
     );
-    return exactJson(BigInt(ms) * NS + sub);
-  },
-  'time.diff': (a: unknown, b: unknown) => timeDiff(a, b),
+    if (!Number.isFinite(ms)) throw new Error('time.add_date: time outside of valid range');
+    return exactJson(inRange(BigInt(ms) * NS + sub, 'time.add_date'));
+  }),
+  'time.diff': takesExactNumbers((a: unknown, b: unknown) => timeDiff(a, b)),
   trace: () => true,
   // Rego v0's deprecated casts: the value when it has the type, else an error.
   cast_array: cast('cast_array', Array.isArray),

@@ -1,6 +1,8 @@
 // Pure builtins OPA's wasm target leaves to the host, with the opa binary's results (checked
 // against `opa eval`: test/policies/engine/builtins-reference.test.ts). Errors throw
 // `<name>: <reason>`; in a policy they make the expression undefined, as in OPA's wasm.
+import { partsOfArg } from './builtins-time.js';
+import { takesExactNumbers } from './wasm-policy.js';
 import { exactJson } from './exact-json.js';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -48,13 +50,6 @@ function parseDurationNs(s: string): unknown {
 }
 
 /** The UTC date of a time in nanoseconds (OPA's number or [ns, "UTC"] argument). */
-function utc(x: unknown, name: string): Date {
-  const [ns, tz] = Array.isArray(x) ? x : [x, 'UTC'];
-  if (typeof ns !== 'number' || (tz !== 'UTC' && tz !== ''))
-    throw new Error(`${name}: only a number of nanoseconds, or [ns, "UTC"], is supported here`);
-  return new Date(Math.floor(ns / 1e6));
-}
-
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** The builtins of this file, by name, for opa-wasm's loadPolicy. */
@@ -108,13 +103,14 @@ export const moreBuiltins: Record<string, (...args: never[]) => unknown> = {
     else for (let x = a; x >= b; x -= step) out.push(x);
     return out;
   },
-  'time.date': (x: unknown) => {
-    const d = utc(x, 'time.date');
-    return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
-  },
-  'time.clock': (x: unknown) => {
-    const d = utc(x, 'time.clock');
-    return [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
-  },
-  'time.weekday': (x: unknown) => DAYS[utc(x, 'time.weekday').getUTCDay()],
+  // Timestamps exactly (int64 nanoseconds), in UTC or the zone given as [ns, zone].
+  'time.date': takesExactNumbers((x: unknown) => {
+    const p = partsOfArg(x, 'time.date');
+    return [p.y, p.mo, p.d];
+  }),
+  'time.clock': takesExactNumbers((x: unknown) => {
+    const p = partsOfArg(x, 'time.clock');
+    return [p.h, p.mi, p.s];
+  }),
+  'time.weekday': takesExactNumbers((x: unknown) => DAYS[partsOfArg(x, 'time.weekday').wd]),
 };

@@ -2,6 +2,7 @@
 // against OPA's own test cases: test/policies/engine/opa-cases.test.ts). A wrong argument throws
 // `<name>: <reason>`, as OPA's eval_builtin_error.
 
+import { inRange } from './time-ns.js';
 import { exactJson } from './exact-json.js';
 
 /** value = digits × 10^exp, exactly. */
@@ -77,5 +78,5 @@ export function parseRfc3339Ns(value: string): unknown {
       : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   const fraction = BigInt((m[7] ?? '').padEnd(9, '0'));
   const ns = (BigInt(ms) - BigInt(offsetMin) * 60_000n) * 1_000_000n + fraction;
-  return exactJson(ns.toString());
+  return exactJson(inRange(ns, 'time.parse_rfc3339_ns').toString());
 }

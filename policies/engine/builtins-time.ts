@@ -3,6 +3,7 @@
 // process runs in UTC) and IANA names through Intl; a parsed zone abbreviation other than UTC has
 // a zero offset, as in Go.
 
+import { nsOf } from './time-ns.js';
 export const MONTHS = [
   'January',
   'February',
@@ -111,7 +112,7 @@ function abbreviation(zone: string, ms: number, off: number): string {
 }
 
 /** The wall-clock parts of `ns` in `zone` (its offset from Intl for an IANA name). */
-function partsOf(ns: bigint, zone: string): Parts {
+export function partsOf(ns: bigint, zone: string): Parts {
   const ms = Number(ns / 1_000_000n - (ns % 1_000_000n < 0n ? 1n : 0n));
   let off = 0;
   let abbr = 'UTC';
@@ -210,18 +211,46 @@ function element(el: string, p: Parts): string {
   return zone(el, p);
 }
 
-export function timeFormat(x: unknown): string {
-  const [ns, tz = 'UTC', layout = '2006-01-02T15:04:05.999999999Z07:00'] = Array.isArray(x)
-    ? x
-    : [x];
-  if (typeof ns !== 'number' || typeof tz !== 'string' || typeof layout !== 'string')
-    throw new Error('time.format: operand 1 must be a number or [number, zone, layout]');
-  let p: Parts;
+/** Go's named layouts (time.RFC3339 and friends), which OPA's time.format takes by name. */
+const NAMED_LAYOUTS: Readonly<Record<string, string>> = {
+  ANSIC: 'Mon Jan _2 15:04:05 2006',
+  UnixDate: 'Mon Jan _2 15:04:05 MST 2006',
+  RubyDate: 'Mon Jan 02 15:04:05 -0700 2006',
+  RFC822: '02 Jan 06 15:04 MST',
+  RFC822Z: '02 Jan 06 15:04 -0700',
+  RFC850: 'Monday, 02-Jan-06 15:04:05 MST',
+  RFC1123: 'Mon, 02 Jan 2006 15:04:05 MST',
+  RFC1123Z: 'Mon, 02 Jan 2006 15:04:05 -0700',
+  RFC3339: '2006-01-02T15:04:05Z07:00',
+  RFC3339Nano: '2006-01-02T15:04:05.999999999Z07:00',
+  Kitchen: '3:04PM',
+  Stamp: 'Jan _2 15:04:05',
+  StampMilli: 'Jan _2 15:04:05.000',
+  StampMicro: 'Jan _2 15:04:05.000000',
+  StampNano: 'Jan _2 15:04:05.000000000',
+  DateTime: '2006-01-02 15:04:05',
+  DateOnly: '2006-01-02',
+  TimeOnly: '15:04:05',
+};
+
+/** A timestamp, or [timestamp, zone], as OPA's time builtins take it: its wall-clock parts. */
+export function partsOfArg(x: unknown, name: string): Parts {
+  const [ns, tz = 'UTC'] = Array.isArray(x) ? x : [x];
+  if (typeof tz !== 'string') throw new Error(`${name}: the time zone must be a string`);
+  const at = nsOf(ns, name);
   try {
-    p = partsOf(BigInt(Math.trunc(ns)), tz);
+    return partsOf(at, tz);
   } catch {
-    throw new Error(`time.format: unknown time zone ${tz}`);
+    throw new Error(`${name}: unknown time zone ${tz}`);
   }
+}
+
+export function timeFormat(x: unknown): string {
+  const [, , named = 'RFC3339Nano'] = Array.isArray(x) ? x : [x];
+  if (typeof named !== 'string')
+    throw new Error('time.format: operand 1 must be a number or [number, zone, layout]');
+  const layout = NAMED_LAYOUTS[named] ?? named;
+  const p = partsOfArg(x, 'time.format');
   return chunks(layout)
     .map((c) => (c.el ? element(c.el, p) : c.text))
     .join('');

@@ -8,19 +8,14 @@ import { setBuiltins } from './builtins-sets.js';
 import { jwtSignBuiltins } from './builtins-jwt-sign.js';
 import { globsMatch } from './builtins-glob.js';
 import { signReq } from './builtins-aws.js';
-import { randomBuiltins } from './builtins-random.js';
-import type { Builtins } from './wasm-policy.js';
+import { perEvaluationBuiltins } from './builtins-random.js';
+import { takesExactNumbers, type Builtin, type Builtins } from './wasm-policy.js';
 import { moreBuiltins } from './builtins-more.js';
 import { parseRfc3339Ns, unitsParse } from './builtins-opa.js';
 /**
  * Builtins that opa-wasm does not implement and policy authors reach for, provided from
  * TypeScript. Each throws on bad arguments like OPA's own (the evaluation then errors).
  */
-
-/** Nanoseconds since the epoch from an injectable clock (ms precision, as a JSON number). */
-export function makeTimeNowNs(nowMs: () => number = Date.now): () => number {
-  return () => nowMs() * 1_000_000;
-}
 
 /** Go's regexp.ReplaceAllString, with `${1}` and `$1` group references. */
 export function regexReplace(s: string, pattern: string, value: string): string {
@@ -120,8 +115,7 @@ export function anySuffixMatch(search: unknown, base: unknown): boolean {
 /** The custom builtins handed to opa-wasm's loadPolicy. */
 export function customBuiltins(nowMs: () => number = Date.now): Builtins {
   return {
-    ...randomBuiltins(),
-    'time.now_ns': makeTimeNowNs(nowMs),
+    ...perEvaluationBuiltins(nowMs),
     'regex.replace': regexReplace,
     'units.parse_bytes': parseBytes,
     'semver.compare': semverCompare,
@@ -133,7 +127,7 @@ export function customBuiltins(nowMs: () => number = Date.now): Builtins {
     ...extraBuiltins,
     ...jwtBuiltins,
     ...textBuiltins,
-    'time.format': timeFormat,
+    'time.format': takesExactNumbers(timeFormat as Builtin),
     'time.parse_ns': timeParseNs,
     ...uriBuiltins,
     ...setBuiltins,

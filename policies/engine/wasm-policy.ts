@@ -29,6 +29,20 @@ export type Builtins = Readonly<Record<string, Builtin>> & {
 };
 
 const regoArgs = new WeakSet<Builtin>();
+const exactArgs = new WeakSet<Builtin>();
+/** Mark a builtin that takes integers past 2^53 exactly: they reach it as bigints. */
+export function takesExactNumbers<F extends Builtin>(f: F): F {
+  exactArgs.add(f);
+  return f;
+}
+/** JSON.parse keeping integers past 2^53 as bigints (their source digits). */
+const exactReviver = (_k: string, v: unknown, ctx?: { source?: string }): unknown =>
+  typeof v === 'number' &&
+  !Number.isSafeInteger(v) &&
+  ctx?.source !== undefined &&
+  /^-?\d+$/.test(ctx.source)
+    ? BigInt(ctx.source)
+    : v;
 /** Mark a builtin that reads its arguments as Rego values (a set as a RegoSet, not an array). */
 export function takesRegoValues<F extends Builtin>(f: F): F {
   regoArgs.add(f);
@@ -197,7 +211,11 @@ export class WasmPolicy {
     if (!impl) throw new Error(`not implemented: built-in function ${name}`);
     const values = regoArgs.has(impl)
       ? args.map((a) => parseRegoText(this.cString(this.ex.opa_value_dump(a))))
-      : args.map((a) => this.dump(a));
+      : exactArgs.has(impl)
+        ? args.map(
+            (a) => JSON.parse(this.cString(this.ex.opa_json_dump(a)), exactReviver) as unknown,
+          )
+        : args.map((a) => this.dump(a));
     // A builtin's error is undefined, as in OPA (non-strict, as Gatekeeper runs it), and kept
     // for builtinErrors(); in strict mode, or past driftgate's own bounds, it fails the evaluation.
     let result: unknown;

@@ -100,6 +100,13 @@ const expressions = [
   'time.format([input.ns, "America/New_York"])',
   'time.format([input.ns, "Asia/Kolkata", "January 2, 06 3:04PM -0700 -07 Z07:00:00"])',
   'time.format([input.ns, "", "Monday __2 1/2 03"])',
+  // Nanoseconds past 2^53 reach the builtin exactly (not rounded to a double).
+  'time.format(1670006453141828752 + count(input.empty))',
+  'time.format([1670006453141828752 + count(input.empty), "Asia/Kolkata", "RFC1123Z"])',
+  'time.date([1517832000000000000 + count(input.empty), "America/New_York"])',
+  'time.clock([1517832000123456789 + count(input.empty), "Asia/Kolkata"])',
+  'time.weekday([1517832000000000000 + count(input.empty), "Pacific/Auckland"])',
+  'time.diff([1517832000000000000 + count(input.empty), "Asia/Tokyo"], 1420070400000000000)',
   'time.parse_ns("2006-01-02", concat("", ["2024-03-0", "1"]))',
   'time.parse_ns("2006-01-02T15:04:05Z07:00", concat("", ["2024-03-01T10:11:12.5", "+02:00"]))',
   'time.parse_ns("Jan 2 06 3:04PM", concat("", ["Mar 1 24 9:05", "AM"]))',

@@ -24,7 +24,7 @@ interface Case {
   /** The input as a YAML value (some cases give it so rather than as a Rego term). */
   input?: unknown;
   data?: unknown;
-  want_result?: { x: unknown }[];
+  want_result?: Record<string, unknown>[];
   want_error?: string;
   want_error_code?: string;
   sort_bindings?: boolean;
@@ -40,21 +40,47 @@ const files = (dir: string): string[] =>
         : [],
   );
 
+/** Folders whose builtin answers a set. */
+const SET_FOLDERS = [
+  'netcidrexpand',
+  'netcidrmerge',
+  'netcidrcontainsmatches',
+  'reachable',
+  'objectkeys',
+];
 /** A set comes out of the wasm as an array in no set order: both sides sorted canonically. */
 const sorted = (v: unknown): unknown =>
   Array.isArray(v) ? [...v].sort((a, b) => (regoKey(a) < regoKey(b) ? -1 : 1)) : v;
 
+/** A case's query: one or more `data.<package>.<rule> = <name>`, all in one package. */
+function bindingsOf(c: Case): { pkg: string; rule: string; name: string }[] {
+  const parts = c.query
+    .split(/[;\n]/)
+    .map((q) => q.trim())
+    .filter(Boolean);
+  return parts.map((q) => {
+    const m = /^data\.(\w+)\.(\w+) = (\w+)$/.exec(q);
+    if (!m) throw new Error(`${c.note}: query ${q} is not data.<package>.<rule> = <name>`);
+    return { pkg: m[1] as string, rule: m[2] as string, name: m[3] as string };
+  });
+}
+
 /** Case i's modules in a package of its own, so one build holds a whole file. */
-function isolate(c: Case, i: number): { modules: string[]; entrypoint: string } {
-  const m = /^data\.(\w+)\.(\w+) = x$/.exec(c.query);
-  if (!m) throw new Error(`${c.note}: query ${c.query} is not data.<package>.<rule> = x`);
-  const [, pkg, rule] = m;
+function isolate(
+  c: Case,
+  i: number,
+): { modules: string[]; bindings: { name: string; entrypoint: string }[] } {
+  const bindings = bindingsOf(c);
+  const pkg = bindings[0]?.pkg ?? '';
   const modules = c.modules.map((text) =>
     text
       .replace(new RegExp(`^package ${pkg}\\b`, 'm'), `package c${i}`)
       .replaceAll(`data.${pkg}.`, `data.c${i}.`),
   );
-  return { modules, entrypoint: `c${i}/${rule}` };
+  return {
+    modules,
+    bindings: bindings.map((b) => ({ name: b.name, entrypoint: `c${i}/${b.rule}` })),
+  };
 }
 
 const opa = toolPath('opa');
@@ -73,7 +99,7 @@ for (const file of files(ROOT)) {
     );
     const out = join(dir, 'bundle.tar.gz');
     const v0 = name.startsWith('v0/') ? ['--v0-compatible'] : [];
-    const entrypoints = built.flatMap((b) => ['-e', b.entrypoint]);
+    const entrypoints = built.flatMap((b) => b.bindings.flatMap((x) => ['-e', x.entrypoint]));
     await execOk(opa, [
       'build',
       '-t',
@@ -100,25 +126,35 @@ for (const file of files(ROOT)) {
     );
     cases.forEach((c, i) => {
       policy.setData(c.data ?? {});
-      let result: { result: unknown }[] | undefined;
+      // A set comes out in no set order: compared sorted where the answer is a set.
+      const unordered =
+        c.sort_bindings === true || SET_FOLDERS.some((f) => name.includes(`/${f}/`));
+      // Each binding of the query, by name; undefined when any binding has no value.
+      let result: Record<string, unknown> | undefined = {};
       let error: Error | undefined;
       try {
-        // An input term is Rego (it may hold sets), read as Rego by the module.
-        const entry = built[i]?.entrypoint ?? '';
-        result = (
-          c.input_term === undefined
-            ? policy.evaluate(
-                new TextEncoder().encode(c.input === undefined ? '' : JSON.stringify(c.input)),
-                entry,
-              )
-            : // Rego allows trailing commas; OPA's wasm value parser does not.
-              policy.evaluateRegoInput(c.input_term.replace(/,(\s*[}\]])/g, '$1'), entry)
-        ) as { result: unknown }[];
+        for (const b of built[i]?.bindings ?? []) {
+          // An input term is Rego (it may hold sets), read as Rego by the module.
+          const rs = (
+            c.input_term === undefined
+              ? policy.evaluate(
+                  new TextEncoder().encode(c.input === undefined ? '' : JSON.stringify(c.input)),
+                  b.entrypoint,
+                )
+              : // Rego allows trailing commas; OPA's wasm value parser does not.
+                policy.evaluateRegoInput(c.input_term.replace(/,(\s*[}\]])/g, '$1'), b.entrypoint)
+          ) as { result: unknown }[];
+          if (rs.length === 0) {
+            result = undefined;
+            break;
+          }
+          result[b.name] = unordered ? sorted(rs[0]?.result) : rs[0]?.result;
+        }
       } catch (err) {
         error = err as Error;
       }
       if (c.want_error !== undefined || c.want_error_code !== undefined) {
-        t.same(result ?? [], [], `${c.note}: no value`);
+        t.equal(result, undefined, `${c.note}: no value`);
         t.equal(error, undefined, `${c.note}: undefined, as OPA reads a builtin's error`);
         // OPA's want_error may lead with its error code (eval_builtin_error: …).
         const message = (c.want_error ?? '').replace(/^eval_\w+_error: /, '');
@@ -131,8 +167,13 @@ for (const file of files(ROOT)) {
         return;
       }
       t.equal(error, undefined, `${c.note}: no error`);
-      const want = c.want_result?.[0]?.x;
-      t.same(sorted(result?.[0]?.result), sorted(want), c.note);
+      const want = c.want_result?.[0];
+      t.same(
+        result,
+        want &&
+          Object.fromEntries(Object.entries(want).map(([k, v]) => [k, unordered ? sorted(v) : v])),
+        c.note,
+      );
     });
   });
 }
