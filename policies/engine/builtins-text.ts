@@ -1,5 +1,6 @@
-// OPA's uuid.parse, json.marshal_with_options and regex.template_match, with the opa binary's
+// OPA's uuid.parse, json.marshal_with_options, regex.template_match and yaml.is_valid, with the opa binary's
 // results (checked against `opa eval`: test/policies/engine/builtins-reference.test.ts).
+import { parseAllDocuments } from 'yaml';
 import { exactJson } from './exact-json.js';
 import { isObject } from '../../core/object.js';
 
@@ -119,7 +120,18 @@ function templateMatch(template: string, value: string, start: string, end: stri
   return new RegExp(`^${re}$`, 'u').test(value);
 }
 
+/**
+ * OPA's yaml.is_valid: every document of the stream parses (Go's YAML refuses tabs as indentation
+ * and items out of line); anything but a string is not valid YAML. Replaces the SDK's, which
+ * answered nothing for a non-string and failed on a stream of several documents.
+ */
+function yamlIsValid(s: unknown): boolean {
+  if (typeof s !== 'string') return false;
+  return parseAllDocuments(s).every((d) => d.errors.length === 0);
+}
+
 export const textBuiltins: Record<string, (...args: never[]) => unknown> = {
+  'yaml.is_valid': yamlIsValid,
   'uuid.parse': uuidParse,
   'json.marshal_with_options': marshalWithOptions,
   'regex.template_match': templateMatch,

@@ -102,6 +102,10 @@ export const uriBuiltins: Record<string, (...args: never[]) => unknown> = {
   },
   // The opa binary's answer: the first n parts, or the last -n.
   'strings.split_n': (s: string, sep: string, n: number) => {
+    if (!Number.isInteger(n))
+      throw new Error(
+        'strings.split_n: operand 3 must be integer number but got floating-point number',
+      );
     const parts = sep === '' ? [...s] : s.split(sep);
     return n >= 0 ? parts.slice(0, n) : parts.slice(n);
   },
