@@ -92,10 +92,30 @@ export function semverCompare(a: string, b: string): number {
 }
 
 /** A string, or an array (a set arrives as one) of strings; anything else is OPA's type error. */
+/** Go's name for a value's type in OPA's type errors. */
+const typeName = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'array'
+      : typeof v === 'object'
+        ? 'object'
+        : typeof v === 'boolean'
+          ? 'boolean'
+          : typeof v;
+
 function strings(v: unknown, name: string, operand: string): readonly string[] {
   if (typeof v === 'string') return [v];
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
-  throw new Error(`${name}: operand ${operand} must be one of {string, array, set} of strings`);
+  if (!Array.isArray(v))
+    throw new Error(
+      `${name}: operand ${operand} must be one of {string, set, array} but got ${typeName(v)}`,
+    );
+  const odd = v.find((x) => typeof x !== 'string');
+  if (odd !== undefined)
+    throw new Error(
+      `${name}: operand ${operand} must be array of strings but got array containing ${typeName(odd)}`,
+    );
+  return v as string[];
 }
 
 /** OPA's strings.any_prefix_match: whether any of `search` starts with any of `base`. */
