@@ -8,10 +8,9 @@ import {
   createPrivateKey,
   sign,
   timingSafeEqual,
-  verify,
   type KeyObject,
 } from 'node:crypto';
-import { keysOf, MAX_TEXT } from './builtins-jwt.js';
+import { keysOf, MAX_TEXT, signatureVerifies } from './builtins-jwt.js';
 import { regoKey } from './rego-value.js';
 import { isObject } from '../../core/object.js';
 
@@ -96,27 +95,8 @@ function verified(alg: string, data: Buffer, signature: Buffer, c: Constraints):
     return want.length === signature.length && timingSafeEqual(want, signature);
   }
   if (!c.keys) throw new Error(`${DV}: incorrect public key type`);
-  return c.keys.some((key) => {
-    try {
-      if (kind === 'PS')
-        return verify(
-          hash,
-          data,
-          {
-            key,
-            padding: constants.RSA_PKCS1_PSS_PADDING,
-            saltLength: constants.RSA_PSS_SALTLEN_AUTO,
-          },
-          signature,
-        );
-      if (kind === 'ES') return verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-      if (kind === 'EdDSA')
-        return key.asymmetricKeyType === 'ed25519' && verify(null, data, key, signature);
-      return key.asymmetricKeyType === 'rsa' && verify(hash, data, key, signature);
-    } catch {
-      return false;
-    }
-  });
+  const family = kind.toLowerCase() as 'rs' | 'ps' | 'es' | 'eddsa';
+  return c.keys.some((key) => signatureVerifies(family, hash, data, key, signature));
 }
 
 const UNVERIFIED = [false, {}, {}];

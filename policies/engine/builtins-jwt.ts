@@ -57,6 +57,42 @@ export function keysOf(material: string, name: string): KeyObject[] {
 const HASH = { '256': 'sha256', '384': 'sha384', '512': 'sha512' } as const;
 type Bits = keyof typeof HASH;
 
+/**
+ * Whether `signature` signs `data` under a JWS algorithm family with `key`: RSA PKCS#1 v1.5 (rs)
+ * and PSS (ps) only with an RSA key, ECDSA (es) in JWS's r‖s form, EdDSA only with Ed25519, as Go
+ * checks the key's type. A signature that cannot be read is false.
+ */
+export function signatureVerifies(
+  kind: 'rs' | 'ps' | 'es' | 'eddsa',
+  hash: string | null,
+  data: Buffer,
+  key: KeyObject,
+  signature: Buffer,
+): boolean {
+  try {
+    if (kind === 'ps')
+      return (
+        key.asymmetricKeyType === 'rsa' &&
+        verify(
+          hash,
+          data,
+          {
+            key,
+            padding: constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: constants.RSA_PSS_SALTLEN_AUTO,
+          },
+          signature,
+        )
+      );
+    if (kind === 'es') return verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    if (kind === 'eddsa')
+      return key.asymmetricKeyType === 'ed25519' && verify(null, data, key, signature);
+    return key.asymmetricKeyType === 'rsa' && verify(hash, data, key, signature);
+  } catch {
+    return false;
+  }
+}
+
 function asymmetric(kind: 'rs' | 'ps' | 'es' | 'eddsa', bits: Bits | '') {
   const name = `io.jwt.verify_${kind}${bits}`;
   return (token: string, material: string): boolean => {
@@ -64,25 +100,9 @@ function asymmetric(kind: 'rs' | 'ps' | 'es' | 'eddsa', bits: Bits | '') {
     const data = Buffer.from(`${h}.${p}`);
     const signature = Buffer.from(s, 'base64url');
     const hash = kind === 'eddsa' ? null : HASH[bits as Bits];
-    return keysOf(material, name).some((key) => {
-      try {
-        if (kind === 'ps')
-          return verify(
-            hash,
-            data,
-            {
-              key,
-              padding: constants.RSA_PKCS1_PSS_PADDING,
-              saltLength: constants.RSA_PSS_SALTLEN_AUTO,
-            },
-            signature,
-          );
-        if (kind === 'es') return verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-        return verify(hash, data, key, signature);
-      } catch {
-        return false;
-      }
-    });
+    return keysOf(material, name).some((key) =>
+      signatureVerifies(kind, hash, data, key, signature),
+    );
   };
 }
 
