@@ -10,6 +10,7 @@ import { labelLeader } from './runtime/leader-label.js';
 import { IngressInventory } from './policy/ingress-inventory.js';
 import { GateInventory } from './policy/gate-inventory.js';
 import { PolicyHub } from './policy/hub.js';
+import { GatePool } from './policy/gate-pool.js';
 import type { Logger } from 'pino';
 import type { Cluster } from './kube/port.js';
 import { clusterOver } from './kube/cluster.js';
@@ -88,6 +89,8 @@ export async function startReconciler(
   const ingresses = new IngressInventory(cluster, () => late.runtime?.desiredIndex(), logger);
   // Gatekeeper templates' data.inventory for the gate: the live cluster and every desired state.
   const gateInventory = new GateInventory(cluster, () => late.runtime?.desiredIndex(), logger);
+  // The gate's evaluations run in a worker of their own, each within a deadline.
+  const gatePool = new GatePool(logger);
   // Notifications: every source's events, sent off the sync path (nothing waits on an endpoint).
   const notifier =
     cfg.notifications.providers.length > 0
@@ -111,6 +114,7 @@ export async function startReconciler(
     identity,
     ingresses,
     gateInventory,
+    gatePool,
     onBreakGlass: (source, ref, at) => late.runtime?.breakGlassSeen(source, ref, at),
     // A GitSource's status names the hook that runs while it runs.
     onProgress: (source) => {
@@ -231,6 +235,7 @@ export async function startReconciler(
       await gitSources?.stop();
       runtime.stop();
       await server.close();
+      await gatePool.close();
       await tracer.close();
     },
   };

@@ -1,3 +1,4 @@
+import type { GatePool } from './policy/gate-pool.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -51,6 +52,7 @@ export interface SourceFactoryOptions {
   readonly identity: string;
   readonly ingresses: IngressInventory;
   readonly gateInventory?: GateInventory;
+  readonly gatePool?: GatePool;
   readonly onBreakGlass: (source: string, ref: ObjectRef, expiresMs: number) => void;
   /** Traces of syncs (off without an endpoint). */
   readonly tracer?: Tracer;
@@ -103,6 +105,7 @@ export function sourceFactory(o: SourceFactoryOptions): {
       identity: s.impersonate ?? o.identity,
       ingresses: o.ingresses,
       ...(o.gateInventory ? { gateInventory: o.gateInventory } : {}),
+      ...(o.gatePool ? { gatePool: o.gatePool } : {}),
       ...(o.cfg.policies.audit.policyReports ? { reportsTo: o.cluster } : {}),
       onBreakGlass: (ref, at) => o.onBreakGlass(s.name, ref, at),
       ...(o.notify ? { notify: o.notify } : {}),

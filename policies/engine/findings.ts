@@ -68,11 +68,35 @@ export function findingsWithImplied(
   /** The labels of the object's namespace, when known (a namespaceSelector reads them). */
   namespaceLabels?: Readonly<Record<string, string>>,
 ): Finding[] {
-  const implied = generatedResources(obj, gk, namespaceLabels).flatMap((e) =>
-    impliedFindings(judge(e.object), e, namespaceLabels),
-  );
-  const target = { ...targetOf(obj), ...(namespaceLabels ? { namespaceLabels } : {}) };
+  const { generated, target } = judged(obj, gk, namespaceLabels);
+  const implied = generated.flatMap((e) => impliedFindings(judge(e.object), e, namespaceLabels));
   return [...findings(judge(obj), obj, target), ...implied];
+}
+
+/** findingsWithImplied with a judge that answers later (an evaluation pool's). */
+export async function findingsWithImpliedAsync(
+  obj: Record<string, unknown>,
+  gk: GeneratedBy,
+  judge: (o: Record<string, unknown>) => Promise<readonly PolicyOutcome[]>,
+  namespaceLabels?: Readonly<Record<string, string>>,
+): Promise<Finding[]> {
+  const { generated, target } = judged(obj, gk, namespaceLabels);
+  const implied: Finding[] = [];
+  for (const e of generated)
+    implied.push(...impliedFindings(await judge(e.object), e, namespaceLabels));
+  return [...findings(await judge(obj), obj, target), ...implied];
+}
+
+/** What `obj` expands into, and the scope target it is judged as. */
+function judged(
+  obj: Record<string, unknown>,
+  gk: GeneratedBy,
+  namespaceLabels?: Readonly<Record<string, string>>,
+): { generated: ReturnType<typeof generatedResources>; target: ScopeTarget } {
+  return {
+    generated: generatedResources(obj, gk, namespaceLabels),
+    target: { ...targetOf(obj), ...(namespaceLabels ? { namespaceLabels } : {}) },
+  };
 }
 
 /**

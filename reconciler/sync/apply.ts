@@ -4,7 +4,12 @@ import { externalDataClient } from '../../policies/engine/external-data-clients.
 import { breakGlassOf } from '../../core/desired-index.js';
 import { notKept } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
-import { findingsWithImplied, objectInput, type Finding } from '../../policies/engine/findings.js';
+import {
+  findingsWithImplied,
+  findingsWithImpliedAsync,
+  objectInput,
+  type Finding,
+} from '../../policies/engine/findings.js';
 import { apiErrorMessage } from '../kube/errors.js';
 import { assessHealth } from '../model/health.js';
 import { refKey, refOf, refText, type K8sObject } from '../model/objects.js';
@@ -67,36 +72,40 @@ export async function gateFindings(
   const hit = key === undefined ? undefined : memo.byObject.get(key);
   if (hit) return hit;
   // A template that asks external data providers is answered by them, as at admission.
-  const found = await withExternalData(bundle.externalData, externalDataClient(bundle), () =>
-    evaluateGate(ctx, bundle, obj, path),
-  );
+  const found = await evaluateGate(ctx, bundle, obj, path);
   if (key !== undefined) memo.byObject.set(key, found);
   return found;
 }
 
-function evaluateGate(
+async function evaluateGate(
   ctx: SyncContext,
   bundle: NonNullable<NonNullable<SyncContext['d']['policies']>['current']>,
   obj: K8sObject,
   path: string,
-): Finding[] {
-  const judge = (o: Record<string, unknown>) =>
-    bundle.evaluate(
-      objectInput(
-        o,
-        { username: ctx.d.identity ?? 'driftgate' },
-        {
-          managed: true,
-          source: ctx.cfg.name,
-          repoURL: ctx.repo,
-          path,
-          commit: ctx.state.revision,
-          ...hostContext(o, ctx.d.ingresses?.forSource(ctx.cfg.name, ctx.memo.ownIngresses) ?? []),
-        },
-      ),
+): Promise<Finding[]> {
+  const input = (o: Record<string, unknown>) =>
+    objectInput(
+      o,
+      { username: ctx.d.identity ?? 'driftgate' },
+      {
+        managed: true,
+        source: ctx.cfg.name,
+        repoURL: ctx.repo,
+        path,
+        commit: ctx.state.revision,
+        ...hostContext(o, ctx.d.ingresses?.forSource(ctx.cfg.name, ctx.memo.ownIngresses) ?? []),
+      },
     );
   // A workload is also judged as what it creates (Gatekeeper's ExpansionTemplates).
-  return findingsWithImplied(obj, bundle.built, judge).filter((f) => f.action !== 'dryrun');
+  const pool = ctx.d.gatePool;
+  const found = pool
+    ? // In the reconciler: a worker of the gate's own, each evaluation within a deadline.
+      await findingsWithImpliedAsync(obj, bundle.built, (o) => pool.judge(bundle, input(o)))
+    : // `driftgate diff`: in this process, asking external data providers as admission does.
+      await withExternalData(bundle.externalData, externalDataClient(bundle), () =>
+        findingsWithImplied(obj, bundle.built, (o) => bundle.evaluate(input(o))),
+      );
+  return found.filter((f) => f.action !== 'dryrun');
 }
 
 /** Plan one declared object against its live state (shared by the sync and `driftgate diff`). */

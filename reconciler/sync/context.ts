@@ -1,3 +1,4 @@
+import type { GatePool } from '../policy/gate-pool.js';
 import type { IngressRef } from '../../core/ingress-hosts.js';
 import type { Finding } from '../../policies/engine/findings.js';
 import type { IngressInventory } from '../policy/ingress-inventory.js';
@@ -39,6 +40,8 @@ export interface SourceDeps {
   readonly reportsTo?: Cluster;
   /** Gatekeeper's data.inventory for the gate (absent: empty). */
   readonly gateInventory?: GateInventory;
+  /** The gate's evaluation worker (the reconciler's); without it (`driftgate diff`) in-process. */
+  readonly gatePool?: GatePool;
   /** Traces of syncs (absent: none). */
   readonly tracer?: Tracer;
   /** Notifications: every source event also goes here (returns at once). */

@@ -1,0 +1,68 @@
+// The pre-apply gate evaluates in a worker of its own: a policy from a commit that runs for
+// ever costs one deadline, its object is judged "could not be evaluated" (an enforce policy
+// holds it back), and the reconciler's main thread keeps running meanwhile.
+import t from 'tap';
+import { pino } from 'pino';
+import { buildBundle } from '../../../policies/engine/build.js';
+import { loadBundle } from '../../../policies/engine/bundle.js';
+import { findings } from '../../../policies/engine/findings.js';
+import { GatePool } from '../../../reconciler/policy/gate-pool.js';
+import { GOOD_POLICY, policyDir } from '../../support/policy-dirs.js';
+import { toolPath } from '../../support/tools.js';
+
+// A regular expression that backtracks for ever (JavaScript's engine backtracks; 2^40 steps).
+const SLOW =
+  'package driftgate.demo.slow\n\nimport rego.v1\n\n' +
+  'deny contains "slow" if {\n' +
+  '  s := concat("", [concat("", ["a" | some _ in numbers.range(1, 40)]), "!"])\n' +
+  '  regex.replace(s, "(a+)+$", "") == ""\n' +
+  '}\n';
+
+t.test(
+  'a policy that will not finish costs one deadline, and the main thread runs on',
+  async (t) => {
+    const p = policyDir({ ...GOOD_POLICY, 'demo/slow/policy.rego': SLOW });
+    t.teardown(p.cleanup);
+    const bundle = await loadBundle(await buildBundle(p.dir, { opaPath: toolPath('opa') }));
+    const gate = new GatePool(pino({ level: 'silent' }), 500);
+    t.teardown(() => gate.close());
+    const input = { request: { object: { kind: 'ConfigMap', data: { forbidden: 'x' } } } };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    const outcomes = await gate.judge(bundle, input);
+    clearInterval(timer);
+    t.ok(ticks >= 10, `the main thread ran meanwhile (${ticks} ticks of 20 ms)`);
+    const slow = outcomes.find((o) => o.policy.id === 'demo/slow');
+    t.match(slow, { ok: false, error: /not evaluated: the 500 ms deadline passed/ });
+    t.match(findings(outcomes, input.request.object), [
+      { policy: 'demo/no_forbidden', action: 'enforce', message: /could not be evaluated/ },
+      { policy: 'demo/slow', action: 'enforce', message: /could not be evaluated/ },
+    ]);
+  },
+);
+
+t.test(
+  'a policy that answers in time is judged in the worker; a new bundle is loaded first',
+  async (t) => {
+    const p = policyDir(GOOD_POLICY);
+    t.teardown(p.cleanup);
+    const bundle = await loadBundle(await buildBundle(p.dir, { opaPath: toolPath('opa') }));
+    const gate = new GatePool(pino({ level: 'silent' }));
+    t.teardown(() => gate.close());
+    const judge = (data: Record<string, string>) =>
+      gate.judge(bundle, { request: { object: { kind: 'ConfigMap', data } } });
+    t.match(await judge({ forbidden: 'x' }), [
+      { ok: true, result: { deny: ['key forbidden is not allowed'] } },
+    ]);
+    const clean = (await judge({ fine: 'y' }))[0];
+    t.same(clean?.ok ? clean.result.deny : clean, [], 'a clean object: nothing found');
+    // A new bundle (a new commit of policies) is loaded before it judges.
+    const next = await loadBundle(await buildBundle(p.dir, { opaPath: toolPath('opa') }));
+    const again = (
+      await gate.judge(next, {
+        request: { object: { kind: 'ConfigMap', data: { forbidden: 'x' } } },
+      })
+    )[0];
+    t.match(again, { ok: true, result: { deny: ['key forbidden is not allowed'] } });
+  },
+);
