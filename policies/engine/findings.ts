@@ -107,7 +107,7 @@ export function objectInput(
   obj: Record<string, unknown>,
   who: { readonly username: string; readonly groups?: readonly string[] },
   driftgate: Record<string, unknown>,
-): object {
+): { request: Record<string, unknown>; driftgate: Record<string, unknown> } {
   const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
   return {
     request: {

@@ -10,12 +10,16 @@ import { EvalPool, type EngineAnswer } from '../../policies/engine/pool/pool.js'
 
 /** @default deadline of one gate evaluation (as the audit's). */
 export const GATE_EVALUATION_TIMEOUT_MS = 2000;
+/** How long tenants' policies are left out of the gate after one missed the deadline. */
+export const TENANT_SUSPENSION_MS = 5 * 60_000;
 
 export class GatePool {
   #pool: EvalPool | undefined;
   #loaded: PolicyBundle | undefined;
   #chain: Promise<void> = Promise.resolve();
   #inventory: unknown;
+  /** Until when tenants' policies are left out, after one missed the deadline. */
+  #suspendedUntil = 0;
 
   constructor(
     private readonly logger: Logger,
@@ -34,8 +38,17 @@ export class GatePool {
     return this.#pool;
   }
 
-  /** The outcomes of `input` under `bundle`; every policy an error when none came in time. */
-  async judge(bundle: PolicyBundle, input: object): Promise<PolicyOutcome[]> {
+  /**
+   * The outcomes of `input` under `bundle`; every policy an error when none came in time. When
+   * an evaluation with tenants' policies in misses its deadline, it is judged again without them
+   * (the platform's policies still speak) and the tenants' policies are left out for the next
+   * TENANT_SUSPENSION_MS: their outcomes are "not evaluated", which counts only in their own
+   * namespaces (their scope), so one tenant's policy holds back no other source's objects.
+   */
+  async judge(
+    bundle: PolicyBundle,
+    input: { readonly [key: string]: unknown; readonly driftgate?: object },
+  ): Promise<PolicyOutcome[]> {
     try {
       await this.#use(bundle);
     } catch (err) {
@@ -46,9 +59,29 @@ export class GatePool {
       this.#inventory = bundle.inventory;
       this.#worker.setInventory(wellFormedJson(bundle.inventory ?? {}));
     }
-    const a = await this.#worker.evaluate(wellFormedJson(input), { background: true });
-    if (a.kind === 'ok') return a.outcomes;
-    return failed(bundle, `not evaluated: ${why(a, this.timeoutMs)}`);
+    const tenants = [
+      ...new Set(bundle.policies.flatMap((p) => (p.tenant ? [p.tenant.source] : []))),
+    ];
+    const suspended = tenants.length > 0 && Date.now() < this.#suspendedUntil;
+    const a = suspended ? undefined : await this.#evaluate(input);
+    if (a?.kind === 'ok') return a.outcomes;
+    if (tenants.length === 0 || (a && a.kind !== 'timeout'))
+      return failed(bundle, `not evaluated: ${why(a ?? { kind: 'timeout' }, this.timeoutMs)}`);
+    if (a) this.#suspendedUntil = Date.now() + TENANT_SUSPENSION_MS;
+    const skip = Object.fromEntries(tenants.map((t) => [t, true]));
+    const b = await this.#evaluate({
+      ...input,
+      driftgate: { ...input.driftgate, skip_tenants: skip },
+    });
+    if (b.kind !== 'ok') return failed(bundle, `not evaluated: ${why(b, this.timeoutMs)}`);
+    const error = `not evaluated: a tenant's policies missed the ${this.timeoutMs} ms deadline`;
+    return b.outcomes.map((o) =>
+      o.policy.tenant ? { policy: o.policy, ok: false as const, error } : o,
+    );
+  }
+
+  #evaluate(input: object): Promise<EngineAnswer> {
+    return this.#worker.evaluate(wellFormedJson(input), { background: true });
   }
 
   /** Load `bundle` into the worker unless it holds it; loads run one after another. */
@@ -59,6 +92,7 @@ export class GatePool {
       await this.#worker.load(bundle);
       this.#loaded = bundle;
       this.#inventory = undefined;
+      this.#suspendedUntil = 0;
     });
     this.#chain = load.catch(() => undefined);
     await load;

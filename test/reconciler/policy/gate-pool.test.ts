@@ -5,7 +5,8 @@ import t from 'tap';
 import { pino } from 'pino';
 import { buildBundle } from '../../../policies/engine/build.js';
 import { loadBundle } from '../../../policies/engine/bundle.js';
-import { findings } from '../../../policies/engine/findings.js';
+import { findings, objectInput } from '../../../policies/engine/findings.js';
+import { TENANCY_FILE, tenancyText } from '../../../policies/engine/tenancy.js';
 import { GatePool } from '../../../reconciler/policy/gate-pool.js';
 import { GOOD_POLICY, policyDir } from '../../support/policy-dirs.js';
 import { toolPath } from '../../support/tools.js';
@@ -64,5 +65,40 @@ t.test(
       })
     )[0];
     t.match(again, { ok: true, result: { deny: ['key forbidden is not allowed'] } });
+  },
+);
+
+t.test(
+  "a tenant's policy that will not finish holds back only that tenant's objects",
+  async (t) => {
+    const p = policyDir({
+      ...GOOD_POLICY,
+      'team/slow/policy.rego': SLOW.replace('driftgate.demo.slow', 'driftgate.team.slow'),
+      [TENANCY_FILE]: tenancyText([
+        { source: 'team-a.web', namespaces: ['team-a'], files: ['team/slow/policy.rego'] },
+      ]),
+    });
+    t.teardown(p.cleanup);
+    const bundle = await loadBundle(await buildBundle(p.dir, { opaPath: toolPath('opa') }));
+    const gate = new GatePool(pino({ level: 'silent' }), 500);
+    t.teardown(() => gate.close());
+    const judged = async (namespace: string) => {
+      const object = {
+        kind: 'ConfigMap',
+        metadata: { name: 'c', namespace },
+        data: { forbidden: 'x' },
+      };
+      const input = objectInput(object, { username: 'driftgate' }, { managed: true });
+      return findings(await gate.judge(bundle, input), object);
+    };
+    // Another team's object: the platform's policy judges it; the tenant's does not speak there.
+    t.same(await judged('team-b'), [
+      { policy: 'demo/no_forbidden', action: 'enforce', message: 'key forbidden is not allowed' },
+    ]);
+    // The tenant's own object: the platform's finding, and its own policy "could not be evaluated".
+    t.match(await judged('team-a'), [
+      { policy: 'demo/no_forbidden', message: 'key forbidden is not allowed' },
+      { policy: 'team/slow', message: /could not be evaluated: .*a tenant's policies missed/ },
+    ]);
   },
 );
