@@ -11,6 +11,7 @@ import { IngressInventory } from './policy/ingress-inventory.js';
 import { GateInventory } from './policy/gate-inventory.js';
 import { PolicyHub } from './policy/hub.js';
 import { GatePool } from './policy/gate-pool.js';
+import type { PolicyBundle } from '../policies/engine/bundle.js';
 import type { Logger } from 'pino';
 import type { Cluster } from './kube/port.js';
 import { clusterOver } from './kube/cluster.js';
@@ -72,12 +73,16 @@ export async function startReconciler(
   // One discovery for the reconciler's own reads, writes and watches.
   const objects = new KubeObjects(kubeHttp(clientKc));
   const cluster = deps.cluster ?? clusterOver(objects);
+  // The gate's evaluations run in a worker of their own, each within a deadline; it takes each
+  // bundle as it goes live, so no sync waits for the worker to start.
+  const gatePool = new GatePool(logger);
   const hub = new PolicyHub({
     opaPath: cfg.policies.opaPath,
     ...(cfg.policies.dir ? { builtinDir: cfg.policies.dir } : {}),
     workDir: join(cfg.cacheDir, 'policies'),
     logger,
     enforcement: cfg.policies.enforcementOverrides,
+    ...(cfg.policies.gate === 'off' ? {} : { onLive: (b: PolicyBundle) => gatePool.prepare(b) }),
   });
   const built = await hub.init();
   if (!built.ok) logger.error({ reason: built.error }, 'built-in policies do not build');
@@ -89,8 +94,6 @@ export async function startReconciler(
   const ingresses = new IngressInventory(cluster, () => late.runtime?.desiredIndex(), logger);
   // Gatekeeper templates' data.inventory for the gate: the live cluster and every desired state.
   const gateInventory = new GateInventory(cluster, () => late.runtime?.desiredIndex(), logger);
-  // The gate's evaluations run in a worker of their own, each within a deadline.
-  const gatePool = new GatePool(logger);
   // Notifications: every source's events, sent off the sync path (nothing waits on an endpoint).
   const notifier =
     cfg.notifications.providers.length > 0

@@ -84,6 +84,16 @@ export class GatePool {
     return this.#worker.evaluate(wellFormedJson(input), { background: true });
   }
 
+  /**
+   * Load `bundle` into the worker now, in the background, so the first sync after it goes live
+   * (or after a leader handover) does not wait for the worker to start and compile it.
+   */
+  prepare(bundle: PolicyBundle): void {
+    this.#use(bundle).catch((err: unknown) =>
+      this.logger.warn({ reason: String(err) }, 'gate: policies not loaded ahead'),
+    );
+  }
+
   /** Load `bundle` into the worker unless it holds it; loads run one after another. */
   async #use(bundle: PolicyBundle): Promise<void> {
     if (this.#loaded === bundle) return;

@@ -22,6 +22,8 @@ export interface PolicyHubOptions {
   readonly logger: Logger;
   /** The platform's action and scope per policy, compiled into every bundle. */
   readonly enforcement?: EnforcementConfig;
+  /** Called with each bundle that goes live (the gate readies its worker with it). */
+  readonly onLive?: (bundle: PolicyBundle) => void;
 }
 
 export type PolicyUpdate = { readonly ok: true } | { readonly ok: false; readonly error: string };
@@ -116,6 +118,7 @@ export class PolicyHub {
       this.#bySource = next;
       this.#served = { version: 1, revision, files: git };
       this.o.logger.info({ revision, policies: r.policies }, 'policies live');
+      if (this.store.current) this.o.onLive?.(this.store.current);
       for (const conflict of this.store.current?.built.mutatorConflicts ?? [])
         this.o.logger.warn({ revision, conflict }, 'mutator not applied: schema conflict');
       return { ok: true };
