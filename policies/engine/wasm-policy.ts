@@ -227,7 +227,8 @@ export class WasmPolicy {
       return 0;
     }
     if (result === undefined) return 0;
-    const rego = hasSet(result);
+    // Only builtins that read Rego values answer sets: no walk of every other answer.
+    const rego = regoArgs.has(impl) && hasSet(result);
     const text = rego ? regoText(result) : JSON.stringify(result);
     return this.load(new TextEncoder().encode(text), rego);
   }
