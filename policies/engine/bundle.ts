@@ -143,14 +143,17 @@ export async function loadBundle(
   } catch (err) {
     throw new PolicyBuildError(BuildStage.load, errorText(err), { cause: err });
   }
+  /** Whether the last run read a builtin's error as undefined (non-strict). */
+  let builtinErred = false;
   /**
    * Run one entrypoint; on any throw, replace the instance before rethrowing. Linear memory never
    * shrinks, so an instance that grew past WASM_KEEP_BYTES for one large input is replaced too.
+   * strict: a builtin's error fails the evaluation (driftgate's own policies: fail closed).
    */
-  /** strict: a builtin's error fails the evaluation (driftgate's policies: fail closed). */
   const run = (bytes: Uint8Array, entrypoint: string, strict: boolean): unknown => {
     try {
       const result = wasm.evaluate(bytes, entrypoint, strict);
+      builtinErred = wasm.builtinErrors().length > 0;
       if (memory(wasm) > keepBytes) wasm = instantiate();
       return result;
     } catch (err) {
@@ -168,12 +171,23 @@ export async function loadBundle(
     }
   };
   const cel = celTemplates(built);
+  const hasOwnPolicies = built.policies.some((p) => !p.gatekeeper);
   const wasmOutcomes = (bytes: Uint8Array): PolicyOutcome[] => {
-    // Fast path: one evaluation of every policy package at once.
+    // Fast path: one evaluation of every policy package at once, a builtin's error undefined (as
+    // Gatekeeper reads it). Only when one was, driftgate's own policies are judged again alone,
+    // strictly, to fail closed; the constraints keep their answer (no throw, no new instance).
     try {
-      const rs = run(bytes, RESULTS_ENTRYPOINT, true) as { result: Record<string, unknown> }[];
+      const rs = run(bytes, RESULTS_ENTRYPOINT, false) as { result: Record<string, unknown> }[];
       const results = rs[0]?.result ?? {};
-      return built.policies.map((p) => ({ policy: p, ok: true, result: toResult(results[p.id]) }));
+      const fast = built.policies.map((p) => ({
+        policy: p,
+        ok: true as const,
+        result: toResult(results[p.id]),
+      }));
+      if (!builtinErred || !hasOwnPolicies) return fast;
+      return built.policies.map((p, i) =>
+        p.gatekeeper ? (fast[i] as PolicyOutcome) : one(p, i, bytes),
+      );
     } catch {
       // One policy failed: evaluate each on its own so only that one carries the error.
       return built.policies.map((p, i) => one(p, i, bytes));
