@@ -18,8 +18,8 @@ export class GatePool {
   #loaded: PolicyBundle | undefined;
   #chain: Promise<void> = Promise.resolve();
   #inventory: unknown;
-  /** Until when tenants' policies are left out, after one missed the deadline. */
-  #suspendedUntil = 0;
+  /** Until when each tenant's policies are left out, after one of them missed the deadline. */
+  #until = new Map<string, number>();
 
   constructor(
     private readonly logger: Logger,
@@ -40,14 +40,18 @@ export class GatePool {
 
   /**
    * The outcomes of `input` under `bundle`; every policy an error when none came in time. When
-   * an evaluation with tenants' policies in misses its deadline, it is judged again without them
-   * (the platform's policies still speak) and the tenants' policies are left out for the next
-   * TENANT_SUSPENSION_MS: their outcomes are "not evaluated", which counts only in their own
-   * namespaces (their scope), so one tenant's policy holds back no other source's objects.
+   * an evaluation with tenants' policies in misses its deadline, it is judged again without the
+   * tenants whose policies speak in the object's namespace (the platform's policies still speak),
+   * and those tenants are left out there for the next TENANT_SUSPENSION_MS: their outcomes are
+   * "not evaluated", which counts only in their own namespaces, so one tenant's policy holds back
+   * no other tenant's objects.
    */
   async judge(
     bundle: PolicyBundle,
-    input: { readonly [key: string]: unknown; readonly driftgate?: object },
+    input: {
+      readonly request?: { readonly [key: string]: unknown; readonly namespace?: unknown };
+      readonly driftgate?: object;
+    },
   ): Promise<PolicyOutcome[]> {
     try {
       await this.#use(bundle);
@@ -59,29 +63,42 @@ export class GatePool {
       this.#inventory = bundle.inventory;
       this.#worker.setInventory(wellFormedJson(bundle.inventory ?? {}));
     }
-    const tenants = [
-      ...new Set(bundle.policies.flatMap((p) => (p.tenant ? [p.tenant.source] : []))),
+    const ns = input.request?.namespace;
+    const here = [
+      ...new Set(
+        bundle.policies.flatMap((p) =>
+          p.tenant && typeof ns === 'string' && p.tenant.namespaces.includes(ns)
+            ? [p.tenant.source]
+            : [],
+        ),
+      ),
     ];
-    const suspended = tenants.length > 0 && Date.now() < this.#suspendedUntil;
-    const a = suspended ? undefined : await this.#evaluate(input);
-    if (a?.kind === 'ok') return a.outcomes;
-    if (tenants.length === 0 || (a && a.kind !== 'timeout'))
-      return failed(bundle, `not evaluated: ${why(a ?? { kind: 'timeout' }, this.timeoutMs)}`);
-    if (a) this.#suspendedUntil = Date.now() + TENANT_SUSPENSION_MS;
-    const skip = Object.fromEntries(tenants.map((t) => [t, true]));
-    const b = await this.#evaluate({
-      ...input,
-      driftgate: { ...input.driftgate, skip_tenants: skip },
-    });
-    if (b.kind !== 'ok') return failed(bundle, `not evaluated: ${why(b, this.timeoutMs)}`);
+    let skipped = here.filter((t) => Date.now() < (this.#until.get(t) ?? 0));
+    let a = await this.#evaluate(input, skipped);
+    const live = here.filter((t) => !skipped.includes(t));
+    if (a.kind === 'timeout' && live.length > 0) {
+      for (const t of live) this.#until.set(t, Date.now() + TENANT_SUSPENSION_MS);
+      skipped = here;
+      a = await this.#evaluate(input, skipped);
+    }
+    if (a.kind !== 'ok') return failed(bundle, `not evaluated: ${why(a, this.timeoutMs)}`);
     const error = `not evaluated: a tenant's policies missed the ${this.timeoutMs} ms deadline`;
-    return b.outcomes.map((o) =>
-      o.policy.tenant ? { policy: o.policy, ok: false as const, error } : o,
+    return a.outcomes.map((o) =>
+      o.policy.tenant && skipped.includes(o.policy.tenant.source)
+        ? { policy: o.policy, ok: false as const, error }
+        : o,
     );
   }
 
-  #evaluate(input: object): Promise<EngineAnswer> {
-    return this.#worker.evaluate(wellFormedJson(input), { background: true });
+  /** Evaluate in the worker, the tenants of `skip` left out (the entry module's tenant gate). */
+  #evaluate(
+    input: { readonly driftgate?: object },
+    skip: readonly string[],
+  ): Promise<EngineAnswer> {
+    const skip_tenants = Object.fromEntries(skip.map((t) => [t, true]));
+    const given =
+      skip.length === 0 ? input : { ...input, driftgate: { ...input.driftgate, skip_tenants } };
+    return this.#worker.evaluate(wellFormedJson(given), { background: true });
   }
 
   /**
@@ -102,7 +119,7 @@ export class GatePool {
       await this.#worker.load(bundle);
       this.#loaded = bundle;
       this.#inventory = undefined;
-      this.#suspendedUntil = 0;
+      this.#until.clear();
     });
     this.#chain = load.catch(() => undefined);
     await load;

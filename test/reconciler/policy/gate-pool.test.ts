@@ -102,3 +102,32 @@ t.test(
     ]);
   },
 );
+
+t.test("one tenant's slow policy leaves another tenant's policies speaking", async (t) => {
+  const teamB =
+    'package driftgate.teamb.no_debug\n\nimport rego.v1\n\n' +
+    'deny contains "no debug" if input.request.object.data.debug\n';
+  const p = policyDir({
+    ...GOOD_POLICY,
+    'team/slow/policy.rego': SLOW.replace('driftgate.demo.slow', 'driftgate.team.slow'),
+    'teamb/no_debug/policy.rego': teamB,
+    [TENANCY_FILE]: tenancyText([
+      { source: 'team-a.web', namespaces: ['team-a'], files: ['team/slow/policy.rego'] },
+      { source: 'team-b.web', namespaces: ['team-b'], files: ['teamb/no_debug/policy.rego'] },
+    ]),
+  });
+  t.teardown(p.cleanup);
+  const bundle = await loadBundle(await buildBundle(p.dir, { opaPath: toolPath('opa') }));
+  const gate = new GatePool(pino({ level: 'silent' }), 500);
+  t.teardown(() => gate.close());
+  const judged = async (namespace: string) => {
+    const object = { kind: 'ConfigMap', metadata: { name: 'c', namespace }, data: { debug: 'y' } };
+    const input = objectInput(object, { username: 'driftgate' }, { managed: true });
+    return findings(await gate.judge(bundle, input), object);
+  };
+  t.match(await judged('team-a'), [{ policy: 'team/slow', message: /could not be evaluated/ }]);
+  // team-a is now left out; team-b's own policy still judges team-b's object.
+  t.same(await judged('team-b'), [
+    { policy: 'teamb/no_debug', action: 'enforce', message: 'no debug' },
+  ]);
+});
