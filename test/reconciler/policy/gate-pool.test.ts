@@ -1,7 +1,7 @@
 // The pre-apply gate evaluates in a worker of its own: a policy from a commit that runs for
 // ever costs one deadline, its object is judged "could not be evaluated" (an enforce policy
 // holds it back), and the reconciler's main thread keeps running meanwhile.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { buildBundle } from '../../../policies/engine/build.js';
 import { loadBundle } from '../../../policies/engine/bundle.js';
@@ -68,29 +68,46 @@ t.test(
   },
 );
 
+/**
+ * A gate over the platform's GOOD_POLICY, team-a's slow policy and `extra` tenants' files, with a
+ * 500 ms deadline: `judged(namespace, data)` is what it finds about a ConfigMap there.
+ */
+async function tenantGate(
+  t: Test,
+  extra: {
+    files: Record<string, string>;
+    tenants: { source: string; namespace: string; file: string }[];
+  },
+) {
+  const p = policyDir({
+    ...GOOD_POLICY,
+    'team/slow/policy.rego': SLOW.replace('driftgate.demo.slow', 'driftgate.team.slow'),
+    ...extra.files,
+    [TENANCY_FILE]: tenancyText([
+      { source: 'team-a.web', namespaces: ['team-a'], files: ['team/slow/policy.rego'] },
+      ...extra.tenants.map((x) => ({
+        source: x.source,
+        namespaces: [x.namespace],
+        files: [x.file],
+      })),
+    ]),
+  });
+  t.teardown(p.cleanup);
+  const bundle = await loadBundle(await buildBundle(p.dir, { opaPath: toolPath('opa') }));
+  const gate = new GatePool(pino({ level: 'silent' }), 500);
+  t.teardown(() => gate.close());
+  return async (namespace: string, data: Record<string, string>) => {
+    const object = { kind: 'ConfigMap', metadata: { name: 'c', namespace }, data };
+    const input = objectInput(object, { username: 'driftgate' }, { managed: true });
+    return findings(await gate.judge(bundle, input), object);
+  };
+}
+
 t.test(
   "a tenant's policy that will not finish holds back only that tenant's objects",
   async (t) => {
-    const p = policyDir({
-      ...GOOD_POLICY,
-      'team/slow/policy.rego': SLOW.replace('driftgate.demo.slow', 'driftgate.team.slow'),
-      [TENANCY_FILE]: tenancyText([
-        { source: 'team-a.web', namespaces: ['team-a'], files: ['team/slow/policy.rego'] },
-      ]),
-    });
-    t.teardown(p.cleanup);
-    const bundle = await loadBundle(await buildBundle(p.dir, { opaPath: toolPath('opa') }));
-    const gate = new GatePool(pino({ level: 'silent' }), 500);
-    t.teardown(() => gate.close());
-    const judged = async (namespace: string) => {
-      const object = {
-        kind: 'ConfigMap',
-        metadata: { name: 'c', namespace },
-        data: { forbidden: 'x' },
-      };
-      const input = objectInput(object, { username: 'driftgate' }, { managed: true });
-      return findings(await gate.judge(bundle, input), object);
-    };
+    const gated = await tenantGate(t, { files: {}, tenants: [] });
+    const judged = (namespace: string) => gated(namespace, { forbidden: 'x' });
     // Another team's object: the platform's policy judges it; the tenant's does not speak there.
     t.same(await judged('team-b'), [
       { policy: 'demo/no_forbidden', action: 'enforce', message: 'key forbidden is not allowed' },
@@ -107,24 +124,11 @@ t.test("one tenant's slow policy leaves another tenant's policies speaking", asy
   const teamB =
     'package driftgate.teamb.no_debug\n\nimport rego.v1\n\n' +
     'deny contains "no debug" if input.request.object.data.debug\n';
-  const p = policyDir({
-    ...GOOD_POLICY,
-    'team/slow/policy.rego': SLOW.replace('driftgate.demo.slow', 'driftgate.team.slow'),
-    'teamb/no_debug/policy.rego': teamB,
-    [TENANCY_FILE]: tenancyText([
-      { source: 'team-a.web', namespaces: ['team-a'], files: ['team/slow/policy.rego'] },
-      { source: 'team-b.web', namespaces: ['team-b'], files: ['teamb/no_debug/policy.rego'] },
-    ]),
+  const gated = await tenantGate(t, {
+    files: { 'teamb/no_debug/policy.rego': teamB },
+    tenants: [{ source: 'team-b.web', namespace: 'team-b', file: 'teamb/no_debug/policy.rego' }],
   });
-  t.teardown(p.cleanup);
-  const bundle = await loadBundle(await buildBundle(p.dir, { opaPath: toolPath('opa') }));
-  const gate = new GatePool(pino({ level: 'silent' }), 500);
-  t.teardown(() => gate.close());
-  const judged = async (namespace: string) => {
-    const object = { kind: 'ConfigMap', metadata: { name: 'c', namespace }, data: { debug: 'y' } };
-    const input = objectInput(object, { username: 'driftgate' }, { managed: true });
-    return findings(await gate.judge(bundle, input), object);
-  };
+  const judged = (namespace: string) => gated(namespace, { debug: 'y' });
   t.match(await judged('team-a'), [{ policy: 'team/slow', message: /could not be evaluated/ }]);
   // team-a is now left out; team-b's own policy still judges team-b's object.
   t.same(await judged('team-b'), [
