@@ -17,6 +17,12 @@ ENV CGO_ENABLED=0 GOBIN=/out GOFLAGS=-trimpath
 RUN go install -ldflags="-s -w" "github.com/open-policy-agent/opa@${OPA_VERSION}" \
  && go install -ldflags="-s -w" "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}" \
  && go install -ldflags="-s -w" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
+# OPA's own implementations of the builtins its wasm target leaves to the host, from the same
+# OPA module (tools/opa-builtins; scripts/tools.sh builds it the same way).
+COPY tools/opa-builtins /src/opa-builtins
+RUN cd /src/opa-builtins && go mod edit -require="github.com/open-policy-agent/opa@${OPA_VERSION}" \
+ && go mod tidy && GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -ldflags="-s -w" \
+    -o /out/opa-builtins.wasm .
 
 FROM node:24-bookworm-slim AS build
 ARG NODE_VERSION

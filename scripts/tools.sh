@@ -121,7 +121,19 @@ GO
 # go_install PKG: GOBIN into the temp bin dir.
 go_install_into() { local work=$1 pkg=$2 name=$3; mkdir -p "$work/bin"
   GOBIN="$work/bin" run_long "$name" go install "${goflags[@]}" "$pkg"; }
-build_opa() { go_install_into "$1" "github.com/open-policy-agent/opa@$2" opa; }
+# opa, and beside it opa-builtins.wasm (tools/opa-builtins): OPA's own implementations of the
+# pure builtins its wasm target leaves to the host, from the same OPA module, for wasip1.
+build_opa() {
+  go_install_into "$1" "github.com/open-policy-agent/opa@$2" opa || return 1
+  local mod="$1/opa-builtins"
+  cp -r "$here/tools/opa-builtins" "$mod"
+  (cd "$mod" && go mod edit -require="github.com/open-policy-agent/opa@$2" \
+    && run_long "opa-builtins modules" go mod tidy \
+    && GOOS=wasip1 GOARCH=wasm run_long "opa-builtins.wasm" \
+      go build -buildmode=c-shared "${goflags[@]}" -o "$1/bin/opa-builtins.wasm" .) || return 1
+}
+# The recipe of opa's directory: what opa-builtins.wasm is built from.
+opa_recipe() { cat "$here/tools/opa-builtins/main.go" "$here/tools/opa-builtins/go.mod" | sha256sum | cut -c1-16; }
 build_kustomize() { go_install_into "$1" "sigs.k8s.io/kustomize/kustomize/v5@$2" kustomize; }
 build_helm() { go_install_into "$1" "helm.sh/helm/v3/cmd/helm@$2" helm; }
 # kwok runs no stages by default: ship its own "fast" node/pod stages from the same module.
@@ -267,7 +279,7 @@ case $only in all|debian) install_debian ;; esac
 case $only in all|k8s|kubernetes) install_tool kubernetes "$KUBERNETES_VERSION" build_kubernetes version-stamped+node ;; esac
 case $only in all|coredns) install_tool coredns "$COREDNS_VERSION" build_coredns ;; esac
 case $only in all|etcd) install_tool etcd "$ETCD_VERSION" build_etcd ;; esac
-case $only in all|opa) install_tool opa "$OPA_VERSION" build_opa ;; esac
+case $only in all|opa) install_tool opa "$OPA_VERSION" build_opa "builtins-$(opa_recipe)" ;; esac
 case $only in all|kustomize) install_tool kustomize "$KUSTOMIZE_VERSION" build_kustomize ;; esac
 case $only in all|helm) install_tool helm "$HELM_VERSION" build_helm ;; esac
 case $only in all|kwok) install_tool kwok "$KWOK_VERSION" build_kwok ;; esac

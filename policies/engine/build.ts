@@ -13,7 +13,8 @@ import { dirname, join } from 'node:path';
 import { exec } from '../../core/exec.js';
 import { builtKey, hashFiles, readBuilt, writeBuilt } from './built-cache.js';
 import type { BuiltBundle } from './built.js';
-import { writeWasmCapabilities } from './capabilities.js';
+import { opaVersion, writeWasmCapabilities } from './capabilities.js';
+import { goBuiltinsBeside } from './go-builtins.js';
 import { boundByFile, boundPolicies, readTenancy, templateBounds } from './tenancy.js';
 import {
   applyEnforcement,
@@ -231,8 +232,12 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       throw new PolicyBuildError(BuildStage.compile, clip(built.stderr + built.stdout, work));
     const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
     if (!wasm) throw new PolicyBuildError(BuildStage.compile, 'opa build wrote no policy.wasm');
+    const goWasm = goBuiltinsBeside(options.opaPath);
     const result = {
       wasm,
+      ...(goWasm
+        ? { goBuiltins: { path: goWasm, opaVersion: await opaVersion(options.opaPath) } }
+        : {}),
       revision: options.revision ?? sourceHash(root, files),
       policies,
       // A tenant's ExpansionTemplates and mutators act only inside its namespaces.

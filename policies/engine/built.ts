@@ -35,4 +35,6 @@ export interface BuiltBundle {
   readonly mutatorConflicts?: readonly string[];
   /** External data Providers (platform-declared only). */
   readonly providers?: readonly GkProvider[];
+  /** opa-builtins.wasm beside the opa that built it, and that opa's version (go-builtins.ts). */
+  readonly goBuiltins?: { readonly path: string; readonly opaVersion: string };
 }

@@ -2,6 +2,7 @@ import type { JsonPatchOp, PolicyOutcome, PolicyResult } from './outcome.js';
 import { celViolations } from './gatekeeper/cel.js';
 import { celTemplates, gatekeeperReview, withCelOutcomes } from './gatekeeper/cel-outcomes.js';
 import { customBuiltins } from './builtins.js';
+import { goBuiltins, loadGoBuiltins, needsGo } from './go-builtins.js';
 import { ExternalDataSession } from './external-data-session.js';
 import { WasmPolicy, type Builtin } from './wasm-policy.js';
 import { BuildStage, PolicyBuildError } from './build.js';
@@ -140,6 +141,12 @@ export async function loadBundle(
   try {
     module = await wasmApi.compile(built.wasm);
     wasm = instantiate();
+    // OPA's own builtins (go-builtins.ts), loaded only when this bundle calls one.
+    if (needsGo(wasm.hostBuiltins())) {
+      if (!built.goBuiltins) throw new Error('this bundle needs opa-builtins.wasm, built without');
+      const { path, opaVersion } = built.goBuiltins;
+      Object.assign(builtins, goBuiltins(await loadGoBuiltins(path, opaVersion)));
+    }
   } catch (err) {
     throw new PolicyBuildError(BuildStage.load, errorText(err), { cause: err });
   }

@@ -5,6 +5,7 @@ import { execOk } from '../../core/exec.js';
 import { customBuiltins, SDK_JS_BUILTINS } from './builtins.js';
 import { readTarGzEntry } from './tar.js';
 import { loadWasmPolicy } from './wasm-policy.js';
+import { GO_BUILTINS, goBuiltinsBeside } from './go-builtins.js';
 
 interface Builtin {
   name: string;
@@ -86,6 +87,18 @@ async function nativeBuiltins(
   }
 }
 
+const versions = new Map<string, Promise<string>>();
+/** The version `opa version` prints (1.22.2), asked once per opa path. */
+export function opaVersion(opaPath: string): Promise<string> {
+  let v = versions.get(opaPath);
+  if (!v) {
+    v = execOk(opaPath, ['version']).then((out) => out.match(/Version: (\S+)/)?.[1] ?? 'unknown');
+    versions.set(opaPath, v);
+    v.catch(() => versions.delete(opaPath));
+  }
+  return v;
+}
+
 /**
  * Write (once per opa version) a capabilities file restricting `opa build` to the builtins this
  * runtime can evaluate: what this opa compiles into wasm, what opa-wasm implements in
@@ -93,7 +106,7 @@ async function nativeBuiltins(
  * "undefined function X". Throws when opa cannot be run (not retryable: fix the opa path).
  */
 export async function writeWasmCapabilities(opaPath: string, dir: string): Promise<string> {
-  const version = (await execOk(opaPath, ['version'])).match(/Version: (\S+)/)?.[1] ?? 'unknown';
+  const version = await opaVersion(opaPath);
   mkdirSync(dir, { recursive: true });
   const full = JSON.parse(await execOk(opaPath, ['capabilities', '--current'])) as Capabilities;
   const allowed = new Set([
@@ -101,6 +114,8 @@ export async function writeWasmCapabilities(opaPath: string, dir: string): Promi
     ...SDK_JS_BUILTINS,
     ...Object.keys(customBuiltins()),
     EXTERNAL_DATA.name,
+    // OPA's own, where opa-builtins.wasm is installed beside this opa (go-builtins.ts).
+    ...(goBuiltinsBeside(opaPath) ? GO_BUILTINS : []),
   ]);
   // Keyed by the opa version and the builtins this runtime provides: a new builtin is a new file.
   const key = createHash('sha256')
@@ -111,6 +126,8 @@ export async function writeWasmCapabilities(opaPath: string, dir: string): Promi
   if (existsSync(file)) return file;
   const caps = {
     ...full,
+    // No host may be reached: a JSON schema's remote $ref in `opa test` included.
+    allow_net: [],
     builtins: [
       ...full.builtins.filter((b) => allowed.has(b.name) && !SIDE_CHANNELS.has(b.name)),
       EXTERNAL_DATA,

@@ -43,6 +43,19 @@ const exactReviver = (_k: string, v: unknown, ctx?: { source?: string }): unknow
   /^-?\d+$/.test(ctx.source)
     ? BigInt(ctx.source)
     : v;
+const textArgs = new WeakSet<Builtin>();
+/**
+ * Mark a builtin that takes its arguments as Rego text (what opa_value_dump writes) and answers
+ * a RegoText: values cross exactly, sets and integers past 2^53 included (go-builtins.ts).
+ */
+export function takesRegoText<F extends Builtin>(f: F): F {
+  textArgs.add(f);
+  return f;
+}
+/** A builtin's answer already written in Rego's value syntax, read by opa_value_parse as is. */
+export class RegoText {
+  constructor(readonly text: string) {}
+}
 /** Mark a builtin that reads its arguments as Rego values (a set as a RegoSet, not an array). */
 export function takesRegoValues<F extends Builtin>(f: F): F {
   regoArgs.add(f);
@@ -209,13 +222,15 @@ export class WasmPolicy {
     const name = this.names[id] ?? String(id);
     const impl = this.builtins[name] ?? JS_BUILTINS[name];
     if (!impl) throw new Error(`not implemented: built-in function ${name}`);
-    const values = regoArgs.has(impl)
-      ? args.map((a) => parseRegoText(this.cString(this.ex.opa_value_dump(a))))
-      : exactArgs.has(impl)
-        ? args.map(
-            (a) => JSON.parse(this.cString(this.ex.opa_json_dump(a)), exactReviver) as unknown,
-          )
-        : args.map((a) => this.dump(a));
+    const values = textArgs.has(impl)
+      ? args.map((a) => this.cString(this.ex.opa_value_dump(a)))
+      : regoArgs.has(impl)
+        ? args.map((a) => parseRegoText(this.cString(this.ex.opa_value_dump(a))))
+        : exactArgs.has(impl)
+          ? args.map(
+              (a) => JSON.parse(this.cString(this.ex.opa_json_dump(a)), exactReviver) as unknown,
+            )
+          : args.map((a) => this.dump(a));
     // A builtin's error is undefined, as in OPA (non-strict, as Gatekeeper runs it), and kept
     // for builtinErrors(); in strict mode, or past driftgate's own bounds, it fails the evaluation.
     let result: unknown;
@@ -227,6 +242,7 @@ export class WasmPolicy {
       return 0;
     }
     if (result === undefined) return 0;
+    if (result instanceof RegoText) return this.load(new TextEncoder().encode(result.text), true);
     // Only builtins that read Rego values answer sets: no walk of every other answer.
     const rego = regoArgs.has(impl) && hasSet(result);
     const text = rego ? regoText(result) : JSON.stringify(result);

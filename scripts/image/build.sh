@@ -27,6 +27,7 @@ for t in opa:OPA_VERSION kustomize:KUSTOMIZE_VERSION helm:HELM_VERSION; do
   version=${!key}
   cp "$cache/$name-$version/bin/$name" "$work/tools/"
 done
+cp "$cache/opa-$OPA_VERSION/bin/opa-builtins.wasm" "$work/tools/"
 bash "$here/scripts/image/rootfs.sh" "$work/rootfs" "$work/app" "$node" "$work/tools"
 
 # The config: the Dockerfile's final stage (after its last FROM), as umoci flags.

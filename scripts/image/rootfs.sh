@@ -5,7 +5,7 @@
 #   usage: rootfs.sh ROOTFS APP NODE TOOLS
 #   APP   a directory with package.json, dist/, policies/ and production-only node_modules/
 #   NODE  the pinned Node.js binary (tools/versions.env NODE_VERSION)
-#   TOOLS a directory with static opa, kustomize and helm
+#   TOOLS a directory with static opa, kustomize and helm, and opa-builtins.wasm
 set -euo pipefail
 rootfs=$1 app=$2 node=$3 tools=$4
 rm -rf "$rootfs"
@@ -16,6 +16,8 @@ cp -a "$app/package.json" "$app/dist" "$app/policies" "$app/node_modules" "$root
 rm -rf "$rootfs/app/policies/engine"
 install -m 0755 "$node" "$rootfs/usr/local/bin/node"
 install -m 0755 "$tools/opa" "$tools/kustomize" "$tools/helm" "$rootfs/usr/local/bin/"
+# Beside opa, where the engine looks for it (policies/engine/go-builtins.ts).
+install -m 0644 "$tools/opa-builtins.wasm" "$rootfs/usr/local/bin/"
 # prlimit gives each renderer (kustomize, helm) a hard address-space limit.
 install -m 0755 "$(command -v prlimit)" "$rootfs/usr/bin/prlimit"
 # The shared libraries node and prlimit link against, and the dynamic loader, from this host.

@@ -381,6 +381,10 @@ t.test('the Dockerfile: the pinned tool versions, non-root, the library inside',
   const rootfs = readFileSync(join(root, 'scripts', 'image', 'rootfs.sh'), 'utf8');
   t.match(rootfs, '"$tools/opa" "$tools/kustomize" "$tools/helm" "$rootfs/usr/local/bin/"');
   t.match(rootfs, '"$app/policies"', 'the Rego library inside');
+  // OPA's own builtins beside opa, where go-builtins.ts looks, built from the pinned OPA.
+  t.match(rootfs, '"$tools/opa-builtins.wasm" "$rootfs/usr/local/bin/"');
+  t.match(docker, 'go mod edit -require="github.com/open-policy-agent/opa@${OPA_VERSION}"');
+  t.match(docker, '-o /out/opa-builtins.wasm');
   const values = parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as {
     webhook: { nodeOptions: string };
     reconciler: { nodeOptions: string };

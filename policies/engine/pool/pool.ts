@@ -5,6 +5,7 @@ import type { PolicyBundle } from '../bundle.js';
 import type { PolicyOutcome } from '../outcome.js';
 import type { PolicyMeta } from '../discover.js';
 import type { ToPool, ToWorker } from './protocol.js';
+import { compiledGoModule } from '../go-builtins.js';
 
 /** What an evaluation came to: outcomes, or why there are none (the caller applies failurePolicy). */
 export type EngineAnswer =
@@ -176,7 +177,8 @@ export class EvalPool {
         policies: bundle.policies,
         settle: (err) => (err ? reject(err) : resolve()),
       });
-      const msg: ToWorker = { type: 'load', built: bundle.built };
+      const go = bundle.built.goBuiltins && compiledGoModule(bundle.built.goBuiltins.path);
+      const msg: ToWorker = { type: 'load', built: bundle.built, ...(go ? { goModule: go } : {}) };
       slot.worker.postMessage(msg);
     });
   }

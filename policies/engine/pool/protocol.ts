@@ -3,7 +3,12 @@ import type { BuiltBundle } from '../built.js';
 
 /** Messages from the pool to an evaluation worker. */
 export type ToWorker =
-  | { readonly type: 'load'; readonly built: BuiltBundle }
+  | {
+      readonly type: 'load';
+      readonly built: BuiltBundle;
+      /** opa-builtins.wasm as the pool's thread compiled it: its code is shared, not copied. */
+      readonly goModule?: object;
+    }
   | {
       readonly type: 'eval';
       readonly id: number;

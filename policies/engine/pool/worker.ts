@@ -8,6 +8,7 @@ import { loadBundle, type PolicyBundle } from '../bundle.js';
 import { ExternalDataClient } from '../external-data.js';
 import { withExternalData } from '../external-data-session.js';
 import type { ToPool, ToWorker } from './protocol.js';
+import { provideGoModule } from '../go-builtins.js';
 
 const port = parentPort;
 if (!port) throw new Error('eval worker must run as a worker thread');
@@ -29,6 +30,7 @@ port.on('message', (m: ToWorker) => {
     return;
   }
   if (m.type === 'load') {
+    if (m.goModule && m.built.goBuiltins) provideGoModule(m.built.goBuiltins.path, m.goModule);
     loadBundle(m.built).then(
       (b) => {
         if (inventory !== undefined)

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { execOk } from '../../../core/exec.js';
-import { customBuiltins } from '../../../policies/engine/builtins.js';
 import { regoKey } from '../../../policies/engine/rego-value.js';
 import { loadWasmPolicy } from '../../../policies/engine/wasm-policy.js';
 import { writeWasmCapabilities } from '../../../policies/engine/capabilities.js';
 import { readTarGzEntry } from '../../../policies/engine/tar.js';
 import { toolPath } from '../../support/tools.js';
+import { productBuiltins } from '../../support/wasm-module.js';
 
 interface Case {
   note: string;
@@ -87,6 +87,7 @@ const opa = toolPath('opa');
 const work = mkdtempSync(join(tmpdir(), 'dg-opa-cases-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
 const caps = await writeWasmCapabilities(opa, join(work, 'caps'));
+const builtins = await productBuiltins(opa);
 
 for (const file of files(ROOT)) {
   const name = relative(ROOT, file);
@@ -114,10 +115,10 @@ for (const file of files(ROOT)) {
     ]);
     const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
     if (!wasm) throw new Error('no policy.wasm');
-    const policy = await loadWasmPolicy(wasm, customBuiltins());
+    const policy = await loadWasmPolicy(wasm, builtins);
     // The cases must reach driftgate's JavaScript, not values opa folded while building.
     const text = readFileSync(file, 'utf8');
-    const ours = Object.keys(customBuiltins()).filter((b) => text.includes(`${b}(`));
+    const ours = Object.keys(builtins).filter((b) => text.includes(`${b}(`));
     const called = new Set(policy.hostBuiltins());
     t.same(
       ours.filter((b) => !called.has(b)),

@@ -1,0 +1,3 @@
+module driftgate.dev/opa-builtins
+
+go 1.24
