@@ -5,7 +5,7 @@
 // (about 60 MiB of compiled code), once per thread; its answers are OPA's, byte for byte.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { goWasiImports, GoExit } from './go-wasi.js';
+import { boundMemory, goWasiImports, GoExit } from './go-wasi.js';
 import { LimitError } from './limit-error.js';
 import { RegoText, takesRegoText, type Builtin, type Builtins } from './wasm-policy.js';
 
@@ -35,8 +35,10 @@ const GO_SET = new Set(GO_BUILTINS);
 export const GO_MAX_REQUEST = 4 * 1024 * 1024;
 /** An answer past this is refused. */
 export const GO_MAX_ANSWER = 16 * 1024 * 1024;
+/** The most memory an instance may have: past it, its Go runtime runs out and exits. */
+export const GO_MAX_MEMORY = 128 * 1024 * 1024;
 /** An instance whose memory grew past this is replaced after the call. */
-const GO_KEEP_MEMORY = 256 * 1024 * 1024;
+const GO_KEEP_MEMORY = 64 * 1024 * 1024;
 
 /** Where opa-builtins.wasm is expected: beside the opa binary `opaPath` names (on PATH or not). */
 export function goBuiltinsBeside(opaPath: string): string | undefined {
@@ -93,7 +95,11 @@ export class GoBuiltins {
       if (ex.memory.buffer.byteLength > GO_KEEP_MEMORY) this.ex = undefined;
     } catch (err) {
       this.ex = undefined; // a trap or an exit leaves nothing to reuse
-      throw new Error(`${name}: ${err instanceof GoExit ? err.message : String(err)}`);
+      // Out of its memory (Go traps, or exits on a fatal error): refused past driftgate's bound,
+      // never read as undefined.
+      if (err instanceof GoExit || (err as Error).name === 'RuntimeError')
+        throw new LimitError(`${name}: ran out of its ${GO_MAX_MEMORY} bytes of memory or failed`);
+      throw new Error(`${name}: ${String(err)}`);
     }
     if (answer.error !== undefined) throw new Error(answer.error);
     return answer.value;
@@ -136,7 +142,9 @@ export function loadGoBuiltins(path: string, version: string): Promise<GoBuiltin
   let p = loaded.get(path);
   if (!p) {
     const given = modules.get(path);
-    const module = given ? Promise.resolve(given) : WA.compile(readFileSync(path));
+    const module = given
+      ? Promise.resolve(given)
+      : WA.compile(boundMemory(readFileSync(path), GO_MAX_MEMORY / 65536));
     const instance = module.then((m) => {
       modules.set(path, m);
       return new GoBuiltins(m);

@@ -77,3 +77,58 @@ export function goWasiImports(mem: Mem): Record<string, (...a: never[]) => numbe
     get: (target, name: string) => target[name] ?? (() => NOSYS),
   });
 }
+
+/** Read an unsigned LEB128 at `at`: its value and the offset after it. */
+function leb(b: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  let i = at;
+  for (;;) {
+    const byte = b[i++] as number;
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return [value, i];
+    shift += 7;
+  }
+}
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return out;
+};
+const MEMORY_SECTION = 5;
+
+/**
+ * The module `wasm` with its one memory given a maximum of `maxPages` (64 KiB each): a Go program
+ * that grows past it gets no more memory and exits (out of memory), rather than taking the
+ * process's. Throws when the module defines no memory of its own or already bounds it lower.
+ */
+export function boundMemory(wasm: Uint8Array, maxPages: number): Uint8Array {
+  let at = 8; // magic and version
+  while (at < wasm.length) {
+    const id = wasm[at] as number;
+    const [size, body] = leb(wasm, at + 1);
+    if (id === MEMORY_SECTION) {
+      const [count, limits] = leb(wasm, body);
+      if (count !== 1) throw new Error(`a module with ${count} memories`);
+      const flags = wasm[limits] as number;
+      const [initial, afterInitial] = leb(wasm, limits + 1);
+      const end = flags & 1 ? leb(wasm, afterInitial)[1] : afterInitial;
+      if (initial > maxPages) throw new Error(`its memory starts at ${initial} pages`);
+      const content = [...uleb(1), 1, ...uleb(initial), ...uleb(maxPages)];
+      if (end !== body + size) throw new Error('an unexpected memory section');
+      const section = [MEMORY_SECTION, ...uleb(content.length), ...content];
+      const out = new Uint8Array(at + section.length + wasm.length - end);
+      out.set(wasm.subarray(0, at));
+      out.set(section, at);
+      out.set(wasm.subarray(end), at + section.length);
+      return out;
+    }
+    at = body + size;
+  }
+  throw new Error('a module without a memory of its own');
+}

@@ -16,6 +16,7 @@ import { loadBundle, wellFormedJson } from '../../../policies/engine/bundle.js';
 import { buildBundle } from '../../../policies/engine/build.js';
 import { writeWasmCapabilities } from '../../../policies/engine/capabilities.js';
 import { GO_BUILTINS, goBuiltinsBeside } from '../../../policies/engine/go-builtins.js';
+import { boundMemory } from '../../../policies/engine/go-wasi.js';
 import { EvalPool } from '../../../policies/engine/pool/pool.js';
 import { readTarGzEntry } from '../../../policies/engine/tar.js';
 import { loadWasmPolicy } from '../../../policies/engine/wasm-policy.js';
@@ -194,6 +195,37 @@ t.test('oversized arguments fail the evaluation; the instance keeps answering', 
   t.equal(resultOf(policy, 'r/out', { t: '{{.x', x: 'broken' }), undefined, 'a parse error');
   t.match(policy.builtinErrors()[0], /^strings\.render_template: template: /);
   t.equal(resultOf(policy, 'r/out', { t: '[{{.x}}]', x: 'still' }), '[still]');
+  // 100^3 copies of 2 KiB (2 GB) from small arguments: the module's memory is bounded.
+  const loops = '{{range .x.a}}{{range $.x.a}}{{range $.x.a}}{{$.x.s}}{{end}}{{end}}{{end}}';
+  t.throws(
+    () =>
+      resultOf(policy, 'r/out', {
+        t: loops,
+        x: { a: [...Array(100).keys()], s: 'z'.repeat(2048) },
+      }),
+    /ran out of its 134217728 bytes of memory/,
+  );
+  t.equal(resultOf(policy, 'r/out', { t: '{{.x}} again', x: 'fine' }), 'fine again');
+});
+
+interface WasmApi {
+  Module: new (b: Uint8Array) => object;
+  Instance: new (m: object) => { exports: { m: { grow(n: number): number } } };
+}
+
+t.test('boundMemory gives a module a maximum memory', (t) => {
+  // (module (memory (export "m") 1)) and the same with (memory 1 4)
+  const head = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+  const exp = [7, 5, 1, 1, 0x6d, 2, 0];
+  const plain = Uint8Array.from([...head, 5, 3, 1, 0, 1, ...exp]);
+  const bounded = boundMemory(plain, 4);
+  t.same([...bounded], [...head, 5, 4, 1, 1, 1, 4, ...exp]);
+  const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const m = new wa.Instance(new wa.Module(bounded)).exports.m;
+  t.equal(m.grow(3), 1);
+  t.throws(() => m.grow(1), RangeError, 'no page past the maximum');
+  t.throws(() => boundMemory(Uint8Array.from(head), 4), /without a memory/);
+  t.end();
 });
 
 const tlsPolicy = () =>
