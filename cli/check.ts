@@ -92,7 +92,8 @@ export async function check(a: CliArgs): Promise<number> {
   }
   const gatekeeper = rendered.filter(isGatekeeperObject);
   const objects = rendered.filter((r) => !isGatekeeperObject(r));
-  const store = new BundleStore({ opaPath, ...cache });
+  // A developer's run: OPA's own builtins wherever opa-builtins.wasm is beside this opa.
+  const store = new BundleStore({ opaPath, opaBuiltins: true, ...cache });
   const tree = gatekeeper.length > 0 ? policyTreeWith(policies, gatekeeper) : undefined;
   const loaded = await store.reload(tree?.dir ?? policies).finally(() => tree?.remove());
   if (!loaded.ok || !store.current) {

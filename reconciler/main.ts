@@ -78,6 +78,7 @@ export async function startReconciler(
   const gatePool = new GatePool(logger);
   const hub = new PolicyHub({
     opaPath: cfg.policies.opaPath,
+    opaBuiltins: cfg.policies.opaBuiltins,
     ...(cfg.policies.dir ? { builtinDir: cfg.policies.dir } : {}),
     workDir: join(cfg.cacheDir, 'policies'),
     logger,

@@ -142,6 +142,10 @@ export const WebhookConfigSchema = Mapping(
       Str({ description: 'kubeconfig for the watch and reviews (default: in-cluster)' }),
     ),
     opaPath: Str({ description: 'opa binary', default: 'opa' }),
+    opaBuiltins: Bool({
+      description: "allow the builtins answered by OPA's own code (opa-builtins.wasm beside opa)",
+      default: false,
+    }),
     logLevel: LogLevel,
     bodyLimitBytes: Int(1024, 64 * 1024 * 1024, {
       description: 'largest AdmissionReview body',

@@ -32,6 +32,8 @@ export interface WebhookConfig {
   /** A kubeconfig file for that watch and those reviews. @default in-cluster */
   readonly kubeconfig?: string;
   readonly opaPath: string;
+  /** Allow the builtins answered by opa-builtins.wasm (BuildOptions.opaBuiltins). */
+  readonly opaBuiltins: boolean;
   readonly tls: TlsConfig;
   readonly exemptions: {
     readonly namespaces: readonly string[];

@@ -78,7 +78,7 @@ export async function startWebhook(
     onError: () => metrics.inventoryWatchErrors.inc(),
   });
   const store = new BundleStore(
-    { opaPath: cfg.opaPath, enforcement: cfg.enforcementOverrides },
+    { opaPath: cfg.opaPath, opaBuiltins: cfg.opaBuiltins, enforcement: cfg.enforcementOverrides },
     {
       // Fed by the reconciler, which ran the templates' suites; alone, the webhook runs them.
       runSuites: cfg.gitState === undefined,

@@ -69,6 +69,11 @@ export interface BuildOptions {
   readonly enforcement?: EnforcementConfig;
   /** opa test timeout. @default 60000 */
   readonly timeoutMs?: number;
+  /**
+   * Allow the builtins that run OPA's own code from opa-builtins.wasm beside opa (go-builtins.ts):
+   * about 220 MiB more memory per process whose policies call one. @default false
+   */
+  readonly opaBuiltins?: boolean;
 }
 
 function stage(root: string, files: readonly string[], into: string): void {
@@ -160,7 +165,9 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       `no <category>/<name>/policy.rego and no ConstraintTemplate under ${root}`,
     );
   const cacheDir = options.builtCacheDir;
-  const key = cacheDir ? builtKey(root, files, policies, options.opaPath) : undefined;
+  const key = cacheDir
+    ? `${builtKey(root, files, policies, options.opaPath)}${options.opaBuiltins ? '-ob' : ''}`
+    : undefined;
   const cached = cacheDir && key ? readBuilt(cacheDir, key) : undefined;
   if (cached) return { ...cached, revision: options.revision ?? cached.revision };
   const work = mkdtempSync(join(tmpdir(), 'driftgate-build-'));
@@ -205,6 +212,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       for (const dir of [all, prod]) writeFileSync(join(dir, '.manifest'), v0Manifest(v0Files));
     const caps = await writeWasmCapabilities(
       options.opaPath,
+      options.opaBuiltins === true,
       options.cacheDir ?? join(tmpdir(), 'driftgate-opa'),
     );
     // Tests run with the same capabilities (no http.send, net.*, opa.runtime) and no environment:
@@ -232,7 +240,7 @@ export async function buildBundle(root: string, options: BuildOptions): Promise<
       throw new PolicyBuildError(BuildStage.compile, clip(built.stderr + built.stdout, work));
     const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
     if (!wasm) throw new PolicyBuildError(BuildStage.compile, 'opa build wrote no policy.wasm');
-    const goWasm = goBuiltinsBeside(options.opaPath);
+    const goWasm = options.opaBuiltins ? goBuiltinsBeside(options.opaPath) : undefined;
     const result = {
       wasm,
       ...(goWasm

@@ -102,10 +102,15 @@ export function opaVersion(opaPath: string): Promise<string> {
 /**
  * Write (once per opa version) a capabilities file restricting `opa build` to the builtins this
  * runtime can evaluate: what this opa compiles into wasm, what opa-wasm implements in
- * JavaScript, and ours; never a side channel. A policy using another fails at build with
+ * JavaScript, and ours, and with `opaBuiltins` the ones opa-builtins.wasm beside opa answers;
+ * never a side channel. A policy using another fails at build with
  * "undefined function X". Throws when opa cannot be run (not retryable: fix the opa path).
  */
-export async function writeWasmCapabilities(opaPath: string, dir: string): Promise<string> {
+export async function writeWasmCapabilities(
+  opaPath: string,
+  opaBuiltins: boolean,
+  dir: string,
+): Promise<string> {
   const version = await opaVersion(opaPath);
   mkdirSync(dir, { recursive: true });
   const full = JSON.parse(await execOk(opaPath, ['capabilities', '--current'])) as Capabilities;
@@ -115,7 +120,7 @@ export async function writeWasmCapabilities(opaPath: string, dir: string): Promi
     ...Object.keys(customBuiltins()),
     EXTERNAL_DATA.name,
     // OPA's own, where opa-builtins.wasm is installed beside this opa (go-builtins.ts).
-    ...(goBuiltinsBeside(opaPath) ? GO_BUILTINS : []),
+    ...(opaBuiltins && goBuiltinsBeside(opaPath) ? GO_BUILTINS : []),
   ]);
   // Keyed by the opa version and the builtins this runtime provides: a new builtin is a new file.
   const key = createHash('sha256')

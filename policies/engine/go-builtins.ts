@@ -72,14 +72,18 @@ interface GoExports {
   call(n: number): number;
 }
 
-/** One instance of opa-builtins.wasm: synchronous calls, replaced after an exit or a large call. */
+/**
+ * One instance of opa-builtins.wasm: made at the first call (a thread that loads a bundle but
+ * never calls one of these pays only for the shared compiled module), checked then to be built
+ * from `version`, replaced after an exit or a large call.
+ */
 export class GoBuiltins {
   private ex?: GoExports;
-  readonly version: string;
 
-  constructor(private readonly module: object) {
-    this.version = JSON.parse(this.read(this.instance().opa_version())) as string;
-  }
+  constructor(
+    private readonly module: object,
+    private readonly version: string,
+  ) {}
 
   /** Call builtin `name` on arguments in Rego text: its answer in Rego text, or undefined. */
   call(name: string, args: readonly string[]): string | undefined {
@@ -97,6 +101,7 @@ export class GoBuiltins {
       this.ex = undefined; // a trap or an exit leaves nothing to reuse
       // Out of its memory (Go traps, or exits on a fatal error): refused past driftgate's bound,
       // never read as undefined.
+      if (err instanceof LimitError) throw err;
       if (err instanceof GoExit || (err as Error).name === 'RuntimeError')
         throw new LimitError(`${name}: ran out of its ${GO_MAX_MEMORY} bytes of memory or failed`);
       throw new Error(`${name}: ${String(err)}`);
@@ -112,6 +117,13 @@ export class GoBuiltins {
     const inst = new WA.Instance(this.module, { wasi_snapshot_preview1: wasi });
     const ex = (box.ex = inst.exports as unknown as GoExports);
     ex._initialize();
+    const size = ex.opa_version();
+    const built = JSON.parse(
+      new TextDecoder().decode(new Uint8Array(ex.memory.buffer, ex.output_buffer(), size)),
+    ) as string;
+    // Another OPA's builtins would answer as that OPA: every call fails, never undefined.
+    if (built !== this.version.replace(/^v/, ''))
+      throw new LimitError(`opa-builtins.wasm is built from OPA ${built}, opa is ${this.version}`);
     return (this.ex = ex);
   }
 
@@ -135,28 +147,25 @@ export function provideGoModule(path: string, module: object): void {
 }
 
 /**
- * This thread's instance of the opa-builtins.wasm at `path`, checked to be built from `version`
- * (opa's own, without a leading v). Throws when it is missing or from another OPA.
+ * This thread's opa-builtins.wasm at `path`, for an opa of `version` (checked at the first call):
+ * compiled here, or given by the pool's thread. Throws when it cannot be read or compiled.
  */
 export function loadGoBuiltins(path: string, version: string): Promise<GoBuiltins> {
-  let p = loaded.get(path);
+  const key = `${path}\0${version}`;
+  let p = loaded.get(key);
   if (!p) {
     const given = modules.get(path);
     const module = given
       ? Promise.resolve(given)
       : WA.compile(boundMemory(readFileSync(path), GO_MAX_MEMORY / 65536));
-    const instance = module.then((m) => {
+    const go = module.then((m) => {
       modules.set(path, m);
-      return new GoBuiltins(m);
+      return new GoBuiltins(m, version);
     });
-    instance.catch(() => loaded.delete(path));
-    loaded.set(path, (p = instance));
+    go.catch(() => loaded.delete(key));
+    loaded.set(key, (p = go));
   }
-  return p.then((go) => {
-    if (go.version !== version.replace(/^v/, ''))
-      throw new Error(`${path} is built from OPA ${go.version}, opa is ${version}`);
-    return go;
-  });
+  return p;
 }
 
 /** The builtins record answering GO_BUILTINS through `go`. */

@@ -106,6 +106,8 @@ export type GateMode = 'enforce' | 'warn' | 'off';
 
 export interface PolicyConfig {
   readonly opaPath: string;
+  /** Allow the builtins answered by opa-builtins.wasm (BuildOptions.opaBuiltins). */
+  readonly opaBuiltins: boolean;
   /** The built-in policy library (optional). */
   readonly dir?: string;
   /** Pre-apply gate: hold back (enforce) or only report (warn) desired objects that violate. */

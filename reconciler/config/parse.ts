@@ -44,6 +44,7 @@ function policyConfig(p: Raw['policies'], problems: string[]): PolicyConfig {
   const a = p.audit;
   return {
     opaPath: p.opaPath,
+    opaBuiltins: p.opaBuiltins,
     ...(p.dir ? { dir: p.dir } : {}),
     gate: p.gate,
     enforcementOverrides: parseEnforcement(

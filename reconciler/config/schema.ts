@@ -122,6 +122,11 @@ export const ReconcilerConfigSchema = Mapping(
     policies: Mapping(
       {
         opaPath: Str({ description: 'opa binary', default: 'opa' }),
+        opaBuiltins: Bool({
+          description:
+            "allow the builtins answered by OPA's own code (opa-builtins.wasm beside opa)",
+          default: false,
+        }),
         dir: Optional(Str({ description: 'the built-in policy library' })),
         gate: GateMode,
         enforcementOverrides: Optional(EnforcementOverridesSchema),

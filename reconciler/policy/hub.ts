@@ -15,6 +15,8 @@ import type { EnforcementConfig } from '../../policies/engine/enforcement.js';
 
 export interface PolicyHubOptions {
   readonly opaPath: string;
+  /** Allow the builtins answered by opa-builtins.wasm (BuildOptions.opaBuiltins). */
+  readonly opaBuiltins?: boolean;
   /** Built-in policy library shipped with driftgate (optional). */
   readonly builtinDir?: string;
   /** Where policy trees are composed for a build. */
@@ -43,6 +45,7 @@ export class PolicyHub {
   constructor(private readonly o: PolicyHubOptions) {
     this.store = new BundleStore({
       opaPath: o.opaPath,
+      opaBuiltins: o.opaBuiltins === true,
       ...(o.enforcement ? { enforcement: o.enforcement } : {}),
     });
     this.#builtin = o.builtinDir ? readPolicyFiles(o.builtinDir) : {};

@@ -466,6 +466,21 @@ t.test('the configs the chart renders are valid for the binaries', async (t) => 
     },
   });
   t.match(wh, { tracing: { endpoint: 'http://otel.observability:4318' } });
+  // OPA's own builtins are off unless asked for, in both binaries alike.
+  t.equal(wh.opaBuiltins, false);
+  t.equal(rec.policies.opaBuiltins, false);
+  const on = await render(['policies.opaBuiltins=true']);
+  const onData = (name: string, key: string): unknown =>
+    parse(
+      (one(on, 'ConfigMap', name) as unknown as { data: Record<string, string> }).data[
+        key
+      ] as string,
+    );
+  t.equal(parseWebhookConfig(onData('driftgate-webhook', 'webhook.yaml')).opaBuiltins, true);
+  t.equal(
+    parseReconcilerConfig(onData('driftgate-reconciler', 'reconciler.yaml')).policies.opaBuiltins,
+    true,
+  );
   // The webhook's egress is closed but for the reconciler and DNS: the collector is let in.
   const whPolicy = docs.find(
     (d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'driftgate-webhook',

@@ -27,7 +27,7 @@ export async function wasmModule(rego: string, entry: string, v0 = false): Promi
   const dir = mkdtempSync(join(tmpdir(), 'dg-wasm-module-'));
   try {
     const opa = toolPath('opa');
-    const caps = await writeWasmCapabilities(opa, join(dir, 'caps'));
+    const caps = await writeWasmCapabilities(opa, true, join(dir, 'caps'));
     writeFileSync(join(dir, 'm.rego'), rego);
     const out = join(dir, 'b.tar.gz');
     const flags = v0 ? ['--v0-compatible'] : [];

@@ -40,6 +40,7 @@ async function buildTemplates(root: string, files: readonly string[], o: VerifyO
     for (const f of files) cpSync(join(root, f), join(tree, f));
     const built = await buildBundle(tree, {
       opaPath: o.opaPath,
+      opaBuiltins: true,
       ...(o.builtCacheDir ? { builtCacheDir: o.builtCacheDir } : {}),
     });
     return await loadBundle(built);

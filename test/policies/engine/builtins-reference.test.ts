@@ -151,7 +151,7 @@ async function bothWays(
   ].join('\n');
   writeFileSync(join(work, 'ref.rego'), module);
   writeFileSync(join(work, 'input.json'), JSON.stringify(input));
-  const caps = await writeWasmCapabilities(opa, join(work, 'caps'));
+  const caps = await writeWasmCapabilities(opa, false, join(work, 'caps'));
   const out = join(work, 'b.tar.gz');
   await execOk(opa, [
     'build',

@@ -107,7 +107,7 @@ t.test('every one of OPA own builtins gives what the opa binary gives', async (t
   ].join('\n');
   writeFileSync(join(work, 'ref.rego'), module);
   writeFileSync(join(work, 'input.json'), JSON.stringify(input));
-  const caps = await writeWasmCapabilities(opa, join(work, 'caps'));
+  const caps = await writeWasmCapabilities(opa, true, join(work, 'caps'));
   const out = join(work, 'b.tar.gz');
   const rego = join(work, 'ref.rego');
   await execOk(opa, [
@@ -257,7 +257,7 @@ const soon = createCertificate({ commonName: 'soon', usage: 'server', validityDa
 t.test('a policy checking certificates, through the bundle the webhook evaluates', async (t) => {
   const p = tlsPolicy();
   t.teardown(p.cleanup);
-  const built = await buildBundle(p.dir, { opaPath: opa });
+  const built = await buildBundle(p.dir, { opaPath: opa, opaBuiltins: true });
   t.ok(built.goBuiltins?.path.endsWith('/opa-builtins.wasm'), 'the bundle names its OPA builtins');
   const bundle = await loadBundle(built);
   const deny = (certPem: string) => {
@@ -266,6 +266,15 @@ t.test('a policy checking certificates, through the bundle the webhook evaluates
   };
   t.same(deny(leaf.certPem), [], 'a year of validity: nothing to say');
   t.same(deny(soon.certPem), ['web: soon expires in under 30 days']);
+});
+
+t.test('without opaBuiltins (the chart default) such a policy is refused at build', async (t) => {
+  const p = tlsPolicy();
+  t.teardown(p.cleanup);
+  await t.rejects(
+    buildBundle(p.dir, { opaPath: opa }),
+    /undefined function crypto\.x509\.parse_certificates/,
+  );
 });
 
 t.test('evaluation workers share the module their pool compiled', async (t) => {
@@ -277,7 +286,7 @@ t.test('evaluation workers share the module their pool compiled', async (t) => {
   copyFileSync(goBuiltinsBeside(opa) as string, join(bin, 'opa-builtins.wasm'));
   const p = tlsPolicy();
   t.teardown(p.cleanup);
-  const built = await buildBundle(p.dir, { opaPath: join(bin, 'opa') });
+  const built = await buildBundle(p.dir, { opaPath: join(bin, 'opa'), opaBuiltins: true });
   t.equal(built.goBuiltins?.path, join(bin, 'opa-builtins.wasm'));
   const bundle = await loadBundle(built);
   rmSync(join(bin, 'opa-builtins.wasm'));

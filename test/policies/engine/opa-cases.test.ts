@@ -86,7 +86,7 @@ function isolate(
 const opa = toolPath('opa');
 const work = mkdtempSync(join(tmpdir(), 'dg-opa-cases-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
-const caps = await writeWasmCapabilities(opa, join(work, 'caps'));
+const caps = await writeWasmCapabilities(opa, true, join(work, 'caps'));
 const builtins = await productBuiltins(opa);
 
 for (const file of files(ROOT)) {
