@@ -14,7 +14,7 @@ import { exec } from '../../core/exec.js';
 import { builtKey, hashFiles, readBuilt, writeBuilt } from './built-cache.js';
 import type { BuiltBundle } from './built.js';
 import { opaVersion, writeWasmCapabilities } from './capabilities.js';
-import { goBuiltinsBeside } from './go-builtins.js';
+import { GO_BUILTINS, goBuiltinsBeside } from './go-builtins.js';
 import { boundByFile, boundPolicies, readTenancy, templateBounds } from './tenancy.js';
 import {
   applyEnforcement,
@@ -90,9 +90,18 @@ const v0Manifest = (files: readonly string[]): string =>
     file_rego_versions: Object.fromEntries(files.map((f) => [`/${f}`, 0])),
   });
 
-/** Tool output for an error: temp paths made relative, at most 2,000 characters. */
-const clip = (text: string, work: string): string =>
-  text.trim().split(`${work}/`).join('').slice(0, 2000);
+/**
+ * Tool output for an error: temp paths made relative, at most 2,000 characters, led by what to
+ * do when a builtin refused is one opa-builtins.wasm answers.
+ */
+const clip = (text: string, work: string): string => {
+  const name = /undefined function ([\w.]+)/.exec(text)?.[1];
+  const hint =
+    name && GO_BUILTINS.includes(name)
+      ? `${name} runs OPA's own code: allow it with policies.opaBuiltins (needs opa-builtins.wasm beside opa; README "Gatekeeper"). `
+      : '';
+  return hint + text.trim().split(`${work}/`).join('').slice(0, 2000);
+};
 
 function sourceHash(root: string, files: readonly string[]): string {
   return hashFiles(createHash('sha256'), root, files).digest('hex').slice(0, 12);
