@@ -14,7 +14,13 @@ export type ControlAttributes =
 
 export type ControlVerdict =
   | { readonly ok: true; readonly user: string }
-  | { readonly ok: false; readonly code: 401 | 403 | 429; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly code: 401 | 403 | 429;
+      readonly reason: string;
+      /** Who was refused (403: authenticated, not allowed). */
+      readonly user?: string;
+    };
 
 /** Who may use a control route: TokenReview, then SubjectAccessReview (kube-rbac-proxy's way). */
 export type ControlAuth = (token: string, attrs: ControlAttributes) => Promise<ControlVerdict>;
@@ -120,6 +126,7 @@ async function authorize(
     return {
       ok: false,
       code: 403,
+      user: u.username as string,
       reason: `${u.username} may not ${describe(attrs)}${sar.status?.reason ? `: ${sar.status.reason}` : ''}`,
     };
   return { ok: true, user: u.username as string };

@@ -10,6 +10,7 @@ import { controlDenied, readableSources, safeEqual } from './auth.js';
 import type { ControlAuth } from './control-auth.js';
 import { hookAuthentic, hookRepos, sameRepo } from './push-hook.js';
 import { statusView } from './status.js';
+import { uiRoutes } from './ui-routes.js';
 
 const MAX_HOOK_BODY = 1024 * 1024;
 
@@ -38,7 +39,7 @@ export interface StatusServerOptions {
 }
 
 const ROUTES =
-  'routes: GET /status, GET /status/<source>, POST /sources/<source>/{suspend,resume,sync}, POST /hooks/git, GET|POST /audit, GET /v1/desired, GET /v1/policies';
+  'routes: GET /ui (status page), GET /status, GET /status/<source>, POST /sources/<source>/{suspend,resume,sync}, POST /hooks/git, GET|POST /audit, GET /v1/desired, GET /v1/policies';
 
 const json = (res: Response, code: number, body: unknown): void =>
   void res
@@ -169,6 +170,8 @@ export function statusApp(o: StatusServerOptions): express.Express {
   });
   app.post('/sources/:source/:action', guarded, (req, res) => control(o, req, res));
   app.post('/hooks/git', (req, res) => pushHook(o, req, res));
+  // The status page: read-only, signed in with a Kubernetes token, filtered by RBAC.
+  app.use('/ui', uiRoutes(o));
   app.use((_req, res) => json(res, 404, { error: ROUTES }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) =>
     err instanceof BodyTooLarge

@@ -1,0 +1,203 @@
+// The status page (issue 32): GET /ui, its live feed GET /ui/events (Server-Sent Events), sign-in
+// with a Kubernetes token (TokenReview) kept in a server-side session, and every source filtered
+// by what RBAC lets the viewer get (SubjectAccessReview, as GET /status). Read-only: no route here
+// changes anything but the viewer's own session. A strict Content-Security-Policy: scripts and
+// styles from /ui only, nothing inline, no frames, no other origin.
+import express, { type Request, type Response } from 'express';
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { readLimitedBody } from '../../core/body.js';
+import type { SourceState } from '../model/source-state.js';
+import { readableSources, type AuthOptions } from './auth.js';
+import { APP_CSS, APP_JS } from './ui-assets.js';
+import { loginPage, sourceRows, statusPage, uiSource } from './ui-view.js';
+
+export interface UiOptions extends AuthOptions {
+  readonly runtime: {
+    readonly sources: readonly {
+      readonly cfg: { readonly name: string };
+      readonly state: SourceState;
+    }[];
+  };
+  /** How often open pages are brought up to date. @default 500 */
+  readonly tickMs?: number;
+  readonly now?: () => number;
+}
+
+const COOKIE = 'dg_session';
+const SESSION_MS = 8 * 3600_000;
+const MAX_SESSIONS = 1000;
+const MAX_STREAMS = 200;
+const MAX_LOGIN_BODY = 16 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function secure(res: Response): void {
+  res.setHeader('content-security-policy', CSP);
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('cache-control', 'no-store');
+}
+
+interface Session {
+  readonly token: string;
+  readonly user: string;
+  readonly expires: number;
+}
+
+/** A request carrying a session's token, as the status API's checks read one. */
+const asBearer = (token: string): IncomingMessage =>
+  ({ headers: { authorization: `Bearer ${token}` } }) as IncomingMessage;
+
+const cookieOf = (req: Request): string | undefined =>
+  /(?:^|;\s*)dg_session=([A-Za-z0-9_-]{43})(?:;|$)/.exec(String(req.headers.cookie ?? ''))?.[1];
+
+/** Express routes of the status page, mounted at /ui by the status server. */
+export function uiRoutes(o: UiOptions): express.Router {
+  const now = o.now ?? Date.now;
+  const sessions = new Map<string, Session>();
+  const session = (req: Request): Session | undefined => {
+    const id = cookieOf(req);
+    const s = id ? sessions.get(id) : undefined;
+    if (s && s.expires <= now()) sessions.delete(id as string);
+    return s && s.expires > now() ? s : undefined;
+  };
+  const visible = async (s: Session) => {
+    const list = await readableSources(o, asBearer(s.token), o.runtime.sources);
+    return 'code' in list ? list : list.map((x) => uiSource(x.state));
+  };
+  const feed = liveFeed(o, visible, now);
+  const r = express.Router();
+  r.use((_req, res, next) => {
+    secure(res);
+    next();
+  });
+  r.get('/app.js', (_req, res) => void res.type('text/javascript').send(APP_JS));
+  r.get('/app.css', (_req, res) => void res.type('text/css').send(APP_CSS));
+  r.get('/', async (req, res) => {
+    const s = session(req);
+    if (!s) return void res.type('html').send(loginPage());
+    const list = await visible(s);
+    if ('code' in list) return void res.status(list.code).type('html').send(loginPage(list.reason));
+    res.type('html').send(statusPage(s.user, list));
+  });
+  r.post('/login', async (req, res) => {
+    const body = await readLimitedBody(req, MAX_LOGIN_BODY).catch(() => undefined);
+    const token = body
+      ? (new URLSearchParams(body.toString('utf8')).get('token') ?? '').trim()
+      : '';
+    const user = token ? await whoIs(o, token) : { error: 'a token, please' };
+    if ('error' in user) return void res.status(401).type('html').send(loginPage(user.error));
+    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+    const id = randomBytes(32).toString('base64url');
+    sessions.set(id, { token, user: user.name, expires: now() + SESSION_MS });
+    const tls = req.secure || req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
+    res.setHeader(
+      'set-cookie',
+      `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=${SESSION_MS / 1000}${tls}`,
+    );
+    o.logger.info({ user: user.name }, 'status page sign-in');
+    res.redirect(303, '/ui');
+  });
+  r.post('/logout', (req, res) => {
+    const id = cookieOf(req);
+    if (id) sessions.delete(id);
+    res.setHeader('set-cookie', `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=0`);
+    res.redirect(303, '/ui');
+  });
+  r.get('/events', (req, res) => {
+    const s = session(req);
+    if (!s) return void res.status(401).type('text/plain').send('sign in at /ui');
+    if (!feed.open(s, res))
+      return void res.status(503).type('text/plain').send('too many pages open');
+  });
+  return r;
+}
+
+/** Who a Kubernetes token belongs to (TokenReview through the status API's ControlAuth). */
+async function whoIs(o: AuthOptions, token: string): Promise<{ name: string } | { error: string }> {
+  if (!o.controlAuth) return { error: 'this reconciler takes no Kubernetes tokens' };
+  const attrs = {
+    resource: {
+      group: 'driftgate.io',
+      resource: 'gitsources',
+      verb: 'list',
+      namespace: o.namespace ?? 'driftgate-system',
+    },
+  };
+  const v = await o.controlAuth(token, attrs).catch((err: unknown) => ({
+    ok: false as const,
+    code: 429 as const,
+    reason: `cannot review the token now: ${(err as Error).message.slice(0, 200)}`,
+    user: undefined,
+  }));
+  if (v.ok) return { name: v.user };
+  if (v.code === 403 && v.user) return { name: v.user };
+  return { error: v.reason };
+}
+
+interface Stream {
+  readonly session: Session;
+  readonly res: Response;
+  last?: string;
+}
+
+/** One timer for every open page: each gets its sources' rows whenever they change. */
+function liveFeed(
+  o: UiOptions,
+  visible: (
+    s: Session,
+  ) => Promise<ReturnType<typeof uiSource>[] | { code: number; reason: string }>,
+  now: () => number,
+) {
+  const streams = new Set<Stream>();
+  let timer: NodeJS.Timeout | undefined;
+  let beat: NodeJS.Timeout | undefined;
+  let busy = false;
+  const send = async (st: Stream): Promise<void> => {
+    if (st.session.expires <= now()) return void st.res.end();
+    const list = await visible(st.session);
+    if ('code' in list) return void st.res.end();
+    const html = list.map(sourceRows).join('');
+    const hash = createHash('sha256').update(html).digest('base64');
+    if (hash === st.last) return;
+    st.last = hash;
+    st.res.write(`event: sources\ndata: ${JSON.stringify({ html, at: now() })}\n\n`);
+  };
+  const tick = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (const st of streams) await send(st).catch(() => st.res.end());
+    } finally {
+      busy = false;
+    }
+  };
+  return {
+    open(session: Session, res: Response): boolean {
+      if (streams.size >= MAX_STREAMS) return false;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 2000\n\n');
+      const st: Stream = { session, res };
+      streams.add(st);
+      res.on('close', () => {
+        streams.delete(st);
+        if (streams.size === 0) {
+          clearInterval(timer);
+          clearInterval(beat);
+          timer = beat = undefined;
+        }
+      });
+      timer ??= setInterval(() => void tick(), o.tickMs ?? 500);
+      beat ??= setInterval(() => streams.forEach((x) => x.res.write(': beat\n\n')), HEARTBEAT_MS);
+      void send(st).catch(() => res.end());
+      return true;
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// What the status page shows of a source, and the page itself as HTML: every value from Git or
+// the cluster escaped, no inline script or style (the Content-Security-Policy forbids them). Pure.
+import type { SourceState } from '../model/source-state.js';
+import { statusView } from './status.js';
+
+/** One source as the page shows it (and /ui/events sends it). */
+export interface UiSource {
+  readonly name: string;
+  readonly revision: string | null;
+  readonly signer: string | null;
+  readonly syncStatus: string;
+  readonly health: string;
+  readonly suspended: boolean;
+  readonly lastSyncedAt: string | null;
+  readonly lastError: string | null;
+  /** What happens next for each error (retry, fix Git, …), as the status API says it. */
+  readonly errors: readonly {
+    readonly code: string;
+    readonly next: string;
+    readonly message: string;
+  }[];
+  readonly objects: number;
+  readonly drifted: readonly {
+    readonly object: string;
+    readonly path: string;
+    readonly diff: string;
+  }[];
+  readonly unhealthy: readonly {
+    readonly object: string;
+    readonly health: string;
+    readonly message: string | null;
+  }[];
+  readonly breakGlass: readonly {
+    readonly object: string;
+    readonly reason: string;
+    readonly expires: string;
+  }[];
+  readonly violations: number;
+}
+
+/** The page's view of a source: the status API's, trimmed to what the page shows. */
+export function uiSource(s: SourceState): UiSource {
+  const v = statusView(s) as Omit<UiSource, 'violations'> & { policyViolations: unknown[] };
+  return {
+    name: v.name,
+    revision: v.revision,
+    signer: v.signer,
+    syncStatus: v.syncStatus,
+    health: v.health,
+    suspended: v.suspended,
+    lastSyncedAt: v.lastSyncedAt,
+    lastError: v.lastError,
+    errors: v.errors,
+    objects: v.objects,
+    drifted: v.drifted,
+    unhealthy: v.unhealthy,
+    breakGlass: v.breakGlass.map((b) => ({
+      object: b.object,
+      reason: b.reason,
+      expires: b.expires,
+    })),
+    violations: v.policyViolations.length,
+  };
+}
+
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+/** Text for HTML content and quoted attribute values. */
+export const escapeHtml = (s: unknown): string =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
+
+const cell = (text: unknown, cls = ''): string =>
+  `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(text)}</td>`;
+
+/** A source's row and, below it, its details (drift, errors, break-glass), server-rendered. */
+export function sourceRows(s: UiSource): string {
+  const state = s.suspended ? 'Suspended' : s.syncStatus;
+  const lastError =
+    s.lastError && !s.errors.some((e) => e.message === s.lastError)
+      ? [`<li class="error">${escapeHtml(s.lastError)}</li>`]
+      : [];
+  const details = [
+    ...lastError,
+    ...s.errors.map(
+      (e) => `<li class="error">${escapeHtml(`${e.message} — next: ${e.next}`)}</li>`,
+    ),
+    ...s.drifted.map(
+      (d) =>
+        `<li class="drift"><span>${escapeHtml(`${d.object} (${d.path}) drifted`)}</span><pre>${escapeHtml(d.diff)}</pre></li>`,
+    ),
+    ...s.breakGlass.map(
+      (b) =>
+        `<li class="glass" data-expires="${escapeHtml(b.expires)}">${escapeHtml(`${b.object}: break-glass until ${b.expires} (${b.reason})`)}<span class="countdown"></span></li>`,
+    ),
+    ...s.unhealthy.map(
+      (u) =>
+        `<li class="unhealthy">${escapeHtml(`${u.object}: ${u.health}${u.message ? ` — ${u.message}` : ''}`)}</li>`,
+    ),
+  ];
+  return [
+    `<tr data-source="${escapeHtml(s.name)}">`,
+    cell(s.name, 'name'),
+    cell(s.revision ? s.revision.slice(0, 12) : '—', 'revision'),
+    cell(s.signer ?? '—'),
+    cell(state, `state ${state.toLowerCase()}`),
+    cell(s.health, `health ${s.health.toLowerCase()}`),
+    cell(s.objects),
+    cell(s.drifted.length, s.drifted.length > 0 ? 'drift' : ''),
+    cell(s.violations),
+    cell(s.lastSyncedAt ?? '—'),
+    '</tr>',
+    details.length > 0
+      ? `<tr class="details"><td colspan="9"><ul>${details.join('')}</ul></td></tr>`
+      : '',
+  ].join('');
+}
+
+const HEAD = (title: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/ui/app.css"></head>`;
+
+/** The status page: the sources the viewer may read, kept live by /ui/app.js. */
+export function statusPage(user: string, sources: readonly UiSource[]): string {
+  return `${HEAD('driftgate status')}<body><header><h1>driftgate</h1><p>Signed in as <span id="user">${escapeHtml(user)}</span> · <span id="live" aria-live="polite">connecting…</span></p><form method="post" action="/ui/logout"><button type="submit">Sign out</button></form></header><main><table><caption>GitSources</caption><thead><tr><th scope="col">Source</th><th scope="col">Revision</th><th scope="col">Signer</th><th scope="col">Sync</th><th scope="col">Health</th><th scope="col">Objects</th><th scope="col">Drifted</th><th scope="col">Violations</th><th scope="col">Last synced</th></tr></thead><tbody id="sources">${sources.map(sourceRows).join('')}</tbody></table></main><script src="/ui/app.js" defer></script></body></html>`;
+}
+
+/** The sign-in form: a Kubernetes token (kubectl create token …), as the Kubernetes dashboard asks. */
+export function loginPage(error?: string): string {
+  return `${HEAD('driftgate status: sign in')}<body><main class="login"><h1>driftgate</h1><form method="post" action="/ui/login"><label for="token">Kubernetes token</label><input id="token" name="token" type="password" autocomplete="off" required><button type="submit">Sign in</button>${error ? `<p role="alert" class="error">${escapeHtml(error)}</p>` : ''}</form><p>Get one with <code>kubectl create token &lt;serviceaccount&gt;</code>; you see the GitSources RBAC lets you get.</p></main></body></html>`;
+}
