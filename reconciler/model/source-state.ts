@@ -75,6 +75,8 @@ export interface SourceState {
   runningHook?: { readonly phase: string; readonly object: string };
   /** Desired objects the pre-apply policy gate flagged at the current revision. */
   policyViolations: PolicyGateViolation[];
+  /** What happened to its objects lately, newest last (the status page's activity): bounded. */
+  activity?: ActivityEntry[];
 }
 
 export interface PolicyGateViolation {
@@ -84,6 +86,28 @@ export interface PolicyGateViolation {
   readonly message: string;
   /** Whether the object was applied anyway (warn) or held back (enforce). */
   readonly applied: boolean;
+}
+
+/** One thing that happened to a source's object: a manual change reverted, or only reported. */
+export interface ActivityEntry {
+  readonly at: string;
+  readonly object: string;
+  readonly event: 'reverted' | 'drifted';
+  /** The changed fields, as the status API prints a diff. */
+  readonly diff: string;
+}
+
+/** Entries kept per source. */
+export const MAX_ACTIVITY = 20;
+
+/** Add `entry` to a source's activity, dropping the oldest past MAX_ACTIVITY. */
+export function recordActivity(s: SourceState, entry: ActivityEntry): void {
+  const list = (s.activity ??= []);
+  const last = list.at(-1);
+  // A drift only reported is seen again at every watch event: said once.
+  if (last?.event === 'drifted' && last.object === entry.object && last.diff === entry.diff) return;
+  list.push(entry);
+  if (list.length > MAX_ACTIVITY) list.splice(0, list.length - MAX_ACTIVITY);
 }
 
 /** A source's state before its first reconcile. */

@@ -36,6 +36,13 @@ export interface UiSource {
     readonly expires: string;
   }[];
   readonly violations: number;
+  /** Manual changes reverted or reported, newest first. */
+  readonly activity: readonly {
+    readonly at: string;
+    readonly object: string;
+    readonly event: string;
+    readonly diff: string;
+  }[];
 }
 
 /** The page's view of a source: the status API's, trimmed to what the page shows. */
@@ -60,6 +67,7 @@ export function uiSource(s: SourceState): UiSource {
       expires: b.expires,
     })),
     violations: v.policyViolations.length,
+    activity: [...(s.activity ?? [])].reverse().slice(0, 10),
   };
 }
 
@@ -96,6 +104,10 @@ export function sourceRows(s: UiSource): string {
     ...s.breakGlass.map(
       (b) =>
         `<li class="glass" data-expires="${escapeHtml(b.expires)}">${escapeHtml(`${b.object}: break-glass until ${b.expires} (${b.reason})`)}<span class="countdown"></span></li>`,
+    ),
+    ...s.activity.map(
+      (a) =>
+        `<li class="activity ${a.event}"><time datetime="${escapeHtml(a.at)}">${escapeHtml(a.at)}</time> ${escapeHtml(`${a.object}: manual change ${a.event === 'reverted' ? 'reverted to Git' : 'seen, not reverted'}`)}<pre>${escapeHtml(a.diff)}</pre></li>`,
     ),
     ...s.unhealthy.map(
       (u) =>

@@ -8,6 +8,7 @@ import {
 } from '../../core/diff.js';
 import { shownDiffs } from '../../core/secrets.js';
 import { assessHealth } from '../model/health.js';
+import { recordActivity } from '../model/source-state.js';
 import { refKey, refOf, refText, type ObjectRef } from '../model/objects.js';
 import type { Rendered } from '../model/objects.js';
 import { notifyOnly, sourceEvent, type SyncContext } from './context.js';
@@ -80,8 +81,17 @@ export async function healObject(
   const shown = shownDiffs(ref.kind, drift);
   ctx.log.info({ object: refText(ref), diff: formatDiff(shown) }, 'drift detected');
   if (status) status.drift = shown;
-  if (glass || ctx.state.suspended || !ctx.cfg.selfHeal || ctx.state.fighting.has(key))
+  const activity = (event: 'reverted' | 'drifted') =>
+    recordActivity(ctx.state, {
+      at: new Date(ctx.now()).toISOString(),
+      object: refText(ref),
+      event,
+      diff: formatDiff(shown),
+    });
+  if (glass || ctx.state.suspended || !ctx.cfg.selfHeal || ctx.state.fighting.has(key)) {
+    activity('drifted');
     return 'reported';
+  }
   const now = ctx.now();
   const recent = (reverts.get(key) ?? []).filter((t) => now - t < FIGHT_WINDOW_MS);
   if (recent.length >= ctx.cfg.fightThreshold) {
@@ -103,6 +113,7 @@ export async function healObject(
   if (status) status.breakGlassExpired = false;
   reverts.set(key, [...recent, now]);
   if (status) status.drift = [];
+  activity('reverted');
   m.selfHeal.inc({ source, kind: ref.kind });
   m.manualChanges.inc({ source, action: 'reverted' });
   ctx.log.info({ object: refText(ref) }, 'drift reverted');
