@@ -1,0 +1,124 @@
+// The status page in a real browser (Debian's Chromium, driven by playwright-core) against the
+// real apiserver and reconciler: a tenant signs in with its ServiceAccount's token (TokenReview),
+// sees only the GitSources RBAC lets it get (SubjectAccessReview), watches a manual change be
+// reverted without reloading (Server-Sent Events), and markup put into the cluster stays text.
+// Screenshots go to test-artifacts/ (README "Status page").
+import t from 'tap';
+import { gitOpsFixture } from '../support/e2e.js';
+import { artifactPath, launchChromium } from '../support/browser.js';
+import { waitFor } from '../support/processes.js';
+import { configMap, startTestReconciler } from '../support/reconciler.js';
+import {
+  gitSourceManifest,
+  installGitSourceApi,
+  mustKubectl,
+  trustingNamespace,
+} from '../support/gitsources.js';
+
+const { cp, git, signer } = await gitOpsFixture(t);
+const must = mustKubectl(cp);
+await installGitSourceApi(cp);
+const repo = await git.createRepo('apps');
+await repo.commit({ 'app/settings.yaml': configMap('settings', { v: '1' }) }, { signer });
+for (const ns of ['team-a', 'team-b']) {
+  await trustingNamespace(cp, ns, signer);
+  await must(
+    ['apply', '-f', '-'],
+    gitSourceManifest(ns, 'web', { repoURL: repo.url, path: 'app', interval: '1h' }),
+  );
+}
+const rec = await startTestReconciler(
+  cp,
+  [],
+  { gitSources: { enabled: true } },
+  { autoStart: true },
+);
+t.teardown(() => rec.stop());
+for (const ns of ['team-a', 'team-b'])
+  await must(['wait', '--for=condition=Ready', 'gitsource/web', '-n', ns, '--timeout=120s']);
+
+// team-a's viewer may get team-a's GitSources, nothing else.
+await must(['create', 'serviceaccount', 'viewer', '-n', 'team-a']);
+await must([
+  'create',
+  'role',
+  'gitsource-read',
+  '-n',
+  'team-a',
+  '--verb=get',
+  '--resource=gitsources.driftgate.io',
+]);
+await must([
+  'create',
+  'rolebinding',
+  'gitsource-read',
+  '-n',
+  'team-a',
+  '--role=gitsource-read',
+  '--serviceaccount=team-a:viewer',
+]);
+const token = (await must(['create', 'token', 'viewer', '-n', 'team-a'])).trim();
+
+const browser = await launchChromium();
+t.teardown(() => browser.close());
+const page = await browser.newPage();
+// Any script the page runs from data would set this; none may.
+await page.addInitScript('window.injected = false;');
+
+t.test('a wrong token is refused on the page', async (t) => {
+  await page.goto(`${rec.url}/ui`);
+  await page.fill('#token', 'not-a-token');
+  await page.click('button[type=submit]');
+  t.match(await page.textContent('[role=alert]'), 'not a valid Kubernetes token');
+});
+
+t.test("a tenant signs in and sees its team's GitSources only", async (t) => {
+  await page.goto(`${rec.url}/ui`);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('tr[data-source="team-a.web"]');
+  t.equal(await page.textContent('#user'), 'system:serviceaccount:team-a:viewer');
+  t.equal(await page.locator('tr[data-source="team-b.web"]').count(), 0, "team-b's is not shown");
+  t.equal(await page.textContent('tr[data-source="team-a.web"] .state'), 'Synced');
+  await page.waitForFunction("document.getElementById('live').textContent.startsWith('live')");
+  await page.screenshot({ path: artifactPath('status-page.png'), fullPage: true });
+});
+
+t.test('a manual change and its revert appear without a reload; markup stays text', async (t) => {
+  const hostile = '<img src=x onerror="window.injected=true">';
+  const before = Date.now();
+  await must([
+    'patch',
+    'configmap',
+    'settings',
+    '-n',
+    'team-a',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ data: { v: hostile } }),
+  ]);
+  const line = page.locator('li.activity.reverted', { hasText: 'ConfigMap team-a/settings' });
+  await line.first().waitFor({ timeout: 60_000 });
+  t.comment(`manual change to the revert shown on the page: ${Date.now() - before} ms`);
+  t.match(await line.first().textContent(), 'manual change reverted to Git');
+  t.match(await line.first().textContent(), 'live "<img src=x onerror=', 'the live value, as text');
+  t.equal(await page.locator('tbody img').count(), 0, 'no element made from the data');
+  t.equal(await page.evaluate('window.injected'), false, 'no script from the data ran');
+  await waitFor(
+    'the ConfigMap is back',
+    async () =>
+      (await must(['get', 'configmap', 'settings', '-n', 'team-a', '-o', 'jsonpath={.data.v}'])) ===
+      '1',
+    60_000,
+  );
+  await page.screenshot({ path: artifactPath('status-page-revert.png'), fullPage: true });
+});
+
+t.test('the page is keyboard-usable: sign out by Tab and Enter', async (t) => {
+  await page.focus('body');
+  await page.keyboard.press('Tab');
+  t.equal(await page.evaluate('document.activeElement.textContent'), 'Sign out');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#token');
+  t.equal(await page.locator('tr[data-source]').count(), 0, 'signed out: nothing shown');
+});
