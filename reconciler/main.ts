@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Cluster } from './kube/port.js';
 import { clusterOver } from './kube/cluster.js';
 import { kubeHttp } from './kube/http.js';
+import { denialsFeed } from './kube/denials.js';
 import { KubeObjects } from './kube/objects.js';
 import { sharedAgentCopy } from './kube/kubeconfig.js';
 import type { ReconcilerConfig } from './config/config.js';
@@ -174,6 +175,7 @@ export async function startReconciler(
         logger.error({ reason: (err as Error).message }, 'GitSources cannot be watched'),
       );
   };
+  const denials = denialsFeed(kubeHttp(clientKc));
   const server = await startStatusServer({
     host: cfg.host,
     port: cfg.statusPort,
@@ -191,6 +193,7 @@ export async function startReconciler(
     namespace: cfg.namespace,
     isGitSource: (name) => late.gitSources?.owns(name) ?? false,
     policies: () => hub.served,
+    denials: () => denials.list(),
     ready: () => elector?.leading ?? true,
   });
   const le = cfg.leaderElection;

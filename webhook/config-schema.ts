@@ -138,6 +138,10 @@ export const WebhookConfigSchema = Mapping(
       description: 'a GitSource may name only a ServiceAccount its author may impersonate',
       default: false,
     }),
+    denialEvents: Bool({
+      description: 'record each denied admission as an Event (reason AdmissionDenied)',
+      default: false,
+    }),
     kubeconfig: Optional(
       Str({ description: 'kubeconfig for the watch and reviews (default: in-cluster)' }),
     ),

@@ -29,6 +29,8 @@ export interface WebhookConfig {
    * (SubjectAccessReview; the chart grants the webhook `create` on them).
    */
   readonly guardGitSources: boolean;
+  /** Record each denied admission as an Event (denial-events.ts). */
+  readonly denialEvents: boolean;
   /** A kubeconfig file for that watch and those reviews. @default in-cluster */
   readonly kubeconfig?: string;
   readonly opaPath: string;

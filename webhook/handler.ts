@@ -21,6 +21,8 @@ import { allowed, denied, errored } from './responses.js';
 import type { AdmissionRequest, AdmissionResponse } from './types.js';
 
 export interface HandlerDeps {
+  /** Told of each denial the server answers (denial-events.ts). */
+  readonly onDenied?: (request: AdmissionRequest, message: string) => void;
   /** The live bundle (read once per request: a reload mid-request cannot mix bundles). */
   readonly bundle: () => PolicyBundle | undefined;
   /**

@@ -1,3 +1,4 @@
+import { DenialEvents } from './denial-events.js';
 import type { Logger } from 'pino';
 import { makeLogger } from '../core/logger.js';
 import { accessCheck } from './gitsource-guard.js';
@@ -65,6 +66,10 @@ export async function startWebhook(
   // The apiserver (Ingress watch, GitSource reviews, inventory), and Git-declared state.
   const access = apiAccess(cfg);
   const desired = new DesiredState();
+  const denials =
+    access && cfg.denialEvents
+      ? new DenialEvents({ access, namespace: cfg.namespace, logger })
+      : undefined;
   const inventory = inventoryFeed({
     access: cfg.inventory.watch ? access : undefined,
     config: cfg.inventory,
@@ -142,6 +147,7 @@ export async function startWebhook(
     ready: () => store.current !== undefined && pool.healthy,
     logger,
     deps: {
+      ...(denials ? { onDenied: (r, m) => denials.denied(r, m) } : {}),
       bundle: () => store.current,
       policiesExpected: () => tree.expected,
       exemptions: makeExemptions(cfg.namespace, cfg.exemptions),
@@ -186,6 +192,7 @@ export async function startWebhook(
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       watcher?.close();
+      denials?.close();
       live?.stop();
       inventory.stop();
       for (const f of feeds) f.close();

@@ -74,6 +74,7 @@ function review(endpoint: Endpoint, o: WebhookServerOptions, budget: BodyBudget)
       try {
         const answer = await handleRequest(decoded.request, endpoint, tracedDeps(o.deps, span));
         decided(span, answer);
+        if (!answer.allowed) o.deps.onDenied?.(decoded.request, answer.status?.message ?? '');
         res.json(encodeReview(answer));
       } finally {
         span.end();

@@ -101,10 +101,11 @@ export function gitFeeds(
 }
 
 /**
- * The apiserver, for the Ingress watch, GitSource reviews and the inventory (no client library:
- * heap); undefined when none of them is on.
+ * The apiserver, for the Ingress watch, GitSource reviews, the inventory and denial Events (no
+ * client library: heap); undefined when none of them is on.
  */
 export function apiAccess(cfg: WebhookConfig): KubeAccess | undefined {
-  if (!cfg.watchIngresses && !cfg.guardGitSources && !cfg.inventory.watch) return undefined;
+  if (!cfg.watchIngresses && !cfg.guardGitSources && !cfg.inventory.watch && !cfg.denialEvents)
+    return undefined;
   return cfg.kubeconfig ? fromKubeconfig(cfg.kubeconfig) : inCluster();
 }

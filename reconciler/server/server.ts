@@ -11,6 +11,7 @@ import type { ControlAuth } from './control-auth.js';
 import { hookAuthentic, hookRepos, sameRepo } from './push-hook.js';
 import { statusView } from './status.js';
 import { uiRoutes } from './ui-routes.js';
+import type { UiDenial } from './ui-view.js';
 
 const MAX_HOOK_BODY = 1024 * 1024;
 
@@ -33,6 +34,8 @@ export interface StatusServerOptions {
   readonly isGitSource?: (name: string) => boolean;
   /** The Git policies of the live bundle. */
   readonly policies?: () => object | undefined;
+  /** The webhook's latest AdmissionDenied Events (the status page). */
+  readonly denials?: () => Promise<readonly UiDenial[]>;
   /** Ready to serve the feed: the leader (leader election), or always. */
   readonly ready?: () => boolean;
   readonly logger: Logger;

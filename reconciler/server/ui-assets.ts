@@ -5,6 +5,7 @@
 
 export const APP_JS = `'use strict';
 const rows = document.getElementById('sources');
+const denials = document.getElementById('denials');
 const live = document.getElementById('live');
 function countdown() {
   for (const el of document.querySelectorAll('[data-expires]')) {
@@ -20,6 +21,7 @@ const events = new EventSource('/ui/events');
 events.addEventListener('sources', (e) => {
   const data = JSON.parse(e.data);
   rows.innerHTML = data.html;
+  denials.innerHTML = data.denials;
   live.textContent = 'live, updated ' + new Date(data.at).toLocaleTimeString();
   countdown();
 });

@@ -10,7 +10,14 @@ import { readLimitedBody } from '../../core/body.js';
 import type { SourceState } from '../model/source-state.js';
 import { readableSources, type AuthOptions } from './auth.js';
 import { APP_CSS, APP_JS } from './ui-assets.js';
-import { loginPage, sourceRows, statusPage, uiSource } from './ui-view.js';
+import {
+  denialItems,
+  loginPage,
+  sourceRows,
+  statusPage,
+  uiSource,
+  type UiDenial,
+} from './ui-view.js';
 
 export interface UiOptions extends AuthOptions {
   readonly runtime: {
@@ -19,6 +26,8 @@ export interface UiOptions extends AuthOptions {
       readonly state: SourceState;
     }[];
   };
+  /** The webhook's latest AdmissionDenied Events across the cluster. @default none */
+  readonly denials?: () => Promise<readonly UiDenial[]>;
   /** How often open pages are brought up to date. @default 500 */
   readonly tickMs?: number;
   readonly now?: () => number;
@@ -68,7 +77,15 @@ export function uiRoutes(o: UiOptions): express.Router {
     const list = await readableSources(o, asBearer(s.token), o.runtime.sources);
     return 'code' in list ? list : list.map((x) => uiSource(x.state));
   };
-  const feed = liveFeed(o, visible, now);
+  const snapshot = async (s: Session): Promise<Snapshot | { code: number; reason: string }> => {
+    const list = await visible(s);
+    if ('code' in list) return list;
+    return {
+      html: list.map(sourceRows).join(''),
+      denials: denialItems(await deniedFor(o, s.token)),
+    };
+  };
+  const feed = liveFeed(o, snapshot, now);
   const r = express.Router();
   r.use((_req, res, next) => {
     secure(res);
@@ -81,7 +98,7 @@ export function uiRoutes(o: UiOptions): express.Router {
     if (!s) return void res.type('html').send(loginPage());
     const list = await visible(s);
     if ('code' in list) return void res.status(list.code).type('html').send(loginPage(list.reason));
-    res.type('html').send(statusPage(s.user, list));
+    res.type('html').send(statusPage(s.user, list, await deniedFor(o, s.token)));
   });
   r.post('/login', async (req, res) => {
     const body = await readLimitedBody(req, MAX_LOGIN_BODY).catch(() => undefined);
@@ -138,6 +155,29 @@ async function whoIs(o: AuthOptions, token: string): Promise<{ name: string } | 
   return { error: v.reason };
 }
 
+/** The denials shown at most. */
+const MAX_DENIALS = 20;
+
+/** The latest denials in namespaces whose Events RBAC lets the token list. */
+async function deniedFor(o: UiOptions, token: string): Promise<UiDenial[]> {
+  const all = (await o.denials?.().catch(() => [])) ?? [];
+  const auth = o.controlAuth;
+  if (!auth || all.length === 0) return [];
+  const may = new Map<string, boolean>();
+  for (const ns of new Set(all.map((d) => d.namespace))) {
+    const v = await auth(token, {
+      resource: { group: '', resource: 'events', verb: 'list', namespace: ns },
+    }).catch(() => ({ ok: false as const }));
+    may.set(ns, v.ok);
+  }
+  return all.filter((d) => may.get(d.namespace)).slice(0, MAX_DENIALS);
+}
+
+interface Snapshot {
+  readonly html: string;
+  readonly denials: string;
+}
+
 interface Stream {
   readonly session: Session;
   readonly res: Response;
@@ -147,9 +187,7 @@ interface Stream {
 /** One timer for every open page: each gets its sources' rows whenever they change. */
 function liveFeed(
   o: UiOptions,
-  visible: (
-    s: Session,
-  ) => Promise<ReturnType<typeof uiSource>[] | { code: number; reason: string }>,
+  snapshot: (s: Session) => Promise<Snapshot | { code: number; reason: string }>,
   now: () => number,
 ) {
   const streams = new Set<Stream>();
@@ -158,13 +196,12 @@ function liveFeed(
   let busy = false;
   const send = async (st: Stream): Promise<void> => {
     if (st.session.expires <= now()) return void st.res.end();
-    const list = await visible(st.session);
-    if ('code' in list) return void st.res.end();
-    const html = list.map(sourceRows).join('');
-    const hash = createHash('sha256').update(html).digest('base64');
+    const snap = await snapshot(st.session);
+    if ('code' in snap) return void st.res.end();
+    const hash = createHash('sha256').update(snap.html).update(snap.denials).digest('base64');
     if (hash === st.last) return;
     st.last = hash;
-    st.res.write(`event: sources\ndata: ${JSON.stringify({ html, at: now() })}\n\n`);
+    st.res.write(`event: sources\ndata: ${JSON.stringify({ ...snap, at: now() })}\n\n`);
   };
   const tick = async (): Promise<void> => {
     if (busy) return;

@@ -132,12 +132,35 @@ export function sourceRows(s: UiSource): string {
   ].join('');
 }
 
+/** A denied admission, as the webhook's Event tells it. */
+export interface UiDenial {
+  readonly namespace: string;
+  readonly object: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+/** The denials list's items, escaped. */
+export const denialItems = (list: readonly UiDenial[]): string =>
+  list.length === 0
+    ? '<li class="none">none seen</li>'
+    : list
+        .map(
+          (d) =>
+            `<li class="denial"><time datetime="${escapeHtml(d.at)}">${escapeHtml(d.at)}</time> <span class="object">${escapeHtml(d.object)}</span>: ${escapeHtml(d.message)}</li>`,
+        )
+        .join('');
+
 const HEAD = (title: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/ui/app.css"></head>`;
 
 /** The status page: the sources the viewer may read, kept live by /ui/app.js. */
-export function statusPage(user: string, sources: readonly UiSource[]): string {
-  return `${HEAD('driftgate status')}<body><header><h1>driftgate</h1><p>Signed in as <span id="user">${escapeHtml(user)}</span> · <span id="live" aria-live="polite">connecting…</span></p><form method="post" action="/ui/logout"><button type="submit">Sign out</button></form></header><main><table><caption>GitSources</caption><thead><tr><th scope="col">Source</th><th scope="col">Revision</th><th scope="col">Signer</th><th scope="col">Sync</th><th scope="col">Health</th><th scope="col">Objects</th><th scope="col">Drifted</th><th scope="col">Violations</th><th scope="col">Last synced</th></tr></thead><tbody id="sources">${sources.map(sourceRows).join('')}</tbody></table></main><script src="/ui/app.js" defer></script></body></html>`;
+export function statusPage(
+  user: string,
+  sources: readonly UiSource[],
+  denials: readonly UiDenial[],
+): string {
+  return `${HEAD('driftgate status')}<body><header><h1>driftgate</h1><p>Signed in as <span id="user">${escapeHtml(user)}</span> · <span id="live" aria-live="polite">connecting…</span></p><form method="post" action="/ui/logout"><button type="submit">Sign out</button></form></header><main><table><caption>GitSources</caption><thead><tr><th scope="col">Source</th><th scope="col">Revision</th><th scope="col">Signer</th><th scope="col">Sync</th><th scope="col">Health</th><th scope="col">Objects</th><th scope="col">Drifted</th><th scope="col">Violations</th><th scope="col">Last synced</th></tr></thead><tbody id="sources">${sources.map(sourceRows).join('')}</tbody></table><section aria-labelledby="denials-title"><h2 id="denials-title">Admission denials</h2><ul id="denials">${denialItems(denials)}</ul></section></main><script src="/ui/app.js" defer></script></body></html>`;
 }
 
 /** The sign-in form: a Kubernetes token (kubectl create token …), as the Kubernetes dashboard asks. */

@@ -52,6 +52,7 @@ const Webhook = Section(
     failurePolicy: W.failurePolicy,
     watchIngresses: W.watchIngresses,
     guardGitSources: W.guardGitSources,
+    denialEvents: W.denialEvents,
     inventory: Section(
       {
         enabled: Bool({

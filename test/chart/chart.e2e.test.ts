@@ -177,8 +177,10 @@ t.test(
           resources: ['subjectaccessreviews'],
           verbs: ['create'],
         },
+        // Its denials, as Events (webhook.denialEvents): create only, never read.
+        { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       ],
-      'the webhook may only read Ingresses, the inventory kinds, and ask access reviews',
+      'the webhook may only read Ingresses, the inventory kinds, ask access reviews and record denials',
     );
     t.strictSame(
       (whCfg as { inventory: unknown }).inventory,
@@ -189,6 +191,7 @@ t.test(
       'webhook.watchIngresses=false',
       'webhook.guardGitSources=false',
       'webhook.inventory.enabled=false',
+      'webhook.denialEvents=false',
     ]);
     t.match(one(noWatch, 'Deployment', 'driftgate-webhook'), {
       spec: { template: { spec: { automountServiceAccountToken: false } } },

@@ -8,6 +8,7 @@ import { gitOpsFixture } from '../support/e2e.js';
 import { artifactPath, launchChromium } from '../support/browser.js';
 import { waitFor } from '../support/processes.js';
 import { configMap, startTestReconciler } from '../support/reconciler.js';
+import { registerWebhooks, startTestWebhook } from '../support/webhook.js';
 import {
   gitSourceManifest,
   installGitSourceApi,
@@ -57,12 +58,53 @@ await must([
   '--role=gitsource-read',
   '--serviceaccount=team-a:viewer',
 ]);
+// …and read its Events (the webhook's denials among them).
+await must(['create', 'role', 'events-read', '-n', 'team-a', '--verb=list', '--resource=events']);
+await must([
+  'create',
+  'rolebinding',
+  'events-read',
+  '-n',
+  'team-a',
+  '--role=events-read',
+  '--serviceaccount=team-a:viewer',
+]);
 const token = (await must(['create', 'token', 'viewer', '-n', 'team-a'])).trim();
+
+// The webhook with the built-in library, recording its denials as Events.
+const wh = await startTestWebhook(undefined, {
+  kubeconfig: cp.kubeconfigs.admin,
+  denialEvents: true,
+});
+t.teardown(() => wh.stop());
+await registerWebhooks(cp, wh.url, wh.handle.caBundle());
+t.teardown(async () => {
+  await cp.kubectl([
+    'delete',
+    'validatingwebhookconfiguration,mutatingwebhookconfiguration',
+    'driftgate',
+  ]);
+});
+const privileged = (ns: string) =>
+  JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'root-shell', namespace: ns },
+    spec: {
+      selector: { matchLabels: { app: 'root-shell' } },
+      template: {
+        metadata: { labels: { app: 'root-shell' } },
+        spec: {
+          containers: [{ name: 'c', image: 'busybox:1.36', securityContext: { privileged: true } }],
+        },
+      },
+    },
+  });
 
 const browser = await launchChromium();
 t.teardown(() => browser.close());
 const page = await browser.newPage();
-// Any script the page runs from data would set this; none may.
+// Any script the page ran from data would set this; none may.
 await page.addInitScript('window.injected = false;');
 
 t.test('a wrong token is refused on the page', async (t) => {
@@ -113,6 +155,28 @@ t.test('a manual change and its revert appear without a reload; markup stays tex
   );
   await page.screenshot({ path: artifactPath('status-page-revert.png'), fullPage: true });
 });
+
+t.test(
+  "a denied kubectl write appears with its message, in the viewer's namespaces only",
+  async (t) => {
+    for (const ns of ['team-b', 'team-a']) {
+      const r = await cp.kubectl(['apply', '-f', '-'], { input: privileged(ns) });
+      t.match(r.stderr, 'denied the request: driftgate policy: [security/disallow_privileged]', ns);
+    }
+    const item = page.locator('#denials li.denial', { hasText: 'Deployment team-a/root-shell' });
+    await item.first().waitFor({ timeout: 60_000 });
+    t.match(
+      await item.first().textContent(),
+      'CREATE denied: driftgate policy: [security/disallow_privileged]',
+    );
+    t.equal(
+      await page.locator('#denials li.denial', { hasText: 'team-b' }).count(),
+      0,
+      "team-b's denial is not the viewer's to see",
+    );
+    await page.screenshot({ path: artifactPath('status-page-denial.png'), fullPage: true });
+  },
+);
 
 t.test('the page is keyboard-usable: sign out by Tab and Enter', async (t) => {
   await page.focus('body');
