@@ -76,8 +76,23 @@ export async function readableSources<S extends { readonly cfg: { readonly name:
   const auth = o.controlAuth;
   if (!auth) return { code: 401, reason: 'bearer token wrong' };
   const out: S[] = [];
+  // One review per namespace (get on every GitSource there), then one per source only where
+  // RBAC grants some by name: 1,000 sources in ten namespaces cost ten reviews, not 1,000.
+  const wholeNamespace = new Map<string, boolean>();
   for (const s of sources) {
     const attrs = sourceAttributes(s.cfg.name, 'get', o.namespace ?? 'driftgate-system');
+    const { namespace } = attrs.resource;
+    let all = wholeNamespace.get(namespace);
+    if (all === undefined) {
+      const { name: _one, ...every } = attrs.resource;
+      const v = await auth(bearer, { resource: every }).catch(unavailable);
+      if (!('ok' in v && v.ok) && v.code !== 403) return v as Refusal;
+      wholeNamespace.set(namespace, (all = 'ok' in v && v.ok));
+    }
+    if (all) {
+      out.push(s);
+      continue;
+    }
     const v = await auth(bearer, attrs).catch(unavailable);
     if ('ok' in v && v.ok) out.push(s);
     else if (v.code !== 403) return v as Refusal;

@@ -142,7 +142,7 @@ export function sourceAttributes(
   source: string,
   verb: string,
   driftgateNamespace: string,
-): ControlAttributes {
+): { readonly resource: V1ResourceAttributes & { readonly namespace: string } } {
   const dot = source.indexOf('.');
   return {
     resource: {

@@ -9,6 +9,8 @@ import { createServer } from 'node:http';
 import { initialState, type SourceState } from '../../../reconciler/model/source-state.js';
 import type { ControlAuth } from '../../../reconciler/server/control-auth.js';
 import { statusApp } from '../../../reconciler/server/server.js';
+import { readableSources } from '../../../reconciler/server/auth.js';
+import type { IncomingMessage } from 'node:http';
 import { escapeHtml } from '../../../reconciler/server/ui-view.js';
 
 const HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">';
@@ -30,7 +32,14 @@ teamA.objects.set('cm', {
 });
 const sources = [teamA, teamB].map((s) => ({ cfg: { name: s.name }, state: s }));
 // alice may get team-a's GitSources; bob none; anything else is no token at all.
+// carol may get team-b's "app" by name only (a Role with resourceNames).
 const auth: ControlAuth = async (token, attrs) => {
+  if (token === 'carol') {
+    const r = 'resource' in attrs ? attrs.resource : undefined;
+    return r?.namespace === 'team-b' && r.name === 'app'
+      ? { ok: true, user: token }
+      : { ok: false, code: 403, reason: 'carol may not', user: token };
+  }
   if (token !== 'alice' && token !== 'bob')
     return { ok: false, code: 401, reason: 'the bearer token is not a valid Kubernetes token' };
   const ns = 'resource' in attrs ? attrs.resource.namespace : undefined;
@@ -104,6 +113,10 @@ t.test('a viewer sees only the sources RBAC lets it get, every value escaped', a
   );
   t.match(html, escapeHtml('live "<script>alert(1)</script>'), 'the diff, as text');
   t.match(html, 'ConfigMap team-a/settings (app/cm.yaml) drifted');
+  const carol = cookieOf(await signIn('carol'));
+  const named = await (await fetch(`${base}/ui`, { headers: { cookie: carol } })).text();
+  t.match(named, 'data-source="team-b.app"', 'a grant by name shows that source');
+  t.notMatch(named, 'team-a.app');
   const bob = cookieOf(await signIn('bob'));
   const none = await (await fetch(`${base}/ui`, { headers: { cookie: bob } })).text();
   t.match(none, 'Signed in as <span id="user">bob</span>');
@@ -161,4 +174,22 @@ t.test('signing out ends the session', async (t) => {
   t.equal(out.status, 303);
   t.match(out.headers.get('set-cookie'), /Max-Age=0/);
   t.equal((await fetch(`${base}/ui/events`, { headers: { cookie: alice } })).status, 401);
+});
+
+t.test('1,000 sources in ten namespaces cost ten access reviews, not 1,000', async (t) => {
+  const many = Array.from({ length: 1000 }, (_, i) => ({ cfg: { name: `team-${i % 10}.s${i}` } }));
+  let reviews = 0;
+  const counting: ControlAuth = async (_token, attrs) => {
+    reviews++;
+    return 'resource' in attrs && attrs.resource.name === undefined
+      ? { ok: true, user: 'ops' }
+      : { ok: false, code: 403, reason: 'no', user: 'ops' };
+  };
+  const seen = await readableSources(
+    { controlAuth: counting, logger: pino({ level: 'silent' }) },
+    { headers: { authorization: 'Bearer ops' } } as IncomingMessage,
+    many,
+  );
+  t.equal(Array.isArray(seen) && seen.length, 1000);
+  t.equal(reviews, 10);
 });
