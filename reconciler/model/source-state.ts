@@ -88,12 +88,15 @@ export interface PolicyGateViolation {
   readonly applied: boolean;
 }
 
-/** One thing that happened to a source's object: a manual change reverted, or only reported. */
+/**
+ * One thing that happened to a source: a manual change to an object reverted or only reported,
+ * or a commit applied (`object` its revision, `diff` how long after it was committed).
+ */
 export interface ActivityEntry {
   readonly at: string;
   readonly object: string;
-  readonly event: 'reverted' | 'drifted';
-  /** The changed fields, as the status API prints a diff. */
+  readonly event: 'reverted' | 'drifted' | 'applied';
+  /** The changed fields, as the status API prints a diff (applied: the commit's timing). */
   readonly diff: string;
 }
 

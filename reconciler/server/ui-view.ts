@@ -82,6 +82,22 @@ const ENTITIES: Readonly<Record<string, string>> = {
 export const escapeHtml = (s: unknown): string =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
 
+const ACTIVITY_CLASS: Readonly<Record<string, string>> = {
+  reverted: 'reverted',
+  drifted: 'drifted',
+  applied: 'applied',
+};
+
+/** One line of a source's activity: a commit applied, or a manual change reverted or seen. */
+function activityItem(a: UiSource['activity'][number]): string {
+  const when = `<time datetime="${escapeHtml(a.at)}">${escapeHtml(a.at)}</time>`;
+  const cls = ACTIVITY_CLASS[a.event] ?? 'other';
+  if (a.event === 'applied')
+    return `<li class="activity ${cls}">${when} ${escapeHtml(`commit ${a.object.slice(0, 12)} applied: ${a.diff}`)}</li>`;
+  const what = a.event === 'reverted' ? 'reverted to Git' : 'seen, not reverted';
+  return `<li class="activity ${cls}">${when} ${escapeHtml(`${a.object}: manual change ${what}`)}<pre>${escapeHtml(a.diff)}</pre></li>`;
+}
+
 const cell = (text: unknown, cls = ''): string =>
   `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(text)}</td>`;
 
@@ -105,10 +121,7 @@ export function sourceRows(s: UiSource): string {
       (b) =>
         `<li class="glass" data-expires="${escapeHtml(b.expires)}">${escapeHtml(`${b.object}: break-glass until ${b.expires} (${b.reason})`)}<span class="countdown"></span></li>`,
     ),
-    ...s.activity.map(
-      (a) =>
-        `<li class="activity ${a.event}"><time datetime="${escapeHtml(a.at)}">${escapeHtml(a.at)}</time> ${escapeHtml(`${a.object}: manual change ${a.event === 'reverted' ? 'reverted to Git' : 'seen, not reverted'}`)}<pre>${escapeHtml(a.diff)}</pre></li>`,
-    ),
+    ...s.activity.map((a) => activityItem(a)),
     ...s.unhealthy.map(
       (u) =>
         `<li class="unhealthy">${escapeHtml(`${u.object}: ${u.health}${u.message ? ` — ${u.message}` : ''}`)}</li>`,

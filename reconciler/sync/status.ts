@@ -1,5 +1,5 @@
 import { aggregateHealth } from '../model/health.js';
-import { SyncStatus } from '../model/source-state.js';
+import { recordActivity, SyncStatus } from '../model/source-state.js';
 import type { SourceState } from '../model/source-state.js';
 import { sourceEvent, type SyncContext } from './context.js';
 import { mostUrgent, type ReconcileError } from './errors.js';
@@ -80,8 +80,17 @@ export function recordOutcome(ctx: SyncContext, o: Outcome): void {
   if (!o.newRevision) return;
   metrics.setAppliedRevision(source, state.revision);
   metrics.deployments.inc({ source });
-  if (state.revisionTime)
-    metrics.commitToApplied.observe({ source }, Math.max(0, (now - state.revisionTime) / 1000));
+  const delay = state.revisionTime ? Math.max(0, (now - state.revisionTime) / 1000) : undefined;
+  if (delay !== undefined) metrics.commitToApplied.observe({ source }, delay);
+  recordActivity(state, {
+    at: new Date(now).toISOString(),
+    object: state.revision,
+    event: 'applied',
+    diff:
+      delay === undefined
+        ? 'applied'
+        : `committed ${new Date(state.revisionTime as number).toISOString()}, applied ${delay.toFixed(1)} s later`,
+  });
 }
 
 /** Publish a source's gauges (break-glass, drift per kind, suspended, info) from its state. */

@@ -20,7 +20,10 @@ const { cp, git, signer } = await gitOpsFixture(t);
 const must = mustKubectl(cp);
 await installGitSourceApi(cp);
 const repo = await git.createRepo('apps');
-await repo.commit({ 'app/settings.yaml': configMap('settings', { v: '1' }) }, { signer });
+const commit = await repo.commit(
+  { 'app/settings.yaml': configMap('settings', { v: '1' }) },
+  { signer },
+);
 for (const ns of ['team-a', 'team-b']) {
   await trustingNamespace(cp, ns, signer);
   await must(
@@ -123,6 +126,11 @@ t.test("a tenant signs in and sees its team's GitSources only", async (t) => {
   t.equal(await page.locator('tr[data-source="team-b.web"]').count(), 0, "team-b's is not shown");
   t.equal(await page.textContent('tr[data-source="team-a.web"] .state'), 'Synced');
   await page.waitForFunction("document.getElementById('live').textContent.startsWith('live')");
+  // The commit-to-applied timeline: this commit, and how long after it was made it applied.
+  t.match(
+    await page.textContent('tr.details li.activity.applied'),
+    new RegExp(`commit ${commit.slice(0, 12)} applied: committed \\S+, applied \\d+\\.\\d s later`),
+  );
   await page.screenshot({ path: artifactPath('status-page.png'), fullPage: true });
 });
 
