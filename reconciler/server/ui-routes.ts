@@ -16,6 +16,7 @@ import {
   sourceRows,
   statusPage,
   uiSource,
+  type AuditFindings,
   type UiDenial,
 } from './ui-view.js';
 
@@ -25,6 +26,8 @@ export interface UiOptions extends AuthOptions {
       readonly cfg: { readonly name: string };
       readonly state: SourceState;
     }[];
+    /** The last audit's report (its violations are shown under the sources they belong to). */
+    readonly lastAudit?: AuditFindings | undefined;
   };
   /** The webhook's latest AdmissionDenied Events across the cluster. @default none */
   readonly denials?: () => Promise<readonly UiDenial[]>;
@@ -75,7 +78,7 @@ export function uiRoutes(o: UiOptions): express.Router {
   };
   const visible = async (s: Session) => {
     const list = await readableSources(o, asBearer(s.token), o.runtime.sources);
-    return 'code' in list ? list : list.map((x) => uiSource(x.state));
+    return 'code' in list ? list : list.map((x) => uiSource(x.state, o.runtime.lastAudit));
   };
   const snapshot = async (s: Session): Promise<Snapshot | { code: number; reason: string }> => {
     const list = await visible(s);

@@ -1,7 +1,15 @@
 // What the status page shows of a source, and the page itself as HTML: every value from Git or
 // the cluster escaped, no inline script or style (the Content-Security-Policy forbids them). Pure.
 import type { SourceState } from '../model/source-state.js';
+import { refText } from '../model/objects.js';
 import { statusView } from './status.js';
+
+const pick = (x: Omit<UiFinding, 'from'>): Omit<UiFinding, 'from'> => ({
+  object: x.object,
+  policy: x.policy,
+  action: x.action,
+  message: x.message,
+});
 
 /** One source as the page shows it (and /ui/events sends it). */
 export interface UiSource {
@@ -35,7 +43,11 @@ export interface UiSource {
     readonly reason: string;
     readonly expires: string;
   }[];
+  /** Policy findings on its objects: the pre-apply gate's, and the last audit's. */
+  readonly findings: readonly UiFinding[];
   readonly violations: number;
+  /** Its objects and their health (the first MAX_LISTED). */
+  readonly objectList: readonly { readonly object: string; readonly health: string }[];
   /** Manual changes reverted or reported, newest first. */
   readonly activity: readonly {
     readonly at: string;
@@ -45,9 +57,34 @@ export interface UiSource {
   }[];
 }
 
+/** A policy's finding on an object, from the pre-apply gate or the audit. */
+export interface UiFinding {
+  readonly from: 'gate' | 'audit';
+  readonly object: string;
+  readonly policy: string;
+  readonly action: string;
+  readonly message: string;
+}
+
+/** What the audit found, as its report has it. */
+export interface AuditFindings {
+  readonly violations: readonly (Omit<UiFinding, 'from'> & { readonly source?: string })[];
+}
+
+/** Objects and findings listed per source at most (the counts say how many there are). */
+export const MAX_LISTED = 200;
+
 /** The page's view of a source: the status API's, trimmed to what the page shows. */
-export function uiSource(s: SourceState): UiSource {
-  const v = statusView(s) as Omit<UiSource, 'violations'> & { policyViolations: unknown[] };
+export function uiSource(s: SourceState, audit?: AuditFindings): UiSource {
+  const v = statusView(s) as Omit<UiSource, 'violations' | 'findings' | 'objectList'> & {
+    policyViolations: Omit<UiFinding, 'from'>[];
+  };
+  const findings: UiFinding[] = [
+    ...v.policyViolations.map((x) => ({ ...pick(x), from: 'gate' as const })),
+    ...(audit?.violations ?? [])
+      .filter((x) => x.source === s.name)
+      .map((x) => ({ ...pick(x), from: 'audit' as const })),
+  ];
   return {
     name: v.name,
     revision: v.revision,
@@ -66,7 +103,12 @@ export function uiSource(s: SourceState): UiSource {
       reason: b.reason,
       expires: b.expires,
     })),
-    violations: v.policyViolations.length,
+    findings: findings.slice(0, MAX_LISTED),
+    violations: findings.length,
+    objectList: [...s.objects.values()].slice(0, MAX_LISTED).map((o) => ({
+      object: refText(o.ref),
+      health: o.health,
+    })),
     activity: [...(s.activity ?? [])].reverse().slice(0, 10),
   };
 }
@@ -121,12 +163,20 @@ export function sourceRows(s: UiSource): string {
       (b) =>
         `<li class="glass" data-expires="${escapeHtml(b.expires)}">${escapeHtml(`${b.object}: break-glass until ${b.expires} (${b.reason})`)}<span class="countdown"></span></li>`,
     ),
+    ...s.findings.map(
+      (f) =>
+        `<li class="finding ${f.from}">${escapeHtml(`${f.from === 'gate' ? 'pre-apply gate' : 'audit'}: [${f.policy}] (${f.action}) ${f.object}: ${f.message}`)}</li>`,
+    ),
     ...s.activity.map((a) => activityItem(a)),
     ...s.unhealthy.map(
       (u) =>
         `<li class="unhealthy">${escapeHtml(`${u.object}: ${u.health}${u.message ? ` — ${u.message}` : ''}`)}</li>`,
     ),
   ];
+  if (s.objectList.length > 0)
+    details.push(
+      `<li class="objects"><details><summary>${escapeHtml(`${s.objects} objects`)}</summary><ul>${s.objectList.map((o) => `<li>${escapeHtml(`${o.object}: ${o.health}`)}</li>`).join('')}</ul></details></li>`,
+    );
   return [
     `<tr data-source="${escapeHtml(s.name)}">`,
     cell(s.name, 'name'),

@@ -30,7 +30,32 @@ teamA.objects.set('cm', {
   health: 'Healthy',
   drift: [{ path: 'metadata.annotations.note', declared: 'ok', live: HOSTILE }],
 });
+teamA.policyViolations.push({
+  object: 'ConfigMap team-a/settings',
+  policy: 'labels/required_labels',
+  action: 'warn',
+  message: `no owner ${HOSTILE}`,
+  applied: true,
+});
 const sources = [teamA, teamB].map((s) => ({ cfg: { name: s.name }, state: s }));
+const lastAudit = {
+  violations: [
+    {
+      object: 'Pod team-a/x',
+      policy: 'security/disallow_privileged',
+      action: 'deny',
+      message: 'privileged',
+      source: 'team-a.app',
+    },
+    {
+      object: 'Pod team-b/y',
+      policy: 'security/disallow_privileged',
+      action: 'deny',
+      message: 'team-b secret finding',
+      source: 'team-b.app',
+    },
+  ],
+};
 // alice may get team-a's GitSources; bob none; anything else is no token at all.
 // carol may get team-b's "app" by name only (a Role with resourceNames).
 const auth: ControlAuth = async (token, attrs) => {
@@ -52,7 +77,7 @@ const server = createServer(
     host: '127.0.0.1',
     port: 0,
     metricsPort: 0,
-    runtime: { sources } as never,
+    runtime: { sources, lastAudit } as never,
     registry: undefined as never,
     controlAuth: auth,
     logger: pino({ level: 'silent' }),
@@ -113,6 +138,20 @@ t.test('a viewer sees only the sources RBAC lets it get, every value escaped', a
   );
   t.match(html, escapeHtml('live "<script>alert(1)</script>'), 'the diff, as text');
   t.match(html, 'ConfigMap team-a/settings (app/cm.yaml) drifted');
+  t.match(
+    html,
+    `<li class="finding gate">pre-apply gate: [labels/required_labels] (warn) ConfigMap team-a/settings: no owner ${escapeHtml(HOSTILE)}</li>`,
+  );
+  t.match(
+    html,
+    '<li class="finding audit">audit: [security/disallow_privileged] (deny) Pod team-a/x: privileged</li>',
+  );
+  t.notMatch(html, 'team-b secret finding', "another team's audit finding is not shown");
+  t.match(
+    html,
+    '<details><summary>1 objects</summary><ul><li>ConfigMap team-a/settings: Healthy</li></ul></details>',
+  );
+  t.match(html, '<td>2</td><td>—</td></tr>', 'two findings counted');
   const carol = cookieOf(await signIn('carol'));
   const named = await (await fetch(`${base}/ui`, { headers: { cookie: carol } })).text();
   t.match(named, 'data-source="team-b.app"', 'a grant by name shows that source');
