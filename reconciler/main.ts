@@ -24,7 +24,7 @@ import { ReconcilerMetrics } from './metrics.js';
 import { ReconcilerRuntime } from './runtime/runtime.js';
 import { kubeWatch } from './kube/watch.js';
 import { startStatusServer } from './server/server.js';
-import { kubernetesControlAuth } from './server/control-auth.js';
+import { kubernetesControlAuth, kubernetesUserAuth } from './server/control-auth.js';
 import type { SourceReconciler } from './source-reconciler.js';
 import { sourceFactory } from './source-factory.js';
 import { GitSourceController } from './gitsource/controller.js';
@@ -190,6 +190,8 @@ export async function startReconciler(
     controlToken: () =>
       cfg.controlTokenFile ? readFileSync(cfg.controlTokenFile, 'utf8').trim() : undefined,
     controlAuth: kubernetesControlAuth(clientKc),
+    userAuth: kubernetesUserAuth(clientKc),
+    ...(cfg.ui.proxyAuth ? { proxyAuth: cfg.ui.proxyAuth } : {}),
     namespace: cfg.namespace,
     isGitSource: (name) => late.gitSources?.owns(name) ?? false,
     policies: () => hub.served,

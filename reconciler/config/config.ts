@@ -130,6 +130,13 @@ export interface PolicyConfig {
   };
 }
 
+/** Who a trusted proxy says the viewer is (its headers), checked by SubjectAccessReview. */
+export interface ProxyAuthConfig {
+  readonly userHeader: string;
+  readonly groupsHeader: string;
+  readonly trustedProxies: readonly string[];
+}
+
 export interface ReconcilerConfig {
   readonly namespace: string;
   readonly cacheDir: string;
@@ -146,6 +153,8 @@ export interface ReconcilerConfig {
   /** Bearer token for the control routes (POST suspend/resume/sync, POST /audit); unset: off. */
   readonly controlTokenFile?: string;
   readonly policies: PolicyConfig;
+  /** The status page: sign-in by Kubernetes token, or by an authenticating proxy's headers. */
+  readonly ui: { readonly proxyAuth?: ProxyAuthConfig };
   /**
    * GitSource objects (CRD driftgate.io/v1alpha1) as sources, beside the file's, and the
    * platform's rules for them. Absent: the file's sources only.

@@ -137,6 +137,33 @@ export const ReconcilerConfigSchema = Mapping(
         default: {},
       },
     ),
+    ui: Mapping(
+      {
+        proxyAuth: Optional(
+          Mapping(
+            {
+              userHeader: Str({
+                description: 'the header the proxy names the user in',
+                default: 'x-forwarded-user',
+              }),
+              groupsHeader: Str({
+                description: "the header of the user's groups (comma-separated)",
+                default: 'x-forwarded-groups',
+              }),
+              trustedProxies: Strings({
+                description: 'addresses the proxy connects from (a sidecar: loopback)',
+                default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'],
+              }),
+            },
+            {
+              description:
+                "an authenticating proxy (the platform's OIDC proxy) in front of /ui: its user and groups are trusted from these addresses only",
+            },
+          ),
+        ),
+      },
+      { description: 'the status page (/ui)', default: {} },
+    ),
     leaderElection: LeaderElectionSchema,
     gitSources: GitSourcesRulesSchema,
     notifications: NotificationsSchema,

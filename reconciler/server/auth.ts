@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { controlAttributes, sourceAttributes } from './control-auth.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ControlAuth } from './control-auth.js';
+import type { ControlAttributes, ControlAuth, ControlVerdict } from './control-auth.js';
 
 /** What the checks need of the server's options (AuthOptions has these). */
 export interface AuthOptions {
@@ -75,17 +75,29 @@ export async function readableSources<S extends { readonly cfg: { readonly name:
   if (isControlToken(o, req)) return [...sources];
   const auth = o.controlAuth;
   if (!auth) return { code: 401, reason: 'bearer token wrong' };
+  return readableWith((attrs) => auth(bearer, attrs), sources, o.namespace);
+}
+
+/**
+ * The sources `check` (a viewer's access review) allows getting, or the refusal that stopped
+ * the reviews (401, 429, 503).
+ */
+export async function readableWith<S extends { readonly cfg: { readonly name: string } }>(
+  check: (attrs: ControlAttributes) => Promise<ControlVerdict>,
+  sources: readonly S[],
+  driftgateNamespace = 'driftgate-system',
+): Promise<S[] | Refusal> {
   const out: S[] = [];
   // One review per namespace (get on every GitSource there), then one per source only where
   // RBAC grants some by name: 1,000 sources in ten namespaces cost ten reviews, not 1,000.
   const wholeNamespace = new Map<string, boolean>();
   for (const s of sources) {
-    const attrs = sourceAttributes(s.cfg.name, 'get', o.namespace ?? 'driftgate-system');
+    const attrs = sourceAttributes(s.cfg.name, 'get', driftgateNamespace);
     const { namespace } = attrs.resource;
     let all = wholeNamespace.get(namespace);
     if (all === undefined) {
       const { name: _one, ...every } = attrs.resource;
-      const v = await auth(bearer, { resource: every }).catch(unavailable);
+      const v = await check({ resource: every }).catch(unavailable);
       if (!('ok' in v && v.ok) && v.code !== 403) return v as Refusal;
       wholeNamespace.set(namespace, (all = 'ok' in v && v.ok));
     }
@@ -93,7 +105,7 @@ export async function readableSources<S extends { readonly cfg: { readonly name:
       out.push(s);
       continue;
     }
-    const v = await auth(bearer, attrs).catch(unavailable);
+    const v = await check(attrs).catch(unavailable);
     if ('ok' in v && v.ok) out.push(s);
     else if (v.code !== 403) return v as Refusal;
   }

@@ -95,6 +95,26 @@ export function kubernetesControlAuth(kc: KubeConfig, now: () => number = Date.n
   };
 }
 
+/** Whether a user a trusted proxy named may do `attrs` (SubjectAccessReview alone). */
+export type UserAuth = (
+  user: { readonly username: string; readonly groups: readonly string[] },
+  attrs: ControlAttributes,
+) => Promise<ControlVerdict>;
+
+/** SubjectAccessReviews for users an authenticating proxy vouches for; verdicts cached 10 s. */
+export function kubernetesUserAuth(kc: KubeConfig, now: () => number = Date.now): UserAuth {
+  const authz = kc.makeApiClient(AuthorizationV1Api);
+  const verdicts = ttlCache<ControlVerdict>(now);
+  return async (u, attrs) => {
+    const key = JSON.stringify([u.username, u.groups, attrs]);
+    const hit = verdicts.get(key);
+    if (hit) return hit;
+    const v = await authorize(authz, { username: u.username, groups: [...u.groups] }, attrs);
+    verdicts.set(key, v);
+    return v;
+  };
+}
+
 async function authenticate(authn: AuthenticationV1Api, token: string): Promise<V1UserInfo | null> {
   const tr = await authn.createTokenReview({
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },

@@ -7,7 +7,8 @@ import { BodyTooLarge, readLimitedBody } from '../../core/body.js';
 import { closeServer, listen, metricsServer } from '../../core/http.js';
 import type { ReconcilerRuntime } from '../runtime/runtime.js';
 import { controlDenied, readableSources, safeEqual } from './auth.js';
-import type { ControlAuth } from './control-auth.js';
+import type { ControlAuth, UserAuth } from './control-auth.js';
+import type { ProxyAuthConfig } from '../config/config.js';
 import { hookAuthentic, hookRepos, sameRepo } from './push-hook.js';
 import { statusView } from './status.js';
 import { uiRoutes } from './ui-routes.js';
@@ -34,6 +35,9 @@ export interface StatusServerOptions {
   readonly isGitSource?: (name: string) => boolean;
   /** The Git policies of the live bundle. */
   readonly policies?: () => object | undefined;
+  /** The status page behind an authenticating proxy: its headers, and SubjectAccessReviews. */
+  readonly proxyAuth?: ProxyAuthConfig;
+  readonly userAuth?: UserAuth;
   /** The webhook's latest AdmissionDenied Events (the status page). */
   readonly denials?: () => Promise<readonly UiDenial[]>;
   /** Ready to serve the feed: the leader (leader election), or always. */

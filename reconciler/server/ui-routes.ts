@@ -3,12 +3,14 @@
 // by what RBAC lets the viewer get (SubjectAccessReview, as GET /status). Read-only: no route here
 // changes anything but the viewer's own session. A strict Content-Security-Policy: scripts and
 // styles from /ui only, nothing inline, no frames, no other origin.
-import express, { type Request, type Response } from 'express';
-import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import express, { type Response } from 'express';
+import { createHash } from 'node:crypto';
 import { readLimitedBody } from '../../core/body.js';
+import type { ProxyAuthConfig } from '../config/config.js';
 import type { SourceState } from '../model/source-state.js';
-import { readableSources, type AuthOptions } from './auth.js';
+import { readableWith, type AuthOptions } from './auth.js';
+import type { UserAuth } from './control-auth.js';
+import { Viewers, type Viewer } from './ui-session.js';
 import { APP_CSS, APP_JS } from './ui-assets.js';
 import {
   denialItems,
@@ -29,6 +31,10 @@ export interface UiOptions extends AuthOptions {
     /** The last audit's report (its violations are shown under the sources they belong to). */
     readonly lastAudit?: AuditFindings | undefined;
   };
+  /** SubjectAccessReviews for the users an authenticating proxy names (proxyAuth). */
+  readonly userAuth?: UserAuth;
+  /** The authenticating proxy in front of /ui, if any. */
+  readonly proxyAuth?: ProxyAuthConfig;
   /** The webhook's latest AdmissionDenied Events across the cluster. @default none */
   readonly denials?: () => Promise<readonly UiDenial[]>;
   /** How often open pages are brought up to date. @default 500 */
@@ -36,9 +42,6 @@ export interface UiOptions extends AuthOptions {
   readonly now?: () => number;
 }
 
-const COOKIE = 'dg_session';
-const SESSION_MS = 8 * 3600_000;
-const MAX_SESSIONS = 1000;
 const MAX_STREAMS = 200;
 const MAX_LOGIN_BODY = 16 * 1024;
 const HEARTBEAT_MS = 15_000;
@@ -53,39 +56,20 @@ function secure(res: Response): void {
   res.setHeader('cache-control', 'no-store');
 }
 
-interface Session {
-  readonly token: string;
-  readonly user: string;
-  readonly expires: number;
-}
-
-/** A request carrying a session's token, as the status API's checks read one. */
-const asBearer = (token: string): IncomingMessage =>
-  ({ headers: { authorization: `Bearer ${token}` } }) as IncomingMessage;
-
-const cookieOf = (req: Request): string | undefined =>
-  /(?:^|;\s*)dg_session=([A-Za-z0-9_-]{43})(?:;|$)/.exec(String(req.headers.cookie ?? ''))?.[1];
-
 /** Express routes of the status page, mounted at /ui by the status server. */
 export function uiRoutes(o: UiOptions): express.Router {
   const now = o.now ?? Date.now;
-  const sessions = new Map<string, Session>();
-  const session = (req: Request): Session | undefined => {
-    const id = cookieOf(req);
-    const s = id ? sessions.get(id) : undefined;
-    if (s && s.expires <= now()) sessions.delete(id as string);
-    return s && s.expires > now() ? s : undefined;
-  };
-  const visible = async (s: Session) => {
-    const list = await readableSources(o, asBearer(s.token), o.runtime.sources);
+  const viewers = new Viewers({ ...o, now });
+  const visible = async (s: Viewer) => {
+    const list = await readableWith(s.check, o.runtime.sources, o.namespace);
     return 'code' in list ? list : list.map((x) => uiSource(x.state, o.runtime.lastAudit));
   };
-  const snapshot = async (s: Session): Promise<Snapshot | { code: number; reason: string }> => {
+  const snapshot = async (s: Viewer): Promise<Snapshot | { code: number; reason: string }> => {
     const list = await visible(s);
     if ('code' in list) return list;
     return {
       html: list.map(sourceRows).join(''),
-      denials: denialItems(await deniedFor(o, s.token)),
+      denials: denialItems(await deniedFor(o, s)),
     };
   };
   const feed = liveFeed(o, snapshot, now);
@@ -97,11 +81,11 @@ export function uiRoutes(o: UiOptions): express.Router {
   r.get('/app.js', (_req, res) => void res.type('text/javascript').send(APP_JS));
   r.get('/app.css', (_req, res) => void res.type('text/css').send(APP_CSS));
   r.get('/', async (req, res) => {
-    const s = session(req);
+    const s = viewers.of(req);
     if (!s) return void res.type('html').send(loginPage());
     const list = await visible(s);
     if ('code' in list) return void res.status(list.code).type('html').send(loginPage(list.reason));
-    res.type('html').send(statusPage(s.user, list, await deniedFor(o, s.token)));
+    res.type('html').send(statusPage(s.user, list, await deniedFor(o, s)));
   });
   r.post('/login', async (req, res) => {
     const body = await readLimitedBody(req, MAX_LOGIN_BODY).catch(() => undefined);
@@ -110,25 +94,17 @@ export function uiRoutes(o: UiOptions): express.Router {
       : '';
     const user = token ? await whoIs(o, token) : { error: 'a token, please' };
     if ('error' in user) return void res.status(401).type('html').send(loginPage(user.error));
-    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
-    const id = randomBytes(32).toString('base64url');
-    sessions.set(id, { token, user: user.name, expires: now() + SESSION_MS });
-    const tls = req.secure || req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
-    res.setHeader(
-      'set-cookie',
-      `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=${SESSION_MS / 1000}${tls}`,
-    );
+    const tls = req.secure || req.headers['x-forwarded-proto'] === 'https';
+    res.setHeader('set-cookie', viewers.open(token, user.name, tls));
     o.logger.info({ user: user.name }, 'status page sign-in');
     res.redirect(303, '/ui');
   });
   r.post('/logout', (req, res) => {
-    const id = cookieOf(req);
-    if (id) sessions.delete(id);
-    res.setHeader('set-cookie', `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=0`);
+    res.setHeader('set-cookie', viewers.close(req));
     res.redirect(303, '/ui');
   });
   r.get('/events', (req, res) => {
-    const s = session(req);
+    const s = viewers.of(req);
     if (!s) return void res.status(401).type('text/plain').send('sign in at /ui');
     if (!feed.open(s, res))
       return void res.status(503).type('text/plain').send('too many pages open');
@@ -162,15 +138,14 @@ async function whoIs(o: AuthOptions, token: string): Promise<{ name: string } | 
 const MAX_DENIALS = 20;
 
 /** The latest denials in namespaces whose Events RBAC lets the token list. */
-async function deniedFor(o: UiOptions, token: string): Promise<UiDenial[]> {
+async function deniedFor(o: UiOptions, viewer: Viewer): Promise<UiDenial[]> {
   const all = (await o.denials?.().catch(() => [])) ?? [];
-  const auth = o.controlAuth;
-  if (!auth || all.length === 0) return [];
+  if (all.length === 0) return [];
   const may = new Map<string, boolean>();
   for (const ns of new Set(all.map((d) => d.namespace))) {
-    const v = await auth(token, {
-      resource: { group: '', resource: 'events', verb: 'list', namespace: ns },
-    }).catch(() => ({ ok: false as const }));
+    const v = await viewer
+      .check({ resource: { group: '', resource: 'events', verb: 'list', namespace: ns } })
+      .catch(() => ({ ok: false as const }));
     may.set(ns, v.ok);
   }
   return all.filter((d) => may.get(d.namespace)).slice(0, MAX_DENIALS);
@@ -182,7 +157,7 @@ interface Snapshot {
 }
 
 interface Stream {
-  readonly session: Session;
+  readonly session: Viewer;
   readonly res: Response;
   last?: string;
 }
@@ -190,7 +165,7 @@ interface Stream {
 /** One timer for every open page: each gets its sources' rows whenever they change. */
 function liveFeed(
   o: UiOptions,
-  snapshot: (s: Session) => Promise<Snapshot | { code: number; reason: string }>,
+  snapshot: (s: Viewer) => Promise<Snapshot | { code: number; reason: string }>,
   now: () => number,
 ) {
   const streams = new Set<Stream>();
@@ -216,7 +191,7 @@ function liveFeed(
     }
   };
   return {
-    open(session: Session, res: Response): boolean {
+    open(session: Viewer, res: Response): boolean {
       if (streams.size >= MAX_STREAMS) return false;
       res.writeHead(200, {
         'content-type': 'text/event-stream',

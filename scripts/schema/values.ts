@@ -1,5 +1,6 @@
 // The chart's values schema: the keys the chart passes to the binaries are the binaries' own
 // schema nodes, so a default or a bound is written once.
+import { ReconcilerConfigSchema } from '../../reconciler/config/schema.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Bool, Duration, Int, Mapping, OneOf, Str, Strings } from '../../core/schema/keywords.js';
 import { EnforcementOverridesSchema } from '../../policies/engine/enforcement-schema.js';
@@ -121,6 +122,7 @@ const Reconciler = Section(
     logLevel: LogLevel,
     policies: Section({ gate: GateMode, audit: AuditSchema }, 'the pre-apply gate and the audit'),
     notifications: NotificationsSchema,
+    ui: ReconcilerConfigSchema.properties.ui,
     sources: Type.Array(SourceSchema, { description: 'Git sources from the config file' }),
     extraSecretMounts: Type.Array(
       Type.Object(

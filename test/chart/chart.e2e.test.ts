@@ -472,7 +472,11 @@ t.test('the configs the chart renders are valid for the binaries', async (t) => 
   // OPA's own builtins are off unless asked for, in both binaries alike.
   t.equal(wh.opaBuiltins, false);
   t.equal(rec.policies.opaBuiltins, false);
-  const on = await render(['policies.opaBuiltins=true']);
+  const on = await render([
+    'policies.opaBuiltins=true',
+    'reconciler.ui.proxyAuth.userHeader=x-auth-request-user',
+    'reconciler.ui.proxyAuth.trustedProxies={127.0.0.1}',
+  ]);
   const onData = (name: string, key: string): unknown =>
     parse(
       (one(on, 'ConfigMap', name) as unknown as { data: Record<string, string> }).data[
@@ -480,10 +484,18 @@ t.test('the configs the chart renders are valid for the binaries', async (t) => 
       ] as string,
     );
   t.equal(parseWebhookConfig(onData('driftgate-webhook', 'webhook.yaml')).opaBuiltins, true);
-  t.equal(
-    parseReconcilerConfig(onData('driftgate-reconciler', 'reconciler.yaml')).policies.opaBuiltins,
-    true,
+  const recOn = parseReconcilerConfig(onData('driftgate-reconciler', 'reconciler.yaml'));
+  t.equal(recOn.policies.opaBuiltins, true);
+  t.same(
+    recOn.ui.proxyAuth,
+    {
+      userHeader: 'x-auth-request-user',
+      groupsHeader: 'x-forwarded-groups',
+      trustedProxies: ['127.0.0.1'],
+    },
+    "the status page's proxy, as the chart passes it",
   );
+  t.same(rec.ui, {}, 'no proxy unless asked: Kubernetes tokens only');
   // The webhook's egress is closed but for the reconciler and DNS: the collector is let in.
   const whPolicy = docs.find(
     (d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'driftgate-webhook',

@@ -31,10 +31,14 @@ for (const ns of ['team-a', 'team-b']) {
     gitSourceManifest(ns, 'web', { repoURL: repo.url, path: 'app', interval: '1h' }),
   );
 }
+// Behind an authenticating proxy too: its headers trusted from loopback (a sidecar's address).
 const rec = await startTestReconciler(
   cp,
   [],
-  { gitSources: { enabled: true } },
+  {
+    gitSources: { enabled: true },
+    ui: { proxyAuth: { trustedProxies: ['127.0.0.1', '::ffff:127.0.0.1'] } },
+  },
   { autoStart: true },
 );
 t.teardown(() => rec.stop());
@@ -193,4 +197,35 @@ t.test('the page is keyboard-usable: sign out by Tab and Enter', async (t) => {
   await page.keyboard.press('Enter');
   await page.waitForSelector('#token');
   t.equal(await page.locator('tr[data-source]').count(), 0, 'signed out: nothing shown');
+});
+
+t.test("behind the platform's OIDC proxy: its user and groups, checked by RBAC", async (t) => {
+  await must([
+    'create',
+    'role',
+    'gitsource-read',
+    '-n',
+    'team-b',
+    '--verb=get',
+    '--resource=gitsources.driftgate.io',
+  ]);
+  await must([
+    'create',
+    'rolebinding',
+    'gitsource-read',
+    '-n',
+    'team-b',
+    '--role=gitsource-read',
+    '--group=team-b-devs',
+  ]);
+  const as = (groups: string) =>
+    fetch(`${rec.url}/ui`, {
+      headers: { 'x-forwarded-user': 'dana@example.com', 'x-forwarded-groups': groups },
+    }).then((r) => r.text());
+  const member = await as('staff,team-b-devs');
+  t.match(member, 'Signed in as <span id="user">dana@example.com</span>');
+  t.match(member, 'data-source="team-b.web"', "a team-b-devs member sees team-b's GitSource");
+  t.notMatch(member, 'team-a.web');
+  const outsider = await as('staff');
+  t.notMatch(outsider, 'data-source=', 'without the group, nothing');
 });

@@ -232,3 +232,53 @@ t.test('1,000 sources in ten namespaces cost ten access reviews, not 1,000', asy
   t.equal(Array.isArray(seen) && seen.length, 1000);
   t.equal(reviews, 10);
 });
+
+t.test("an authenticating proxy's user, trusted from its address only", async (t) => {
+  const reviews: unknown[] = [];
+  const app = (trusted: string[]) =>
+    createServer(
+      statusApp({
+        host: '127.0.0.1',
+        port: 0,
+        metricsPort: 0,
+        runtime: { sources } as never,
+        registry: undefined as never,
+        userAuth: async (u, attrs) => {
+          reviews.push(u);
+          const ns = 'resource' in attrs ? attrs.resource.namespace : undefined;
+          return u.groups.includes('team-b-devs') && ns === 'team-b'
+            ? { ok: true, user: u.username }
+            : { ok: false, code: 403, reason: 'no', user: u.username };
+        },
+        proxyAuth: {
+          userHeader: 'x-forwarded-user',
+          groupsHeader: 'x-forwarded-groups',
+          trustedProxies: trusted,
+        },
+        logger: pino({ level: 'silent' }),
+      }),
+    );
+  const headers = {
+    'x-forwarded-user': 'dana@example.com',
+    'x-forwarded-groups': 'staff, team-b-devs',
+  };
+  for (const [trusted, sees] of [
+    [['127.0.0.1', '::ffff:127.0.0.1'], true],
+    [['10.9.9.9'], false],
+  ] as const) {
+    const s = app([...trusted]);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/ui`;
+    const html = await (await fetch(url, { headers })).text();
+    s.close();
+    if (sees) {
+      t.match(html, 'Signed in as <span id="user">dana@example.com</span>');
+      t.match(html, 'data-source="team-b.app"', "the proxy's user sees what its groups may get");
+      t.notMatch(html, 'team-a.app');
+      t.same(reviews[0], { username: 'dana@example.com', groups: ['staff', 'team-b-devs'] });
+    } else {
+      t.match(html, 'action="/ui/login"', 'headers from an untrusted address are ignored');
+      t.notMatch(html, 'data-source=');
+    }
+  }
+});
