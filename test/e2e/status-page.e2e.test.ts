@@ -20,8 +20,12 @@ const { cp, git, signer } = await gitOpsFixture(t);
 const must = mustKubectl(cp);
 await installGitSourceApi(cp);
 const repo = await git.createRepo('apps');
+const b64 = (s: string) => Buffer.from(s).toString('base64');
 const commit = await repo.commit(
-  { 'app/settings.yaml': configMap('settings', { v: '1' }) },
+  {
+    'app/settings.yaml': configMap('settings', { v: '1' }),
+    'app/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: ${b64('git-pass')}\n`,
+  },
   { signer },
 );
 for (const ns of ['team-a', 'team-b']) {
@@ -189,6 +193,57 @@ t.test(
     await page.screenshot({ path: artifactPath('status-page-denial.png'), fullPage: true });
   },
 );
+
+t.test("a Secret's manual change is shown reverted, its values never", async (t) => {
+  await must([
+    'patch',
+    'secret',
+    'db',
+    '-n',
+    'team-a',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ data: { password: b64('leaked-pass') } }),
+  ]);
+  const line = page.locator('li.activity.reverted', { hasText: 'Secret team-a/db' });
+  await line.first().waitFor({ timeout: 60_000 });
+  const text = (await page.textContent('body')) ?? '';
+  for (const v of ['git-pass', 'leaked-pass', b64('git-pass'), b64('leaked-pass')])
+    t.notMatch(text, v, `${v} is not on the page`);
+  t.match(await line.first().textContent(), '/data/password');
+});
+
+t.test('a break-glass in effect is shown with its countdown', async (t) => {
+  const expires = new Date(Date.now() + 30 * 60_000).toISOString();
+  await must([
+    'annotate',
+    'configmap',
+    'settings',
+    '-n',
+    'team-a',
+    'driftgate.io/break-glass=incident 42',
+    `driftgate.io/break-glass-expires=${expires}`,
+  ]);
+  t.teardown(() =>
+    must([
+      'annotate',
+      'configmap',
+      'settings',
+      '-n',
+      'team-a',
+      'driftgate.io/break-glass-',
+      'driftgate.io/break-glass-expires-',
+    ]),
+  );
+  const glass = page.locator('li.glass', { hasText: 'ConfigMap team-a/settings' });
+  await glass.first().waitFor({ timeout: 60_000 });
+  t.match(await glass.first().textContent(), 'break-glass until');
+  t.match(await glass.first().textContent(), '(incident 42)');
+  await page.waitForFunction(
+    "/\\((29|30)m \\d+s left\\)/.test(document.querySelector('li.glass .countdown').textContent)",
+  );
+  t.pass('the countdown runs on the page');
+});
 
 t.test('the page is keyboard-usable: sign out by Tab and Enter', async (t) => {
   await page.focus('body');
