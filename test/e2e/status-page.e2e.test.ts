@@ -245,6 +245,33 @@ t.test('a break-glass in effect is shown with its countdown', async (t) => {
   t.pass('the countdown runs on the page');
 });
 
+t.test('every text on the page has WCAG AA contrast (4.5:1)', async (t) => {
+  // For each element with text: its colour against the first opaque background up the tree.
+  const worst = (await page.evaluate(`(() => {
+    const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const bg = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    let min = 21, what = '';
+    for (const el of document.querySelectorAll('body *')) {
+      if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+      const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(bg(el));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < min) { min = ratio; what = el.tagName + '.' + el.className; }
+    }
+    return [min, what];
+  })()`)) as [number, string];
+  t.ok(worst[0] >= 4.5, `lowest contrast ${worst[0].toFixed(2)} (${worst[1]})`);
+});
+
 t.test('the page is keyboard-usable: sign out by Tab and Enter', async (t) => {
   await page.focus('body');
   await page.keyboard.press('Tab');
