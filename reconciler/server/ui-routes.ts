@@ -64,11 +64,20 @@ export function uiRoutes(o: UiOptions): express.Router {
     const list = await readableWith(s.check, o.runtime.sources, o.namespace);
     return 'code' in list ? list : list.map((x) => uiSource(x.state, o.runtime.lastAudit));
   };
+  // Every source's rows rendered at most once per tick, whatever the number of open pages.
+  let rendered = { at: -Infinity, rows: new Map<string, string>() };
+  const rowsOf = (name: string, state: SourceState): string => {
+    if (now() - rendered.at >= (o.tickMs ?? 500)) rendered = { at: now(), rows: new Map() };
+    let html = rendered.rows.get(name);
+    if (html === undefined)
+      rendered.rows.set(name, (html = sourceRows(uiSource(state, o.runtime.lastAudit))));
+    return html;
+  };
   const snapshot = async (s: Viewer): Promise<Snapshot | { code: number; reason: string }> => {
-    const list = await visible(s);
+    const list = await readableWith(s.check, o.runtime.sources, o.namespace);
     if ('code' in list) return list;
     return {
-      html: list.map(sourceRows).join(''),
+      html: list.map((x) => rowsOf(x.cfg.name, x.state)).join(''),
       denials: denialItems(await deniedFor(o, s)),
     };
   };
