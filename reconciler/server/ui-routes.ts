@@ -182,7 +182,7 @@ function liveFeed(
   let beat: NodeJS.Timeout | undefined;
   let busy = false;
   const send = async (st: Stream): Promise<void> => {
-    if (st.session.expires <= now()) return void st.res.end();
+    if (st.session.expires <= now() || !st.session.alive()) return void st.res.end();
     const snap = await snapshot(st.session);
     if ('code' in snap) return void st.res.end();
     const hash = createHash('sha256').update(snap.html).update(snap.denials).digest('base64');

@@ -12,6 +12,8 @@ export interface Viewer {
   /** Whether RBAC lets this viewer do `attrs`. */
   readonly check: (attrs: ControlAttributes) => Promise<ControlVerdict>;
   readonly expires: number;
+  /** False once its session was signed out (an open event stream then ends). */
+  readonly alive: () => boolean;
 }
 
 const COOKIE = 'dg_session';
@@ -53,7 +55,8 @@ export class Viewers {
       this.#sessions.delete(this.#sessions.keys().next().value as string);
     const id = randomBytes(32).toString('base64url');
     const expires = this.o.now() + SESSION_MS;
-    this.#sessions.set(id, { user, check: (attrs) => auth(token, attrs), expires });
+    const alive = () => this.#sessions.has(id);
+    this.#sessions.set(id, { user, check: (attrs) => auth(token, attrs), expires, alive });
     const tls = secure ? '; Secure' : '';
     return `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=${SESSION_MS / 1000}${tls}`;
   }
@@ -90,6 +93,7 @@ export class Viewers {
       user: username,
       check: (attrs) => auth({ username, groups }, attrs),
       expires: this.o.now() + PROXY_MS,
+      alive: () => true,
     };
   }
 }

@@ -203,8 +203,11 @@ t.test('the feed sends the rows as they change', async (t) => {
   t.match(reverted.html, '<td class="health healthy">Healthy</td><td>1</td><td>0</td>');
 });
 
-t.test('signing out ends the session', async (t) => {
+t.test('signing out ends the session, and the event streams it had open', async (t) => {
   const alice = cookieOf(await signIn('alice'));
+  const open = await fetch(`${base}/ui/events`, { headers: { cookie: alice } });
+  const stream = (open.body as ReadableStream<Uint8Array>).getReader();
+  await nextEvent(stream, () => true);
   const out = await fetch(`${base}/ui/logout`, {
     method: 'POST',
     headers: { cookie: alice },
@@ -213,6 +216,9 @@ t.test('signing out ends the session', async (t) => {
   t.equal(out.status, 303);
   t.match(out.headers.get('set-cookie'), /Max-Age=0/);
   t.equal((await fetch(`${base}/ui/events`, { headers: { cookie: alice } })).status, 401);
+  // The open stream ends at its next tick.
+  for (;;) if ((await stream.read()).done) break;
+  t.pass('the stream ended');
 });
 
 t.test('1,000 sources in ten namespaces cost ten access reviews, not 1,000', async (t) => {
