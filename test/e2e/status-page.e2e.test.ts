@@ -49,37 +49,23 @@ t.teardown(() => rec.stop());
 for (const ns of ['team-a', 'team-b'])
   await must(['wait', '--for=condition=Ready', 'gitsource/web', '-n', ns, '--timeout=120s']);
 
+/** A Role allowing `verb` on `resource` in `ns`, bound to `subject` (a kubectl flag). */
+const grant = async (ns: string, role: string, verb: string, resource: string, subject: string) => {
+  await must(['create', 'role', role, '-n', ns, `--verb=${verb}`, `--resource=${resource}`]);
+  await must(['create', 'rolebinding', role, '-n', ns, `--role=${role}`, subject]);
+};
+
 // team-a's viewer may get team-a's GitSources, nothing else.
 await must(['create', 'serviceaccount', 'viewer', '-n', 'team-a']);
-await must([
-  'create',
-  'role',
-  'gitsource-read',
-  '-n',
+await grant(
   'team-a',
-  '--verb=get',
-  '--resource=gitsources.driftgate.io',
-]);
-await must([
-  'create',
-  'rolebinding',
   'gitsource-read',
-  '-n',
-  'team-a',
-  '--role=gitsource-read',
+  'get',
+  'gitsources.driftgate.io',
   '--serviceaccount=team-a:viewer',
-]);
+);
 // …and read its Events (the webhook's denials among them).
-await must(['create', 'role', 'events-read', '-n', 'team-a', '--verb=list', '--resource=events']);
-await must([
-  'create',
-  'rolebinding',
-  'events-read',
-  '-n',
-  'team-a',
-  '--role=events-read',
-  '--serviceaccount=team-a:viewer',
-]);
+await grant('team-a', 'events-read', 'list', 'events', '--serviceaccount=team-a:viewer');
 const token = (await must(['create', 'token', 'viewer', '-n', 'team-a'])).trim();
 
 // The webhook with the built-in library, recording its denials as Events.
@@ -289,24 +275,7 @@ t.test('the page is keyboard-usable: sign out by Tab and Enter', async (t) => {
 });
 
 t.test("behind the platform's OIDC proxy: its user and groups, checked by RBAC", async (t) => {
-  await must([
-    'create',
-    'role',
-    'gitsource-read',
-    '-n',
-    'team-b',
-    '--verb=get',
-    '--resource=gitsources.driftgate.io',
-  ]);
-  await must([
-    'create',
-    'rolebinding',
-    'gitsource-read',
-    '-n',
-    'team-b',
-    '--role=gitsource-read',
-    '--group=team-b-devs',
-  ]);
+  await grant('team-b', 'gitsource-read', 'get', 'gitsources.driftgate.io', '--group=team-b-devs');
   const as = (groups: string) =>
     fetch(`${rec.url}/ui`, {
       headers: { 'x-forwarded-user': 'dana@example.com', 'x-forwarded-groups': groups },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execOk } from '../../core/exec.js';
 import { customBuiltins } from '../../policies/engine/builtins.js';
+import { wellFormedJson } from '../../policies/engine/bundle.js';
 import { opaVersion, writeWasmCapabilities } from '../../policies/engine/capabilities.js';
 import { goBuiltins, goBuiltinsBeside, loadGoBuiltins } from '../../policies/engine/go-builtins.js';
 import type { Builtins } from '../../policies/engine/wasm-policy.js';
@@ -57,3 +58,67 @@ export const resultOf = (policy: WasmPolicy, entry: string, input: unknown = {})
   (
     policy.evaluate(new TextEncoder().encode(JSON.stringify(input)), entry) as { result: unknown }[]
   )[0]?.result;
+
+/**
+ * `expressions` (each reading `input`, so nothing is folded at build time) as one module built
+ * the product's way and evaluated with its builtins, and the same module by `opa eval`: both
+ * answers, in order, and the loaded module. `opaBuiltins`: OPA's own builtins allowed too.
+ */
+export async function bothWays(
+  expressions: readonly string[],
+  input: unknown,
+  opaBuiltins = false,
+): Promise<{ ours: unknown[]; theirs: unknown[]; policy: WasmPolicy }> {
+  const opa = toolPath('opa');
+  const work = mkdtempSync(join(tmpdir(), 'dg-both-ways-'));
+  try {
+    const rego = join(work, 'ref.rego');
+    writeFileSync(
+      rego,
+      [
+        'package ref',
+        '',
+        ...expressions.map((e, i) => `r${i} := ${e}`),
+        `all := [${expressions.map((_, i) => `r${i}`).join(', ')}]`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(work, 'input.json'), JSON.stringify(input));
+    const caps = await writeWasmCapabilities(opa, opaBuiltins, join(work, 'caps'));
+    const out = join(work, 'b.tar.gz');
+    await execOk(opa, [
+      'build',
+      '-t',
+      'wasm',
+      '--capabilities',
+      caps,
+      '-e',
+      'ref/all',
+      '-o',
+      out,
+      rego,
+    ]);
+    const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
+    if (!wasm) throw new Error('no wasm');
+    const builtins = opaBuiltins ? await productBuiltins(opa) : customBuiltins();
+    const policy = await loadWasmPolicy(wasm, builtins);
+    const ours =
+      (policy.evaluate(wellFormedJson(input), 'ref/all') as { result: unknown[] }[])[0]?.result ??
+      [];
+    const theirs = JSON.parse(
+      await execOk(opa, [
+        'eval',
+        '--format',
+        'raw',
+        '-d',
+        rego,
+        '-i',
+        join(work, 'input.json'),
+        'data.ref.all',
+      ]),
+    ) as unknown[];
+    return { ours, theirs, policy };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

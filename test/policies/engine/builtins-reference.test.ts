@@ -3,16 +3,7 @@
 // and the same module evaluated by `opa eval`; every value must be the same.
 import t, { type Test } from 'tap';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execOk } from '../../../core/exec.js';
-import { customBuiltins } from '../../../policies/engine/builtins.js';
-import { wellFormedJson } from '../../../policies/engine/bundle.js';
-import { loadWasmPolicy } from '../../../policies/engine/wasm-policy.js';
-import { writeWasmCapabilities } from '../../../policies/engine/capabilities.js';
-import { readTarGzEntry } from '../../../policies/engine/tar.js';
-import { toolPath } from '../../support/tools.js';
+import { bothWays as reference } from '../../support/wasm-module.js';
 
 const input = {
   s: 'hi?',
@@ -138,50 +129,7 @@ async function bothWays(
   list: readonly string[],
 ): Promise<void> {
   const expressions = list;
-  const input = given;
-  const opa = toolPath('opa');
-  const work = mkdtempSync(join(tmpdir(), 'dg-builtins-'));
-  t.teardown(() => rmSync(work, { recursive: true, force: true }));
-  const module = [
-    'package ref',
-    '',
-    ...expressions.map((e, i) => `r${i} := ${e}`),
-    `all := [${expressions.map((_, i) => `r${i}`).join(', ')}]`,
-    '',
-  ].join('\n');
-  writeFileSync(join(work, 'ref.rego'), module);
-  writeFileSync(join(work, 'input.json'), JSON.stringify(input));
-  const caps = await writeWasmCapabilities(opa, false, join(work, 'caps'));
-  const out = join(work, 'b.tar.gz');
-  await execOk(opa, [
-    'build',
-    '-t',
-    'wasm',
-    '--capabilities',
-    caps,
-    '-e',
-    'ref/all',
-    '-o',
-    out,
-    join(work, 'ref.rego'),
-  ]);
-  const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
-  if (!wasm) throw new Error('no wasm');
-  const policy = await loadWasmPolicy(wasm, customBuiltins());
-  const ours =
-    (policy.evaluate(wellFormedJson(input), 'ref/all') as { result: unknown[] }[])[0]?.result ?? [];
-  const theirs = JSON.parse(
-    await execOk(opa, [
-      'eval',
-      '--format',
-      'raw',
-      '-d',
-      join(work, 'ref.rego'),
-      '-i',
-      join(work, 'input.json'),
-      'data.ref.all',
-    ]),
-  ) as unknown[];
+  const { ours, theirs } = await reference(list, given);
   t.equal(ours.length, expressions.length, 'every expression has a value');
   expressions.forEach((e, i) => t.same(ours[i], theirs[i], e));
 }

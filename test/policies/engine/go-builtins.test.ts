@@ -11,19 +11,18 @@ import { pino } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execOk } from '../../../core/exec.js';
+
 import { loadBundle, wellFormedJson } from '../../../policies/engine/bundle.js';
 import { buildBundle } from '../../../policies/engine/build.js';
-import { writeWasmCapabilities } from '../../../policies/engine/capabilities.js';
+
 import { GO_BUILTINS, goBuiltinsBeside } from '../../../policies/engine/go-builtins.js';
 import { boundMemory } from '../../../policies/engine/go-wasi.js';
 import { EvalPool } from '../../../policies/engine/pool/pool.js';
-import { readTarGzEntry } from '../../../policies/engine/tar.js';
-import { loadWasmPolicy } from '../../../policies/engine/wasm-policy.js';
+
 import { createCertificate } from '../../../webhook/tls/pki.js';
 import { GOOD_POLICY, policyDir } from '../../support/policy-dirs.js';
 import { toolPath } from '../../support/tools.js';
-import { productBuiltins, resultOf, wasmModule } from '../../support/wasm-module.js';
+import { bothWays, resultOf, wasmModule } from '../../support/wasm-module.js';
 
 const opa = toolPath('opa');
 const ca = createCertificate({ commonName: 'Test Root', usage: 'ca', organizations: ['Acme'] });
@@ -96,54 +95,12 @@ t.test('every one of OPA own builtins gives what the opa binary gives', async (t
     [],
     'every builtin opa-builtins.wasm answers is called here',
   );
-  const work = mkdtempSync(join(tmpdir(), 'dg-go-builtins-'));
-  t.teardown(() => rmSync(work, { recursive: true, force: true }));
-  const module = [
-    'package ref',
-    '',
-    ...expressions.map((e, i) => `r${i} := ${e}`),
-    `all := [${expressions.map((_, i) => `r${i}`).join(', ')}]`,
-    '',
-  ].join('\n');
-  writeFileSync(join(work, 'ref.rego'), module);
-  writeFileSync(join(work, 'input.json'), JSON.stringify(input));
-  const caps = await writeWasmCapabilities(opa, true, join(work, 'caps'));
-  const out = join(work, 'b.tar.gz');
-  const rego = join(work, 'ref.rego');
-  await execOk(opa, [
-    'build',
-    '-t',
-    'wasm',
-    '--capabilities',
-    caps,
-    '-e',
-    'ref/all',
-    '-o',
-    out,
-    rego,
-  ]);
-  const wasm = readTarGzEntry(readFileSync(out), 'policy.wasm');
-  if (!wasm) throw new Error('no wasm');
-  const policy = await loadWasmPolicy(wasm, await productBuiltins(opa));
+  const { ours, theirs, policy } = await bothWays(expressions, input, true);
   t.same(
     GO_BUILTINS.filter((b) => !policy.hostBuiltins().includes(b)),
     [],
     'the module asks the host for each of them',
   );
-  const ours =
-    (policy.evaluate(wellFormedJson(input), 'ref/all') as { result: unknown[] }[])[0]?.result ?? [];
-  const theirs = JSON.parse(
-    await execOk(opa, [
-      'eval',
-      '--format',
-      'raw',
-      '-d',
-      rego,
-      '-i',
-      join(work, 'input.json'),
-      'data.ref.all',
-    ]),
-  ) as unknown[];
   t.same(policy.builtinErrors(), [], 'no builtin erred');
   t.equal(ours.length, expressions.length, 'every expression has a value');
   // json.marshal's text: OPA's wasm writes an object's keys in its own order, opa sorts them;
