@@ -97,7 +97,7 @@ export class ReconcilerMetrics {
   );
   readonly notifications = this.m.counter(
     'driftgate_notifications_total',
-    'Notifications by provider and result: sent, failed (after retries), dropped (queue full), deduplicated.',
+    'Notifications by provider and result: sent, failed (after retries), dropped (queue full), deduplicated, refused (a commit status for a repository the provider may not post to).',
     ['provider', 'result'],
   );
   readonly fetchDuration = this.m.histogram(

@@ -12,6 +12,8 @@ export interface ProviderConfig {
   readonly secretFile?: string;
   readonly tokenFile?: string;
   readonly caFile?: string;
+  /** Commit status: host/path globs of the repositories it may post to (empty: file sources). */
+  readonly repositories: readonly string[];
   readonly timeoutMs: number;
   readonly perMinute: number;
 }
@@ -40,10 +42,19 @@ export function notificationsConfig(
     if (!commit && !p.address && !p.addressFile)
       problems.push(`${at}: a ${p.type} provider needs address or addressFile`);
     if (commit && !p.tokenFile) problems.push(`${at}: commit status on ${p.type} needs tokenFile`);
+    // Gitea has no public API base: without one the token would go to whatever host a source's
+    // repoURL names, a tenant's among them.
+    if (p.type === 'gitea' && !p.address)
+      problems.push(
+        `${at}: commit status on gitea needs address (its API base, and the only host its token goes to)`,
+      );
+    const repositories = p.repositories ?? [];
+    if (!commit && repositories.length > 0)
+      problems.push(`${at}: repositories limits commit status providers only`);
     if (p.secretFile && p.type !== 'webhook')
       problems.push(`${at}: secretFile signs webhook requests only`);
     const { timeout, ...rest } = p;
-    return { ...rest, timeoutMs: positiveMs(timeout, `${at}.timeout`, problems) };
+    return { ...rest, repositories, timeoutMs: positiveMs(timeout, `${at}.timeout`, problems) };
   });
   raw.alerts.forEach((a, i) => {
     for (const p of a.providers)

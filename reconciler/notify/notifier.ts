@@ -10,6 +10,7 @@ import { backoffMs } from '../../core/backoff.js';
 import type { ReconcilerMetrics } from '../metrics.js';
 import {
   commitStatusRequest,
+  repositoryId,
   slackRequest,
   webhookRequest,
   type NotifyEvent,
@@ -79,9 +80,24 @@ class Outbox {
     return commitStatusRequest(p.type, address, e, read(p.tokenFile) ?? '');
   }
 
+  /** Whether this provider may set a commit status for `e`'s repository (webhooks: always). */
+  #mayPost(e: NotifyEvent): boolean {
+    if (this.p.type === 'webhook' || this.p.type === 'slack') return true;
+    if (this.p.repositories.length === 0) return !e.source.includes('.'); // a GitSource: ns.name
+    const id = repositoryId(e.repoURL);
+    return id !== undefined && this.p.repositories.some((r) => glob(r).test(id));
+  }
+
   async #deliver(e: NotifyEvent): Promise<void> {
     const { metrics, logger } = this.d;
     const provider = this.p.name;
+    if (!this.#mayPost(e)) {
+      logger.info(
+        { provider, source: e.source },
+        "commit status not set: the repository is not among the provider's repositories",
+      );
+      return metrics.notifications.inc({ provider, result: 'refused' });
+    }
     let r: OutboundRequest | undefined;
     try {
       r = this.#request(e);
@@ -146,7 +162,7 @@ export class Notifier {
     };
     for (const p of cfg.providers) {
       this.#boxes.set(p.name, new Outbox(p, cfg, deps));
-      for (const result of ['sent', 'failed', 'dropped', 'deduplicated'])
+      for (const result of ['sent', 'failed', 'dropped', 'deduplicated', 'refused'])
         d.metrics.notifications.inc({ provider: p.name, result }, 0);
     }
     this.#alerts = cfg.alerts.map((a) => ({

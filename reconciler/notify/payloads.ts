@@ -92,6 +92,22 @@ export function repositoryPath(repoURL: string): string | undefined {
   return path.split('/').length >= 2 ? path : undefined;
 }
 
+/** `host/path` of a repository URL (https or scp-like), without `.git`; undefined if unreadable. */
+export function repositoryId(repoURL: string): string | undefined {
+  const scp = /^[\w.-]+@([\w.-]+):(.+)$/.exec(repoURL);
+  let host: string;
+  let path: string;
+  if (scp) [host, path] = [scp[1] as string, scp[2] as string];
+  else
+    try {
+      const u = new URL(repoURL);
+      [host, path] = [u.host, u.pathname];
+    } catch {
+      return undefined;
+    }
+  return `${host.toLowerCase()}/${path.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '')}`;
+}
+
 /** The commit status request for a GitHub, GitLab or Gitea API; undefined when none applies. */
 export function commitStatusRequest(
   type: 'github' | 'gitlab' | 'gitea',
@@ -102,7 +118,10 @@ export function commitStatusRequest(
   const s = STATES[e.reason];
   const repo = repositoryPath(e.repoURL);
   if (!s || !repo || !e.revision || !/^[0-9a-f]{40,64}$/.test(e.revision)) return undefined;
-  const base = (apiBase ?? DEFAULT_API[type] ?? new URL(e.repoURL).origin).replace(/\/+$/, '');
+  // Only the platform's API base (or the public one): never a host the event's repoURL names.
+  const api = apiBase ?? DEFAULT_API[type];
+  if (!api) return undefined;
+  const base = api.replace(/\/+$/, '');
   const context = `driftgate/${e.source}${s.suffix}`;
   // GitHub keeps 140 characters of a description.
   const description = e.message.length > 140 ? `${e.message.slice(0, 139)}…` : e.message;

@@ -45,6 +45,11 @@ export const ProviderSchema = Mapping(
     secretFile: Optional(Str({ description: 'webhook: HMAC-SHA256 key of X-Driftgate-Signature' })),
     tokenFile: Optional(Str({ description: 'github, gitlab, gitea: an API token' })),
     caFile: Optional(Str({ description: 'PEM CA bundle to trust beside the system roots' })),
+    repositories: Strings({
+      description:
+        "commit status: the repositories it may set statuses on, as host/path globs (* any characters, e.g. github.com/platform/*); empty: the config file's own sources only, never a tenant's GitSource",
+      default: [],
+    }),
     timeout: Duration({ description: 'per request', default: '5s' }),
     perMinute: Int(1, 6000, { description: 'at most this many requests a minute', default: 60 }),
   },

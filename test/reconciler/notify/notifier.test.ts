@@ -192,6 +192,15 @@ t.test('config: what each provider needs, alerts name providers that exist', asy
         perMinute: 60,
       },
       { name: 'gh', type: 'github', timeout: '5s', perMinute: 60 },
+      { name: 'tea', type: 'gitea', tokenFile: '/t', timeout: '5s', perMinute: 60 },
+      {
+        name: 'hook',
+        type: 'webhook',
+        address: 'https://x',
+        repositories: ['*'],
+        timeout: '5s',
+        perMinute: 60,
+      },
     ],
     alerts: [{ providers: ['a', 'nope'], events: ['SyncFailed'], sources: ['*'] }],
   });
@@ -200,6 +209,52 @@ t.test('config: what each provider needs, alerts name providers that exist', asy
     'notifications.providers[1] (a): another provider has this name',
     'notifications.providers[1] (a): secretFile signs webhook requests only',
     'notifications.providers[2] (gh): commit status on github needs tokenFile',
+    'notifications.providers[3] (tea): commit status on gitea needs address (its API base, and the only host its token goes to)',
+    'notifications.providers[4] (hook): repositories limits commit status providers only',
     'notifications.alerts[0]: no provider named nope',
   ]);
 });
+
+t.test(
+  "a commit status for a tenant's GitSource only where the platform allows its repository",
+  async (t) => {
+    const api = await endpoint(t, [201]);
+    const commit = (name: string, repositories: string[]) => ({
+      name,
+      type: 'gitea',
+      address: api.url,
+      tokenFile: file(`${name}-token`, 'platform-token'),
+      repositories,
+      timeout: '5s',
+      perMinute: 6000,
+    });
+    const { n, count } = setup({
+      providers: [commit('closed', []), commit('open', ['git.example/team-a/*'])],
+      alerts: [{ providers: ['closed', 'open'], events: ['SyncFailed'], sources: ['*'] }],
+    });
+    // A tenant's GitSource, and a file source of the platform's, both on git.example.
+    n.notify(event());
+    n.notify(event({ source: 'platform', repoURL: 'https://git.example/ops/platform.git' }));
+    n.notify(event({ source: 'team-b.x', repoURL: 'git@git.example:team-b/x.git' }));
+    await waitFor(
+      'every event judged',
+      async () =>
+        ((await count('closed', 'sent')) ?? 0) + ((await count('closed', 'refused')) ?? 0) === 3 &&
+        ((await count('open', 'sent')) ?? 0) + ((await count('open', 'refused')) ?? 0) === 3,
+      10_000,
+      20,
+    );
+    t.equal(await count('closed', 'sent'), 1, "no repositories: the file source's only");
+    t.equal(await count('closed', 'refused'), 2, 'both GitSources refused');
+    t.equal(await count('open', 'sent'), 1, 'git.example/team-a/* allows team-a/shop only');
+    t.equal(await count('open', 'refused'), 2);
+    t.same(
+      api.seen.map((x) => x.path).sort(),
+      [
+        `/api/v1/repos/ops/platform/statuses/${'a'.repeat(40)}`,
+        `/api/v1/repos/team-a/shop/statuses/${'a'.repeat(40)}`,
+      ],
+      'only to the API base the platform configured',
+    );
+  },
+);

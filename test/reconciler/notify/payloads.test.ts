@@ -62,9 +62,19 @@ t.test('GitLab: /api/v4/projects/{path}/statuses/{sha}, its own state names', as
 });
 
 t.test(
-  'Gitea: /api/v1/repos/…, its host by default; policies under their own context',
+  "Gitea: /api/v1/repos/… on the configured API base only, never the repository's host; policies under their own context",
   async (t) => {
-    const r = commitStatusRequest('gitea', undefined, event({ reason: 'PolicyRefused' }), 'tok');
+    t.equal(
+      commitStatusRequest('gitea', undefined, event({ reason: 'PolicyRefused' }), 'tok'),
+      undefined,
+      'no API base: the token goes nowhere',
+    );
+    const r = commitStatusRequest(
+      'gitea',
+      'https://git.example/',
+      event({ reason: 'PolicyRefused' }),
+      'tok',
+    );
     t.equal(r?.url, `https://git.example/api/v1/repos/team-a/shop/statuses/${sha}`);
     t.equal(r?.headers.authorization, 'token tok');
     t.match(JSON.parse(r?.body ?? ''), {
