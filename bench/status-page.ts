@@ -4,12 +4,10 @@
 // JSON API (GET /status) on the same sources, and the script and style against their budget.
 // TokenReview and SubjectAccessReview are a stand-in here (everyone may read everything): their
 // cost is one review per namespace (test/reconciler/server/ui.test.ts), cached 10 s.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+
 import { initialState } from '../reconciler/model/source-state.js';
 import type { ControlAuth } from '../reconciler/server/control-auth.js';
-import { statusApp } from '../reconciler/server/server.js';
+import { startStatusServer } from '../test/support/status-server.js';
 import { APP_CSS, APP_JS } from '../reconciler/server/ui-assets.js';
 import { launchChromium } from '../test/support/browser.js';
 
@@ -37,19 +35,8 @@ const sources = Array.from({ length: SOURCES }, (_, i) => {
   return { cfg: { name: state.name }, state };
 });
 const anyone: ControlAuth = async () => ({ ok: true, user: 'bench' });
-const server = createServer(
-  statusApp({
-    host: '127.0.0.1',
-    port: 0,
-    metricsPort: 0,
-    runtime: { sources } as never,
-    registry: undefined as never,
-    controlAuth: anyone,
-    logger: pino({ level: 'silent' }),
-  }),
-);
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const server = await startStatusServer({ sources }, { controlAuth: anyone });
+const base = server.base;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 
 const apiTimes: number[] = [];

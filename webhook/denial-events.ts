@@ -4,6 +4,7 @@
 // path: queued, bounded (a burst of denials costs the apiserver at most PER_SECOND writes), the
 // same denial said once a minute, dropped rather than waited for.
 import type { Logger } from 'pino';
+import { tokenBucket } from '../core/rate.js';
 import { kubeJson, type KubeAccess } from './kube-access.js';
 import type { AdmissionRequest } from './types.js';
 
@@ -61,14 +62,13 @@ export function denialEvent(
 export class DenialEvents {
   readonly #queue: Record<string, unknown>[] = [];
   readonly #seen = new Map<string, number>();
-  #tokens = BURST;
-  #at: number;
+  readonly #take: () => boolean;
   #timer: NodeJS.Timeout | undefined;
   readonly #now: () => number;
 
   constructor(private readonly o: DenialEventsOptions) {
     this.#now = o.now ?? Date.now;
-    this.#at = this.#now();
+    this.#take = tokenBucket(PER_SECOND, BURST, this.#now);
   }
 
   /** A denial of `request` (not a dry run) with `message`: queued, or dropped past the bounds. */
@@ -87,11 +87,7 @@ export class DenialEvents {
 
   #drain(): void {
     this.#timer = undefined;
-    const now = this.#now();
-    this.#tokens = Math.min(BURST, this.#tokens + ((now - this.#at) / 1000) * PER_SECOND);
-    this.#at = now;
-    while (this.#tokens >= 1 && this.#queue.length > 0) {
-      this.#tokens -= 1;
+    while (this.#queue.length > 0 && this.#take()) {
       const ev = this.#queue.shift() as Record<string, unknown>;
       const ns = (ev.metadata as { namespace: string }).namespace;
       kubeJson(this.o.access, `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, {

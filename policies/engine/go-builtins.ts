@@ -4,7 +4,8 @@
 // installed beside opa as opa-builtins.wasm. Loaded only by a bundle whose policies call one
 // (about 60 MiB of compiled code), once per thread; its answers are OPA's, byte for byte.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { resolveTool } from '../../core/tool-path.js';
 import { boundMemory, goWasiImports, GoExit } from './go-wasi.js';
 import { LimitError } from './limit-error.js';
 import { RegoText, takesRegoText, type Builtin, type Builtins } from './wasm-policy.js';
@@ -42,14 +43,12 @@ const GO_KEEP_MEMORY = 64 * 1024 * 1024;
 
 /** Where opa-builtins.wasm is expected: beside the opa binary `opaPath` names (on PATH or not). */
 export function goBuiltinsBeside(opaPath: string): string | undefined {
-  const candidates = opaPath.includes('/')
-    ? [opaPath]
-    : (process.env.PATH ?? '')
-        .split(delimiter)
-        .filter(Boolean)
-        .map((dir) => join(dir, opaPath));
-  const opa = candidates.find((c) => existsSync(c));
-  if (!opa) return undefined;
+  let opa: string;
+  try {
+    opa = resolveTool('opaPath', opaPath);
+  } catch {
+    return undefined;
+  }
   const wasm = join(dirname(realpathSync(opa)), 'opa-builtins.wasm');
   return existsSync(wasm) ? wasm : undefined;
 }

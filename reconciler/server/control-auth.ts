@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tokenBucket } from '../../core/rate.js';
 import {
   AuthenticationV1Api,
   AuthorizationV1Api,
@@ -49,20 +50,6 @@ function ttlCache<T>(now: () => number) {
   };
 }
 
-/** A token bucket: `take()` is false once the burst is spent until it refills. */
-function bucket(perSecond: number, burst: number, now: () => number) {
-  let tokens = burst;
-  let at = now();
-  return (): boolean => {
-    const t = now();
-    tokens = Math.min(burst, tokens + ((t - at) / 1000) * perSecond);
-    at = t;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
-}
-
 /**
  * Kubernetes authentication and authorization for the reconciler's routes: the bearer token is
  * reviewed (TokenReview), then the user is checked for the route's attributes
@@ -74,7 +61,7 @@ export function kubernetesControlAuth(kc: KubeConfig, now: () => number = Date.n
   const authz = kc.makeApiClient(AuthorizationV1Api);
   const users = ttlCache<V1UserInfo | null>(now);
   const verdicts = ttlCache<ControlVerdict>(now);
-  const mayReview = bucket(REVIEWS_PER_SECOND, REVIEW_BURST, now);
+  const mayReview = tokenBucket(REVIEWS_PER_SECOND, REVIEW_BURST, now);
   return async (token, attrs) => {
     const id = createHash('sha256').update(token).digest('hex');
     const key = `${id}\n${JSON.stringify(attrs)}`;

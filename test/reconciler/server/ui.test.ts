@@ -4,11 +4,10 @@
 // apiserver's reviews.
 import t from 'tap';
 import { pino } from 'pino';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
+
 import { initialState, type SourceState } from '../../../reconciler/model/source-state.js';
 import type { ControlAuth } from '../../../reconciler/server/control-auth.js';
-import { statusApp } from '../../../reconciler/server/server.js';
+import { startStatusServer } from '../../support/status-server.js';
 import { readableSources } from '../../../reconciler/server/auth.js';
 import type { IncomingMessage } from 'node:http';
 import { escapeHtml } from '../../../reconciler/server/ui-view.js';
@@ -72,20 +71,9 @@ const auth: ControlAuth = async (token, attrs) => {
     ? { ok: true, user: token }
     : { ok: false, code: 403, reason: `${token} may not`, user: token };
 };
-const server = createServer(
-  statusApp({
-    host: '127.0.0.1',
-    port: 0,
-    metricsPort: 0,
-    runtime: { sources, lastAudit } as never,
-    registry: undefined as never,
-    controlAuth: auth,
-    logger: pino({ level: 'silent' }),
-  }),
-);
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const server = await startStatusServer({ sources, lastAudit }, { controlAuth: auth });
 t.teardown(() => server.close());
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const base = server.base;
 
 const signIn = async (token: string): Promise<Response> =>
   fetch(`${base}/ui/login`, {
@@ -242,13 +230,9 @@ t.test('1,000 sources in ten namespaces cost ten access reviews, not 1,000', asy
 t.test("an authenticating proxy's user, trusted from its address only", async (t) => {
   const reviews: unknown[] = [];
   const app = (trusted: string[]) =>
-    createServer(
-      statusApp({
-        host: '127.0.0.1',
-        port: 0,
-        metricsPort: 0,
-        runtime: { sources } as never,
-        registry: undefined as never,
+    startStatusServer(
+      { sources },
+      {
         userAuth: async (u, attrs) => {
           reviews.push(u);
           const ns = 'resource' in attrs ? attrs.resource.namespace : undefined;
@@ -261,8 +245,7 @@ t.test("an authenticating proxy's user, trusted from its address only", async (t
           groupsHeader: 'x-forwarded-groups',
           trustedProxies: trusted,
         },
-        logger: pino({ level: 'silent' }),
-      }),
+      },
     );
   const headers = {
     'x-forwarded-user': 'dana@example.com',
@@ -272,10 +255,8 @@ t.test("an authenticating proxy's user, trusted from its address only", async (t
     [['127.0.0.1', '::ffff:127.0.0.1'], true],
     [['10.9.9.9'], false],
   ] as const) {
-    const s = app([...trusted]);
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/ui`;
-    const html = await (await fetch(url, { headers })).text();
+    const s = await app([...trusted]);
+    const html = await (await fetch(`${s.base}/ui`, { headers })).text();
     s.close();
     if (sees) {
       t.match(html, 'Signed in as <span id="user">dana@example.com</span>');
