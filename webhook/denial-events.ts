@@ -75,7 +75,8 @@ export class DenialEvents {
   denied(request: AdmissionRequest, message: string): void {
     if (request.dryRun) return;
     const now = this.#now();
-    const key = `${request.namespace ?? ''}/${request.kind.kind}/${request.name ?? ''}/${message}`;
+    // Bounded as the Event's message is: 10,000 keys stay a few MiB at most.
+    const key = `${request.namespace ?? ''}/${request.kind.kind}/${request.name ?? ''}/${message.slice(0, MAX_MESSAGE)}`;
     const last = this.#seen.get(key);
     if (last !== undefined && now - last < SAME_MS) return;
     if (this.#seen.size > 10_000) this.#seen.clear();

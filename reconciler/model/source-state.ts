@@ -102,9 +102,15 @@ export interface ActivityEntry {
 
 /** Entries kept per source. */
 export const MAX_ACTIVITY = 20;
+/** Characters of an entry's diff kept (a changed 1 MB value is not kept twenty times). */
+export const MAX_ACTIVITY_DIFF = 2000;
 
 /** Add `entry` to a source's activity, dropping the oldest past MAX_ACTIVITY. */
-export function recordActivity(s: SourceState, entry: ActivityEntry): void {
+export function recordActivity(s: SourceState, given: ActivityEntry): void {
+  const entry =
+    given.diff.length > MAX_ACTIVITY_DIFF
+      ? { ...given, diff: `${given.diff.slice(0, MAX_ACTIVITY_DIFF)} …` }
+      : given;
   const list = (s.activity ??= []);
   const last = list.at(-1);
   // A drift only reported is seen again at every watch event: said once.

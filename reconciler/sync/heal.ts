@@ -79,14 +79,15 @@ export async function healObject(
   const source = ctx.cfg.name;
   m.driftDetected.inc({ source, kind: ref.kind });
   const shown = shownDiffs(ref.kind, drift);
-  ctx.log.info({ object: refText(ref), diff: formatDiff(shown) }, 'drift detected');
+  const diffText = formatDiff(shown);
+  ctx.log.info({ object: refText(ref), diff: diffText }, 'drift detected');
   if (status) status.drift = shown;
   const activity = (event: 'reverted' | 'drifted') =>
     recordActivity(ctx.state, {
       at: new Date(ctx.now()).toISOString(),
       object: refText(ref),
       event,
-      diff: formatDiff(shown),
+      diff: diffText,
     });
   if (glass || ctx.state.suspended || !ctx.cfg.selfHeal || ctx.state.fighting.has(key)) {
     activity('drifted');
