@@ -3,10 +3,12 @@
 // compiled here): CEL validations with Gatekeeper's variables (object, oldObject, request,
 // namespaceObject, params, and `variables.params` for the constraint's parameters,
 // `variables.anyObject`, the template's own variables), on @bufbuild/cel. Pure.
-import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
+import { celEnv, isCelError, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isObject } from '../../../core/object.js';
 import { kubernetesCelFuncs } from './cel-k8s/index.js';
+import { parseCel, speaksOptionals } from './cel-optional/index.js';
+import { optionalFuncs } from './cel-optional/runtime.js';
 
 export interface GkCel {
   readonly variables: readonly { readonly name: string; readonly expression: string }[];
@@ -15,9 +17,11 @@ export interface GkCel {
     readonly message?: string;
     readonly messageExpression?: string;
   }[];
+  /** Some expression speaks CEL optionals, so every one of the template sees them. */
+  readonly optionals?: boolean;
 }
 
-const env = celEnv({ funcs: [...strings, ...kubernetesCelFuncs] });
+const env = celEnv({ funcs: [...strings, ...kubernetesCelFuncs, ...optionalFuncs] });
 
 /** JSON as CEL sees Kubernetes objects: integers are ints, mappings are maps. */
 function toCel(v: unknown): CelInput {
@@ -30,20 +34,12 @@ function toCel(v: unknown): CelInput {
 /** Compiled expressions, reused across reviews; bounded, as templates come and go from Git. */
 const compiled = new Map<string, ReturnType<typeof plan>>();
 const MAX_COMPILED = 2048;
-/** Operators and macros the planner handles itself (not functions of the environment). */
-const BUILT_IN = new Set([
-  '_?_:_',
-  '_&&_',
-  '_||_',
-  '@not_strictly_false',
-  '_[_]',
-  'has',
-  'all',
-  'exists',
-  'exists_one',
-  'map',
-  'filter',
-]);
+/**
+ * Operators the planner handles itself (not functions of the environment). The parser expands
+ * the macros (has, all, exists, exists_one, map, filter); a call left by those names is a form
+ * it does not take (the two-variable comprehensions), so it is reported as missing.
+ */
+const BUILT_IN = new Set(['_?_:_', '_&&_', '_||_', '@not_strictly_false', '_[_]']);
 
 /** Every function an expression calls that this environment does not provide. Pure. */
 function unknownCalls(node: unknown, out: Set<string> = new Set()): Set<string> {
@@ -62,16 +58,23 @@ function unknownCalls(node: unknown, out: Set<string> = new Set()): Set<string> 
   return out;
 }
 
-function program(expression: string): ReturnType<typeof plan> {
-  let p = compiled.get(expression);
+/** Gatekeeper's variables (celViolations' bindings). */
+const names = {
+  isFunction: (name: string): boolean => env.funcs.find(name) !== undefined,
+  variables: new Set(['object', 'oldObject', 'request', 'namespaceObject', 'params', 'variables']),
+};
+
+function program(expression: string, optionals = false): ReturnType<typeof plan> {
+  const key = `${optionals ? 'o' : 'p'}${expression}`;
+  let p = compiled.get(key);
   if (!p) {
-    const parsed = parse(expression);
+    const parsed = parseCel(expression, optionals, names);
     const unknown = [...unknownCalls(parsed)];
     if (unknown.length > 0)
       throw new Error(`not provided here: ${unknown.join(', ')} (a CEL library driftgate lacks)`);
     p = plan(env, parsed);
     if (compiled.size >= MAX_COMPILED) compiled.clear();
-    compiled.set(expression, p);
+    compiled.set(key, p);
   }
   return p;
 }
@@ -87,7 +90,7 @@ export function readCel(
   const src = isObject(entry) && isObject(entry.source) ? entry.source : undefined;
   if (!src) return undefined;
   const list = (v: unknown) => (Array.isArray(v) ? v.filter(isObject) : []);
-  const cel: GkCel = {
+  const fields = {
     variables: list(src.variables).map((v) => ({
       name: String(v.name),
       expression: String(v.expression),
@@ -100,12 +103,14 @@ export function readCel(
         : {}),
     })),
   };
-  for (const e of [
-    ...cel.variables.map((v) => v.expression),
-    ...cel.validations.flatMap((v) => [v.expression, v.messageExpression ?? 'true']),
-  ])
+  const all = [
+    ...fields.variables.map((v) => v.expression),
+    ...fields.validations.flatMap((v) => [v.expression, v.messageExpression ?? 'true']),
+  ];
+  const cel: GkCel = all.some(speaksOptionals) ? { ...fields, optionals: true } : fields;
+  for (const e of all)
     try {
-      program(e);
+      program(e, cel.optionals);
     } catch (err) {
       problems.push(`${where}: CEL ${JSON.stringify(e)}: ${(err as Error).message}`);
     }
@@ -137,14 +142,16 @@ export function celViolations(
     variables,
   };
   for (const v of cel.variables) {
-    const r = program(v.expression)(bindings as never);
+    const r = program(v.expression, cel.optionals)(bindings as never);
     if (!isCelError(r)) variables.set(v.name, r as CelInput);
   }
   const out: { msg: string }[] = [];
   for (const v of cel.validations) {
-    const r = program(v.expression)(bindings as never);
+    const r = program(v.expression, cel.optionals)(bindings as never);
     if (r === true) continue;
-    const m = v.messageExpression ? program(v.messageExpression)(bindings as never) : undefined;
+    const m = v.messageExpression
+      ? program(v.messageExpression, cel.optionals)(bindings as never)
+      : undefined;
     const msg =
       typeof m === 'string'
         ? m
@@ -154,3 +161,4 @@ export function celViolations(
   }
   return out;
 }
+export { program as celProgram };

@@ -1,12 +1,12 @@
 // The Kubernetes CEL libraries driftgate gives Gatekeeper's K8sNativeValidation templates
-// (quantity, url, ip, cidr, lists, regex, sets, format) against the real thing: the same expressions
+// (quantity, url, ip, cidr, lists, regex, sets, format, optionals, bindings) against the real thing: the same expressions
 // evaluated by the real kube-apiserver, in a ValidatingAdmissionPolicy's messageExpression
 // (the apiserver's own CEL environment), must print the same values as driftgate's.
 import t from 'tap';
-import { parse, plan, isCelError, celEnv } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
+import { isCelError } from '@bufbuild/cel';
 import { stringify } from 'yaml';
-import { kubernetesCelFuncs } from '../../../policies/engine/gatekeeper/cel-k8s/index.js';
+import { celProgram } from '../../../policies/engine/gatekeeper/cel.js';
+import { speaksOptionals } from '../../../policies/engine/gatekeeper/cel-optional/index.js';
 import { startControlPlane } from '../../support/control-plane.js';
 import { waitFor } from '../../support/processes.js';
 
@@ -140,6 +140,35 @@ const EXPRESSIONS = [
   'format.datetime().validate("2021-01-01T00:00:00ZTx").orValue([]).join("; ")',
   'format.named("uri").hasValue()',
   'format.named("portName").hasValue()',
+  // optionals (cel-optional/), and cel.bind
+  '{"a": 1}.?a.orValue(0)',
+  '{"a": 1}.?b.orValue(0)',
+  '{"a": {"b": "x"}}.?a.?b.orValue("none")',
+  '{"a": {}}.?a.?b.hasValue()',
+  '{"a": {}}.?a.b.hasValue()',
+  '[1, 2][?1].value()',
+  '[1, 2][?5].hasValue()',
+  '{"k": 2}[?"k"].orValue(0)',
+  'optional.ofNonZeroValue("").hasValue()',
+  'optional.ofNonZeroValue([0]).hasValue()',
+  'optional.of(3).optMap(x, x * 2).value()',
+  'optional.none().optMap(x, x * 2).hasValue()',
+  'optional.of({"k": 1}).optFlatMap(m, m.?k).orValue(0)',
+  'optional.none().or(optional.of("b")).value()',
+  'optional.of("a").or(optional.of("b")).value()',
+  'size([?optional.none(), ?optional.of(1), 2])',
+  'size({?"a": optional.none(), "b": 1})',
+  '{?"a": optional.of(7)}["a"]',
+  'optional.of(1) == optional.of(1)',
+  'optional.none() != optional.of(1)',
+  'has({"a": optional.none()}.a)',
+  'optional.of({"c": {"i": "hi"}}).c.i.orValue("d")',
+  'optional.of({"c": {}}).c.missing.orValue("d")',
+  'type(optional.none()) == optional_type',
+  'cel.bind(x, 2, x * x + 1)',
+  'cel.bind(a, "x", cel.bind(b, a + "y", b + a))',
+  '[1, 2, 3].filter(i, cel.bind(d, i * 2, d > 2)).size()',
+  '{"spec": {"replicas": 3}}.?spec.?replicas.orValue(1) <= 5',
 ];
 const SEPARATOR = '|~|';
 
@@ -149,9 +178,8 @@ const celString = (v: unknown): string =>
     ? String(v)
     : `unexpected ${typeof v}: ${String(v)}`;
 
-const env = celEnv({ funcs: [...strings, ...kubernetesCelFuncs] });
 const ours = EXPRESSIONS.map((e) => {
-  const r = plan(env, parse(e))({} as never);
+  const r = celProgram(e, speaksOptionals(e))({} as never);
   return isCelError(r) ? `error: ${r.message}` : celString(r);
 });
 

@@ -1,16 +1,15 @@
 // The Kubernetes CEL format library: format.dns1123Label(), dns1123Subdomain(), dns1035Label(),
 // qualifiedName(), labelValue(), the *Prefix variants, the CRD formats uri(), uuid(),
 // byte(), date(), datetime() (format-crd.ts) and format.named(name), each with validate(value)
-// giving an optional list of apimachinery's own messages (empty: optional.none()). CEL optionals are not
-// in @bufbuild/cel, so an optional is a tagged CEL map with hasValue(), value() and orValue().
-// Pure.
-import { celFunc, celMethod, CelScalar, mapType, type CelMap } from '@bufbuild/cel';
+// giving an optional list of apimachinery's own messages (empty: optional.none()), a CEL
+// optional of cel-optional/. Pure.
+import { celFunc, celMethod, CelScalar, mapType } from '@bufbuild/cel';
+import { NONE, some } from '../cel-optional/runtime.js';
 import { CRD_FORMATS, maskTrailingDash } from './format-crd.js';
 
-const { STRING, BOOL, DYN } = CelScalar;
-const TAGGED = mapType(STRING, DYN);
+const { STRING } = CelScalar;
+const TAGGED = mapType(STRING, CelScalar.DYN);
 const FORMAT = '\u0000k8s.format';
-const OPTIONAL = '\u0000cel.optional';
 
 const LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const SUBDOMAIN = `${LABEL}(\\.${LABEL})*`;
@@ -96,20 +95,8 @@ const FORMATS: Readonly<Record<string, (v: string) => string[]>> = {
 };
 
 const format = (name: string) => new Map([[FORMAT, name]]);
-const optional = (value?: unknown) =>
-  new Map<string, unknown>(
-    value === undefined
-      ? [[OPTIONAL, false]]
-      : [
-          [OPTIONAL, true],
-          ['value', value],
-        ],
-  );
-function optionalOf(m: CelMap): { present: boolean; value?: unknown } {
-  const present = m.get(OPTIONAL);
-  if (typeof present !== 'boolean') throw new Error('no such overload: not an optional');
-  return present ? { present, value: m.get('value') } : { present };
-}
+const optional = (value?: Map<string, string> | string[]) =>
+  value === undefined ? NONE : some(value);
 
 export const formatFuncs = [
   ...Object.keys(FORMATS).map((name) => celFunc(`format.${name}`, [], TAGGED, () => format(name))),
@@ -124,17 +111,5 @@ export const formatFuncs = [
     if (!check) throw new Error('no such overload: not a format');
     const errs = check(value);
     return optional(errs.length > 0 ? errs : undefined) as never;
-  }),
-  celMethod('hasValue', TAGGED, [], BOOL, function () {
-    return optionalOf(this).present;
-  }),
-  celMethod('value', TAGGED, [], DYN, function () {
-    const o = optionalOf(this);
-    if (!o.present) throw new Error('optional.none() dereference');
-    return o.value as never;
-  }),
-  celMethod('orValue', TAGGED, [DYN], DYN, function (fallback) {
-    const o = optionalOf(this);
-    return (o.present ? o.value : fallback) as never;
   }),
 ];
