@@ -103,6 +103,7 @@ export function markOptionalSyntax(src: string): string {
   const startEntry = (f: Frame, i: number): number => {
     const j = next(i);
     if (toks[j]?.text !== '?') return i;
+    for (let k = i + 1; k < j; k++) out.push(toks[k]?.text ?? '');
     if (f.role === 'list') {
       out.push(`${OPT_ENTRY}(`);
       f.entryOpen = true;
