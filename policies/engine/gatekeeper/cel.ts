@@ -17,9 +17,16 @@ export interface GkCel {
     readonly message?: string;
     readonly messageExpression?: string;
   }[];
+  /** Gatekeeper's `matchCondition`: any false skips the template for the review. */
+  readonly matchConditions?: readonly { readonly name: string; readonly expression: string }[];
+  /** What an evaluation error does: Fail (the default) denies with it, Ignore passes. */
+  readonly failurePolicy?: 'Ignore';
   /** Some expression speaks CEL optionals, so every one of the template sees them. */
   readonly optionals?: boolean;
 }
+
+/** Gatekeeper's prefix for its own variables and match conditions. */
+const RESERVED = 'gatekeeper_internal_';
 
 const env = celEnv({ funcs: [...strings, ...kubernetesCelFuncs, ...optionalFuncs] });
 
@@ -90,11 +97,13 @@ export function readCel(
   const src = isObject(entry) && isObject(entry.source) ? entry.source : undefined;
   if (!src) return undefined;
   const list = (v: unknown) => (Array.isArray(v) ? v.filter(isObject) : []);
+  const named = (v: Record<string, unknown>) => ({
+    name: String(v.name),
+    expression: String(v.expression),
+  });
+  const conditions = list(src.matchCondition).map(named);
   const fields = {
-    variables: list(src.variables).map((v) => ({
-      name: String(v.name),
-      expression: String(v.expression),
-    })),
+    variables: list(src.variables).map(named),
     validations: list(src.validations).map((v) => ({
       expression: String(v.expression),
       ...(typeof v.message === 'string' ? { message: v.message } : {}),
@@ -102,9 +111,14 @@ export function readCel(
         ? { messageExpression: v.messageExpression }
         : {}),
     })),
+    // Gatekeeper's key is singular (its Source's JSON tag); `matchConditions` is not read there.
+    ...(conditions.length > 0 ? { matchConditions: conditions } : {}),
+    ...(src.failurePolicy === 'Ignore' ? { failurePolicy: 'Ignore' as const } : {}),
   };
+  sourceProblems(src, fields, (p) => problems.push(`${where}: ${p}`));
   const all = [
     ...fields.variables.map((v) => v.expression),
+    ...conditions.map((v) => v.expression),
     ...fields.validations.flatMap((v) => [v.expression, v.messageExpression ?? 'true']),
   ];
   const cel: GkCel = all.some(speaksOptionals) ? { ...fields, optionals: true } : fields;
@@ -117,26 +131,43 @@ export function readCel(
   return cel;
 }
 
-/**
- * The violations of a CEL template for one review, as Gatekeeper's `{msg}` list: every
- * validation that is false (or fails) with its messageExpression, message, or the expression.
- */
-export function celViolations(
+/** What Gatekeeper's Source.Validate refuses: reserved names and an unknown failure policy. */
+function sourceProblems(
+  src: Record<string, unknown>,
+  cel: Pick<GkCel, 'variables' | 'matchConditions'>,
+  report: (problem: string) => void,
+): void {
+  for (const c of cel.matchConditions ?? [])
+    if (c.name.startsWith(RESERVED))
+      report(`match condition ${c.name}: the prefix ${RESERVED} is reserved`);
+  for (const v of cel.variables)
+    if (v.name.startsWith(RESERVED) || v.name === 'params' || v.name === 'anyObject')
+      report(`variable ${v.name}: a reserved name`);
+  if (
+    src.failurePolicy !== undefined &&
+    src.failurePolicy !== 'Fail' &&
+    src.failurePolicy !== 'Ignore'
+  )
+    report(`unrecognized failure policy: ${String(src.failurePolicy)}`);
+}
+
+/** The variables Gatekeeper binds for a review; `object` is null on DELETE, as in a VAP. */
+function bindingsFor(
   cel: GkCel,
   review: Record<string, unknown>,
   parameters: unknown,
-): { msg: string }[] {
-  const object = review.object ?? null;
+): Record<string, CelInput> {
+  const deleting = review.operation === 'DELETE';
+  const object = deleting ? null : (review.object ?? null);
   const oldObject = review.oldObject ?? null;
-  const anyObject = review.operation === 'DELETE' ? oldObject : object;
   const variables = new Map<string, CelInput>([
     ['params', toCel(parameters ?? null)],
-    ['anyObject', toCel(anyObject)],
+    ['anyObject', toCel(deleting ? oldObject : object)],
   ]);
   const bindings: Record<string, CelInput> = {
     object: toCel(object),
     oldObject: toCel(oldObject),
-    request: toCel(review),
+    request: toCel({ ...review, object }),
     namespaceObject: toCel(review.namespaceObject ?? null),
     params: toCel({ spec: { parameters: parameters ?? {} } }),
     variables,
@@ -145,10 +176,50 @@ export function celViolations(
     const r = program(v.expression, cel.optionals)(bindings as never);
     if (!isCelError(r)) variables.set(v.name, r as CelInput);
   }
+  return bindings;
+}
+
+/**
+ * Whether the template judges the review: no match condition false, as Kubernetes' matcher
+ * decides; an error (none false) is a violation under Fail and a skip under Ignore.
+ */
+function matches(cel: GkCel, bindings: Record<string, CelInput>): true | false | { msg: string } {
+  const errors: string[] = [];
+  for (const c of cel.matchConditions ?? []) {
+    const r = program(c.expression, cel.optionals)(bindings as never);
+    if (r === false) return false;
+    if (r !== true)
+      errors.push(`${c.name}: ${isCelError(r) ? r.message : 'does not evaluate to a bool'}`);
+  }
+  if (errors.length === 0) return true;
+  return cel.failurePolicy === 'Ignore' ? false : { msg: errors.join('; ') };
+}
+
+/**
+ * The violations of a CEL template for one review, as Gatekeeper's `{msg}` list: every
+ * validation that is false (or fails, unless the failure policy is Ignore) with its
+ * messageExpression, message, or the expression.
+ */
+export const celViolations = (
+  cel: GkCel,
+  review: Record<string, unknown>,
+  parameters: unknown,
+): { msg: string }[] => celDecision(cel, review, parameters).violations;
+
+/** celViolations, and whether the template judged the review at all (its match conditions). */
+export function celDecision(
+  cel: GkCel,
+  review: Record<string, unknown>,
+  parameters: unknown,
+): { readonly matched: boolean; readonly violations: { msg: string }[] } {
+  const bindings = bindingsFor(cel, review, parameters);
+  const matched = matches(cel, bindings);
+  if (matched !== true)
+    return { matched: matched !== false, violations: matched === false ? [] : [matched] };
   const out: { msg: string }[] = [];
   for (const v of cel.validations) {
     const r = program(v.expression, cel.optionals)(bindings as never);
-    if (r === true) continue;
+    if (r === true || (isCelError(r) && cel.failurePolicy === 'Ignore')) continue;
     const m = v.messageExpression
       ? program(v.messageExpression, cel.optionals)(bindings as never)
       : undefined;
@@ -159,6 +230,6 @@ export function celViolations(
           (isCelError(r) ? `${v.expression}: ${r.message}` : `failed expression: ${v.expression}`));
     out.push({ msg });
   }
-  return out;
+  return { matched: true, violations: out };
 }
 export { program as celProgram };

@@ -169,6 +169,10 @@ const EXPRESSIONS = [
   'cel.bind(a, "x", cel.bind(b, a + "y", b + a))',
   '[1, 2, 3].filter(i, cel.bind(d, i * 2, d > 2)).size()',
   '{"spec": {"replicas": 3}}.?spec.?replicas.orValue(1) <= 5',
+  // a receiver that is no optional comes back as it is (Kyverno's policies rely on it)
+  'dyn({"a": 1}).orValue({"a": 2}).a',
+  'dyn([1, 2]).orValue([]).size()',
+  'dyn("x").or(optional.of("y"))',
 ];
 const SEPARATOR = '|~|';
 

@@ -35,6 +35,7 @@ export const OPT = {
   none: 'optional.none',
   hasValue: 'hasValue',
   value: 'value',
+  isOptional: '__dg_is_optional__',
   typeName: '__dg_optional_type__',
   type: '__dg_type__',
   select: '__dg_select__',
@@ -153,6 +154,7 @@ export const optionalFuncs = [
     const l = mustBe(this);
     return l.size === 1 ? at(l, 0) : other;
   }),
+  celFunc(OPT.isOptional, [DYN], BOOL, (v) => inner(v) !== undefined),
   celFunc(OPT.typeName, [], TYPE, () => OPTIONAL_TYPE),
   celFunc(OPT.type, [DYN], TYPE, (v) => (inner(v) ? OPTIONAL_TYPE : celType(v))),
   celFunc(OPT.select, [DYN, STRING], DYN, strictEntry),

@@ -113,6 +113,7 @@ const identName = (e: Expr | undefined): string =>
 /** The rewrite, with the comprehension variables in scope at each node. */
 class Rewriter {
   private scoped: readonly string[] = [];
+  private binds = 0;
   constructor(
     private readonly n: Nodes,
     private readonly names: Names,
@@ -210,9 +211,28 @@ class Rewriter {
     ]);
   }
 
+  /**
+   * `t.or(d)`, `t.orValue(d)` as cel-go evaluates them: `d` only when `t` is none, and a `t` that
+   * is no optional comes back as it is (public policies write `x.orValue({})` of a plain map).
+   */
+  private orValue(c: CallValue, target: Expr, fallback: Expr): Expr {
+    const name = `@dg_opt_${this.binds++}`;
+    const t = () => this.n.ident(name);
+    const some = c.function === 'orValue' ? this.n.call(OPT.value, [], t()) : t();
+    const present = this.n.call('_?_:_', [
+      this.n.call(OPT.hasValue, [], t()),
+      some,
+      this.walk(fallback),
+    ]);
+    const body = this.n.call('_?_:_', [this.n.call(OPT.isOptional, [t()]), present, t()]);
+    return this.n.bind(name, this.walk(target), body);
+  }
+
   private call(c: CallValue): Expr {
     const { target, args } = c;
     const [a0, a1, a2] = args;
+    if (target && a0 && args.length === 1 && (c.function === 'or' || c.function === 'orValue'))
+      return this.orValue(c, target, a0);
     if (c.function === '_[_]' && !target && a0 && a1 && args.length === 2) {
       const key = callOf(a1, OPT_KEY);
       return this.n.call(key ? OPT.optIndex : OPT.index, [this.walk(a0), this.walk(key ?? a1)]);
