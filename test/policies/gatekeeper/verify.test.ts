@@ -1,28 +1,15 @@
 // check --suites sets aside only the template a build names: the rest are built together once
 // more (not each alone), and their suites run.
-import t, { type Test } from 'tap';
-import { exec } from '../../../core/exec.js';
+import t from 'tap';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { verifySuites } from '../../../policies/engine/gatekeeper/verify.js';
 import { constraintTemplate, expandDeployments } from '../../support/policy-dirs.js';
+import { bothPass } from '../../support/gator-verify.js';
 import { toolPath } from '../../support/tools.js';
 
 const library = join(import.meta.dirname, '..', '..', 'fixtures', 'public', 'gatekeeper-library');
-
-/** The suite under `root` passes under the real `gator verify`, and every case passes here too. */
-async function bothPass(t: Test, root: string, cases: readonly string[]): Promise<void> {
-  const gator = await exec(toolPath('gator'), ['verify', '-v', root], { timeoutMs: 120_000 });
-  t.equal(gator.code, 0, `gator verify passes the suite: ${gator.stdout}${gator.stderr}`);
-  const report = await verifySuites(root, { opaPath: toolPath('opa') });
-  t.same([...report.unsupported.keys()], [], 'every template runs here');
-  t.same(
-    report.results.map((r) => [r.case, r.ok, r.message]),
-    cases.map((c) => [c, true, undefined]),
-    'driftgate agrees',
-  );
-}
 
 t.test('a template that does not compile is named alone; the others still run', async (t) => {
   const root = t.testdir({});
