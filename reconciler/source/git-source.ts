@@ -166,7 +166,17 @@ export class GitSource {
     );
     if (!(await this.#hasCommit(head)))
       throw new Error(`commit ${head} not found after fetching ${this.o.url}`);
+    // isomorphic-git offers the remote, as what it has, the local ref of the name it fetches;
+    // the fetch writes only refs/remotes/origin/…, so without this every fetch was the whole
+    // history again (11,000 files: 1.8 s against git fetch's 0.1 s).
+    if (!isCommitId(this.o.ref))
+      await git.writeRef({ fs, gitdir: this.gitdir, ref: this.#haveRef, value: head, force: true });
     return { commit: head, fetched: true };
+  }
+
+  /** The local ref isomorphic-git's fetch reads its `have` from (see #fetchLocked). */
+  get #haveRef(): string {
+    return this.o.ref.startsWith('refs/') ? this.o.ref : `refs/heads/${this.o.ref}`;
   }
 
   async #hasCommit(oid: string): Promise<boolean> {
