@@ -3,7 +3,7 @@
 // compiled here): CEL validations with Gatekeeper's variables (object, oldObject, request,
 // namespaceObject, params, and `variables.params` for the constraint's parameters,
 // `variables.anyObject`, the template's own variables), on @bufbuild/cel. Pure.
-import { celEnv, isCelError, plan, type CelInput } from '@bufbuild/cel';
+import { celEnv, celType, isCelError, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isObject } from '../../../core/object.js';
 import { kubernetesCelFuncs } from './cel-k8s/index.js';
@@ -188,11 +188,32 @@ function matches(cel: GkCel, bindings: Record<string, CelInput>): true | false |
   for (const c of cel.matchConditions ?? []) {
     const r = program(c.expression, cel.optionals)(bindings as never);
     if (r === false) return false;
-    if (r !== true)
-      errors.push(`${c.name}: ${isCelError(r) ? r.message : 'does not evaluate to a bool'}`);
+    if (isCelError(r)) errors.push(evaluationError(c.expression, r.message));
+    else if (r !== true)
+      errors.push(`compilation error: must evaluate to bool but got ${celType(r as never).name}`);
   }
   if (errors.length === 0) return true;
-  return cel.failurePolicy === 'Ignore' ? false : { msg: errors.join('; ') };
+  return cel.failurePolicy === 'Ignore' ? false : { msg: `[${errors.join(', ')}]` };
+}
+
+/**
+ * An evaluation error in Kubernetes' words, whose CEL (cel-go) names an absent key and an index
+ * out of range as below; @bufbuild/cel's other messages pass as they are.
+ */
+export function evaluationError(expression: string, message: string): string {
+  const said = message
+    .replace(/^field not found: /, 'no such key: ')
+    .replace(/^index (-?\d+) out of bounds \[.*\)$/, 'index out of bounds: $1');
+  return `expression '${expression}' resulted in error: ${said}`;
+}
+
+/**
+ * A false validation's message as Kubernetes' validator picks it: the messageExpression's string
+ * if it is one line and not blank, else the message, else `failed expression: …`.
+ */
+function falseMessage(v: GkCel['validations'][number], m: unknown): string {
+  if (typeof m === 'string' && m.trim() !== '' && !/[\r\n]/.test(m)) return m;
+  return v.message || `failed expression: ${v.expression}`;
 }
 
 /**
@@ -219,16 +240,16 @@ export function celDecision(
   const out: { msg: string }[] = [];
   for (const v of cel.validations) {
     const r = program(v.expression, cel.optionals)(bindings as never);
-    if (r === true || (isCelError(r) && cel.failurePolicy === 'Ignore')) continue;
+    if (r === true) continue;
+    if (isCelError(r)) {
+      if (cel.failurePolicy !== 'Ignore')
+        out.push({ msg: evaluationError(v.expression, r.message) });
+      continue;
+    }
     const m = v.messageExpression
       ? program(v.messageExpression, cel.optionals)(bindings as never)
       : undefined;
-    const msg =
-      typeof m === 'string'
-        ? m
-        : (v.message ??
-          (isCelError(r) ? `${v.expression}: ${r.message}` : `failed expression: ${v.expression}`));
-    out.push({ msg });
+    out.push({ msg: falseMessage(v, m) });
   }
   return { matched: true, violations: out };
 }

@@ -1,10 +1,13 @@
-// CEL optionals, cel.bind, matchCondition and failurePolicy in K8sNativeValidation templates:
+// CEL optionals, matchCondition and failurePolicy in K8sNativeValidation templates:
 // one gator suite that the real `gator verify` (Gatekeeper's own CEL, cel-go) passes, and that
 // driftgate's `check --suites` passes case for case.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { exec } from '../../../core/exec.js';
+import { celViolations, readCel } from '../../../policies/engine/gatekeeper/cel.js';
+import { toolPath } from '../../support/tools.js';
 import { bothPass } from '../../support/gator-verify.js';
 import { constraintTemplate } from '../../support/policy-dirs.js';
 
@@ -74,8 +77,8 @@ const OPTIONALS = cel({
     },
     {
       expression:
-        "cel.bind(n, object.metadata.name, n.size() <= 20 && [?object.metadata.?annotations[?'owner'], n].size() >= 1)",
-      message: 'name too long',
+        "[?object.metadata.?annotations[?'owner'], ?optional.ofNonZeroValue(object.metadata.name)].size() >= 1",
+      message: 'no owner and no name',
     },
   ],
 });
@@ -155,4 +158,66 @@ t.test('optionals and match conditions: the same verdicts as gator verify', asyn
     'good-ok',
     'unpaused-unsaid-ok',
   ]);
+});
+
+/** What `gator test -o json` says of `object` under a template and its constraint, sorted. */
+async function gatorMessages(t: Test, files: string[]): Promise<string[]> {
+  const root = t.testdir({});
+  writeFileSync(join(root, 'all.yaml'), files.join('---\n'));
+  const run = await exec(toolPath('gator'), ['test', '-f', join(root, 'all.yaml'), '-o', 'json'], {
+    timeoutMs: 120_000,
+  });
+  const results = JSON.parse(run.stdout || '[]') as { msg: string }[];
+  return results.map((r) => r.msg).sort();
+}
+
+t.test('messages of errors, blank and multi-line messageExpressions: gator’s words', async (t) => {
+  const source = {
+    matchCondition: [{ name: 'labelled', expression: 'has(object.metadata.labels)' }],
+    validations: [
+      { expression: 'object.spec.paused == false', message: 'paused' },
+      {
+        expression: "object.spec.template.spec.containers[5].name == 'x'",
+        messageExpression: "'idx'",
+      },
+      { expression: "object.metadata.labels.nope == 'x'", messageExpression: "'labels'" },
+      { expression: "object.metadata.name == 'y'", messageExpression: 'object.spec.nothere' },
+      { expression: "object.metadata.name == 'y'", messageExpression: "''", message: 'fallback' },
+      {
+        expression: "object.metadata.name == 'y'",
+        messageExpression: "'two\\nlines'",
+        message: 'fallback2',
+      },
+      { expression: "object.metadata.name == 'z'", messageExpression: "'   '" },
+      {
+        expression: "object.metadata.name == 'w'",
+        messageExpression: "'from ' + object.metadata.name",
+      },
+    ],
+  };
+  const erring = {
+    matchCondition: [
+      { name: 'reads-missing', expression: 'object.spec.replicas > 1' },
+      { name: 'also-missing', expression: 'object.spec.foo == 1' },
+    ],
+    validations: [{ expression: 'false', message: 'denied' }],
+  };
+  const object = deployment('web', { labels: { a: 'b' } });
+  for (const [kind, src] of [
+    ['K8sCelMessages', source],
+    ['K8sCelMatchErrors', erring],
+  ] as const) {
+    const theirs = await gatorMessages(t, [
+      constraintTemplate(kind, cel(src)),
+      constraint(kind),
+      object,
+    ]);
+    const problems: string[] = [];
+    const ours = readCel(cel(src), kind, problems);
+    t.same(problems, []);
+    const review = { operation: 'CREATE', object: parse(object) as object };
+    const mine = ours ? celViolations(ours, review, {}).map((v) => v.msg) : [];
+    t.ok(theirs.length > 0, `${kind}: gator reports ${theirs.length}`);
+    t.same(mine.sort(), theirs, `${kind}: the same messages`);
+  }
 });

@@ -8,13 +8,14 @@ import { markOptionalSyntax } from './syntax.js';
 import { withOptionals, type Names } from './tree.js';
 
 /**
- * What names an optional value (its functions, methods and type) or `cel.bind`, which tree.ts
- * expands too. Strings may match: harmless, the expression just takes the slower path.
+ * What names an optional value: its functions, methods and type. Strings may match: harmless,
+ * the expression just takes the slower path. (`cel.bind` is not in Kubernetes' CEL environment:
+ * the apiserver refuses it, so Gatekeeper does, and so does driftgate.)
  */
 const OPTIONAL_NAMES =
-  /\boptional(?:\.|_type\b)|\.\s*(?:hasValue|value|or|orValue|optMap|optFlatMap)\s*\(|\bcel\s*\.\s*bind\s*\(/;
+  /\boptional(?:\.|_type\b)|\.\s*(?:hasValue|value|or|orValue|optMap|optFlatMap)\s*\(/;
 
-/** Whether an expression has optional syntax, calls the optional library or `cel.bind`. Pure. */
+/** Whether an expression has optional syntax or calls the optional library. Pure. */
 export const speaksOptionals = (src: string): boolean =>
   markOptionalSyntax(src) !== src || OPTIONAL_NAMES.test(src);
 

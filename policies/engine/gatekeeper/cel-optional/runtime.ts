@@ -109,8 +109,10 @@ function optionalEntry(on: CelValue, key: CelValue): CelMap {
 function strictEntry(on: CelValue, key: CelValue): CelValue {
   if (inner(on)) return optionalEntry(on, key);
   const v = entry(on, key);
-  if (v === undefined) throw new Error(`no such key: ${String(key)}`);
-  return v;
+  if (v !== undefined) return v;
+  // cel-go's words, which Kubernetes' messages carry.
+  if (isCelList(on)) throw new Error(`index out of bounds: ${String(position(key) ?? key)}`);
+  throw new Error(`no such key: ${String(key)}`);
 }
 
 /** CEL's zero values, which `optional.ofNonZeroValue` takes for absent. */

@@ -1,6 +1,6 @@
-// The optional semantics on a parsed expression: syntax.ts's markers, `optMap`/`optFlatMap`,
-// `cel.bind` (Kubernetes' bindings library: a comprehension over nothing, as cel-go expands it)
-// and every field selection, index and `has()` become calls of runtime.ts's functions, which know an
+// The optional semantics on a parsed expression: syntax.ts's markers, `optMap`/`optFlatMap` (a
+// comprehension over nothing binds the value, as cel-go expands them), `or`/`orValue`, and every
+// field selection, index and `has()` become calls of runtime.ts's functions, which know an
 // optional value (a select on `optional.of(m)` is optional too, as in cel-go). Used only for
 // expressions of a template that speaks optionals, so the rest keep @bufbuild/cel's own access
 // planning. Pure: returns a new tree.
@@ -230,7 +230,7 @@ class Rewriter {
 
   private call(c: CallValue): Expr {
     const { target, args } = c;
-    const [a0, a1, a2] = args;
+    const [a0, a1] = args;
     if (target && a0 && args.length === 1 && (c.function === 'or' || c.function === 'orValue'))
       return this.orValue(c, target, a0);
     if (c.function === '_[_]' && !target && a0 && a1 && args.length === 2) {
@@ -240,14 +240,6 @@ class Rewriter {
     const v = identName(a0);
     if (target && v && a1 && args.length === 2 && /^opt(Flat)?Map$/.test(c.function))
       return this.optMap(c, target, v, a1);
-    if (c.function === 'bind' && target && qualified(target) === 'cel' && v && a1 && a2) {
-      const init = this.walk(a1);
-      return this.n.bind(
-        v,
-        init,
-        this.within([v], () => this.walk(a2)),
-      );
-    }
     if (c.function === 'type' && !target && a0 && args.length === 1)
       return this.n.call(OPT.type, [this.walk(a0)]);
     const q = target ? qualified(target) : undefined;
