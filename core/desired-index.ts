@@ -30,6 +30,11 @@ export interface IndexSource {
    * serviceAccountName, impersonated): its writes of this source's objects are the reconciler's.
    */
   readonly applier?: string;
+  /**
+   * The remote cluster the source applies to (a name from gitSources.clusters); absent: the
+   * reconciler's own cluster. A webhook takes only its own cluster's sources.
+   */
+  readonly cluster?: string;
   readonly entries: readonly IndexEntry[];
 }
 

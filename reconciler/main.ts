@@ -133,6 +133,8 @@ export async function startReconciler(
     metrics,
     sources,
     watch: kubeWatch(objects),
+    // A remote source's objects are watched in its cluster (shared per kubeconfig).
+    watchOf: (s) => factory.watchOf(s.cfg),
     onReconciled: (name) => {
       if (late.gitSources?.owns(name)) late.gitSources.changed(name);
     },

@@ -15,6 +15,8 @@ import type { PolicyHub } from './policy/hub.js';
 import { SourceReconciler } from './source-reconciler.js';
 import { GitSource, type GitAuth } from './source/git-source.js';
 import { writesAs } from './kube/writes-as.js';
+import { RemoteClusters } from './remote-clusters.js';
+import type { SourceWatch } from './runtime/runtime.js';
 import { CommitVerifier } from './verify/verifier.js';
 import type { NotifyEvent } from './notify/payloads.js';
 import type { Tracer } from '../core/tracing.js';
@@ -66,10 +68,13 @@ export interface SourceFactoryOptions {
 export function sourceFactory(o: SourceFactoryOptions): {
   make(s: SourceConfig): Promise<SourceReconciler>;
   writerOf(s: SourceConfig): Cluster;
+  watchOf(s: SourceConfig): SourceWatch | undefined;
 } {
   const writers = new Map<string, Cluster>();
+  const remotes = new RemoteClusters(o.cluster, o.cfg.namespace);
   // A source with a ServiceAccount writes as it (its RBAC decides); reads stay the reconciler's.
   const writerOf = (s: SourceConfig): Cluster => {
+    if (s.remote) return remotes.of(s.remote.kubeConfig, s.impersonate).cluster;
     if (!s.impersonate || !o.kubeConfig) return o.cluster;
     let w = writers.get(s.impersonate);
     if (!w) {
@@ -78,7 +83,11 @@ export function sourceFactory(o: SourceFactoryOptions): {
     }
     return w;
   };
+  const watchOf = (s: SourceConfig): SourceWatch | undefined =>
+    s.remote ? remotes.of(s.remote.kubeConfig).watch : undefined;
   const make = async (s: SourceConfig): Promise<SourceReconciler> => {
+    // A remote source's writes are the kubeconfig's user's (or its ServiceAccount's) in the spoke.
+    const remote = s.remote ? remotes.of(s.remote.kubeConfig) : undefined;
     const a = gitAuth(s);
     const git = new GitSource({
       url: s.repoURL,
@@ -103,6 +112,7 @@ export function sourceFactory(o: SourceFactoryOptions): {
       gate: o.cfg.policies.gate,
       // The gate judges as whoever applies.
       identity: s.impersonate ?? o.identity,
+      ...(remote ? { applier: () => s.impersonate ?? remote.identity() } : {}),
       ingresses: o.ingresses,
       ...(o.gateInventory ? { gateInventory: o.gateInventory } : {}),
       ...(o.gatePool ? { gatePool: o.gatePool } : {}),
@@ -113,5 +123,5 @@ export function sourceFactory(o: SourceFactoryOptions): {
       ...(o.onProgress ? { onProgress: () => o.onProgress?.(s.name) } : {}),
     });
   };
-  return { make, writerOf };
+  return { make, writerOf, watchOf };
 }

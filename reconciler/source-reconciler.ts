@@ -261,7 +261,12 @@ export class SourceReconciler {
 
   /** Changes whenever this source's index entries do. */
   get indexKey(): string {
-    return `${this.state.revision ?? ''}#${this.#objects.generation}`;
+    return `${this.state.revision ?? ''}#${this.#objects.generation}#${this.#applier ?? ''}`;
+  }
+
+  /** Whose writes of its objects are its sync's (a tenant's ServiceAccount, a spoke's user). */
+  get #applier(): string | undefined {
+    return this.d.applier ? this.d.applier() : this.cfg.impersonate;
   }
 
   /**
@@ -285,7 +290,8 @@ export class SourceReconciler {
       name: this.cfg.name,
       repoURL: this.repo,
       revision: this.state.revision,
-      ...(this.cfg.impersonate ? { applier: this.cfg.impersonate } : {}),
+      ...(this.#applier ? { applier: this.#applier } : {}),
+      ...(this.cfg.remote ? { cluster: this.cfg.remote.cluster } : {}),
       entries: indexEntries(
         this.cfg,
         this.#objects.guardable(this.state.desired, (k) => this.#guard.guards(k)),

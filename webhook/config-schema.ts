@@ -75,6 +75,14 @@ const GitStateSchema = Mapping(
       pattern: '^https?://',
       errorMessage: 'must be http(s)://',
     }),
+    cluster: Optional(
+      Str({
+        description:
+          "this cluster's name in a hub reconciler's gitSources.clusters (absent: the reconciler runs here)",
+        pattern: '^[a-z0-9.-]{1,253}$',
+        errorMessage: 'must be a cluster name (lower-case letters, digits, . and -)',
+      }),
+    ),
     tokenFile: Str({ description: 'bearer token of its feed' }),
     pollInterval: Duration({ description: 'feed poll period', default: '2s' }),
     maxDocumentMiB: Int(1, 1024, {

@@ -82,6 +82,11 @@ export interface InventoryConfig {
 export interface GitStateConfig {
   /** The reconciler's status URL, e.g. http://driftgate-reconciler.driftgate-system:8080 */
   readonly reconcilerURL: string;
+  /**
+   * This cluster's name in the reconciler's gitSources.clusters, when the reconciler runs in
+   * another (a hub): the feed then holds only the sources that apply here.
+   */
+  readonly cluster?: string;
   readonly tokenFile: string;
   readonly pollIntervalMs: number;
   /** Largest index or policy document taken from the reconciler; a larger one is refused. */
@@ -120,6 +125,7 @@ function gitState(g: NonNullable<Raw['gitState']>, problems: string[]): GitState
   const positive = (v: string | 0, at: string) => positiveMs(v, `gitState.${at}`, problems);
   return {
     reconcilerURL: g.reconcilerURL.replace(/\/+$/, ''),
+    ...(g.cluster ? { cluster: g.cluster } : {}),
     tokenFile: g.tokenFile,
     pollIntervalMs: positive(g.pollInterval, 'pollInterval'),
     maxDocumentBytes: g.maxDocumentMiB * 1024 * 1024,

@@ -72,7 +72,7 @@ export function gitFeeds(
   return [
     followFeed<DesiredIndexDoc>({
       ...common,
-      url: `${g.reconcilerURL}/v1/desired`,
+      url: `${g.reconcilerURL}/v1/desired${g.cluster ? `?cluster=${encodeURIComponent(g.cluster)}` : ''}`,
       onDocument: (doc) => {
         if (doc.version !== 1 || !Array.isArray(doc.sources))
           throw new Error('the reconciler sent an index this webhook does not understand');

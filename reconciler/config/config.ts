@@ -1,3 +1,4 @@
+import type { RemoteKubeConfig } from '../kube/remote-kubeconfig.js';
 import type { TracingConfig } from '../../core/tracing-schema.js';
 import type { NotificationsConfig } from '../notify/config.js';
 import type { ObjectRef } from '../model/objects.js';
@@ -12,6 +13,22 @@ export interface TenancyRules {
   readonly crossNamespace: boolean;
   /** A repoURL may be at a private or loopback address. @default true */
   readonly allowPrivateNetworks?: boolean;
+  /**
+   * The remote clusters GitSources may target through a kubeconfig Secret, each by its server
+   * URL and the namespaces whose GitSources may (none listed: no GitSource targets another
+   * cluster).
+   */
+  readonly clusters?: readonly RemoteClusterRule[];
+}
+
+/** A remote cluster the platform lets tenants target. */
+export interface RemoteClusterRule {
+  /** The name the spoke's webhook asks the feed for (`gitState.cluster`). */
+  readonly name: string;
+  /** Its API server URL, as tenants' kubeconfigs must name it. */
+  readonly server: string;
+  /** Namespaces whose GitSources may target it ("*": any). */
+  readonly namespaces: readonly string[];
 }
 
 export interface RetryConfig {
@@ -98,6 +115,11 @@ export interface SourceConfig {
   readonly secretAuth?: { readonly username: string; readonly password: string };
   /** Apply as this user (impersonation: a GitSource's serviceAccountName). */
   readonly impersonate?: string;
+  /**
+   * Apply to a remote cluster (a GitSource's kubeConfig Secret, allowed by gitSources.clusters)
+   * rather than the reconciler's own. The credentials are never logged, never in status.
+   */
+  readonly remote?: { readonly cluster: string; readonly kubeConfig: RemoteKubeConfig };
   /** Where the source's Events go (a GitSource); default its inventory ConfigMap. */
   readonly eventTarget?: ObjectRef & { readonly uid?: string };
 }

@@ -88,6 +88,28 @@ export const GitSourcesRulesSchema = Mapping(
         'a GitSource repoURL may be at a private or loopback address (link-local and metadata addresses never)',
       default: true,
     }),
+    clusters: Type.Array(
+      Mapping(
+        {
+          name: Str({ description: "the cluster's name (a spoke webhook's gitState.cluster)" }),
+          server: Str({
+            description: 'its API server URL, as the kubeconfig Secret names it',
+          }),
+          namespaces: Strings({
+            description: 'namespaces whose GitSources may target it ("*": any)',
+            default: [],
+          }),
+        },
+        { description: 'a remote cluster' },
+      ),
+      {
+        description:
+          'remote clusters a GitSource may target with spec.kubeConfig (none: only this one)',
+        default: [],
+        itemLabel: 'name',
+        errorMessage: 'must be a list of clusters',
+      },
+    ),
   },
   { description: 'GitSource objects (CRD) as sources, and the rules for tenants', default: {} },
 );

@@ -26,7 +26,8 @@ import {
   type GitSourceObject,
 } from './spec.js';
 import { deleteSourceObjects } from './cleanup.js';
-import { readInputs, ValuesReaders } from './inputs.js';
+import { readData, readInputs, ValuesReaders } from './inputs.js';
+import { kubeConfigRef, remoteOf } from './remote.js';
 import { conditionsOf, gitSourceStatus, invalidSpecStatus } from './status.js';
 
 /** The runtime as the controller drives it. */
@@ -196,6 +197,7 @@ export class GitSourceController {
       this.o.rules,
       inputs.secret,
       inputs.helmValues,
+      inputs.kubeConfig,
     );
     if (!source) {
       // A bad spec stalls; the source that ran before keeps running on its last good spec.
@@ -246,12 +248,11 @@ export class GitSourceController {
     await new GateReports(this.o.cluster, name, this.o.logger).remove();
     if ((obj.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) {
       // After a restart the source may not run yet: its writer comes from the spec alone.
-      const as = impersonationOf(obj);
-      const writer = running
-        ? this.o.writerOf(running.cfg)
-        : this.o.writerOf({ impersonate: as } as SourceConfig);
+      const cfg = running?.cfg ?? (await this.#writerConfig(obj));
+      const writer = this.o.writerOf(cfg);
+      // A remote source's objects are read where they are (its inventory stays here).
       const { deleted, failed } = await deleteSourceObjects(
-        this.o.cluster,
+        cfg.remote ? writer : this.o.cluster,
         writer,
         this.o.namespace,
         name,
@@ -267,6 +268,24 @@ export class GitSourceController {
     }
     this.#known.delete(name);
     await this.#finalizer(obj, false);
+  }
+
+  /**
+   * Who deletes a GitSource's objects when its source is not running: its ServiceAccount, in the
+   * cluster its kubeConfig names. A kubeconfig that no longer reads keeps the finalizer.
+   */
+  async #writerConfig(obj: GitSourceObject): Promise<SourceConfig> {
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    const as = impersonationOf(obj);
+    if (!kubeConfigRef(spec)) return { impersonate: as } as SourceConfig;
+    const data = await readData(this.o.cluster, obj, spec.kubeConfig, 'secretRef', 'Secret');
+    const problems: string[] = [];
+    const remote = remoteOf(obj, { kubeConfig: spec.kubeConfig }, data, this.o.rules, problems);
+    if (!remote) {
+      this.#retryLater(obj);
+      throw new Error(`objects not deleted: ${problems.join('; ')}`);
+    }
+    return { impersonate: as, remote } as SourceConfig;
   }
 
   #retryLater(obj: GitSourceObject): void {

@@ -45,15 +45,18 @@ export async function readInputs(
 ): Promise<{
   trust: Record<string, string> | undefined;
   secret: Record<string, string> | undefined;
+  kubeConfig: Record<string, string> | undefined;
   helmValues: { values: Record<string, unknown>[]; problems: string[] };
 }> {
   const trust = await readData(cluster, obj, spec.verification, 'configMapRef', 'ConfigMap');
   const secret = await readData(cluster, obj, spec, 'secretRef', 'Secret');
+  const kubeConfig = await readData(cluster, obj, spec.kubeConfig, 'secretRef', 'Secret');
   const problems: string[] = [];
   const read = await readValuesFrom(valuesReader, obj, valuesRefs(spec, problems));
   return {
     trust,
     secret,
+    kubeConfig,
     helmValues: { values: read.values, problems: [...problems, ...read.problems] },
   };
 }

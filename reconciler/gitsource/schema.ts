@@ -46,6 +46,31 @@ export const GitSourceSpecSchema = Mapping(
         "a Secret in the GitSource's namespace with the Git credentials: username and password, or token (read at every sync; never shown)",
       ),
     ),
+    kubeConfig: Optional(
+      Mapping(
+        {
+          secretRef: Mapping(
+            {
+              name: Str({ description: 'its name', maxLength: 253 }),
+              key: Optional(
+                Str({
+                  description: 'the key holding the kubeconfig (default value, then value.yaml)',
+                  maxLength: 253,
+                }),
+              ),
+            },
+            {
+              description:
+                "a Secret in the GitSource's namespace with a kubeconfig of inline credentials (exec plugins, auth providers and file references are refused; never shown)",
+            },
+          ),
+        },
+        {
+          description:
+            'apply to another cluster (one the platform lists in gitSources.clusters for this namespace)',
+        },
+      ),
+    ),
     policyPath: Optional(
       Str({
         ...SourceLeaves.policyPath,

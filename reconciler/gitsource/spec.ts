@@ -1,6 +1,7 @@
 import { isObject } from '../../core/object.js';
 import type { SourceConfig, TenancyRules } from '../config/config.js';
 import { parseSource } from '../config/source.js';
+import { remoteOf } from './remote.js';
 
 /** The GitSource custom resource (charts/driftgate/crds). */
 export const GITSOURCE = {
@@ -97,6 +98,8 @@ export function sourceFromGitSource(
     values: [],
     problems: [],
   },
+  /** The data of spec.kubeConfig's Secret (decoded), when it names one that exists. */
+  kubeConfigSecret?: TrustData,
 ): { readonly source?: SourceConfig; readonly problems: string[] } {
   const problems: string[] = [...helmValues.problems];
   const spec = isObject(o.spec) ? o.spec : {};
@@ -115,6 +118,7 @@ export function sourceFromGitSource(
       `spec.destinationNamespace ${destination} is not the GitSource's namespace ${ns} (gitSources.crossNamespace is off)`,
     );
   const auth = credentialsOf(spec, secret, ns, problems);
+  const remote = remoteOf(o, spec, kubeConfigSecret, rules, problems);
   const v = isObject(spec.verification) ? spec.verification : {};
   const ref = isObject(v.configMapRef) ? v.configMapRef : {};
   if (!trust) problems.push(`verification ConfigMap ${String(ref.name ?? '')} not found in ${ns}`);
@@ -179,6 +183,7 @@ export function sourceFromGitSource(
       ...(parsed.policyPath ? { policyNamespaces: [...new Set([ns, destination])] } : {}),
       ...(rules.allowPrivateNetworks === false ? { privateNetworks: false } : {}),
       ...(auth ? { secretAuth: auth } : {}),
+      ...(remote ? { remote } : {}),
       ...(parsed.helm && helmValues.values.length > 0
         ? { helm: { ...parsed.helm, valuesFrom: helmValues.values } }
         : {}),

@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import type { RemoteKubeConfig } from './remote-kubeconfig.js';
 
 /** The undici dispatcher client-node 2.x sets on each request (only `close` is used here). */
 interface Dispatcher {
@@ -58,4 +59,35 @@ export function impersonating(kc: KubeConfig, user: string): KubeConfig {
     currentContext: kc.currentContext,
   });
   return withSharedAgent(copy);
+}
+
+/**
+ * The client configuration of a remote cluster (a GitSource's kubeconfig Secret, already
+ * reduced to inline credentials by parseRemoteKubeConfig): nothing in it reads a file or runs
+ * a command. Requests share one keep-alive agent.
+ */
+export function remoteKubeConfig(r: RemoteKubeConfig): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'remote',
+        server: r.server,
+        skipTLSVerify: false,
+        ...(r.caData ? { caData: r.caData } : {}),
+        ...(r.tlsServerName ? { tlsServerName: r.tlsServerName } : {}),
+      },
+    ],
+    users: [
+      {
+        name: 'remote',
+        ...(r.token ? { token: r.token } : {}),
+        ...(r.certData ? { certData: r.certData } : {}),
+        ...(r.keyData ? { keyData: r.keyData } : {}),
+      },
+    ],
+    contexts: [{ name: 'remote', cluster: 'remote', user: 'remote' }],
+    currentContext: 'remote',
+  });
+  return withSharedAgent(kc);
 }

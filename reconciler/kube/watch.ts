@@ -30,9 +30,13 @@ const rvOf = (o: unknown): string | undefined => {
 export function kubeWatch(objects: KubeObjects, o: KubeWatchOptions = {}): OpenWatch {
   const selector = o.labelSelector ?? SOURCE_LABEL;
   const random = o.random ?? Math.random;
-  return async (apiVersion, kind, onEvent, onEnd) => {
-    const path = await objects.collection(apiVersion, kind);
-    const start = await objects.listPage(apiVersion, kind, { labelSelector: selector, limit: 1 });
+  return async (apiVersion, kind, onEvent, onEnd, namespace) => {
+    const path = await objects.collection(apiVersion, kind, namespace);
+    const start = await objects.listPage(apiVersion, kind, {
+      labelSelector: selector,
+      limit: 1,
+      ...(namespace ? { namespace } : {}),
+    });
     let rv = start.resourceVersion;
     let stopped = false;
     let failures = 0;

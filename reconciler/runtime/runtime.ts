@@ -30,11 +30,25 @@ export type RuntimeSource = Pick<
   'cfg' | 'state' | 'reconcile' | 'heal' | 'indexSource' | 'indexKey' | 'suspend' | 'resume'
 >;
 
+/** The watches of another cluster's objects (a remote source's), shared by its key. */
+export interface SourceWatch {
+  readonly key: string;
+  readonly open: OpenWatch;
+  /**
+   * Watch each namespace the source applies to rather than the whole cluster: a tenant's
+   * kubeconfig may read only its own namespaces there.
+   */
+  readonly perNamespace?: boolean;
+}
+
 export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
   readonly logger: Logger;
   readonly metrics: ReconcilerMetrics;
   readonly sources: readonly S[];
+  /** Watches of the reconciler's own cluster. */
   readonly watch: OpenWatch;
+  /** Where a source's objects are watched when not in the reconciler's cluster (remote). */
+  readonly watchOf?: (s: S) => SourceWatch | undefined;
   /** @default realClock */
   readonly clock?: Clock;
   /** Interval jitter. @default Math.random */
@@ -65,12 +79,15 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #timers: KeyedTimers;
-  readonly #watches: KindWatches;
+  /** Watches per cluster: '' the reconciler's own, else a remote one's key. */
+  readonly #watches = new Map<string, KindWatches>();
   #failures = new Map<string, number>();
   readonly #heals: Heals;
   #byName: Map<string, S>;
   #started: boolean;
-  #index: { doc: DesiredIndexDoc; key: string } | undefined;
+  #stopped = false;
+  /** The index per cluster ('' the reconciler's own), with the key it was built for. */
+  readonly #index = new Map<string, { doc: DesiredIndexDoc; key: string }>();
   #audit: AuditReport | undefined;
 
   constructor(private readonly o: RuntimeOptions<S>) {
@@ -87,13 +104,39 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
       source: (name) => this.#byName.get(name),
       onHealed: (name) => this.o.onReconciled?.(name),
     });
-    this.#watches = new KindWatches({
-      open: o.watch,
-      clock: this.#clock,
-      logger: o.logger,
-      onChange: (apiVersion, kind, obj, phase) => this.#changed(apiVersion, kind, obj, phase),
-      onGap: (apiVersion, kind) => this.#resyncAfterGap(apiVersion, kind),
-    });
+  }
+
+  /** The key of the cluster a source's objects are in ('' the reconciler's own). */
+  #clusterOf(s: S): string {
+    return this.o.watchOf?.(s)?.key ?? '';
+  }
+
+  #watchesOf(s: S): KindWatches {
+    const target = this.o.watchOf?.(s);
+    const key = target?.key ?? '';
+    let w = this.#watches.get(key);
+    if (!w) {
+      w = new KindWatches({
+        open: target?.open ?? this.o.watch,
+        clock: this.#clock,
+        logger: key ? this.o.logger.child({ cluster: key }) : this.o.logger,
+        onChange: (apiVersion, kind, obj, phase) =>
+          this.#changed(key, apiVersion, kind, obj, phase),
+        onGap: (apiVersion, kind) => this.#resyncAfterGap(key, apiVersion, kind),
+      });
+      this.#watches.set(key, w);
+    }
+    return w;
+  }
+
+  /** Stop the watches of remote clusters no source targets any more. */
+  #dropUnusedWatches(): void {
+    const used = new Set([...this.#byName.values()].map((s) => this.#clusterOf(s)));
+    for (const [key, w] of this.#watches)
+      if (key !== '' && !used.has(key)) {
+        w.stop();
+        this.#watches.delete(key);
+      }
   }
 
   source(name: string): S | undefined {
@@ -133,6 +176,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     this.#timers.cancel(`source|${name}`);
     this.#byName.delete(name);
     this.#failures.delete(name);
+    this.#dropUnusedWatches();
   }
 
   #auditLoop(): void {
@@ -180,20 +224,27 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     return report;
   }
 
-  /** The desired-state index of every source's verified commit (rebuilt when one moves). */
-  desiredIndex(): DesiredIndexDoc {
-    const key = this.sources.map((s) => `${s.cfg.name}@${s.indexKey}`).join(',');
-    if (this.#index?.key === key) return this.#index.doc;
+  /**
+   * The desired-state index of every source's verified commit (rebuilt when one moves): of the
+   * sources applying to the reconciler's own cluster, or to the remote `cluster` named.
+   */
+  desiredIndex(cluster?: string): DesiredIndexDoc {
+    const mine = this.sources.filter((s) => s.cfg.remote?.cluster === cluster);
+    const key = `${cluster ?? ''}|${mine.map((s) => `${s.cfg.name}@${s.indexKey}`).join(',')}`;
+    const cached = this.#index.get(cluster ?? '');
+    if (cached?.key === key) return cached.doc;
     const sources: IndexSource[] = [];
     const pending: string[] = [];
-    for (const s of this.sources) {
+    for (const s of mine) {
       const entries = s.indexSource();
       if (entries) sources.push(entries);
       else pending.push(s.cfg.name);
     }
     const generation = createHash('sha256').update(key).digest('hex').slice(0, 20);
-    this.#index = { key, doc: { version: 1, generation, sources, pending } };
-    return this.#index.doc;
+    const doc: DesiredIndexDoc = { version: 1, generation, sources, pending };
+    // Only clusters some source targets are kept: a feed asked for any name grows nothing.
+    if (cluster === undefined || mine.length > 0) this.#index.set(cluster ?? '', { key, doc });
+    return doc;
   }
 
   /** Heal `ref` of `source` just after its break-glass expires (one timer per object). */
@@ -246,22 +297,34 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     });
   }
 
-  async #ensureWatches(s: RuntimeSource): Promise<void> {
-    const kinds = new Set(s.state.desired.map((r) => `${r.object.apiVersion}|${r.object.kind}`));
-    for (const k of kinds) {
-      const [apiVersion, kind] = k.split('|') as [string, string];
-      await this.#watches.ensure(apiVersion, kind);
+  async #ensureWatches(s: S): Promise<void> {
+    // A source replaced or removed meanwhile opens nothing (its cluster may be gone).
+    if (this.#stopped || this.#byName.get(s.cfg.name) !== s) return;
+    const watches = this.#watchesOf(s);
+    const perNamespace = this.o.watchOf?.(s)?.perNamespace ?? false;
+    const keys = new Set(
+      s.state.desired.map(
+        (r) =>
+          `${r.object.apiVersion}|${r.object.kind}|${perNamespace ? (r.object.metadata.namespace ?? '') : ''}`,
+      ),
+    );
+    for (const k of keys) {
+      const [apiVersion, kind, ns] = k.split('|') as [string, string, string];
+      await watches.ensure(apiVersion, kind, ns || undefined);
     }
   }
 
   #changed(
+    cluster: string,
     apiVersion: string,
     kind: string,
     obj: WatchedObject,
     phase: 'MODIFIED' | 'DELETED',
   ): void {
-    const source = obj.metadata?.labels?.[SOURCE_LABEL] ?? '';
-    if (!this.#byName.has(source) || !obj.metadata?.name) return;
+    const source = this.#byName.get(obj.metadata?.labels?.[SOURCE_LABEL] ?? '');
+    // Only the cluster the source applies to speaks for its objects: a same-named object in
+    // another cluster, labelled alike, is not its.
+    if (!source || this.#clusterOf(source) !== cluster || !obj.metadata?.name) return;
     const ref: ObjectRef = {
       apiVersion,
       kind,
@@ -270,16 +333,19 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     };
     // The event carried the object: the heal compares it without reading it again.
     const live = phase === 'DELETED' ? undefined : (obj as Record<string, unknown>);
-    this.#heals.heal(source, ref, 'self-heal failed; the next resync retries', { live });
+    this.#heals.heal(source.cfg.name, ref, 'self-heal failed; the next resync retries', {
+      live,
+    });
   }
 
   /**
    * A re-established watch starts from now: changes made while it was down were never seen.
    * Resync every source that declares the kind, so such drift is still reverted.
    */
-  #resyncAfterGap(apiVersion: string, kind: string): void {
+  #resyncAfterGap(cluster: string, apiVersion: string, kind: string): void {
     for (const s of this.sources) {
       if (
+        this.#clusterOf(s) !== cluster ||
         !s.state.desired.some((r) => r.object.apiVersion === apiVersion && r.object.kind === kind)
       )
         continue;
@@ -289,7 +355,8 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#timers.stop();
-    this.#watches.stop();
+    for (const w of this.#watches.values()) w.stop();
   }
 }

@@ -12,12 +12,16 @@ export interface WatchedObject {
   };
 }
 
-/** Opens one watch: calls `onEvent` per event and `onEnd` when it ends; returns a stopper. */
+/**
+ * Opens one watch (of one namespace when given, else cluster-wide): calls `onEvent` per event
+ * and `onEnd` when it ends; returns a stopper.
+ */
 export type OpenWatch = (
   apiVersion: string,
   kind: string,
   onEvent: (phase: string, obj: WatchedObject) => void,
   onEnd: () => void,
+  namespace?: string,
 ) => Promise<{ abort(): void }>;
 
 export interface WatchesOptions {
@@ -48,24 +52,30 @@ export class KindWatches {
     this.#retries = new KeyedTimers(o.clock);
   }
 
-  /** Watch `apiVersion`/`kind` unless it is watched already. */
-  async ensure(apiVersion: string, kind: string): Promise<void> {
-    const key = `${apiVersion}|${kind}`;
+  /** Watch `apiVersion`/`kind` (in `namespace` only, when given) unless it is watched already. */
+  async ensure(apiVersion: string, kind: string, namespace?: string): Promise<void> {
+    const key = `${apiVersion}|${kind}|${namespace ?? ''}`;
     if (this.#open.has(key)) return;
     this.#open.set(key, undefined);
-    await this.#start(key, apiVersion, kind, 0);
+    await this.#start(key, apiVersion, kind, 0, namespace);
   }
 
   get watched(): string[] {
     return [...this.#open.keys()];
   }
 
-  async #start(key: string, apiVersion: string, kind: string, failures: number): Promise<void> {
+  async #start(
+    key: string,
+    apiVersion: string,
+    kind: string,
+    failures: number,
+    namespace?: string,
+  ): Promise<void> {
     if (this.#stopped) return;
     // Reopen after a backoff that grows with the failures in a row (reset once one opens).
     const reopen = (after: number): void =>
       this.#retries.after(key, backoffMs(Math.min(after, 5), 500, 2, 15_000), () => {
-        void this.#start(key, apiVersion, kind, after + 1);
+        void this.#start(key, apiVersion, kind, after + 1, namespace);
       });
     let ended = false;
     try {
@@ -80,6 +90,7 @@ export class KindWatches {
           ended = true;
           reopen(0);
         },
+        namespace,
       );
       if (this.#stopped) return w.abort();
       this.#open.set(key, w);

@@ -80,8 +80,15 @@ function feedRoutes(o: StatusServerOptions): express.Router {
     if (!(o.ready?.() ?? true)) return json(res, 503, { error: 'not the leader' });
     next();
   });
+  // ?cluster=<name>: the sources applying to that remote cluster (its webhook's guard).
   r.get('/desired', (req, res) => {
-    const doc = o.runtime.desiredIndex();
+    const cluster = req.query.cluster;
+    if (
+      cluster !== undefined &&
+      (typeof cluster !== 'string' || !/^[a-z0-9.-]{1,253}$/.test(cluster))
+    )
+      return json(res, 400, { error: 'cluster must be one cluster name' });
+    const doc = o.runtime.desiredIndex(cluster);
     feed(req, res, doc.generation, () => JSON.stringify(doc));
   });
   r.get('/policies', (req, res) => {

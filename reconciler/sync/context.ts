@@ -34,6 +34,11 @@ export interface SourceDeps {
   readonly gate?: GateMode;
   /** Who the gate evaluates as (the reconciler's username). */
   readonly identity?: string;
+  /**
+   * Who the source's writes come from, when not the reconciler (a remote cluster's kubeconfig
+   * user); undefined while unknown. Absent: `cfg.impersonate`.
+   */
+  readonly applier?: () => string | undefined;
   /** The Ingresses an Ingress's hosts are checked against (absent: none). */
   readonly ingresses?: IngressInventory;
   /** Where the gate's PolicyReports go: the reconciler's own client (absent: not written). */
