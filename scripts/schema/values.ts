@@ -92,6 +92,26 @@ const Webhook = Section(
     exemptions: ExemptionsSchema,
     breakGlass: BreakGlassSchema,
     governed: GovernedSchema,
+    hub: Section(
+      {
+        reconcilerURL: Type.String({
+          description:
+            "a hub reconciler's status URL, as this cluster reaches it (empty: this release's)",
+          pattern: '^(https?://.+)?$',
+        }),
+        cluster: Type.String({
+          description: "this cluster's name in the hub's reconciler.gitSources.clusters",
+          pattern: '^[a-z0-9.-]{0,253}$',
+        }),
+        tokenSecret: Type.String({
+          description: "a Secret of this namespace whose key token is the hub's state-feed token",
+        }),
+        egress: Type.Array(Type.Unknown(), {
+          description: 'NetworkPolicy egress rules that reach the hub (networkPolicy.enabled)',
+        }),
+      },
+      "follow a hub cluster's reconciler for the sources applying here (hub and spoke)",
+    ),
     podDisruptionBudget: Section(
       {
         minAvailable: Type.Unsafe<number | string>({

@@ -594,3 +594,78 @@ t.test(
     );
   },
 );
+
+t.test(
+  "hub and spoke: a spoke's webhook follows the hub's reconciler for this cluster",
+  async (t) => {
+    const hub = [
+      'webhook.hub.reconcilerURL=https://driftgate-hub.example:8443',
+      'webhook.hub.cluster=spoke-eu',
+      'webhook.hub.tokenSecret=hub-state-token',
+      'networkPolicy.enabled=true',
+    ];
+    const docs = await render([
+      ...hub,
+      'webhook.hub.egress[0].to[0].ipBlock.cidr=203.0.113.10/32',
+      'webhook.hub.egress[0].ports[0].port=8443',
+      // The hub: the clusters its GitSources may target.
+      'reconciler.gitSources.clusters[0].name=spoke-eu',
+      'reconciler.gitSources.clusters[0].server=https://spoke-eu.example:6443',
+      'reconciler.gitSources.clusters[0].namespaces={team-a}',
+    ]);
+    const cm = one(docs, 'ConfigMap', 'driftgate-webhook') as unknown as {
+      data: Record<string, string>;
+    };
+    const wh = parseWebhookConfig(parse(cm.data['webhook.yaml'] ?? ''));
+    t.strictSame(
+      [wh.gitState?.reconcilerURL, wh.gitState?.cluster, wh.gitState?.tokenFile],
+      ['https://driftgate-hub.example:8443', 'spoke-eu', '/var/run/driftgate/state-token/token'],
+    );
+    const deploy = one(docs, 'Deployment', 'driftgate-webhook') as unknown as {
+      spec: {
+        template: { spec: { volumes: { name: string; secret?: { secretName: string } }[] } };
+      };
+    };
+    t.strictSame(
+      deploy.spec.template.spec.volumes.find((v) => v.name === 'state-token')?.secret,
+      { secretName: 'hub-state-token' },
+      "the hub's token, not this release's",
+    );
+    const np = one(docs, 'NetworkPolicy', 'driftgate-webhook') as unknown as {
+      spec: { egress: unknown[] };
+    };
+    t.match(np.spec.egress, [
+      {},
+      {},
+      { to: [{ ipBlock: { cidr: '203.0.113.10/32' } }], ports: [{ port: 8443 }] },
+    ]);
+    const rec = parseReconcilerConfig(
+      parse(
+        (
+          one(docs, 'ConfigMap', 'driftgate-reconciler') as unknown as {
+            data: Record<string, string>;
+          }
+        ).data['reconciler.yaml'] ?? '',
+      ),
+    );
+    t.strictSame(rec.gitSources?.clusters, [
+      { name: 'spoke-eu', server: 'https://spoke-eu.example:6443', namespaces: ['team-a'] },
+    ]);
+    // Without the cluster's name, or the token, the chart refuses to render.
+    for (const [drop, why] of [
+      ['webhook.hub.cluster', /webhook\.hub\.cluster names this cluster/],
+      ['webhook.hub.tokenSecret', /webhook\.hub\.tokenSecret holds the hub's state-feed token/],
+    ] as const) {
+      const r = await helm([
+        'template',
+        'driftgate',
+        chart,
+        '--kube-version',
+        '1.35.4',
+        ...hub.filter((s) => !s.startsWith(drop)).flatMap((s) => ['--set', s]),
+      ]);
+      t.not(r.code, 0);
+      t.match(r.stderr, why);
+    }
+  },
+);
