@@ -46,8 +46,8 @@ const applying = (spec: Record<string, unknown>): string =>
   );
 
 /**
- * What a GitSource spec borrows: its ServiceAccount, credentials Secret, trust ConfigMap and the
- * ConfigMaps and Secrets its chart takes values from.
+ * What a GitSource spec borrows: its ServiceAccount, credentials Secret, kubeconfig Secret,
+ * trust ConfigMap and the ConfigMaps and Secrets its chart takes values from.
  */
 function borrowed(spec: Record<string, unknown>): {
   attrs: { verb: string; resource: string; name: string };
@@ -66,6 +66,14 @@ function borrowed(spec: Record<string, unknown>): {
   if (secret)
     out.push({
       attrs: { verb: 'get', resource: 'secrets', name: secret },
+      code: 'WEBHOOK_GITSOURCE_SECRET',
+      what: 'read Secret',
+    });
+  // A remote cluster's credentials: whoever names them must be able to read them.
+  const kubeConfig = isObject(spec.kubeConfig) ? nameAt(spec.kubeConfig.secretRef) : undefined;
+  if (kubeConfig)
+    out.push({
+      attrs: { verb: 'get', resource: 'secrets', name: kubeConfig },
       code: 'WEBHOOK_GITSOURCE_SECRET',
       what: 'read Secret',
     });

@@ -171,3 +171,28 @@ t.test("a chart's valuesFrom: its author must read each ConfigMap and Secret", a
     ['get', 'secrets', 'db-values'],
   ]);
 });
+
+t.test("a remote cluster's kubeconfig Secret: its author must be able to read it", async (t) => {
+  const remote = {
+    ...gs(),
+    spec: { ...gs().spec, kubeConfig: { secretRef: { name: 'spoke-admin' } } },
+  };
+  const seen: unknown[] = [];
+  const noSecrets: AccessCheck = async (_user, attrs) => {
+    seen.push([attrs.verb, attrs.resource, attrs.name]);
+    return attrs.resource !== 'secrets';
+  };
+  t.equal(
+    await gitSourceRefusal(req({ object: remote }), noSecrets),
+    'WEBHOOK_GITSOURCE_SECRET: alice may not read Secret team/spoke-admin, so may not have a GitSource use it; ask for get on it, or name one you may use',
+  );
+  t.strictSame(seen, [['get', 'secrets', 'spoke-admin']]);
+  // Pointing an existing GitSource at another cluster is naming the Secret anew.
+  t.match(
+    await gitSourceRefusal(
+      req({ operation: 'UPDATE', oldObject: gs(), object: remote }),
+      noSecrets,
+    ),
+    /may not read Secret team\/spoke-admin/,
+  );
+});
