@@ -62,6 +62,11 @@ export class ReconcilerMetrics {
     'Reconciles by result (success rate is an SLI).',
     ['source', 'result'],
   );
+  readonly resyncsSkipped = this.m.counter(
+    'driftgate_resync_skipped_total',
+    'Resyncs that applied nothing: no new commit, and no watch saw a change since the last full one.',
+    ['source'],
+  );
   readonly commitToApplied = this.m.histogram(
     'driftgate_commit_to_applied_seconds',
     'Commit time to applied time (an SLI).',
@@ -198,6 +203,7 @@ export class ReconcilerMetrics {
       c.inc({ source }, 0);
     this.fetchDuration.zero({ source });
     this.applyDuration.zero({ source });
+    this.resyncsSkipped.inc({ source }, 0);
     for (const result of ['success', 'failure']) {
       this.reconciles.inc({ source, result }, 0);
       this.fetches.inc({ source, result }, 0);

@@ -4,6 +4,7 @@ import { redactURL } from '../core/secrets.js';
 import type { SourceConfig } from './config/config.js';
 import { refKey, refText } from './model/objects.js';
 import { initialState, type SourceState } from './model/source-state.js';
+import { Settled } from './sync/settled.js';
 import { GateReports } from './sync/gate-reports.js';
 import { changedByApply } from './sync/delivery.js';
 import { endSyncTrace, stage, startSyncTrace } from './sync/trace.js';
@@ -59,6 +60,8 @@ export class SourceReconciler {
   readonly #guard: SourceGuard;
   /** The gate's results as PolicyReports (absent: not written). */
   readonly #gateReports: GateReports | undefined;
+  /** Whether an interval resync may apply nothing (sync/settled.ts). */
+  readonly #settled = new Settled();
 
   constructor(
     readonly cfg: SourceConfig,
@@ -109,12 +112,14 @@ export class SourceReconciler {
   // Status and gauges say it at once, not at the next reconcile (an interval away).
   suspend(): void {
     this.state.suspended = true;
+    this.#settled.forget();
     this.#republish();
   }
 
   resume(): void {
     this.state.suspended = false;
     this.state.fighting.clear();
+    this.#settled.forget();
     this.#republish();
   }
 
@@ -131,13 +136,15 @@ export class SourceReconciler {
   /**
    * The full reconcile. Resolves when the source is converged or stalled (status says why);
    * throws a ReconcileError that is transient (retry with backoff) or waiting (retry after
-   * `retryAfterMs`). State is kept either way.
+   * `retryAfterMs`). State is kept either way. An interval `resync` of a settled source with
+   * no new commit reads and applies nothing (sync/settled.ts); anything else converges in full.
    */
-  async reconcile(): Promise<void> {
+  async reconcile(o: { readonly resync?: boolean } = {}): Promise<void> {
     const ctx = this.#ctx;
     const stop = this.d.metrics.reconcileDuration.startTimer({ source: this.cfg.name });
     const adopt: ReconcileError[] = [];
     const converge: ReconcileError[] = [];
+    let converged = false;
     startSyncTrace(ctx);
     try {
       await this.#applied.load();
@@ -152,8 +159,13 @@ export class SourceReconciler {
         const refused = await this.#adopt(head);
         if (refused) adopt.push(refused);
       }
-      // Bring the cluster to the verified revision.
-      converge.push(...(await this.#converge()));
+      // Bring the cluster to the verified revision, unless nothing changed since it was.
+      if (o.resync === true && this.#settled.quiet(this.#settleKey(), ctx.now(), this.state))
+        this.d.metrics.resyncsSkipped.inc({ source: this.cfg.name });
+      else {
+        converge.push(...(await this.#converge()));
+        converged = true;
+      }
     } catch (err) {
       const e = typed(err, apiErrorCode(err));
       converge.push(e);
@@ -163,6 +175,10 @@ export class SourceReconciler {
         const revision = this.state.revision;
         const newRevision = this.#applied.isNew(revision);
         recordOutcome(ctx, { adopt, converge, newRevision });
+        if (converged) {
+          const clean = adopt.length + converge.length === 0;
+          this.#settled.record(this.#settleKey(), ctx.now(), clean, this.state, this.cfg);
+        }
         const applied = newRevision && converge.length === 0;
         this.#announced = await announce(ctx, applied, this.#announced);
         if (converge.length === 0 && !this.state.suspended && revision)
@@ -175,6 +191,14 @@ export class SourceReconciler {
     }
     const urgent = mostUrgent([...adopt, ...converge]);
     if (urgent && urgent.next !== Next.stalled) throw urgent;
+  }
+
+  /** What a settled cluster was settled under: the revision, the policies, the inventories. */
+  #settleKey(): string {
+    const d = this.d;
+    const policies = d.policies?.current?.revision ?? '';
+    const inventories = `${d.ingresses?.version ?? 0}|${d.gateInventory?.version ?? 0}`;
+    return `${this.state.revision ?? ''}|${policies}|${inventories}`;
   }
 
   // Verify, render and load the policies of a new head; returns why it was not adopted.
@@ -311,11 +335,14 @@ export class SourceReconciler {
     const declared = this.#objects.declared(key);
     try {
       const result = await healObject(this.#ctx, ref, declared, this.#reverts, observed);
+      // A watch saw a change (reverted, reported, a fight): the next resync looks at everything.
+      if (result !== 'in-sync' && result !== 'unmanaged') this.#settled.forget();
       if (result === 'fight') this.state.fighting.add(key);
       if (result !== 'unmanaged') this.#publishSoon();
       return result;
     } catch (err) {
       // Said at once, not at the next resync: the drift stays and status is Failed.
+      this.#settled.forget();
       const e = typed(err, apiErrorCode(err));
       const message = `self-heal of ${refText(ref)}: ${e.message}`;
       this.state.errors = [...this.state.errors, { code: e.code, next: e.next, message }];

@@ -259,14 +259,18 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     );
   }
 
-  /** Reconcile now (push webhook, resume, tests); resolves when done, rejects on failure. */
-  reconcileNow(name: string): Promise<void> {
+  /**
+   * Reconcile now (push webhook, resume, tests); resolves when done, rejects on failure. A full
+   * sync, unless `resync` (the interval's): that one may find the source settled and apply
+   * nothing.
+   */
+  reconcileNow(name: string, resync = false): Promise<void> {
     const s = this.#byName.get(name);
     if (!s) return Promise.reject(new Error(`no source named ${name}`));
     return this.queue
       .run(name, async () => {
         await this.o.onReconcileStart?.(name).catch(() => undefined);
-        return s.reconcile();
+        return s.reconcile({ resync });
       })
       .finally(() => {
         this.o.onReconciled?.(name);
@@ -283,7 +287,7 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     this.#timers.after(`source|${name}`, delay, () => {
       // A source replaced or removed meanwhile is not scheduled again: its successor is.
       const current = () => this.#byName.get(name) === s;
-      this.reconcileNow(name).then(
+      this.reconcileNow(name, true).then(
         () => {
           this.#failures.set(name, 0);
           if (current()) this.#schedule(s, jittered(s.cfg.intervalMs, this.#random));
