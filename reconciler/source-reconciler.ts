@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { IndexSource } from '../core/desired-index.js';
 import { redactURL } from '../core/secrets.js';
 import type { SourceConfig } from './config/config.js';
-import { refKey, refText } from './model/objects.js';
+import { refKey, refText, type Rendered } from './model/objects.js';
 import { initialState, type SourceState } from './model/source-state.js';
 import { Settled } from './sync/settled.js';
+import { changedKeys, lastApplyOf, mergeApply, type LastApply } from './sync/incremental.js';
 import { GateReports } from './sync/gate-reports.js';
 import { changedByApply } from './sync/delivery.js';
 import { endSyncTrace, stage, startSyncTrace } from './sync/trace.js';
@@ -62,6 +63,8 @@ export class SourceReconciler {
   readonly #gateReports: GateReports | undefined;
   /** Whether an interval resync may apply nothing (sync/settled.ts). */
   readonly #settled = new Settled();
+  /** What the last converge left, for a commit's changes to be applied over (sync/incremental). */
+  #last: LastApply | undefined;
 
   constructor(
     readonly cfg: SourceConfig,
@@ -155,15 +158,17 @@ export class SourceReconciler {
       const head = await stage(ctx, 'fetch', () => fetchHead(ctx));
       this.state.remoteHead = head;
       // Verify and render a new head; a refusal keeps the last verified revision.
+      const before = { revision: this.state.revision, desired: this.state.desired };
       if (head !== this.state.revision) {
         const refused = await this.#adopt(head);
         if (refused) adopt.push(refused);
       }
+      const only = o.resync === true ? this.#onlyChanged(before, head) : undefined;
       // Bring the cluster to the verified revision, unless nothing changed since it was.
       if (o.resync === true && this.#settled.quiet(this.#settleKey(), ctx.now(), this.state))
         this.d.metrics.resyncsSkipped.inc({ source: this.cfg.name });
       else {
-        converge.push(...(await this.#converge()));
+        converge.push(...(await this.#converge(only)));
         converged = true;
       }
     } catch (err) {
@@ -194,11 +199,27 @@ export class SourceReconciler {
   }
 
   /** What a settled cluster was settled under: the revision, the policies, the inventories. */
-  #settleKey(): string {
+  #settleKey(revision = this.state.revision): string {
     const d = this.d;
     const policies = d.policies?.current?.revision ?? '';
     const inventories = `${d.ingresses?.version ?? 0}|${d.gateInventory?.version ?? 0}`;
-    return `${this.state.revision ?? ''}|${policies}|${inventories}`;
+    return `${revision ?? ''}|${policies}|${inventories}`;
+  }
+
+  /**
+   * A new head adopted over a settled cluster, the policies and inventories as they were, and
+   * no hooks to run: the objects the commit changes or adds (the rest are as the last full
+   * converge left them and the watches kept them). Otherwise undefined: a full converge.
+   */
+  #onlyChanged(
+    before: { readonly revision: string | undefined; readonly desired: readonly Rendered[] },
+    head: string,
+  ): Set<string> | undefined {
+    const moved = before.revision !== undefined && this.state.revision === head;
+    if (!moved || head === before.revision || !this.#last || this.#hooks.hooks.length > 0)
+      return undefined;
+    if (!this.#settled.holds(this.#settleKey(before.revision), this.#ctx.now())) return undefined;
+    return changedKeys(before.desired, this.state.desired);
   }
 
   // Verify, render and load the policies of a new head; returns why it was not adopted.
@@ -235,7 +256,7 @@ export class SourceReconciler {
   }
 
   // Run the revision's hooks, apply it, prune what Git dropped; returns the per-object errors.
-  async #converge(): Promise<ReconcileError[]> {
+  async #converge(only?: ReadonlySet<string>): Promise<ReconcileError[]> {
     const { cluster, metrics } = this.d;
     const { state, cfg } = this;
     if (cfg.createNamespace && !state.suspended)
@@ -250,19 +271,24 @@ export class SourceReconciler {
     if (pre) return [pre];
     const stopApply = metrics.applyDuration.startTimer({ source: cfg.name });
     const r = await stage(this.#ctx, 'apply', () =>
-      applyDeclared(this.#ctx, state.desired, applied, this.#hooks.beforeWave(hooksRun)),
+      applyDeclared(this.#ctx, state.desired, applied, this.#hooks.beforeWave(hooksRun), only),
     );
     stopApply();
-    this.#objects.foreign = r.foreign;
+    // Only a commit's changes applied: the rest stands as the last converge left it.
+    // The objects' statuses as the heals since have kept them, not as the last converge saw them.
+    const last = this.#last && { ...this.#last, objects: state.objects };
+    const all = only && last ? mergeApply(last, r, only, state.desired) : lastApplyOf(r);
+    this.#last = all;
+    this.#objects.foreign = all.foreign;
     if (hooksRun) metrics.gitChanges.inc({ source: cfg.name }, changedByApply(r));
-    this.#guard.applied(r.written);
-    state.objects = r.objects;
-    state.policyViolations = [...r.violations];
+    this.#guard.applied(all.written);
+    state.objects = new Map(all.objects);
+    state.policyViolations = [...all.violations];
     state.refused = [...this.#objects.outOfScope, ...r.refused];
     const errors = [...r.errors, ...notWritten(this.#ctx, state.refused)];
     const stopped = errors.some((e) => e.code === ReconcileCode.RECONCILE_HOOK_FAILED);
     if (this.#gateReports && (this.d.gate ?? 'off') !== 'off')
-      await this.#gateReports.publish(r.plans, !stopped);
+      await this.#gateReports.publish([...all.plans.values()], !stopped);
     if (!state.suspended && !stopped) {
       const ours = this.#objects.ours(state.desired);
       const pruned = await stage(this.#ctx, 'prune', () => prune(this.#ctx, ours, inventory));
@@ -272,7 +298,7 @@ export class SourceReconciler {
     }
     if (state.pruneRefused)
       errors.push(new ReconcileError(ReconcileCode.RECONCILE_PRUNE_REFUSED, state.pruneRefused));
-    const post = errors.length === 0 ? await this.#hooks.post(hooksRun, r.objects) : undefined;
+    const post = errors.length === 0 ? await this.#hooks.post(hooksRun, all.objects) : undefined;
     if (post) errors.push(post);
     this.#reshape();
     return errors;

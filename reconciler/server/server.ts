@@ -146,7 +146,9 @@ async function pushHook(o: StatusServerOptions, req: Request, res: Response): Pr
   const hit = o.runtime.sources.filter(
     (s) => repos.length === 0 || repos.includes(sameRepo(s.cfg.repoURL)),
   );
-  for (const s of hit) void o.runtime.reconcileNow(s.cfg.name).catch(() => undefined);
+  // A push is news of a commit, not a request to look at everything: a settled source applies
+  // only what the commit changed (what the interval would do when it saw it).
+  for (const s of hit) void o.runtime.reconcileNow(s.cfg.name, true).catch(() => undefined);
   json(res, 202, { triggered: hit.map((s) => s.cfg.name) });
 }
 

@@ -153,11 +153,14 @@ export async function applyDeclared(
   desired: readonly Rendered[],
   applied: ReadonlySet<string>,
   beforeWave: (wave: number) => Promise<ReconcileError | undefined> = async () => undefined,
+  /** Plan and apply only these objects (a commit's changes to a settled source); all: undefined. */
+  only?: ReadonlySet<string>,
 ): Promise<ApplyResult> {
   const { cluster, metrics } = ctx.d;
   const source = ctx.cfg.name;
   const live = new LiveReader(cluster);
-  await live.prefetch(desired, applied);
+  const todo = only ? desired.filter((r) => only.has(refKey(refOf(r.object)))) : desired;
+  await live.prefetch(todo, applied);
   const ingresses = ingressRefs(desired.map((r) => r.object));
   ctx.memo.ownIngresses = ingresses;
   if (ingresses.length > 0) await ctx.d.ingresses?.refresh();
@@ -177,7 +180,7 @@ export async function applyDeclared(
   const crdsReady = new Set<string>();
   const failed = new Set<string>();
   const written = new Set<string>();
-  for (const wave of waves(applyOrder(desired))) {
+  for (const wave of waves(applyOrder(todo))) {
     // CRDs written in an earlier wave must serve their kinds before the custom resources go.
     const established = await establish(ctx, plans, crdsReady, objects, failed);
     if (established) errors.push(established);

@@ -40,7 +40,10 @@ export class GateReports {
    * Report the gate's findings on every planned object of this source's revision. `complete`
    * false (the sync stopped before every object was planned): write, delete nothing.
    */
-  async publish(plans: readonly ObjectPlan[], complete: boolean): Promise<void> {
+  async publish(
+    plans: readonly Pick<ObjectPlan, 'ref' | 'action' | 'findings'>[],
+    complete: boolean,
+  ): Promise<void> {
     const c = this.#collector(new Date());
     for (const p of plans) {
       if (p.action === Action.foreign) continue;

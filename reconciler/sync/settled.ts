@@ -39,13 +39,16 @@ export class Settled {
 
   /** Whether a resync now, under `key`, with the remote head at the revision, may skip. */
   quiet(key: string, nowMs: number, state: Readonly<SourceState>): boolean {
+    return this.holds(key, nowMs) && state.remoteHead === state.revision;
+  }
+
+  /**
+   * Whether the cluster is still as the last full converge under `key` left it (a new commit's
+   * apply may then look only at what the commit changed).
+   */
+  holds(key: string, nowMs: number): boolean {
     const s = this.#at;
-    return (
-      s !== undefined &&
-      s.key === key &&
-      nowMs - s.atMs < FULL_RESYNC_MS &&
-      state.remoteHead === state.revision
-    );
+    return s !== undefined && s.key === key && nowMs - s.atMs < FULL_RESYNC_MS;
   }
 
   forget(): void {

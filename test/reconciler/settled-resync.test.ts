@@ -125,3 +125,60 @@ t.test('not settled: selfHeal off, suspended, or failed', async (t) => {
   t.equal(await failing.skipped(), 0, 'after a failed converge');
   t.equal(failing.rec.state.syncStatus, 'Synced', 'and that full resync recovered');
 });
+
+t.test("a settled source's new commit: only what it changes is read and applied", async (t) => {
+  const { git, cluster, rec } = setup();
+  // Each fake commit is a whole tree.
+  const a = stringify(configMap('a', { v: '1' }));
+  git.commit({
+    'app/a.yaml': a,
+    'app/b.yaml': stringify(configMap('b', { v: '1' })),
+    'app/c.yaml': stringify(configMap('c', { v: '1' })),
+  });
+  await rec.reconcile();
+  t.equal(rec.state.objects.size, 3);
+  // b changes, c goes, d comes; a is untouched.
+  git.commit({
+    'app/a.yaml': a,
+    'app/b.yaml': stringify(configMap('b', { v: '2' })),
+    'app/d.yaml': stringify(configMap('d', { v: '1' })),
+  });
+  const before = cluster.calls.length;
+  await rec.reconcile({ resync: true });
+  const touched = cluster.calls
+    .slice(before)
+    .filter((c) => ['get', 'apply', 'dry-run', 'list'].includes(c.op))
+    .map((c) => c.what);
+  t.notOk(
+    touched.some((w) => w.endsWith('/a')),
+    `the unchanged object is not read or applied: ${touched.join(', ')}`,
+  );
+  t.ok(touched.includes('/ConfigMap/shop/b') && touched.includes('/ConfigMap/shop/d'));
+  t.strictSame(cluster.did('delete'), ['/ConfigMap/shop/c'], 'the dropped one is pruned');
+  t.equal((cluster.objects.get('/ConfigMap/shop/b') as { data: { v: string } }).data.v, '2');
+  t.strictSame([...rec.state.objects.keys()].sort(), [
+    '/ConfigMap/shop/a',
+    '/ConfigMap/shop/b',
+    '/ConfigMap/shop/d',
+  ]);
+  t.equal(rec.state.syncStatus, 'Synced');
+  t.strictSame(
+    rec
+      .indexSource()
+      ?.entries.map((e) => e.name)
+      .sort(),
+    ['a', 'b', 'd'],
+    "the webhooks' index still guards every object",
+  );
+  // The same commit after a watch saw a change is applied in full.
+  const other = setup();
+  other.git.commit({ 'app/a.yaml': a, 'app/b.yaml': stringify(configMap('b', { v: '1' })) });
+  await other.rec.reconcile();
+  (other.cluster.objects.get('/ConfigMap/shop/a') as { data: { v: string } }).data.v = 'manual';
+  t.equal(await other.rec.heal(refOf(configMap('a', {}))), 'reverted');
+  other.git.commit({ 'app/a.yaml': a, 'app/b.yaml': stringify(configMap('b', { v: '2' })) });
+  const from = other.cluster.calls.length;
+  await other.rec.reconcile({ resync: true });
+  const read = other.cluster.calls.slice(from).map((c) => c.what);
+  t.ok(read.includes('/ConfigMap/shop/a'), 'every object read again');
+});
