@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { mustKubectl } from '../test/support/gitsources.js';
 import { startGitServer } from '../test/support/git-server.js';
@@ -70,10 +71,23 @@ for (let i = 0; i < N; i++) {
 }
 await repo.commit({}, { signer, message: 'bench objects' });
 
+const core = cp.kubeConfig().makeApiClient(CoreV1Api);
 const bench: SyncBench = {
   kubectl: (args, input) => kubectl(args, input),
+  api: {
+    value: async (namespace, name) =>
+      (await core.readNamespacedConfigMap({ name, namespace })).data?.v,
+    setValue: async (namespace, name, v) => {
+      await core.patchNamespacedConfigMap({
+        name,
+        namespace,
+        body: [{ op: 'replace', path: '/data/v', value: v }],
+      });
+    },
+  },
   objects: N,
   steadySeconds: STEADY_S,
+  settleSeconds: Number(process.env.BENCH_SETTLE_SECONDS ?? INTERVAL_S),
   waitSeconds: WAIT_S,
   async commitValue(value) {
     const cm = {
@@ -170,6 +184,7 @@ if (want.includes('argocd')) {
   const hookSecret = 'bench-hook-secret';
   writeFileSync(join(work, 'hook-secret'), hookSecret);
   const statusPort = await freePort();
+  const metricsPort = await freePort();
   writeFileSync(
     cfg,
     stringify({
@@ -177,7 +192,7 @@ if (want.includes('argocd')) {
       cacheDir: join(work, 'dg-cache'),
       host: '127.0.0.1',
       statusPort,
-      metricsPort: await freePort(),
+      metricsPort,
       webhookSecretFile: join(work, 'hook-secret'),
       logLevel: 'warn',
       sources: [
@@ -209,6 +224,8 @@ if (want.includes('argocd')) {
   const peer: SyncPeer = {
     label: `driftgate (Node.js ${process.version})`,
     namespace: 'dg-apps',
+    // 100 manual changes timed (BENCH_DRIFT_SAMPLES): it reverts by watch, at once.
+    driftSamples: Number(process.env.BENCH_DRIFT_SAMPLES ?? 100),
     pids: () => [dg.pid ?? 0],
     // Its push webhook: POST /hooks/git, HMAC-signed.
     trigger: async () => {
@@ -222,6 +239,12 @@ if (want.includes('argocd')) {
     },
   };
   rows.push(await measureSync(bench, peer, t0));
+  // How many of its interval resyncs found nothing to read or apply.
+  const m = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const count = (re: RegExp) => Number(re.exec(m)?.[1] ?? NaN);
+  console.log(
+    `driftgate: ${count(/^driftgate_resync_skipped_total\{source="bench"\} (\S+)/m)} resyncs skipped of ${count(/^driftgate_reconcile_total\{source="bench",result="success"\} (\S+)/m)} reconciles`,
+  );
   // SIGTERM: the reconciler stops cleanly, and node writes the profile on the way out.
   const exited = new Promise((r) => dg.once('exit', r));
   dg.kill(PROFILE ? 'SIGTERM' : 'SIGKILL');

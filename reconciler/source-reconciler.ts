@@ -361,8 +361,9 @@ export class SourceReconciler {
     const declared = this.#objects.declared(key);
     try {
       const result = await healObject(this.#ctx, ref, declared, this.#reverts, observed);
-      // A watch saw a change (reverted, reported, a fight): the next resync looks at everything.
-      if (result !== 'in-sync' && result !== 'unmanaged') this.#settled.forget();
+      // Drift left in place (reported: selfHeal off, suspended, break-glass; a fight): the next
+      // resync looks at everything. A revert put the object back as Git declares it.
+      if (result === 'reported' || result === 'fight') this.#settled.forget();
       if (result === 'fight') this.state.fighting.add(key);
       if (result !== 'unmanaged') this.#publishSoon();
       return result;

@@ -13,6 +13,9 @@ export interface SyncRow {
   rss: number;
   /** Seconds until a manual change was reverted; Infinity: not within the wait. */
   drift: number;
+  /** Over `driftSamples` manual changes (when more than one): p50 and p99, in seconds. */
+  driftP50?: number;
+  driftP99?: number;
   /** Seconds from a pushed commit to the object applied, with no trigger. */
   commitPolled: number;
   /** Same, with the trigger the system's push webhook pulls. */
@@ -26,16 +29,44 @@ export interface SyncPeer {
   pids(): number[];
   /** What the system's push webhook does when told of a push. */
   trigger(): Promise<void>;
+  /** Manual changes timed (each on another ConfigMap), polled over the API. @default 1 */
+  readonly driftSamples?: number;
 }
 
 export interface SyncBench {
   readonly kubectl: Kubectl;
   readonly objects: number;
   readonly steadySeconds: number;
+  /** Waited after the first sync before steady state is measured. */
+  readonly settleSeconds: number;
   /** How long a change may take before it counts as never applied. */
   readonly waitSeconds: number;
   /** Commit `cm-2` with data.v set to `value` and push. */
   commitValue(value: string): Promise<void>;
+  /** A ConfigMap's data.v and a merge patch of it, over the API (no kubectl per poll). */
+  readonly api: {
+    value(ns: string, name: string): Promise<string | undefined>;
+    setValue(ns: string, name: string, v: string): Promise<void>;
+  };
+}
+
+/** p50 and p99 of many manual changes, each to another ConfigMap, polled every 2 ms. */
+async function driftLatencies(b: SyncBench, ns: string, samples: number): Promise<number[]> {
+  const lat: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    // Even indexes are ConfigMaps; cm-2 is the commit's.
+    const name = `cm-${(4 + i * 2) % b.objects}`;
+    await b.api.setValue(ns, name, 'manual');
+    const t0 = performance.now();
+    await waitFor(
+      'revert',
+      async () => (await b.api.value(ns, name)) !== 'manual',
+      b.waitSeconds * 1000,
+      2,
+    ).catch(() => lat.push(Infinity));
+    if (lat.length === i) lat.push((performance.now() - t0) / 1000);
+  }
+  return lat.sort((x, y) => x - y);
 }
 
 const NOT_WITHIN = Infinity;
@@ -76,6 +107,9 @@ export async function measureSync(b: SyncBench, p: SyncPeer, t0: number): Promis
   );
   const firstSync = (performance.now() - t0) / 1000;
   console.log(`${p.label}: first sync of ${b.objects} objects in ${firstSync.toFixed(1)} s`);
+  // Steady state begins once the first sync's tail (statuses, inventories, garbage) is over:
+  // one interval after the last object appeared, for every system alike.
+  await new Promise((r) => setTimeout(r, b.settleSeconds * 1000));
   const cpu0 = p.pids().reduce((s, pid) => s + cpuSeconds(pid), 0);
   await new Promise((r) => setTimeout(r, b.steadySeconds * 1000));
   const cpu = p.pids().reduce((s, pid) => s + cpuSeconds(pid), 0) - cpu0;
@@ -84,6 +118,14 @@ export async function measureSync(b: SyncBench, p: SyncPeer, t0: number): Promis
   await b.kubectl(['patch', 'configmap', 'cm-0', '-n', ns, '-p', '{"data":{"v":"manual"}}']);
   const drift = await until(b, ns, 'cm-0', '0', performance.now());
   console.log(`${p.label}: manual change reverted after ${drift.toFixed(1)} s`);
+  const many = (p.driftSamples ?? 1) > 1 ? await driftLatencies(b, ns, p.driftSamples ?? 1) : [];
+  const pct = (q: number) => many[Math.min(many.length - 1, Math.floor((q / 100) * many.length))];
+  const driftP50 = pct(50);
+  const driftP99 = pct(99);
+  if (driftP50 !== undefined && driftP99 !== undefined)
+    console.log(
+      `${p.label}: ${many.length} manual changes reverted, p50 ${(driftP50 * 1000).toFixed(0)} ms, p99 ${(driftP99 * 1000).toFixed(0)} ms`,
+    );
 
   const tag = `${ns}-${Date.now()}`;
   await b.commitValue(`${tag}-polled`);
@@ -95,7 +137,16 @@ export async function measureSync(b: SyncBench, p: SyncPeer, t0: number): Promis
   console.log(
     `${p.label}: commit applied after ${commitPolled.toFixed(1)} s polled, ${commitTriggered.toFixed(1)} s triggered`,
   );
-  return { peer: p.label, firstSync, cpu, rss, drift, commitPolled, commitTriggered };
+  return {
+    peer: p.label,
+    firstSync,
+    cpu,
+    rss,
+    drift,
+    ...(driftP50 !== undefined && driftP99 !== undefined ? { driftP50, driftP99 } : {}),
+    commitPolled,
+    commitTriggered,
+  };
 }
 
 const secs = (s: number, wait: number): string =>
@@ -123,6 +174,11 @@ export function printSyncTable(rows: readonly SyncRow[], b: SyncBench, intervalS
           ' ',
         )} ${secs(r.commitPolled, b.waitSeconds).padStart(14)} ${secs(r.commitTriggered, b.waitSeconds).padStart(10)}`,
     );
+  for (const r of rows)
+    if (r.driftP50 !== undefined && r.driftP99 !== undefined)
+      console.log(
+        `${r.peer}: manual changes reverted p50 ${(r.driftP50 * 1000).toFixed(0)} ms, p99 ${(r.driftP99 * 1000).toFixed(0)} ms (target p99 ≤ 1,000 ms)`,
+      );
   const dg = rows.at(-1);
   if (!dg) return;
   for (const r of rows.slice(0, -1)) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -171,15 +172,37 @@ export function parseManifests(text: string, path: string): Rendered[] {
 export function renderPlain(
   files: ReadonlyMap<string, TreeFile>,
   limits: ContentLimits = DEFAULT_CONTENT_LIMITS,
+  parsed?: ParseCache,
 ): Rendered[] {
   checkTree(files, limits, false);
+  const parse = (p: string): Rendered[] => {
+    const f = files.get(p) as TreeFile;
+    if (!parsed) return parseManifests(f.content.toString('utf8'), p);
+    // By the content itself: a caller's oid may be a placeholder (local files).
+    const key = `${createHash('sha1').update(f.content).digest('hex')}\0${p}`;
+    const hit = parsed.prev.get(key);
+    const docs = hit ?? parseManifests(f.content.toString('utf8'), p);
+    parsed.next.set(key, docs);
+    // A copy: what the stages do with an object never reaches the cache.
+    return structuredClone(docs) as Rendered[];
+  };
   return checkCount(
     [...files.keys()]
       .filter((p) => MANIFEST.test(p))
       .sort()
-      .flatMap((p) => parseManifests((files.get(p) as TreeFile).content.toString('utf8'), p)),
+      .flatMap(parse),
     limits,
   );
+}
+
+/**
+ * A file's parsed manifests by its content's hash, from one render to the next: a commit
+ * re-parses only the files it changed. `next` holds only the files of this render (bounded by
+ * the tree).
+ */
+export interface ParseCache {
+  readonly prev: ReadonlyMap<string, readonly Rendered[]>;
+  readonly next: Map<string, readonly Rendered[]>;
 }
 
 function writeTree(files: ReadonlyMap<string, TreeFile>): string {

@@ -1,3 +1,4 @@
+import type { Rendered } from '../model/objects.js';
 import type { GatePool } from '../policy/gate-pool.js';
 import type { IngressRef } from '../../core/ingress-hosts.js';
 import type { Finding } from '../../policies/engine/findings.js';
@@ -76,12 +77,15 @@ export interface SyncMemo {
   ownIngresses: readonly IngressRef[];
   /** The delivery metrics' memory (sync/delivery.ts). */
   delivery: DeliveryMemo;
+  /** Plain manifests parsed at the last render, by content hash and path (render/render.ts). */
+  parsed: ReadonlyMap<string, readonly Rendered[]>;
 }
 
 export const newSyncMemo = (): SyncMemo => ({
   gate: { at: '', byObject: new Map() },
   ownIngresses: [],
   delivery: {},
+  parsed: new Map(),
 });
 
 /** One source's stages share this: its config, its adapters, its state and a clock. */

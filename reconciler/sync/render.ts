@@ -37,9 +37,10 @@ export async function renderCommit(ctx: SyncContext, head: string): Promise<Rend
   try {
     const files = await git.readTree(head, path);
     const kind = detectRenderer(files, path);
+    const parsed = { prev: ctx.memo.parsed, next: new Map<string, readonly Rendered[]>() };
     rendered =
       kind === 'plain'
-        ? renderPlain(files, ctx.d.tools.limits)
+        ? renderPlain(files, ctx.d.tools.limits, parsed)
         : await renderWithTool(
             kind,
             kind === 'kustomize' ? await git.readTree(head, '') : files,
@@ -55,6 +56,7 @@ export async function renderCommit(ctx: SyncContext, head: string): Promise<Rend
               ...(kind === 'helm' ? { capabilities: await capabilitiesOf(ctx) } : {}),
             },
           );
+    if (kind === 'plain') ctx.memo.parsed = parsed.next;
   } catch (err) {
     if (err instanceof RenderError)
       throw new ReconcileError(ReconcileCode.RECONCILE_RENDER_FAILED, err.message, { cause: err });

@@ -8,7 +8,7 @@ import { SyncStatus, type SourceState } from '../model/source-state.js';
 export const FULL_RESYNC_MS = 10 * 60_000;
 
 /**
- * The last full converge that left everything applied, in sync and healthy, and what it was
+ * The last full converge that left everything applied and in sync, and what it was
  * under (the revision, the live policies, the inventories the gate reads). While nothing has
  * changed since, and every watch event on the source's objects found them in sync, an interval
  * resync need not read or apply anything: drift is the watches' to revert at once, and a full
@@ -18,7 +18,10 @@ export const FULL_RESYNC_MS = 10 * 60_000;
 export class Settled {
   #at: { key: string; atMs: number } | undefined;
 
-  /** After a full converge: settled only when it left nothing to do and nothing to follow. */
+  /**
+   * After a full converge: settled only when it left nothing to do. Health needs no resync:
+   * every watch event on an object reads it again, and objects still progressing are followed.
+   */
   record(
     key: string,
     nowMs: number,
@@ -31,7 +34,6 @@ export class Settled {
       cfg.selfHeal &&
       !state.suspended &&
       state.syncStatus === SyncStatus.Synced &&
-      state.health === 'Healthy' &&
       state.fighting.size === 0 &&
       state.refused.length === 0;
     this.#at = quiet ? { key, atMs: nowMs } : undefined;

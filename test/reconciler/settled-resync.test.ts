@@ -1,7 +1,7 @@
 // Steady state costs nothing: an interval resync of a settled source, with no new commit and no
-// watch that saw a change, reads and applies nothing; a watch that saw one, a new commit, new
-// policies, drift left unhealed or a sync asked for each make the next resync a full one, and a
-// full one still runs every FULL_RESYNC_MS. Fake Git, verifier and cluster (every call counted);
+// drift a watch left in place, reads and applies nothing, and a new commit applies only what it
+// changes; drift left in place, new policies, a failure or a sync asked for make the next one
+// full, and a full one still runs every FULL_RESYNC_MS. Fake Git, verifier and cluster (every call counted);
 // the steady CPU it saves on the real apiserver is measured by npm run bench:sync-peers.
 import { pino } from 'pino';
 import { stringify } from 'yaml';
@@ -66,22 +66,39 @@ t.test('a settled source: the interval resync reads and applies nothing', async 
   t.equal(await skipped(), 1);
 });
 
-t.test('a watch that saw a change makes the next resync full', async (t) => {
-  const { cluster, rec, resync, skipped } = setup();
-  await rec.reconcile();
-  const live = cluster.objects.get('/ConfigMap/shop/a') as { data: { v: string } };
+/** A manual change under an unexpired break-glass: a heal reports it and leaves it. */
+function breakGlass(cluster: FakeCluster, nowMs: number): void {
+  const live = cluster.objects.get('/ConfigMap/shop/a') as {
+    data: { v: string };
+    metadata: { annotations?: Record<string, string> };
+  };
   live.data.v = 'manual';
+  live.metadata.annotations = {
+    'driftgate.io/break-glass': 'INC-7',
+    'driftgate.io/break-glass-expires': new Date(nowMs + 3_600_000).toISOString(),
+  };
+}
+
+t.test('drift a watch left in place makes the next resync full; a revert does not', async (t) => {
+  const { cluster, rec, clock, resync, skipped } = setup();
+  await rec.reconcile();
+  // Reverted at once: the object is as Git declares it again, the source still settled.
+  (cluster.objects.get('/ConfigMap/shop/a') as { data: { v: string } }).data.v = 'manual';
   t.equal(await rec.heal(refOf(configMap('a', {}))), 'reverted');
-  const calls = await resync();
-  t.ok(calls.includes('list') || calls.includes('get'), 'read the live objects again');
-  t.equal(await skipped(), 0);
-  // Settled again by that full one: the next is quiet.
   await resync();
   t.equal(await skipped(), 1);
+  // Left in place (break-glass): reported, and the next resync reads everything.
+  breakGlass(cluster, clock.now);
+  t.equal(await rec.heal(refOf(configMap('a', {}))), 'reported');
+  const calls = await resync();
+  t.ok(calls.includes('list') || calls.includes('get'), 'read the live objects again');
+  t.equal(await skipped(), 1);
   // An event that found the object in sync changes nothing.
-  t.equal(await rec.heal(refOf(configMap('a', {}))), 'in-sync');
-  await resync();
-  t.equal(await skipped(), 2);
+  const fresh = setup();
+  await fresh.rec.reconcile();
+  t.equal(await fresh.rec.heal(refOf(configMap('a', {}))), 'in-sync');
+  await fresh.resync();
+  t.equal(await fresh.skipped(), 1);
 });
 
 t.test('a new commit is applied by the resync that sees it', async (t) => {
@@ -170,12 +187,12 @@ t.test("a settled source's new commit: only what it changes is read and applied"
     ['a', 'b', 'd'],
     "the webhooks' index still guards every object",
   );
-  // The same commit after a watch saw a change is applied in full.
+  // The same commit after a watch left drift in place is applied in full.
   const other = setup();
   other.git.commit({ 'app/a.yaml': a, 'app/b.yaml': stringify(configMap('b', { v: '1' })) });
   await other.rec.reconcile();
-  (other.cluster.objects.get('/ConfigMap/shop/a') as { data: { v: string } }).data.v = 'manual';
-  t.equal(await other.rec.heal(refOf(configMap('a', {}))), 'reverted');
+  breakGlass(other.cluster, other.clock.now);
+  t.equal(await other.rec.heal(refOf(configMap('a', {}))), 'reported');
   other.git.commit({ 'app/a.yaml': a, 'app/b.yaml': stringify(configMap('b', { v: '2' })) });
   const from = other.cluster.calls.length;
   await other.rec.reconcile({ resync: true });
