@@ -13,7 +13,9 @@ const cm = (name: string, v: string) =>
 const tree = (files: Record<string, Buffer>) =>
   new Map(Object.entries(files).map(([p, content]) => [p, { oid: p, content }]));
 const values = (r: readonly Rendered[]) =>
-  r.map((x) => `${x.object.metadata.name}=${(x.object as { data: { v: string } }).data.v}`);
+  r.map(
+    (x) => `${x.object.metadata.name}=${(x.object as unknown as { data: { v: string } }).data.v}`,
+  );
 
 t.test('only changed content is parsed again; outputs are copies', async (t) => {
   let cache: ParseCache = { prev: new Map(), next: new Map() };
@@ -24,7 +26,7 @@ t.test('only changed content is parsed again; outputs are copies', async (t) => 
   );
   t.strictSame(values(first), ['a=1', 'b=1']);
   // A stage changing an object in place changes nothing cached.
-  (first[0]?.object as { data: { v: string } }).data.v = 'mutated';
+  (first[0]?.object as unknown as { data: { v: string } }).data.v = 'mutated';
   cache = { prev: cache.next, next: new Map() };
   const second = renderPlain(
     tree({ 'a.yaml': cm('a', '1'), 'b.yaml': cm('b', '2') }),
