@@ -4,7 +4,8 @@ import type { NotifyEvent } from './notify/payloads.js';
 import { readFileSync } from 'node:fs';
 import { makeLogger } from '../core/logger.js';
 import { join } from 'node:path';
-import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { selfSubject } from './kube/self-subject.js';
 import { LeaderElector } from './runtime/leader.js';
 import { labelLeader } from './runtime/leader-label.js';
 import { IngressInventory } from './policy/ingress-inventory.js';
@@ -53,14 +54,7 @@ export interface ReconcilerRuntimeDeps {
 
 /** Who the reconciler is to the apiserver (SelfSubjectReview); a fallback name if it cannot ask. */
 async function whoAmI(kc: KubeConfig): Promise<string> {
-  try {
-    const r = await kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-    });
-    return r.status?.userInfo?.username ?? 'driftgate-reconciler';
-  } catch {
-    return 'driftgate-reconciler';
-  }
+  return (await selfSubject(kubeHttp(kc))) ?? 'driftgate-reconciler';
 }
 
 /** Wire and start the reconciler from a parsed config. Throws on a trust config it cannot use. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeCluster, clusterOver } from './kube/cluster.js';
 import { kubeHttp } from './kube/http.js';
 import { impersonating, remoteKubeConfig } from './kube/kubeconfig.js';
@@ -22,11 +23,17 @@ interface Remote {
 }
 
 /**
- * The clients of remote clusters, one per distinct kubeconfig (and per ServiceAccount written
- * as): sources with the same credentials share a connection pool, discovery and watches. A
+ * The clients of remote clusters, one per distinct kubeconfig: sources with the same
+ * credentials share a connection pool, discovery, watches and the identity asked for, whichever
+ * ServiceAccount each writes as. A
  * kubeconfig that changed (a rotated token) is another key, so it gets fresh clients.
  */
 export class RemoteClusters {
+  /** One reader, watch and identity per credentials; one composed cluster per written-as user. */
+  readonly #base = new Map<
+    string,
+    Remote & { readonly kc: KubeConfig; readonly reader: Cluster }
+  >();
   readonly #byKey = new Map<string, Remote>();
 
   constructor(
@@ -36,16 +43,23 @@ export class RemoteClusters {
 
   of(r: RemoteKubeConfig, impersonate?: string): Remote {
     const creds = createHash('sha256').update(JSON.stringify(r)).digest('hex').slice(0, 16);
-    const key = `${creds}|${impersonate ?? ''}`;
+    const base = this.#base.get(creds) ?? this.#built(creds, r);
+    if (!impersonate) return base;
+    const key = `${creds}|${impersonate}`;
     let remote = this.#byKey.get(key);
-    if (remote) return remote;
+    if (!remote) {
+      // A ServiceAccount is impersonated in the remote cluster: the spoke's RBAC decides.
+      const writer = writesAs(base.reader, kubeCluster(impersonating(base.kc, impersonate)));
+      remote = { ...base, cluster: onRemote(this.home, writer, this.homeNamespace) };
+      this.#byKey.set(key, remote);
+    }
+    return remote;
+  }
+
+  #built(creds: string, r: RemoteKubeConfig) {
     const kc = remoteKubeConfig(r);
     const objects = new KubeObjects(kubeHttp(kc));
     const reader = clusterOver(objects);
-    // A ServiceAccount is impersonated in the remote cluster: the spoke's RBAC decides.
-    const target = impersonate
-      ? writesAs(reader, kubeCluster(impersonating(kc, impersonate)))
-      : reader;
     const who = { name: undefined as string | undefined, askedAt: -Infinity, asking: false };
     const ask = (): void => {
       if (who.name !== undefined || who.asking || Date.now() - who.askedAt < 30_000) return;
@@ -53,15 +67,17 @@ export class RemoteClusters {
       void selfSubject(objects.http).then((u) => Object.assign(who, { name: u, asking: false }));
     };
     ask();
-    remote = {
-      cluster: onRemote(this.home, target, this.homeNamespace),
+    const base = {
+      kc,
+      reader,
+      cluster: onRemote(this.home, reader, this.homeNamespace),
       watch: { key: `remote|${creds}`, open: kubeWatch(objects), perNamespace: true },
       identity: () => {
         ask();
         return who.name;
       },
     };
-    this.#byKey.set(key, remote);
-    return remote;
+    this.#base.set(creds, base);
+    return base;
   }
 }
