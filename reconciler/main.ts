@@ -29,6 +29,7 @@ import { kubernetesControlAuth, kubernetesUserAuth } from './server/control-auth
 import type { SourceReconciler } from './source-reconciler.js';
 import { sourceFactory } from './source-factory.js';
 import { GitSourceController } from './gitsource/controller.js';
+import { shardsOf, type Shards } from './shards.js';
 
 export interface ReconcilerHandle {
   readonly runtime: ReconcilerRuntime;
@@ -38,7 +39,8 @@ export interface ReconcilerHandle {
   readonly metricsPort: number;
   /** Whether this replica reconciles (always, without leader election). */
   leading(): boolean;
-  close(): Promise<void>;
+  /** Stop; without release, leave the Leases to expire (as a replica that dies would). */
+  close(release?: boolean): Promise<void>;
 }
 
 export interface ReconcilerRuntimeDeps {
@@ -84,7 +86,11 @@ export async function startReconciler(
   if (!built.ok) logger.error({ reason: built.error }, 'built-in policies do not build');
   const identity = await whoAmI(clientKc);
   // Sources report break-glass expiries to the runtime, which is built after them.
-  const late: { runtime?: ReconcilerRuntime; gitSources?: GitSourceController } = {};
+  const late: {
+    runtime?: ReconcilerRuntime;
+    gitSources?: GitSourceController;
+    elector?: LeaderElector;
+  } = {};
   const sources: SourceReconciler[] = [];
   // Ingress hosts are checked against every source's desired state and the live cluster.
   const ingresses = new IngressInventory(cluster, () => late.runtime?.desiredIndex(), logger);
@@ -122,10 +128,14 @@ export async function startReconciler(
     },
   });
   for (const s of cfg.sources) sources.push(await factory.make(s));
+  const le = cfg.leaderElection;
+  // Shards: every replica runs its GitSources; the file's sources wait for leadership.
+  const sharded = le?.shards !== undefined;
   const runtime = new ReconcilerRuntime({
     logger,
     metrics,
-    sources,
+    sources: sharded ? [] : sources,
+    auditWhen: () => late.elector?.leading ?? true,
     watch: kubeWatch(objects),
     // A remote source's objects are watched in its cluster (shared per kubeconfig).
     watchOf: (s) => factory.watchOf(s.cfg),
@@ -149,6 +159,27 @@ export async function startReconciler(
     },
   });
   late.runtime = runtime;
+  const stateToken = (): string | undefined =>
+    cfg.stateTokenFile ? readFileSync(cfg.stateTokenFile, 'utf8').trim() : undefined;
+  const shards: Shards | undefined =
+    le?.shards !== undefined
+      ? shardsOf({
+          objects,
+          namespace: cfg.namespace,
+          identity: le.identity,
+          group: le.leaseName,
+          leaseDurationMs: le.leaseDurationMs,
+          renewEveryMs: le.renewEveryMs,
+          ...(le.shards.address ? { address: le.shards.address } : {}),
+          runtime: () => late.runtime,
+          hub,
+          leading: () => late.elector?.leading ?? false,
+          leader: () => late.elector?.holder,
+          stateToken,
+          onChange: () => late.gitSources?.rebalance(),
+          logger,
+        })
+      : undefined;
   const gitSources = cfg.gitSources
     ? new GitSourceController({
         kc: clientKc,
@@ -159,6 +190,7 @@ export async function startReconciler(
         rules: cfg.gitSources,
         namespace: cfg.namespace,
         logger,
+        ...(shards ? { runs: shards.runs } : {}),
       })
     : undefined;
   late.gitSources = gitSources;
@@ -181,8 +213,8 @@ export async function startReconciler(
     logger,
     hookSecret: () =>
       cfg.webhookSecretFile ? readFileSync(cfg.webhookSecretFile, 'utf8').trim() : undefined,
-    stateToken: () =>
-      cfg.stateTokenFile ? readFileSync(cfg.stateTokenFile, 'utf8').trim() : undefined,
+    stateToken,
+    ...(shards ? { desired: (c?: string) => shards.feed.desired(c) } : {}),
     controlToken: () =>
       cfg.controlTokenFile ? readFileSync(cfg.controlTokenFile, 'utf8').trim() : undefined,
     controlAuth: kubernetesControlAuth(clientKc),
@@ -194,7 +226,6 @@ export async function startReconciler(
     denials: () => denials.list(),
     ready: () => elector?.leading ?? true,
   });
-  const le = cfg.leaderElection;
   const pod = { namespace: cfg.namespace, name: le?.identity ?? identity };
   const label = (leading: boolean): Promise<void> =>
     le?.labelPod ? labelLeader(clientKc, pod, leading, logger) : Promise.resolve();
@@ -211,21 +242,28 @@ export async function startReconciler(
         {
           onStartedLeading: () => {
             void label(true);
-            void ((deps.autoStart ?? true) && start());
+            if (!sharded) return void ((deps.autoStart ?? true) && start());
+            // The file's sources and the GitSources with a policy path are the leader's.
+            for (const s of sources) runtime.putSource(s);
+            gitSources?.rebalance();
           },
           onStoppedLeading: () => {
             void label(false);
             runtime.stop();
             void gitSources?.stop();
+            void shards?.stop(true);
             deps.onLostLeadership?.();
           },
         },
         logger,
       )
     : undefined;
+  late.elector = elector;
   // A restarted container in a pod that led before starts as a follower: no leader label.
   if (elector) await label(false).then(() => elector.start());
-  else if (deps.autoStart ?? true) await start();
+  // Shards: every replica joins the ring and runs what it owns, leader or not.
+  if (shards && (deps.autoStart ?? true)) await shards.start().then(start);
+  else if (!elector && (deps.autoStart ?? true)) await start();
   logger.info({ sources: sources.length, port: server.port }, 'reconciler started');
   logger.info({ identity }, 'reconciler identity');
   return {
@@ -235,8 +273,9 @@ export async function startReconciler(
     port: server.port,
     metricsPort: server.metricsPort,
     leading: () => elector?.leading ?? true,
-    async close() {
-      await elector?.stop();
+    async close(release = true) {
+      await elector?.stop(release);
+      await shards?.stop(release);
       await gitSources?.stop();
       runtime.stop();
       await server.close();

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { DesiredIndexDoc, PolicyFilesDoc } from '../core/desired-index.js';
 import type { WebhookConfig } from './config.js';
 import type { DesiredState } from './desired-state.js';
-import { followFeed } from './feed.js';
+import { followFeed } from '../core/feed.js';
 import { fromKubeconfig, inCluster, type KubeAccess } from './kube-access.js';
 import { LiveIngresses } from './live-ingresses.js';
 import type { AdmissionMetrics } from './metrics.js';

@@ -193,6 +193,14 @@ export interface ReconcilerConfig {
      * Service selecting it sends the webhooks' feed and the control API to the leader only.
      */
     readonly labelPod: boolean;
+    /**
+     * Shards: every replica runs the GitSources the ring gives it among the live members (one
+     * Lease each, `<leaseName>-shard-<identity>`); the leader runs the rest and serves the feed.
+     */
+    readonly shards?: {
+      /** Where the leader reads this replica's own index; unset: nowhere (only the leader's). */
+      readonly address?: string;
+    };
   };
   readonly sources: readonly SourceConfig[];
   /** Where events go beside Kubernetes Events (empty: nowhere). */
@@ -207,4 +215,6 @@ export interface ConfigInputs {
   readonly files?: ReadonlyMap<string, string>;
   /** Default leader-election identity (the pod name, else the hostname). */
   readonly identity?: string;
+  /** The pod's IP (shards' default address). */
+  readonly podIP?: string;
 }

@@ -37,5 +37,6 @@ export function readConfigInputs(paths: readonly string[]): ConfigInputs {
       // Left out: the parser reports "cannot read" with where the path was named.
     }
   }
-  return { files, identity: process.env.POD_NAME ?? hostname() };
+  const podIP = process.env.POD_IP;
+  return { files, identity: process.env.POD_NAME ?? hostname(), ...(podIP ? { podIP } : {}) };
 }

@@ -19,9 +19,20 @@ export class ReconcilerConfigError extends ConfigError {
 
 type Raw = Static<typeof ReconcilerConfigSchema>;
 
+function shards(
+  s: Raw['leaderElection']['shards'],
+  inputs: ConfigInputs,
+  statusPort: number,
+): { shards?: { address?: string } } {
+  if (!s.enabled) return {};
+  const address = s.address ?? (inputs.podIP ? `http://${inputs.podIP}:${statusPort}` : undefined);
+  return { shards: address ? { address: address.replace(/\/+$/, '') } : {} };
+}
+
 function leaderElection(
   le: Raw['leaderElection'],
   inputs: ConfigInputs,
+  statusPort: number,
   problems: string[],
 ): Pick<ReconcilerConfig, 'leaderElection'> {
   if (!le.enabled) return {};
@@ -36,6 +47,7 @@ function leaderElection(
       leaseDurationMs,
       renewEveryMs,
       labelPod: le.labelPod,
+      ...shards(le.shards, inputs, statusPort),
     },
   };
 }
@@ -99,7 +111,7 @@ export function parseReconcilerConfig(input: unknown, inputs: ConfigInputs = {})
   const cfg: ReconcilerConfig = {
     ...plain,
     policies: policyConfig(policies, problems),
-    ...leaderElection(le, inputs, problems),
+    ...leaderElection(le, inputs, plain.statusPort, problems),
     ...(enabled ? { gitSources: rules } : {}),
     notifications: notificationsConfig(notifications, problems),
     sources,

@@ -68,6 +68,22 @@ export const LeaderElectionSchema = Mapping(
       description: 'label the leading pod driftgate.io/leader=true (its Service routes to it)',
       default: false,
     }),
+    shards: Mapping(
+      {
+        enabled: Bool({
+          description:
+            'every replica reconciles the GitSources the ring gives it (rendezvous hashing over one membership Lease per replica); the leader keeps the file sources, GitSources with a policyPath, the audit and the webhooks feed',
+          default: false,
+        }),
+        address: Optional(
+          Str({
+            description:
+              "this replica's status server as the leader reaches it; default: http://$POD_IP:<statusPort>",
+          }),
+        ),
+      },
+      { description: 'split GitSources across replicas', default: {} },
+    ),
   },
   { description: 'only the Lease holder reconciles', default: {} },
 );

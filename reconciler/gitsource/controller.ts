@@ -51,6 +51,12 @@ export interface GitSourceControllerOptions {
   readonly namespace: string;
   readonly logger: Logger;
   readonly now?: () => number;
+  /**
+   * Whether this replica runs a GitSource (shards: its owner by the ring; one with a policy path,
+   * the leader). A GitSource it does not run it leaves alone: no status, finalizer or cleanup.
+   * @default every GitSource
+   */
+  readonly runs?: (name: string, obj: GitSourceObject) => boolean;
 }
 
 interface Known {
@@ -173,9 +179,25 @@ export class GitSourceController {
     );
   }
 
+  /**
+   * Shard members or the leader changed: take in the GitSources this replica now runs and let
+   * go, without cleanup, of those another replica runs now.
+   */
+  rebalance(): void {
+    for (const obj of this.#informer?.list() ?? [])
+      void this.#enqueue(obj as unknown as GitSourceObject);
+  }
+
   async #upsert(obj: GitSourceObject): Promise<void> {
     const name = sourceNameOf(obj);
     const spec = isObject(obj.spec) ? obj.spec : {};
+    if (this.o.runs && !this.o.runs(name, obj)) {
+      if (this.#known.has(name) || this.o.sources.source(name)) {
+        this.o.logger.info({ source: name }, 'GitSource handed to another replica');
+        this.#forget(name);
+      }
+      return;
+    }
     if (obj.metadata.deletionTimestamp) return this.#delete(obj);
     const prev = this.#known.get(name);
     const requestedAt = obj.metadata.annotations?.[REQUESTED_AT];

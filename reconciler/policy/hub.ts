@@ -103,6 +103,23 @@ export class PolicyHub {
       .update(JSON.stringify([this.#builtin, git]))
       .digest('hex')
       .slice(0, 16);
+    return this.#load(git, revision, () => (this.#bySource = next));
+  }
+
+  /**
+   * The leader's policies as it serves them (a shard member's gate): the built-in library plus
+   * the document's Git files, built and tested here too. A failed build keeps the last good one.
+   */
+  async adopt(doc: PolicyFilesDoc): Promise<PolicyUpdate> {
+    if (doc.revision === this.#served?.revision) return { ok: true };
+    return this.#load(doc.files, doc.revision, () => undefined);
+  }
+
+  async #load(
+    git: Record<string, string>,
+    revision: string,
+    onGood: () => void,
+  ): Promise<PolicyUpdate> {
     let tree: { dir: string; remove(): void };
     try {
       tree = composePolicyTree(this.o.workDir, [this.#builtin, git]);
@@ -118,7 +135,7 @@ export class PolicyHub {
         );
         return { ok: false, error: `${r.error.stage}: ${r.error.message}`.slice(0, 2000) };
       }
-      this.#bySource = next;
+      onGood();
       this.#served = { version: 1, revision, files: git };
       this.o.logger.info({ revision, policies: r.policies }, 'policies live');
       if (this.store.current) this.o.onLive?.(this.store.current);

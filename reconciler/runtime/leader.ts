@@ -46,6 +46,7 @@ export class LeaderElector {
   #lastRenewMs = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #holder: string | undefined;
 
   constructor(
     kc: KubeConfig,
@@ -59,6 +60,11 @@ export class LeaderElector {
 
   get leading(): boolean {
     return this.#leading;
+  }
+
+  /** Who held the Lease when it was last read (this replica, once it leads). */
+  get holder(): string | undefined {
+    return this.#leading ? this.o.identity : this.#holder;
   }
 
   start(): void {
@@ -114,6 +120,7 @@ export class LeaderElector {
       if (!(err instanceof ApiException && err.code === 404)) throw err;
     }
     const spec = lease?.spec;
+    this.#holder = spec?.holderIdentity ?? undefined;
     const renewTime = spec?.renewTime
       ? new Date(spec.renewTime as unknown as string).toISOString()
       : undefined;

@@ -58,6 +58,8 @@ export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
   /** Just before a reconcile runs (GitSource status: Reconciling=True); its errors are ignored. */
   readonly onReconcileStart?: (name: string) => Promise<void>;
   /** Audit: the cluster to list, the policies, and which kinds and namespaces. */
+  /** Whether the periodic audit runs now (shards: on the leader only). @default always */
+  readonly auditWhen?: () => boolean;
   readonly audit?: {
     readonly cluster: Cluster;
     readonly hub: PolicyHub;
@@ -183,6 +185,8 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     const every = this.o.audit?.config.intervalMs ?? 0;
     if (every <= 0) return;
     this.#timers.after('audit', every, () => {
+      // Shards: only the leader audits.
+      if (!(this.o.auditWhen?.() ?? true)) return this.#auditLoop();
       void this.auditNow()
         .catch((err: unknown) =>
           this.o.logger.warn({ reason: (err as Error).message }, 'audit failed'),

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { BodyTooLarge, readLimitedBody } from '../../core/body.js';
 import { closeServer, listen, metricsServer } from '../../core/http.js';
 import type { ReconcilerRuntime } from '../runtime/runtime.js';
+import type { DesiredIndexDoc } from '../../core/desired-index.js';
 import { controlDenied, readableSources, safeEqual } from './auth.js';
 import type { ControlAuth, UserAuth } from './control-auth.js';
 import type { ProxyAuthConfig } from '../config/config.js';
@@ -40,6 +41,8 @@ export interface StatusServerOptions {
   readonly userAuth?: UserAuth;
   /** The webhook's latest AdmissionDenied Events (the status page). */
   readonly denials?: () => Promise<readonly UiDenial[]>;
+  /** The index the feed serves (shards: every member's); @default the runtime's own */
+  readonly desired?: (cluster?: string) => Promise<DesiredIndexDoc>;
   /** Ready to serve the feed: the leader (leader election), or always. */
   readonly ready?: () => boolean;
   readonly logger: Logger;
@@ -76,21 +79,29 @@ function feedRoutes(o: StatusServerOptions): express.Router {
       return json(res, 401, { error: 'bearer token missing or wrong' });
     // A follower has no index. A leader serves each source's entries as soon as they are known
     // (synced, or restored from the last run); the ones not known yet are listed as pending, and
-    // a webhook keeps what it had for them.
-    if (!(o.ready?.() ?? true)) return json(res, 503, { error: 'not the leader' });
+    // a webhook keeps what it had for them. A shard member serves its own index to the leader.
+    if (!req.path.startsWith('/shard/') && !(o.ready?.() ?? true))
+      return json(res, 503, { error: 'not the leader' });
     next();
   });
   // ?cluster=<name>: the sources applying to that remote cluster (its webhook's guard).
-  r.get('/desired', (req, res) => {
-    const cluster = req.query.cluster;
-    if (
-      cluster !== undefined &&
-      (typeof cluster !== 'string' || !/^[a-z0-9.-]{1,253}$/.test(cluster))
-    )
-      return json(res, 400, { error: 'cluster must be one cluster name' });
-    const doc = o.runtime.desiredIndex(cluster);
-    feed(req, res, doc.generation, () => JSON.stringify(doc));
-  });
+  const index =
+    (of: (cluster?: string) => Promise<DesiredIndexDoc> | DesiredIndexDoc) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const cluster = req.query.cluster;
+      if (
+        cluster !== undefined &&
+        (typeof cluster !== 'string' || !/^[a-z0-9.-]{1,253}$/.test(cluster))
+      )
+        return json(res, 400, { error: 'cluster must be one cluster name' });
+      const doc = await of(cluster);
+      feed(req, res, doc.generation, () => JSON.stringify(doc));
+    };
+  r.get('/desired', index(o.desired ?? ((c) => o.runtime.desiredIndex(c))));
+  r.get(
+    '/shard/desired',
+    index((c) => o.runtime.desiredIndex(c)),
+  );
   r.get('/policies', (req, res) => {
     const doc = o.policies?.() as { revision: string } | undefined;
     if (!doc) return json(res, 404, { error: 'no policies from Git are live yet' });

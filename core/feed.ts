@@ -1,9 +1,9 @@
-import { backoffMs } from '../core/backoff.js';
+import { backoffMs } from './backoff.js';
 import type { Logger } from 'pino';
 
 export interface FeedOptions<T> {
-  /** Full URL of the document. */
-  readonly url: string;
+  /** Full URL of the document; undefined: nowhere to ask yet (asked again next interval). */
+  readonly url: string | (() => string | undefined);
   /** The bearer token, read on every request (a rotated Secret applies at once). */
   readonly token: () => string;
   readonly intervalMs: number;
@@ -18,7 +18,7 @@ export interface FeedOptions<T> {
 }
 
 /** The body as text, refused as soon as it is known to be over `max` bytes. */
-async function boundedText(res: Response, max: number): Promise<string> {
+export async function boundedText(res: Response, max: number): Promise<string> {
   const tooLarge = () => new Error(`the document is over the ${max}-byte limit (maxDocumentMiB)`);
   if (Number(res.headers.get('content-length') ?? 0) > max) {
     await res.body?.cancel();
@@ -48,8 +48,10 @@ export function followFeed<T>(o: FeedOptions<T>): { first: Promise<void>; close(
   const first = new Promise<void>((r) => (firstDone = r));
 
   const poll = async (): Promise<void> => {
+    const url = typeof o.url === 'string' ? o.url : o.url();
+    if (url === undefined) return firstDone();
     try {
-      const res = await fetch(o.url, {
+      const res = await fetch(url, {
         headers: {
           authorization: `Bearer ${o.token()}`,
           ...(etag ? { 'if-none-match': etag } : {}),
@@ -79,7 +81,7 @@ export function followFeed<T>(o: FeedOptions<T>): { first: Promise<void>; close(
       const reason = (err as Error).message;
       o.onError(reason);
       o.logger.warn(
-        { url: o.url, reason, failures },
+        { url, reason, failures },
         'reconciler feed unavailable; keeping the last state',
       );
     } finally {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { followFeed, type FeedOptions } from '../../webhook/feed.js';
+import { followFeed, type FeedOptions } from '../../core/feed.js';
 import { waitFor } from '../support/processes.js';
 
 // The webhook's follower of the reconciler's feed, against a real HTTP server on loopback that
