@@ -170,7 +170,7 @@ export async function startReconciler(
           group: le.leaseName,
           leaseDurationMs: le.leaseDurationMs,
           renewEveryMs: le.renewEveryMs,
-          ...(le.shards.address ? { address: le.shards.address } : {}),
+          address: le.shards.address,
           runtime: () => late.runtime,
           hub,
           leading: () => late.elector?.leading ?? false,

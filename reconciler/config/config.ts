@@ -198,8 +198,8 @@ export interface ReconcilerConfig {
      * Lease each, `<leaseName>-shard-<identity>`); the leader runs the rest and serves the feed.
      */
     readonly shards?: {
-      /** Where the leader reads this replica's own index; unset: nowhere (only the leader's). */
-      readonly address?: string;
+      /** Where the leader reads this replica's own index (`http://$POD_IP:<statusPort>`). */
+      readonly address: string;
     };
   };
   readonly sources: readonly SourceConfig[];

@@ -19,14 +19,22 @@ export class ReconcilerConfigError extends ConfigError {
 
 type Raw = Static<typeof ReconcilerConfigSchema>;
 
+/** Shards need an address the leader reads each member's index at: else the feed misses it. */
 function shards(
   s: Raw['leaderElection']['shards'],
   inputs: ConfigInputs,
   statusPort: number,
-): { shards?: { address?: string } } {
+  problems: string[],
+): { shards?: { address: string } } {
   if (!s.enabled) return {};
   const address = s.address ?? (inputs.podIP ? `http://${inputs.podIP}:${statusPort}` : undefined);
-  return { shards: address ? { address: address.replace(/\/+$/, '') } : {} };
+  if (!address) {
+    problems.push(
+      "leaderElection.shards.address: set it (the chart sets POD_IP), so the leader can read this replica's index",
+    );
+    return {};
+  }
+  return { shards: { address: address.replace(/\/+$/, '') } };
 }
 
 function leaderElection(
@@ -47,7 +55,7 @@ function leaderElection(
       leaseDurationMs,
       renewEveryMs,
       labelPod: le.labelPod,
-      ...shards(le.shards, inputs, statusPort),
+      ...shards(le.shards, inputs, statusPort, problems),
     },
   };
 }

@@ -134,6 +134,10 @@ const Reconciler = Section(
       {
         leaseDuration: LeaderElectionSchema.properties.leaseDuration,
         renewEvery: LeaderElectionSchema.properties.renewEvery,
+        shards: Section(
+          { enabled: LeaderElectionSchema.properties.shards.properties.enabled },
+          'split GitSources across the replicas',
+        ),
       },
       'leader election (always on in the chart)',
     ),

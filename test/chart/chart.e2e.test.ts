@@ -669,3 +669,62 @@ t.test(
     }
   },
 );
+
+t.test(
+  'shards: each replica joins the ring with its pod IP; Leases and the peer feed allowed',
+  async (t) => {
+    const docs = await render([
+      'reconciler.leaderElection.shards.enabled=true',
+      'networkPolicy.enabled=true',
+    ]);
+    const cm = one(docs, 'ConfigMap', 'driftgate-reconciler') as unknown as {
+      data: Record<string, string>;
+    };
+    const rec = parseReconcilerConfig(parse(cm.data['reconciler.yaml'] ?? ''), {
+      identity: 'driftgate-reconciler-0',
+      podIP: '10.1.2.3',
+    });
+    t.strictSame(rec.leaderElection?.shards, { address: 'http://10.1.2.3:8080' });
+    const deploy = one(docs, 'Deployment', 'driftgate-reconciler') as unknown as {
+      spec: {
+        template: { spec: { containers: { env: { name: string; valueFrom?: unknown }[] }[] } };
+      };
+    };
+    t.strictSame(
+      deploy.spec.template.spec.containers[0]?.env.find((e) => e.name === 'POD_IP')?.valueFrom,
+      { fieldRef: { fieldPath: 'status.podIP' } },
+    );
+    const role = one(docs, 'Role', 'driftgate-reconciler') as unknown as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+    t.strictSame(
+      role.rules
+        .filter((r) => r.resources.includes('leases'))
+        .flatMap((r) => r.verbs)
+        .sort(),
+      ['create', 'delete', 'get', 'list', 'patch', 'update'],
+    );
+    const np = one(docs, 'NetworkPolicy', 'driftgate-reconciler') as unknown as {
+      spec: { ingress: { from?: { podSelector: { matchLabels: Record<string, string> } }[] }[] };
+    };
+    t.strictSame(
+      np.spec.ingress[0]?.from?.map(
+        (f) => f.podSelector.matchLabels['app.kubernetes.io/component'],
+      ),
+      ['webhook', 'reconciler'],
+    );
+    // Off (the default): no POD_IP, no list or delete of Leases, no shards in the config.
+    const off = await render();
+    const recOff = parseReconcilerConfig(
+      parse(
+        (
+          one(off, 'ConfigMap', 'driftgate-reconciler') as unknown as {
+            data: Record<string, string>;
+          }
+        ).data['reconciler.yaml'] ?? '',
+      ),
+      { podIP: '10.1.2.3' },
+    );
+    t.equal(recOff.leaderElection?.shards, undefined);
+  },
+);

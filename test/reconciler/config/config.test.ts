@@ -209,3 +209,18 @@ t.test('defaults live in one object the parser and --help both use', async (t) =
   const le = parseReconcilerConfig({ leaderElection: { enabled: true } }, { identity: 'pod-7' });
   t.equal(le.leaderElection?.identity, 'pod-7', 'identity from the inputs, not process.env');
 });
+
+t.test('shards: the address defaults to the pod IP and status port; off by default', async (t) => {
+  const on = (shards: Record<string, unknown>, podIP?: string) =>
+    parseReconcilerConfig(
+      { statusPort: 9000, leaderElection: { enabled: true, shards } },
+      { identity: 'r-0', ...(podIP ? { podIP } : {}) },
+    ).leaderElection?.shards;
+  t.strictSame(on({ enabled: true }, '10.0.0.7'), { address: 'http://10.0.0.7:9000' });
+  t.strictSame(on({ enabled: true, address: 'https://r-0.example:8443/' }, '10.0.0.7'), {
+    address: 'https://r-0.example:8443',
+  });
+  t.throws(() => on({ enabled: true }), /leaderElection\.shards\.address: set it/, 'no address');
+  t.equal(on({ enabled: false }, '10.0.0.7'), undefined);
+  t.equal(on({}, '10.0.0.7'), undefined);
+});

@@ -1,0 +1,172 @@
+// The shard ring and membership, without a cluster: rendezvous ownership (agreement, balance,
+// minimal movement), Lease expiry, a replica that cannot renew, and the leader's merged index.
+import t from 'tap';
+import { pino } from 'pino';
+import type { KubeObjects } from '../../../reconciler/kube/objects.js';
+import { liveMembers, ownerOf } from '../../../reconciler/runtime/shard-ring.js';
+import { memberOf, ShardMembers } from '../../../reconciler/runtime/shard-members.js';
+import { mergeIndexes } from '../../../reconciler/runtime/shard-feed.js';
+import { FakeClock } from '../../support/fake-clock.js';
+
+const keys = Array.from({ length: 3000 }, (_, i) => `team-${i % 50}.app-${i}`);
+
+t.test('ownership: one owner per key, balanced, and only a leaver’s keys move', async (t) => {
+  const three = ['r-a', 'r-b', 'r-c'];
+  const owners = keys.map((k) => ownerOf(k, three));
+  t.same(
+    owners,
+    keys.map((k) => ownerOf(k, [...three].reverse())),
+    'the order members are listed in does not matter',
+  );
+  for (const m of three) {
+    const n = owners.filter((o) => o === m).length;
+    t.ok(n > 800 && n < 1200, `${m} owns ${n} of 3000 (a third is 1000)`);
+  }
+  const two = ['r-a', 'r-c'];
+  const moved = keys.filter((k, i) => ownerOf(k, two) !== owners[i]);
+  t.same(
+    moved,
+    keys.filter((_, i) => owners[i] === 'r-b'),
+    "when r-b leaves, exactly r-b's keys move",
+  );
+  const four = [...three, 'r-d'];
+  const gained = keys.filter((k, i) => ownerOf(k, four) !== owners[i]);
+  t.ok(
+    gained.every((k) => ownerOf(k, four) === 'r-d'),
+    'a joiner takes keys only for itself',
+  );
+  t.equal(ownerOf('x', []), undefined, 'no members, no owner');
+});
+
+t.test('live members: a Lease is current until renewTime + duration', async (t) => {
+  const m = (identity: string, renewMs: number) => ({ identity, renewMs, durationMs: 15_000 });
+  const r = liveMembers([m('b', 1000), m('a', 5000), m('c', -20_000)], 10_000);
+  t.same(
+    r.live.map((x) => x.identity),
+    ['a', 'b'],
+  );
+  t.equal(r.nextExpiryMs, 16_000, 'b expires first');
+  t.same(liveMembers([m('a', 0)], 15_000), { live: [], nextExpiryMs: undefined });
+});
+
+t.test('memberOf reads a Lease; anything else is not a member', async (t) => {
+  const lease = {
+    metadata: { annotations: { 'driftgate.io/address': 'http://10.0.0.1:8080' } },
+    spec: {
+      holderIdentity: 'r-a',
+      renewTime: '2026-12-07T12:00:00.000000Z',
+      leaseDurationSeconds: 15,
+    },
+  };
+  t.same(memberOf(lease), {
+    identity: 'r-a',
+    renewMs: Date.parse('2026-12-07T12:00:00Z'),
+    durationMs: 15_000,
+    address: 'http://10.0.0.1:8080',
+  });
+  for (const bad of [
+    undefined,
+    {},
+    { spec: { ...lease.spec, holderIdentity: '' } },
+    { spec: { ...lease.spec, renewTime: 'yesterday' } },
+    { spec: { ...lease.spec, leaseDurationSeconds: 0 } },
+  ])
+    t.equal(memberOf(bad), undefined, JSON.stringify(bad));
+});
+
+/** Leases in memory, as KubeObjects' apply, list and delete see them. */
+function fakeLeases(clock: FakeClock) {
+  const leases = new Map<string, Record<string, unknown>>();
+  let failing = false;
+  const objects = {
+    apply: async (obj: { metadata: { name: string } }) => {
+      if (failing) throw new Error('apiserver away');
+      leases.set(obj.metadata.name, obj as unknown as Record<string, unknown>);
+      return obj;
+    },
+    list: async () => {
+      if (failing) throw new Error('apiserver away');
+      return [...leases.values()];
+    },
+    delete: async (ref: { name: string }) => void leases.delete(ref.name),
+  } as unknown as KubeObjects;
+  const other = (identity: string, renewMs: number) =>
+    leases.set(`g-shard-${identity}`, {
+      spec: {
+        holderIdentity: identity,
+        renewTime: new Date(renewMs).toISOString(),
+        leaseDurationSeconds: 15,
+      },
+    });
+  return { objects, leases, other, fail: (f: boolean) => (failing = f), clock };
+}
+
+t.test('members: a dead member leaves when its Lease expires, not later', async (t) => {
+  const clock = new FakeClock();
+  const f = fakeLeases(clock);
+  const changes: string[][] = [];
+  const me = new ShardMembers(
+    f.objects,
+    { namespace: 'ns', identity: 'r-a', group: 'g', leaseDurationMs: 15_000, renewEveryMs: 5000 },
+    (live) => void changes.push([...live]),
+    pino({ level: 'silent' }),
+    clock,
+  );
+  f.other('r-b', clock.now());
+  await me.start();
+  t.same(me.live, ['r-a', 'r-b']);
+  t.ok(f.leases.has('g-shard-r-a'), 'its own Lease written');
+  const mine = keys.filter((k) => me.owns(k));
+  t.same(
+    mine,
+    keys.filter((k) => ownerOf(k, ['r-a', 'r-b']) === 'r-a'),
+  );
+  // r-b stops renewing: it is out at exactly renewTime + 15 s.
+  await clock.advance(14_999);
+  t.same(me.live, ['r-a', 'r-b'], 'still in one millisecond before expiry');
+  await clock.advance(2);
+  t.same(me.live, ['r-a'], 'out when its Lease expires');
+  t.ok(
+    keys.every((k) => me.owns(k)),
+    'and r-a owns everything',
+  );
+  t.same(changes, [['r-a', 'r-b'], ['r-a']]);
+  // The apiserver goes away: a replica that cannot renew for a lease duration owns nothing.
+  f.fail(true);
+  // Last renewed at +15 s; renewals every 5 s fail; past +30 s it is out.
+  await clock.advance(20_000);
+  t.same(me.live, [], 'out of its own ring');
+  t.notOk(me.owns(keys[0] ?? ''));
+  f.fail(false);
+  await clock.advance(5000);
+  t.same(me.live, ['r-a'], 'back once it renews');
+  await me.stop(true);
+  t.notOk(f.leases.has('g-shard-r-a'), 'stop releases its Lease');
+  t.same(clock.pending(), [], 'no timers left');
+});
+
+t.test("the leader's index: every source once, pending only where nobody has it", async (t) => {
+  const src = (name: string, revision: string) => ({
+    name,
+    repoURL: 'https://git.example/r.git',
+    revision,
+    entries: [],
+  });
+  const a = {
+    version: 1 as const,
+    generation: 'g1',
+    sources: [src('s1', 'c1')],
+    pending: ['s2', 's3'],
+  };
+  const b = { version: 1 as const, generation: 'g2', sources: [src('s2', 'c2'), src('s1', 'old')] };
+  const m = mergeIndexes([a, b]);
+  t.same(
+    m.sources.map((s) => `${s.name}@${s.revision}`),
+    ['s1@c1', 's2@c2'],
+    'the first document wins a source held twice (handover)',
+  );
+  t.same(m.pending, ['s3']);
+  t.not(m.generation, mergeIndexes([a, { ...b, generation: 'g3' }]).generation, 'ETag moves');
+  t.equal(m.generation, mergeIndexes([a, b]).generation, 'and is stable');
+  t.same(mergeIndexes([{ ...a, pending: [] }]).pending, undefined);
+});
