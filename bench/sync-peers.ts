@@ -20,6 +20,7 @@ import { createSshSigner } from '../test/support/signing.js';
 import { argoApplication, argoPush, startArgoCD } from './peers/argocd.js';
 import { startFlux } from './peers/flux.js';
 import { summarize } from './peers/profile.js';
+import { profileWindow } from './peers/cdp.js';
 import {
   measureSync,
   printSyncTable,
@@ -36,6 +37,8 @@ const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
 // How long a sync, a revert or a commit may take before the bench calls it not done.
 const WAIT_S = Number(process.env.BENCH_WAIT_SECONDS ?? 900);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+// BENCH_PROFILE=commit: a CPU profile of the triggered commit alone (push to applied).
+const PROFILE_COMMIT = process.env.BENCH_PROFILE === 'commit';
 let profile = '';
 const { work, stops } = benchWork('dg-bench-sync-');
 const cp = await startControlPlane();
@@ -212,12 +215,18 @@ if (want.includes('argocd')) {
     }),
   );
   const t0 = performance.now();
+  const inspectPort = await freePort();
   // BENCH_PROFILE=1: a V8 CPU profile of the whole run, summarized at the end.
   const dg = spawnReconciler(
     cfg,
     cp.kubeconfigs.reconciler,
-    PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profile')}`] : [],
+    PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profile')}`]
+      : PROFILE_COMMIT
+        ? [`--inspect=127.0.0.1:${inspectPort}`]
+        : [],
   );
+  let stopProfile: (() => Promise<void>) | undefined;
 
   stops.push(() => dg.kill('SIGKILL'));
   const push = JSON.stringify({ repository: { url: repo.url } });
@@ -229,6 +238,8 @@ if (want.includes('argocd')) {
     pids: () => [dg.pid ?? 0],
     // Its push webhook: POST /hooks/git, HMAC-signed.
     trigger: async () => {
+      if (PROFILE_COMMIT)
+        stopProfile = await profileWindow(inspectPort, join(work, 'profile'), 'commit');
       const sig = `sha256=${createHmac('sha256', hookSecret).update(push).digest('hex')}`;
       const res = await fetch(`http://127.0.0.1:${statusPort}/hooks/git`, {
         method: 'POST',
@@ -239,6 +250,10 @@ if (want.includes('argocd')) {
     },
   };
   rows.push(await measureSync(bench, peer, t0));
+  if (stopProfile) {
+    await stopProfile();
+    profile = summarize(join(work, 'profile'), root, 25);
+  }
   // How many of its interval resyncs found nothing to read or apply.
   const m = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const count = (re: RegExp) => Number(re.exec(m)?.[1] ?? NaN);
@@ -254,7 +269,9 @@ if (want.includes('argocd')) {
 
 printSyncTable(rows, bench, INTERVAL_S);
 if (profile)
-  console.log(`\ndriftgate, whole run (first sync, steady state, drift, commits): ${profile}`);
+  console.log(
+    `\ndriftgate, ${PROFILE_COMMIT ? 'the triggered commit, push to applied' : 'whole run (first sync, steady state, drift, commits)'}: ${profile}`,
+  );
 console.log(
   '(Flux corrects drift at its next Kustomization reconcile; Argo CD and driftgate watch what they applied. Triggered: driftgate POST /hooks/git and Argo CD /api/webhook, each sent a push; Flux the annotation its Receiver sets, since notification-controller cannot be built here)',
 );

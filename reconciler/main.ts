@@ -214,7 +214,12 @@ export async function startReconciler(
     hookSecret: () =>
       cfg.webhookSecretFile ? readFileSync(cfg.webhookSecretFile, 'utf8').trim() : undefined,
     stateToken,
-    ...(shards ? { desired: (c?: string) => shards.feed.desired(c) } : {}),
+    ...(shards
+      ? {
+          desired: (c?: string) => shards.feed.desired(c),
+          forwardPush: (h: Record<string, string>, b: Buffer) => shards.forwardPush(h, b),
+        }
+      : {}),
     controlToken: () =>
       cfg.controlTokenFile ? readFileSync(cfg.controlTokenFile, 'utf8').trim() : undefined,
     controlAuth: kubernetesControlAuth(clientKc),

@@ -35,6 +35,8 @@ export interface Shards {
   readonly feed: ShardFeed;
   /** Whether this replica runs a GitSource: the leader one with a policy path, else its owner. */
   runs(name: string, obj: GitSourceObject): boolean;
+  /** Pass an authentic push on to every other live replica (best effort, 10 s each). */
+  forwardPush(headers: Record<string, string>, body: Buffer): void;
   start(): Promise<void>;
   stop(release: boolean): Promise<void>;
 }
@@ -83,6 +85,21 @@ export function shardsOf(o: ShardsOptions): Shards {
     members,
     feed,
     runs: (name, obj) => (hasPolicyPath(obj) ? o.leading() : members.owns(name)),
+    forwardPush(headers, body) {
+      for (const m of members.members)
+        if (m.identity !== o.identity && m.address)
+          void fetch(`${m.address}/hooks/git`, {
+            method: 'POST',
+            headers,
+            body: new Uint8Array(body),
+            signal: AbortSignal.timeout(10_000),
+          }).catch((err: unknown) =>
+            o.logger.warn(
+              { member: m.identity, reason: (err as Error).message },
+              'push not passed on',
+            ),
+          );
+    },
     async start() {
       await members.start();
       follower = followFeed<PolicyFilesDoc>({

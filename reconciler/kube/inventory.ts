@@ -27,32 +27,51 @@ const ref = (namespace: string, source: string): ObjectRef => ({
  * (gzip, so 10,000 refs stay far below the 1 MiB limit) and notes as annotations.
  */
 export class Inventories {
+  /** The JSON each inventory last held as this process read or wrote it. */
+  readonly #last = new Map<string, string>();
+
   constructor(private readonly objects: KubeObjects) {}
 
   /** The refs last written (none when there is no inventory yet). Throws API errors. */
   async read(namespace: string, source: string): Promise<ObjectRef[]> {
+    const key = `${namespace}/${source}`;
     const cm = await this.objects.get(ref(namespace, source));
+    this.#last.delete(key);
     if (!cm) return [];
     const binary = isObject(cm.binaryData) ? cm.binaryData : {};
     const data = isObject(cm.data) ? cm.data : {};
     const packed = binary['objects.json.gz'];
-    return JSON.parse(
+    const text =
       typeof packed === 'string'
         ? gunzipSync(Buffer.from(packed, 'base64')).toString()
         : typeof data.objects === 'string'
           ? data.objects
-          : '[]',
-    ) as ObjectRef[];
+          : '[]';
+    if (typeof packed === 'string') this.#last.set(key, text);
+    return JSON.parse(text) as ObjectRef[];
   }
 
+  /**
+   * Write a source's refs (sorted, so the same set is the same bytes). Nothing is sent when the
+   * inventory as last read or written here holds exactly them: a commit that changes objects
+   * but not which ones costs no write of 10,000 refs.
+   */
   async write(namespace: string, source: string, refs: readonly ObjectRef[]): Promise<void> {
-    const sorted = [...refs].sort((a, b) => refKey(a).localeCompare(refKey(b)));
+    const key = `${namespace}/${source}`;
+    const sorted = refs
+      .map((r) => [refKey(r), r] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, r]) => r);
+    const json = JSON.stringify(sorted);
+    if (this.#last.get(key) === json) return;
+    this.#last.delete(key);
     await this.objects.apply({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: inventoryName(source), namespace, labels: { [SOURCE_LABEL]: source } },
-      binaryData: { 'objects.json.gz': gzipSync(JSON.stringify(sorted)).toString('base64') },
+      binaryData: { 'objects.json.gz': gzipSync(json).toString('base64') },
     });
+    this.#last.set(key, json);
   }
 
   /** A source's last guard entries (undefined: none recorded, or unreadable). */

@@ -180,11 +180,13 @@ export function renderPlain(
     if (!parsed) return parseManifests(f.content.toString('utf8'), p);
     // By the content itself: a caller's oid may be a placeholder (local files).
     const key = `${createHash('sha1').update(f.content).digest('hex')}\0${p}`;
-    const hit = parsed.prev.get(key);
-    const docs = hit ?? parseManifests(f.content.toString('utf8'), p);
-    parsed.next.set(key, docs);
-    // A copy: what the stages do with an object never reaches the cache.
-    return structuredClone(docs) as Rendered[];
+    // Kept as JSON, handed on parsed: every object a copy, so what the stages do with one never
+    // reaches the cache (JSON.parse is several times cheaper than structuredClone, and JSON is
+    // what the apiserver is sent anyway).
+    const json =
+      parsed.prev.get(key) ?? JSON.stringify(parseManifests(f.content.toString('utf8'), p));
+    parsed.next.set(key, json);
+    return JSON.parse(json) as Rendered[];
   };
   return checkCount(
     [...files.keys()]
@@ -201,8 +203,8 @@ export function renderPlain(
  * the tree).
  */
 export interface ParseCache {
-  readonly prev: ReadonlyMap<string, readonly Rendered[]>;
-  readonly next: Map<string, readonly Rendered[]>;
+  readonly prev: ReadonlyMap<string, string>;
+  readonly next: Map<string, string>;
 }
 
 function writeTree(files: ReadonlyMap<string, TreeFile>): string {

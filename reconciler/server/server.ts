@@ -16,6 +16,19 @@ import { uiRoutes } from './ui-routes.js';
 import type { UiDenial } from './ui-view.js';
 
 const MAX_HOOK_BODY = 1024 * 1024;
+/** Marks a push one replica passed on to another: it is not passed on again. */
+export const FORWARDED = 'x-driftgate-forwarded';
+const SIGNATURES = ['x-hub-signature-256', 'x-driftgate-signature', 'x-gitlab-token'];
+
+/** The headers a push is authenticated by, for passing it on. */
+function signatureHeaders(req: Request): Record<string, string> {
+  const out: Record<string, string> = { 'content-type': 'application/json', [FORWARDED]: '1' };
+  for (const h of SIGNATURES) {
+    const v = req.headers[h];
+    if (typeof v === 'string') out[h] = v;
+  }
+  return out;
+}
 
 export interface StatusServerOptions {
   readonly host: string;
@@ -43,6 +56,11 @@ export interface StatusServerOptions {
   readonly denials?: () => Promise<readonly UiDenial[]>;
   /** The index the feed serves (shards: every member's); @default the runtime's own */
   readonly desired?: (cluster?: string) => Promise<DesiredIndexDoc>;
+  /**
+   * Shards: an authentic push the leader's Service received, passed on to the other replicas
+   * (their sources may be the repository's). Not called for a push that was passed on.
+   */
+  readonly forwardPush?: (headers: Record<string, string>, body: Buffer) => void;
   /** Ready to serve the feed: the leader (leader election), or always. */
   readonly ready?: () => boolean;
   readonly logger: Logger;
@@ -160,6 +178,8 @@ async function pushHook(o: StatusServerOptions, req: Request, res: Response): Pr
   // A push is news of a commit, not a request to look at everything: a settled source applies
   // only what the commit changed (what the interval would do when it saw it).
   for (const s of hit) void o.runtime.reconcileNow(s.cfg.name, true).catch(() => undefined);
+  if (o.forwardPush && req.headers[FORWARDED] === undefined)
+    o.forwardPush(signatureHeaders(req), body);
   json(res, 202, { triggered: hit.map((s) => s.cfg.name) });
 }
 

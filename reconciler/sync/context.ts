@@ -1,4 +1,3 @@
-import type { Rendered } from '../model/objects.js';
 import type { GatePool } from '../policy/gate-pool.js';
 import type { IngressRef } from '../../core/ingress-hosts.js';
 import type { Finding } from '../../policies/engine/findings.js';
@@ -78,7 +77,7 @@ export interface SyncMemo {
   /** The delivery metrics' memory (sync/delivery.ts). */
   delivery: DeliveryMemo;
   /** Plain manifests parsed at the last render, by content hash and path (render/render.ts). */
-  parsed: ReadonlyMap<string, readonly Rendered[]>;
+  parsed: ReadonlyMap<string, string>;
 }
 
 export const newSyncMemo = (): SyncMemo => ({

@@ -37,7 +37,7 @@ export async function renderCommit(ctx: SyncContext, head: string): Promise<Rend
   try {
     const files = await git.readTree(head, path);
     const kind = detectRenderer(files, path);
-    const parsed = { prev: ctx.memo.parsed, next: new Map<string, readonly Rendered[]>() };
+    const parsed = { prev: ctx.memo.parsed, next: new Map<string, string>() };
     rendered =
       kind === 'plain'
         ? renderPlain(files, ctx.d.tools.limits, parsed)

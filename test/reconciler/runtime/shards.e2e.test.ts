@@ -3,6 +3,7 @@
 // others within about a lease duration. Real Git server, real signed commits.
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,8 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
   for (const n of NAMES)
     await kubectl(
       ['apply', '-f', '-'],
-      gitSourceManifest('team', n, { repoURL: repo.url, path: `apps/${n}`, interval: '2s' }),
+      // No interval to speak of: after the first sync, only a push moves them.
+      gitSourceManifest('team', n, { repoURL: repo.url, path: `apps/${n}`, interval: '1h' }),
     );
   const applied = async (n: string) =>
     (
@@ -71,6 +73,7 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
   );
   writeFileSync(join(dir, 'control-token'), 'shards-control-t0ken\n');
   writeFileSync(join(dir, 'state-token'), 'shards-state-t0ken\n');
+  writeFileSync(join(dir, 'hook-secret'), 'shards-hook-secret');
   const replica = async (name: string) => {
     const port = await freePort();
     const cfg = join(dir, `${name}.yaml`);
@@ -84,6 +87,7 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
         metricsPort: await freePort(),
         controlTokenFile: join(dir, 'control-token'),
         stateTokenFile: join(dir, 'state-token'),
+        webhookSecretFile: join(dir, 'hook-secret'),
         logLevel: 'error',
         leaderElection: {
           enabled: true,
@@ -119,6 +123,25 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
     return {
       name,
       child,
+      /** A Git host's push, signed as driftgate's generic hook. */
+      push: async () => {
+        const body = JSON.stringify({ repository: { url: repo.url } });
+        const sig = createHmac('sha256', 'shards-hook-secret').update(body).digest('hex');
+        const res = await fetch(`http://127.0.0.1:${port}/hooks/git`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-driftgate-signature': `sha256=${sig}` },
+          body,
+        });
+        return res.status;
+      },
+      /** Each source this replica runs, with the revision it synced. */
+      revisions: async () => {
+        const res = await get('/status');
+        if (res?.status !== 200) return [];
+        return ((await res.json()) as { name: string; revision: string | null }[]).map(
+          (s) => `${s.name}@${s.revision ?? ''}`,
+        );
+      },
       /** The sources this replica runs, sorted. */
       runs: async () => {
         const res = await get('/status');
@@ -206,10 +229,26 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
   // Measured, not asserted on time (npm run bench:shards measures it): the deadline above is
   // generous for a loaded machine.
   t.comment(`handover of ${moved.length} GitSources: ${handover} ms (lease ${LEASE_MS} ms)`);
-  // The new owners run them: a new commit reaches every moved GitSource.
-  const second = await repo.commit(files('2'), { signer });
   await waitFor(
-    'the next commit applied by the new owners',
+    'the new owners synced what they took over',
+    async () =>
+      (await Promise.all(rest.map((r) => r.revisions())))
+        .flat()
+        .filter((s) => s.endsWith(`@${first}`)).length === NAMES.length,
+    60_000,
+    250,
+  );
+  // A push to the leader's Service reaches every replica: the leader passes it on, and the new
+  // owners sync the moved GitSources (their interval is an hour).
+  const follower = rest.find((r) => r !== leader);
+  t.ok(
+    (expected(rest.map((r) => r.name)).get(follower?.name ?? '') ?? []).length > 0,
+    'a replica that does not lead runs some: only the passed-on push reaches them',
+  );
+  const second = await repo.commit(files('2'), { signer });
+  t.equal(await leader?.push(), 202, 'the push accepted');
+  await waitFor(
+    'the pushed commit applied by every owner',
     async () => (await Promise.all(NAMES.map(applied))).every((r) => r === second),
     120_000,
     250,
