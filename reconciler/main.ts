@@ -177,6 +177,7 @@ export async function startReconciler(
           leader: () => late.elector?.holder,
           stateToken,
           onChange: () => late.gitSources?.rebalance(),
+          metrics,
           logger,
         })
       : undefined;
@@ -190,7 +191,7 @@ export async function startReconciler(
         rules: cfg.gitSources,
         namespace: cfg.namespace,
         logger,
-        ...(shards ? { runs: shards.runs } : {}),
+        ...(shards ? { runs: shards.runs, onHandedOver: () => metrics.shardHandovers.inc() } : {}),
       })
     : undefined;
   late.gitSources = gitSources;

@@ -21,6 +21,16 @@ export class ReconcilerMetrics {
     'One per source (value 1): its sync status and health, like argocd_app_info.',
     ['source', 'repo', 'path', 'sync_status', 'health_status'],
   );
+  readonly shardMembers = this.m.gauge(
+    'driftgate_shard_members',
+    'Shards: the live reconciler replicas this replica sees (0: it counts itself out).',
+    [],
+  );
+  readonly shardHandovers = this.m.counter(
+    'driftgate_shard_handovers_total',
+    'Shards: GitSources this replica let go because another replica owns them now.',
+    [],
+  );
   readonly suspended = this.m.gauge(
     'driftgate_source_suspended',
     '1 while a source is suspended.',

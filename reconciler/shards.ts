@@ -6,6 +6,7 @@ import type { GitSourceObject } from './gitsource/spec.js';
 import type { KubeObjects } from './kube/objects.js';
 import type { PolicyHub } from './policy/hub.js';
 import type { ReconcilerRuntime } from './runtime/runtime.js';
+import type { ReconcilerMetrics } from './metrics.js';
 import { ShardFeed } from './runtime/shard-feed.js';
 import { ShardMembers } from './runtime/shard-members.js';
 
@@ -26,6 +27,7 @@ export interface ShardsOptions {
   readonly stateToken: () => string | undefined;
   /** The ring changed: GitSources move. */
   readonly onChange: () => void;
+  readonly metrics: ReconcilerMetrics;
   readonly logger: Logger;
 }
 
@@ -61,7 +63,10 @@ export function shardsOf(o: ShardsOptions): Shards {
       renewEveryMs: o.renewEveryMs,
       ...(o.address ? { address: o.address } : {}),
     },
-    () => o.onChange(),
+    (live) => {
+      o.metrics.shardMembers.set(live.length);
+      o.onChange();
+    },
     o.logger,
   );
   const feed = new ShardFeed({

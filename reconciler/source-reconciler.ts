@@ -336,10 +336,19 @@ export class SourceReconciler {
    */
   indexSource(): IndexSource | undefined {
     if (!this.state.revision || !this.#guard.known) return this.#guard.restored;
+    // Built once per key: the guard's record and the runtime's index both ask for it.
+    const key = this.indexKey;
+    if (this.#index?.key !== key) this.#index = { key, doc: this.#indexDoc(this.state.revision) };
+    return this.#index.doc;
+  }
+
+  #index: { key: string; doc: IndexSource } | undefined;
+
+  #indexDoc(revision: string): IndexSource {
     return {
       name: this.cfg.name,
       repoURL: this.repo,
-      revision: this.state.revision,
+      revision,
       ...(this.#applier ? { applier: this.#applier } : {}),
       ...(this.cfg.remote ? { cluster: this.cfg.remote.cluster } : {}),
       entries: indexEntries(

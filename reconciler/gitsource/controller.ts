@@ -57,6 +57,8 @@ export interface GitSourceControllerOptions {
    * @default every GitSource
    */
   readonly runs?: (name: string, obj: GitSourceObject) => boolean;
+  /** A GitSource this replica ran is another's now. */
+  readonly onHandedOver?: (name: string) => void;
 }
 
 interface Known {
@@ -195,6 +197,7 @@ export class GitSourceController {
       if (this.#known.has(name) || this.o.sources.source(name)) {
         this.o.logger.info({ source: name }, 'GitSource handed to another replica');
         this.#forget(name);
+        this.o.onHandedOver?.(name);
       }
       return;
     }

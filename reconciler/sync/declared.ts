@@ -14,9 +14,14 @@ export function ignoredPaths(cfg: SourceConfig, o: K8sObject): string[] {
     .flatMap((d) => [...d.jsonPointers]);
 }
 
-/** What driftgate applies for a declared object: its fields minus ignored ones, plus the source label. Pure. */
+/**
+ * What driftgate applies for a declared object: its fields minus ignored ones, plus the source
+ * label. A new object and metadata; the other fields are `o`'s own unless one is ignored (no
+ * caller changes either in place: copying 10,000 objects per commit was a tenth of its CPU). Pure.
+ */
 export function prepared(cfg: SourceConfig, o: K8sObject): K8sObject {
-  const base = withoutPaths(o, ignoredPaths(cfg, o));
+  const ignore = ignoredPaths(cfg, o);
+  const base = ignore.length > 0 ? withoutPaths(o, ignore) : o;
   return {
     ...base,
     metadata: {

@@ -76,6 +76,7 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
   writeFileSync(join(dir, 'hook-secret'), 'shards-hook-secret');
   const replica = async (name: string) => {
     const port = await freePort();
+    const metricsPort = await freePort();
     const cfg = join(dir, `${name}.yaml`);
     writeFileSync(
       cfg,
@@ -84,7 +85,7 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
         cacheDir: join(dir, `cache-${name}`),
         host: '127.0.0.1',
         statusPort: port,
-        metricsPort: await freePort(),
+        metricsPort,
         controlTokenFile: join(dir, 'control-token'),
         stateTokenFile: join(dir, 'state-token'),
         webhookSecretFile: join(dir, 'hook-secret'),
@@ -123,6 +124,11 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
     return {
       name,
       child,
+      /** A metric's value (no labels), from /metrics. */
+      metric: async (m: string) => {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        return Number(new RegExp(`^${m} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      },
       /** A Git host's push, signed as driftgate's generic hook. */
       push: async () => {
         const body = JSON.stringify({ repository: { url: repo.url } });
@@ -226,6 +232,8 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
   victim.child.kill('SIGKILL');
   await waitFor('the survivors run every GitSource', () => split(rest), 60_000, 100);
   const handover = Date.now() - killedAt;
+  for (const r of rest)
+    t.equal(await r.metric('driftgate_shard_members'), 2, `${r.name} sees two members`);
   // Measured, not asserted on time (npm run bench:shards measures it): the deadline above is
   // generous for a loaded machine.
   t.comment(`handover of ${moved.length} GitSources: ${handover} ms (lease ${LEASE_MS} ms)`);
