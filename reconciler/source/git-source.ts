@@ -210,51 +210,70 @@ export class GitSource {
 
   /**
    * Every file under `path` (repo-relative, '' or '.' for all) at `commit`, keyed by path.
-   * Subtrees whose oid matches the previous read are carried over without being walked.
+   * Subtrees whose oid matches the previous read are carried over without being read, and a
+   * blob whose oid is unchanged is not read again: a commit that changes one file of 10,000 in
+   * one directory reads that directory's tree object and one blob.
    */
   async readTree(commit: string, path: string): Promise<Map<string, TreeFile>> {
     const prefix = repoPath(path);
-    const inScope = (p: string): boolean =>
-      prefix === '' || p === prefix || p.startsWith(`${prefix}/`) || prefix.startsWith(`${p}/`);
     const prev = this.#cache.get(prefix) ?? {
       treeOids: new Map<string, string>(),
       files: new Map<string, TreeFile>(),
     };
     const treeOids = new Map<string, string>();
     const files = new Map<string, TreeFile>();
+    const gitdir = this.gitdir;
+    const cache = {};
     const carryOver = (dir: string): void => {
       for (const [p, f] of prev.files) if (p.startsWith(`${dir}/`)) files.set(p, f);
       for (const [p, oid] of prev.treeOids) if (p.startsWith(`${dir}/`)) treeOids.set(p, oid);
     };
-    await git.walk({
-      fs,
-      gitdir: this.gitdir,
-      trees: [git.TREE({ ref: commit })],
-      map: async (filepath, [entry]) => {
-        if (!entry) return null;
-        if (filepath === '.') return true;
-        if (!inScope(filepath)) return null;
-        const type = await entry.type();
-        const oid = await entry.oid();
-        if (type === 'tree') {
-          treeOids.set(filepath, oid);
-          if (prev.treeOids.get(filepath) === oid) {
-            carryOver(filepath);
-            return null;
-          }
-          return true;
-        }
-        if (type !== 'blob') return null;
-        const cached = prev.files.get(filepath);
-        files.set(
-          filepath,
-          cached?.oid === oid
-            ? cached
-            : { oid, content: Buffer.from((await entry.content()) ?? new Uint8Array()) },
-        );
-        return true;
-      },
-    });
+    const blob = async (p: string, oid: string): Promise<void> => {
+      const cached = prev.files.get(p);
+      files.set(
+        p,
+        cached?.oid === oid
+          ? cached
+          : { oid, content: Buffer.from((await git.readBlob({ fs, gitdir, oid, cache })).blob) },
+      );
+    };
+    const readDir = async (dir: string, oid: string): Promise<void> => {
+      treeOids.set(dir, oid);
+      if (prev.treeOids.get(dir) === oid) return carryOver(dir);
+      const { tree } = await git.readTree({ fs, gitdir, oid, cache });
+      for (const e of tree) {
+        const p = dir === '' ? e.path : `${dir}/${e.path}`;
+        if (e.type === 'tree') await readDir(p, e.oid);
+        else if (e.type === 'blob') await blob(p, e.oid);
+      }
+    };
+    // Down to the path, then everything under it.
+    let oid = (await git.readCommit({ fs, gitdir, oid: commit, cache })).commit.tree;
+    let at = '';
+    let found = true;
+    for (const seg of prefix === '' ? [] : prefix.split('/')) {
+      const { tree } = await git.readTree({ fs, gitdir, oid, cache });
+      const e = tree.find((x) => x.path === seg);
+      at = at === '' ? seg : `${at}/${seg}`;
+      if (!e || e.type === 'commit') {
+        found = false;
+        break;
+      }
+      if (e.type === 'blob') {
+        await blob(at, e.oid);
+        found = false;
+        break;
+      }
+      oid = e.oid;
+    }
+    if (found) {
+      if (prefix === '') {
+        const { tree } = await git.readTree({ fs, gitdir, oid, cache });
+        for (const e of tree)
+          if (e.type === 'tree') await readDir(e.path, e.oid);
+          else if (e.type === 'blob') await blob(e.path, e.oid);
+      } else await readDir(prefix, oid);
+    }
     this.#cache.set(prefix, { treeOids, files });
     const out = new Map<string, TreeFile>();
     for (const [p, f] of files)
