@@ -38,6 +38,9 @@ const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
 const INTERVAL_S = Number(process.env.BENCH_INTERVAL_SECONDS ?? 60);
 const WAIT_MS = Number(process.env.BENCH_WAIT_SECONDS ?? 1800) * 1000;
 const BASELINE = process.env.BENCH_BASELINE === '1';
+// The chart's heap bound (128 MiB old space) holds about 10,000 objects; a replica with a third
+// of 100,000 needs more: BENCH_HEAP_MIB sets --max-old-space-size (unset: the chart's).
+const HEAP = process.env.BENCH_HEAP_MIB;
 
 const { work, stops } = benchWork('dg-bench-shards-');
 const cp = await startControlPlane();
@@ -116,7 +119,11 @@ const startReplica = async (name: string, sharded: boolean): Promise<Replica> =>
       },
     }),
   );
-  const child = spawnReconciler(config, cp.kubeconfigs.reconciler);
+  const child = spawnReconciler(
+    config,
+    cp.kubeconfigs.reconciler,
+    HEAP ? [`--max-old-space-size=${HEAP}`] : [],
+  );
   stops.push(() => child.kill('SIGKILL'));
   return { name, child, port };
 };
@@ -208,7 +215,7 @@ for (const [i, r] of replicas.entries())
   );
 
 console.log(
-  `\n## Shards: ${SOURCES} GitSources, ${SOURCES * PER} objects, ${REPLICAS} replicas (lease 15 s, renew 5 s; interval ${INTERVAL_S} s; steady window ${STEADY_S} s)\n`,
+  `\n## Shards: ${SOURCES} GitSources, ${SOURCES * PER} objects, ${REPLICAS} replicas (lease 15 s, renew 5 s; interval ${INTERVAL_S} s; steady window ${STEADY_S} s; heap ${HEAP ? `${HEAP} MiB` : "the chart's"}; 4 reconciles at once per replica)\n`,
 );
 console.log('| replica | GitSources | first sync (all) | steady CPU | RSS | after SIGKILL |');
 console.log('|---|---|---|---|---|---|');

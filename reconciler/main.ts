@@ -135,6 +135,7 @@ export async function startReconciler(
     logger,
     metrics,
     sources: sharded ? [] : sources,
+    maxConcurrent: cfg.maxConcurrentReconciles,
     auditWhen: () => late.elector?.leading ?? true,
     watch: kubeWatch(objects),
     // A remote source's objects are watched in its cluster (shared per kubeconfig).

@@ -12,6 +12,8 @@ import { kubeWatch } from './kube/watch.js';
 import { writesAs } from './kube/writes-as.js';
 import type { SourceWatch } from './runtime/runtime.js';
 
+const IDLE_MS = 3_600_000;
+
 interface Remote {
   readonly cluster: Cluster;
   readonly watch: SourceWatch;
@@ -26,7 +28,9 @@ interface Remote {
  * The clients of remote clusters, one per distinct kubeconfig: sources with the same
  * credentials share a connection pool, discovery, watches and the identity asked for, whichever
  * ServiceAccount each writes as. A
- * kubeconfig that changed (a rotated token) is another key, so it gets fresh clients.
+ * kubeconfig that changed (a rotated token) is another key, so it gets fresh clients; clients
+ * no source asked for in an hour are let go (every reconcile asks for its watch), so rotations
+ * do not pile up. A source that still holds them keeps working.
  */
 export class RemoteClusters {
   /** One reader, watch and identity per credentials; one composed cluster per written-as user. */
@@ -35,14 +39,22 @@ export class RemoteClusters {
     Remote & { readonly kc: KubeConfig; readonly reader: Cluster }
   >();
   readonly #byKey = new Map<string, Remote>();
+  readonly #used = new Map<string, number>();
 
   constructor(
     private readonly home: Cluster,
     private readonly homeNamespace: string,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** How many credentials have clients now. */
+  get size(): number {
+    return this.#base.size;
+  }
 
   of(r: RemoteKubeConfig, impersonate?: string): Remote {
     const creds = createHash('sha256').update(JSON.stringify(r)).digest('hex').slice(0, 16);
+    this.#sweep(creds);
     const base = this.#base.get(creds) ?? this.#built(creds, r);
     if (!impersonate) return base;
     const key = `${creds}|${impersonate}`;
@@ -54,6 +66,18 @@ export class RemoteClusters {
       this.#byKey.set(key, remote);
     }
     return remote;
+  }
+
+  /** Let go of the clients of credentials no source asked for in IDLE_MS; `creds` is in use. */
+  #sweep(creds: string): void {
+    const now = this.now();
+    this.#used.set(creds, now);
+    for (const [c, at] of this.#used) {
+      if (now - at < IDLE_MS) continue;
+      this.#used.delete(c);
+      this.#base.delete(c);
+      for (const k of this.#byKey.keys()) if (k.startsWith(`${c}|`)) this.#byKey.delete(k);
+    }
   }
 
   #built(creds: string, r: RemoteKubeConfig) {

@@ -165,6 +165,8 @@ export interface ReconcilerConfig {
   readonly host: string;
   readonly statusPort: number;
   readonly metricsPort: number;
+  /** Sources reconciled at once (self-heal is apart). */
+  readonly maxConcurrentReconciles: number;
   readonly kustomizePath: string;
   readonly helmPath: string;
   readonly logLevel: string;

@@ -141,6 +141,11 @@ export const ReconcilerConfigSchema = Mapping(
     host: Str({ description: 'listen address', default: '0.0.0.0' }),
     statusPort: Int(0, 65535, { description: 'status, control and push-hook API', default: 8080 }),
     metricsPort: Int(0, 65535, { description: 'Prometheus metrics', default: 9091 }),
+    maxConcurrentReconciles: Int(1, 64, {
+      description:
+        'sources fetched, rendered and applied at once (as Flux --concurrent); the others wait their turn. Self-heal is not limited',
+      default: 4,
+    }),
     kustomizePath: Str({ description: 'kustomize binary', default: 'kustomize' }),
     helmPath: Str({ description: 'helm binary', default: 'helm' }),
     logLevel: Str({ description: 'pino level', default: 'info' }),

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { backoffMs } from '../../core/backoff.js';
 import type { DesiredIndexDoc, IndexSource } from '../../core/desired-index.js';
 import { KeyedQueue } from '../../core/keyed-queue.js';
+import { Limiter } from '../../core/limiter.js';
 import { publishAudit, runAudit, type AuditReport } from '../policy/audit.js';
 import { writePolicyReports } from '../policy/policy-report-writer.js';
 import { ReportCollector } from '../policy/policy-reports.js';
@@ -58,6 +59,8 @@ export interface RuntimeOptions<S extends RuntimeSource = SourceReconciler> {
   /** Just before a reconcile runs (GitSource status: Reconciling=True); its errors are ignored. */
   readonly onReconcileStart?: (name: string) => Promise<void>;
   /** Audit: the cluster to list, the policies, and which kinds and namespaces. */
+  /** Sources reconciled at once; the others wait their turn. @default 4 */
+  readonly maxConcurrent?: number;
   /** Whether the periodic audit runs now (shards: on the leader only). @default always */
   readonly auditWhen?: () => boolean;
   readonly audit?: {
@@ -92,7 +95,10 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
   readonly #index = new Map<string, { doc: DesiredIndexDoc; key: string }>();
   #audit: AuditReport | undefined;
 
+  readonly #limiter: Limiter;
+
   constructor(private readonly o: RuntimeOptions<S>) {
+    this.#limiter = new Limiter(o.maxConcurrent ?? 4);
     this.#clock = o.clock ?? realClock;
     this.#random = o.random ?? Math.random;
     this.#timers = new KeyedTimers(this.#clock);
@@ -272,10 +278,14 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
     const s = this.#byName.get(name);
     if (!s) return Promise.reject(new Error(`no source named ${name}`));
     return this.queue
-      .run(name, async () => {
-        await this.o.onReconcileStart?.(name).catch(() => undefined);
-        return s.reconcile({ resync });
-      })
+      .run(name, () =>
+        // At most maxConcurrent sources fetch, render and apply at once (1,000 GitSources
+        // starting together were 1,000 fetches and renders in one heap).
+        this.#limiter.run(async () => {
+          await this.o.onReconcileStart?.(name).catch(() => undefined);
+          return s.reconcile({ resync });
+        }),
+      )
       .finally(() => {
         this.o.onReconciled?.(name);
       })

@@ -129,6 +129,7 @@ const Webhook = Section(
 const Reconciler = Section(
   {
     replicas: Replicas,
+    maxConcurrentReconciles: ReconcilerConfigSchema.properties.maxConcurrentReconciles,
     gitSources: GitSourcesRulesSchema,
     leaderElection: Section(
       {
