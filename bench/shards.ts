@@ -119,11 +119,11 @@ const startReplica = async (name: string, sharded: boolean): Promise<Replica> =>
       },
     }),
   );
-  const child = spawnReconciler(
-    config,
-    cp.kubeconfigs.reconciler,
-    HEAP ? [`--max-old-space-size=${HEAP}`] : [],
-  );
+  const child = spawnReconciler(config, cp.kubeconfigs.reconciler, [
+    ...(HEAP ? [`--max-old-space-size=${HEAP}`] : []),
+    // Diagnostics, e.g. --heapsnapshot-near-heap-limit=1 --diagnostic-dir=/tmp/heap
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ]);
   stops.push(() => child.kill('SIGKILL'));
   return { name, child, port };
 };
@@ -189,6 +189,7 @@ for (let r = 0; r < REPLICAS; r++) replicas.push(await startReplica(`replica-${r
 const t0 = Date.now();
 await kubectl(['apply', '-f', '-'], manifests('tenant'));
 const first = await allSynced(replicas, t0);
+console.log(`every GitSource synced after ${first.toFixed(1)} s`);
 const per = await steady(replicas);
 const counts = await Promise.all(replicas.map(async (r) => (await runs(r)).size));
 const leader = await Promise.all(

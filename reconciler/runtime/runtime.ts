@@ -282,6 +282,8 @@ export class ReconcilerRuntime<S extends RuntimeSource = SourceReconciler> {
         // At most maxConcurrent sources fetch, render and apply at once (1,000 GitSources
         // starting together were 1,000 fetches and renders in one heap).
         this.#limiter.run(async () => {
+          // Removed or replaced while it waited (handed to another shard, edited): not ours.
+          if (this.#byName.get(name) !== s) return;
           await this.o.onReconcileStart?.(name).catch(() => undefined);
           return s.reconcile({ resync });
         }),

@@ -85,9 +85,15 @@ export class ShardMembers {
     return ownerOf(key, this.#live) === this.o.identity;
   }
 
-  /** Renew and list at once, then every renewEveryMs. */
+  /**
+   * Renew and list at once, then every renewEveryMs. Resolves after the second round, when
+   * replicas started together have all written their Leases: otherwise each would take every
+   * key on its own first list, and build and drop thousands of sources a moment later.
+   */
   async start(): Promise<void> {
     await this.#round();
+    await new Promise<void>((r) => this.clock.setTimeout(r, this.o.renewEveryMs));
+    await this.#refresh();
   }
 
   /** Stop renewing; with release, delete this replica's Lease so its keys move at once. */

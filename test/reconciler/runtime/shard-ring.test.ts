@@ -112,8 +112,11 @@ t.test('members: a dead member leaves when its Lease expires, not later', async 
     pino({ level: 'silent' }),
     clock,
   );
-  f.other('r-b', clock.now());
-  await me.start();
+  // r-b renews at +5 s, before r-a's start has listed twice (start waits one renew period).
+  f.other('r-b', clock.now() + 5000);
+  const started = me.start();
+  await clock.advance(5000);
+  await started;
   t.same(me.live, ['r-a', 'r-b']);
   t.ok(f.leases.has('g-shard-r-a'), 'its own Lease written');
   const mine = keys.filter((k) => me.owns(k));
@@ -121,7 +124,7 @@ t.test('members: a dead member leaves when its Lease expires, not later', async 
     mine,
     keys.filter((k) => ownerOf(k, ['r-a', 'r-b']) === 'r-a'),
   );
-  // r-b stops renewing: it is out at exactly renewTime + 15 s.
+  // r-b stops renewing: it is out at exactly renewTime + 15 s (+20 s from the start).
   await clock.advance(14_999);
   t.same(me.live, ['r-a', 'r-b'], 'still in one millisecond before expiry');
   await clock.advance(2);
@@ -133,7 +136,7 @@ t.test('members: a dead member leaves when its Lease expires, not later', async 
   t.same(changes, [['r-a', 'r-b'], ['r-a']]);
   // The apiserver goes away: a replica that cannot renew for a lease duration owns nothing.
   f.fail(true);
-  // Last renewed at +15 s; renewals every 5 s fail; past +30 s it is out.
+  // Last renewed at +20 s; renewals every 5 s fail; past +35 s it is out.
   await clock.advance(20_000);
   t.same(me.live, [], 'out of its own ring');
   t.notOk(me.owns(keys[0] ?? ''));
