@@ -1,5 +1,4 @@
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,8 @@ import { LeaderElector, leaseDecision } from '../../../reconciler/runtime/leader
 import { DRIFTGATE_NAMESPACE, startControlPlane } from '../../support/control-plane.js';
 import { startGitServer } from '../../support/git-server.js';
 import { freePort } from '../../support/ports.js';
-import { waitFor, withoutCoverage } from '../../support/processes.js';
+import { waitFor } from '../../support/processes.js';
+import { reconcilerProcesses } from '../../support/reconciler-process.js';
 import { configMap, trustOf } from '../../support/reconciler.js';
 import { createSshSigner } from '../../support/signing.js';
 import {
@@ -71,16 +71,8 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
       ])
     ).stdout;
 
-  const root = join(import.meta.dirname, '..', '..', '..');
-  const children: ChildProcess[] = [];
-  // SIGTERM at the end: the CLI shuts down cleanly (releasing the lease, writing coverage).
-  t.teardown(() =>
-    Promise.all(
-      children
-        .filter((c) => c.exitCode === null && c.signalCode === null)
-        .map((c) => new Promise((r) => c.once('exit', r).kill('SIGTERM'))),
-    ),
-  );
+  const processes = reconcilerProcesses(cp.kubeconfigs.reconciler);
+  t.teardown(() => processes.stopAll());
   const tokenFile = join(dir, 'control-token');
   writeFileSync(tokenFile, 'leader-control-t0ken\n');
   const replica = async (name: string) => {
@@ -112,22 +104,7 @@ t.test('two replicas: one reconciles; when it is killed the other takes over', a
         ],
       }),
     );
-    // node itself (with tsx's loader), so that SIGKILL kills the reconciler, not a wrapper.
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'cli/main.ts'), 'reconcile', '--config', cfg],
-      {
-        cwd: root,
-        // No V8 coverage from the children: tsx transpiles differently from tap, and merged
-        // ranges of the same file would corrupt the report.
-        env: { ...withoutCoverage(), KUBECONFIG: cp.kubeconfigs.reconciler },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-
-    children.push(child);
-    child.stdout?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
-    child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
+    const child = processes.spawn(name, cfg);
     const get = async (path: string) => {
       try {
         return await fetch(`http://127.0.0.1:${port}${path}`, {

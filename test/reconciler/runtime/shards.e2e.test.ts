@@ -2,7 +2,6 @@
 // membership Leases on a real apiserver; one is killed (SIGKILL) and its GitSources move to the
 // others within about a lease duration. Real Git server, real signed commits.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,8 @@ import { ownerOf } from '../../../reconciler/runtime/shard-ring.js';
 import { DRIFTGATE_NAMESPACE, startControlPlane } from '../../support/control-plane.js';
 import { startGitServer } from '../../support/git-server.js';
 import { freePort } from '../../support/ports.js';
-import { waitFor, withoutCoverage } from '../../support/processes.js';
+import { waitFor } from '../../support/processes.js';
+import { reconcilerProcesses } from '../../support/reconciler-process.js';
 import { configMap } from '../../support/reconciler.js';
 import { createSshSigner } from '../../support/signing.js';
 import {
@@ -62,15 +62,8 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
       ])
     ).stdout;
 
-  const root = join(import.meta.dirname, '..', '..', '..');
-  const children: ChildProcess[] = [];
-  t.teardown(() =>
-    Promise.all(
-      children
-        .filter((c) => c.exitCode === null && c.signalCode === null)
-        .map((c) => new Promise((r) => c.once('exit', r).kill('SIGTERM'))),
-    ),
-  );
+  const processes = reconcilerProcesses(cp.kubeconfigs.reconciler);
+  t.teardown(() => processes.stopAll());
   writeFileSync(join(dir, 'control-token'), 'shards-control-t0ken\n');
   writeFileSync(join(dir, 'state-token'), 'shards-state-t0ken\n');
   writeFileSync(join(dir, 'hook-secret'), 'shards-hook-secret');
@@ -100,18 +93,7 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
         gitSources: { enabled: true },
       }),
     );
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'cli/main.ts'), 'reconcile', '--config', cfg],
-      {
-        cwd: root,
-        // No V8 coverage from the children (tsx transpiles differently from tap).
-        env: { ...withoutCoverage(), KUBECONFIG: cp.kubeconfigs.reconciler },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    children.push(child);
-    child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
+    const child = processes.spawn(name, cfg);
     const get = async (path: string, token = 'shards-control-t0ken') => {
       try {
         return await fetch(`http://127.0.0.1:${port}${path}`, {
