@@ -20,8 +20,11 @@ export interface ObjectRef {
   readonly name: string;
 }
 
-export const groupOf = (apiVersion: string): string =>
-  apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
+export const groupOf = (apiVersion: string): string => {
+  // No split: this runs for every object, several times a sync.
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+};
 
 /** Stable key for maps and the desired-state index: `group/Kind/namespace/name`. */
 export const refKey = (r: ObjectRef): string =>
