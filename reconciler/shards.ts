@@ -8,17 +8,11 @@ import type { PolicyHub } from './policy/hub.js';
 import type { ReconcilerRuntime } from './runtime/runtime.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import { ShardFeed } from './runtime/shard-feed.js';
-import { ShardMembers } from './runtime/shard-members.js';
+import { ShardMembers, type ShardOptions } from './runtime/shard-members.js';
 
-export interface ShardsOptions {
+/** The membership's options (the group: the leader Lease's name) and what shards compose. */
+export interface ShardsOptions extends ShardOptions {
   readonly objects: KubeObjects;
-  readonly namespace: string;
-  readonly identity: string;
-  /** The leader Lease's name: the group of the membership Leases. */
-  readonly group: string;
-  readonly leaseDurationMs: number;
-  readonly renewEveryMs: number;
-  readonly address?: string;
   readonly runtime: () => ReconcilerRuntime | undefined;
   readonly hub: PolicyHub;
   /** Whether this replica leads now, and who does as far as it knows. */
@@ -55,14 +49,7 @@ const hasPolicyPath = (obj: GitSourceObject): boolean =>
 export function shardsOf(o: ShardsOptions): Shards {
   const members = new ShardMembers(
     o.objects,
-    {
-      namespace: o.namespace,
-      identity: o.identity,
-      group: o.group,
-      leaseDurationMs: o.leaseDurationMs,
-      renewEveryMs: o.renewEveryMs,
-      ...(o.address ? { address: o.address } : {}),
-    },
+    o,
     (live) => {
       o.metrics.shardMembers.set(live.length);
       o.onChange();

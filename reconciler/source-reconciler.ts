@@ -63,6 +63,8 @@ export class SourceReconciler {
   readonly #gateReports: GateReports | undefined;
   /** Whether an interval resync may apply nothing (sync/settled.ts). */
   readonly #settled = new Settled();
+  /** This source's index entries, built once per index key. */
+  #index: { key: string; doc: IndexSource } | undefined;
   /** What the last converge left, for a commit's changes to be applied over (sync/incremental). */
   #last: LastApply | undefined;
 
@@ -341,8 +343,6 @@ export class SourceReconciler {
     if (this.#index?.key !== key) this.#index = { key, doc: this.#indexDoc(this.state.revision) };
     return this.#index.doc;
   }
-
-  #index: { key: string; doc: IndexSource } | undefined;
 
   #indexDoc(revision: string): IndexSource {
     return {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { SOURCE_LABEL } from '../../core/labels.js';
 import { isObject } from '../../core/object.js';
@@ -9,6 +10,7 @@ export const APPLIED_REVISION = 'driftgate.io/applied-revision';
 /** On the inventory: a suspension set through the control route, kept across restarts. */
 export const SUSPENDED = 'driftgate.io/suspended';
 
+const digest = (json: string): string => createHash('sha256').update(json).digest('base64');
 const inventoryName = (source: string): string => `driftgate-inventory-${source}`;
 const guardName = (source: string): string => `driftgate-guard-${source}`;
 /** A guard record's gzip past this is not kept (a ConfigMap holds at most 1 MiB). */
@@ -27,7 +29,7 @@ const ref = (namespace: string, source: string): ObjectRef => ({
  * (gzip, so 10,000 refs stay far below the 1 MiB limit) and notes as annotations.
  */
 export class Inventories {
-  /** The JSON each inventory last held as this process read or wrote it. */
+  /** A digest of the JSON each inventory last held as this process read or wrote it. */
   readonly #last = new Map<string, string>();
 
   constructor(private readonly objects: KubeObjects) {}
@@ -47,7 +49,7 @@ export class Inventories {
         : typeof data.objects === 'string'
           ? data.objects
           : '[]';
-    if (typeof packed === 'string') this.#last.set(key, text);
+    if (typeof packed === 'string') this.#last.set(key, digest(text));
     return JSON.parse(text) as ObjectRef[];
   }
 
@@ -63,7 +65,8 @@ export class Inventories {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, r]) => r);
     const json = JSON.stringify(sorted);
-    if (this.#last.get(key) === json) return;
+    const sum = digest(json);
+    if (this.#last.get(key) === sum) return;
     this.#last.delete(key);
     await this.objects.apply({
       apiVersion: 'v1',
@@ -71,7 +74,7 @@ export class Inventories {
       metadata: { name: inventoryName(source), namespace, labels: { [SOURCE_LABEL]: source } },
       binaryData: { 'objects.json.gz': gzipSync(json).toString('base64') },
     });
-    this.#last.set(key, json);
+    this.#last.set(key, sum);
   }
 
   /** A source's last guard entries (undefined: none recorded, or unreadable). */

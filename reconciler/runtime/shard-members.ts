@@ -35,11 +35,16 @@ export function memberOf(lease: unknown): Member | undefined {
   if (typeof identity !== 'string' || !identity || Number.isNaN(renewMs)) return undefined;
   if (typeof seconds !== 'number' || seconds <= 0) return undefined;
   const address = isObject(meta?.annotations) ? meta.annotations[ADDRESS_ANNOTATION] : undefined;
+  // The leader sends the state token there: an http(s) origin, nothing else (no path, no data:).
+  const origin =
+    typeof address === 'string' && /^https?:\/\/[^/?#@\s]{1,253}$/.test(address)
+      ? address
+      : undefined;
   return {
     identity,
     renewMs,
     durationMs: seconds * 1000,
-    ...(typeof address === 'string' ? { address } : {}),
+    ...(origin ? { address: origin } : {}),
   };
 }
 

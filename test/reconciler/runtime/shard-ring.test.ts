@@ -64,6 +64,14 @@ t.test('memberOf reads a Lease; anything else is not a member', async (t) => {
     durationMs: 15_000,
     address: 'http://10.0.0.1:8080',
   });
+  // The leader sends the state token to the address: an http(s) origin only.
+  for (const address of ['data:application/json,{}', 'http://10.0.0.1:8080/x', 'file:///etc'])
+    t.equal(
+      memberOf({ ...lease, metadata: { annotations: { 'driftgate.io/address': address } } })
+        ?.address,
+      undefined,
+      address,
+    );
   for (const bad of [
     undefined,
     {},
