@@ -34,8 +34,11 @@ const root = join(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_OBJECTS ?? 1000);
 const INTERVAL_S = Number(process.env.BENCH_INTERVAL_SECONDS ?? 30);
 const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
-// How long a sync, a revert or a commit may take before the bench calls it not done.
+// How long the first sync may take before the bench gives up on a system, and how long a revert
+// or a commit may take before it counts as not done (a system stuck at 10,000 objects would
+// otherwise hold the run for three more full waits).
 const WAIT_S = Number(process.env.BENCH_WAIT_SECONDS ?? 900);
+const CHANGE_WAIT_S = Number(process.env.BENCH_CHANGE_WAIT_SECONDS ?? WAIT_S);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 // BENCH_PROFILE=commit: a CPU profile of the triggered commit alone (push to applied).
 const PROFILE_COMMIT = process.env.BENCH_PROFILE === 'commit';
@@ -92,6 +95,7 @@ const bench: SyncBench = {
   steadySeconds: STEADY_S,
   settleSeconds: Number(process.env.BENCH_SETTLE_SECONDS ?? INTERVAL_S),
   waitSeconds: WAIT_S,
+  changeWaitSeconds: CHANGE_WAIT_S,
   async commitValue(value) {
     const cm = {
       apiVersion: 'v1',

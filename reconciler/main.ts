@@ -172,6 +172,7 @@ export async function startReconciler(
           leaseDurationMs: le.leaseDurationMs,
           renewEveryMs: le.renewEveryMs,
           address: le.shards.address,
+          ...(le.shards.podSelector !== undefined ? { podSelector: le.shards.podSelector } : {}),
           runtime: () => late.runtime,
           hub,
           leading: () => late.elector?.leading ?? false,

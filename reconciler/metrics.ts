@@ -26,6 +26,11 @@ export class ReconcilerMetrics {
     'Shards: the live reconciler replicas this replica sees (0: it counts itself out).',
     [],
   );
+  readonly shardLeasesRefused = this.m.gauge(
+    'driftgate_shard_leases_refused',
+    "Shards: membership Leases in the group that no pod of the reconciler's Deployment holds at its IP (not members; someone else wrote them).",
+    [],
+  );
   readonly shardHandovers = this.m.counter(
     'driftgate_shard_handovers_total',
     'Shards: GitSources this replica let go because another replica owns them now.',

@@ -49,7 +49,7 @@ const hasPolicyPath = (obj: GitSourceObject): boolean =>
 export function shardsOf(o: ShardsOptions): Shards {
   const members = new ShardMembers(
     o.objects,
-    o,
+    { ...o, onRefused: (holders) => o.metrics.shardLeasesRefused.set(holders.length) },
     (live) => {
       o.metrics.shardMembers.set(live.length);
       o.onChange();

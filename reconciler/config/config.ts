@@ -202,6 +202,8 @@ export interface ReconcilerConfig {
     readonly shards?: {
       /** Where the leader reads this replica's own index (`http://$POD_IP:<statusPort>`). */
       readonly address: string;
+      /** Members are Leases held by pods of this label selector, at their own IP (chart). */
+      readonly podSelector?: string;
     };
   };
   readonly sources: readonly SourceConfig[];

@@ -25,7 +25,7 @@ function shards(
   inputs: ConfigInputs,
   statusPort: number,
   problems: string[],
-): { shards?: { address: string } } {
+): Pick<NonNullable<ReconcilerConfig['leaderElection']>, 'shards'> {
   if (!s.enabled) return {};
   const address = s.address ?? (inputs.podIP ? `http://${inputs.podIP}:${statusPort}` : undefined);
   if (!address) {
@@ -34,7 +34,12 @@ function shards(
     );
     return {};
   }
-  return { shards: { address: address.replace(/\/+$/, '') } };
+  return {
+    shards: {
+      address: address.replace(/\/+$/, ''),
+      ...(s.podSelector !== undefined ? { podSelector: s.podSelector } : {}),
+    },
+  };
 }
 
 function leaderElection(

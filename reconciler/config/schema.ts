@@ -81,6 +81,15 @@ export const LeaderElectionSchema = Mapping(
               "this replica's status server as the leader reaches it; default: http://$POD_IP:<statusPort>",
           }),
         ),
+        podSelector: Optional(
+          Str({
+            description:
+              "label selector of the replicas' pods (the chart sets it): a membership Lease counts only when a pod of it, named as its holder, has the Lease's address as its IP",
+            pattern: '^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*)*$',
+            maxLength: 1024,
+            errorMessage: 'must be a label selector key=value[,key=value…]',
+          }),
+        ),
       },
       { description: 'split GitSources across replicas', default: {} },
     ),

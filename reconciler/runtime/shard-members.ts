@@ -10,6 +10,9 @@ export const SHARD_LABEL = 'driftgate.io/shard-group';
 export const ADDRESS_ANNOTATION = 'driftgate.io/address';
 const MANAGER = 'driftgate-shard';
 
+const nameOf = (o: unknown): unknown =>
+  isObject(o) && isObject(o.metadata) ? o.metadata.name : undefined;
+
 export interface ShardOptions {
   readonly namespace: string;
   /** This replica (its pod name). */
@@ -20,6 +23,15 @@ export interface ShardOptions {
   readonly renewEveryMs: number;
   /** This replica's status server as the leader reaches it. */
   readonly address?: string;
+  /**
+   * Pin members to pods: a Lease counts only when a running Pod of this selector, named as its
+   * holder, exists in the namespace and its IP is the Lease's address host. Without it, whoever
+   * may write Leases here could add a member: take a share of the GitSources (which then run
+   * nowhere) and be sent the state token.
+   */
+  readonly podSelector?: string;
+  /** The Lease holders a pod selector refused, after each list. */
+  readonly onRefused?: (holders: readonly string[]) => void;
 }
 
 /** A Lease's MicroTime: RFC 3339 with six fractional digits. */
@@ -48,6 +60,43 @@ export function memberOf(lease: unknown): Member | undefined {
   };
 }
 
+/** A Pod's name, IP and whether it is going away: what pinning reads. */
+export interface PodFacts {
+  readonly name: string;
+  readonly ip?: string;
+  readonly deleting: boolean;
+}
+
+/** A listed Pod's facts; undefined when it is not a Pod object. Pure. */
+export function podFacts(pod: unknown): PodFacts | undefined {
+  const meta = isObject(pod) && isObject(pod.metadata) ? pod.metadata : undefined;
+  const status = isObject(pod) && isObject(pod.status) ? pod.status : undefined;
+  if (typeof meta?.name !== 'string') return undefined;
+  return {
+    name: meta.name,
+    ...(typeof status?.podIP === 'string' ? { ip: status.podIP } : {}),
+    deleting: meta.deletionTimestamp !== undefined,
+  };
+}
+
+/** An http(s) origin's host, IPv6 brackets taken off. Pure. */
+const hostOf = (origin: string): string =>
+  new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+
+/**
+ * The members whose Lease is held by a pod of the deployment: a Pod of that name exists, is not
+ * being deleted, and its IP is the host of the Lease's address (a member without an address, or
+ * at another host, is not one). Pure.
+ */
+export function pinnedMembers(members: readonly Member[], pods: readonly PodFacts[]): Member[] {
+  const byName = new Map(pods.map((p) => [p.name, p]));
+  return members.filter((m) => {
+    const pod = byName.get(m.identity);
+    if (!pod || pod.deleting || !pod.ip || !m.address) return false;
+    return hostOf(m.address) === pod.ip.toLowerCase();
+  });
+}
+
 /**
  * Shard membership kept in Kubernetes Leases, one per replica, with no consensus of our own:
  * each replica renews its Lease, lists the group's, and owns the keys that rendezvous hashing
@@ -62,6 +111,8 @@ export class ShardMembers {
   #tick: TimerHandle | undefined;
   #expiry: TimerHandle | undefined;
   #stopped = false;
+  /** The Lease holders refused at the last list (logged once per change). */
+  #refused = '';
 
   constructor(
     private readonly objects: KubeObjects,
@@ -160,11 +211,39 @@ export class ShardMembers {
         namespace: this.o.namespace,
         labelSelector: `${SHARD_LABEL}=${this.o.group}`,
       });
-      this.#members = leases.map(memberOf).filter((m): m is Member => m !== undefined);
+      // One Lease per member, named for it: another name holding a member's identity is not one.
+      const members = leases
+        .map((l) => [l, memberOf(l)] as const)
+        .filter(([l, m]) => m && nameOf(l) === `${this.o.group}-shard-${m.identity}`)
+        .map(([, m]) => m as Member);
+      this.#members = await this.#pinned(members);
     } catch (err) {
       this.logger.warn({ reason: (err as Error).message }, 'shard leases not listed');
     }
     this.#evaluate();
+  }
+
+  /** With a pod selector, only the members pods of it hold; a failed Pod list throws. */
+  async #pinned(members: Member[]): Promise<Member[]> {
+    const selector = this.o.podSelector;
+    if (selector === undefined) return members;
+    const pods = await this.objects.list('v1', 'Pod', {
+      namespace: this.o.namespace,
+      labelSelector: selector,
+    });
+    const kept = pinnedMembers(
+      members,
+      pods.map(podFacts).filter((p): p is PodFacts => p !== undefined),
+    );
+    const refused = members.filter((m) => !kept.includes(m)).map((m) => m.identity);
+    if (refused.length > 0 && refused.join('\n') !== this.#refused)
+      this.logger.warn(
+        { leases: refused, podSelector: selector },
+        'shard leases not held by a pod of this deployment: not members',
+      );
+    this.#refused = refused.join('\n');
+    this.o.onRefused?.(refused);
+    return kept;
   }
 
   #evaluate(): void {

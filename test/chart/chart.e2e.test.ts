@@ -684,12 +684,27 @@ t.test(
       identity: 'driftgate-reconciler-0',
       podIP: '10.1.2.3',
     });
-    t.strictSame(rec.leaderElection?.shards, { address: 'http://10.1.2.3:8080' });
     const deploy = one(docs, 'Deployment', 'driftgate-reconciler') as unknown as {
       spec: {
-        template: { spec: { containers: { env: { name: string; valueFrom?: unknown }[] }[] } };
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: { containers: { env: { name: string; valueFrom?: unknown }[] }[] };
+        };
       };
     };
+    const shards = rec.leaderElection?.shards;
+    t.equal(shards?.address, 'http://10.1.2.3:8080');
+    // Members are pinned to the reconciler's own pods: the selector picks exactly its template.
+    const selector = Object.fromEntries(
+      (shards?.podSelector ?? '').split(',').map((kv) => kv.split('=')),
+    );
+    t.strictSame(selector, {
+      'app.kubernetes.io/name': 'driftgate',
+      'app.kubernetes.io/instance':
+        deploy.spec.template.metadata.labels['app.kubernetes.io/instance'],
+      'app.kubernetes.io/component': 'reconciler',
+    });
+    t.match(deploy.spec.template.metadata.labels, selector, "the pods carry the selector's labels");
     t.strictSame(
       deploy.spec.template.spec.containers[0]?.env.find((e) => e.name === 'POD_IP')?.valueFrom,
       { fieldRef: { fieldPath: 'status.podIP' } },
@@ -704,6 +719,12 @@ t.test(
         .sort(),
       ['create', 'delete', 'get', 'list', 'patch', 'update'],
     );
+    const podVerbs = (rules: typeof role.rules) =>
+      rules
+        .filter((r) => r.resources.includes('pods'))
+        .flatMap((r) => r.verbs)
+        .sort();
+    t.strictSame(podVerbs(role.rules), ['list', 'patch'], 'pods listed (pinning), not read');
     const np = one(docs, 'NetworkPolicy', 'driftgate-reconciler') as unknown as {
       spec: { ingress: { from?: { podSelector: { matchLabels: Record<string, string> } }[] }[] };
     };
@@ -726,5 +747,7 @@ t.test(
       { podIP: '10.1.2.3' },
     );
     t.equal(recOff.leaderElection?.shards, undefined);
+    const roleOff = one(off, 'Role', 'driftgate-reconciler') as unknown as typeof role;
+    t.strictSame(podVerbs(roleOff.rules), ['patch'], 'no pod list without shards');
   },
 );

@@ -221,6 +221,16 @@ t.test('shards: the address defaults to the pod IP and status port; off by defau
     address: 'https://r-0.example:8443',
   });
   t.throws(() => on({ enabled: true }), /leaderElection\.shards\.address: set it/, 'no address');
+  t.strictSame(on({ enabled: true, podSelector: 'app=dg,tier=rec' }, '10.0.0.7'), {
+    address: 'http://10.0.0.7:9000',
+    podSelector: 'app=dg,tier=rec',
+  });
+  for (const bad of ['app in (dg)', 'app=dg,', '!app', ''])
+    t.throws(
+      () => on({ enabled: true, podSelector: bad }, '10.0.0.7'),
+      /podSelector/,
+      `podSelector ${JSON.stringify(bad)} refused`,
+    );
   t.equal(on({ enabled: false }, '10.0.0.7'), undefined);
   t.equal(on({}, '10.0.0.7'), undefined);
 });

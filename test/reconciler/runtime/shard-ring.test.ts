@@ -4,7 +4,12 @@ import t from 'tap';
 import { pino } from 'pino';
 import type { KubeObjects } from '../../../reconciler/kube/objects.js';
 import { liveMembers, ownerOf } from '../../../reconciler/runtime/shard-ring.js';
-import { memberOf, ShardMembers } from '../../../reconciler/runtime/shard-members.js';
+import {
+  memberOf,
+  pinnedMembers,
+  podFacts,
+  ShardMembers,
+} from '../../../reconciler/runtime/shard-members.js';
 import { mergeIndexes } from '../../../reconciler/runtime/shard-feed.js';
 import { FakeClock } from '../../support/fake-clock.js';
 
@@ -82,31 +87,48 @@ t.test('memberOf reads a Lease; anything else is not a member', async (t) => {
     t.equal(memberOf(bad), undefined, JSON.stringify(bad));
 });
 
-/** Leases in memory, as KubeObjects' apply, list and delete see them. */
+/** Leases (and Pods) in memory, as KubeObjects' apply, list and delete see them. */
 function fakeLeases(clock: FakeClock) {
   const leases = new Map<string, Record<string, unknown>>();
+  const pods: unknown[] = [];
+  const podSelectors: string[] = [];
   let failing = false;
+  let podsFailing = false;
   const objects = {
     apply: async (obj: { metadata: { name: string } }) => {
       if (failing) throw new Error('apiserver away');
       leases.set(obj.metadata.name, obj as unknown as Record<string, unknown>);
       return obj;
     },
-    list: async () => {
-      if (failing) throw new Error('apiserver away');
-      return [...leases.values()];
+    list: async (_: string, kind: string, o: { labelSelector: string }) => {
+      if (failing || (kind === 'Pod' && podsFailing)) throw new Error('apiserver away');
+      if (kind === 'Pod') podSelectors.push(o.labelSelector);
+      return kind === 'Pod' ? pods : [...leases.values()];
     },
     delete: async (ref: { name: string }) => void leases.delete(ref.name),
   } as unknown as KubeObjects;
-  const other = (identity: string, renewMs: number) =>
-    leases.set(`g-shard-${identity}`, {
+  const other = (identity: string, renewMs: number, name = `g-shard-${identity}`, ip?: string) =>
+    leases.set(name, {
+      metadata: {
+        name,
+        ...(ip ? { annotations: { 'driftgate.io/address': `http://${ip}:8080` } } : {}),
+      },
       spec: {
         holderIdentity: identity,
         renewTime: new Date(renewMs).toISOString(),
         leaseDurationSeconds: 15,
       },
     });
-  return { objects, leases, other, fail: (f: boolean) => (failing = f), clock };
+  return {
+    objects,
+    leases,
+    pods,
+    podSelectors,
+    other,
+    fail: (f: boolean) => (failing = f),
+    failPods: (f: boolean) => (podsFailing = f),
+    clock,
+  };
 }
 
 t.test('members: a dead member leaves when its Lease expires, not later', async (t) => {
@@ -154,6 +176,95 @@ t.test('members: a dead member leaves when its Lease expires, not later', async 
   await me.stop(true);
   t.notOk(f.leases.has('g-shard-r-a'), 'stop releases its Lease');
   t.same(clock.pending(), [], 'no timers left');
+});
+
+t.test('pinned members: a Lease counts only when a pod of the deployment holds it', async (t) => {
+  const m = (identity: string, address?: string) => ({
+    identity,
+    renewMs: 0,
+    durationMs: 15_000,
+    ...(address ? { address } : {}),
+  });
+  const pods = [
+    podFacts({ metadata: { name: 'r-a' }, status: { podIP: '10.0.0.1' } }),
+    podFacts({ metadata: { name: 'r-b' }, status: { podIP: '10.0.0.2' } }),
+    podFacts({ metadata: { name: 'r-c', deletionTimestamp: 'x' }, status: { podIP: '10.0.0.3' } }),
+    podFacts({ metadata: { name: 'r-d' }, status: {} }),
+    podFacts({ metadata: { name: 'r-6' }, status: { podIP: 'FD00::6' } }),
+  ].filter((p) => p !== undefined);
+  t.same(podFacts({ status: {} }), undefined, 'not a Pod');
+  const kept = pinnedMembers(
+    [
+      m('r-a', 'http://10.0.0.1:8080'),
+      m('r-b', 'http://10.0.0.9:8080'), // another host: the token would go elsewhere
+      m('r-c', 'http://10.0.0.3:8080'), // its pod is being deleted
+      m('r-d', 'http://10.0.0.4:8080'), // its pod has no IP yet
+      m('r-e', 'http://10.0.0.5:8080'), // no such pod
+      m('r-a2'), // no address
+      m('r-6', 'https://[fd00::6]:8443'),
+    ],
+    pods,
+  );
+  t.same(
+    kept.map((x) => x.identity),
+    ['r-a', 'r-6'],
+  );
+});
+
+t.test("members with a pod selector: an intruder's Lease is not a member", async (t) => {
+  const clock = new FakeClock();
+  const f = fakeLeases(clock);
+  const logs: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (l: string) => void logs.push(l) });
+  const me = new ShardMembers(
+    f.objects,
+    {
+      namespace: 'ns',
+      identity: 'r-a',
+      group: 'g',
+      leaseDurationMs: 15_000,
+      renewEveryMs: 5000,
+      address: 'http://10.0.0.1:8080',
+      podSelector: 'app=dg,component=reconciler',
+    },
+    () => undefined,
+    logger,
+    clock,
+  );
+  f.pods.push(
+    { metadata: { name: 'r-a' }, status: { podIP: '10.0.0.1' } },
+    { metadata: { name: 'r-b' }, status: { podIP: '10.0.0.2' } },
+  );
+  f.other('r-b', clock.now(), undefined, '10.0.0.2');
+  f.other('intruder', clock.now(), undefined, '192.0.2.1'); // no pod of that name
+  f.other('r-z', clock.now(), 'g-shard-other', '10.0.0.2'); // named for another member
+  const started = me.start();
+  await clock.advance(5000);
+  await started;
+  t.same(me.live, ['r-a', 'r-b'], 'only Leases held by pods of the deployment, at their IP');
+  t.same(
+    me.members.map((x) => x.address).sort(),
+    ['http://10.0.0.1:8080', 'http://10.0.0.2:8080'],
+    'so the leader sends its token only to them',
+  );
+  t.same([...new Set(f.podSelectors)], ['app=dg,component=reconciler'], 'pods listed by selector');
+  t.equal(
+    logs.filter((l) => l.includes('not held by a pod')).length,
+    1,
+    'the refusal is logged once, not every round',
+  );
+  t.match(logs.join(''), /"leases":\["intruder"\]/);
+  // The Pod list fails: membership stays as it was (no member dropped or let in on a failure).
+  f.failPods(true);
+  f.other('r-b', clock.now() + 5000, undefined, '10.0.0.2');
+  await clock.advance(5000);
+  t.same(me.live, ['r-a', 'r-b'], 'kept while pods cannot be listed');
+  f.failPods(false);
+  // r-b's pod goes: its Lease alone no longer makes it a member.
+  f.pods.splice(1, 1);
+  await clock.advance(5000);
+  t.same(me.live, ['r-a'], 'a Lease whose pod is gone is not a member');
+  await me.stop(true);
 });
 
 t.test("the leader's index: every source once, pending only where nobody has it", async (t) => {

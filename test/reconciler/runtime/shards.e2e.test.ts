@@ -1,14 +1,21 @@
 // Shards: three reconciler processes (the real CLI) split GitSources by rendezvous hashing over
 // membership Leases on a real apiserver; one is killed (SIGKILL) and its GitSources move to the
-// others within about a lease duration. Real Git server, real signed commits.
+// others within about a lease duration. Real Git server, real signed commits. Members are pinned
+// to pods: each replica has a Pod object of its name at its IP (no node runs them: the processes
+// are the replicas), and a Lease someone else writes is not a member.
 import t from 'tap';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ownerOf } from '../../../reconciler/runtime/shard-ring.js';
-import { DRIFTGATE_NAMESPACE, startControlPlane } from '../../support/control-plane.js';
+import {
+  DRIFTGATE_NAMESPACE,
+  RECONCILER_SA,
+  startControlPlane,
+} from '../../support/control-plane.js';
 import { startGitServer } from '../../support/git-server.js';
 import { freePort } from '../../support/ports.js';
 import { waitFor } from '../../support/processes.js';
@@ -62,6 +69,34 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
       ])
     ).stdout;
 
+  // Each replica's Pod, at the IP its Lease gives (127.0.0.1): what pins it as a member.
+  for (const name of ['r-a', 'r-b', 'r-c']) {
+    await kubectl(
+      ['apply', '-f', '-'],
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: DRIFTGATE_NAMESPACE, labels: { app: 'dg-shards' } },
+        spec: {
+          serviceAccountName: RECONCILER_SA,
+          automountServiceAccountToken: false,
+          containers: [{ name: 'reconciler', image: 'driftgate:test' }],
+        },
+      }),
+    );
+    const ip = { podIP: '127.0.0.1', podIPs: [{ ip: '127.0.0.1' }] };
+    await kubectl([
+      'patch',
+      'pod',
+      name,
+      '-n',
+      DRIFTGATE_NAMESPACE,
+      '--subresource=status',
+      '-p',
+      JSON.stringify({ status: ip }),
+    ]);
+  }
+
   const processes = reconcilerProcesses(cp.kubeconfigs.reconciler);
   t.teardown(() => processes.stopAll());
   writeFileSync(join(dir, 'control-token'), 'shards-control-t0ken\n');
@@ -88,7 +123,11 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
           identity: name,
           leaseDuration: `${LEASE_MS}ms`,
           renewEvery: '1s',
-          shards: { enabled: true, address: `http://127.0.0.1:${port}` },
+          shards: {
+            enabled: true,
+            address: `http://127.0.0.1:${port}`,
+            podSelector: 'app=dg-shards',
+          },
         },
         gitSources: { enabled: true },
       }),
@@ -204,6 +243,56 @@ t.test('three replicas split GitSources; a killed one hands its sources over', a
     NAMES.map(sourceName).sort(),
     'one entry per GitSource, none twice',
   );
+
+  // Someone who may write Leases here adds a member of its own, at an address it listens on:
+  // no pod of the deployment holds it, so it gets no GitSources and is never sent the token.
+  const asked: string[] = [];
+  const intruder = createServer((req, res) => {
+    asked.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+    res.end('{}');
+  });
+  await new Promise<void>((r) => intruder.listen(0, '127.0.0.1', r));
+  t.teardown(() => intruder.close());
+  const intruderPort = (intruder.address() as { port: number }).port;
+  await kubectl(
+    ['apply', '-f', '-'],
+    stringify({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: 'driftgate-reconciler-shard-intruder',
+        namespace: DRIFTGATE_NAMESPACE,
+        labels: { 'driftgate.io/shard-group': 'driftgate-reconciler' },
+        annotations: { 'driftgate.io/address': `http://127.0.0.1:${intruderPort}` },
+      },
+      spec: {
+        holderIdentity: 'intruder',
+        leaseDurationSeconds: 3600,
+        renewTime: new Date().toISOString().replace(/Z$/, '000Z'),
+      },
+    }),
+  );
+  await waitFor(
+    'every replica refused the Lease no pod holds',
+    async () =>
+      (await Promise.all(replicas.map((r) => r.metric('driftgate_shard_leases_refused')))).every(
+        (n) => n === 1,
+      ),
+    60_000,
+    250,
+  );
+  for (const r of replicas)
+    t.equal(await r.metric('driftgate_shard_members'), 3, `${r.name}: still three members`);
+  t.ok(await split(replicas), 'the split is unchanged: the intruder owns no GitSource');
+  t.equal((await leader?.desired())?.sources.length, NAMES.length, 'the feed merged as before');
+  t.same(asked, [], 'the leader never asked the intruder for its index (nor sent it the token)');
+  await kubectl([
+    'delete',
+    'lease',
+    'driftgate-reconciler-shard-intruder',
+    '-n',
+    DRIFTGATE_NAMESPACE,
+  ]);
 
   // Kill a replica that is not the leader and owns something: no release, its Lease expires.
   const victim = replicas.find((r) => r !== leader && (want.get(r.name) ?? []).length > 0);
