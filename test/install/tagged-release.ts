@@ -1,10 +1,21 @@
 // The release before this one, as it shipped: the tree of its commit, its image built by its own
 // scripts and pushed to the test registry, and its chart folder (it had no OCI release).
-// Releases are named by commit, not only by tag: CI clones the branch without its tags.
-import { mkdirSync, readFileSync } from 'node:fs';
+// Releases are named by commit, not only by tag: CI clones the branch without its tags. A
+// release's commit never changes, so its chart and image archive are built once and kept beside
+// the tools (`<tools>/../releases/<tag>-<commit>`), as scripts/tools.sh keeps tools.
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../../core/exec.js';
 import type { Registry } from '../support/registry.js';
+import { toolsDir } from '../support/tools.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -35,15 +46,19 @@ export async function releaseCommit(tag: string): Promise<string> {
   return commit;
 }
 
-/** Build the release tagged `tag` (e.g. v0.1.0) in `work` and push its image to `registry`. */
-export async function buildTaggedRelease(
-  work: string,
-  tag: string,
-  registry: Registry,
-): Promise<TaggedRelease> {
+/** A release's chart folder (symlinks resolved) and image archive, kept between runs. */
+interface BuiltRelease {
+  readonly version: string;
+  readonly chartDir: string;
+  readonly tar: string;
+}
+
+const releasesDir = (): string => join(toolsDir(), '..', 'releases');
+
+/** Build `tag` at `commit` from its own tree in `work`: its npm ci and image scripts. */
+async function build(work: string, tag: string, commit: string): Promise<BuiltRelease> {
   const tree = join(work, tag);
   mkdirSync(tree, { recursive: true });
-  const commit = await releaseCommit(tag);
   await must(
     `git archive ${commit} (${tag}; a shallow clone lacks it)`,
     exec('bash', ['-c', `git -C '${root}' archive '${commit}' | tar -x -C '${tree}'`], {
@@ -68,6 +83,51 @@ export async function buildTaggedRelease(
       timeoutMs: 600_000,
     }),
   );
+  return { version, chartDir: join(tree, 'charts', 'driftgate'), tar };
+}
+
+/**
+ * `tag`'s chart and image archive from the cache, built and stored there the first time (in a
+ * temporary folder renamed into place, so a run that dies halfway leaves nothing half-kept).
+ */
+async function cached(work: string, tag: string, commit: string): Promise<BuiltRelease> {
+  const dir = join(releasesDir(), `${tag}-${commit.slice(0, 12)}`);
+  const kept = (version: string): BuiltRelease => ({
+    version,
+    chartDir: join(dir, 'chart'),
+    tar: join(dir, 'image.tar'),
+  });
+  const manifest = join(dir, 'release.json');
+  if (existsSync(manifest))
+    return kept((JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version);
+  const built = await build(work, tag, commit);
+  mkdirSync(releasesDir(), { recursive: true });
+  const tmp = mkdtempSync(join(releasesDir(), `.${tag}-`));
+  await must(
+    `keeping ${tag}`,
+    exec('bash', [
+      '-c',
+      `cp -RL '${built.chartDir}' '${tmp}/chart' && cp '${built.tar}' '${tmp}/image.tar'`,
+    ]),
+  );
+  writeFileSync(join(tmp, 'release.json'), JSON.stringify({ tag, commit, version: built.version }));
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    // Another run kept it first.
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return existsSync(manifest) ? kept(built.version) : built;
+}
+
+/** The release tagged `tag` (e.g. v0.1.0): its chart, and its image pushed to `registry`. */
+export async function buildTaggedRelease(
+  work: string,
+  tag: string,
+  registry: Registry,
+): Promise<TaggedRelease> {
+  const commit = await releaseCommit(tag);
+  const { version, chartDir, tar } = await cached(work, tag, commit);
   const digestFile = join(work, `driftgate-${version}.digest`);
   await must(
     `pushing the ${tag} image`,
@@ -87,9 +147,5 @@ export async function buildTaggedRelease(
     ),
   );
   const digest = readFileSync(digestFile, 'utf8').trim();
-  return {
-    version,
-    chartDir: join(tree, 'charts', 'driftgate'),
-    image: `${registry.host}/driftgate@${digest}`,
-  };
+  return { version, chartDir, image: `${registry.host}/driftgate@${digest}` };
 }

@@ -225,7 +225,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    for (const p of [...procs].reverse()) await p.stop();
+    // Thrown away with its data: SIGKILL, not a graceful shutdown (about 1 s per file saved).
+    await Promise.all(procs.map((p) => p.stop('SIGKILL')));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
