@@ -235,7 +235,11 @@ export class ShardMembers {
       members,
       pods.map(podFacts).filter((p): p is PodFacts => p !== undefined),
     );
-    const refused = members.filter((m) => !kept.includes(m)).map((m) => m.identity);
+    // Only a current Lease is someone's doing: a dead pod's expired Lease is not a member anyway.
+    const now = this.clock.now();
+    const refused = members
+      .filter((m) => !kept.includes(m) && m.renewMs + m.durationMs > now)
+      .map((m) => m.identity);
     if (refused.length > 0 && refused.join('\n') !== this.#refused)
       this.logger.warn(
         { leases: refused, podSelector: selector },

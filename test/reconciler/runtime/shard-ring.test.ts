@@ -216,6 +216,7 @@ t.test("members with a pod selector: an intruder's Lease is not a member", async
   const f = fakeLeases(clock);
   const logs: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (l: string) => void logs.push(l) });
+  const refusedSeen: string[][] = [];
   const me = new ShardMembers(
     f.objects,
     {
@@ -226,6 +227,7 @@ t.test("members with a pod selector: an intruder's Lease is not a member", async
       renewEveryMs: 5000,
       address: 'http://10.0.0.1:8080',
       podSelector: 'app=dg,component=reconciler',
+      onRefused: (holders) => void refusedSeen.push([...holders]),
     },
     () => undefined,
     logger,
@@ -238,6 +240,8 @@ t.test("members with a pod selector: an intruder's Lease is not a member", async
   f.other('r-b', clock.now(), undefined, '10.0.0.2');
   f.other('intruder', clock.now(), undefined, '192.0.2.1'); // no pod of that name
   f.other('r-z', clock.now(), 'g-shard-other', '10.0.0.2'); // named for another member
+  // A crashed pod's Lease, expired, its pod replaced: not a member, and nobody's intrusion.
+  f.other('r-gone', clock.now() - 60_000, undefined, '10.0.0.9');
   const started = me.start();
   await clock.advance(5000);
   await started;
@@ -254,6 +258,7 @@ t.test("members with a pod selector: an intruder's Lease is not a member", async
     'the refusal is logged once, not every round',
   );
   t.match(logs.join(''), /"leases":\["intruder"\]/);
+  t.same(refusedSeen.at(-1), ['intruder'], 'the expired Lease of a gone pod is not counted');
   // The Pod list fails: membership stays as it was (no member dropped or let in on a failure).
   f.failPods(true);
   f.other('r-b', clock.now() + 5000, undefined, '10.0.0.2');
