@@ -24,8 +24,8 @@ export interface ShardOptions {
   /** This replica's status server as the leader reaches it. */
   readonly address?: string;
   /**
-   * Pin members to pods: a Lease counts only when a running Pod of this selector, named as its
-   * holder, exists in the namespace and its IP is the Lease's address host. Without it, whoever
+   * Pin members to pods: a Lease counts only when a Pod of this selector, named as its holder and
+   * not being deleted, exists in the namespace and its IP is the Lease's address host. Without it, whoever
    * may write Leases here could add a member: take a share of the GitSources (which then run
    * nowhere) and be sent the state token.
    */
@@ -79,9 +79,15 @@ export function podFacts(pod: unknown): PodFacts | undefined {
   };
 }
 
-/** An http(s) origin's host, IPv6 brackets taken off. Pure. */
-const hostOf = (origin: string): string =>
-  new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+/** An http(s) origin's host, IPv6 brackets taken off; undefined when it does not parse. Pure. */
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  } catch {
+    // A Lease anyone may write: an address that does not parse must not stop the list.
+    return undefined;
+  }
+}
 
 /**
  * The members whose Lease is held by a pod of the deployment: a Pod of that name exists, is not

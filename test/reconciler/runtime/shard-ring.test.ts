@@ -202,6 +202,7 @@ t.test('pinned members: a Lease counts only when a pod of the deployment holds i
       m('r-e', 'http://10.0.0.5:8080'), // no such pod
       m('r-a2'), // no address
       m('r-6', 'https://[fd00::6]:8443'),
+      m('r-a', 'http://[zz]:1'), // passes the origin check, does not parse: refused, no throw
     ],
     pods,
   );
